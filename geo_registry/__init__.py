@@ -1,0 +1,65 @@
+"""geo_registry: the register of Laren's neighbourhood WhatsApp groups."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .config import ROOT, defaults
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then GEO_REGISTRY_* environment, then test_config."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    configure(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, test_config: dict | None) -> None:
+    """Load settings in order: defaults, environment, test mapping."""
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_prefixed_env("GEO_REGISTRY")
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _instance_secret(folder: Path) -> str:
+    """Return a secret key kept in the instance folder, made once, never in the repository."""
+    path = folder / "secret_key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def register_extensions(app: Flask) -> None:
+    """Set up error handling, the database and the domain services."""
+    from . import db, errors, services
+
+    errors.init_app(app)
+    db.init_app(app)
+    services.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach the public pages, the JSON API and the vendored front-end assets."""
+    from .web import api, assets, public
+
+    assets.init_app(app)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the geo-registry commands to the app's CLI."""
+    from . import cli
+
+    cli.init_app(app)

@@ -1,0 +1,115 @@
+"""The geo-registry command line: database, imports, examples and the production server."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from . import services
+from .addresses import import_addresses
+from .db import upgrade
+from .errors import GeoRegistryError
+from .groups import import_groups
+from .wijken import import_wijken
+
+
+def _engine():
+    return current_app.extensions["geo_registry.engine"]
+
+
+def _fail(error: Exception) -> None:
+    click.echo(f"Fout: {error}", err=True)
+    sys.exit(1)
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create the database, or upgrade it to the newest schema."""
+    old, new = upgrade(_engine())
+    click.echo(f"Database op schemaversie {new}" + (f" (was {old})" if old != new else " (al actueel)"))
+
+
+@click.command("import-wijken")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--gemeentecode", default=None, help="Bijvoorbeeld GM0417; standaard de ingestelde gemeente.")
+@click.option("--layer", default=None, help="Laag in een GeoPackage (standaard 'buurten').")
+@click.option("--out", "target", default=None, help="Doelbestand; standaard het ingestelde wijkenbestand.")
+def import_wijken_command(source, gemeentecode, layer, target):
+    """Import a municipality's buurten from a CBS file (GeoJSON or WijkBuurtkaart GeoPackage)."""
+    code = gemeentecode or current_app.config["GEMEENTECODE"]
+    target = target or current_app.config["WIJKEN_FILE"]
+    try:
+        count = import_wijken(source, code, target, layer=layer)
+    except (GeoRegistryError, ValueError) as error:
+        _fail(error)
+    current_app.extensions["geo_registry"] = None  # rebuild with the new shapes on next use
+    click.echo(f"{count} buurten van {code} geschreven naar {target}")
+
+
+def _report_groups(path, example: bool) -> None:
+    snapshot = services.current().registry.snapshot()
+    try:
+        report = import_groups(services.current().store, path, snapshot.gemeente, example=example)
+    except ValueError as error:
+        _fail(error)
+    for line in report.lines():
+        click.echo(line)
+    click.echo(f"{len(report.added)} toegevoegd, {len(report.refused)} geweigerd")
+
+
+@click.command("import-groups")
+@click.argument("path", type=click.Path(dir_okay=False))
+def import_groups_command(path):
+    """Import groups from a GeoJSON FeatureCollection (name, beheerder_name, beheerder_email)."""
+    _report_groups(path, example=False)
+
+
+@click.command("load-examples")
+def load_examples_command():
+    """Load the fictional example groups, marked as examples everywhere they show."""
+    _report_groups(current_app.config["EXAMPLES_FILE"], example=True)
+
+
+@click.command("import-addresses")
+@click.argument("path", type=click.Path(dir_okay=False))
+def import_addresses_command(path):
+    """Replace the local address table with a BAG extract (CSV or GeoPackage)."""
+    try:
+        report = import_addresses(_engine(), path)
+    except GeoRegistryError as error:
+        _fail(error)
+    for line in report.refused[:20]:
+        click.echo(f"geweigerd: {line}")
+    click.echo(f"{report.imported} adressen geïmporteerd, {len(report.refused)} regels geweigerd")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", envvar="HOST", show_default=True)
+@click.option("--port", default=5000, type=int, envvar="PORT", show_default=True)
+@click.option("--threads", default=8, type=int, show_default=True)
+def serve_command(host, port, threads):
+    """Serve the app with the production WSGI server (waitress)."""
+    from waitress import serve
+
+    click.echo(f"geo_registry op http://{host}:{port}/")
+    serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+
+
+COMMANDS = [init_db_command, import_wijken_command, import_groups_command, load_examples_command,
+            import_addresses_command, serve_command]
+
+
+def init_app(app) -> None:
+    """Add the project's commands to the Flask CLI of app."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    """Entry point of the geo-registry console script."""
+    from . import create_app
+
+    FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,
+               load_dotenv=False, help="Register van WhatsApp-buurtpreventiegroepen.")(prog_name="geo-registry")

@@ -1,0 +1,43 @@
+"""Default settings; each can be overridden by a GEO_REGISTRY_* environment variable."""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PDOK_LOCATIESERVER = "https://api.pdok.nl/bzk/locatieserver/search/v3_1"
+
+# PDOK's BRT-Achtergrondkaart, the government's standard basemap (WMTS, web mercator).
+PDOK_BRT_TILES = (
+    "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
+)
+PDOK_BRT_ATTRIBUTION = 'Achtergrondkaart: <a href="https://www.pdok.nl/">PDOK</a> / Kadaster (BRT-Achtergrondkaart)'
+
+CBS_ATTRIBUTION = "Buurtgrenzen: CBS / Kadaster, CC BY 4.0"
+
+
+def defaults(instance_path: str) -> dict:
+    """Return the built-in settings for an app whose instance folder is instance_path."""
+    return {
+        "SECRET_KEY": None,
+        "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'geo_registry.sqlite3'}",
+        "GEMEENTECODE": "GM0417",
+        "GEMEENTENAAM": "Laren",
+        "WIJKEN_FILE": str(ROOT / "data" / "wijken.geojson"),
+        "EXAMPLES_FILE": str(ROOT / "data" / "voorbeeldgroepen.geojson"),
+        "PDOK_URL": PDOK_LOCATIESERVER,
+        "PDOK_TIMEOUT": 3.0,
+        "TILES": "pdok",
+        "TILES_ATTRIBUTION": PDOK_BRT_ATTRIBUTION,
+        "VENDOR_DIR": str(ROOT / "node_modules"),
+        "CONTACT_EMAIL": "veiligheid@belcombinatie.nl",
+        "CONTACT_PHONE": "14 035",
+    }
+
+
+def tiles_setting(value: str) -> tuple[str | None, str]:
+    """Turn the TILES setting into (url template or None, attribution kind)."""
+    value = (value or "").strip()
+    if value.lower() in ("", "none", "geen"):
+        return None, "none"
+    if value.lower() == "pdok":
+        return PDOK_BRT_TILES, "pdok"
+    return value, "custom"

@@ -1,0 +1,90 @@
+"""The embedded database: engine, schema migrations, and the app's connection to it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+# Each step upgrades the schema by one version; never edit a step that has shipped, add one.
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE groups (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            area TEXT NOT NULL,
+            beheerder_name TEXT NOT NULL,
+            beheerder_email TEXT NOT NULL,
+            beheerder_phone TEXT,
+            description TEXT,
+            status TEXT NOT NULL DEFAULT 'active',
+            is_example INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX groups_status ON groups (status)",
+        """CREATE TABLE addresses (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            postcode TEXT NOT NULL,
+            huisnummer INTEGER NOT NULL,
+            huisletter TEXT NOT NULL DEFAULT '',
+            toevoeging TEXT NOT NULL DEFAULT '',
+            straat TEXT NOT NULL,
+            straat_norm TEXT NOT NULL,
+            woonplaats TEXT NOT NULL,
+            lat REAL NOT NULL,
+            lon REAL NOT NULL
+        )""",
+        "CREATE INDEX addresses_pc_nr ON addresses (postcode, huisnummer)",
+        "CREATE INDEX addresses_street_nr ON addresses (straat_norm, huisnummer)",
+        "CREATE TABLE registry_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        "INSERT INTO registry_state (key, value) VALUES ('groups_version', 0)",
+    ],
+]
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for url, creating the folder of an SQLite file where needed."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url)
+    if parsed.get_backend_name() == "sqlite":
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+    return engine
+
+
+def schema_version(engine: Engine) -> int:
+    """Return the schema version the database is at (0 for an empty one)."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("schema_version"):
+            return 0
+        return conn.execute(sa.text("SELECT version FROM schema_version")).scalar_one()
+
+
+def upgrade(engine: Engine) -> tuple[int, int]:
+    """Create or upgrade the schema to the newest version; return (old, new) versions."""
+    old = schema_version(engine)
+    with engine.begin() as conn:
+        if old == 0:
+            conn.execute(sa.text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
+            conn.execute(sa.text("INSERT INTO schema_version (version) VALUES (0)"))
+        for number, statements in enumerate(MIGRATIONS, start=1):
+            if number <= old:
+                continue
+            for statement in statements:
+                conn.execute(sa.text(statement))
+            conn.execute(sa.text("UPDATE schema_version SET version = :v"), {"v": number})
+    return old, len(MIGRATIONS)
+
+
+def init_app(app) -> None:
+    """Give the app its engine and make sure the schema is current."""
+    engine = make_engine(app.config["DATABASE_URL"])
+    upgrade(engine)
+    app.extensions["geo_registry.engine"] = engine

@@ -1,0 +1,195 @@
+"""WhatsApp groups: the store in the database and the GeoJSON import."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import shapely
+import sqlalchemy as sa
+from shapely.geometry.base import BaseGeometry
+
+from .geometry import WGS84, geometry_from_geojson, is_polygonal, reproject, to_geojson_text
+
+EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}$")
+ACTIVE = "active"
+INACTIVE = "inactive"
+MAX_NAME = 120
+
+
+def now_iso() -> str:
+    """Return the current UTC time as ISO 8601 text."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class Group:
+    """A WhatsApp group with its area (WGS84) and its private beheerder details."""
+
+    id: int | None
+    name: str
+    area: BaseGeometry
+    beheerder_name: str
+    beheerder_email: str
+    beheerder_phone: str | None = None
+    description: str | None = None
+    status: str = ACTIVE
+    is_example: bool = False
+    created_at: str = field(default_factory=now_iso)
+    updated_at: str = field(default_factory=now_iso)
+
+    def to_public(self) -> dict:
+        """Return the fields anyone may see: never the beheerder's details."""
+        return {"id": self.id, "name": self.name, "is_example": self.is_example}
+
+
+class GroupStore:
+    """Reads and writes groups; every change bumps the version the spatial index watches."""
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+
+    def version(self) -> int:
+        """Return the groups version, which changes whenever any group changes."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text(
+                "SELECT value FROM registry_state WHERE key = 'groups_version'")).scalar_one()
+
+    def list(self, status: str | None = ACTIVE) -> list[Group]:
+        """Return the groups with the given status (all groups for None), by name."""
+        query = "SELECT * FROM groups" + (" WHERE status = :status" if status else "") + " ORDER BY name, id"
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.text(query), {"status": status}).mappings().all()
+        return [_row_to_group(row) for row in rows]
+
+    def get(self, group_id: int) -> Group | None:
+        """Return one group by id, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT * FROM groups WHERE id = :id"), {"id": group_id}).mappings().first()
+        return _row_to_group(row) if row else None
+
+    def exists_named(self, name: str) -> bool:
+        """Tell whether a group with this name (case-insensitive) exists."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text("SELECT 1 FROM groups WHERE lower(name) = lower(:n)"),
+                                {"n": name}).first() is not None
+
+    def add(self, group: Group, conn: sa.Connection | None = None) -> int:
+        """Insert a group and return its id."""
+        values = {
+            "name": group.name, "area": to_geojson_text(group.area),
+            "beheerder_name": group.beheerder_name, "beheerder_email": group.beheerder_email,
+            "beheerder_phone": group.beheerder_phone, "description": group.description,
+            "status": group.status, "is_example": int(group.is_example),
+            "created_at": group.created_at, "updated_at": group.updated_at,
+        }
+        sql = sa.text(
+            "INSERT INTO groups (name, area, beheerder_name, beheerder_email, beheerder_phone, description,"
+            " status, is_example, created_at, updated_at) VALUES (:name, :area, :beheerder_name,"
+            " :beheerder_email, :beheerder_phone, :description, :status, :is_example, :created_at, :updated_at)"
+        )
+        if conn is None:
+            with self.engine.begin() as own:
+                return self.add(group, own)
+        group_id = conn.execute(sql, values).lastrowid
+        _bump_version(conn)
+        return group_id
+
+    def set_status(self, group_id: int, status: str) -> None:
+        """Change a group's status."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE groups SET status = :s, updated_at = :t WHERE id = :id"),
+                         {"s": status, "t": now_iso(), "id": group_id})
+            _bump_version(conn)
+
+
+def _bump_version(conn: sa.Connection) -> None:
+    conn.execute(sa.text("UPDATE registry_state SET value = value + 1 WHERE key = 'groups_version'"))
+
+
+def _row_to_group(row) -> Group:
+    return Group(
+        id=row["id"], name=row["name"], area=shapely.from_geojson(row["area"]),
+        beheerder_name=row["beheerder_name"], beheerder_email=row["beheerder_email"],
+        beheerder_phone=row["beheerder_phone"], description=row["description"], status=row["status"],
+        is_example=bool(row["is_example"]), created_at=row["created_at"], updated_at=row["updated_at"],
+    )
+
+
+@dataclass
+class ImportReport:
+    """What an import did, feature by feature."""
+
+    added: list[tuple[int, str, int]] = field(default_factory=list)  # (feature number, name, id)
+    refused: list[tuple[int, str, str]] = field(default_factory=list)  # (feature number, name, reason)
+
+    def lines(self) -> list[str]:
+        """Return one Dutch line per feature, in feature order."""
+        rows = [(n, f"feature {n} ({name!r}): toegevoegd als groep {gid}") for n, name, gid in self.added]
+        rows += [(n, f"feature {n} ({name!r}): geweigerd: {why}") for n, name, why in self.refused]
+        return [text for _, text in sorted(rows)]
+
+
+def _collection_crs(collection: dict) -> str:
+    """Return the CRS a (legacy) GeoJSON crs member names, WGS84 when it names none."""
+    name = ((collection.get("crs") or {}).get("properties") or {}).get("name")
+    return name or WGS84
+
+
+def parse_group_feature(feature, crs: str, municipality: BaseGeometry | None, example: bool) -> Group:
+    """Turn one GeoJSON feature into a Group, or raise ValueError with a Dutch reason."""
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise ValueError("geen GeoJSON-Feature")
+    props = feature.get("properties") or {}
+    name = str(props.get("name") or "").strip()
+    beheerder_name = str(props.get("beheerder_name") or "").strip()
+    email = str(props.get("beheerder_email") or "").strip()
+    if not name:
+        raise ValueError("de eigenschap 'name' ontbreekt")
+    if len(name) > MAX_NAME:
+        raise ValueError(f"de naam is langer dan {MAX_NAME} tekens")
+    if not beheerder_name:
+        raise ValueError("de eigenschap 'beheerder_name' ontbreekt")
+    if not EMAIL_RE.match(email):
+        raise ValueError("'beheerder_email' is geen geldig e-mailadres")
+    area = geometry_from_geojson(feature.get("geometry"))
+    if not is_polygonal(area):
+        raise ValueError(f"het gebied is geen vlak (Polygon of MultiPolygon) maar {area.geom_type}")
+    if not area.is_valid:
+        raise ValueError(f"het gebied is ongeldig: {shapely.is_valid_reason(area)}")
+    area = reproject(area, crs, WGS84)
+    if municipality is not None and not area.intersects(municipality):
+        raise ValueError("het gebied ligt helemaal buiten de gemeente")
+    return Group(
+        id=None, name=name, area=area, beheerder_name=beheerder_name, beheerder_email=email,
+        beheerder_phone=(str(props["beheerder_phone"]).strip() if props.get("beheerder_phone") else None),
+        description=(str(props["description"]).strip() if props.get("description") else None),
+        status=ACTIVE if props.get("active", True) else INACTIVE,
+        is_example=bool(props.get("example", example)),
+    )
+
+
+def import_groups(store: GroupStore, path: str | Path, municipality: BaseGeometry | None = None,
+                  example: bool = False) -> ImportReport:
+    """Import a GeoJSON FeatureCollection of groups; each feature is added or refused on its own."""
+    try:
+        collection = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path} is geen leesbaar GeoJSON-bestand: {exc}") from exc
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        raise ValueError(f"{path} is geen GeoJSON FeatureCollection")
+    crs = _collection_crs(collection)
+    report = ImportReport()
+    for number, feature in enumerate(collection.get("features") or [], start=1):
+        label = str(((feature or {}).get("properties") or {}).get("name") or "") if isinstance(feature, dict) else ""
+        try:
+            group = parse_group_feature(feature, crs, municipality, example)
+            if store.exists_named(group.name):
+                raise ValueError("er bestaat al een groep met deze naam")
+        except ValueError as exc:
+            report.refused.append((number, label, str(exc)))
+            continue
+        report.added.append((number, group.name, store.add(group)))
+    return report

@@ -1,0 +1,55 @@
+"""Address lookup: one interface, one adapter per source, tried in order."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..errors import AddressAmbiguous, AddressNotFound, AddressServiceUnavailable
+from .model import Address, AddressQuery, normalise, pick
+
+
+class AddressSource(Protocol):
+    """A source of addresses: finds one address for a query, or raises a domain error."""
+
+    name: str
+
+    def find(self, query: AddressQuery) -> Address:
+        """Return the one address that matches query (AddressNotFound/Ambiguous/ServiceUnavailable)."""
+
+    def suggest(self, text: str, limit: int = 8) -> list[str]:
+        """Return display names of addresses that start like text."""
+
+
+class ChainLookup:
+    """Tries each source in order: the first that finds the address answers."""
+
+    def __init__(self, sources: list[AddressSource]):
+        self.sources = sources
+
+    def find(self, query: AddressQuery) -> Address:
+        """Return the address for query from the first source that knows it."""
+        unavailable: AddressServiceUnavailable | None = None
+        for source in self.sources:
+            try:
+                return source.find(query)
+            except AddressNotFound:
+                continue
+            except AddressServiceUnavailable as exc:
+                unavailable = exc
+        if unavailable is not None:
+            raise unavailable
+        raise AddressNotFound()
+
+    def suggest(self, text: str, limit: int = 8) -> list[str]:
+        """Return suggestions from the first source that has some."""
+        for source in self.sources:
+            try:
+                found = source.suggest(text, limit)
+            except AddressServiceUnavailable:
+                continue
+            if found:
+                return found
+        return []
+
+
+__all__ = ["Address", "AddressQuery", "AddressSource", "ChainLookup", "AddressAmbiguous",
+           "AddressNotFound", "AddressServiceUnavailable", "normalise", "pick"]

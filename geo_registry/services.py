@@ -1,0 +1,62 @@
+"""The domain services an app uses, built once per app from its settings."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from .errors import GeoRegistryError
+from .groups import GroupStore
+from .lookup import ChainLookup
+from .lookup.local import LocalAddressSource
+from .lookup.pdok import PdokSource
+from .service import LookupService
+from .spatial import Registry
+from .wijken import Wijk, load_wijken
+
+
+@dataclass
+class Services:
+    """Everything the views need, wired together."""
+
+    wijken: list[Wijk]
+    store: GroupStore
+    registry: Registry
+    local_addresses: LocalAddressSource
+    lookup: LookupService
+
+
+def build_services(config, engine) -> Services:
+    """Wire the store, the registry and the address sources from settings."""
+    path = Path(config["WIJKEN_FILE"])
+    if not path.exists():
+        raise GeoRegistryError(f"Buurtenbestand niet gevonden: {path}. Maak het met 'geo-registry import-wijken'.")
+    wijken = load_wijken(path)
+    store = GroupStore(engine)
+    registry = Registry(wijken, store)
+    local = LocalAddressSource(engine)
+    sources = [local]
+    if config.get("PDOK_URL"):
+        sources.append(PdokSource(config["PDOK_URL"], config["GEMEENTECODE"], config["PDOK_TIMEOUT"]))
+    return Services(wijken, store, registry, local, LookupService(registry, ChainLookup(sources)))
+
+
+_build_lock = threading.Lock()
+
+
+def init_app(app) -> None:
+    """Make room for the app's services; they are built on first use, so that commands such as
+    import-wijken work before the neighbourhoods file exists."""
+    app.extensions["geo_registry"] = None
+
+
+def current() -> Services:
+    """Return the services of the current app, building them once."""
+    app = current_app._get_current_object()
+    if app.extensions.get("geo_registry") is None:
+        with _build_lock:
+            if app.extensions.get("geo_registry") is None:
+                app.extensions["geo_registry"] = build_services(app.config, app.extensions["geo_registry.engine"])
+    return app.extensions["geo_registry"]

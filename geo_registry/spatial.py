@@ -1,0 +1,129 @@
+"""Point-in-area answers from a spatial index, and which groups cover which neighbourhoods."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Generic, Sequence, TypeVar
+
+import numpy as np
+import shapely
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from .geometry import area_m2, to_rd
+from .groups import Group, GroupStore
+from .wijken import Wijk, gemeente_shape
+
+T = TypeVar("T")
+
+
+class AreaIndex(Generic[T]):
+    """An STRtree over areas that answers which of them hold a point; a border point is in both."""
+
+    def __init__(self, items: Sequence[T], geometries: Sequence[BaseGeometry]):
+        self.items = list(items)
+        self.geometries = np.array(geometries, dtype=object)
+        shapely.prepare(self.geometries)
+        self.tree = shapely.STRtree(self.geometries)
+
+    def at(self, point: Point) -> list[T]:
+        """Return the items whose area contains or touches point, in index order."""
+        candidates = self.tree.query(point)
+        if len(candidates) == 0:
+            return []
+        candidates = np.sort(candidates)
+        hits = candidates[shapely.intersects(self.geometries[candidates], point)]
+        return [self.items[i] for i in hits]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of one neighbourhood one group covers."""
+
+    group: Group
+    share: float  # 0..1 of the neighbourhood's area
+
+
+@dataclass(frozen=True)
+class PointAnswer:
+    """What lies at a point: inside the municipality or not, its neighbourhoods and its groups."""
+
+    lat: float
+    lon: float
+    in_gemeente: bool
+    wijken: list[Wijk]
+    groups: list[Group]
+
+    @property
+    def wijk(self) -> Wijk | None:
+        """The neighbourhood of the point (the first by code when it lies on a border)."""
+        return self.wijken[0] if self.wijken else None
+
+
+class Snapshot:
+    """An immutable view of the neighbourhoods and the active groups, with their indexes."""
+
+    def __init__(self, wijken: list[Wijk], groups: list[Group], version: int = 0):
+        self.version = version
+        self.wijken = wijken
+        self.groups = groups
+        self.gemeente = gemeente_shape(wijken)
+        shapely.prepare(self.gemeente)
+        self.wijk_index = AreaIndex(wijken, [w.geometry for w in wijken])
+        self.group_index = AreaIndex(groups, [g.area for g in groups])
+        self._coverage: dict[str, list[Coverage]] | None = None
+
+    def answer(self, lat: float, lon: float) -> PointAnswer:
+        """Return what lies at (lat, lon)."""
+        point = Point(lon, lat)
+        wijken = self.wijk_index.at(point)
+        in_gemeente = bool(wijken) or self.gemeente.intersects(point)
+        groups = self.group_index.at(point) if in_gemeente else []
+        return PointAnswer(lat=lat, lon=lon, in_gemeente=in_gemeente, wijken=wijken, groups=groups)
+
+    def coverage(self) -> dict[str, list[Coverage]]:
+        """Return, per neighbourhood code, the groups that cover part of it, largest share first."""
+        if self._coverage is None:
+            self._coverage = compute_coverage(self.wijken, self.groups)
+        return self._coverage
+
+
+def compute_coverage(wijken: list[Wijk], groups: list[Group]) -> dict[str, list[Coverage]]:
+    """Compute, in RD New, the share of each neighbourhood that each group covers."""
+    result: dict[str, list[Coverage]] = {w.code: [] for w in wijken}
+    if not groups:
+        return result
+    group_rd = [to_rd(g.area) for g in groups]
+    tree = shapely.STRtree(group_rd)
+    for wijk in wijken:
+        wijk_rd = to_rd(wijk.geometry)
+        for i in tree.query(wijk_rd, predicate="intersects"):
+            shared = wijk_rd.intersection(group_rd[i]).area
+            if shared > 0:  # a shared border alone does not cover anything
+                result[wijk.code].append(Coverage(groups[i], shared / wijk_rd.area))
+        result[wijk.code].sort(key=lambda c: (-c.share, c.group.name))
+    return result
+
+
+class Registry:
+    """Hands out the current Snapshot, rebuilding it only when the groups have changed."""
+
+    def __init__(self, wijken: list[Wijk], store: GroupStore):
+        self.wijken = wijken
+        self.store = store
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+
+    def snapshot(self) -> Snapshot:
+        """Return a snapshot that reflects the latest group changes."""
+        version = self.store.version()
+        current = self._snapshot
+        if current is not None and current.version == version:
+            return current
+        with self._lock:
+            if self._snapshot is None or self._snapshot.version != version:
+                self._snapshot = Snapshot(self.wijken, self.store.list(), version)
+            return self._snapshot
+
+
+__all__ = ["AreaIndex", "Coverage", "PointAnswer", "Registry", "Snapshot", "area_m2", "compute_coverage"]

@@ -1,0 +1,71 @@
+"""Public pages for residents: the map with the address lookup, and the overview per neighbourhood."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request, url_for
+
+from .. import services
+from ..errors import AddressAmbiguous, GeoRegistryError
+from .maps import build_map, group_colour
+
+bp = Blueprint("public", __name__)
+
+LOOKUP_FIELDS = ("postcode", "huisnummer", "huisletter", "toevoeging", "q")
+
+
+def answer_for_request(args):
+    """Return (answer, error) for the lookup the request asks for; (None, None) when it asks none."""
+    lookup = services.current().lookup
+    try:
+        if "lat" in args or "lon" in args:
+            return lookup.at_point(args.get("lat"), args.get("lon")), None
+        query = lookup.query_from_args(args)
+        return (lookup.at_address(query), None) if query else (None, None)
+    except GeoRegistryError as error:
+        return None, error
+
+
+@bp.app_context_processor
+def common_context():
+    """Values every page may use."""
+    config = current_app.config
+    return {"gemeentenaam": config["GEMEENTENAAM"], "contact_email": config["CONTACT_EMAIL"],
+            "contact_phone": config["CONTACT_PHONE"], "group_colour": group_colour, "share_text": share_text}
+
+
+def share_text(share: float) -> str:
+    """Say a covered share in words a resident reads at a glance."""
+    if share >= 0.995:
+        return "de hele buurt"
+    if share < 0.01:
+        return "minder dan 1%"
+    return f"ongeveer {round(share * 100)}%"
+
+
+@bp.get("/")
+def home():
+    """The map of Laren with its groups, and the address lookup with its answer."""
+    answer, error = answer_for_request(request.args)
+    snapshot = services.current().registry.snapshot()
+    marker = (answer.point.lat, answer.point.lon) if answer else None
+    parts = build_map(snapshot, current_app.config, marker, url_for("public.answer_fragment"))
+    form = {name: request.args.get(name, "") for name in LOOKUP_FIELDS}
+    mode = "tekst" if "q" in request.args and not form["postcode"] else "postcode"
+    status = error.status if error else 200
+    return render_template("public/home.html", map=parts, snapshot=snapshot, answer=answer, error=error,
+                           candidates=error.candidates if isinstance(error, AddressAmbiguous) else [],
+                           form=form, mode=mode), status
+
+
+@bp.get("/antwoord")
+def answer_fragment():
+    """The lookup answer alone, for the map's click handler to place in the page."""
+    answer, error = answer_for_request(request.args)
+    status = error.status if error else 200
+    return render_template("public/_answer.html", answer=answer, error=error, candidates=[]), status
+
+
+@bp.get("/overzicht")
+def overview():
+    """Every neighbourhood with the groups that cover (part of) it: the map in words."""
+    snapshot = services.current().registry.snapshot()
+    return render_template("public/overview.html", snapshot=snapshot, coverage=snapshot.coverage())

@@ -1,0 +1,158 @@
+"""Neighbourhoods (CBS buurten): import from CBS files and load the project's wijken.geojson."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from .errors import ImportRefused
+from .geometry import RD_NEW, WGS84, area_m2, reproject
+
+# Both CBS layouts mapped to the project's own field names, in one place.
+LAYOUTS = {
+    "wijkbuurtkaart": {"buurtcode": "code", "buurtnaam": "name", "wijkcode": "wijkcode",
+                       "gemeentecode": "gemeentecode", "gemeentenaam": "gemeentenaam"},
+    "gegeneraliseerd": {"statcode": "code", "statnaam": "name", "gmCode": "gemeentecode"},
+}
+OVERLAP_TOLERANCE_M2 = 1.0
+
+
+@dataclass(frozen=True)
+class Wijk:
+    """One neighbourhood (CBS buurt) with its WGS84 shape."""
+
+    code: str
+    name: str
+    wijkcode: str
+    gemeentecode: str
+    geometry: BaseGeometry
+
+    @property
+    def area_m2(self) -> float:
+        """Area in square metres (RD New)."""
+        return area_m2(self.geometry)
+
+
+def normalise_gemeentecode(code: str) -> str:
+    """Return a gemeentecode as GM plus four digits ('417', '0417' and 'gm0417' give 'GM0417')."""
+    digits = re.sub(r"\D", "", str(code or ""))
+    if not digits or len(digits) > 4:
+        raise ValueError(f"ongeldige gemeentecode: {code!r}")
+    return "GM" + digits.zfill(4)
+
+
+def read_cbs(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a CBS buurten file (GeoJSON or WijkBuurtkaart GeoPackage) into the project's fields."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportRefused(f"Bestand niet gevonden: {path}")
+    if layer is None and path.suffix.lower() == ".gpkg":
+        layers = [name for name, _ in pyogrio.list_layers(path)]
+        layer = "buurten" if "buurten" in layers else None
+        if layer is None:
+            raise ImportRefused(f"{path.name} heeft geen laag 'buurten' (wel: {', '.join(layers)})")
+    frame = gpd.read_file(path, layer=layer, engine="pyogrio")
+    for fields in LAYOUTS.values():
+        if {"buurtcode", "statcode"} & set(frame.columns) and set(fields) - {"gemeentenaam"} <= set(frame.columns):
+            frame = frame.rename(columns=fields)
+            break
+    else:
+        raise ImportRefused(
+            f"{path.name} heeft niet de velden van een CBS-buurtenbestand "
+            "(buurtcode/buurtnaam/wijkcode/gemeentecode of statcode/statnaam/gmCode)"
+        )
+    if frame.crs is None:
+        raise ImportRefused(f"{path.name} zegt niet in welk coördinatenstelsel het staat")
+    return frame
+
+
+def prepare_wijken(frame: gpd.GeoDataFrame, gemeentecode: str) -> gpd.GeoDataFrame:
+    """Filter one municipality, check the shapes and return them in WGS84 with the project's fields."""
+    code = normalise_gemeentecode(gemeentecode)
+    frame = frame[frame["gemeentecode"].map(lambda c: normalise_gemeentecode(c) == code)].copy()
+    if frame.empty:
+        raise ImportRefused(f"Geen buurten met gemeentecode {code} in dit bestand")
+    if "wijkcode" not in frame.columns:
+        frame["wijkcode"] = frame["code"].map(lambda c: "WK" + str(c)[2:8])
+    frame["gemeentecode"] = code
+    check_shapes(frame)
+    rd = frame.to_crs(RD_NEW)
+    check_no_overlap(rd)
+    frame = rd.to_crs(WGS84)
+    frame["area_ha"] = (rd.geometry.area / 10_000).round(1).values
+    columns = ["code", "name", "wijkcode", "gemeentecode", "area_ha"]
+    if "gemeentenaam" in frame.columns:
+        columns.insert(4, "gemeentenaam")
+    return frame[columns + ["geometry"]].sort_values("code").reset_index(drop=True)
+
+
+def _label(row) -> str:
+    return f"{row['code']} ({row['name']})"
+
+
+def check_shapes(frame: gpd.GeoDataFrame) -> None:
+    """Refuse features that are not valid, non-empty polygons, naming the first offender."""
+    for _, row in frame.iterrows():
+        geom = row.geometry
+        if geom is None or geom.is_empty:
+            raise ImportRefused(f"Buurt {_label(row)} heeft geen vorm")
+        if geom.geom_type not in ("Polygon", "MultiPolygon"):
+            raise ImportRefused(f"Buurt {_label(row)} is geen vlak maar een {geom.geom_type}")
+        if not geom.is_valid:
+            reason = shapely.is_valid_reason(geom)
+            raise ImportRefused(f"Buurt {_label(row)} heeft een ongeldige vorm: {reason}")
+
+
+def check_no_overlap(rd: gpd.GeoDataFrame, tolerance_m2: float = OVERLAP_TOLERANCE_M2) -> None:
+    """Refuse buurten that overlap each other by more than tolerance_m2 (touching is fine)."""
+    geoms = rd.geometry.values
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    for i, j in zip(left, right):
+        if i < j:
+            overlap = geoms[i].intersection(geoms[j]).area
+            if overlap > tolerance_m2:
+                raise ImportRefused(
+                    f"Buurt {_label(rd.iloc[i])} overlapt buurt {_label(rd.iloc[j])} "
+                    f"({overlap:.0f} m²)"
+                )
+
+
+def import_wijken(source: str | Path, gemeentecode: str, target: str | Path, layer: str | None = None) -> int:
+    """Import one municipality's buurten from a CBS file into a WGS84 GeoJSON file; return the count."""
+    frame = prepare_wijken(read_cbs(source, layer=layer), gemeentecode)
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    frame.to_file(tmp, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=7, RFC7946="YES")
+    tmp.replace(target)
+    return len(frame)
+
+
+def load_wijken(path: str | Path) -> list[Wijk]:
+    """Load the project's wijken.geojson (WGS84) as Wijk objects sorted by code."""
+    with open(path, encoding="utf-8") as handle:
+        collection = json.load(handle)
+    wijken = []
+    for feature in collection["features"]:
+        props = feature["properties"]
+        wijken.append(Wijk(
+            code=props["code"], name=props["name"], wijkcode=props["wijkcode"],
+            gemeentecode=props["gemeentecode"],
+            geometry=shapely.geometry.shape(feature["geometry"]),
+        ))
+    return sorted(wijken, key=lambda w: w.code)
+
+
+def gemeente_shape(wijken: list[Wijk]) -> BaseGeometry:
+    """Return the municipality's outline as the union of its buurten."""
+    return shapely.union_all([w.geometry for w in wijken])
+
+
+__all__ = ["Wijk", "import_wijken", "load_wijken", "prepare_wijken", "read_cbs", "gemeente_shape",
+           "normalise_gemeentecode", "reproject"]
