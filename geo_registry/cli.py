@@ -5,7 +5,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from . import services
 from .addresses import import_addresses
@@ -25,6 +25,7 @@ def _fail(error: Exception) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create the database, or upgrade it to the newest schema."""
     old, new = upgrade(_engine())
@@ -32,6 +33,7 @@ def init_db_command():
 
 
 @click.command("import-wijken")
+@with_appcontext
 @click.argument("source", type=click.Path(dir_okay=False))
 @click.option("--gemeentecode", default=None, help="Bijvoorbeeld GM0417; standaard de ingestelde gemeente.")
 @click.option("--layer", default=None, help="Laag in een GeoPackage (standaard 'buurten').")
@@ -60,6 +62,7 @@ def _report_groups(path, example: bool) -> None:
 
 
 @click.command("import-groups")
+@with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False))
 def import_groups_command(path):
     """Import groups from a GeoJSON FeatureCollection (name, beheerder_name, beheerder_email)."""
@@ -67,12 +70,14 @@ def import_groups_command(path):
 
 
 @click.command("load-examples")
+@with_appcontext
 def load_examples_command():
     """Load the fictional example groups, marked as examples everywhere they show."""
     _report_groups(current_app.config["EXAMPLES_FILE"], example=True)
 
 
 @click.command("import-addresses")
+@with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False))
 def import_addresses_command(path):
     """Replace the local address table with a BAG extract (CSV or GeoPackage)."""
@@ -86,6 +91,7 @@ def import_addresses_command(path):
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", envvar="HOST", show_default=True)
 @click.option("--port", default=5000, type=int, envvar="PORT", show_default=True)
 @click.option("--threads", default=8, type=int, show_default=True)

@@ -1,0 +1,38 @@
+# Quick start: `make run` serves the app, `make test` runs every test. Both set up what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup run test browser bench clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Debian's Chromium, driven by Playwright in the browser tests (Playwright's own download is not used).
+browser:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+run: setup
+	$(BIN)/geo-registry init-db
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/geo-registry serve
+
+test: setup browser
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python bench/benchmark.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

@@ -1,0 +1,61 @@
+"""Browser tests: the app served by waitress on 127.0.0.1, driven in Debian's headless Chromium."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from playwright.sync_api import sync_playwright
+from waitress import create_server
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str:
+    """Return Debian's Chromium; `make test` installs it where it is missing."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        pytest.fail("Chromium not found: run 'make test' (it installs Debian's chromium) or set CHROMIUM")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(lookup_app):
+    """The app with examples and addresses, served on a free port; yields its base URL."""
+    server = create_server(lookup_app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+
+
+class Page:
+    """A browser page that remembers every request it made."""
+
+    def __init__(self, page, base_url):
+        self.page, self.base_url, self.requests = page, base_url, []
+        page.on("request", lambda request: self.requests.append(request.url))
+
+    def foreign_requests(self) -> list[str]:
+        """Return the requests that left the app's origin."""
+        return [url for url in self.requests if not (url.startswith(self.base_url + "/") or url.startswith("data:"))]
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh phone-or-desktop page bound to the live server."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    wrapped = Page(context.new_page(), live_server)
+    yield wrapped
+    context.close()

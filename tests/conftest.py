@@ -1,0 +1,151 @@
+"""Shared fixtures: an app on a fresh SQLite file, its clients, example data and fake services."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+import shapely
+
+from fakes import FakeLocatieserver, pdok_doc
+from geo_registry import create_app
+from geo_registry.config import ROOT
+from geo_registry.wijken import load_wijken
+
+DATA = Path(__file__).parent / "data"
+CBS = ROOT.parent / "shared" / "data" / "cbs"
+WIJKEN_FILE = ROOT / "data" / "wijken.geojson"
+PRIVATE_EMAILS = [f"beheerder{i}@voorbeeld.invalid" for i in range(1, 5)]
+
+
+def make_app(tmp_path, **overrides):
+    """Create an app on a database in tmp_path, without address service or basemap."""
+    config = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+              "PDOK_URL": "", "TILES": "none"}
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app with no groups and no address sources."""
+    return make_app(tmp_path)
+
+
+@pytest.fixture
+def client(app):
+    """A test client of app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner of app."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def examples_app(app):
+    """app with the example groups loaded through the load-examples command."""
+    result = app.test_cli_runner().invoke(args=["load-examples"])
+    assert "4 toegevoegd" in result.output, result.output
+    return app
+
+
+@pytest.fixture(scope="session")
+def wijken():
+    """Laren's buurten from the project's wijken.geojson."""
+    return load_wijken(WIJKEN_FILE)
+
+
+def inside(wijken_list, name):
+    """Return (lat, lon) of a point well inside the named buurt."""
+    point = next(w for w in wijken_list if w.name == name).geometry.representative_point()
+    return point.y, point.x
+
+
+def inside_shape(geom):
+    """Return (lat, lon) of a point inside geom."""
+    point = geom.representative_point()
+    return point.y, point.x
+
+
+@pytest.fixture(scope="session")
+def places(wijken):
+    """Named points: in the example group of the centre, in Postiljon (no group), in Blaricum."""
+    import json
+
+    examples = json.loads((ROOT / "data" / "voorbeeldgroepen.geojson").read_text())["features"]
+    centrum_group = shapely.geometry.shape(examples[0]["geometry"])
+    gemeente = shapely.union_all([w.geometry for w in wijken])
+    _, _, maxx, maxy = gemeente.bounds
+    # In the map's view (top right, clear of its controls) yet outside the municipality.
+    near_corner = (maxy - 0.003, maxx - 0.003)
+    assert not gemeente.intersects(shapely.Point(near_corner[1], near_corner[0]))
+    return {
+        "centrum": inside_shape(centrum_group),
+        "postiljon": inside(wijken, "Postiljon"),
+        "blaricum": (52.2790, 5.2480),
+        "outside_in_view": near_corner,
+    }
+
+
+@pytest.fixture
+def address_rows(places):
+    """A small BAG-like address list with known places."""
+    c, p, b = places["centrum"], places["postiljon"], places["blaricum"]
+    return [
+        {"postcode": "1251 KV", "huisnummer": "12", "huisletter": "", "huisnummertoevoeging": "",
+         "openbare_ruimte": "Brink", "woonplaats": "Laren", "lat": c[0], "lon": c[1]},
+        {"postcode": "1251KV", "huisnummer": "14", "huisletter": "A", "huisnummertoevoeging": "",
+         "openbare_ruimte": "Brink", "woonplaats": "Laren", "lat": c[0], "lon": c[1]},
+        {"postcode": "1251KV", "huisnummer": "14", "huisletter": "B", "huisnummertoevoeging": "",
+         "openbare_ruimte": "Brink", "woonplaats": "Laren", "lat": c[0], "lon": c[1]},
+        {"postcode": "1251 PT", "huisnummer": "3", "huisletter": "", "huisnummertoevoeging": "",
+         "openbare_ruimte": "Postiljonlaan", "woonplaats": "Laren", "lat": p[0], "lon": p[1]},
+        {"postcode": "1261 AA", "huisnummer": "5", "huisletter": "", "huisnummertoevoeging": "",
+         "openbare_ruimte": "Torenlaan", "woonplaats": "Blaricum", "lat": b[0], "lon": b[1]},
+    ]
+
+
+@pytest.fixture
+def address_csv(tmp_path, address_rows):
+    """The address list written as a CSV extract."""
+    path = tmp_path / "adressen.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(address_rows[0]))
+        writer.writeheader()
+        writer.writerows(address_rows)
+    return path
+
+
+@pytest.fixture
+def pdok_docs(places):
+    """Locatieserver documents for the same places, and one Brink 12 outside Laren."""
+    c, p, b = places["centrum"], places["postiljon"], places["blaricum"]
+    return [
+        pdok_doc("Brink", 12, "1251KV", "Laren", *c),
+        pdok_doc("Brink", 14, "1251KV", "Laren", *c, huisletter="A"),
+        pdok_doc("Brink", 14, "1251KV", "Laren", *c, huisletter="B"),
+        pdok_doc("Postiljonlaan", 3, "1251PT", "Laren", *p),
+        pdok_doc("Torenlaan", 5, "1261AA", "Blaricum", *b, gemeentenaam="Blaricum", gemeentecode="0376"),
+        pdok_doc("Brink", 12, "7411BR", "Deventer", 52.2550, 6.1600, gemeentenaam="Deventer", gemeentecode="0150"),
+    ]
+
+
+@pytest.fixture
+def pdok(pdok_docs):
+    """A running fake Locatieserver on 127.0.0.1."""
+    with FakeLocatieserver(pdok_docs) as server:
+        yield server
+
+
+@pytest.fixture
+def lookup_app(tmp_path, pdok, address_csv):
+    """An app with the example groups, the local address table and the fake Locatieserver."""
+    app = make_app(tmp_path, PDOK_URL=pdok.url, PDOK_TIMEOUT=1.0)
+    runner = app.test_cli_runner()
+    assert "4 toegevoegd" in runner.invoke(args=["load-examples"]).output
+    assert "5 adressen" in runner.invoke(args=["import-addresses", str(address_csv)]).output
+    app.pdok = pdok
+    return app

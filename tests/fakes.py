@@ -1,0 +1,103 @@
+"""A real HTTP server on 127.0.0.1 that answers in the PDOK Locatieserver format."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+
+def pdok_doc(straat, huisnummer, postcode, woonplaats, lat, lon, huisletter="", toevoeging="",
+             gemeentenaam="Laren", gemeentecode="0417"):
+    """Build one Locatieserver address document as the service returns it."""
+    house = f"{huisnummer}{huisletter}" + (f"-{toevoeging}" if toevoeging else "")
+    doc = {
+        "type": "adres", "weergavenaam": f"{straat} {house}, {postcode} {woonplaats}",
+        "straatnaam": straat, "huisnummer": huisnummer, "postcode": postcode,
+        "woonplaatsnaam": woonplaats, "gemeentenaam": gemeentenaam, "gemeentecode": gemeentecode,
+        "buurtcode": "BU04170320", "wijkcode": "WK041703",
+        "centroide_ll": f"POINT({lon} {lat})", "centroide_rd": "POINT(143000 474000)",
+    }
+    if huisletter:
+        doc["huisletter"] = huisletter
+    if toevoeging:
+        doc["huisnummertoevoeging"] = toevoeging
+    return doc
+
+
+class FakeLocatieserver:
+    """Serves /free and /suggest over a list of documents; mode 'slow', 'error' or 'garbage' misbehaves."""
+
+    def __init__(self, docs=None):
+        self.docs = list(docs or [])
+        self.mode = "normal"
+        self.delay = 5.0
+        self.requests: list[tuple[str, dict]] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/bzk/locatieserver/search/v3_1"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def search(self, endpoint: str, params: dict) -> list[dict]:
+        """Filter the documents the way the real service's fq and q parameters do, roughly."""
+        docs = self.docs
+        for fq in params.get("fq", []):
+            key, _, value = fq.partition(":")
+            if key != "type":
+                docs = [d for d in docs if str(d.get(key, "")).replace(" ", "").lower() == value.replace(" ", "").lower()]
+        words = [w.strip(",").lower() for w in params.get("q", [""])[0].split()]
+        if not any(fq.startswith(("postcode", "huisnummer")) for fq in params.get("fq", [])):
+            docs = [d for d in docs if any(w and w in d["weergavenaam"].lower() for w in words)]
+        rows = int(params.get("rows", ["10"])[0])
+        # The home municipality first, as the bq boost asks.
+        boost = next((b.split(":")[1].split("^")[0] for b in params.get("bq", []) if b.startswith("gemeentecode")), None)
+        docs = sorted(docs, key=lambda d: d.get("gemeentecode") != boost)
+        return docs[:rows]
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                parsed = urlparse(self.path)
+                params = parse_qs(parsed.query)
+                endpoint = parsed.path.rsplit("/", 1)[-1]
+                fake.requests.append((endpoint, params))
+                if fake.mode == "slow":
+                    time.sleep(fake.delay)
+                if fake.mode == "error":
+                    self._send(500, b'{"message": "internal error"}')
+                    return
+                if fake.mode == "garbage":
+                    self._send(200, b"<html>onderhoud</html>", "text/html")
+                    return
+                docs = fake.search(endpoint, params)
+                if endpoint == "suggest":
+                    docs = [{"weergavenaam": d["weergavenaam"], "type": "adres", "id": str(i)} for i, d in enumerate(docs)]
+                body = {"response": {"numFound": len(docs), "start": 0, "maxScore": 10.0,
+                                     "numFoundExact": True, "docs": docs}}
+                self._send(200, json.dumps(body).encode())
+
+            def _send(self, status, body, ctype="application/json"):
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", ctype)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test)
+
+        return Handler

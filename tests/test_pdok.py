@@ -1,0 +1,105 @@
+"""The Locatieserver adapter against a real HTTP server on 127.0.0.1 speaking its format."""
+import time
+
+import pytest
+
+from geo_registry.errors import AddressAmbiguous, AddressNotFound, AddressServiceUnavailable
+from geo_registry.lookup import AddressQuery, ChainLookup
+from geo_registry.lookup.pdok import PdokSource, doc_to_address
+
+
+@pytest.fixture
+def source(pdok):
+    return PdokSource(pdok.url, "GM0417", timeout=1.0)
+
+
+def test_postcode_lookup_asks_for_addresses_and_prefers_laren(source, pdok, places):
+    found = source.find(AddressQuery.from_fields("1251 KV", "12"))
+    assert (found.weergavenaam, found.source) == ("Brink 12, 1251 KV Laren", "pdok")
+    assert (found.lat, found.lon) == pytest.approx(places["centrum"])  # POINT(lon lat): longitude first
+    endpoint, params = pdok.requests[-1]
+    assert endpoint == "free"
+    assert "type:adres" in params["fq"] and "postcode:1251KV" in params["fq"] and "huisnummer:12" in params["fq"]
+    assert params["bq"] == ["gemeentecode:0417^2"]
+
+
+def test_free_text_and_an_address_elsewhere(source):
+    assert source.find(AddressQuery.from_text("Brink 12 Laren")).woonplaats == "Laren"
+    deventer = source.find(AddressQuery.from_text("Brink 12 Deventer"))
+    assert (deventer.woonplaats, deventer.gemeentenaam) == ("Deventer", "Deventer")
+    with pytest.raises(AddressAmbiguous) as caught:
+        source.find(AddressQuery.from_text("Brink 12"))
+    assert sorted(c.woonplaats for c in caught.value.candidates) == ["Deventer", "Laren"]
+
+
+def test_not_found_and_ambiguous(source):
+    with pytest.raises(AddressNotFound):
+        source.find(AddressQuery.from_fields("9999ZZ", "1"))
+    with pytest.raises(AddressAmbiguous):
+        source.find(AddressQuery.from_fields("1251KV", "14"))
+
+
+def test_slow_answer_is_unavailable_within_the_timeout(pdok):
+    pdok.mode, pdok.delay = "slow", 3.0
+    source = PdokSource(pdok.url, "GM0417", timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(AddressServiceUnavailable):
+        source.find(AddressQuery.from_fields("1251KV", "12"))
+    assert time.monotonic() - started < 2.5
+
+
+def test_timeout_is_never_more_than_three_seconds(pdok):
+    assert PdokSource(pdok.url, "GM0417", timeout=30).timeout == 3.0
+
+
+@pytest.mark.parametrize("mode", ["error", "garbage"])
+def test_error_answers_are_unavailable(source, pdok, mode):
+    pdok.mode = mode
+    with pytest.raises(AddressServiceUnavailable):
+        source.find(AddressQuery.from_fields("1251KV", "12"))
+
+
+def test_unreachable_server_is_unavailable():
+    source = PdokSource("http://127.0.0.1:9/locatieserver", "GM0417", timeout=0.5)
+    with pytest.raises(AddressServiceUnavailable):
+        source.find(AddressQuery.from_fields("1251KV", "12"))
+
+
+def test_suggest_uses_the_suggest_endpoint(source, pdok):
+    assert "Brink 12, 1251KV Laren" in source.suggest("Brink")
+    assert pdok.requests[-1][0] == "suggest"
+    pdok.mode = "error"
+    assert ChainLookup([source]).suggest("Brink") == []
+
+
+def test_document_mapping():
+    doc = {"straatnaam": "Brink", "huisnummer": 3, "huisletter": "a", "huisnummertoevoeging": "2",
+           "postcode": "1251KV", "woonplaatsnaam": "Laren", "gemeentenaam": "Laren",
+           "centroide_ll": "POINT(5.2261 52.2565)"}
+    address = doc_to_address(doc)
+    assert (address.house, address.lat, address.lon) == ("3A-2", 52.2565, 5.2261)
+    with pytest.raises(ValueError):
+        doc_to_address({"straatnaam": "Brink"})
+
+
+class Broken:
+    name = "kapot"
+
+    def __init__(self, error):
+        self.error = error
+
+    def find(self, query):
+        raise self.error
+
+    def suggest(self, text, limit=8):
+        raise self.error
+
+
+def test_chain_falls_through_not_found_and_reports_unavailable(source):
+    query = AddressQuery.from_fields("1251KV", "12")
+    assert ChainLookup([Broken(AddressNotFound()), source]).find(query).source == "pdok"
+    assert ChainLookup([Broken(AddressServiceUnavailable()), source]).find(query).source == "pdok"
+    with pytest.raises(AddressServiceUnavailable):
+        ChainLookup([Broken(AddressNotFound()), Broken(AddressServiceUnavailable())]).find(query)
+    with pytest.raises(AddressNotFound):
+        ChainLookup([Broken(AddressNotFound())]).find(query)

@@ -1,0 +1,140 @@
+"""The public pages: the map page with its lookup answers, and the overview per neighbourhood."""
+import re
+
+import pytest
+
+from conftest import make_app
+
+
+@pytest.fixture
+def web(lookup_app):
+    return lookup_app.test_client()
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def test_home_has_map_with_all_buurten_groups_legend_and_attribution(web):
+    page = text(web.get("/"))
+    assert page.count('"code": "BU0417032') == 10  # every buurt is drawn
+    for name in ["Voorbeeld: Buurtapp Brink en Centrum", "Voorbeeld: Omloop Waakt",
+                 "Voorbeeld: Steenbergen Noord", "Voorbeeld: Zevenend-Oost Alert"]:
+        assert page.count(name) >= 2  # on the map and in the legend
+    assert 'class="legend"' in page and "voorbeeld</span>" in page
+    assert "CBS / Kadaster, CC BY 4.0" in page
+    assert '<html lang="nl">' in page and "user-scalable=no" not in page
+
+
+def test_home_loads_nothing_from_another_origin(web):
+    page = text(web.get("/"))
+    assert not re.findall(r"""(?:src|href)=["'](?:https?:)?//""", page)
+    assert "cdn.jsdelivr" not in page and "code.jquery" not in page
+
+
+def test_pdok_basemap_is_the_default_and_the_only_outside_source(tmp_path):
+    page = text(make_app(tmp_path, TILES="pdok").test_client().get("/"))
+    hosts = set(re.findall(r"https?://([^/\"'\s]+)", page))
+    assert "service.pdok.nl" in hosts and "BRT-Achtergrondkaart" in page
+    assert not re.findall(r"""(?:src|href)=["'](?:https?:)?//""", page)
+
+
+def test_postcode_lookup_answers_with_the_group(web):
+    response = web.get("/?postcode=1251+KV&huisnummer=12")
+    page = text(response)
+    assert response.status_code == 200
+    assert "Brink 12, 1251 KV Laren" in page
+    assert "Buurt:</span> Laren-Centrum" in page
+    assert "Voorbeeld: Buurtapp Brink en Centrum" in page and "Meld u aan via de beheerder" in page
+    assert "<title>Brink 12, 1251 KV Laren" in page
+
+
+def test_lookup_without_group_says_how_to_start_one(web):
+    page = text(web.get("/?postcode=1251PT&huisnummer=3"))
+    assert "Er is nog geen WhatsApp-groep voor dit adres" in page
+    for needed in ["naam van de beheerder", "e-mailadres van de beheerder", "gebied van de groep",
+                   "veiligheid@belcombinatie.nl", "14 035"]:
+        assert needed in page
+
+
+def test_free_text_lookup(web):
+    page = text(web.get("/", query_string={"q": "Brink 12 Laren"}))
+    assert "Brink 12, 1251 KV Laren" in page and "Voorbeeld: Buurtapp Brink en Centrum" in page
+
+
+def test_address_outside_laren(web):
+    page = text(web.get("/?postcode=1261AA&huisnummer=5"))
+    assert "Torenlaan 5, 1261 AA Blaricum" in page and "ligt niet in de gemeente Laren" in page
+
+
+def test_bad_postcode_keeps_the_input_and_marks_the_field(web):
+    response = web.get("/?postcode=12AB&huisnummer=7&huisletter=c")
+    page = text(response)
+    assert response.status_code == 400
+    assert "4 cijfers en 2 letters" in page
+    assert re.search(r'id="postcode" name="postcode" value="12AB"[^>]*aria-invalid="true"[^>]*'
+                     r'aria-describedby="postcode-hint postcode-fout"', page)
+    assert 'value="7"' in page and 'value="c"' in page
+
+
+def test_unknown_address(web):
+    response = web.get("/?postcode=9999ZZ&huisnummer=1")
+    assert response.status_code == 404 and "Controleer de postcode" in text(response)
+
+
+def test_ambiguous_address_lets_the_resident_pick(web):
+    response = web.get("/?postcode=1251KV&huisnummer=14")
+    assert response.status_code == 409
+    links = re.findall(r'<a href="([^"]+)#antwoord">(Brink 14[AB], 1251 KV Laren)</a>', text(response))
+    assert [label for _, label in links] == ["Brink 14A, 1251 KV Laren", "Brink 14B, 1251 KV Laren"]
+    picked = web.get(links[1][0].replace("&amp;", "&"))
+    assert picked.status_code == 200 and "Brink 14B, 1251 KV Laren" in text(picked)
+
+
+def test_unreachable_service_offers_the_map(web, lookup_app):
+    lookup_app.pdok.mode = "error"
+    response = web.get("/?postcode=9999ZZ&huisnummer=1")
+    page = text(response)
+    assert response.status_code == 503
+    assert "niet bereikbaar" in page and "klik op de kaart" in page and 'href="/overzicht"' in page
+    assert 'id="postcode" name="postcode" value="9999ZZ"' in page
+
+
+def test_point_answer_fragment(web, places):
+    lat, lon = places["postiljon"]
+    response = web.get(f"/antwoord?lat={lat}&lon={lon}")
+    assert response.status_code == 200
+    assert "Buurt:</span> Postiljon" in text(response) and "<html" not in text(response)
+    assert web.get("/antwoord?lat=x&lon=1").status_code == 400
+
+
+def test_overview_lists_every_buurt_with_its_groups(web):
+    page = text(web.get("/overzicht"))
+    items = re.findall(r'<li class="overview-item" id="buurt-(BU\d+)">(.*?)</li>\s*(?=<li class="overview-item"|</ul>\s*<p>)',
+                       page, re.S)
+    assert len(items) == 10
+    by_code = dict(items)
+    assert "Voorbeeld: Buurtapp Brink en Centrum" in by_code["BU04170320"]
+    assert "Voorbeeld: Omloop Waakt" in by_code["BU04170320"]  # overlaps the centre
+    assert "Nog geen groep" in by_code["BU04170324"]  # Postiljon
+    uncovered = [code for code, body in items if "Nog geen groep" in body]
+    assert sorted(uncovered) == ["BU04170321", "BU04170323", "BU04170324", "BU04170325", "BU04170326",
+                                 "BU04170329"]
+
+
+def test_overview_without_groups_says_no_group_everywhere(tmp_path):
+    page = text(make_app(tmp_path).test_client().get("/overzicht"))
+    assert page.count("Nog geen groep") == 10
+
+
+def test_unknown_page_is_a_dutch_404(web):
+    response = web.get("/bestaat-niet")
+    assert response.status_code == 404 and "Deze pagina bestaat niet" in text(response)
+
+
+def test_vendored_leaflet_is_served(web):
+    for path in ("/vendor/leaflet/leaflet.js", "/vendor/leaflet/images/marker-icon.png"):
+        with web.get(path) as response:  # closes the streamed file
+            assert response.status_code == 200
+    assert web.get("/vendor/onbekend/x.js").status_code == 404
+    assert web.get("/vendor/leaflet/../../package.json").status_code == 404

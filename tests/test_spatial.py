@@ -1,0 +1,90 @@
+"""Point answers and neighbourhood coverage on small fixed shapes."""
+from pathlib import Path
+
+import pytest
+
+from geo_registry.db import make_engine, upgrade
+from geo_registry.groups import GroupStore, import_groups
+from geo_registry.spatial import Registry, Snapshot, compute_coverage
+from geo_registry.wijken import load_wijken
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def store(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'spatial.sqlite3'}")
+    upgrade(engine)
+    return GroupStore(engine)
+
+
+@pytest.fixture
+def tiny(store):
+    wijken = load_wijken(DATA / "tiny_wijken.geojson")
+    report = import_groups(store, DATA / "tiny_groups.geojson")
+    assert len(report.added) == 3
+    return Registry(wijken, store)
+
+
+def names(items):
+    return sorted(item.name for item in items)
+
+
+def test_point_inside_one_group(tiny):
+    answer = tiny.snapshot().answer(52.258, 5.2025)
+    assert answer.in_gemeente and answer.wijk.name == "West"
+    assert names(answer.groups) == ["Groot"]
+
+
+def test_point_in_two_overlapping_groups(tiny):
+    answer = tiny.snapshot().answer(52.252, 5.207)
+    assert names(answer.groups) == ["Groot", "Klein"]
+
+
+def test_point_in_municipality_without_group(tiny):
+    answer = tiny.snapshot().answer(52.252, 5.218)
+    assert answer.in_gemeente and answer.wijk.name == "Oost" and answer.groups == []
+
+
+def test_point_outside_the_municipality(tiny):
+    answer = tiny.snapshot().answer(52.30, 5.21)
+    assert not answer.in_gemeente and answer.wijk is None and answer.groups == []
+
+
+def test_point_on_a_border_belongs_to_both_sides(tiny):
+    on_wijk_border = tiny.snapshot().answer(52.252, 5.21)
+    assert names(on_wijk_border.wijken) == ["Oost", "West"]
+    assert names(on_wijk_border.groups) == ["Groot", "Klein"]  # Klein's east edge lies on 5.21
+    on_group_border = tiny.snapshot().answer(52.258, 5.215)
+    assert names(on_group_border.groups) == ["Groot", "Hoek Oost"]
+
+
+def test_index_is_refreshed_when_groups_change(tiny, store):
+    first = tiny.snapshot()
+    assert tiny.snapshot() is first  # built once, reused while nothing changes
+    hoek = next(g for g in first.groups if g.name == "Hoek Oost")
+    store.set_status(hoek.id, "inactive")
+    second = tiny.snapshot()
+    assert second is not first
+    assert second.answer(52.258, 5.218).groups == []
+
+
+def test_inactive_groups_are_not_answered(tiny, store):
+    groot = next(g for g in tiny.snapshot().groups if g.name == "Groot")
+    store.set_status(groot.id, "inactive")
+    assert names(tiny.snapshot().answer(52.252, 5.207).groups) == ["Klein"]
+
+
+def test_coverage_per_neighbourhood(tiny):
+    coverage = tiny.snapshot().coverage()
+    west = {c.group.name: c.share for c in coverage["BU09990001"]}
+    oost = {c.group.name: c.share for c in coverage["BU09990002"]}
+    assert west == pytest.approx({"Groot": 1.0, "Klein": 0.25}, abs=0.002)
+    # Klein only touches Oost along the border: touching covers nothing.
+    assert oost == pytest.approx({"Groot": 0.5, "Hoek Oost": 0.25}, abs=0.002)
+
+
+def test_coverage_without_groups_lists_every_neighbourhood_empty():
+    wijken = load_wijken(DATA / "tiny_wijken.geojson")
+    assert compute_coverage(wijken, []) == {"BU09990001": [], "BU09990002": []}
+    assert Snapshot(wijken, []).answer(52.255, 5.205).groups == []
