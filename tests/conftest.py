@@ -2,29 +2,13 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
-
 import pytest
 import shapely
 
 from fakes import FakeLocatieserver, pdok_doc
-from geo_registry import create_app
+from helpers import WIJKEN_FILE, inside, inside_shape, make_app
 from geo_registry.config import ROOT
 from geo_registry.wijken import load_wijken
-
-DATA = Path(__file__).parent / "data"
-CBS = ROOT.parent / "shared" / "data" / "cbs"
-WIJKEN_FILE = ROOT / "data" / "wijken.geojson"
-PRIVATE_EMAILS = [f"beheerder{i}@voorbeeld.invalid" for i in range(1, 5)]
-
-
-def make_app(tmp_path, **overrides):
-    """Create an app on a database in tmp_path, without address service or basemap."""
-    config = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
-              "PDOK_URL": "", "TILES": "none"}
-    config.update(overrides)
-    return create_app(config)
-
 
 @pytest.fixture
 def app(tmp_path):
@@ -56,18 +40,6 @@ def examples_app(app):
 def wijken():
     """Laren's buurten from the project's wijken.geojson."""
     return load_wijken(WIJKEN_FILE)
-
-
-def inside(wijken_list, name):
-    """Return (lat, lon) of a point well inside the named buurt."""
-    point = next(w for w in wijken_list if w.name == name).geometry.representative_point()
-    return point.y, point.x
-
-
-def inside_shape(geom):
-    """Return (lat, lon) of a point inside geom."""
-    point = geom.representative_point()
-    return point.y, point.x
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """The public JSON API: answers, every error path, and no private fields."""
 import pytest
 
-from conftest import PRIVATE_EMAILS, make_app
+from helpers import PRIVATE_EMAILS, make_app
 
 
 @pytest.fixture

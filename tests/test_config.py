@@ -16,7 +16,7 @@ def test_environment_overrides_defaults_and_test_config_overrides_environment(tm
 
 
 def test_municipality_is_a_setting(tmp_path):
-    from conftest import DATA, make_app
+    from helpers import DATA, make_app
 
     app = make_app(tmp_path, GEMEENTENAAM="Proefdorp", WIJKEN_FILE=str(DATA / "tiny_wijken.geojson"))
     page = app.test_client().get("/overzicht").get_data(as_text=True)
@@ -26,7 +26,7 @@ def test_municipality_is_a_setting(tmp_path):
 
 
 def test_missing_wijken_file_is_a_clear_error(tmp_path):
-    from conftest import make_app
+    from helpers import make_app
 
     app = make_app(tmp_path, WIJKEN_FILE=str(tmp_path / "geen.geojson"))
     response = app.test_client().get("/overzicht")

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from conftest import make_app
+from helpers import make_app
 
 
 @pytest.fixture

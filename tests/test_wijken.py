@@ -5,7 +5,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, Polygon, box
 
-from conftest import CBS, WIJKEN_FILE
+from helpers import CBS, WIJKEN_FILE
 from geo_registry.errors import ImportRefused
 from geo_registry.wijken import import_wijken, load_wijken, normalise_gemeentecode
 
@@ -116,7 +116,7 @@ def test_gemeentecode_forms(raw, expected):
 
 
 def test_cli_import_wijken_writes_the_configured_file(tmp_path):
-    from conftest import make_app
+    from helpers import make_app
 
     target = tmp_path / "mijn_wijken.geojson"
     app = make_app(tmp_path, WIJKEN_FILE=str(target))

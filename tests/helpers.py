@@ -1,0 +1,43 @@
+"""Helpers the tests share: paths, the app factory call, and points inside shapes."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from geo_registry import create_app
+from geo_registry.config import ROOT
+
+DATA = Path(__file__).parent / "data"
+
+
+def _cbs_folder() -> Path:
+    """Find ../shared/data/cbs beside the checkout (CI lays shared/ beside its fresh clone)."""
+    for folder in [ROOT.parent, *ROOT.parent.parents]:
+        candidate = folder / "shared" / "data" / "cbs"
+        if candidate.is_dir():
+            return candidate
+    raise RuntimeError("../shared/data/cbs not found beside the checkout")
+
+
+CBS = _cbs_folder()
+WIJKEN_FILE = ROOT / "data" / "wijken.geojson"
+PRIVATE_EMAILS = [f"beheerder{i}@voorbeeld.invalid" for i in range(1, 5)]
+
+
+def make_app(tmp_path, **overrides):
+    """Create an app on a database in tmp_path, without address service or basemap."""
+    config = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+              "PDOK_URL": "", "TILES": "none"}
+    config.update(overrides)
+    return create_app(config)
+
+
+def inside(wijken_list, name):
+    """Return (lat, lon) of a point well inside the named buurt."""
+    point = next(w for w in wijken_list if w.name == name).geometry.representative_point()
+    return point.y, point.x
+
+
+def inside_shape(geom):
+    """Return (lat, lon) of a point inside geom."""
+    point = geom.representative_point()
+    return point.y, point.x
