@@ -42,20 +42,21 @@ def _instance_secret(folder: Path) -> str:
 
 def register_extensions(app: Flask) -> None:
     """Set up error handling, the database and the domain services."""
-    from . import db, errors, services
+    from . import db, errors, security, services
 
     errors.init_app(app)
+    security.init_app(app)
     db.init_app(app)
     services.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     """Attach the public pages, the JSON API and the vendored front-end assets."""
-    from .web import api, assets, public
+    from .web import api, assets, join, public, register, staff
 
     assets.init_app(app)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(api.bp)
+    for blueprint in (public.bp, register.bp, join.bp, staff.bp, api.bp):
+        app.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:

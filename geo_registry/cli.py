@@ -12,6 +12,7 @@ from .addresses import import_addresses
 from .db import upgrade
 from .errors import GeoRegistryError
 from .groups import import_groups
+from .staff import create_staff
 from .wijken import import_wijken
 
 
@@ -90,6 +91,30 @@ def import_addresses_command(path):
     click.echo(f"{report.imported} adressen geïmporteerd, {len(report.refused)} regels geweigerd")
 
 
+@click.command("create-staff")
+@with_appcontext
+@click.argument("username")
+@click.password_option("--password", prompt="Wachtwoord", confirmation_prompt="Herhaal het wachtwoord",
+                       help="Wordt gevraagd als u het weglaat (aanbevolen: dan komt het niet in uw shellgeschiedenis).")
+def create_staff_command(username, password):
+    """Create a staff account for /beheer; the password is asked for and stored hashed."""
+    try:
+        create_staff(_engine(), username, password)
+    except ValueError as error:
+        _fail(error)
+    click.echo(f"Medewerker '{username}' aangemaakt.")
+
+
+@click.command("send-mail")
+@with_appcontext
+def send_mail_command():
+    """Try to send the e-mail that is still waiting (for cron)."""
+    sent, failed = services.current().mailer.deliver()
+    click.echo(f"{sent} verstuurd, {failed} niet verstuurd")
+    if failed:
+        sys.exit(1)
+
+
 @click.command("serve")
 @with_appcontext
 @click.option("--host", default="127.0.0.1", envvar="HOST", show_default=True)
@@ -104,7 +129,7 @@ def serve_command(host, port, threads):
 
 
 COMMANDS = [init_db_command, import_wijken_command, import_groups_command, load_examples_command,
-            import_addresses_command, serve_command]
+            import_addresses_command, create_staff_command, send_mail_command, serve_command]
 
 
 def init_app(app) -> None:

@@ -30,6 +30,23 @@ def defaults(instance_path: str) -> dict:
         "VENDOR_DIR": str(ROOT / "node_modules"),
         "CONTACT_EMAIL": "veiligheid@belcombinatie.nl",
         "CONTACT_PHONE": "14 035",
+        "PUBLIC_URL": "http://127.0.0.1:5000",
+        "MAIL_HOST": "",
+        "MAIL_PORT": 25,
+        "MAIL_TLS": "none",
+        "MAIL_USER": "",
+        "MAIL_PASSWORD": "",
+        "MAIL_SENDER": "WhatsApp-buurtpreventie Laren <noreply@belcombinatie.nl>",
+        "MAIL_OUTBOX": str(Path(instance_path) / "outbox"),
+        "MAIL_TIMEOUT": 10,
+        "MAIL_RETENTION_DAYS": 14,
+        "CONFIRM_MAX_AGE_HOURS": 48,
+        "LOGIN_LIMIT": 5,
+        "JOIN_LIMIT": 5,
+        "REGISTER_LIMIT": 5,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "SESSION_COOKIE_SECURE": False,
+        "TRUST_PROXY": False,
     }
 
 

@@ -40,6 +40,45 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE registry_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
         "INSERT INTO registry_state (key, value) VALUES ('groups_version', 0)",
     ],
+    [
+        # Registration by beheerders, review by staff, yearly confirmation.
+        "ALTER TABLE groups ADD COLUMN email_confirmed_at TEXT",
+        "ALTER TABLE groups ADD COLUMN reviewed_at TEXT",
+        "ALTER TABLE groups ADD COLUMN review_note TEXT",
+        "ALTER TABLE groups ADD COLUMN last_confirmed_at TEXT",
+        """CREATE TABLE staff (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            username TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            group_id INTEGER,
+            group_name TEXT,
+            detail TEXT
+        )""",
+        # The audit log is append-only, also for anyone with the database file.
+        """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+           BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+        """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+           BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+        """CREATE TABLE mail_outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            reply_to TEXT,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        )""",
+    ],
 ]
 
 

@@ -101,6 +101,7 @@ def init_app(app) -> None:
         messages = {
             404: "Deze pagina bestaat niet.",
             405: "Deze handeling is hier niet toegestaan.",
+            413: "Het bestand is te groot (hoogstens 2 MB).",
         }
         domain = GeoRegistryError(messages.get(error.code, error.description))
         domain.status, domain.code = error.code, error.name.lower().replace(" ", "_")

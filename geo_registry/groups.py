@@ -39,6 +39,10 @@ class Group:
     is_example: bool = False
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
+    email_confirmed_at: str | None = None
+    reviewed_at: str | None = None
+    review_note: str | None = None
+    last_confirmed_at: str | None = None
 
     def to_public(self) -> dict:
         """Return the fields anyone may see: never the beheerder's details."""
@@ -84,17 +88,19 @@ class GroupStore:
             "beheerder_phone": group.beheerder_phone, "description": group.description,
             "status": group.status, "is_example": int(group.is_example),
             "created_at": group.created_at, "updated_at": group.updated_at,
+            "last_confirmed_at": group.last_confirmed_at or (group.created_at if group.status == ACTIVE else None),
         }
         sql = sa.text(
             "INSERT INTO groups (name, area, beheerder_name, beheerder_email, beheerder_phone, description,"
-            " status, is_example, created_at, updated_at) VALUES (:name, :area, :beheerder_name,"
-            " :beheerder_email, :beheerder_phone, :description, :status, :is_example, :created_at, :updated_at)"
+            " status, is_example, created_at, updated_at, last_confirmed_at) VALUES (:name, :area,"
+            " :beheerder_name, :beheerder_email, :beheerder_phone, :description, :status, :is_example,"
+            " :created_at, :updated_at, :last_confirmed_at)"
         )
         if conn is None:
             with self.engine.begin() as own:
                 return self.add(group, own)
         group_id = conn.execute(sql, values).lastrowid
-        _bump_version(conn)
+        bump_version(conn)
         return group_id
 
     def set_status(self, group_id: int, status: str) -> None:
@@ -102,10 +108,11 @@ class GroupStore:
         with self.engine.begin() as conn:
             conn.execute(sa.text("UPDATE groups SET status = :s, updated_at = :t WHERE id = :id"),
                          {"s": status, "t": now_iso(), "id": group_id})
-            _bump_version(conn)
+            bump_version(conn)
 
 
-def _bump_version(conn: sa.Connection) -> None:
+def bump_version(conn: sa.Connection) -> None:
+    """Mark the groups as changed, so that every process rebuilds its spatial index."""
     conn.execute(sa.text("UPDATE registry_state SET value = value + 1 WHERE key = 'groups_version'"))
 
 
@@ -115,6 +122,8 @@ def _row_to_group(row) -> Group:
         beheerder_name=row["beheerder_name"], beheerder_email=row["beheerder_email"],
         beheerder_phone=row["beheerder_phone"], description=row["description"], status=row["status"],
         is_example=bool(row["is_example"]), created_at=row["created_at"], updated_at=row["updated_at"],
+        email_confirmed_at=row.get("email_confirmed_at"), reviewed_at=row.get("reviewed_at"),
+        review_note=row.get("review_note"), last_confirmed_at=row.get("last_confirmed_at"),
     )
 
 

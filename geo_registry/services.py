@@ -10,6 +10,7 @@ from flask import current_app
 from .errors import GeoRegistryError
 from .groups import GroupStore
 from .lookup import ChainLookup
+from .mail import Mailer, MailSettings
 from .lookup.local import LocalAddressSource
 from .lookup.pdok import PdokSource
 from .service import LookupService
@@ -26,6 +27,7 @@ class Services:
     registry: Registry
     local_addresses: LocalAddressSource
     lookup: LookupService
+    mailer: Mailer
 
 
 def build_services(config, engine) -> Services:
@@ -40,7 +42,8 @@ def build_services(config, engine) -> Services:
     sources = [local]
     if config.get("PDOK_URL"):
         sources.append(PdokSource(config["PDOK_URL"], config["GEMEENTECODE"], config["PDOK_TIMEOUT"]))
-    return Services(wijken, store, registry, local, LookupService(registry, ChainLookup(sources)))
+    mailer = Mailer(engine, MailSettings.from_config(config))
+    return Services(wijken, store, registry, local, LookupService(registry, ChainLookup(sources)), mailer)
 
 
 _build_lock = threading.Lock()

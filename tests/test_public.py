@@ -45,7 +45,8 @@ def test_postcode_lookup_answers_with_the_group(web):
     assert response.status_code == 200
     assert "Brink 12, 1251 KV Laren" in page
     assert "Buurt:</span> Laren-Centrum" in page
-    assert "Voorbeeld: Buurtapp Brink en Centrum" in page and "Meld u aan via de beheerder" in page
+    assert "Voorbeeld: Buurtapp Brink en Centrum" in page
+    assert '<a href="/groep/1/aanmelden">Aanmelden bij deze groep</a>' in page
     assert "<title>Brink 12, 1251 KV Laren" in page
 
 

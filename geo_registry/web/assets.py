@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, send_from_directory, url_for
 # Public name -> folder inside node_modules that holds the files the pages load.
 PACKAGES = {
     "leaflet": "leaflet/dist",
+    "leaflet-draw": "leaflet-draw/dist",
 }
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 import folium
+from folium.plugins import Draw
 from branca.element import MacroElement
 from jinja2 import Template
 from markupsafe import Markup
@@ -22,6 +23,8 @@ PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8
 ASSETS = {
     "leaflet": ("leaflet", "leaflet.js"),
     "leaflet_css": ("leaflet", "leaflet.css"),
+    "leaflet_draw_js": ("leaflet-draw", "leaflet.draw.js"),
+    "leaflet_draw_css": ("leaflet-draw", "leaflet.draw.css"),
     "jquery": None, "bootstrap": None, "awesome_markers": None, "bootstrap_css": None,
     "glyphicons_css": None, "awesome_markers_font_css": None, "awesome_markers_css": None,
     "awesome_rotate_css": None,
@@ -54,19 +57,22 @@ def wijken_collection(wijken) -> dict:
         for w in wijken]}
 
 
-class ClickToLookup(MacroElement):
-    """Hands the Leaflet map to the app's own script, which answers a click on the map."""
+class AppHook(MacroElement):
+    """Hands a Leaflet map (and named layers) to the app's own script, GeoRegistry.<function>."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        if (window.GeoRegistry) { GeoRegistry.attachMap({{ this._parent.get_name() }}, {{ this.options|tojson }}); }
+        if (window.GeoRegistry) {
+          GeoRegistry.{{ this.function }}({{ this._parent.get_name() }}, {{ this.options|tojson }}
+            {%- for layer in this.layers %}, {{ layer.get_name() }}{% endfor %});
+        }
         {% endmacro %}
     """)
 
-    def __init__(self, options: dict):
+    def __init__(self, function: str, options: dict, layers=()):
         super().__init__()
-        self._name = "ClickToLookup"
-        self.options = options
+        self._name = "AppHook"
+        self.function, self.options, self.layers = function, options, list(layers)
 
 
 @dataclass(frozen=True)
@@ -93,9 +99,8 @@ def localise_assets(element) -> None:
         localise_assets(child)
 
 
-def build_map(snapshot: Snapshot, config, marker: tuple[float, float] | None = None,
-              answer_url: str = "") -> MapParts:
-    """Render the map of neighbourhoods and active groups, with an optional marker."""
+def base_map(snapshot: Snapshot, config) -> folium.Map:
+    """A map of the municipality's buurten on the configured basemap, fitted to the municipality."""
     fmap = folium.Map(location=None, tiles=None, zoom_start=13, control_scale=True, max_zoom=19)
     tiles, kind = tiles_setting(config["TILES"])
     if tiles:
@@ -106,21 +111,63 @@ def build_map(snapshot: Snapshot, config, marker: tuple[float, float] | None = N
         style_function=lambda f: {"color": "#333333", "weight": 2, "fillOpacity": 0.04, "dashArray": "4 4"},
         tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["Buurt"]),
     ).add_to(fmap)
-    if snapshot.groups:
-        folium.GeoJson(
-            groups_collection(snapshot.groups, simplify=True), name="WhatsApp-groepen",
-            style_function=lambda f: {"color": f["properties"]["colour"], "fillColor": f["properties"]["colour"],
-                                      "weight": 3, "fillOpacity": 0.25},
-            highlight_function=lambda f: {"weight": 5, "fillOpacity": 0.4},
-            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["WhatsApp-groep"]),
-        ).add_to(fmap)
     minx, miny, maxx, maxy = snapshot.gemeente.bounds
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    return fmap
+
+
+def groups_layer(groups, faint: bool = False) -> folium.GeoJson:
+    """The groups' areas, each in its own colour, named on hover or tap."""
+    opacity = 0.12 if faint else 0.25
+    return folium.GeoJson(
+        groups_collection(groups, simplify=True), name="WhatsApp-groepen",
+        style_function=lambda f: {"color": f["properties"]["colour"], "fillColor": f["properties"]["colour"],
+                                  "weight": 2 if faint else 3, "fillOpacity": opacity},
+        highlight_function=lambda f: {"weight": 5, "fillOpacity": 0.4},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["WhatsApp-groep"]),
+    )
+
+
+def build_map(snapshot: Snapshot, config, marker: tuple[float, float] | None = None,
+              answer_url: str = "", join_url: str = "") -> MapParts:
+    """Render the public map of buurten and active groups, with an optional marker."""
+    fmap = base_map(snapshot, config)
+    layers = []
+    if snapshot.groups:
+        layers.append(groups_layer(snapshot.groups).add_to(fmap))
     if marker:
         # The marker itself is placed by map.js, the one place that also moves it on a click.
         fmap.location, fmap.options["zoom"] = list(marker), 16
-    else:
-        fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    ClickToLookup({"answerUrl": answer_url, "marker": list(marker) if marker else None}).add_to(fmap)
+        fmap._children.pop(next(k for k in fmap._children if k.startswith("fit_bounds")), None)
+    AppHook("attachMap", {"answerUrl": answer_url, "joinUrl": join_url,
+                          "marker": list(marker) if marker else None}, layers).add_to(fmap)
+    return render_parts(fmap)
+
+
+def build_draw_map(snapshot: Snapshot, config, input_id: str, drawn: str = "") -> MapParts:
+    """Render a map on which a beheerder draws the group's area (polygons and rectangles)."""
+    fmap = base_map(snapshot, config)
+    if snapshot.groups:
+        groups_layer(snapshot.groups, faint=True).add_to(fmap)
+    drawn_items = folium.FeatureGroup(name="Getekend gebied").add_to(fmap)
+    Draw(feature_group=drawn_items, position="topleft", export=False,
+         draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False,
+                       "polygon": {"allowIntersection": False, "showArea": True}, "rectangle": {}},
+         edit_options={"edit": True, "remove": True}).add_to(fmap)
+    AppHook("attachDraw", {"inputId": input_id, "initial": drawn or None}, [drawn_items]).add_to(fmap)
+    return render_parts(fmap)
+
+
+def build_area_map(snapshot: Snapshot, config, area, others=()) -> MapParts:
+    """Render one area (for review or editing by staff) over the other groups."""
+    fmap = base_map(snapshot, config)
+    if others:
+        groups_layer(others, faint=True).add_to(fmap)
+    folium.GeoJson(to_geojson_mapping(area), name="Dit gebied",
+                   style_function=lambda f: {"color": "#000000", "weight": 4, "fillColor": "#ffbf47",
+                                             "fillOpacity": 0.45}).add_to(fmap)
+    minx, miny, maxx, maxy = area.bounds
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return render_parts(fmap)
 
 

@@ -47,7 +47,8 @@ def home():
     answer, error = answer_for_request(request.args)
     snapshot = services.current().registry.snapshot()
     marker = (answer.point.lat, answer.point.lon) if answer else None
-    parts = build_map(snapshot, current_app.config, marker, url_for("public.answer_fragment"))
+    parts = build_map(snapshot, current_app.config, marker, url_for("public.answer_fragment"),
+                      url_for("join.form", group_id=0))
     form = {name: request.args.get(name, "") for name in LOOKUP_FIELDS}
     mode = "tekst" if "q" in request.args and not form["postcode"] else "postcode"
     status = error.status if error else 200

@@ -1,0 +1,109 @@
+"""Changes to the register, each in one transaction with its audit entry and its e-mails."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sqlalchemy as sa
+
+from .geometry import to_geojson_text
+from .groups import ACTIVE, INACTIVE, Group, GroupStore, bump_version, now_iso
+from .mail import Message, queue
+from .staff import audit
+
+PENDING_EMAIL = "pending_email"
+PENDING_REVIEW = "pending_review"
+REJECTED = "rejected"
+STATUS_LABELS = {ACTIVE: "actief", INACTIVE: "niet actief", PENDING_EMAIL: "wacht op bevestiging e-mail",
+                 PENDING_REVIEW: "wacht op beoordeling", REJECTED: "afgewezen"}
+EDITABLE = ("name", "beheerder_name", "beheerder_email", "beheerder_phone", "description")
+
+
+class ActionRefused(ValueError):
+    """The action does not fit the group's current state."""
+
+
+def _update(conn: sa.Connection, group_id: int, **fields) -> None:
+    fields["updated_at"] = now_iso()
+    if "area" in fields:
+        fields["area"] = to_geojson_text(fields["area"])
+    assignments = ", ".join(f"{name} = :{name}" for name in fields)
+    conn.execute(sa.text(f"UPDATE groups SET {assignments} WHERE id = :id"), {**fields, "id": group_id})
+    bump_version(conn)
+
+
+def register(store: GroupStore, group: Group, confirmation) -> tuple[int, list[int]]:
+    """Store a new registration awaiting e-mail confirmation; confirmation(id) gives the Message.
+    Return the group's id and the queued message ids."""
+    with store.engine.begin() as conn:
+        group_id = store.add(replace(group, status=PENDING_EMAIL, is_example=False), conn)
+        message_id = queue(conn, confirmation(group_id))
+        audit(conn, "aanvrager", "aangemeld", group_id, group.name)
+    return group_id, [message_id]
+
+
+def confirm_email(store: GroupStore, group_id: int) -> Group:
+    """Mark the beheerder's address confirmed: the registration now waits for review."""
+    group = store.get(group_id)
+    if group is None:
+        raise ActionRefused("Deze aanmelding bestaat niet (meer).")
+    if group.status == PENDING_EMAIL:
+        with store.engine.begin() as conn:
+            _update(conn, group_id, status=PENDING_REVIEW, email_confirmed_at=now_iso())
+            audit(conn, "aanvrager", "e-mailadres bevestigd", group_id, group.name)
+    return store.get(group_id)
+
+
+def review(store: GroupStore, group_id: int, actor: str, approve: bool, note: str, message) -> list[int]:
+    """Approve (make public) or reject a registration waiting for review; message(group) tells the beheerder."""
+    group = store.get(group_id)
+    if group is None or group.status != PENDING_REVIEW:
+        raise ActionRefused("Deze aanmelding wacht niet (meer) op beoordeling.")
+    status = ACTIVE if approve else REJECTED
+    with store.engine.begin() as conn:
+        stamp = now_iso()
+        _update(conn, group_id, status=status, reviewed_at=stamp, review_note=note or None,
+                **({"last_confirmed_at": stamp} if approve else {}))
+        audit(conn, actor, "goedgekeurd" if approve else "afgewezen", group_id, group.name, note or None)
+        return [queue(conn, message(group))]
+
+
+def edit(store: GroupStore, group_id: int, actor: str, changes: dict) -> None:
+    """Change a group's details and/or area."""
+    group = store.get(group_id)
+    if group is None:
+        raise ActionRefused("Deze groep bestaat niet (meer).")
+    changed = {k: v for k, v in changes.items() if k in EDITABLE + ("area",)
+               and (k == "area" or getattr(group, k) != v)}
+    if not changed:
+        return
+    with store.engine.begin() as conn:
+        _update(conn, group_id, **changed)
+        audit(conn, actor, "gewijzigd", group_id, changes.get("name", group.name),
+              ", ".join(sorted(changed)))
+
+
+def set_active(store: GroupStore, group_id: int, actor: str, active: bool) -> None:
+    """Deactivate or reactivate a group."""
+    group = store.get(group_id)
+    if group is None or group.status not in (ACTIVE, INACTIVE):
+        raise ActionRefused("Alleen een goedgekeurde groep kan (de)geactiveerd worden.")
+    with store.engine.begin() as conn:
+        _update(conn, group_id, status=ACTIVE if active else INACTIVE)
+        audit(conn, actor, "geactiveerd" if active else "gedeactiveerd", group_id, group.name)
+
+
+def delete(store: GroupStore, group_id: int, actor: str) -> None:
+    """Delete a group for good (its audit entries stay)."""
+    group = store.get(group_id)
+    if group is None:
+        raise ActionRefused("Deze groep bestaat niet (meer).")
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM groups WHERE id = :id"), {"id": group_id})
+        bump_version(conn)
+        audit(conn, actor, "verwijderd", group_id, group.name)
+
+
+def send_join_request(engine: sa.Engine, to_beheerder: Message, to_resident: Message) -> list[int]:
+    """Queue a join request for the beheerder and its confirmation for the resident, together."""
+    with engine.begin() as conn:
+        return [queue(conn, to_beheerder), queue(conn, to_resident)]

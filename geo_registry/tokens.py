@@ -1,0 +1,30 @@
+"""Signed, expiring links (e-mail confirmation, yearly confirmation), one salt per purpose."""
+from __future__ import annotations
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from .errors import GeoRegistryError
+
+
+class LinkInvalid(GeoRegistryError):
+    """A link that was tampered with, or that has expired."""
+
+    status = 400
+    code = "link_invalid"
+    default_message = "Deze link is niet geldig."
+
+
+def make_token(secret: str, purpose: str, payload) -> str:
+    """Sign payload for one purpose."""
+    return URLSafeTimedSerializer(secret, salt=f"geo-registry:{purpose}").dumps(payload)
+
+
+def read_token(secret: str, purpose: str, token: str, max_age_seconds: int):
+    """Return the payload of a valid, unexpired token (LinkInvalid otherwise)."""
+    serializer = URLSafeTimedSerializer(secret, salt=f"geo-registry:{purpose}")
+    try:
+        return serializer.loads(token, max_age=max_age_seconds)
+    except SignatureExpired:
+        raise LinkInvalid("Deze link is verlopen. Vraag een nieuwe aan.") from None
+    except BadSignature:
+        raise LinkInvalid() from None

@@ -1,0 +1,60 @@
+"""Checks of what people type into forms; each failure is a BadInput naming its field."""
+from __future__ import annotations
+
+import re
+
+from .errors import BadInput
+from .groups import EMAIL_RE
+
+MOBILE_RE = re.compile(r"^(?:\+31|0031|0)6(\d{8})$")
+
+
+def required_text(value, field: str, label: str, max_length: int = 120) -> str:
+    """Return stripped text, refusing empty or overlong input."""
+    text = " ".join(str(value or "").split())
+    if not text:
+        raise BadInput(f"Vul {label} in.", field=field)
+    if len(text) > max_length:
+        raise BadInput(f"{label[0].upper()}{label[1:]} is te lang (hoogstens {max_length} tekens).", field=field)
+    return text
+
+
+def optional_text(value, field: str, label: str, max_length: int) -> str:
+    """Return stripped text or '', refusing overlong input."""
+    text = str(value or "").strip()
+    if len(text) > max_length:
+        raise BadInput(f"{label[0].upper()}{label[1:]} is te lang (hoogstens {max_length} tekens).", field=field)
+    return text
+
+
+def email_address(value, field: str = "email") -> str:
+    """Return a plausible e-mail address."""
+    text = str(value or "").strip()
+    if not text:
+        raise BadInput("Vul een e-mailadres in.", field=field)
+    if len(text) > 254 or not EMAIL_RE.match(text):
+        raise BadInput("Vul een geldig e-mailadres in, bijvoorbeeld naam@voorbeeld.nl.", field=field)
+    return text
+
+
+def mobile_number(value, field: str = "mobiel", required: bool = True) -> str:
+    """Return a Dutch mobile number as +316xxxxxxxx (06…, +31 6…, 0031 6… accepted)."""
+    text = re.sub(r"[\s\-().]", "", str(value or ""))
+    if not text:
+        if required:
+            raise BadInput("Vul uw mobiele nummer in (WhatsApp werkt met een mobiel nummer).", field=field)
+        return ""
+    match = MOBILE_RE.match(text)
+    if not match:
+        raise BadInput("Vul een Nederlands mobiel nummer in, bijvoorbeeld 06 12345678 of +31 6 12345678.",
+                       field=field)
+    return "+316" + match.group(1)
+
+
+def collect(errors: dict, field_check, *args, **kwargs):
+    """Run one check; store its message under its field instead of raising. Return the value or None."""
+    try:
+        return field_check(*args, **kwargs)
+    except BadInput as error:
+        errors[error.field] = error.message
+        return None

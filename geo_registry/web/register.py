@@ -1,0 +1,109 @@
+"""A beheerder registers a new group; the e-mail address is confirmed by a signed link."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+
+from .. import actions, services
+from ..geometry import to_geojson_mapping
+from ..groups import Group
+from ..security import client_key, limiter
+from ..tokens import LinkInvalid, make_token, read_token
+from ..validation import collect, email_address, mobile_number, optional_text, required_text
+from .forms import checked_area_from_form, deliver, external_url, first_error, mail_message
+from .maps import build_draw_map
+
+bp = Blueprint("register", __name__, url_prefix="/groep-aanmelden")
+FIELDS = ("naam", "beheerder_naam", "email", "mobiel", "gebied_getekend")
+PURPOSE = "confirm-email"
+
+
+def render_form(form: dict, errors: dict, checked=None, status: int = 200):
+    """Render the registration form, keeping what was typed and drawn."""
+    snapshot = services.current().registry.snapshot()
+    draw_map = build_draw_map(snapshot, current_app.config, "gebied_getekend", form.get("gebied_getekend", ""))
+    return render_template("register/form.html", form=form, errors=errors, checked=checked,
+                           chosen=set(request.form.getlist("buurten")), wijken=snapshot.wijken,
+                           map=draw_map, error=first_error(errors) if errors else None), status
+
+
+@bp.get("/")
+def form():
+    """The empty registration form."""
+    return render_form({name: "" for name in FIELDS}, {})
+
+
+def read_fields(form, errors: dict) -> dict:
+    """Validate the beheerder's details."""
+    return {
+        "name": collect(errors, required_text, form.get("naam"), "naam", "de naam van de groep"),
+        "beheerder_name": collect(errors, required_text, form.get("beheerder_naam"), "beheerder_naam",
+                                  "uw naam"),
+        "beheerder_email": collect(errors, email_address, form.get("email"), "email"),
+        "beheerder_phone": collect(errors, mobile_number, form.get("mobiel"), "mobiel", required=False),
+        "description": collect(errors, optional_text, form.get("toelichting"), "toelichting", "de toelichting", 500),
+    }
+
+
+@bp.post("/")
+def submit():
+    """Check the registration; on 'Aanmelden' store it and send the confirmation link."""
+    form = {name: request.form.get(name, "") for name in FIELDS + ("toelichting",)}
+    if request.form.get("website"):  # the honeypot: people leave it empty
+        return redirect(url_for("register.sent"))
+    errors: dict = {}
+    fields = read_fields(request.form, errors)
+    checked = checked_area_from_form(request.form, request.files, errors)
+    if checked is not None:
+        form["gebied_getekend"] = _geojson_text(checked.geometry)
+    if errors or request.form.get("actie") == "controleren":
+        return render_form(form, errors, checked, 400 if errors else 200)
+    limiter(current_app, "register").hit(client_key())
+    group = Group(id=None, name=fields["name"], area=checked.geometry, beheerder_name=fields["beheerder_name"],
+                  beheerder_email=fields["beheerder_email"], beheerder_phone=fields["beheerder_phone"] or None,
+                  description=fields["description"] or None)
+
+    def confirmation(group_id: int):
+        token = make_token(current_app.config["SECRET_KEY"], PURPOSE, {"g": group_id, "e": group.beheerder_email})
+        return mail_message("bevestiging-beheerder", group.beheerder_email, "confirm_registration",
+                            group=group, link=external_url("register.confirm", token=token),
+                            hours=current_app.config["CONFIRM_MAX_AGE_HOURS"])
+
+    _, message_ids = actions.register(services.current().store, group, confirmation)
+    session["registration"] = {"name": group.name, "notes": checked.notes, "mail_ok": deliver(message_ids),
+                               "overlaps": [(o.group_name, round(o.m2), round(o.share_of_new * 100))
+                                            for o in checked.overlaps]}
+    return redirect(url_for("register.sent"))
+
+
+def _geojson_text(geometry) -> str:
+    return json.dumps({"type": "Feature", "properties": {}, "geometry": to_geojson_mapping(geometry)})
+
+
+@bp.get("/verstuurd")
+def sent():
+    """Tell the beheerder to open the confirmation e-mail."""
+    return render_template("register/sent.html", summary=session.pop("registration", None))
+
+
+def _group_for(token: str):
+    payload = read_token(current_app.config["SECRET_KEY"], PURPOSE, token,
+                         int(current_app.config["CONFIRM_MAX_AGE_HOURS"]) * 3600)
+    group = services.current().store.get(int(payload["g"]))
+    if group is None or group.beheerder_email != payload["e"]:
+        raise LinkInvalid("Deze link hoort niet (meer) bij een aanmelding.")
+    return group
+
+
+@bp.get("/bevestigen/<token>")
+def confirm(token: str):
+    """Show the confirmation button (a link alone changes nothing: mail scanners follow links)."""
+    return render_template("register/confirm.html", group=_group_for(token), token=token)
+
+
+@bp.post("/bevestigen/<token>")
+def confirm_post(token: str):
+    """Confirm the e-mail address: the registration now waits for review by staff."""
+    group = actions.confirm_email(services.current().store, _group_for(token).id)
+    return render_template("register/confirmed.html", group=group)

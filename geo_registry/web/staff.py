@@ -1,0 +1,274 @@
+"""The staff area under /beheer: review, edit, exports, audit log and unsent e-mail."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from functools import wraps
+
+from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request, session,
+                   url_for)
+
+from .. import actions, services
+from ..actions import ActionRefused
+from ..areas import find_overlaps
+from ..geometry import area_m2
+from ..groups import ACTIVE
+from ..security import client_key, limiter
+from ..staff import audit_entries, authenticate, get_staff
+from ..validation import collect, email_address, mobile_number, optional_text, required_text
+from .forms import checked_area_from_form, deliver, first_error, mail_message
+from .maps import build_area_map, build_draw_map, groups_collection
+
+bp = Blueprint("staff", __name__, url_prefix="/beheer")
+
+
+def login_required(view):
+    """Only for a logged-in staff member; others go to the login page."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        staff = get_staff(services.current().store.engine, session.get("staff_id", -1))
+        if staff is None:
+            return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
+        g.staff = staff
+        return view(*args, **kwargs)
+    return wrapped
+
+
+@bp.after_request
+def no_store(response):
+    """Staff pages hold private data: browsers and proxies must not keep them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/inloggen")
+def login():
+    """The login form."""
+    return render_template("staff/login.html", username="", error=None, next=request.args.get("next", ""))
+
+
+@bp.post("/inloggen")
+def login_post():
+    """Log in with rate limiting per client; the session is renewed on success."""
+    username = request.form.get("gebruikersnaam", "")
+    next_url = request.form.get("next", "")
+    limiter(current_app, "login").hit(client_key())
+    staff = authenticate(services.current().store.engine, username, request.form.get("wachtwoord", ""))
+    if staff is None:
+        return render_template("staff/login.html", username=username, next=next_url,
+                               error="Gebruikersnaam of wachtwoord klopt niet."), 401
+    limiter(current_app, "login").reset(client_key())
+    session.clear()
+    session.permanent = True
+    session["staff_id"] = staff["id"]
+    safe_next = next_url if next_url.startswith("/beheer") and "//" not in next_url else url_for("staff.index")
+    return redirect(safe_next)
+
+
+@bp.post("/uitloggen")
+@login_required
+def logout():
+    """Log out."""
+    session.clear()
+    return redirect(url_for("staff.login"))
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The queue of registrations awaiting review, and every group."""
+    store = services.current().store
+    groups = store.list(status=None)
+    return render_template("staff/index.html", groups=groups, labels=actions.STATUS_LABELS,
+                           queue=[gr for gr in groups if gr.status == actions.PENDING_REVIEW],
+                           unsent=len(services.current().mailer.pending()))
+
+
+def group_or_404(group_id: int):
+    """Return any group by id, or 404."""
+    group = services.current().store.get(group_id)
+    if group is None:
+        abort(404)
+    return group
+
+
+@bp.get("/groep/<int:group_id>")
+@login_required
+def group(group_id: int):
+    """One group: its area on a map, its overlaps, and what staff can do with it."""
+    item = group_or_404(group_id)
+    snapshot = services.current().registry.snapshot()
+    others = [gr for gr in snapshot.groups if gr.id != group_id]
+    overlaps = find_overlaps(item.area, area_m2(item.area), others)
+    return render_template("staff/group.html", group=item, labels=actions.STATUS_LABELS, overlaps=overlaps,
+                           area_m2=area_m2(item.area), map=build_area_map(snapshot, current_app.config,
+                                                                          item.area, others))
+
+
+@bp.post("/groep/<int:group_id>/beoordelen")
+@login_required
+def review(group_id: int):
+    """Approve or reject a registration; the beheerder gets an e-mail either way."""
+    approve = request.form.get("besluit") == "goedkeuren"
+    note = (request.form.get("reden") or "").strip()[:1000]
+    if not approve and not note:
+        item = group_or_404(group_id)
+        return _group_page_with_error(item, "Geef een reden voor de afwijzing; de beheerder krijgt die te lezen.")
+    template = "review_approved" if approve else "review_rejected"
+
+    def message(item):
+        return mail_message("beoordeling", item.beheerder_email, template, group=item, note=note)
+
+    ids = _run(lambda: actions.review(services.current().store, group_id, g.staff["username"], approve, note,
+                                      message))
+    if ids is not None and not deliver(ids):
+        session["flash"] = "Het besluit is opgeslagen, maar de e-mail kon niet worden verstuurd (zie E-mail)."
+    return redirect(url_for("staff.group", group_id=group_id))
+
+
+def _group_page_with_error(item, message: str):
+    session["flash"] = message
+    return redirect(url_for("staff.group", group_id=item.id))
+
+
+def _run(action):
+    """Run a staff action; a refusal becomes a message on the next page."""
+    try:
+        return action()
+    except ActionRefused as refusal:
+        session["flash"] = str(refusal)
+        return None
+
+
+@bp.post("/groep/<int:group_id>/status")
+@login_required
+def status(group_id: int):
+    """Deactivate or reactivate a group."""
+    active = request.form.get("status") == ACTIVE
+    _run(lambda: actions.set_active(services.current().store, group_id, g.staff["username"], active))
+    return redirect(url_for("staff.group", group_id=group_id))
+
+
+@bp.get("/groep/<int:group_id>/verwijderen")
+@login_required
+def delete_confirm(group_id: int):
+    """Ask before deleting."""
+    return render_template("staff/delete.html", group=group_or_404(group_id))
+
+
+@bp.post("/groep/<int:group_id>/verwijderen")
+@login_required
+def delete(group_id: int):
+    """Delete a group for good."""
+    if request.form.get("bevestig") != "ja":
+        return redirect(url_for("staff.delete_confirm", group_id=group_id))
+    _run(lambda: actions.delete(services.current().store, group_id, g.staff["username"]))
+    session["flash"] = "De groep is verwijderd."
+    return redirect(url_for("staff.index"))
+
+
+def _edit_form(item) -> dict:
+    return {"naam": item.name, "beheerder_naam": item.beheerder_name, "email": item.beheerder_email,
+            "mobiel": item.beheerder_phone or "", "toelichting": item.description or "", "gebied_getekend": ""}
+
+
+def _render_edit(item, form, errors, status_code=200, checked=None):
+    snapshot = services.current().registry.snapshot()
+    return render_template(
+        "staff/edit.html", group=item, form=form, errors=errors, checked=checked,
+        error=first_error(errors) if errors else None, wijken=snapshot.wijken,
+        chosen=set(request.form.getlist("buurten")),
+        map=build_draw_map(snapshot, current_app.config, "gebied_getekend", form.get("gebied_getekend", "")),
+    ), status_code
+
+
+@bp.get("/groep/<int:group_id>/bewerken")
+@login_required
+def edit(group_id: int):
+    """The edit form: details, and optionally a new area."""
+    item = group_or_404(group_id)
+    return _render_edit(item, _edit_form(item), {})
+
+
+@bp.post("/groep/<int:group_id>/bewerken")
+@login_required
+def edit_post(group_id: int):
+    """Save details and, when one is given, the new area (checked as at registration)."""
+    item = group_or_404(group_id)
+    form = {name: request.form.get(name, "") for name in _edit_form(item)}
+    errors: dict = {}
+    changes = {
+        "name": collect(errors, required_text, form["naam"], "naam", "de naam van de groep"),
+        "beheerder_name": collect(errors, required_text, form["beheerder_naam"], "beheerder_naam",
+                                  "de naam van de beheerder"),
+        "beheerder_email": collect(errors, email_address, form["email"], "email"),
+        "beheerder_phone": collect(errors, mobile_number, form["mobiel"], "mobiel", required=False) or None,
+        "description": collect(errors, optional_text, form["toelichting"], "toelichting", "de toelichting",
+                               500) or None,
+    }
+    has_area = any([form["gebied_getekend"].strip(), request.form.getlist("buurten"),
+                    getattr(request.files.get("gebied_bestand"), "filename", "")])
+    checked = checked_area_from_form(request.form, request.files, errors, exclude_group_id=group_id) \
+        if has_area else None
+    if errors:
+        return _render_edit(item, form, errors, 400)
+    if checked is not None:
+        changes["area"] = checked.geometry
+    _run(lambda: actions.edit(services.current().store, group_id, g.staff["username"], changes))
+    session["flash"] = "De wijzigingen zijn opgeslagen." + (" " + " ".join(checked.notes) if checked else "")
+    return redirect(url_for("staff.group", group_id=group_id))
+
+
+@bp.get("/export/beheerders.csv")
+@login_required
+def export_csv():
+    """The beheerdersgroep list: every active group with its beheerder's contact details."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(["groep_id", "groep", "beheerder", "email", "mobiel", "laatst_bevestigd"])
+    for item in services.current().store.list(status=ACTIVE):
+        writer.writerow([item.id, item.name, item.beheerder_name, item.beheerder_email,
+                         item.beheerder_phone or "", item.last_confirmed_at or ""])
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=beheerders.csv"})
+
+
+@bp.get("/export/gebieden.geojson")
+@login_required
+def export_geojson():
+    """Every active group's area (public properties)."""
+    body = json.dumps(groups_collection(services.current().store.list(status=ACTIVE)))
+    return Response(body, mimetype="application/geo+json",
+                    headers={"Content-Disposition": "attachment; filename=gebieden.geojson"})
+
+
+@bp.get("/logboek")
+@login_required
+def audit_log():
+    """Who did what to which group, when (read-only)."""
+    return render_template("staff/audit.html", entries=audit_entries(services.current().store.engine))
+
+
+@bp.get("/e-mail")
+@login_required
+def outbox():
+    """Messages that could not be sent yet."""
+    return render_template("staff/outbox.html", messages=services.current().mailer.pending())
+
+
+@bp.post("/e-mail")
+@login_required
+def outbox_retry():
+    """Try to send the waiting messages again."""
+    sent, failed = services.current().mailer.deliver()
+    session["flash"] = f"{sent} verstuurd, {failed} nog niet verstuurd."
+    return redirect(url_for("staff.outbox"))
+
+
+@bp.app_context_processor
+def staff_context():
+    """Give staff templates the one-time message of the previous action."""
+    if request.blueprint != "staff":
+        return {}
+    return {"flash": session.pop("flash", None), "staff": getattr(g, "staff", None)}
