@@ -14,9 +14,14 @@ class LinkInvalid(GeoRegistryError):
     default_message = "Deze link is niet geldig."
 
 
-def make_token(secret: str, purpose: str, payload) -> str:
-    """Sign payload for one purpose."""
-    return URLSafeTimedSerializer(secret, salt=f"geo-registry:{purpose}").dumps(payload)
+def make_token(secret: str, purpose: str, payload, issued_at: int | None = None) -> str:
+    """Sign payload for one purpose (issued now, or at the given Unix time)."""
+    serializer = URLSafeTimedSerializer(secret, salt=f"geo-registry:{purpose}")
+    if issued_at is not None:
+        signer = serializer.make_signer(serializer.salt)
+        signer.get_timestamp = lambda: issued_at
+        return signer.sign(serializer.dump_payload(payload)).decode()
+    return serializer.dumps(payload)
 
 
 def read_token(secret: str, purpose: str, token: str, max_age_seconds: int):

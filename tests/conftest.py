@@ -112,12 +112,44 @@ def pdok(pdok_docs):
         yield server
 
 
-@pytest.fixture
-def lookup_app(tmp_path, pdok, address_csv):
+def populated_app(tmp_path, pdok, address_csv, **overrides):
     """An app with the example groups, the local address table and the fake Locatieserver."""
-    app = make_app(tmp_path, PDOK_URL=pdok.url, PDOK_TIMEOUT=1.0)
+    app = make_app(tmp_path, PDOK_URL=pdok.url, PDOK_TIMEOUT=1.0, **overrides)
     runner = app.test_cli_runner()
     assert "4 toegevoegd" in runner.invoke(args=["load-examples"]).output
     assert "5 adressen" in runner.invoke(args=["import-addresses", str(address_csv)]).output
     app.pdok = pdok
     return app
+
+
+@pytest.fixture
+def lookup_app(tmp_path, pdok, address_csv):
+    """An app with the example groups, the local address table and the fake Locatieserver."""
+    return populated_app(tmp_path, pdok, address_csv)
+
+
+@pytest.fixture
+def smtp():
+    """A running SMTP server on 127.0.0.1 that keeps every message."""
+    from fakes import FakeSMTP
+
+    with FakeSMTP() as server:
+        yield server
+
+
+@pytest.fixture
+def mail_app(tmp_path, pdok, address_csv, smtp):
+    """A populated app that sends its e-mail to the test SMTP server."""
+    app = populated_app(tmp_path, pdok, address_csv, MAIL_HOST="127.0.0.1", MAIL_PORT=smtp.port,
+                        PUBLIC_URL="http://localhost")
+    app.smtp = smtp
+    return app
+
+
+@pytest.fixture
+def staff_user(mail_app):
+    """A staff account made with the create-staff command."""
+    result = mail_app.test_cli_runner().invoke(args=["create-staff", "medewerker", "--password",
+                                                      "lang-genoeg-wachtwoord"])
+    assert "aangemaakt" in result.output, result.output
+    return ("medewerker", "lang-genoeg-wachtwoord")

@@ -101,3 +101,39 @@ class FakeLocatieserver:
                     pass  # the client gave up (a timeout test)
 
         return Handler
+
+
+class FakeSMTP:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what arrives; fail=True refuses mail."""
+
+    def __init__(self):
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.messages = []
+        self.fail = False
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):
+        """Keep the message, or refuse it when failing."""
+        if self.fail:
+            return "451 4.3.0 Tijdelijk niet beschikbaar"
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str):
+        """Return the messages sent to address."""
+        return [m for m in self.messages if address in m["To"]]
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()

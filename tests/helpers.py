@@ -41,3 +41,20 @@ def inside_shape(geom):
     """Return (lat, lon) of a point inside geom."""
     point = geom.representative_point()
     return point.y, point.x
+
+
+def csrf_token(client, url: str) -> str:
+    """Open url and return the CSRF token of its form."""
+    import re
+
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def login(client, username: str, password: str):
+    """Log in as staff through the login form."""
+    token = csrf_token(client, "/beheer/inloggen")
+    return client.post("/beheer/inloggen", data={"csrf_token": token, "gebruikersnaam": username,
+                                                 "wachtwoord": password})
