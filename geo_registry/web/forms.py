@@ -63,5 +63,6 @@ def deliver(ids: list[int]) -> bool:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """Return an absolute URL for links in e-mails."""
-    return url_for(endpoint, _external=True, **values)
+    """Return an absolute URL for links in e-mails, on the configured PUBLIC_URL (never the request's
+    Host header, which a sender could forge to plant a link to another site)."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)

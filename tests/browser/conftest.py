@@ -31,13 +31,25 @@ def browser():
 
 
 @pytest.fixture
-def live_server(lookup_app):
-    """The app with examples and addresses, served on a free port; yields its base URL."""
-    server = create_server(lookup_app, host="127.0.0.1", port=0, threads=4)
+def live_server(mail_app):
+    """The app with examples, addresses and the test SMTP server, served on a free port; yields its base URL."""
+    server = create_server(mail_app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
+
+
+def map_point(page, lat, lon) -> tuple[float, float]:
+    """Return the page coordinates of (lat, lon) on the page's Leaflet map."""
+    return tuple(page.evaluate(
+        """([lat, lon]) => {
+            const name = Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k));
+            const map = window[name];
+            const p = map.latLngToContainerPoint([lat, lon]);
+            const box = map.getContainer().getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
+        }""", [lat, lon]))
 
 
 class Page:

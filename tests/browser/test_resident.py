@@ -3,6 +3,8 @@ import re
 
 import pytest
 
+from conftest import map_point
+
 pytestmark = pytest.mark.browser
 
 BUURT_STROKE = "#333333"
@@ -60,15 +62,7 @@ def test_bad_postcode_message_in_the_browser(page):
 
 
 def click_map_at(page, lat, lon):
-    point = page.page.evaluate(
-        """([lat, lon]) => {
-            const name = Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k));
-            const map = window[name];
-            const p = map.latLngToContainerPoint([lat, lon]);
-            const box = map.getContainer().getBoundingClientRect();
-            return [box.left + p.x, box.top + p.y];
-        }""", [lat, lon])
-    page.page.mouse.click(*point)
+    page.page.mouse.click(*map_point(page.page, lat, lon))
 
 
 def test_a_click_on_the_map_answers(page, places):
