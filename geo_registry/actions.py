@@ -22,7 +22,8 @@ class ActionRefused(ValueError):
     """The action does not fit the group's current state."""
 
 
-def _update(conn: sa.Connection, group_id: int, **fields) -> None:
+def update_group(conn: sa.Connection, group_id: int, **fields) -> None:
+    """Write fields of one group inside the caller's transaction, and mark the groups changed."""
     fields["updated_at"] = now_iso()
     if "area" in fields:
         fields["area"] = to_geojson_text(fields["area"])
@@ -48,7 +49,7 @@ def confirm_email(store: GroupStore, group_id: int) -> Group:
         raise ActionRefused("Deze aanmelding bestaat niet (meer).")
     if group.status == PENDING_EMAIL:
         with store.engine.begin() as conn:
-            _update(conn, group_id, status=PENDING_REVIEW, email_confirmed_at=now_iso())
+            update_group(conn, group_id, status=PENDING_REVIEW, email_confirmed_at=now_iso())
             audit(conn, "aanvrager", "e-mailadres bevestigd", group_id, group.name)
     return store.get(group_id)
 
@@ -61,7 +62,7 @@ def review(store: GroupStore, group_id: int, actor: str, approve: bool, note: st
     status = ACTIVE if approve else REJECTED
     with store.engine.begin() as conn:
         stamp = now_iso()
-        _update(conn, group_id, status=status, reviewed_at=stamp, review_note=note or None,
+        update_group(conn, group_id, status=status, reviewed_at=stamp, review_note=note or None,
                 **({"last_confirmed_at": stamp} if approve else {}))
         audit(conn, actor, "goedgekeurd" if approve else "afgewezen", group_id, group.name, note or None)
         return [queue(conn, message(group))]
@@ -77,7 +78,7 @@ def edit(store: GroupStore, group_id: int, actor: str, changes: dict) -> None:
     if not changed:
         return
     with store.engine.begin() as conn:
-        _update(conn, group_id, **changed)
+        update_group(conn, group_id, **changed)
         audit(conn, actor, "gewijzigd", group_id, changes.get("name", group.name),
               ", ".join(sorted(changed)))
 
@@ -88,7 +89,7 @@ def set_active(store: GroupStore, group_id: int, actor: str, active: bool) -> No
     if group is None or group.status not in (ACTIVE, INACTIVE):
         raise ActionRefused("Alleen een goedgekeurde groep kan (de)geactiveerd worden.")
     with store.engine.begin() as conn:
-        _update(conn, group_id, status=ACTIVE if active else INACTIVE)
+        update_group(conn, group_id, status=ACTIVE if active else INACTIVE)
         audit(conn, actor, "geactiveerd" if active else "gedeactiveerd", group_id, group.name)
 
 
@@ -103,7 +104,7 @@ def delete(store: GroupStore, group_id: int, actor: str) -> None:
         audit(conn, actor, "verwijderd", group_id, group.name)
 
 
-def send_join_request(engine: sa.Engine, to_beheerder: Message, to_resident: Message) -> list[int]:
-    """Queue a join request for the beheerder and its confirmation for the resident, together."""
+def send_messages(engine: sa.Engine, messages: list[Message]) -> list[int]:
+    """Queue messages together (a join request and its confirmation, a handover link); return their ids."""
     with engine.begin() as conn:
-        return [queue(conn, to_beheerder), queue(conn, to_resident)]
+        return [queue(conn, message) for message in messages]

@@ -123,5 +123,6 @@ def import_addresses(engine: sa.Engine, path: str | Path) -> AddressImportReport
             "INSERT INTO addresses (postcode, huisnummer, huisletter, toevoeging, straat, straat_norm,"
             " woonplaats, lat, lon) VALUES (:postcode, :huisnummer, :huisletter, :toevoeging, :straat,"
             " :straat_norm, :woonplaats, :lat, :lon)"), rows)
+        conn.execute(sa.text("UPDATE registry_state SET value = value + 1 WHERE key = 'addresses_version'"))
     report.imported = len(rows)
     return report

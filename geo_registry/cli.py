@@ -115,6 +115,20 @@ def send_mail_command():
         sys.exit(1)
 
 
+@click.command("confirmation-round")
+@with_appcontext
+def confirmation_round_command():
+    """E-mail every beheerder whose group is due for its yearly confirmation (for cron; safe to rerun)."""
+    from .renewal import run_round, utcnow
+    from .web.renewal import renewal_message
+
+    config = current_app.config
+    with current_app.test_request_context(base_url=config["PUBLIC_URL"]):
+        ids = run_round(services.current().store, utcnow(), int(config["CONFIRM_INTERVAL_DAYS"]), renewal_message)
+    sent, failed = services.current().mailer.deliver(ids)
+    click.echo(f"{len(ids)} beheerder(s) gemaild: {sent} verstuurd, {failed} nog niet verstuurd")
+
+
 @click.command("serve")
 @with_appcontext
 @click.option("--host", default="127.0.0.1", envvar="HOST", show_default=True)
@@ -129,7 +143,8 @@ def serve_command(host, port, threads):
 
 
 COMMANDS = [init_db_command, import_wijken_command, import_groups_command, load_examples_command,
-            import_addresses_command, create_staff_command, send_mail_command, serve_command]
+            import_addresses_command, create_staff_command, send_mail_command, confirmation_round_command,
+            serve_command]
 
 
 def init_app(app) -> None:

@@ -47,6 +47,10 @@ def defaults(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "SESSION_COOKIE_SECURE": False,
         "TRUST_PROXY": False,
+        # WhatsApp's member limit per group (the municipality's page still says 256; WhatsApp now allows 1024).
+        "MEMBER_LIMIT": 1024,
+        "CONFIRM_INTERVAL_DAYS": 365,
+        "RENEWAL_LINK_DAYS": 60,
     }
 
 

@@ -79,6 +79,17 @@ MIGRATIONS: list[list[str]] = [
             last_error TEXT
         )""",
     ],
+    [
+        # Coverage by addresses, and the yearly confirmation round.
+        "INSERT INTO registry_state (key, value) VALUES ('addresses_version', 0)",
+        "ALTER TABLE groups ADD COLUMN reminder_sent_at TEXT",
+        """CREATE TABLE group_changes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            group_id INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+            payload TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+    ],
 ]
 
 

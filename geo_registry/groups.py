@@ -43,6 +43,7 @@ class Group:
     reviewed_at: str | None = None
     review_note: str | None = None
     last_confirmed_at: str | None = None
+    reminder_sent_at: str | None = None
 
     def to_public(self) -> dict:
         """Return the fields anyone may see: never the beheerder's details."""
@@ -55,11 +56,12 @@ class GroupStore:
     def __init__(self, engine: sa.Engine):
         self.engine = engine
 
-    def version(self) -> int:
-        """Return the groups version, which changes whenever any group changes."""
+    def version(self) -> tuple[int, int]:
+        """Return (groups version, addresses version): either changes whenever its data changes."""
         with self.engine.connect() as conn:
-            return conn.execute(sa.text(
-                "SELECT value FROM registry_state WHERE key = 'groups_version'")).scalar_one()
+            rows = dict(conn.execute(sa.text(
+                "SELECT key, value FROM registry_state WHERE key IN ('groups_version', 'addresses_version')")).all())
+        return rows["groups_version"], rows.get("addresses_version", 0)
 
     def list(self, status: str | None = ACTIVE) -> list[Group]:
         """Return the groups with the given status (all groups for None), by name."""
@@ -124,6 +126,7 @@ def _row_to_group(row) -> Group:
         is_example=bool(row["is_example"]), created_at=row["created_at"], updated_at=row["updated_at"],
         email_confirmed_at=row.get("email_confirmed_at"), reviewed_at=row.get("reviewed_at"),
         review_note=row.get("review_note"), last_confirmed_at=row.get("last_confirmed_at"),
+        reminder_sent_at=row.get("reminder_sent_at"),
     )
 
 

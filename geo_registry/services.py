@@ -37,8 +37,8 @@ def build_services(config, engine) -> Services:
         raise GeoRegistryError(f"Buurtenbestand niet gevonden: {path}. Maak het met 'geo-registry import-wijken'.")
     wijken = load_wijken(path)
     store = GroupStore(engine)
-    registry = Registry(wijken, store)
     local = LocalAddressSource(engine)
+    registry = Registry(wijken, store, local.points)
     sources = [local]
     if config.get("PDOK_URL"):
         sources.append(PdokSource(config["PDOK_URL"], config["GEMEENTECODE"], config["PDOK_TIMEOUT"]))

@@ -10,7 +10,8 @@ import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from .geometry import area_m2, to_rd
+from .coverage import WijkCoverage, compute_coverage, group_address_counts
+from .geometry import area_m2
 from .groups import Group, GroupStore
 from .wijken import Wijk, gemeente_shape
 
@@ -37,14 +38,6 @@ class AreaIndex(Generic[T]):
 
 
 @dataclass(frozen=True)
-class Coverage:
-    """How much of one neighbourhood one group covers."""
-
-    group: Group
-    share: float  # 0..1 of the neighbourhood's area
-
-
-@dataclass(frozen=True)
 class PointAnswer:
     """What lies at a point: inside the municipality or not, its neighbourhoods and its groups."""
 
@@ -63,15 +56,18 @@ class PointAnswer:
 class Snapshot:
     """An immutable view of the neighbourhoods and the active groups, with their indexes."""
 
-    def __init__(self, wijken: list[Wijk], groups: list[Group], version: int = 0):
+    def __init__(self, wijken: list[Wijk], groups: list[Group], version=0, address_points=None):
         self.version = version
+        self._address_points = address_points
         self.wijken = wijken
         self.groups = groups
         self.gemeente = gemeente_shape(wijken)
         shapely.prepare(self.gemeente)
         self.wijk_index = AreaIndex(wijken, [w.geometry for w in wijken])
         self.group_index = AreaIndex(groups, [g.area for g in groups])
-        self._coverage: dict[str, list[Coverage]] | None = None
+        self._coverage: list[WijkCoverage] | None = None
+        self._group_addresses: dict[int, int] | None = None
+        self._lock = threading.Lock()
 
     def answer(self, lat: float, lon: float) -> PointAnswer:
         """Return what lies at (lat, lon)."""
@@ -81,36 +77,36 @@ class Snapshot:
         groups = self.group_index.at(point) if in_gemeente else []
         return PointAnswer(lat=lat, lon=lon, in_gemeente=in_gemeente, wijken=wijken, groups=groups)
 
-    def coverage(self) -> dict[str, list[Coverage]]:
-        """Return, per neighbourhood code, the groups that cover part of it, largest share first."""
-        if self._coverage is None:
-            self._coverage = compute_coverage(self.wijken, self.groups)
-        return self._coverage
+    def points(self):
+        """The address table's points as (lon, lat) arrays, or None when it is empty."""
+        return self._address_points() if self._address_points else None
 
+    def coverage(self) -> list[WijkCoverage]:
+        """Each neighbourhood's coverage, computed once per snapshot (so once per change)."""
+        with self._lock:
+            if self._coverage is None:
+                self._coverage = compute_coverage(self.wijken, self.groups, self.points())
+            return self._coverage
 
-def compute_coverage(wijken: list[Wijk], groups: list[Group]) -> dict[str, list[Coverage]]:
-    """Compute, in RD New, the share of each neighbourhood that each group covers."""
-    result: dict[str, list[Coverage]] = {w.code: [] for w in wijken}
-    if not groups:
-        return result
-    group_rd = [to_rd(g.area) for g in groups]
-    tree = shapely.STRtree(group_rd)
-    for wijk in wijken:
-        wijk_rd = to_rd(wijk.geometry)
-        for i in tree.query(wijk_rd, predicate="intersects"):
-            shared = wijk_rd.intersection(group_rd[i]).area
-            if shared > 0:  # a shared border alone does not cover anything
-                result[wijk.code].append(Coverage(groups[i], shared / wijk_rd.area))
-        result[wijk.code].sort(key=lambda c: (-c.share, c.group.name))
-    return result
+    def coverage_by_code(self) -> dict[str, WijkCoverage]:
+        """The coverage keyed by neighbourhood code."""
+        return {item.wijk.code: item for item in self.coverage()}
+
+    def group_addresses(self) -> dict[int, int] | None:
+        """How many addresses lie in each active group's area (None without an address table)."""
+        with self._lock:
+            if self._group_addresses is None:
+                self._group_addresses = group_address_counts(self.groups, self.points())
+            return self._group_addresses
 
 
 class Registry:
     """Hands out the current Snapshot, rebuilding it only when the groups have changed."""
 
-    def __init__(self, wijken: list[Wijk], store: GroupStore):
+    def __init__(self, wijken: list[Wijk], store: GroupStore, address_points=None):
         self.wijken = wijken
         self.store = store
+        self.address_points = address_points
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
 
@@ -122,8 +118,8 @@ class Registry:
             return current
         with self._lock:
             if self._snapshot is None or self._snapshot.version != version:
-                self._snapshot = Snapshot(self.wijken, self.store.list(), version)
+                self._snapshot = Snapshot(self.wijken, self.store.list(), version, self.address_points)
             return self._snapshot
 
 
-__all__ = ["AreaIndex", "Coverage", "PointAnswer", "Registry", "Snapshot", "area_m2", "compute_coverage"]
+__all__ = ["AreaIndex", "PointAnswer", "Registry", "Snapshot", "area_m2", "compute_coverage"]

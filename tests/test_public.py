@@ -111,7 +111,7 @@ def test_point_answer_fragment(web, places):
 
 def test_overview_lists_every_buurt_with_its_groups(web):
     page = text(web.get("/overzicht"))
-    items = re.findall(r'<li class="overview-item" id="buurt-(BU\d+)">(.*?)</li>\s*(?=<li class="overview-item"|</ul>\s*<p>)',
+    items = re.findall(r'<li class="overview-item[^"]*" id="buurt-(BU\d+)">(.*?)</li>\s*(?=<li class="overview-item|</ul>\s*<p>)',
                        page, re.S)
     assert len(items) == 10
     by_code = dict(items)

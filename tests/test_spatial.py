@@ -5,7 +5,7 @@ import pytest
 
 from geo_registry.db import make_engine, upgrade
 from geo_registry.groups import GroupStore, import_groups
-from geo_registry.spatial import Registry, Snapshot, compute_coverage
+from geo_registry.spatial import Registry, Snapshot
 from geo_registry.wijken import load_wijken
 
 DATA = Path(__file__).parent / "data"
@@ -75,16 +75,6 @@ def test_inactive_groups_are_not_answered(tiny, store):
     assert names(tiny.snapshot().answer(52.252, 5.207).groups) == ["Klein"]
 
 
-def test_coverage_per_neighbourhood(tiny):
-    coverage = tiny.snapshot().coverage()
-    west = {c.group.name: c.share for c in coverage["BU09990001"]}
-    oost = {c.group.name: c.share for c in coverage["BU09990002"]}
-    assert west == pytest.approx({"Groot": 1.0, "Klein": 0.25}, abs=0.002)
-    # Klein only touches Oost along the border: touching covers nothing.
-    assert oost == pytest.approx({"Groot": 0.5, "Hoek Oost": 0.25}, abs=0.002)
-
-
-def test_coverage_without_groups_lists_every_neighbourhood_empty():
+def test_snapshot_without_groups_answers_nothing():
     wijken = load_wijken(DATA / "tiny_wijken.geojson")
-    assert compute_coverage(wijken, []) == {"BU09990001": [], "BU09990002": []}
     assert Snapshot(wijken, []).answer(52.255, 5.205).groups == []

@@ -1,6 +1,7 @@
 """The local address table (imported from a BAG extract) as an address source."""
 from __future__ import annotations
 
+import numpy as np
 import sqlalchemy as sa
 
 from ..errors import AddressNotFound
@@ -21,6 +22,15 @@ class LocalAddressSource:
         """Return how many addresses the table holds."""
         with self.engine.connect() as conn:
             return conn.execute(sa.text("SELECT count(*) FROM addresses")).scalar_one()
+
+    def points(self):
+        """All addresses as (lon, lat) arrays, or None when the table is empty."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT lon, lat FROM addresses")).all()
+        if not rows:
+            return None
+        coords = np.array(rows, dtype=float)
+        return coords[:, 0], coords[:, 1]
 
     def find(self, query: AddressQuery) -> Address:
         """Return the address for query from the table."""

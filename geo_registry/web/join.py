@@ -52,7 +52,7 @@ def submit(group_id: int):
                                 reply_to=resident["email"], group=group, resident=resident)
     to_resident = mail_message("aanmelding-bevestiging", resident["email"], "join_confirmation",
                                group=group, resident=resident)
-    ids = actions.send_join_request(services.current().store.engine, to_beheerder, to_resident)
+    ids = actions.send_messages(services.current().store.engine, [to_beheerder, to_resident])
     session["join_mail_ok"] = deliver(ids)
     return redirect(url_for("join.sent", group_id=group_id))
 

@@ -158,6 +158,35 @@ def build_draw_map(snapshot: Snapshot, config, input_id: str, drawn: str = "") -
     return render_parts(fmap)
 
 
+def build_coverage_map(snapshot: Snapshot, config, coverage) -> MapParts:
+    """Render the staff map: buurten coloured by coverage, and the uncovered parts drawn on top."""
+    fmap = base_map(snapshot, config)
+    features = []
+    for item in coverage:
+        key, words, colour = item.status
+        features.append({"type": "Feature", "geometry": to_geojson_mapping(item.wijk.geometry),
+                         "properties": {"kind": "wijk", "code": item.wijk.code, "name": item.wijk.name,
+                                        "status": words, "colour": colour,
+                                        "covered": f"{round(item.share * 100)}%"}})
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, name="Dekking per buurt",
+        style_function=lambda f: {"color": "#333333", "weight": 2, "fillColor": f["properties"]["colour"],
+                                  "fillOpacity": 0.55},
+        tooltip=folium.GeoJsonTooltip(fields=["name", "status", "covered"], aliases=["Buurt", "Dekking", "Gedekt"]),
+    ).add_to(fmap)
+    gaps = [{"type": "Feature", "geometry": to_geojson_mapping(simplify_for_display(item.uncovered)),
+             "properties": {"kind": "gat", "code": item.wijk.code, "name": item.wijk.name}}
+            for item in coverage if item.share > 0 and not item.uncovered.is_empty]
+    if gaps:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": gaps}, name="Niet gedekte delen",
+            style_function=lambda f: {"color": "#7a0010", "weight": 2, "dashArray": "6 4",
+                                      "fillColor": "#d7191c", "fillOpacity": 0.6},
+            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["Niet gedekt deel van"]),
+        ).add_to(fmap)
+    return render_parts(fmap)
+
+
 def build_area_map(snapshot: Snapshot, config, area, others=()) -> MapParts:
     """Render one area (for review or editing by staff) over the other groups."""
     fmap = base_map(snapshot, config)

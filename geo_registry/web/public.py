@@ -69,4 +69,4 @@ def answer_fragment():
 def overview():
     """Every neighbourhood with the groups that cover (part of) it: the map in words."""
     snapshot = services.current().registry.snapshot()
-    return render_template("public/overview.html", snapshot=snapshot, coverage=snapshot.coverage())
+    return render_template("public/overview.html", snapshot=snapshot, coverage=snapshot.coverage_by_code())

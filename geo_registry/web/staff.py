@@ -9,16 +9,17 @@ from functools import wraps
 from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request, session,
                    url_for)
 
-from .. import actions, services
+from .. import actions, renewal, services
 from ..actions import ActionRefused
 from ..areas import find_overlaps
-from ..geometry import area_m2
+from ..coverage import CLASSES, group_address_counts
+from ..geometry import area_m2, to_geojson_mapping
 from ..groups import ACTIVE
 from ..security import client_key, limiter
 from ..staff import audit_entries, authenticate, get_staff
 from ..validation import collect, email_address, mobile_number, optional_text, required_text
 from .forms import checked_area_from_form, deliver, first_error, mail_message
-from .maps import build_area_map, build_draw_map, groups_collection
+from .maps import build_area_map, build_coverage_map, build_draw_map, groups_collection
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
 
@@ -80,7 +81,12 @@ def index():
     """The queue of registrations awaiting review, and every group."""
     store = services.current().store
     groups = store.list(status=None)
+    snapshot = services.current().registry.snapshot()
+    interval = int(current_app.config["CONFIRM_INTERVAL_DAYS"])
     return render_template("staff/index.html", groups=groups, labels=actions.STATUS_LABELS,
+                           addresses=snapshot.group_addresses(), limit=int(current_app.config["MEMBER_LIMIT"]),
+                           overdue=renewal.overdue_groups(store, renewal.utcnow(), interval), interval=interval,
+                           changes=renewal.pending_changes(store), names={gr.id: gr.name for gr in groups},
                            queue=[gr for gr in groups if gr.status == actions.PENDING_REVIEW],
                            unsent=len(services.current().mailer.pending()))
 
@@ -101,7 +107,11 @@ def group(group_id: int):
     snapshot = services.current().registry.snapshot()
     others = [gr for gr in snapshot.groups if gr.id != group_id]
     overlaps = find_overlaps(item.area, area_m2(item.area), others)
+    counts = group_address_counts([item], snapshot.points())
+    changes = renewal.pending_changes(services.current().store, group_id)
     return render_template("staff/group.html", group=item, labels=actions.STATUS_LABELS, overlaps=overlaps,
+                           addresses=None if counts is None else counts[item.id], changes=changes,
+                           limit=int(current_app.config["MEMBER_LIMIT"]),
                            area_m2=area_m2(item.area), map=build_area_map(snapshot, current_app.config,
                                                                           item.area, others))
 
@@ -272,3 +282,82 @@ def staff_context():
     if request.blueprint != "staff":
         return {}
     return {"flash": session.pop("flash", None), "staff": getattr(g, "staff", None)}
+
+
+@bp.get("/dekking")
+@login_required
+def coverage():
+    """Where the municipality is not covered: the map, and the buurten from least to most covered."""
+    snapshot = services.current().registry.snapshot()
+    items = sorted(snapshot.coverage(), key=lambda c: (c.share, c.wijk.name))
+    return render_template("staff/coverage.html", items=items, classes=CLASSES,
+                           map=build_coverage_map(snapshot, current_app.config, items),
+                           has_addresses=any(c.addresses is not None for c in items))
+
+
+@bp.get("/export/dekking.csv")
+@login_required
+def coverage_csv():
+    """The coverage table as CSV."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(["buurtcode", "buurt", "oppervlakte_m2", "gedekt_m2", "gedekt_pct", "groepen", "adressen",
+                     "adressen_gedekt", "adressen_zonder_groep"])
+    for item in services.current().registry.snapshot().coverage():
+        writer.writerow([item.wijk.code, item.wijk.name, round(item.area_m2), round(item.covered_m2),
+                         round(item.share * 100, 1), len(item.groups), _blank(item.addresses),
+                         _blank(item.addresses_covered), _blank(item.addresses_without_group)])
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=dekking.csv"})
+
+
+def _blank(value):
+    return "" if value is None else value
+
+
+@bp.get("/export/onbedekt.geojson")
+@login_required
+def uncovered_geojson():
+    """The uncovered parts of every buurt (buurt minus the union of active groups)."""
+    features = [{"type": "Feature", "geometry": to_geojson_mapping(item.uncovered),
+                 "properties": {"code": item.wijk.code, "name": item.wijk.name,
+                                "onbedekt_m2": round(item.area_m2 - item.covered_m2)}}
+                for item in services.current().registry.snapshot().coverage() if not item.uncovered.is_empty]
+    return Response(json.dumps({"type": "FeatureCollection", "features": features}),
+                    mimetype="application/geo+json",
+                    headers={"Content-Disposition": "attachment; filename=onbedekt.geojson"})
+
+
+@bp.post("/groep/<int:group_id>/herinnering")
+@login_required
+def reminder(group_id: int):
+    """Send the beheerder the yearly confirmation e-mail now."""
+    from .renewal import renewal_message
+
+    item = group_or_404(group_id)
+    if item.status != ACTIVE:
+        session["flash"] = "Alleen een actieve groep krijgt een herinnering."
+        return redirect(url_for("staff.group", group_id=group_id))
+    ok = deliver([renewal.remind(services.current().store, item, g.staff["username"], renewal_message)])
+    session["flash"] = "De herinnering is verstuurd." if ok else "De herinnering staat klaar maar kon nog niet worden verstuurd."
+    return redirect(url_for("staff.group", group_id=group_id))
+
+
+@bp.post("/wijziging/<int:change_id>/beoordelen")
+@login_required
+def review_change(change_id: int):
+    """Apply or refuse a change a beheerder proposed; the beheerder is told either way."""
+    approve = request.form.get("besluit") == "goedkeuren"
+    note = (request.form.get("reden") or "").strip()[:1000]
+    group_id = int(request.form.get("groep", 0))
+
+    def message(item, approved):
+        return mail_message("wijziging", item.beheerder_email, "change_reviewed", group=item, approve=approved,
+                            note=note)
+
+    ids = _run(lambda: renewal.review_change(services.current().store, change_id, g.staff["username"], approve,
+                                             note, message))
+    if ids is not None:
+        session["flash"] = ("De wijziging is doorgevoerd." if approve else "De wijziging is afgewezen.") + (
+            "" if deliver(ids) else " De e-mail kon nog niet worden verstuurd.")
+    return redirect(url_for("staff.group", group_id=group_id) if group_id else url_for("staff.index"))

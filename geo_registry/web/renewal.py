@@ -1,0 +1,147 @@
+"""The beheerder's yearly link: confirm the group, propose a change, or hand it over."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+
+from .. import renewal, services
+from ..actions import ActionRefused, send_messages
+from ..tokens import LinkInvalid, make_token, read_token
+from ..validation import collect, email_address, mobile_number, optional_text, required_text
+from .forms import checked_area_from_form, deliver, external_url, first_error, mail_message
+from .maps import build_draw_map
+
+bp = Blueprint("renewal", __name__, url_prefix="/beheerder")
+RENEW, HANDOVER = "renewal", "handover"
+
+
+def renewal_link(group) -> str:
+    """The personal link in the yearly e-mail; it stops working once it has been used."""
+    token = make_token(current_app.config["SECRET_KEY"], RENEW,
+                       {"g": group.id, "c": group.last_confirmed_at or group.created_at})
+    return external_url("renewal.start", token=token)
+
+
+def renewal_message(group):
+    """The yearly e-mail to a beheerder."""
+    return mail_message("jaarlijkse-bevestiging", group.beheerder_email, "renewal", group=group,
+                        link=renewal_link(group), days=current_app.config["RENEWAL_LINK_DAYS"])
+
+
+def _group(token: str):
+    payload = read_token(current_app.config["SECRET_KEY"], RENEW, token,
+                         int(current_app.config["RENEWAL_LINK_DAYS"]) * 86400)
+    group = services.current().store.get(int(payload["g"]))
+    if group is None or group.status != "active":
+        raise LinkInvalid("Deze groep staat niet (meer) actief in het register.")
+    if (group.last_confirmed_at or group.created_at) != payload["c"]:
+        raise LinkInvalid("Deze link is al gebruikt. U krijgt volgend jaar een nieuwe.")
+    return group
+
+
+@bp.get("/<token>")
+def start(token: str):
+    """The three choices: still active, change, hand over."""
+    return render_template("renewal/start.html", group=_group(token), token=token, errors={}, form={})
+
+
+@bp.post("/<token>/bevestigen")
+def confirm(token: str):
+    """The group is still active."""
+    group = _group(token)
+    renewal.confirm_active(services.current().store, group.id)
+    return render_template("renewal/done.html", group=group, what="bevestigd")
+
+
+def _change_form(group, form, errors, status=200, checked=None):
+    snapshot = services.current().registry.snapshot()
+    return render_template("renewal/change.html", group=group, token=request.view_args["token"], form=form,
+                           errors=errors, checked=checked, error=first_error(errors) if errors else None,
+                           wijken=snapshot.wijken, chosen=set(request.form.getlist("buurten")),
+                           map=build_draw_map(snapshot, current_app.config, "gebied_getekend",
+                                              form.get("gebied_getekend", ""))), status
+
+
+@bp.get("/<token>/wijzigen")
+def change(token: str):
+    """The change form, filled with the group's current details."""
+    group = _group(token)
+    form = {"naam": group.name, "beheerder_naam": group.beheerder_name, "mobiel": group.beheerder_phone or "",
+            "toelichting": group.description or "", "gebied_getekend": ""}
+    return _change_form(group, form, {})
+
+
+@bp.post("/<token>/wijzigen")
+def change_post(token: str):
+    """Store the proposed change for review by staff."""
+    group = _group(token)
+    form = {name: request.form.get(name, "") for name in ("naam", "beheerder_naam", "mobiel", "toelichting",
+                                                          "gebied_getekend")}
+    errors: dict = {}
+    proposed = {
+        "name": collect(errors, required_text, form["naam"], "naam", "de naam van de groep"),
+        "beheerder_name": collect(errors, required_text, form["beheerder_naam"], "beheerder_naam", "uw naam"),
+        "beheerder_phone": collect(errors, mobile_number, form["mobiel"], "mobiel", required=False) or None,
+        "description": collect(errors, optional_text, form["toelichting"], "toelichting", "de toelichting",
+                               500) or None,
+    }
+    has_area = form["gebied_getekend"].strip() or request.form.getlist("buurten") or \
+        getattr(request.files.get("gebied_bestand"), "filename", "")
+    checked = checked_area_from_form(request.form, request.files, errors, group.id) if has_area else None
+    if errors:
+        return _change_form(group, form, errors, 400)
+    changes = {k: v for k, v in proposed.items() if getattr(group, k) != v}
+    if checked is not None:
+        changes["area"] = checked.geometry
+    if changes:
+        renewal.propose_change(services.current().store, group.id, changes)
+    else:
+        renewal.confirm_active(services.current().store, group.id)
+    return render_template("renewal/done.html", group=group, what="voorgesteld" if changes else "bevestigd")
+
+
+@bp.post("/<token>/overdragen")
+def hand_over(token: str):
+    """Send the new beheerder a link to confirm their own address."""
+    group = _group(token)
+    errors: dict = {}
+    name = collect(errors, required_text, request.form.get("nieuwe_naam"), "nieuwe_naam",
+                   "de naam van de nieuwe beheerder")
+    email = collect(errors, email_address, request.form.get("nieuw_email"), "nieuw_email")
+    if errors:
+        form = {"nieuwe_naam": request.form.get("nieuwe_naam", ""), "nieuw_email": request.form.get("nieuw_email", "")}
+        return render_template("renewal/start.html", group=group, token=token, errors=errors, form=form,
+                               error=first_error(errors)), 400
+    handover_token = make_token(current_app.config["SECRET_KEY"], HANDOVER,
+                                {"g": group.id, "n": name, "e": email, "c": group.last_confirmed_at or group.created_at})
+    message = mail_message("overdracht", email, "handover", group=group, name=name,
+                           link=external_url("renewal.accept", token=handover_token),
+                           hours=current_app.config["CONFIRM_MAX_AGE_HOURS"])
+    deliver(send_messages(services.current().store.engine, [message]))
+    return render_template("renewal/done.html", group=group, what="overdracht", name=name)
+
+
+def _handover(token: str):
+    payload = read_token(current_app.config["SECRET_KEY"], HANDOVER, token,
+                         int(current_app.config["CONFIRM_MAX_AGE_HOURS"]) * 3600)
+    group = services.current().store.get(int(payload["g"]))
+    if group is None or group.status != "active" or (group.last_confirmed_at or group.created_at) != payload["c"]:
+        raise LinkInvalid("Deze link is al gebruikt of hoort niet meer bij deze groep.")
+    return group, payload
+
+
+@bp.get("/overdracht/<token>")
+def accept(token: str):
+    """The new beheerder sees what they take over, and confirms."""
+    group, payload = _handover(token)
+    return render_template("renewal/accept.html", group=group, name=payload["n"], token=token)
+
+
+@bp.post("/overdracht/<token>")
+def accept_post(token: str):
+    """The new beheerder confirmed their address: the group is theirs."""
+    group, payload = _handover(token)
+    try:
+        renewal.hand_over(services.current().store, group.id, payload["n"], payload["e"])
+    except ActionRefused as refusal:
+        raise LinkInvalid(str(refusal)) from None
+    return render_template("renewal/done.html", group=group, what="overgenomen", name=payload["n"])

@@ -1,0 +1,95 @@
+"""Coverage per neighbourhood, checked against figures worked out by hand on small shapes."""
+import numpy as np
+import pytest
+import shapely
+
+from geo_registry.coverage import compute_coverage, coverage_class, group_address_counts
+from geo_registry.geometry import area_m2
+from geo_registry.groups import Group
+from geo_registry.wijken import Wijk
+
+
+def wijk(code, name, *bounds):
+    return Wijk(code, name, "WK099900", "GM0999", shapely.box(*bounds))
+
+
+def group(group_id, name, *bounds):
+    return Group(group_id, name, shapely.box(*bounds), "b", "b@voorbeeld.invalid")
+
+
+WEST = wijk("BU1", "West", 5.20, 52.25, 5.21, 52.26)
+OOST = wijk("BU2", "Oost", 5.21, 52.25, 5.22, 52.26)
+NOORD = wijk("BU3", "Noord", 5.20, 52.26, 5.22, 52.27)
+A = group(1, "A crosses West and Oost", 5.20, 52.25, 5.215, 52.26)  # all of West, the west half of Oost
+B = group(2, "B inside A", 5.205, 52.25, 5.21, 52.255)  # a quarter of West, overlapping A
+C = group(3, "C partly outside", 5.2175, 52.25, 5.23, 52.255)  # an eighth of Oost; the rest outside
+POINTS = (np.array([5.202, 5.207, 5.212, 5.219, 5.219, 5.21]),
+          np.array([52.252, 52.252, 52.257, 52.252, 52.258, 52.265]))
+
+
+@pytest.fixture(scope="module")
+def figures():
+    return {c.wijk.name: c for c in compute_coverage([WEST, OOST, NOORD], [A, B, C], POINTS)}
+
+
+def test_overlapping_groups_are_counted_once(figures):
+    assert figures["West"].share == pytest.approx(1.0, abs=1e-3)
+    assert [(g.name, round(s, 2)) for g, s in figures["West"].groups] == [("A crosses West and Oost", 1.0),
+                                                                          ("B inside A", 0.25)]
+    assert figures["West"].uncovered.area == pytest.approx(0, abs=1e-9)
+
+
+def test_a_group_across_two_neighbourhoods_and_one_partly_outside(figures):
+    oost = figures["Oost"]
+    assert oost.share == pytest.approx(0.5 + 0.125, abs=2e-3)
+    assert oost.area_m2 == pytest.approx(area_m2(OOST.geometry))
+    assert area_m2(oost.uncovered) == pytest.approx(0.375 * oost.area_m2, rel=5e-3)
+    assert [round(s, 3) for _, s in oost.groups] == [0.5, 0.125]
+
+
+def test_a_neighbourhood_without_group(figures):
+    noord = figures["Noord"]
+    assert noord.share == 0 and noord.groups == [] and noord.status[0] == "geen"
+    assert noord.uncovered.equals(NOORD.geometry)
+
+
+def test_address_figures(figures):
+    assert (figures["West"].addresses, figures["West"].addresses_covered) == (2, 2)
+    assert (figures["Oost"].addresses, figures["Oost"].addresses_covered, figures["Oost"].addresses_without_group) \
+        == (3, 2, 1)
+    assert (figures["Noord"].addresses, figures["Noord"].address_share) == (1, 0.0)
+    assert group_address_counts([A, B, C], POINTS) == {1: 3, 2: 1, 3: 1}
+
+
+def test_without_addresses_only_areas_are_given():
+    [west] = compute_coverage([WEST], [A])
+    assert west.addresses is None and west.address_share is None and west.addresses_without_group is None
+    assert group_address_counts([A], None) is None
+
+
+@pytest.mark.parametrize("share, key", [(1.0, "heel"), (0.996, "heel"), (0.6, "groot"), (0.01, "deels"),
+                                        (0.0, "geen")])
+def test_classes(share, key):
+    assert coverage_class(share)[0] == key
+
+
+def test_snapshot_caches_coverage_until_groups_change(tmp_path):
+    from pathlib import Path
+
+    from geo_registry.db import make_engine, upgrade
+    from geo_registry.groups import GroupStore, import_groups
+    from geo_registry.spatial import Registry
+    from geo_registry.wijken import load_wijken
+
+    data = Path(__file__).parent / "data"
+    engine = make_engine(f"sqlite:///{tmp_path / 'c.sqlite3'}")
+    upgrade(engine)
+    store = GroupStore(engine)
+    import_groups(store, data / "tiny_groups.geojson")
+    registry = Registry(load_wijken(data / "tiny_wijken.geojson"), store)
+    first = registry.snapshot().coverage()
+    assert registry.snapshot().coverage() is first  # not recomputed on every view
+    assert {c.wijk.name: round(c.share, 2) for c in first} == {"West": 1.0, "Oost": 0.75}
+    hoek = next(g for g in store.list() if g.name == "Hoek Oost")
+    store.set_status(hoek.id, "inactive")
+    assert {c.wijk.name: round(c.share, 2) for c in registry.snapshot().coverage()} == {"West": 1.0, "Oost": 0.5}

@@ -1,0 +1,131 @@
+"""The yearly confirmation round, end to end with the test SMTP server."""
+import re
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from helpers import csrf_token, login
+from geo_registry.tokens import make_token
+
+BEHEERDER = "beheerder1@voorbeeld.invalid"
+
+
+def age_group(app, group_id, days):
+    """Pretend the group was last confirmed `days` ago."""
+    stamp = (datetime.now(timezone.utc) - timedelta(days=days)).replace(microsecond=0).isoformat()
+    with app.extensions["geo_registry.engine"].begin() as conn:
+        conn.execute(sa.text("UPDATE groups SET last_confirmed_at = :t WHERE id = :id"), {"t": stamp, "id": group_id})
+    return stamp
+
+
+def group(app, group_id):
+    with app.app_context():
+        from geo_registry import services
+        return services.current().store.get(group_id)
+
+
+def round_(app):
+    result = app.test_cli_runner().invoke(args=["confirmation-round"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def renewal_path(app, address=BEHEERDER):
+    body = app.smtp.to(address)[-1].get_content()
+    return re.search(r"http://localhost(/beheerder/\S+)", body).group(1)
+
+
+@pytest.fixture
+def due(mail_app):
+    """Group 1 last confirmed 400 days ago; the others recently."""
+    age_group(mail_app, 1, 400)
+    return mail_app
+
+
+def test_round_mails_only_due_groups_and_never_twice(due):
+    assert "1 beheerder(s) gemaild: 1 verstuurd" in round_(due)
+    [mail] = due.smtp.to(BEHEERDER)
+    assert mail["Subject"] == "Is Voorbeeld: Buurtapp Brink en Centrum nog actief?"
+    assert "0 beheerder(s) gemaild" in round_(due)
+    assert len(due.smtp.messages) == 1
+    assert group(due, 1).reminder_sent_at is not None
+
+
+def test_link_confirms_and_cannot_be_used_twice(due):
+    round_(due)
+    path = renewal_path(due)
+    client = due.test_client()
+    assert "is de groep nog actief?" in client.get(path).get_data(as_text=True)
+    before = group(due, 1).last_confirmed_at
+    response = client.post(path + "/bevestigen", data={"csrf_token": csrf_token(client, path)})
+    assert "nog actief is" in response.get_data(as_text=True)
+    assert group(due, 1).last_confirmed_at > before
+    again = client.get(path)
+    assert again.status_code == 400 and "al gebruikt" in again.get_data(as_text=True)
+    assert "0 beheerder(s) gemaild" in round_(due)
+
+
+def test_expired_link_is_refused(due):
+    stamp = group(due, 1).last_confirmed_at
+    old = make_token("test", "renewal", {"g": 1, "c": stamp}, issued_at=int(time.time()) - 61 * 86400)
+    response = due.test_client().get(f"/beheerder/{old}")
+    assert response.status_code == 400 and "verlopen" in response.get_data(as_text=True)
+
+
+def test_handover_to_a_new_beheerder_who_confirms(due):
+    round_(due)
+    path = renewal_path(due)
+    client = due.test_client()
+    bad = client.post(path + "/overdragen", data={"csrf_token": csrf_token(client, path), "nieuwe_naam": "Nico",
+                                                  "nieuw_email": "geen-adres"})
+    assert bad.status_code == 400 and "geldig e-mailadres" in bad.get_data(as_text=True)
+    client.post(path + "/overdragen", data={"csrf_token": csrf_token(client, path), "nieuwe_naam": "Nico Nieuw",
+                                            "nieuw_email": "nico@voorbeeld.invalid"})
+    assert group(due, 1).beheerder_email == BEHEERDER  # nothing changes before Nico confirms
+    accept = re.search(r"http://localhost(/beheerder/overdracht/\S+)",
+                       due.smtp.to("nico@voorbeeld.invalid")[0].get_content()).group(1)
+    assert "Ik neem het beheer over" in client.get(accept).get_data(as_text=True)
+    client.post(accept, data={"csrf_token": csrf_token(client, accept)})
+    taken = group(due, 1)
+    assert (taken.beheerder_name, taken.beheerder_email) == ("Nico Nieuw", "nico@voorbeeld.invalid")
+    assert client.get(accept).status_code == 400  # used
+    with due.extensions["geo_registry.engine"].connect() as conn:
+        assert conn.execute(sa.text("SELECT detail FROM audit_log WHERE action = 'overgedragen'")).scalar_one() \
+            == "aan Nico Nieuw"
+
+
+def test_proposed_change_goes_to_staff_review(due, staff_user):
+    round_(due)
+    path = renewal_path(due)
+    client = due.test_client()
+    change = path + "/wijzigen"
+    client.post(change, data={"csrf_token": csrf_token(client, change), "naam": "Brink-app (nieuw)",
+                              "beheerder_naam": "Voorbeeldbeheerder 1", "mobiel": "", "toelichting": "",
+                              "buurten": "BU04170320"})
+    assert group(due, 1).name == "Voorbeeld: Buurtapp Brink en Centrum"  # not before review
+    assert "Brink-app (nieuw)" not in client.get("/api/groups.geojson").get_data(as_text=True)
+    staff = due.test_client()
+    login(staff, *staff_user)
+    index = staff.get("/beheer/").get_data(as_text=True)
+    assert "Voorgestelde wijzigingen (1)" in index
+    page = staff.get("/beheer/groep/1").get_data(as_text=True)
+    change_id = re.search(r"/beheer/wijziging/(\d+)/beoordelen", page).group(1)
+    staff.post(f"/beheer/wijziging/{change_id}/beoordelen", data={
+        "csrf_token": csrf_token(staff, "/beheer/groep/1"), "besluit": "goedkeuren", "groep": "1"})
+    changed = group(due, 1)
+    assert changed.name == "Brink-app (nieuw)"
+    assert "Brink-app (nieuw)" in client.get("/api/groups.geojson").get_data(as_text=True)
+    assert any("goedgekeurd" in m["Subject"] for m in due.smtp.to(BEHEERDER))
+
+
+def test_staff_see_overdue_groups_and_can_remind(due, staff_user):
+    staff = due.test_client()
+    login(staff, *staff_user)
+    index = staff.get("/beheer/").get_data(as_text=True)
+    overdue = re.search(r'<ul id="niet-bevestigd">(.*?)</ul>', index, re.S).group(1)
+    assert "Voorbeeld: Buurtapp Brink en Centrum" in overdue and "Omloop" not in overdue
+    staff.post("/beheer/groep/1/herinnering", data={"csrf_token": csrf_token(staff, "/beheer/groep/1")})
+    assert len(due.smtp.to(BEHEERDER)) == 1
+    assert "0 beheerder(s) gemaild" in round_(due)  # the staff reminder counts for this round
