@@ -32,6 +32,7 @@ test: setup browser
 	$(BIN)/pytest -q
 
 bench: setup
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	$(BIN)/python bench/benchmark.py
 
 clean:

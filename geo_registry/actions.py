@@ -35,7 +35,7 @@ def update_group(conn: sa.Connection, group_id: int, **fields) -> None:
 def register(store: GroupStore, group: Group, confirmation) -> tuple[int, list[int]]:
     """Store a new registration awaiting e-mail confirmation; confirmation(id) gives the Message.
     Return the group's id and the queued message ids."""
-    with store.engine.begin() as conn:
+    with store.transaction() as conn:
         group_id = store.add(replace(group, status=PENDING_EMAIL, is_example=False), conn)
         message_id = queue(conn, confirmation(group_id))
         audit(conn, "aanvrager", "aangemeld", group_id, group.name)
@@ -48,7 +48,7 @@ def confirm_email(store: GroupStore, group_id: int) -> Group:
     if group is None:
         raise ActionRefused("Deze aanmelding bestaat niet (meer).")
     if group.status == PENDING_EMAIL:
-        with store.engine.begin() as conn:
+        with store.transaction() as conn:
             update_group(conn, group_id, status=PENDING_REVIEW, email_confirmed_at=now_iso())
             audit(conn, "aanvrager", "e-mailadres bevestigd", group_id, group.name)
     return store.get(group_id)
@@ -60,7 +60,7 @@ def review(store: GroupStore, group_id: int, actor: str, approve: bool, note: st
     if group is None or group.status != PENDING_REVIEW:
         raise ActionRefused("Deze aanmelding wacht niet (meer) op beoordeling.")
     status = ACTIVE if approve else REJECTED
-    with store.engine.begin() as conn:
+    with store.transaction() as conn:
         stamp = now_iso()
         update_group(conn, group_id, status=status, reviewed_at=stamp, review_note=note or None,
                 **({"last_confirmed_at": stamp} if approve else {}))
@@ -77,7 +77,7 @@ def edit(store: GroupStore, group_id: int, actor: str, changes: dict) -> None:
                and (k == "area" or getattr(group, k) != v)}
     if not changed:
         return
-    with store.engine.begin() as conn:
+    with store.transaction() as conn:
         update_group(conn, group_id, **changed)
         audit(conn, actor, "gewijzigd", group_id, changes.get("name", group.name),
               ", ".join(sorted(changed)))
@@ -88,7 +88,7 @@ def set_active(store: GroupStore, group_id: int, actor: str, active: bool) -> No
     group = store.get(group_id)
     if group is None or group.status not in (ACTIVE, INACTIVE):
         raise ActionRefused("Alleen een goedgekeurde groep kan (de)geactiveerd worden.")
-    with store.engine.begin() as conn:
+    with store.transaction() as conn:
         update_group(conn, group_id, status=ACTIVE if active else INACTIVE)
         audit(conn, actor, "geactiveerd" if active else "gedeactiveerd", group_id, group.name)
 
@@ -98,7 +98,7 @@ def delete(store: GroupStore, group_id: int, actor: str) -> None:
     group = store.get(group_id)
     if group is None:
         raise ActionRefused("Deze groep bestaat niet (meer).")
-    with store.engine.begin() as conn:
+    with store.transaction() as conn:
         conn.execute(sa.text("DELETE FROM groups WHERE id = :id"), {"id": group_id})
         bump_version(conn)
         audit(conn, actor, "verwijderd", group_id, group.name)

@@ -86,6 +86,7 @@ def import_addresses_command(path):
         report = import_addresses(_engine(), path)
     except GeoRegistryError as error:
         _fail(error)
+    services.current().registry.invalidate()
     for line in report.refused[:20]:
         click.echo(f"geweigerd: {line}")
     click.echo(f"{report.imported} adressen geïmporteerd, {len(report.refused)} regels geweigerd")
@@ -133,7 +134,7 @@ def confirmation_round_command():
 @with_appcontext
 @click.option("--host", default="127.0.0.1", envvar="HOST", show_default=True)
 @click.option("--port", default=5000, type=int, envvar="PORT", show_default=True)
-@click.option("--threads", default=8, type=int, show_default=True)
+@click.option("--threads", default=4, type=int, show_default=True)
 def serve_command(host, port, threads):
     """Serve the app with the production WSGI server (waitress)."""
     from waitress import serve

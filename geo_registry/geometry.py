@@ -63,5 +63,7 @@ def to_geojson_mapping(geom: BaseGeometry) -> dict:
 
 def simplify_for_display(geom: BaseGeometry, tolerance_m: float = 2.0) -> BaseGeometry:
     """Return a lighter copy of a WGS84 geometry for drawing; never used for lookups."""
-    # ~1 m is 0.00001 degree at Laren's latitude; keep topology so shapes stay valid.
-    return geom.simplify(tolerance_m * 1e-5, preserve_topology=True)
+    # ~1 m is 0.00001 degree at Laren's latitude; keep topology so shapes stay valid, and keep
+    # 6 decimals (~10 cm), which halves the text a page carries.
+    simpler = geom.simplify(tolerance_m * 1e-5, preserve_topology=True)
+    return shapely.set_precision(simpler, 1e-6)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -55,6 +56,19 @@ class GroupStore:
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
+        self._listeners: list = []
+
+    def on_change(self, listener) -> None:
+        """Call listener() after every committed change made through this store."""
+        self._listeners.append(listener)
+
+    @contextmanager
+    def transaction(self):
+        """A transaction; after it commits, the listeners hear that the groups may have changed."""
+        with self.engine.begin() as conn:
+            yield conn
+        for listener in self._listeners:
+            listener()
 
     def version(self) -> tuple[int, int]:
         """Return (groups version, addresses version): either changes whenever its data changes."""
@@ -99,7 +113,7 @@ class GroupStore:
             " :created_at, :updated_at, :last_confirmed_at)"
         )
         if conn is None:
-            with self.engine.begin() as own:
+            with self.transaction() as own:
                 return self.add(group, own)
         group_id = conn.execute(sql, values).lastrowid
         bump_version(conn)
@@ -107,7 +121,7 @@ class GroupStore:
 
     def set_status(self, group_id: int, status: str) -> None:
         """Change a group's status."""
-        with self.engine.begin() as conn:
+        with self.transaction() as conn:
             conn.execute(sa.text("UPDATE groups SET status = :s, updated_at = :t WHERE id = :id"),
                          {"s": status, "t": now_iso(), "id": group_id})
             bump_version(conn)

@@ -47,7 +47,7 @@ def overdue_groups(store: GroupStore, now: datetime, interval_days: int) -> list
 
 def remind(store: GroupStore, group: Group, actor: str, message) -> int:
     """Queue one reminder (message(group) builds it) and note when it was sent; return the message id."""
-    with store.engine.begin() as conn:
+    with store.transaction() as conn:
         message_id = queue(conn, message(group))
         conn.execute(sa.text("UPDATE groups SET reminder_sent_at = :t WHERE id = :id"),
                      {"t": now_iso(), "id": group.id})
@@ -63,7 +63,7 @@ def run_round(store: GroupStore, now: datetime, interval_days: int, message) -> 
 def confirm_active(store: GroupStore, group_id: int, actor: str = "beheerder") -> None:
     """The beheerder confirms that the group is still active."""
     group = _active(store, group_id)
-    with store.engine.begin() as conn:
+    with store.transaction() as conn:
         update_group(conn, group_id, last_confirmed_at=now_iso())
         audit(conn, actor, "bevestigd als actief", group_id, group.name)
 
@@ -74,7 +74,7 @@ def propose_change(store: GroupStore, group_id: int, changes: dict) -> int:
     payload = dict(changes)
     if "area" in payload:
         payload["area"] = json.loads(to_geojson_text(payload["area"]))
-    with store.engine.begin() as conn:
+    with store.transaction() as conn:
         change_id = conn.execute(sa.text("INSERT INTO group_changes (group_id, payload, created_at)"
                                          " VALUES (:g, :p, :t)"),
                                  {"g": group_id, "p": json.dumps(payload), "t": now_iso()}).lastrowid
@@ -93,7 +93,7 @@ def pending_changes(store: GroupStore, group_id: int | None = None) -> list[dict
 
 def review_change(store: GroupStore, change_id: int, actor: str, approve: bool, note: str, message) -> list[int]:
     """Apply or drop a proposed change; message(group, approve) tells the beheerder."""
-    with store.engine.begin() as conn:
+    with store.transaction() as conn:
         row = conn.execute(sa.text("SELECT * FROM group_changes WHERE id = :id"), {"id": change_id}).mappings().first()
         if row is None:
             raise ActionRefused("Deze wijziging is al beoordeeld.")
@@ -112,7 +112,7 @@ def review_change(store: GroupStore, change_id: int, actor: str, approve: bool, 
 def hand_over(store: GroupStore, group_id: int, name: str, email: str) -> None:
     """Make the new beheerder (who confirmed their own address) the group's beheerder."""
     group = _active(store, group_id)
-    with store.engine.begin() as conn:
+    with store.transaction() as conn:
         update_group(conn, group_id, beheerder_name=name, beheerder_email=email, beheerder_phone=None,
                 last_confirmed_at=now_iso())
         audit(conn, "nieuwe beheerder", "overgedragen", group_id, group.name, f"aan {name}")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Generic, Sequence, TypeVar
 
@@ -21,6 +22,9 @@ T = TypeVar("T")
 class AreaIndex(Generic[T]):
     """An STRtree over areas that answers which of them hold a point; a border point is in both."""
 
+    # Below this many areas, one vectorised test of all (prepared) areas beats walking the tree.
+    SMALL = 48
+
     def __init__(self, items: Sequence[T], geometries: Sequence[BaseGeometry]):
         self.items = list(items)
         self.geometries = np.array(geometries, dtype=object)
@@ -29,11 +33,12 @@ class AreaIndex(Generic[T]):
 
     def at(self, point: Point) -> list[T]:
         """Return the items whose area contains or touches point, in index order."""
-        candidates = self.tree.query(point)
-        if len(candidates) == 0:
-            return []
-        candidates = np.sort(candidates)
-        hits = candidates[shapely.intersects(self.geometries[candidates], point)]
+        if len(self.items) <= self.SMALL:
+            hits = np.flatnonzero(shapely.intersects(self.geometries, point)) if self.items else []
+        else:
+            hits = self.tree.query(point, predicate="intersects")
+            if len(hits) > 1:
+                hits = np.sort(hits)
         return [self.items[i] for i in hits]
 
 
@@ -101,19 +106,34 @@ class Snapshot:
 
 
 class Registry:
-    """Hands out the current Snapshot, rebuilding it only when the groups have changed."""
+    """Hands out the current Snapshot, rebuilding it only when the groups have changed.
 
-    def __init__(self, wijken: list[Wijk], store: GroupStore, address_points=None):
+    Changes made through this process's store are seen at once; changes by another process (a command
+    run beside the server) within `recheck_seconds`, the time between two looks at the database's
+    version, which keeps that query off most requests."""
+
+    def __init__(self, wijken: list[Wijk], store: GroupStore, address_points=None, recheck_seconds: float = 1.0):
         self.wijken = wijken
         self.store = store
         self.address_points = address_points
+        self.recheck_seconds = recheck_seconds
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
+        self._checked_at = float("-inf")
+        store.on_change(self.invalidate)
+
+    def invalidate(self) -> None:
+        """Look at the database's version on the next request (something was just committed)."""
+        self._checked_at = float("-inf")
 
     def snapshot(self) -> Snapshot:
         """Return a snapshot that reflects the latest group changes."""
-        version = self.store.version()
         current = self._snapshot
+        now = time.monotonic()
+        if current is not None and now - self._checked_at < self.recheck_seconds:
+            return current
+        self._checked_at = now
+        version = self.store.version()
         if current is not None and current.version == version:
             return current
         with self._lock:

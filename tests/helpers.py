@@ -58,3 +58,19 @@ def login(client, username: str, password: str):
     token = csrf_token(client, "/beheer/inloggen")
     return client.post("/beheer/inloggen", data={"csrf_token": token, "gebruikersnaam": username,
                                                  "wachtwoord": password})
+
+
+def register_pending(app, name="Nieuwe groep", codes=("BU04170324",)):
+    """Put a registration in the review queue directly through the domain functions."""
+    from geo_registry import actions, services
+    from geo_registry.areas import area_from_wijken
+    from geo_registry.groups import Group
+    from geo_registry.mail import Message
+
+    with app.app_context():
+        store = services.current().store
+        area = area_from_wijken(list(codes), services.current().wijken)
+        group_id, _ = actions.register(store, Group(None, name, area, "Nina Nieuw", "nina@voorbeeld.invalid"),
+                                       lambda gid: Message("test", "nina@voorbeeld.invalid", "s", "b"))
+        actions.confirm_email(store, group_id)
+    return group_id

@@ -7,7 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from helpers import csrf_token, login
+from helpers import csrf_token, login, register_pending
 
 STAFF_URLS = ["/beheer/", "/beheer/groep/1", "/beheer/groep/1/bewerken", "/beheer/groep/1/verwijderen",
               "/beheer/export/beheerders.csv", "/beheer/export/gebieden.geojson", "/beheer/logboek", "/beheer/e-mail"]
@@ -79,22 +79,6 @@ def test_login_redirects_only_inside_beheer(mail_app, staff_user):
     response = client.post("/beheer/inloggen", data={"csrf_token": token, "gebruikersnaam": staff_user[0],
                                                       "wachtwoord": staff_user[1], "next": "https://evil.example/"})
     assert response.headers["Location"] == "/beheer/"
-
-
-def register_pending(app, name="Nieuwe groep", codes=("BU04170324",)):
-    """Put a registration in the review queue directly through the domain functions."""
-    from geo_registry import actions, services
-    from geo_registry.areas import area_from_wijken
-    from geo_registry.groups import Group
-    from geo_registry.mail import Message
-
-    with app.app_context():
-        store = services.current().store
-        area = area_from_wijken(list(codes), services.current().wijken)
-        group_id, _ = actions.register(store, Group(None, name, area, "Nina Nieuw", "nina@voorbeeld.invalid"),
-                                       lambda gid: Message("test", "nina@voorbeeld.invalid", "s", "b"))
-        actions.confirm_email(store, group_id)
-    return group_id
 
 
 def test_approve_makes_the_group_public_and_mails_the_beheerder(web, mail_app, places):

@@ -10,6 +10,12 @@ from .maps import groups_collection, wijken_collection
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
+@bp.get("/ping")
+def ping():
+    """A liveness probe that touches nothing (also the benchmark's trivial endpoint)."""
+    return jsonify({"status": "ok"})
+
+
 @bp.get("/lookup")
 def lookup():
     """Answer which neighbourhood and groups hold an address or a point."""

@@ -1,0 +1,192 @@
+"""Benchmark: point lookups, coverage, HTTP throughput and page size, at Laren's and at national size.
+
+Run with `make bench` (or `.venv/bin/python bench/benchmark.py [--quick]`). Prints a table of figures.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from synthetic import NL_BOUNDS, group_areas, laren_bounds, neighbourhoods, points_in  # noqa: E402
+
+from geo_registry.config import defaults  # noqa: E402
+from geo_registry.coverage import compute_coverage  # noqa: E402
+from geo_registry.db import make_engine, upgrade  # noqa: E402
+from geo_registry.groups import GroupStore  # noqa: E402
+from geo_registry.spatial import Snapshot  # noqa: E402
+from geo_registry.wijken import load_wijken  # noqa: E402
+
+ROWS: list[tuple[str, str, str]] = []
+
+
+def row(what: str, figure: str, target: str = "") -> None:
+    """Record and print one line of the table."""
+    ROWS.append((what, figure, target))
+    print(f"  {what:<58} {figure:>22}  {target}", flush=True)
+
+
+def timed(function, *args):
+    """Return (result, seconds)."""
+    started = time.perf_counter()
+    result = function(*args)
+    return result, time.perf_counter() - started
+
+
+def bench_lookups(label, wijken, groups, points, naive_points):
+    """Per-point group lookups through the spatial index against a naive scan of all groups."""
+    snapshot, build = timed(Snapshot, wijken, groups)
+    row(f"{label}: build index ({len(wijken)} buurten, {len(groups)} groepen)", f"{build:.2f} s")
+    lon, lat = points
+    index = snapshot.group_index
+    started = time.perf_counter()
+    for x, y in zip(lon, lat):
+        index.at(shapely.Point(x, y))
+    index_us = (time.perf_counter() - started) / len(lon) * 1e6
+    started = time.perf_counter()
+    for x, y in zip(lon, lat):
+        snapshot.answer(y, x)
+    answer_us = (time.perf_counter() - started) / len(lon) * 1e6
+    series = gpd.GeoSeries([g.area for g in groups], crs="EPSG:4326")
+    naive_answers = []
+    started = time.perf_counter()
+    for x, y in zip(*naive_points):
+        naive_answers.append(set(np.flatnonzero(series.intersects(shapely.Point(x, y)).to_numpy())))
+    naive_us = (time.perf_counter() - started) / len(naive_points[0]) * 1e6
+    position = {id(g): i for i, g in enumerate(groups)}
+    mismatches = sum(answer != {position[id(g)] for g in index.at(shapely.Point(x, y))}
+                     for answer, x, y in zip(naive_answers, *naive_points))
+    row(f"{label}: groups at a point via the index ({len(lon)} points)", f"{index_us:,.1f} µs")
+    row(f"{label}: groups at a point, naive GeoSeries scan ({len(naive_points[0])} points)", f"{naive_us:,.1f} µs")
+    row(f"{label}: index speed-up", f"{naive_us / index_us:,.0f}x",
+        "target ≥ 100x at national size" if "national" in label else "")
+    row(f"{label}: answers that differ from the naive scan", str(mismatches), "must be 0")
+    row(f"{label}: whole answer (buurt + groups) per point", f"{answer_us:,.1f} µs")
+
+
+def bench_coverage(label, wijken, groups, points):
+    """Coverage of every buurt, by area and by addresses."""
+    result, seconds = timed(compute_coverage, wijken, groups, points)
+    covered = sum(c.covered_m2 for c in result) / sum(c.area_m2 for c in result)
+    row(f"{label}: coverage of {len(wijken)} buurten, {len(points[0]):,} adressen", f"{seconds:.2f} s",
+        "target < 30 s at national size" if "national" in label else "")
+    row(f"{label}: share of the area covered", f"{covered * 100:.1f}%")
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve(db_url: str, port: int, folder: Path) -> subprocess.Popen:
+    """Start the production server (waitress, via geo-registry serve) and wait until it answers."""
+    env = dict(os.environ, GEO_REGISTRY_DATABASE_URL=db_url, GEO_REGISTRY_TILES="none", GEO_REGISTRY_PDOK_URL="",
+               GEO_REGISTRY_SECRET_KEY="bench", GEO_REGISTRY_MAIL_OUTBOX=str(folder / "outbox"))
+    command = [str(Path(sys.executable).parent / "geo-registry"), "serve", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ping", timeout=1).read()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def wrk(url: str, seconds: int, script: Path | None = None) -> float:
+    """Requests per second that wrk measures against url."""
+    command = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency"] + (["-s", str(script)] if script else []) + [url]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if re.search(r"Non-2xx or 3xx responses: (\d+)", output):
+        raise RuntimeError(f"errors under load:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def bench_http(wijken, rng, seconds: int):
+    """/api/lookup by point against /api/ping on the same waitress server, and the home page's size."""
+    folder = Path(tempfile.mkdtemp(prefix="geo-bench-"))
+    db_url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    engine = make_engine(db_url)
+    upgrade(engine)
+    store = GroupStore(engine)
+    for group in group_areas(rng, 200, laren_bounds(wijken), radius=(100, 400), vertices=(20, 120)):
+        group.id = None
+        store.add(group)
+    port = free_port()
+    process = serve(db_url, port, folder)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        page = urllib.request.urlopen(base + "/", timeout=30).read()
+        row("home page with 200 groups (bytes)", f"{len(page):,}", "target < 500,000")
+        if shutil.which("wrk") is None:
+            row("HTTP throughput", "skipped", "wrk not installed (make bench installs it)")
+            return
+        minx, miny, maxx, maxy = shapely.union_all([w.geometry for w in wijken]).bounds
+        scripts = {}
+        for endpoint in ("ping", "lookup"):
+            # The same random points for both, so that wrk spends the same effort on each.
+            scripts[endpoint] = folder / f"{endpoint}.lua"
+            scripts[endpoint].write_text(
+                "math.randomseed(42)\nrequest = function()\n"
+                f"  local lat = {miny} + math.random() * {maxy - miny}\n"
+                f"  local lon = {minx} + math.random() * {maxx - minx}\n"
+                f"  return wrk.format('GET', string.format('/api/{endpoint}?lat=%.6f&lon=%.6f', lat, lon))\nend\n")
+        wrk(base + "/", 2, scripts["ping"])  # warm-up
+        wrk(base + "/", 2, scripts["lookup"])
+        trivial = wrk(base + "/", seconds, scripts["ping"])
+        lookup = wrk(base + "/", seconds, scripts["lookup"])
+        row("HTTP /api/ping (trivial endpoint), requests/s", f"{trivial:,.0f}")
+        row("HTTP /api/lookup by point (200 groups), requests/s", f"{lookup:,.0f}")
+        row("HTTP lookup throughput / trivial throughput", f"{lookup / trivial * 100:.0f}%", "target ≥ 70%")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    """Run every benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the national size, short HTTP runs")
+    args = parser.parse_args()
+    rng = np.random.default_rng(20261126)
+    scale = 10 if args.quick else 1
+    print(f"geo_registry benchmark on {os.cpu_count()} cores{' (quick)' if args.quick else ''}")
+    laren = load_wijken(defaults("")["WIJKEN_FILE"])
+    bounds = laren_bounds(laren)
+    laren_groups = group_areas(rng, 40, bounds, radius=(100, 400))
+    bench_lookups("Laren", laren, laren_groups, points_in(rng, 5000, bounds), points_in(rng, 1000, bounds))
+    bench_coverage("Laren", laren, laren_groups, points_in(rng, 5_500, bounds))
+    national = neighbourhoods(rng, 13_000 // scale)
+    national_groups = group_areas(rng, 20_000 // scale, NL_BOUNDS)
+    vertices = [shapely.get_num_coordinates(w.geometry) for w in national]
+    row("national: vertices per buurt (median)", f"{int(np.median(vertices))}")
+    row("national: vertices per group (median)",
+        f"{int(np.median([shapely.get_num_coordinates(g.area) for g in national_groups]))}")
+    bench_lookups("national", national, national_groups, points_in(rng, 5000, NL_BOUNDS),
+                  points_in(rng, 100, NL_BOUNDS))
+    bench_coverage("national", national, national_groups, points_in(rng, 100_000, NL_BOUNDS))
+    bench_http(laren, rng, 3 if args.quick else 10)
+
+
+if __name__ == "__main__":
+    main()
