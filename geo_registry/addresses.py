@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from .errors import ImportRefused
 from .geometry import RD_NEW, WGS84, transformer
-from .lookup.model import POSTCODE_RE, normalise
+from .lookup.model import NUMBER_RE, POSTCODE_RE, normalise
 
 # Column names seen in BAG extracts, mapped to ours, in one place.
 ALIASES = {
@@ -88,7 +88,7 @@ def clean_rows(frame: pd.DataFrame, report: AddressImportReport) -> list[dict]:
         nr = str(rec["huisnummer"] or "").strip().removesuffix(".0")
         if not postcode:
             reason = f"postcode {rec['postcode']!r} is ongeldig"
-        elif not nr.isdigit() or int(nr) < 1:
+        elif not NUMBER_RE.match(nr) or int(nr) < 1:
             reason = f"huisnummer {rec['huisnummer']!r} is ongeldig"
         elif not np.isfinite(lat) or not np.isfinite(lon) or not (-90 <= lat <= 90 and -180 <= lon <= 180):
             reason = "coördinaten ontbreken of zijn ongeldig"

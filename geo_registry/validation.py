@@ -6,7 +6,7 @@ import re
 from .errors import BadInput
 from .groups import EMAIL_RE
 
-MOBILE_RE = re.compile(r"^(?:\+31|0031|0)6(\d{8})$")
+MOBILE_RE = re.compile(r"^(?:\+31|0031|0)6([0-9]{8})$")
 
 
 def required_text(value, field: str, label: str, max_length: int = 120) -> str:

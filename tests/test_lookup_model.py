@@ -75,3 +75,9 @@ def test_pick_by_text_needs_the_town_when_the_street_exists_twice():
     assert pick(AddressQuery.from_text("brink 12 laren"), both) == addr(12)
     with pytest.raises(AddressNotFound):
         pick(AddressQuery.from_text("Kerkstraat 12 Laren"), both)
+
+
+@pytest.mark.parametrize("number", ["²", "١٢", "12.5", "123456"])
+def test_non_ascii_or_odd_numbers_are_refused_not_crashed(number):
+    with pytest.raises(BadInput):
+        AddressQuery.from_fields("1251KV", number)

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from ..errors import AddressAmbiguous, AddressNotFound, BadInput
 
-POSTCODE_RE = re.compile(r"^\s*(\d{4})\s*([A-Za-z]{2})\s*$")
-POSTCODE_IN_TEXT = re.compile(r"\b([1-9]\d{3})\s?([A-Za-z]{2})\b")
-HOUSE_TOKEN = re.compile(r"^(\d{1,5})([A-Za-z]?)(?:[-/](\w{1,4}))?$")
+# ASCII digits only: str.isdigit() and \d also accept digits such as '²' that int() refuses.
+POSTCODE_RE = re.compile(r"^\s*([0-9]{4})\s*([A-Za-z]{2})\s*$")
+POSTCODE_IN_TEXT = re.compile(r"\b([1-9][0-9]{3})\s?([A-Za-z]{2})\b")
+HOUSE_TOKEN = re.compile(r"^([0-9]{1,5})([A-Za-z]?)(?:[-/]([A-Za-z0-9]{1,4}))?$")
+NUMBER_RE = re.compile(r"^[0-9]{1,5}$")
 MAX_TEXT = 200
 
 
@@ -24,7 +26,7 @@ def _number(value: str | int | None, field: str) -> int:
     text = str(value if value is not None else "").strip()
     if not text:
         raise BadInput("Vul een huisnummer in.", field=field)
-    if not text.isdigit() or int(text) < 1 or int(text) > 99999:
+    if not NUMBER_RE.match(text) or int(text) < 1:
         raise BadInput("Het huisnummer moet een heel getal groter dan 0 zijn, bijvoorbeeld 12.", field=field)
     return int(text)
 

@@ -10,6 +10,18 @@ from .maps import groups_collection, wijken_collection
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
+@bp.after_app_request
+def allow_any_origin(response):
+    """The public API is read-only and holds nothing private: any site may use it (CORS)."""
+    if not request.path.startswith("/api/"):
+        return response
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
 @bp.get("/ping")
 def ping():
     """A liveness probe that touches nothing (also the benchmark's trivial endpoint)."""
