@@ -42,8 +42,9 @@ def _instance_secret(folder: Path) -> str:
 
 def register_extensions(app: Flask) -> None:
     """Set up error handling, the database and the domain services."""
-    from . import db, errors, security, services
+    from . import db, errors, i18n, security, services
 
+    i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     db.init_app(app)
@@ -52,10 +53,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach the public pages, the JSON API and the vendored front-end assets."""
-    from .web import api, assets, join, openapi, public, register, renewal, staff
+    from .web import api, assets, info, join, openapi, public, register, renewal, staff
 
     assets.init_app(app)
-    for blueprint in (public.bp, register.bp, join.bp, renewal.bp, staff.bp, api.bp, openapi.bp):
+    for blueprint in (public.bp, info.bp, register.bp, join.bp, renewal.bp, staff.bp, api.bp, openapi.bp):
         app.register_blueprint(blueprint)
 
 

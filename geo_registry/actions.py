@@ -9,6 +9,7 @@ from .geometry import to_geojson_text
 from .groups import ACTIVE, INACTIVE, Group, GroupStore, bump_version, now_iso
 from .mail import Message, queue
 from .staff import audit
+from .text import _
 
 PENDING_EMAIL = "pending_email"
 PENDING_REVIEW = "pending_review"
@@ -46,7 +47,7 @@ def confirm_email(store: GroupStore, group_id: int) -> Group:
     """Mark the beheerder's address confirmed: the registration now waits for review."""
     group = store.get(group_id)
     if group is None:
-        raise ActionRefused("Deze aanmelding bestaat niet (meer).")
+        raise ActionRefused(_("Deze aanmelding bestaat niet (meer)."))
     if group.status == PENDING_EMAIL:
         with store.transaction() as conn:
             update_group(conn, group_id, status=PENDING_REVIEW, email_confirmed_at=now_iso())
@@ -58,7 +59,7 @@ def review(store: GroupStore, group_id: int, actor: str, approve: bool, note: st
     """Approve (make public) or reject a registration waiting for review; message(group) tells the beheerder."""
     group = store.get(group_id)
     if group is None or group.status != PENDING_REVIEW:
-        raise ActionRefused("Deze aanmelding wacht niet (meer) op beoordeling.")
+        raise ActionRefused(_("Deze aanmelding wacht niet (meer) op beoordeling."))
     status = ACTIVE if approve else REJECTED
     with store.transaction() as conn:
         stamp = now_iso()
@@ -72,7 +73,7 @@ def edit(store: GroupStore, group_id: int, actor: str, changes: dict) -> None:
     """Change a group's details and/or area."""
     group = store.get(group_id)
     if group is None:
-        raise ActionRefused("Deze groep bestaat niet (meer).")
+        raise ActionRefused(_("Deze groep bestaat niet (meer)."))
     changed = {k: v for k, v in changes.items() if k in EDITABLE + ("area",)
                and (k == "area" or getattr(group, k) != v)}
     if not changed:
@@ -87,7 +88,7 @@ def set_active(store: GroupStore, group_id: int, actor: str, active: bool) -> No
     """Deactivate or reactivate a group."""
     group = store.get(group_id)
     if group is None or group.status not in (ACTIVE, INACTIVE):
-        raise ActionRefused("Alleen een goedgekeurde groep kan (de)geactiveerd worden.")
+        raise ActionRefused(_("Alleen een goedgekeurde groep kan (de)geactiveerd worden."))
     with store.transaction() as conn:
         update_group(conn, group_id, status=ACTIVE if active else INACTIVE)
         audit(conn, actor, "geactiveerd" if active else "gedeactiveerd", group_id, group.name)
@@ -97,7 +98,7 @@ def delete(store: GroupStore, group_id: int, actor: str) -> None:
     """Delete a group for good (its audit entries stay)."""
     group = store.get(group_id)
     if group is None:
-        raise ActionRefused("Deze groep bestaat niet (meer).")
+        raise ActionRefused(_("Deze groep bestaat niet (meer)."))
     with store.transaction() as conn:
         conn.execute(sa.text("DELETE FROM groups WHERE id = :id"), {"id": group_id})
         bump_version(conn)

@@ -9,6 +9,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .errors import BadInput
 from .geometry import WGS84, area_m2, is_polygonal, reproject
+from .text import _
 
 MIN_AREA_M2 = 2_000  # a few houses with their gardens
 MAX_VERTICES = 5_000
@@ -41,6 +42,11 @@ class CheckedArea:
     overlaps: list[Overlap] = field(default_factory=list)
 
 
+def whole_number(value: float) -> str:
+    """Write a number the Dutch way, with points between thousands: 12.345."""
+    return f"{value:,.0f}".replace(",", ".")
+
+
 def polygonal_part(geom: BaseGeometry) -> BaseGeometry | None:
     """Return only the polygons of geom (None when it has none)."""
     parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty]
@@ -55,9 +61,9 @@ def parse_geojson_area(data) -> BaseGeometry:
         try:
             data = json.loads(data)
         except ValueError:
-            raise AreaRefused("Het bestand is geen geldig GeoJSON.") from None
+            raise AreaRefused(_("Het bestand is geen geldig GeoJSON.")) from None
     if not isinstance(data, dict):
-        raise AreaRefused("Het bestand is geen geldig GeoJSON.")
+        raise AreaRefused(_("Het bestand is geen geldig GeoJSON."))
     crs = (((data.get("crs") or {}).get("properties") or {}).get("name")) or WGS84
     if data.get("type") == "FeatureCollection":
         geometries = [f.get("geometry") for f in data.get("features") or [] if isinstance(f, dict)]
@@ -70,19 +76,20 @@ def parse_geojson_area(data) -> BaseGeometry:
         try:
             shapes.append(shapely.geometry.shape(geometry))
         except Exception:  # malformed coordinates come in many exception types
-            raise AreaRefused("Het gebied in het bestand heeft ongeldige coördinaten.") from None
+            raise AreaRefused(_("Het gebied in het bestand heeft ongeldige coördinaten.")) from None
     if not shapes:
-        raise AreaRefused("Er staat geen gebied in het bestand.")
+        raise AreaRefused(_("Er staat geen gebied in het bestand."))
     if any(not is_polygonal(s) for s in shapes):
         kinds = sorted({s.geom_type for s in shapes if not is_polygonal(s)})
-        raise AreaRefused(f"Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen {', '.join(kinds)}.")
+        raise AreaRefused(_("Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen %(kind)s.",
+                            kind=", ".join(kinds)))
     try:
         shapes = [reproject(s, crs, WGS84) for s in shapes]
     except Exception:
-        raise AreaRefused(f"Het coördinatenstelsel {crs} van het bestand is onbekend.") from None
+        raise AreaRefused(_("Het coördinatenstelsel %(crs)s van het bestand is onbekend.", crs=crs)) from None
     minx, miny, maxx, maxy = shapely.total_bounds(shapes)
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-        raise AreaRefused("De coördinaten zijn geen lengte- en breedtegraden (WGS84).")
+        raise AreaRefused(_("De coördinaten zijn geen lengte- en breedtegraden (WGS84)."))
     return shapes[0] if len(shapes) == 1 else shapely.geometrycollections(shapes)
 
 
@@ -91,7 +98,7 @@ def area_from_wijken(codes, wijken) -> BaseGeometry:
     by_code = {w.code: w for w in wijken}
     unknown = [c for c in codes if c not in by_code]
     if unknown:
-        raise AreaRefused("Kies buurten uit de lijst.")
+        raise AreaRefused(_("Kies buurten uit de lijst."))
     return shapely.union_all([by_code[c].geometry for c in codes])
 
 
@@ -106,9 +113,9 @@ def _repair(geom: BaseGeometry, notes: list[str]) -> BaseGeometry:
     # Only when the repair loses nothing but zero-area slivers is it unambiguous.
     lost = shapely.difference(repaired, polygons) if polygons is not None else repaired
     if polygons is None or (not lost.is_empty and lost.length > 1e-6):
-        raise AreaRefused(f"De vorm van het gebied is ongeldig ({shapely.is_valid_reason(geom)}) en niet "
-                          "eenduidig te herstellen. Teken het gebied opnieuw.")
-    notes.append("De vorm kruiste zichzelf; die is hersteld. Controleer het gebied op de kaart.")
+        raise AreaRefused(_("De vorm van het gebied is ongeldig (%(reason)s) en niet eenduidig te herstellen. "
+                            "Teken het gebied opnieuw.", reason=shapely.is_valid_reason(geom)))
+    notes.append(_("De vorm kruiste zichzelf; die is hersteld. Controleer het gebied op de kaart."))
     return polygons
 
 
@@ -117,28 +124,30 @@ def check_area(geom: BaseGeometry | None, gemeente: BaseGeometry, groups=(), gem
                max_vertices: int = MAX_VERTICES) -> CheckedArea:
     """Check, repair and clip an area; raise AreaRefused with a plain-language reason."""
     if geom is None or geom.is_empty:
-        raise AreaRefused("Geef het gebied van de groep: teken het op de kaart, kies buurten of upload een bestand.")
+        raise AreaRefused(_("Geef het gebied van de groep: teken het op de kaart, kies buurten of upload een "
+                            "bestand."))
     if geom.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection") or polygonal_part(geom) is None:
-        raise AreaRefused(f"Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen {geom.geom_type}.")
+        raise AreaRefused(_("Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen %(kind)s.",
+                            kind=geom.geom_type))
     vertices = shapely.get_num_coordinates(geom)
     if vertices > max_vertices:
-        raise AreaRefused(f"Het gebied heeft te veel hoekpunten ({vertices}; hoogstens {max_vertices}). "
-                          "Vereenvoudig de vorm.")
+        raise AreaRefused(_("Het gebied heeft te veel hoekpunten (%(count)d; hoogstens %(max)d). "
+                            "Vereenvoudig de vorm.", count=vertices, max=max_vertices))
     notes: list[str] = []
     geom = _repair(geom, notes)
     total_m2 = area_m2(geom)
     if total_m2 > area_m2(gemeente) * 1.05:
-        raise AreaRefused(f"Het gebied is groter dan heel {gemeentenaam}. Kies een kleiner gebied.")
+        raise AreaRefused(_("Het gebied is groter dan heel %(name)s. Kies een kleiner gebied.", name=gemeentenaam))
     if not geom.intersects(gemeente) or area_m2(geom.intersection(gemeente)) < 1:
-        raise AreaRefused(f"Het gebied ligt helemaal buiten {gemeentenaam}.")
+        raise AreaRefused(_("Het gebied ligt helemaal buiten %(name)s.", name=gemeentenaam))
     clipped = polygonal_part(geom.intersection(gemeente))
     clipped_m2 = area_m2(clipped)
     if total_m2 - clipped_m2 > 1:
-        notes.append(f"Het deel buiten {gemeentenaam} ({total_m2 - clipped_m2:,.0f} m²) is weggelaten."
-                     .replace(",", "."))
+        notes.append(_("Het deel buiten %(name)s (%(m2)s m²) is weggelaten.", name=gemeentenaam,
+                       m2=whole_number(total_m2 - clipped_m2)))
     if clipped_m2 < min_m2:
-        raise AreaRefused(f"Het gebied is te klein ({clipped_m2:,.0f} m²; minstens {min_m2:,.0f} m², "
-                          "een paar huizen).".replace(",", "."))
+        raise AreaRefused(_("Het gebied is te klein (%(m2)s m²; minstens %(min)s m², een paar huizen).",
+                            m2=whole_number(clipped_m2), min=whole_number(min_m2)))
     return CheckedArea(clipped, clipped_m2, notes, find_overlaps(clipped, clipped_m2, groups, exclude_group_id))
 
 

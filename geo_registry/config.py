@@ -28,6 +28,7 @@ def defaults(instance_path: str) -> dict:
         "TILES": "pdok",
         "TILES_ATTRIBUTION": PDOK_BRT_ATTRIBUTION,
         "VENDOR_DIR": str(ROOT / "node_modules"),
+        "CONTENT_DIR": str(ROOT / "content"),
         "CONTACT_EMAIL": "veiligheid@belcombinatie.nl",
         "CONTACT_PHONE": "14 035",
         "PUBLIC_URL": "http://127.0.0.1:5000",

@@ -8,13 +8,14 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from .geometry import RD_NEW, WGS84, transformer
+from .text import N_
 
 # Coverage classes: lower bound of the share, key, words for residents, map colour.
 CLASSES = [
-    (0.995, "heel", "Helemaal gedekt", "#1a9641"),
-    (0.5, "groot", "Grotendeels gedekt", "#a6d96a"),
-    (1e-9, "deels", "Deels gedekt", "#fdae61"),
-    (0.0, "geen", "Nog geen groep", "#d7191c"),
+    (0.995, "heel", N_("Helemaal gedekt"), "#1a9641"),
+    (0.5, "groot", N_("Grotendeels gedekt"), "#a6d96a"),
+    (1e-9, "deels", N_("Deels gedekt"), "#fdae61"),
+    (0.0, "geen", N_("Nog geen groep"), "#d7191c"),
 ]
 
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from .text import N_, _
+
 
 class GeoRegistryError(Exception):
     """Base of the project's own errors: a Dutch message, a code and an HTTP status."""
 
     status = 500
     code = "error"
-    default_message = "Er ging iets mis. Probeer het later nog eens."
+    default_message = N_("Er ging iets mis. Probeer het later nog eens.")
 
     def __init__(self, message: str | None = None, *, field: str | None = None, **details):
-        super().__init__(message or self.default_message)
-        self.message = message or self.default_message
+        text = message or _(self.default_message)
+        super().__init__(text)
+        self.message = text
         self.field = field
         self.details = details
 
@@ -32,7 +35,7 @@ class BadInput(GeoRegistryError):
 
     status = 400
     code = "bad_input"
-    default_message = "De invoer is niet geldig."
+    default_message = N_("De invoer is niet geldig.")
 
 
 class AddressNotFound(GeoRegistryError):
@@ -40,7 +43,7 @@ class AddressNotFound(GeoRegistryError):
 
     status = 404
     code = "not_found"
-    default_message = "Dit adres is niet gevonden. Controleer de postcode en het huisnummer."
+    default_message = N_("Dit adres is niet gevonden. Controleer de postcode en het huisnummer.")
 
 
 class AddressAmbiguous(GeoRegistryError):
@@ -48,7 +51,7 @@ class AddressAmbiguous(GeoRegistryError):
 
     status = 409
     code = "ambiguous"
-    default_message = "Er zijn meerdere adressen gevonden. Kies uw adres."
+    default_message = N_("Er zijn meerdere adressen gevonden. Kies uw adres.")
 
     def __init__(self, candidates, message: str | None = None):
         super().__init__(message)
@@ -66,7 +69,7 @@ class AddressServiceUnavailable(GeoRegistryError):
 
     status = 503
     code = "unavailable"
-    default_message = (
+    default_message = N_(
         "De adresservice is nu niet bereikbaar. Probeer het later nog eens, "
         "of klik op de kaart op uw woning."
     )
@@ -99,11 +102,11 @@ def init_app(app) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         messages = {
-            404: "Deze pagina bestaat niet.",
-            405: "Deze handeling is hier niet toegestaan.",
-            413: "Het bestand is te groot (hoogstens 2 MB).",
+            404: N_("Deze pagina bestaat niet."),
+            405: N_("Deze handeling is hier niet toegestaan."),
+            413: N_("Het bestand is te groot (hoogstens 2 MB)."),
         }
-        domain = GeoRegistryError(messages.get(error.code, error.description))
+        domain = GeoRegistryError(_(messages[error.code]) if error.code in messages else error.description)
         domain.status, domain.code = error.code, error.name.lower().replace(" ", "_")
         return handle_domain_error(domain)
 

@@ -12,6 +12,7 @@ from .geometry import to_geojson_text
 from .groups import ACTIVE, Group, GroupStore, now_iso
 from .mail import queue
 from .staff import audit
+from .text import _
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -96,7 +97,7 @@ def review_change(store: GroupStore, change_id: int, actor: str, approve: bool, 
     with store.transaction() as conn:
         row = conn.execute(sa.text("SELECT * FROM group_changes WHERE id = :id"), {"id": change_id}).mappings().first()
         if row is None:
-            raise ActionRefused("Deze wijziging is al beoordeeld.")
+            raise ActionRefused(_("Deze wijziging is al beoordeeld."))
         group = store.get(row["group_id"])
         payload = json.loads(row["payload"])
         if approve:
@@ -121,7 +122,7 @@ def hand_over(store: GroupStore, group_id: int, name: str, email: str) -> None:
 def _active(store: GroupStore, group_id: int) -> Group:
     group = store.get(group_id)
     if group is None or group.status != ACTIVE:
-        raise ActionRefused("Deze groep is niet (meer) actief in het register.")
+        raise ActionRefused(_("Deze groep is niet (meer) actief in het register."))
     return group
 
 

@@ -13,6 +13,7 @@ from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup
 
 from .errors import GeoRegistryError
+from .text import N_
 
 CSRF_KEY = "_csrf"
 
@@ -22,7 +23,7 @@ class TooManyRequests(GeoRegistryError):
 
     status = 429
     code = "too_many_requests"
-    default_message = "U heeft dit te vaak geprobeerd. Wacht een kwartier en probeer het dan opnieuw."
+    default_message = N_("U heeft dit te vaak geprobeerd. Wacht een kwartier en probeer het dan opnieuw.")
 
 
 class CsrfRefused(GeoRegistryError):
@@ -30,8 +31,8 @@ class CsrfRefused(GeoRegistryError):
 
     status = 400
     code = "csrf"
-    default_message = ("Het formulier is verlopen of kwam niet van deze website. "
-                       "Laad de pagina opnieuw en probeer het nog eens.")
+    default_message = N_("Het formulier is verlopen of kwam niet van deze website. "
+                         "Laad de pagina opnieuw en probeer het nog eens.")
 
 
 def csrf_token() -> str:

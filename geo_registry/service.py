@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass
 
 from .errors import BadInput
+from .text import _
 from .lookup import Address, AddressQuery, ChainLookup
 from .spatial import PointAnswer, Registry
 
@@ -16,9 +17,10 @@ def parse_point(lat, lon) -> tuple[float, float]:
         try:
             number = float(str(value).strip().replace(",", "."))
         except (TypeError, ValueError):
-            raise BadInput(f"'{name}' moet een getal zijn, bijvoorbeeld 52.25.", field=name) from None
+            raise BadInput(_("'%(name)s' moet een getal zijn, bijvoorbeeld 52.25.", name=name), field=name) from None
         if not math.isfinite(number) or abs(number) > limit:
-            raise BadInput(f"'{name}' moet tussen -{limit} en {limit} liggen.", field=name)
+            raise BadInput(_("'%(name)s' moet tussen -%(limit)d en %(limit)d liggen.", name=name, limit=limit),
+                           field=name)
         values.append(number)
     return values[0], values[1]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app
 
 from .errors import GeoRegistryError
+from .text import _
 from .groups import GroupStore
 from .lookup import ChainLookup
 from .mail import Mailer, MailSettings
@@ -34,7 +35,8 @@ def build_services(config, engine) -> Services:
     """Wire the store, the registry and the address sources from settings."""
     path = Path(config["WIJKEN_FILE"])
     if not path.exists():
-        raise GeoRegistryError(f"Buurtenbestand niet gevonden: {path}. Maak het met 'geo-registry import-wijken'.")
+        raise GeoRegistryError(_("Het buurtenbestand ontbreekt. Maak het met 'geo-registry import-wijken'."),
+                               path=str(path))
     wijken = load_wijken(path)
     store = GroupStore(engine)
     local = LocalAddressSource(engine)

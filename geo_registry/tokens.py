@@ -4,6 +4,7 @@ from __future__ import annotations
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .errors import GeoRegistryError
+from .text import N_, _
 
 
 class LinkInvalid(GeoRegistryError):
@@ -11,7 +12,7 @@ class LinkInvalid(GeoRegistryError):
 
     status = 400
     code = "link_invalid"
-    default_message = "Deze link is niet geldig."
+    default_message = N_("Deze link is niet geldig.")
 
 
 def make_token(secret: str, purpose: str, payload, issued_at: int | None = None) -> str:
@@ -30,6 +31,6 @@ def read_token(secret: str, purpose: str, token: str, max_age_seconds: int):
     try:
         return serializer.loads(token, max_age=max_age_seconds)
     except SignatureExpired:
-        raise LinkInvalid("Deze link is verlopen. Vraag een nieuwe aan.") from None
+        raise LinkInvalid(_("Deze link is verlopen. Vraag een nieuwe aan.")) from None
     except BadSignature:
         raise LinkInvalid() from None

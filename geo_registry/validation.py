@@ -5,25 +5,30 @@ import re
 
 from .errors import BadInput
 from .groups import EMAIL_RE
+from .text import _
 
 MOBILE_RE = re.compile(r"^(?:\+31|0031|0)6([0-9]{8})$")
 
 
-def required_text(value, field: str, label: str, max_length: int = 120) -> str:
-    """Return stripped text, refusing empty or overlong input."""
+def _too_long(field: str, max_length: int) -> BadInput:
+    return BadInput(_("Dit is te lang (hoogstens %(max)d tekens).", max=max_length), field=field)
+
+
+def required_text(value, field: str, missing: str, max_length: int = 120) -> str:
+    """Return stripped text; an empty field gets the message `missing`, an overlong one a limit."""
     text = " ".join(str(value or "").split())
     if not text:
-        raise BadInput(f"Vul {label} in.", field=field)
+        raise BadInput(missing, field=field)
     if len(text) > max_length:
-        raise BadInput(f"{label[0].upper()}{label[1:]} is te lang (hoogstens {max_length} tekens).", field=field)
+        raise _too_long(field, max_length)
     return text
 
 
-def optional_text(value, field: str, label: str, max_length: int) -> str:
+def optional_text(value, field: str, max_length: int) -> str:
     """Return stripped text or '', refusing overlong input."""
     text = str(value or "").strip()
     if len(text) > max_length:
-        raise BadInput(f"{label[0].upper()}{label[1:]} is te lang (hoogstens {max_length} tekens).", field=field)
+        raise _too_long(field, max_length)
     return text
 
 
@@ -31,9 +36,9 @@ def email_address(value, field: str = "email") -> str:
     """Return a plausible e-mail address."""
     text = str(value or "").strip()
     if not text:
-        raise BadInput("Vul een e-mailadres in.", field=field)
+        raise BadInput(_("Vul een e-mailadres in."), field=field)
     if len(text) > 254 or not EMAIL_RE.match(text):
-        raise BadInput("Vul een geldig e-mailadres in, bijvoorbeeld naam@voorbeeld.nl.", field=field)
+        raise BadInput(_("Vul een geldig e-mailadres in, bijvoorbeeld naam@voorbeeld.nl."), field=field)
     return text
 
 
@@ -42,11 +47,11 @@ def mobile_number(value, field: str = "mobiel", required: bool = True) -> str:
     text = re.sub(r"[\s\-().]", "", str(value or ""))
     if not text:
         if required:
-            raise BadInput("Vul uw mobiele nummer in (WhatsApp werkt met een mobiel nummer).", field=field)
+            raise BadInput(_("Vul uw mobiele nummer in (WhatsApp werkt met een mobiel nummer)."), field=field)
         return ""
     match = MOBILE_RE.match(text)
     if not match:
-        raise BadInput("Vul een Nederlands mobiel nummer in, bijvoorbeeld 06 12345678 of +31 6 12345678.",
+        raise BadInput(_("Vul een Nederlands mobiel nummer in, bijvoorbeeld 06 12345678 of +31 6 12345678."),
                        field=field)
     return "+316" + match.group(1)
 

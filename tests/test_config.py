@@ -30,4 +30,4 @@ def test_missing_wijken_file_is_a_clear_error(tmp_path):
 
     app = make_app(tmp_path, WIJKEN_FILE=str(tmp_path / "geen.geojson"))
     response = app.test_client().get("/overzicht")
-    assert response.status_code == 500 and "Buurtenbestand niet gevonden" in response.get_data(as_text=True)
+    assert response.status_code == 500 and "buurtenbestand ontbreekt" in response.get_data(as_text=True)

@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..errors import AddressAmbiguous, AddressNotFound, BadInput
+from ..text import _
 
 # ASCII digits only: str.isdigit() and \d also accept digits such as '²' that int() refuses.
 POSTCODE_RE = re.compile(r"^\s*([0-9]{4})\s*([A-Za-z]{2})\s*$")
@@ -25,9 +26,9 @@ def normalise(text: str | None) -> str:
 def _number(value: str | int | None, field: str) -> int:
     text = str(value if value is not None else "").strip()
     if not text:
-        raise BadInput("Vul een huisnummer in.", field=field)
+        raise BadInput(_("Vul een huisnummer in."), field=field)
     if not NUMBER_RE.match(text) or int(text) < 1:
-        raise BadInput("Het huisnummer moet een heel getal groter dan 0 zijn, bijvoorbeeld 12.", field=field)
+        raise BadInput(_("Het huisnummer moet een heel getal groter dan 0 zijn, bijvoorbeeld 12."), field=field)
     return int(text)
 
 
@@ -48,17 +49,17 @@ class AddressQuery:
         """Validate the postcode form's fields (raises BadInput with the field's name)."""
         match = POSTCODE_RE.match(postcode or "")
         if not (postcode or "").strip():
-            raise BadInput("Vul een postcode in, bijvoorbeeld 1251 KV.", field="postcode")
+            raise BadInput(_("Vul een postcode in, bijvoorbeeld 1251 KV."), field="postcode")
         if not match:
-            raise BadInput("Een postcode bestaat uit 4 cijfers en 2 letters, bijvoorbeeld 1251 KV.",
+            raise BadInput(_("Een postcode bestaat uit 4 cijfers en 2 letters, bijvoorbeeld 1251 KV."),
                            field="postcode")
         number = _number(huisnummer, "huisnummer")
         letter = (huisletter or "").strip()
         if letter and not re.fullmatch(r"[A-Za-z]", letter):
-            raise BadInput("Een huisletter is één letter, bijvoorbeeld A.", field="huisletter")
+            raise BadInput(_("Een huisletter is één letter, bijvoorbeeld A."), field="huisletter")
         extra = (toevoeging or "").strip()
         if extra and not re.fullmatch(r"[A-Za-z0-9]{1,4}", extra):
-            raise BadInput("Een toevoeging is 1 tot 4 letters of cijfers, bijvoorbeeld 2 of bis.",
+            raise BadInput(_("Een toevoeging is 1 tot 4 letters of cijfers, bijvoorbeeld 2 of bis."),
                            field="toevoeging")
         pc = (match.group(1) + match.group(2)).upper()
         return cls(postcode=pc, huisnummer=number, huisletter=letter.upper(), toevoeging=extra.upper())
@@ -68,9 +69,9 @@ class AddressQuery:
         """Parse free text such as 'Brink 12 Laren' or 'Brink 12a, 1251 KV Laren'."""
         raw = " ".join((text or "").split())
         if not raw:
-            raise BadInput("Vul een adres in, bijvoorbeeld Brink 12 Laren.", field="q")
+            raise BadInput(_("Vul een adres in, bijvoorbeeld Brink 12 Laren."), field="q")
         if len(raw) > MAX_TEXT:
-            raise BadInput(f"Het adres is te lang (hoogstens {MAX_TEXT} tekens).", field="q")
+            raise BadInput(_("Het adres is te lang (hoogstens %(max)d tekens).", max=MAX_TEXT), field="q")
         postcode_match = POSTCODE_IN_TEXT.search(raw)
         rest = POSTCODE_IN_TEXT.sub(" ", raw) if postcode_match else raw
         tokens = [t for t in re.split(r"[\s,]+", rest) if t]
@@ -84,8 +85,8 @@ class AddressQuery:
                     huisnummer=int(house.group(1)), huisletter=house.group(2).upper(),
                     toevoeging=(house.group(3) or "").upper(), straat=straat, woonplaats=woonplaats, text=raw,
                 )
-        raise BadInput("Vul straat en huisnummer in, bijvoorbeeld Brink 12 Laren, of gebruik postcode en huisnummer.",
-                       field="q")
+        raise BadInput(_("Vul straat en huisnummer in, bijvoorbeeld Brink 12 Laren, of gebruik postcode en "
+                         "huisnummer."), field="q")
 
     def describe(self) -> str:
         """Return the query as a resident would write it."""

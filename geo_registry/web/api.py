@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify, request
 
 from .. import services
 from ..errors import BadInput
+from ..text import _
 from .maps import groups_collection, wijken_collection
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -38,7 +39,7 @@ def lookup():
     else:
         query = lookup_service.query_from_args(args)
         if query is None:
-            raise BadInput("Geef postcode en huisnummer, of q (een adres), of lat en lon.")
+            raise BadInput(_("Geef postcode en huisnummer, of q (een adres), of lat en lon."))
         answer = lookup_service.at_address(query)
     return jsonify(answer.to_public())
 

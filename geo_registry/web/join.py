@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from .. import actions, services
 from ..groups import ACTIVE
 from ..security import client_key, limiter
+from ..text import _
 from ..validation import collect, email_address, mobile_number, optional_text, required_text
 from .forms import deliver, first_error, mail_message
 
@@ -37,12 +38,12 @@ def submit(group_id: int):
         return redirect(url_for("join.sent", group_id=group_id))
     errors: dict = {}
     resident = {
-        "naam": collect(errors, required_text, form["naam"], "naam", "uw naam", 100),
+        "naam": collect(errors, required_text, form["naam"], "naam", _("Vul uw naam in."), 100),
         "mobiel": collect(errors, mobile_number, form["mobiel"], "mobiel"),
         "email": collect(errors, email_address, form["email"], "email"),
-        "straat": collect(errors, optional_text, form["straat"], "straat", "de straat", 100),
-        "huisnummer": collect(errors, optional_text, form["huisnummer"], "huisnummer", "het huisnummer", 10),
-        "bericht": collect(errors, optional_text, form["bericht"], "bericht", "het bericht", 1000),
+        "straat": collect(errors, optional_text, form["straat"], "straat", 100),
+        "huisnummer": collect(errors, optional_text, form["huisnummer"], "huisnummer", 10),
+        "bericht": collect(errors, optional_text, form["bericht"], "bericht", 1000),
     }
     if errors:
         return render_template("join/form.html", group=group, form=form, errors=errors,

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from .. import services
 from ..errors import AddressAmbiguous, GeoRegistryError
+from ..text import _
 from .maps import build_map, group_colour
 
 bp = Blueprint("public", __name__)
@@ -33,12 +34,12 @@ def common_context():
 
 
 def share_text(share: float) -> str:
-    """Say a covered share in words a resident reads at a glance."""
+    """Say how much of a buurt a group covers, in words a resident reads at a glance."""
     if share >= 0.995:
-        return "de hele buurt"
+        return _("dekt de hele buurt")
     if share < 0.01:
-        return "minder dan 1%"
-    return f"ongeveer {round(share * 100)}%"
+        return _("dekt minder dan 1% van de buurt")
+    return _("dekt ongeveer %(pct)d%% van de buurt", pct=round(share * 100))
 
 
 @bp.get("/")

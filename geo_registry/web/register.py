@@ -10,6 +10,7 @@ from ..geometry import to_geojson_mapping
 from ..groups import Group
 from ..security import client_key, limiter
 from ..tokens import LinkInvalid, make_token, read_token
+from ..text import _
 from ..validation import collect, email_address, mobile_number, optional_text, required_text
 from .forms import checked_area_from_form, deliver, external_url, first_error, mail_message
 from .maps import build_draw_map
@@ -37,12 +38,12 @@ def form():
 def read_fields(form, errors: dict) -> dict:
     """Validate the beheerder's details."""
     return {
-        "name": collect(errors, required_text, form.get("naam"), "naam", "de naam van de groep"),
+        "name": collect(errors, required_text, form.get("naam"), "naam", _("Vul de naam van de groep in.")),
         "beheerder_name": collect(errors, required_text, form.get("beheerder_naam"), "beheerder_naam",
-                                  "uw naam"),
+                                  _("Vul uw naam in.")),
         "beheerder_email": collect(errors, email_address, form.get("email"), "email"),
         "beheerder_phone": collect(errors, mobile_number, form.get("mobiel"), "mobiel", required=False),
-        "description": collect(errors, optional_text, form.get("toelichting"), "toelichting", "de toelichting", 500),
+        "description": collect(errors, optional_text, form.get("toelichting"), "toelichting", 500),
     }
 
 
@@ -92,7 +93,7 @@ def _group_for(token: str):
                          int(current_app.config["CONFIRM_MAX_AGE_HOURS"]) * 3600)
     group = services.current().store.get(int(payload["g"]))
     if group is None or group.beheerder_email != payload["e"]:
-        raise LinkInvalid("Deze link hoort niet (meer) bij een aanmelding.")
+        raise LinkInvalid(_("Deze link hoort niet (meer) bij een aanmelding."))
     return group
 
 

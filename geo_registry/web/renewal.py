@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, render_template, request
 from .. import renewal, services
 from ..actions import ActionRefused, send_messages
 from ..tokens import LinkInvalid, make_token, read_token
+from ..text import _
 from ..validation import collect, email_address, mobile_number, optional_text, required_text
 from .forms import checked_area_from_form, deliver, external_url, first_error, mail_message
 from .maps import build_draw_map
@@ -32,9 +33,9 @@ def _group(token: str):
                          int(current_app.config["RENEWAL_LINK_DAYS"]) * 86400)
     group = services.current().store.get(int(payload["g"]))
     if group is None or group.status != "active":
-        raise LinkInvalid("Deze groep staat niet (meer) actief in het register.")
+        raise LinkInvalid(_("Deze groep staat niet (meer) actief in het register."))
     if (group.last_confirmed_at or group.created_at) != payload["c"]:
-        raise LinkInvalid("Deze link is al gebruikt. U krijgt volgend jaar een nieuwe.")
+        raise LinkInvalid(_("Deze link is al gebruikt. U krijgt volgend jaar een nieuwe."))
     return group
 
 
@@ -78,10 +79,10 @@ def change_post(token: str):
                                                           "gebied_getekend")}
     errors: dict = {}
     proposed = {
-        "name": collect(errors, required_text, form["naam"], "naam", "de naam van de groep"),
-        "beheerder_name": collect(errors, required_text, form["beheerder_naam"], "beheerder_naam", "uw naam"),
+        "name": collect(errors, required_text, form["naam"], "naam", _("Vul de naam van de groep in.")),
+        "beheerder_name": collect(errors, required_text, form["beheerder_naam"], "beheerder_naam", _("Vul uw naam in.")),
         "beheerder_phone": collect(errors, mobile_number, form["mobiel"], "mobiel", required=False) or None,
-        "description": collect(errors, optional_text, form["toelichting"], "toelichting", "de toelichting",
+        "description": collect(errors, optional_text, form["toelichting"], "toelichting",
                                500) or None,
     }
     has_area = form["gebied_getekend"].strip() or request.form.getlist("buurten") or \
@@ -105,7 +106,7 @@ def hand_over(token: str):
     group = _group(token)
     errors: dict = {}
     name = collect(errors, required_text, request.form.get("nieuwe_naam"), "nieuwe_naam",
-                   "de naam van de nieuwe beheerder")
+                   _("Vul de naam van de nieuwe beheerder in."))
     email = collect(errors, email_address, request.form.get("nieuw_email"), "nieuw_email")
     if errors:
         form = {"nieuwe_naam": request.form.get("nieuwe_naam", ""), "nieuw_email": request.form.get("nieuw_email", "")}
@@ -125,7 +126,7 @@ def _handover(token: str):
                          int(current_app.config["CONFIRM_MAX_AGE_HOURS"]) * 3600)
     group = services.current().store.get(int(payload["g"]))
     if group is None or group.status != "active" or (group.last_confirmed_at or group.created_at) != payload["c"]:
-        raise LinkInvalid("Deze link is al gebruikt of hoort niet meer bij deze groep.")
+        raise LinkInvalid(_("Deze link is al gebruikt of hoort niet meer bij deze groep."))
     return group, payload
 
 

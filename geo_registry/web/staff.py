@@ -17,6 +17,7 @@ from ..geometry import area_m2, to_geojson_mapping
 from ..groups import ACTIVE
 from ..security import client_key, limiter
 from ..staff import audit_entries, authenticate, get_staff
+from ..text import _
 from ..validation import collect, email_address, mobile_number, optional_text, required_text
 from .forms import checked_area_from_form, deliver, first_error, mail_message
 from .maps import build_area_map, build_coverage_map, build_draw_map, groups_collection
@@ -58,7 +59,7 @@ def login_post():
     staff = authenticate(services.current().store.engine, username, request.form.get("wachtwoord", ""))
     if staff is None:
         return render_template("staff/login.html", username=username, next=next_url,
-                               error="Gebruikersnaam of wachtwoord klopt niet."), 401
+                               error=_("Gebruikersnaam of wachtwoord klopt niet.")), 401
     limiter(current_app, "login").reset(client_key())
     session.clear()
     session.permanent = True
@@ -124,7 +125,7 @@ def review(group_id: int):
     note = (request.form.get("reden") or "").strip()[:1000]
     if not approve and not note:
         item = group_or_404(group_id)
-        return _group_page_with_error(item, "Geef een reden voor de afwijzing; de beheerder krijgt die te lezen.")
+        return _group_page_with_error(item, _("Geef een reden voor de afwijzing; de beheerder krijgt die te lezen."))
     template = "review_approved" if approve else "review_rejected"
 
     def message(item):
@@ -133,7 +134,7 @@ def review(group_id: int):
     ids = _run(lambda: actions.review(services.current().store, group_id, g.staff["username"], approve, note,
                                       message))
     if ids is not None and not deliver(ids):
-        session["flash"] = "Het besluit is opgeslagen, maar de e-mail kon niet worden verstuurd (zie E-mail)."
+        session["flash"] = _("Het besluit is opgeslagen, maar de e-mail kon niet worden verstuurd (zie E-mail).")
     return redirect(url_for("staff.group", group_id=group_id))
 
 
@@ -174,7 +175,7 @@ def delete(group_id: int):
     if request.form.get("bevestig") != "ja":
         return redirect(url_for("staff.delete_confirm", group_id=group_id))
     _run(lambda: actions.delete(services.current().store, group_id, g.staff["username"]))
-    session["flash"] = "De groep is verwijderd."
+    session["flash"] = _("De groep is verwijderd.")
     return redirect(url_for("staff.index"))
 
 
@@ -209,12 +210,12 @@ def edit_post(group_id: int):
     form = {name: request.form.get(name, "") for name in _edit_form(item)}
     errors: dict = {}
     changes = {
-        "name": collect(errors, required_text, form["naam"], "naam", "de naam van de groep"),
+        "name": collect(errors, required_text, form["naam"], "naam", _("Vul de naam van de groep in.")),
         "beheerder_name": collect(errors, required_text, form["beheerder_naam"], "beheerder_naam",
-                                  "de naam van de beheerder"),
+                                  _("Vul de naam van de beheerder in.")),
         "beheerder_email": collect(errors, email_address, form["email"], "email"),
         "beheerder_phone": collect(errors, mobile_number, form["mobiel"], "mobiel", required=False) or None,
-        "description": collect(errors, optional_text, form["toelichting"], "toelichting", "de toelichting",
+        "description": collect(errors, optional_text, form["toelichting"], "toelichting",
                                500) or None,
     }
     has_area = any([form["gebied_getekend"].strip(), request.form.getlist("buurten"),
@@ -226,7 +227,7 @@ def edit_post(group_id: int):
     if checked is not None:
         changes["area"] = checked.geometry
     _run(lambda: actions.edit(services.current().store, group_id, g.staff["username"], changes))
-    session["flash"] = "De wijzigingen zijn opgeslagen." + (" " + " ".join(checked.notes) if checked else "")
+    session["flash"] = _("De wijzigingen zijn opgeslagen.") + (" " + " ".join(checked.notes) if checked else "")
     return redirect(url_for("staff.group", group_id=group_id))
 
 
@@ -272,7 +273,7 @@ def outbox():
 def outbox_retry():
     """Try to send the waiting messages again."""
     sent, failed = services.current().mailer.deliver()
-    session["flash"] = f"{sent} verstuurd, {failed} nog niet verstuurd."
+    session["flash"] = _("%(sent)d verstuurd, %(failed)d nog niet verstuurd.", sent=sent, failed=failed)
     return redirect(url_for("staff.outbox"))
 
 
@@ -336,10 +337,10 @@ def reminder(group_id: int):
 
     item = group_or_404(group_id)
     if item.status != ACTIVE:
-        session["flash"] = "Alleen een actieve groep krijgt een herinnering."
+        session["flash"] = _("Alleen een actieve groep krijgt een herinnering.")
         return redirect(url_for("staff.group", group_id=group_id))
     ok = deliver([renewal.remind(services.current().store, item, g.staff["username"], renewal_message)])
-    session["flash"] = "De herinnering is verstuurd." if ok else "De herinnering staat klaar maar kon nog niet worden verstuurd."
+    session["flash"] = _("De herinnering is verstuurd.") if ok else _("De herinnering staat klaar maar kon nog niet worden verstuurd.")
     return redirect(url_for("staff.group", group_id=group_id))
 
 
@@ -358,6 +359,6 @@ def review_change(change_id: int):
     ids = _run(lambda: renewal.review_change(services.current().store, change_id, g.staff["username"], approve,
                                              note, message))
     if ids is not None:
-        session["flash"] = ("De wijziging is doorgevoerd." if approve else "De wijziging is afgewezen.") + (
-            "" if deliver(ids) else " De e-mail kon nog niet worden verstuurd.")
+        session["flash"] = (_("De wijziging is doorgevoerd.") if approve else _("De wijziging is afgewezen.")) + (
+            "" if deliver(ids) else _(" De e-mail kon nog niet worden verstuurd."))
     return redirect(url_for("staff.group", group_id=group_id) if group_id else url_for("staff.index"))

@@ -1,0 +1,47 @@
+"""Information pages: Markdown files that staff edit without touching Python (content/<lang>/NN-slug.md)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import markdown
+
+FILE_RE = re.compile(r"^(\d+)-([a-z0-9-]+)\.md$")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One information page."""
+
+    slug: str
+    title: str
+    html: str
+
+
+def page_files(folder: Path, lang: str) -> dict[str, Path]:
+    """Return the page files of one language by slug, in their numbered order."""
+    files = sorted((int(m.group(1)), m.group(2), path) for path in (folder / lang).glob("*.md")
+                   if (m := FILE_RE.match(path.name)))
+    return {slug: path for _, slug, path in files}
+
+
+def load_page(path: Path, slug: str) -> Page:
+    """Render one Markdown file; its first '# ' heading is the title."""
+    text = path.read_text(encoding="utf-8")
+    heading = re.search(r"^# (.+)$", text, re.M)
+    title = heading.group(1).strip() if heading else slug
+    body = text[heading.end():] if heading else text
+    return Page(slug, title, markdown.markdown(body, extensions=["sane_lists"], output_format="html"))
+
+
+def pages(folder: Path, lang: str, fallback: str = "nl") -> list[Page]:
+    """All pages in one language; a page missing in that language comes in the fallback language."""
+    wanted, default = page_files(folder, lang), page_files(folder, fallback)
+    return [load_page(wanted.get(slug, path), slug) for slug, path in default.items()]
+
+
+def find_page(folder: Path, lang: str, slug: str, fallback: str = "nl") -> Page | None:
+    """One page by slug, or None."""
+    path = page_files(folder, lang).get(slug) or page_files(folder, fallback).get(slug)
+    return load_page(path, slug) if path else None

@@ -1,0 +1,63 @@
+"""Languages: Dutch first, English complete. Message catalogues in translations/ (Babel)."""
+from __future__ import annotations
+
+from flask import Blueprint, has_request_context, redirect, request
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as babel_gettext
+
+from . import text
+from .config import ROOT
+
+LANGUAGES = ("nl", "en")
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+COOKIE = "taal"
+
+bp = Blueprint("i18n", __name__)
+
+
+def translate(msgid: str, **params) -> str:
+    """Translate msgid into the request's language (Dutch, the source language, outside a request)."""
+    if has_request_context():
+        return babel_gettext(msgid, **params)
+    return msgid % params if params else msgid
+
+
+def select_locale() -> str:
+    """The language: ?lang=, then the remembered choice, then the browser's preference, then Dutch."""
+    for choice in (request.args.get("lang"), request.cookies.get(COOKIE)):
+        if choice in LANGUAGES:
+            return choice
+    return request.accept_languages.best_match(LANGUAGES, default="nl")
+
+
+def current_language() -> str:
+    """The language of this request ('nl' or 'en')."""
+    return str(get_locale() or "nl") if has_request_context() else "nl"
+
+
+@bp.get("/taal/<lang>")
+def switch(lang: str):
+    """Remember the chosen language for a year and go back to where the visitor was."""
+    target = request.args.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = redirect(target)
+    if lang in LANGUAGES:
+        response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="Lax", httponly=True,
+                            secure=request.is_secure)
+    return response
+
+
+def init_app(app) -> None:
+    """Set up Babel with the project's catalogues and the language switch."""
+    Babel(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"),
+          default_domain="messages")
+    app.register_blueprint(bp)
+    text.set_translator(translate)
+    app.jinja_env.globals.update(current_language=current_language, LANGUAGE_NAMES=LANGUAGE_NAMES)
+
+    @app.after_request
+    def vary_on_language(response):
+        response.headers.add("Vary", "Accept-Language, Cookie")
+        return response
+
