@@ -9,13 +9,13 @@ from .geometry import to_geojson_text
 from .groups import ACTIVE, INACTIVE, Group, GroupStore, bump_version, now_iso
 from .mail import Message, queue
 from .staff import audit
-from .text import _
+from .text import N_, _
 
 PENDING_EMAIL = "pending_email"
 PENDING_REVIEW = "pending_review"
 REJECTED = "rejected"
-STATUS_LABELS = {ACTIVE: "actief", INACTIVE: "niet actief", PENDING_EMAIL: "wacht op bevestiging e-mail",
-                 PENDING_REVIEW: "wacht op beoordeling", REJECTED: "afgewezen"}
+STATUS_LABELS = {ACTIVE: N_("actief"), INACTIVE: N_("niet actief"), PENDING_EMAIL: N_("wacht op bevestiging e-mail"),
+                 PENDING_REVIEW: N_("wacht op beoordeling"), REJECTED: N_("afgewezen")}
 EDITABLE = ("name", "beheerder_name", "beheerder_email", "beheerder_phone", "description")
 
 
@@ -39,7 +39,7 @@ def register(store: GroupStore, group: Group, confirmation) -> tuple[int, list[i
     with store.transaction() as conn:
         group_id = store.add(replace(group, status=PENDING_EMAIL, is_example=False), conn)
         message_id = queue(conn, confirmation(group_id))
-        audit(conn, "aanvrager", "aangemeld", group_id, group.name)
+        audit(conn, N_("aanvrager"), N_("aangemeld"), group_id, group.name)
     return group_id, [message_id]
 
 
@@ -51,7 +51,7 @@ def confirm_email(store: GroupStore, group_id: int) -> Group:
     if group.status == PENDING_EMAIL:
         with store.transaction() as conn:
             update_group(conn, group_id, status=PENDING_REVIEW, email_confirmed_at=now_iso())
-            audit(conn, "aanvrager", "e-mailadres bevestigd", group_id, group.name)
+            audit(conn, N_("aanvrager"), N_("e-mailadres bevestigd"), group_id, group.name)
     return store.get(group_id)
 
 
@@ -65,7 +65,7 @@ def review(store: GroupStore, group_id: int, actor: str, approve: bool, note: st
         stamp = now_iso()
         update_group(conn, group_id, status=status, reviewed_at=stamp, review_note=note or None,
                 **({"last_confirmed_at": stamp} if approve else {}))
-        audit(conn, actor, "goedgekeurd" if approve else "afgewezen", group_id, group.name, note or None)
+        audit(conn, actor, N_("goedgekeurd") if approve else N_("afgewezen"), group_id, group.name, note or None)
         return [queue(conn, message(group))]
 
 
@@ -80,7 +80,7 @@ def edit(store: GroupStore, group_id: int, actor: str, changes: dict) -> None:
         return
     with store.transaction() as conn:
         update_group(conn, group_id, **changed)
-        audit(conn, actor, "gewijzigd", group_id, changes.get("name", group.name),
+        audit(conn, actor, N_("gewijzigd"), group_id, changes.get("name", group.name),
               ", ".join(sorted(changed)))
 
 
@@ -91,7 +91,7 @@ def set_active(store: GroupStore, group_id: int, actor: str, active: bool) -> No
         raise ActionRefused(_("Alleen een goedgekeurde groep kan (de)geactiveerd worden."))
     with store.transaction() as conn:
         update_group(conn, group_id, status=ACTIVE if active else INACTIVE)
-        audit(conn, actor, "geactiveerd" if active else "gedeactiveerd", group_id, group.name)
+        audit(conn, actor, N_("geactiveerd") if active else N_("gedeactiveerd"), group_id, group.name)
 
 
 def delete(store: GroupStore, group_id: int, actor: str) -> None:
@@ -102,7 +102,7 @@ def delete(store: GroupStore, group_id: int, actor: str) -> None:
     with store.transaction() as conn:
         conn.execute(sa.text("DELETE FROM groups WHERE id = :id"), {"id": group_id})
         bump_version(conn)
-        audit(conn, actor, "verwijderd", group_id, group.name)
+        audit(conn, actor, N_("verwijderd"), group_id, group.name)
 
 
 def send_messages(engine: sa.Engine, messages: list[Message]) -> list[int]:

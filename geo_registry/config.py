@@ -1,6 +1,8 @@
 """Default settings; each can be overridden by a GEO_REGISTRY_* environment variable."""
 from pathlib import Path
 
+from .text import N_
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PDOK_LOCATIESERVER = "https://api.pdok.nl/bzk/locatieserver/search/v3_1"
@@ -11,7 +13,8 @@ PDOK_BRT_TILES = (
 )
 PDOK_BRT_ATTRIBUTION = 'Achtergrondkaart: <a href="https://www.pdok.nl/">PDOK</a> / Kadaster (BRT-Achtergrondkaart)'
 
-CBS_ATTRIBUTION = "Buurtgrenzen: CBS / Kadaster, CC BY 4.0"
+# Every map shows this (the CBS licence asks for it); translated where it is shown.
+CBS_ATTRIBUTION = N_("Buurtgrenzen: CBS / Kadaster, CC BY 4.0")
 
 
 def defaults(instance_path: str) -> dict:

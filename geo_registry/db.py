@@ -90,6 +90,10 @@ MIGRATIONS: list[list[str]] = [
             created_at TEXT NOT NULL
         )""",
     ],
+    [
+        # The language a beheerder registered in: their e-mail comes in that language.
+        "ALTER TABLE groups ADD COLUMN lang TEXT NOT NULL DEFAULT 'nl'",
+    ],
 ]
 
 

@@ -45,6 +45,7 @@ class Group:
     review_note: str | None = None
     last_confirmed_at: str | None = None
     reminder_sent_at: str | None = None
+    lang: str = "nl"
 
     def to_public(self) -> dict:
         """Return the fields anyone may see: never the beheerder's details."""
@@ -105,12 +106,13 @@ class GroupStore:
             "status": group.status, "is_example": int(group.is_example),
             "created_at": group.created_at, "updated_at": group.updated_at,
             "last_confirmed_at": group.last_confirmed_at or (group.created_at if group.status == ACTIVE else None),
+            "lang": group.lang,
         }
         sql = sa.text(
             "INSERT INTO groups (name, area, beheerder_name, beheerder_email, beheerder_phone, description,"
-            " status, is_example, created_at, updated_at, last_confirmed_at) VALUES (:name, :area,"
+            " status, is_example, created_at, updated_at, last_confirmed_at, lang) VALUES (:name, :area,"
             " :beheerder_name, :beheerder_email, :beheerder_phone, :description, :status, :is_example,"
-            " :created_at, :updated_at, :last_confirmed_at)"
+            " :created_at, :updated_at, :last_confirmed_at, :lang)"
         )
         if conn is None:
             with self.transaction() as own:
@@ -140,7 +142,7 @@ def _row_to_group(row) -> Group:
         is_example=bool(row["is_example"]), created_at=row["created_at"], updated_at=row["updated_at"],
         email_confirmed_at=row.get("email_confirmed_at"), reviewed_at=row.get("reviewed_at"),
         review_note=row.get("review_note"), last_confirmed_at=row.get("last_confirmed_at"),
-        reminder_sent_at=row.get("reminder_sent_at"),
+        reminder_sent_at=row.get("reminder_sent_at"), lang=row.get("lang") or "nl",
     )
 
 

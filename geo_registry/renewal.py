@@ -12,7 +12,7 @@ from .geometry import to_geojson_text
 from .groups import ACTIVE, Group, GroupStore, now_iso
 from .mail import queue
 from .staff import audit
-from .text import _
+from .text import N_, _
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -52,13 +52,13 @@ def remind(store: GroupStore, group: Group, actor: str, message) -> int:
         message_id = queue(conn, message(group))
         conn.execute(sa.text("UPDATE groups SET reminder_sent_at = :t WHERE id = :id"),
                      {"t": now_iso(), "id": group.id})
-        audit(conn, actor, "herinnering verstuurd", group.id, group.name)
+        audit(conn, actor, N_("herinnering verstuurd"), group.id, group.name)
     return message_id
 
 
 def run_round(store: GroupStore, now: datetime, interval_days: int, message) -> list[int]:
     """Remind every beheerder whose group is due and was not reminded yet; return the message ids."""
-    return [remind(store, g, "jaarronde", message) for g in store.list() if needs_reminder(g, now, interval_days)]
+    return [remind(store, g, N_("jaarronde"), message) for g in store.list() if needs_reminder(g, now, interval_days)]
 
 
 def confirm_active(store: GroupStore, group_id: int, actor: str = "beheerder") -> None:
@@ -66,7 +66,7 @@ def confirm_active(store: GroupStore, group_id: int, actor: str = "beheerder") -
     group = _active(store, group_id)
     with store.transaction() as conn:
         update_group(conn, group_id, last_confirmed_at=now_iso())
-        audit(conn, actor, "bevestigd als actief", group_id, group.name)
+        audit(conn, actor, N_("bevestigd als actief"), group_id, group.name)
 
 
 def propose_change(store: GroupStore, group_id: int, changes: dict) -> int:
@@ -80,7 +80,7 @@ def propose_change(store: GroupStore, group_id: int, changes: dict) -> int:
                                          " VALUES (:g, :p, :t)"),
                                  {"g": group_id, "p": json.dumps(payload), "t": now_iso()}).lastrowid
         update_group(conn, group_id, last_confirmed_at=now_iso())
-        audit(conn, "beheerder", "wijziging voorgesteld", group_id, group.name, ", ".join(sorted(payload)))
+        audit(conn, N_("beheerder"), N_("wijziging voorgesteld"), group_id, group.name, ", ".join(sorted(payload)))
     return change_id
 
 
@@ -105,18 +105,18 @@ def review_change(store: GroupStore, change_id: int, actor: str, approve: bool, 
                 payload["area"] = shapely.geometry.shape(payload["area"])
             update_group(conn, group.id, **payload)
         conn.execute(sa.text("DELETE FROM group_changes WHERE id = :id"), {"id": change_id})
-        audit(conn, actor, "wijziging goedgekeurd" if approve else "wijziging afgewezen", group.id, group.name,
+        audit(conn, actor, N_("wijziging goedgekeurd") if approve else N_("wijziging afgewezen"), group.id, group.name,
               note or None)
         return [queue(conn, message(group, approve))]
 
 
-def hand_over(store: GroupStore, group_id: int, name: str, email: str) -> None:
+def hand_over(store: GroupStore, group_id: int, name: str, email: str, lang: str = "nl") -> None:
     """Make the new beheerder (who confirmed their own address) the group's beheerder."""
     group = _active(store, group_id)
     with store.transaction() as conn:
         update_group(conn, group_id, beheerder_name=name, beheerder_email=email, beheerder_phone=None,
-                last_confirmed_at=now_iso())
-        audit(conn, "nieuwe beheerder", "overgedragen", group_id, group.name, f"aan {name}")
+                     last_confirmed_at=now_iso(), lang=lang)
+        audit(conn, N_("nieuwe beheerder"), N_("overgedragen"), group_id, group.name, name)
 
 
 def _active(store: GroupStore, group_id: int) -> Group:

@@ -93,7 +93,7 @@ def test_handover_to_a_new_beheerder_who_confirms(due):
     assert client.get(accept).status_code == 400  # used
     with due.extensions["geo_registry.engine"].connect() as conn:
         assert conn.execute(sa.text("SELECT detail FROM audit_log WHERE action = 'overgedragen'")).scalar_one() \
-            == "aan Nico Nieuw"
+            == "Nico Nieuw"
 
 
 def test_proposed_change_goes_to_staff_review(due, staff_user):

@@ -7,6 +7,7 @@ from flask import current_app, render_template, url_for
 from .. import services
 from ..areas import AreaRefused, CheckedArea, area_from_wijken, check_area, parse_geojson_area
 from ..errors import BadInput
+from ..i18n import LANGUAGES, current_language
 from ..mail import Message
 
 AREA_FIELDS = ("gebied_getekend", "buurten", "gebied_bestand")
@@ -46,9 +47,12 @@ def first_error(errors: dict) -> BadInput:
     return BadInput(message, field=field)
 
 
-def mail_message(kind: str, recipient: str, template: str, reply_to: str | None = None, **context) -> Message:
-    """Render a plain-text e-mail from templates/mail/<template>.txt (first line is the subject)."""
-    text = render_template(f"mail/{template}.txt", **context)
+def mail_message(kind: str, recipient: str, template: str, reply_to: str | None = None, lang: str | None = None,
+                 **context) -> Message:
+    """Render a plain-text e-mail from templates/mail/<lang>/<template>.txt (first line is the subject), in lang
+    (the recipient's language where it is known) or else the language of this request."""
+    lang = lang if lang in LANGUAGES else current_language()
+    text = render_template(f"mail/{lang}/{template}.txt", **context)
     subject, _, body = text.strip().partition("\n")
     return Message(kind=kind, recipient=recipient, subject=subject.strip(), body=body.strip() + "\n",
                    reply_to=reply_to)

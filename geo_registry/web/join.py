@@ -50,7 +50,7 @@ def submit(group_id: int):
                                error=first_error(errors)), 400
     limiter(current_app, "join").hit(client_key())
     to_beheerder = mail_message("aanmelding-lid", group.beheerder_email, "join_request",
-                                reply_to=resident["email"], group=group, resident=resident)
+                                reply_to=resident["email"], lang=group.lang, group=group, resident=resident)
     to_resident = mail_message("aanmelding-bevestiging", resident["email"], "join_confirmation",
                                group=group, resident=resident)
     ids = actions.send_messages(services.current().store.engine, [to_beheerder, to_resident])

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from ..config import CBS_ATTRIBUTION, tiles_setting
 from ..geometry import simplify_for_display, to_geojson_mapping
 from ..spatial import Snapshot
+from ..text import _
 from .assets import vendor_url
 
 # Colour-blind-safe colours (Okabe-Ito first); a group keeps its colour while its id does.
@@ -55,6 +56,25 @@ def wijken_collection(wijken) -> dict:
         {"type": "Feature", "id": w.code, "geometry": to_geojson_mapping(w.geometry),
          "properties": {"code": w.code, "name": w.name, "wijkcode": w.wijkcode, "gemeentecode": w.gemeentecode}}
         for w in wijken]}
+
+
+def js_texts() -> dict:
+    """The words the map's own script shows, in the request's language."""
+    return {
+        "searching": _("Even zoeken…"), "failed": _("Het antwoord kon niet worden opgehaald. Probeer het nog eens."),
+        "chosenPoint": _("Gekozen punt"), "foundAddress": _("Gevonden adres"), "join": _("Aanmelden bij deze groep"),
+        "example": _("voorbeeld"), "drawn": _("Getekend: %(num)s deel/delen."), "nothingDrawn": _("Nog niets getekend."),
+        "stop": _("Stoppen"), "stopTitle": _("Tekenen stoppen"), "finish": _("Klaar"),
+        "finishTitle": _("Tekenen afronden"), "undo": _("Laatste punt wissen"),
+        "polygon": _("Teken een veelhoek"), "rectangle": _("Teken een rechthoek"),
+        "polygonStart": _("Klik om de eerste hoek te zetten."), "polygonCont": _("Klik om de volgende hoek te zetten."),
+        "polygonEnd": _("Klik op de eerste hoek om af te ronden."),
+        "rectangleStart": _("Klik en sleep om een rechthoek te tekenen."), "shapeEnd": _("Laat los om af te ronden."),
+        "save": _("Bewaren"), "saveTitle": _("Wijzigingen bewaren"), "cancel": _("Annuleren"),
+        "cancelTitle": _("Wijzigingen annuleren"), "clearAll": _("Alles wissen"), "edit": _("Gebied aanpassen"),
+        "remove": _("Deel verwijderen"), "editTip": _("Sleep de hoeken om het gebied aan te passen."),
+        "removeTip": _("Klik op een deel om het te verwijderen."),
+    }
 
 
 class AppHook(MacroElement):
@@ -105,11 +125,11 @@ def base_map(snapshot: Snapshot, config) -> folium.Map:
     tiles, kind = tiles_setting(config["TILES"])
     if tiles:
         attribution = config["TILES_ATTRIBUTION"] if kind == "pdok" else config.get("TILES_ATTRIBUTION", "")
-        folium.TileLayer(tiles=tiles, attr=attribution, name="Achtergrondkaart", max_zoom=19).add_to(fmap)
+        folium.TileLayer(tiles=tiles, attr=attribution, name=_("Achtergrondkaart"), max_zoom=19).add_to(fmap)
     folium.GeoJson(
-        wijken_collection(snapshot.wijken), name="Buurten", attribution=CBS_ATTRIBUTION,
+        wijken_collection(snapshot.wijken), name=_("Buurten"), attribution=_(CBS_ATTRIBUTION),
         style_function=lambda f: {"color": "#333333", "weight": 2, "fillOpacity": 0.04, "dashArray": "4 4"},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["Buurt"]),
+        tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[_("Buurt")]),
     ).add_to(fmap)
     minx, miny, maxx, maxy = snapshot.gemeente.bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -120,11 +140,11 @@ def groups_layer(groups, faint: bool = False) -> folium.GeoJson:
     """The groups' areas, each in its own colour, named on hover or tap."""
     opacity = 0.12 if faint else 0.25
     return folium.GeoJson(
-        groups_collection(groups, simplify=True), name="WhatsApp-groepen",
+        groups_collection(groups, simplify=True), name=_("WhatsApp-groepen"),
         style_function=lambda f: {"color": f["properties"]["colour"], "fillColor": f["properties"]["colour"],
                                   "weight": 2 if faint else 3, "fillOpacity": opacity},
         highlight_function=lambda f: {"weight": 5, "fillOpacity": 0.4},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["WhatsApp-groep"]),
+        tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[_("WhatsApp-groep")]),
     )
 
 
@@ -139,7 +159,7 @@ def build_map(snapshot: Snapshot, config, marker: tuple[float, float] | None = N
         # The marker itself is placed by map.js, the one place that also moves it on a click.
         fmap.location, fmap.options["zoom"] = list(marker), 16
         fmap._children.pop(next(k for k in fmap._children if k.startswith("fit_bounds")), None)
-    AppHook("attachMap", {"answerUrl": answer_url, "joinUrl": join_url,
+    AppHook("attachMap", {"answerUrl": answer_url, "joinUrl": join_url, "texts": js_texts(),
                           "marker": list(marker) if marker else None}, layers).add_to(fmap)
     return render_parts(fmap)
 
@@ -149,12 +169,13 @@ def build_draw_map(snapshot: Snapshot, config, input_id: str, drawn: str = "") -
     fmap = base_map(snapshot, config)
     if snapshot.groups:
         groups_layer(snapshot.groups, faint=True).add_to(fmap)
-    drawn_items = folium.FeatureGroup(name="Getekend gebied").add_to(fmap)
+    drawn_items = folium.FeatureGroup(name=_("Getekend gebied")).add_to(fmap)
     Draw(feature_group=drawn_items, position="topleft", export=False,
          draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False,
                        "polygon": {"allowIntersection": False, "showArea": True}, "rectangle": {}},
          edit_options={"edit": True, "remove": True}).add_to(fmap)
-    AppHook("attachDraw", {"inputId": input_id, "initial": drawn or None}, [drawn_items]).add_to(fmap)
+    AppHook("attachDraw", {"inputId": input_id, "initial": drawn or None, "texts": js_texts()},
+            [drawn_items]).add_to(fmap)
     return render_parts(fmap)
 
 
@@ -166,23 +187,24 @@ def build_coverage_map(snapshot: Snapshot, config, coverage) -> MapParts:
         key, words, colour = item.status
         features.append({"type": "Feature", "geometry": to_geojson_mapping(item.wijk.geometry),
                          "properties": {"kind": "wijk", "code": item.wijk.code, "name": item.wijk.name,
-                                        "status": words, "colour": colour,
+                                        "status": _(words), "colour": colour,
                                         "covered": f"{round(item.share * 100)}%"}})
     folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name="Dekking per buurt",
+        {"type": "FeatureCollection", "features": features}, name=_("Dekking per buurt"),
         style_function=lambda f: {"color": "#333333", "weight": 2, "fillColor": f["properties"]["colour"],
                                   "fillOpacity": 0.55},
-        tooltip=folium.GeoJsonTooltip(fields=["name", "status", "covered"], aliases=["Buurt", "Dekking", "Gedekt"]),
+        tooltip=folium.GeoJsonTooltip(fields=["name", "status", "covered"],
+                                      aliases=[_("Buurt"), _("Dekking"), _("Gedekt")]),
     ).add_to(fmap)
     gaps = [{"type": "Feature", "geometry": to_geojson_mapping(simplify_for_display(item.uncovered)),
              "properties": {"kind": "gat", "code": item.wijk.code, "name": item.wijk.name}}
             for item in coverage if item.share > 0 and not item.uncovered.is_empty]
     if gaps:
         folium.GeoJson(
-            {"type": "FeatureCollection", "features": gaps}, name="Niet gedekte delen",
+            {"type": "FeatureCollection", "features": gaps}, name=_("Niet gedekte delen"),
             style_function=lambda f: {"color": "#7a0010", "weight": 2, "dashArray": "6 4",
                                       "fillColor": "#d7191c", "fillOpacity": 0.6},
-            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["Niet gedekt deel van"]),
+            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[_("Niet gedekt deel van")]),
         ).add_to(fmap)
     return render_parts(fmap)
 
@@ -192,7 +214,7 @@ def build_area_map(snapshot: Snapshot, config, area, others=()) -> MapParts:
     fmap = base_map(snapshot, config)
     if others:
         groups_layer(others, faint=True).add_to(fmap)
-    folium.GeoJson(to_geojson_mapping(area), name="Dit gebied",
+    folium.GeoJson(to_geojson_mapping(area), name=_("Dit gebied"),
                    style_function=lambda f: {"color": "#000000", "weight": 4, "fillColor": "#ffbf47",
                                              "fillOpacity": 0.45}).add_to(fmap)
     minx, miny, maxx, maxy = area.bounds

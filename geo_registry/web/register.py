@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from .. import actions, services
 from ..geometry import to_geojson_mapping
 from ..groups import Group
+from ..i18n import current_language
 from ..security import client_key, limiter
 from ..tokens import LinkInvalid, make_token, read_token
 from ..text import _
@@ -63,7 +64,7 @@ def submit():
     limiter(current_app, "register").hit(client_key())
     group = Group(id=None, name=fields["name"], area=checked.geometry, beheerder_name=fields["beheerder_name"],
                   beheerder_email=fields["beheerder_email"], beheerder_phone=fields["beheerder_phone"] or None,
-                  description=fields["description"] or None)
+                  description=fields["description"] or None, lang=current_language())
 
     def confirmation(group_id: int):
         token = make_token(current_app.config["SECRET_KEY"], PURPOSE, {"g": group_id, "e": group.beheerder_email})

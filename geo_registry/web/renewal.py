@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from .. import renewal, services
 from ..actions import ActionRefused, send_messages
+from ..i18n import current_language
 from ..tokens import LinkInvalid, make_token, read_token
 from ..text import _
 from ..validation import collect, email_address, mobile_number, optional_text, required_text
@@ -24,7 +25,7 @@ def renewal_link(group) -> str:
 
 def renewal_message(group):
     """The yearly e-mail to a beheerder."""
-    return mail_message("jaarlijkse-bevestiging", group.beheerder_email, "renewal", group=group,
+    return mail_message("jaarlijkse-bevestiging", group.beheerder_email, "renewal", lang=group.lang, group=group,
                         link=renewal_link(group), days=current_app.config["RENEWAL_LINK_DAYS"])
 
 
@@ -142,7 +143,7 @@ def accept_post(token: str):
     """The new beheerder confirmed their address: the group is theirs."""
     group, payload = _handover(token)
     try:
-        renewal.hand_over(services.current().store, group.id, payload["n"], payload["e"])
+        renewal.hand_over(services.current().store, group.id, payload["n"], payload["e"], current_language())
     except ActionRefused as refusal:
         raise LinkInvalid(str(refusal)) from None
     return render_template("renewal/done.html", group=group, what="overgenomen", name=payload["n"])

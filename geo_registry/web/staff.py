@@ -129,7 +129,7 @@ def review(group_id: int):
     template = "review_approved" if approve else "review_rejected"
 
     def message(item):
-        return mail_message("beoordeling", item.beheerder_email, template, group=item, note=note)
+        return mail_message("beoordeling", item.beheerder_email, template, lang=item.lang, group=item, note=note)
 
     ids = _run(lambda: actions.review(services.current().store, group_id, g.staff["username"], approve, note,
                                       message))
@@ -353,8 +353,8 @@ def review_change(change_id: int):
     group_id = int(request.form.get("groep", 0))
 
     def message(item, approved):
-        return mail_message("wijziging", item.beheerder_email, "change_reviewed", group=item, approve=approved,
-                            note=note)
+        return mail_message("wijziging", item.beheerder_email, "change_reviewed", lang=item.lang, group=item,
+                            approve=approved, note=note)
 
     ids = _run(lambda: renewal.review_change(services.current().store, change_id, g.staff["username"], approve,
                                              note, message))

@@ -3,23 +3,23 @@
   "use strict";
   var marker = null;
 
-  function showAnswer(url, map, latlng) {
+  function showAnswer(url, map, latlng, texts) {
     var region = document.getElementById("antwoord-inhoud");
     if (!region) { return; }
-    region.innerHTML = "<p class=\"hint\">Even zoeken…</p>";
+    region.innerHTML = "<p class=\"hint\">" + escapeHtml(texts.searching) + "</p>";
     fetch(url, { headers: { "Accept": "text/html" } })
       .then(function (response) { return response.text(); })
       .then(function (html) {
         region.innerHTML = html;
         if (latlng) {
-          if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng, { title: "Gekozen punt" }).addTo(map); }
+          if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng, { title: texts.chosenPoint }).addTo(map); }
         }
         if (window.matchMedia("(max-width: 60rem)").matches) {
           document.getElementById("antwoord").focus();
         }
       })
       .catch(function () {
-        region.innerHTML = "<p class=\"notice notice-error\" role=\"alert\">Het antwoord kon niet worden opgehaald. Probeer het nog eens.</p>";
+        region.innerHTML = "<p class=\"notice notice-error\" role=\"alert\">" + escapeHtml(texts.failed) + "</p>";
       });
   }
 
@@ -30,19 +30,20 @@
   }
 
   function attachMap(map, options, groupsLayer) {
-    if (options.marker) { marker = L.marker(options.marker, { title: "Gevonden adres" }).addTo(map); }
+    var texts = options.texts;
+    if (options.marker) { marker = L.marker(options.marker, { title: texts.foundAddress }).addTo(map); }
     if (groupsLayer && options.joinUrl) {
       groupsLayer.eachLayer(function (layer) {
         var props = layer.feature.properties;
         var url = options.joinUrl.replace("/0/", "/" + props.id + "/");
         layer.bindPopup("<strong>" + escapeHtml(props.name) + "</strong>" +
-          (props.is_example ? " <span class=\"badge\">voorbeeld</span>" : "") +
-          "<br><a href=\"" + url + "\">Aanmelden bij deze groep</a>");
+          (props.is_example ? " <span class=\"badge\">" + escapeHtml(texts.example) + "</span>" : "") +
+          "<br><a href=\"" + url + "\">" + escapeHtml(texts.join) + "</a>");
       });
     }
     function answerAt(latlng) {
       var lat = latlng.lat.toFixed(6), lon = latlng.lng.toFixed(6);
-      showAnswer(options.answerUrl + "?lat=" + lat + "&lon=" + lon, map, latlng);
+      showAnswer(options.answerUrl + "?lat=" + lat + "&lon=" + lon, map, latlng, texts);
       if (window.history && window.history.replaceState) {
         window.history.replaceState(null, "", "?lat=" + lat + "&lon=" + lon + "#antwoord");
       }
@@ -80,7 +81,7 @@
   function attachDraw(map, options, drawnItems) {
     var input = document.getElementById(options.inputId);
     if (!input) { return; }
-    if (window.L && L.drawLocal) { translateDraw(L.drawLocal); }
+    if (window.L && L.drawLocal) { translateDraw(L.drawLocal, options.texts); }
     var initial = options.initial || input.value;
     if (initial) {
       try {
@@ -100,31 +101,28 @@
       input.value = layers.length ? JSON.stringify(drawnItems.toGeoJSON()) : "";
       var status = document.getElementById(options.inputId + "-status");
       if (status) {
-        status.textContent = layers.length ? "Getekend: " + layers.length + " deel/delen." : "Nog niets getekend.";
+        status.textContent = layers.length ? options.texts.drawn.replace("%(num)s", layers.length) : options.texts.nothingDrawn;
       }
     }
     map.on("draw:created draw:edited draw:deleted", function () { setTimeout(sync, 0); });
     sync();
   }
 
-  function translateDraw(local) {
-    var t = local.draw.toolbar, h = local.draw.handlers;
-    t.actions.title = "Tekenen stoppen"; t.actions.text = "Stoppen";
-    t.finish.title = "Tekenen afronden"; t.finish.text = "Klaar";
-    t.undo.title = "Laatste punt wissen"; t.undo.text = "Laatste punt wissen";
-    t.buttons.polygon = "Teken een veelhoek"; t.buttons.rectangle = "Teken een rechthoek";
-    h.polygon.tooltip.start = "Klik om de eerste hoek te zetten.";
-    h.polygon.tooltip.cont = "Klik om de volgende hoek te zetten.";
-    h.polygon.tooltip.end = "Klik op de eerste hoek om af te ronden.";
-    h.rectangle.tooltip.start = "Klik en sleep om een rechthoek te tekenen.";
-    h.simpleshape.tooltip.end = "Laat los om af te ronden.";
-    var e = local.edit.toolbar;
-    e.actions.save.title = "Wijzigingen bewaren"; e.actions.save.text = "Bewaren";
-    e.actions.cancel.title = "Wijzigingen annuleren"; e.actions.cancel.text = "Annuleren";
-    e.actions.clearAll.title = "Alles wissen"; e.actions.clearAll.text = "Alles wissen";
-    e.buttons.edit = "Gebied aanpassen"; e.buttons.remove = "Deel verwijderen";
-    local.edit.handlers.edit.tooltip.text = "Sleep de hoeken om het gebied aan te passen.";
-    local.edit.handlers.remove.tooltip.text = "Klik op een deel om het te verwijderen.";
+  function translateDraw(local, x) {
+    var t = local.draw.toolbar, h = local.draw.handlers, e = local.edit.toolbar;
+    t.actions.title = x.stopTitle; t.actions.text = x.stop;
+    t.finish.title = x.finishTitle; t.finish.text = x.finish;
+    t.undo.title = x.undo; t.undo.text = x.undo;
+    t.buttons.polygon = x.polygon; t.buttons.rectangle = x.rectangle;
+    h.polygon.tooltip.start = x.polygonStart; h.polygon.tooltip.cont = x.polygonCont;
+    h.polygon.tooltip.end = x.polygonEnd; h.rectangle.tooltip.start = x.rectangleStart;
+    h.simpleshape.tooltip.end = x.shapeEnd;
+    e.actions.save.title = x.saveTitle; e.actions.save.text = x.save;
+    e.actions.cancel.title = x.cancelTitle; e.actions.cancel.text = x.cancel;
+    e.actions.clearAll.title = x.clearAll; e.actions.clearAll.text = x.clearAll;
+    e.buttons.edit = x.edit; e.buttons.remove = x.remove;
+    local.edit.handlers.edit.tooltip.text = x.editTip;
+    local.edit.handlers.remove.tooltip.text = x.removeTip;
   }
 
   window.GeoRegistry = { attachMap: attachMap, attachDraw: attachDraw };

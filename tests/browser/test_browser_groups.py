@@ -27,7 +27,7 @@ def approve_as_staff(page, staff_user, group_name):
 
 
 def test_draw_register_confirm_approve_and_find(browser, live_server, mail_app, staff_user, wijken):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, base_url=live_server)
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, base_url=live_server, locale="nl-NL")
     page = context.new_page()
     page.goto("/groep-aanmelden/")
     page.fill("#naam", "Getekende groep Rijksweg")
@@ -63,7 +63,7 @@ def test_draw_register_confirm_approve_and_find(browser, live_server, mail_app, 
 
 
 def test_register_by_picking_buurten_without_the_map(browser, live_server, mail_app):
-    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    context = browser.new_context(base_url=live_server, java_script_enabled=False, locale="nl-NL")
     page = context.new_page()
     page.goto("/groep-aanmelden/")
     page.fill("#naam", "Zonder kaart")
@@ -78,7 +78,7 @@ def test_register_by_picking_buurten_without_the_map(browser, live_server, mail_
 
 
 def test_form_errors_keep_what_was_typed(browser, live_server):
-    context = browser.new_context(base_url=live_server)
+    context = browser.new_context(base_url=live_server, locale="nl-NL")
     page = context.new_page()
     page.goto("/groep-aanmelden/")
     page.fill("#naam", "Half ingevuld")
@@ -94,7 +94,7 @@ def test_form_errors_keep_what_was_typed(browser, live_server):
 
 
 def test_join_request_end_to_end(browser, live_server, mail_app, places):
-    context = browser.new_context(base_url=live_server)
+    context = browser.new_context(base_url=live_server, locale="nl-NL")
     page = context.new_page()
     page.goto("/?postcode=1251KV&huisnummer=12")
     page.get_by_role("link", name="Aanmelden bij deze groep").click()
@@ -111,7 +111,7 @@ def test_join_request_end_to_end(browser, live_server, mail_app, places):
 
 
 def test_popup_on_the_map_links_to_the_join_form(browser, live_server, places):
-    context = browser.new_context(base_url=live_server)
+    context = browser.new_context(base_url=live_server, locale="nl-NL")
     page = context.new_page()
     page.goto("/")
     page.mouse.click(*map_point(page, *places["centrum"]))
@@ -121,7 +121,7 @@ def test_popup_on_the_map_links_to_the_join_form(browser, live_server, places):
 
 
 def test_staff_pages_are_refused_without_login(browser, live_server):
-    context = browser.new_context(base_url=live_server)
+    context = browser.new_context(base_url=live_server, locale="nl-NL")
     page = context.new_page()
     page.goto("/beheer/export/beheerders.csv")
     assert page.url.endswith("/beheer/inloggen?next=/beheer/export/beheerders.csv")

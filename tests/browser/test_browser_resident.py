@@ -89,7 +89,7 @@ def test_overview_lists_all_buurten(page):
 
 
 def test_phone_width_has_no_sideways_scrolling(browser, live_server):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="nl-NL")
     phone = context.new_page()
     phone.goto(live_server + "/")
     phone.wait_for_selector(".folium-map path.leaflet-interactive", state="attached")

@@ -23,7 +23,7 @@ def wijk_fill(page, code):
 
 def test_uncovered_buurt_changes_colour_after_approval(browser, live_server, mail_app, staff_user):
     group_id = register_pending(mail_app, "Postiljon Waakt", ("BU04170324",))
-    page = browser.new_context(base_url=live_server).new_page()
+    page = browser.new_context(base_url=live_server, locale="nl-NL").new_page()
     page.goto("/beheer/dekking")
     page.fill("#gebruikersnaam", staff_user[0])
     page.fill("#wachtwoord", staff_user[1])
