@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -109,3 +110,20 @@ def send_messages(engine: sa.Engine, messages: list[Message]) -> list[int]:
     """Queue messages together (a join request and its confirmation, a handover link); return their ids."""
     with engine.begin() as conn:
         return [queue(conn, message) for message in messages]
+
+
+def purge_stale(store: GroupStore, now_text: str, unconfirmed_days: int = 30, rejected_days: int = 365) -> int:
+    """Delete registrations whose address was never confirmed, and rejected ones, once they are old
+    (the privacy statement promises this); return how many were deleted."""
+    now = datetime.fromisoformat(now_text)
+    cutoffs = {PENDING_EMAIL: (now - timedelta(days=unconfirmed_days)).isoformat(),
+               REJECTED: (now - timedelta(days=rejected_days)).isoformat()}
+    stale = [g for g in store.list(status=None) if g.status in cutoffs
+             and (g.reviewed_at or g.created_at) < cutoffs[g.status]]
+    with store.transaction() as conn:
+        for group in stale:
+            conn.execute(sa.text("DELETE FROM groups WHERE id = :id"), {"id": group.id})
+            audit(conn, N_("opschoning"), N_("verwijderd"), group.id, group.name, _(STATUS_LABELS[group.status]))
+        if stale:
+            bump_version(conn)
+    return len(stale)

@@ -11,7 +11,8 @@ from . import services
 from .addresses import import_addresses
 from .db import upgrade
 from .errors import GeoRegistryError
-from .groups import import_groups
+from .actions import purge_stale
+from .groups import import_groups, now_iso
 from .staff import create_staff
 from .wijken import import_wijken
 
@@ -128,6 +129,8 @@ def confirmation_round_command():
         ids = run_round(services.current().store, utcnow(), int(config["CONFIRM_INTERVAL_DAYS"]), renewal_message)
     sent, failed = services.current().mailer.deliver(ids)
     click.echo(f"{len(ids)} beheerder(s) gemaild: {sent} verstuurd, {failed} nog niet verstuurd")
+    purged = purge_stale(services.current().store, now_iso())
+    click.echo(f"{purged} verouderde aanmelding(en) verwijderd")
 
 
 @click.command("serve")

@@ -129,3 +129,27 @@ def test_staff_see_overdue_groups_and_can_remind(due, staff_user):
     staff.post("/beheer/groep/1/herinnering", data={"csrf_token": csrf_token(staff, "/beheer/groep/1")})
     assert len(due.smtp.to(BEHEERDER)) == 1
     assert "0 beheerder(s) gemaild" in round_(due)  # the staff reminder counts for this round
+
+
+def test_the_round_deletes_stale_registrations(mail_app):
+    from helpers import register_pending
+
+    from geo_registry import actions, services
+    from geo_registry.groups import Group
+
+    with mail_app.app_context():
+        store = services.current().store
+        area = store.get(1).area
+        unconfirmed = store.add(Group(None, "Nooit bevestigd", area, "N", "n@voorbeeld.invalid",
+                                      status=actions.PENDING_EMAIL))
+        fresh = store.add(Group(None, "Net aangemeld", area, "N", "n@voorbeeld.invalid", status=actions.PENDING_EMAIL))
+    rejected = register_pending(mail_app, "Afgewezen groep")
+    with mail_app.extensions["geo_registry.engine"].begin() as conn:
+        old = (datetime.now(timezone.utc) - timedelta(days=40)).replace(microsecond=0).isoformat()
+        older = (datetime.now(timezone.utc) - timedelta(days=400)).replace(microsecond=0).isoformat()
+        conn.execute(sa.text("UPDATE groups SET created_at = :t WHERE id = :id"), {"t": old, "id": unconfirmed})
+        conn.execute(sa.text("UPDATE groups SET status = 'rejected', reviewed_at = :t WHERE id = :id"),
+                     {"t": older, "id": rejected})
+    assert "2 verouderde aanmelding(en) verwijderd" in round_(mail_app)
+    assert group(mail_app, unconfirmed) is None and group(mail_app, rejected) is None
+    assert group(mail_app, fresh) is not None and group(mail_app, 1) is not None
