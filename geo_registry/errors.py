@@ -95,12 +95,14 @@ def init_app(app) -> None:
 
     @app.errorhandler(GeoRegistryError)
     def handle_domain_error(error: GeoRegistryError):
+        """Render a domain error as JSON for the API, as a page otherwise."""
         if wants_json():
             return jsonify(error.to_dict()), error.status
         return render_template("errors/error.html", error=error), error.status
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
+        """Render 404, 405, 413 and the like in the same way, in the visitor's language."""
         messages = {
             404: N_("Deze pagina bestaat niet."),
             405: N_("Deze handeling is hier niet toegestaan."),
@@ -112,5 +114,6 @@ def init_app(app) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
+        """Log an unexpected error and show a plain message, never a traceback."""
         app.logger.exception("Unexpected error")
         return handle_domain_error(GeoRegistryError())

@@ -58,6 +58,7 @@ def init_app(app) -> None:
 
     @app.after_request
     def vary_on_language(response):
+        """Tell caches that the page depends on the language."""
         response.headers.add("Vary", "Accept-Language, Cookie")
         return response
 

@@ -1,6 +1,8 @@
 """Helpers the tests share: paths, the app factory call, and points inside shapes."""
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from geo_registry import create_app
@@ -74,3 +76,17 @@ def register_pending(app, name="Nieuwe groep", codes=("BU04170324",)):
                                        lambda gid: Message("test", "nina@voorbeeld.invalid", "s", "b"))
         actions.confirm_email(store, group_id)
     return group_id
+
+
+@contextmanager
+def served(app):
+    """Serve app with waitress (the production server) on a free port of 127.0.0.1; yield its base URL."""
+    from waitress import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()

@@ -67,6 +67,7 @@ def submit():
                   description=fields["description"] or None, lang=current_language())
 
     def confirmation(group_id: int):
+        """The e-mail with the signed confirmation link for the new registration."""
         token = make_token(current_app.config["SECRET_KEY"], PURPOSE, {"g": group_id, "e": group.beheerder_email})
         return mail_message("bevestiging-beheerder", group.beheerder_email, "confirm_registration",
                             group=group, link=external_url("register.confirm", token=token),

@@ -29,6 +29,7 @@ def login_required(view):
     """Only for a logged-in staff member; others go to the login page."""
     @wraps(view)
     def wrapped(*args, **kwargs):
+        """Run the view for staff only."""
         staff = get_staff(services.current().store.engine, session.get("staff_id", -1))
         if staff is None:
             return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
@@ -129,6 +130,7 @@ def review(group_id: int):
     template = "review_approved" if approve else "review_rejected"
 
     def message(item):
+        """The e-mail that tells the beheerder the decision."""
         return mail_message("beoordeling", item.beheerder_email, template, lang=item.lang, group=item, note=note)
 
     ids = _run(lambda: actions.review(services.current().store, group_id, g.staff["username"], approve, note,
@@ -353,6 +355,7 @@ def review_change(change_id: int):
     group_id = int(request.form.get("groep", 0))
 
     def message(item, approved):
+        """The e-mail that tells the beheerder what became of the change."""
         return mail_message("wijziging", item.beheerder_email, "change_reviewed", lang=item.lang, group=item,
                             approve=approved, note=note)
 

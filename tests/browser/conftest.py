@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 
 import pytest
 from playwright.sync_api import sync_playwright
-from waitress import create_server
+from helpers import served
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -33,11 +32,8 @@ def browser():
 @pytest.fixture
 def live_server(mail_app):
     """The app with examples, addresses and the test SMTP server, served on a free port; yields its base URL."""
-    server = create_server(mail_app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    with served(mail_app) as url:
+        yield url
 
 
 def map_point(page, lat, lon) -> tuple[float, float]:
