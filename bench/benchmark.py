@@ -89,6 +89,40 @@ def bench_coverage(label, wijken, groups, points):
     row(f"{label}: share of the area covered", f"{covered * 100:.1f}%")
 
 
+def bench_local_addresses(rng, count: int = 20_000, lookups: int = 5_000):
+    """Postcode lookups in the local address table (SQLite), in-process, as the lookup makes them."""
+    import csv
+
+    from geo_registry.addresses import import_addresses
+    from geo_registry.lookup import AddressQuery
+    from geo_registry.lookup.local import LocalAddressSource
+
+    folder = Path(tempfile.mkdtemp(prefix="geo-bench-addr-"))
+    engine = make_engine(f"sqlite:///{folder / 'a.sqlite3'}")
+    upgrade(engine)
+    path = folder / "bag.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["postcode", "huisnummer", "openbare_ruimte", "woonplaats", "lat", "lon"])
+        for i in range(count):
+            writer.writerow([f"{1251 + i // 2000:04d}{chr(65 + (i // 80) % 26)}{chr(65 + (i // 4) % 20)}",
+                             1 + i % 4 * 2, f"Straat {i // 80}", "Laren", 52.25, 5.22])
+    import_addresses(engine, path)
+    source = LocalAddressSource(engine)
+    with path.open() as handle:
+        rows = list(csv.DictReader(handle))
+    queries = [AddressQuery.from_fields(r["postcode"], r["huisnummer"])
+               for r in (rows[int(i)] for i in rng.integers(0, count, lookups))]
+    started = time.perf_counter()
+    for query in queries:
+        source.find(query)
+    per_lookup = (time.perf_counter() - started) / lookups * 1e6
+    row(f"local address table: postcode lookup ({count:,} addresses)", f"{per_lookup:,.0f} µs",
+        "target well under 1 ms")
+    engine.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as probe:
@@ -176,6 +210,7 @@ def main() -> None:
     laren_groups = group_areas(rng, 40, bounds, radius=(100, 400))
     bench_lookups("Laren", laren, laren_groups, points_in(rng, 5000, bounds), points_in(rng, 1000, bounds))
     bench_coverage("Laren", laren, laren_groups, points_in(rng, 5_500, bounds))
+    bench_local_addresses(rng)
     national = neighbourhoods(rng, 13_000 // scale)
     national_groups = group_areas(rng, 20_000 // scale, NL_BOUNDS)
     vertices = [shapely.get_num_coordinates(w.geometry) for w in national]

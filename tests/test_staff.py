@@ -189,3 +189,28 @@ def test_unsent_mail_is_visible_and_can_be_retried(web, mail_app):
     form_post(web, "/beheer/e-mail", "/beheer/e-mail")
     assert "Alle e-mail is verstuurd" in web.get("/beheer/e-mail").get_data(as_text=True)
     assert mail_app.smtp.to("nina@voorbeeld.invalid")
+
+
+def test_coverage_page_and_exports(web):
+    page = web.get("/beheer/dekking").get_data(as_text=True)
+    rows = re.findall(r'<tr class="status-(\w+)"><th scope="row">([^<]+)</th>', page)
+    assert len(rows) == 10 and rows[0][0] == "geen"  # least covered first
+    assert "Adressen zonder groep" in page  # the address table is loaded in this app
+    table = list(csv.DictReader(io.StringIO(web.get("/beheer/export/dekking.csv").get_data(as_text=True)
+                                             .lstrip("\ufeff")), delimiter=";"))
+    assert len(table) == 10
+    postiljon = next(r for r in table if r["buurt"] == "Postiljon")
+    assert (postiljon["gedekt_pct"], postiljon["adressen"], postiljon["adressen_zonder_groep"]) == ("0.0", "1", "1")
+    gaps = json.loads(web.get("/beheer/export/onbedekt.geojson").get_data(as_text=True))["features"]
+    assert {f["properties"]["name"] for f in gaps} >= {"Postiljon", "Zwarte Berg"}
+    assert all(f["properties"]["onbedekt_m2"] > 0 for f in gaps)
+
+
+def test_group_larger_than_the_member_limit_is_flagged(web, mail_app):
+    mail_app.config["MEMBER_LIMIT"] = 1
+    detail = web.get("/beheer/groep/1").get_data(as_text=True)
+    assert re.search(r"Adressen in het gebied</dt><dd>3", detail)  # Brink 12, 14A, 14B
+    assert 'id="te-groot"' in detail and "maximum van 1 leden" in detail
+    assert "meer dan 1: overweeg te splitsen" in web.get("/beheer/").get_data(as_text=True)
+    mail_app.config["MEMBER_LIMIT"] = 1024
+    assert 'id="te-groot"' not in web.get("/beheer/groep/1").get_data(as_text=True)
