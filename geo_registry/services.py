@@ -35,8 +35,8 @@ def build_services(config, engine) -> Services:
     """Wire the store, the registry and the address sources from settings."""
     path = Path(config["WIJKEN_FILE"])
     if not path.exists():
-        raise GeoRegistryError(_("Het buurtenbestand ontbreekt. Maak het met 'geo-registry import-wijken'."),
-                               path=str(path))
+        current_app.logger.error("Neighbourhoods file not found: %s", path)
+        raise GeoRegistryError(_("Het buurtenbestand ontbreekt. Maak het met 'geo-registry import-wijken'."))
     wijken = load_wijken(path)
     store = GroupStore(engine)
     local = LocalAddressSource(engine)

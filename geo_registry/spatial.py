@@ -20,25 +20,56 @@ T = TypeVar("T")
 
 
 class AreaIndex(Generic[T]):
-    """An STRtree over areas that answers which of them hold a point; a border point is in both."""
+    """Answers which areas hold a point (a border point is in both): a uniform grid over the areas whose
+    cells list the areas whose bounding box meets them, then an exact test of just those candidates."""
 
-    # Below this many areas, one vectorised test of all (prepared) areas beats walking the tree.
+    # Below this many areas, one vectorised test of all (prepared) areas beats any index.
     SMALL = 48
 
     def __init__(self, items: Sequence[T], geometries: Sequence[BaseGeometry]):
         self.items = list(items)
         self.geometries = np.array(geometries, dtype=object)
         shapely.prepare(self.geometries)
-        self.tree = shapely.STRtree(self.geometries)
+        if len(self.items) > self.SMALL:
+            self._build_grid()
+
+    def _build_grid(self) -> None:
+        minx, miny, maxx, maxy = shapely.total_bounds(self.geometries)
+        side = int(min(1024, max(16, 4 * np.sqrt(len(self.items)))))
+        self._side, self._x0, self._y0 = side, minx, miny
+        self._dx = (maxx - minx) / side or 1e-9
+        self._dy = (maxy - miny) / side or 1e-9
+        cols, rows = np.meshgrid(np.arange(side), np.arange(side))
+        cols, rows = cols.ravel(), rows.ravel()
+        pad = 1e-9 * max(self._dx, self._dy)  # so rounding never drops a point on a cell's edge
+        cells = shapely.box(minx + cols * self._dx - pad, miny + rows * self._dy - pad,
+                            minx + (cols + 1) * self._dx + pad, miny + (rows + 1) * self._dy + pad)
+        cell_ids, area_ids = shapely.STRtree(self.geometries).query(cells)
+        order = np.lexsort((area_ids, rows[cell_ids] * side + cols[cell_ids]))
+        flat = (rows[cell_ids] * side + cols[cell_ids])[order]
+        self._candidates = area_ids[order]
+        self._offsets = np.searchsorted(flat, np.arange(side * side + 1))
 
     def at(self, point: Point) -> list[T]:
         """Return the items whose area contains or touches point, in index order."""
+        return self.at_xy(point.x, point.y)
+
+    def at_xy(self, x: float, y: float) -> list[T]:
+        """Return the items whose area contains or touches (x, y), in index order."""
+        if not self.items:
+            return []
         if len(self.items) <= self.SMALL:
-            hits = np.flatnonzero(shapely.intersects(self.geometries, point)) if self.items else []
+            hits = np.flatnonzero(shapely.intersects_xy(self.geometries, x, y))
         else:
-            hits = self.tree.query(point, predicate="intersects")
-            if len(hits) > 1:
-                hits = np.sort(hits)
+            side = self._side
+            # A point on the grid's far edge belongs to the last cell.
+            col = min(int((x - self._x0) // self._dx), side - 1) if x <= self._x0 + side * self._dx else side
+            row = min(int((y - self._y0) // self._dy), side - 1) if y <= self._y0 + side * self._dy else side
+            if not (0 <= col < side and 0 <= row < side):
+                return []
+            cell = row * side + col
+            candidates = self._candidates[self._offsets[cell]:self._offsets[cell + 1]]
+            hits = candidates[shapely.intersects_xy(self.geometries[candidates], x, y)] if len(candidates) else []
         return [self.items[i] for i in hits]
 
 
@@ -76,10 +107,9 @@ class Snapshot:
 
     def answer(self, lat: float, lon: float) -> PointAnswer:
         """Return what lies at (lat, lon)."""
-        point = Point(lon, lat)
-        wijken = self.wijk_index.at(point)
-        in_gemeente = bool(wijken) or self.gemeente.intersects(point)
-        groups = self.group_index.at(point) if in_gemeente else []
+        wijken = self.wijk_index.at_xy(lon, lat)
+        in_gemeente = bool(wijken) or bool(shapely.intersects_xy(self.gemeente, lon, lat))
+        groups = self.group_index.at_xy(lon, lat) if in_gemeente else []
         return PointAnswer(lat=lat, lon=lon, in_gemeente=in_gemeente, wijken=wijken, groups=groups)
 
     def points(self):

@@ -1,7 +1,9 @@
 """Point answers and neighbourhood coverage on small fixed shapes."""
 from pathlib import Path
 
+import numpy as np
 import pytest
+import shapely
 
 from geo_registry.db import make_engine, upgrade
 from geo_registry.groups import GroupStore, import_groups
@@ -78,3 +80,20 @@ def test_inactive_groups_are_not_answered(tiny, store):
 def test_snapshot_without_groups_answers_nothing():
     wijken = load_wijken(DATA / "tiny_wijken.geojson")
     assert Snapshot(wijken, []).answer(52.255, 5.205).groups == []
+
+
+def test_a_large_index_agrees_with_checking_every_area():
+    """Above AreaIndex.SMALL areas the grid is used: it must answer exactly what a full scan answers,
+    also on the grid's own edges and on shared borders."""
+    from geo_registry.spatial import AreaIndex
+
+    boxes = [shapely.box(5.0 + 0.01 * i, 52.0 + 0.01 * j, 5.01 + 0.01 * i, 52.01 + 0.01 * j)
+             for i in range(10) for j in range(10)]  # 100 squares sharing their borders
+    index = AreaIndex(list(range(100)), boxes)
+    rng = np.random.default_rng(5)
+    points = list(zip(rng.uniform(4.99, 5.11, 500), rng.uniform(51.99, 52.11, 500)))
+    points += [(5.0, 52.0), (5.1, 52.1), (5.05, 52.05), (5.03, 52.0), (5.1, 52.04)]  # corners and edges
+    for x, y in points:
+        expected = [k for k, geom in enumerate(boxes) if geom.intersects(shapely.Point(x, y))]
+        assert index.at_xy(x, y) == expected, (x, y)
+    assert index.at_xy(5.05, 52.05) == [44, 45, 54, 55]  # a shared corner belongs to all four

@@ -51,11 +51,10 @@ def home():
     parts = build_map(snapshot, current_app.config, marker, url_for("public.answer_fragment"),
                       url_for("join.form", group_id=0))
     form = {name: request.args.get(name, "") for name in LOOKUP_FIELDS}
-    mode = "tekst" if "q" in request.args and not form["postcode"] else "postcode"
     status = error.status if error else 200
     return render_template("public/home.html", map=parts, snapshot=snapshot, answer=answer, error=error,
                            candidates=error.candidates if isinstance(error, AddressAmbiguous) else [],
-                           form=form, mode=mode), status
+                           form=form), status
 
 
 @bp.get("/antwoord")
