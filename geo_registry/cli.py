@@ -30,7 +30,8 @@ def _fail(error: Exception) -> None:
 @with_appcontext
 def init_db_command():
     """Create the database, or upgrade it to the newest schema."""
-    old, new = upgrade(_engine())
+    upgrade(_engine())
+    old, new = current_app.extensions["geo_registry.schema"]  # the app upgraded it as it started
     click.echo(f"Database op schemaversie {new}" + (f" (was {old})" if old != new else " (al actueel)"))
 
 

@@ -140,5 +140,5 @@ def upgrade(engine: Engine) -> tuple[int, int]:
 def init_app(app) -> None:
     """Give the app its engine and make sure the schema is current."""
     engine = make_engine(app.config["DATABASE_URL"])
-    upgrade(engine)
+    app.extensions["geo_registry.schema"] = upgrade(engine)  # (version found, version now), for init-db
     app.extensions["geo_registry.engine"] = engine
