@@ -104,6 +104,15 @@ class Snapshot:
         self._coverage: list[WijkCoverage] | None = None
         self._group_addresses: dict[int, int] | None = None
         self._lock = threading.Lock()
+        self._cache: dict = {}
+
+    def cached(self, key, make):
+        """Return what make() gives for key, made once for this snapshot (such as a rendered map)."""
+        if key not in self._cache:
+            value = make()
+            with self._lock:
+                self._cache.setdefault(key, value)
+        return self._cache[key]
 
     def answer(self, lat: float, lon: float) -> PointAnswer:
         """Return what lies at (lat, lon)."""

@@ -148,24 +148,30 @@ def groups_layer(groups, faint: bool = False) -> folium.GeoJson:
     )
 
 
-def build_map(snapshot: Snapshot, config, marker: tuple[float, float] | None = None,
-              answer_url: str = "", join_url: str = "") -> MapParts:
-    """Render the public map of buurten and active groups, with an optional marker."""
+def public_map(snapshot: Snapshot, config, lang: str, answer_url: str, join_url: str) -> MapParts:
+    """The public map, rendered once per change of the groups and per language."""
+    return snapshot.cached(("public", lang), lambda: build_map(snapshot, config, answer_url, join_url))
+
+
+def draw_map(snapshot: Snapshot, config, lang: str, input_id: str) -> MapParts:
+    """The drawing map, rendered once per change of the groups and per language."""
+    return snapshot.cached(("draw", lang, input_id), lambda: build_draw_map(snapshot, config, input_id))
+
+
+def build_map(snapshot: Snapshot, config, answer_url: str = "", join_url: str = "") -> MapParts:
+    """Render the public map of buurten and active groups. It is the same for every visitor: the marker of
+    an answer comes from the page (data-marker) and is placed by map.js, which also moves it on a click."""
     fmap = base_map(snapshot, config)
     layers = []
     if snapshot.groups:
         layers.append(groups_layer(snapshot.groups).add_to(fmap))
-    if marker:
-        # The marker itself is placed by map.js, the one place that also moves it on a click.
-        fmap.location, fmap.options["zoom"] = list(marker), 16
-        fmap._children.pop(next(k for k in fmap._children if k.startswith("fit_bounds")), None)
-    AppHook("attachMap", {"answerUrl": answer_url, "joinUrl": join_url, "texts": js_texts(),
-                          "marker": list(marker) if marker else None}, layers).add_to(fmap)
+    AppHook("attachMap", {"answerUrl": answer_url, "joinUrl": join_url, "texts": js_texts()}, layers).add_to(fmap)
     return render_parts(fmap)
 
 
-def build_draw_map(snapshot: Snapshot, config, input_id: str, drawn: str = "") -> MapParts:
-    """Render a map on which a beheerder draws the group's area (polygons and rectangles)."""
+def build_draw_map(snapshot: Snapshot, config, input_id: str) -> MapParts:
+    """Render a map on which a beheerder draws the group's area (polygons and rectangles); what was drawn
+    before comes from the form's hidden field, which map.js reads."""
     fmap = base_map(snapshot, config)
     if snapshot.groups:
         groups_layer(snapshot.groups, faint=True).add_to(fmap)
@@ -174,8 +180,7 @@ def build_draw_map(snapshot: Snapshot, config, input_id: str, drawn: str = "") -
          draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False,
                        "polygon": {"allowIntersection": False, "showArea": True}, "rectangle": {}},
          edit_options={"edit": True, "remove": True}).add_to(fmap)
-    AppHook("attachDraw", {"inputId": input_id, "initial": drawn or None, "texts": js_texts()},
-            [drawn_items]).add_to(fmap)
+    AppHook("attachDraw", {"inputId": input_id, "texts": js_texts()}, [drawn_items]).add_to(fmap)
     return render_parts(fmap)
 
 

@@ -6,7 +6,8 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from .. import services
 from ..errors import AddressAmbiguous, GeoRegistryError
 from ..text import _
-from .maps import build_map, group_colour
+from ..i18n import current_language
+from .maps import group_colour, public_map
 
 bp = Blueprint("public", __name__)
 
@@ -48,11 +49,11 @@ def home():
     answer, error = answer_for_request(request.args)
     snapshot = services.current().registry.snapshot()
     marker = (answer.point.lat, answer.point.lon) if answer else None
-    parts = build_map(snapshot, current_app.config, marker, url_for("public.answer_fragment"),
-                      url_for("join.form", group_id=0))
+    parts = public_map(snapshot, current_app.config, current_language(), url_for("public.answer_fragment"),
+                       url_for("join.form", group_id=0))
     form = {name: request.args.get(name, "") for name in LOOKUP_FIELDS}
     status = error.status if error else 200
-    return render_template("public/home.html", map=parts, snapshot=snapshot, answer=answer, error=error,
+    return render_template("public/home.html", map=parts, snapshot=snapshot, answer=answer, error=error, marker=marker,
                            candidates=error.candidates if isinstance(error, AddressAmbiguous) else [],
                            form=form), status
 

@@ -14,7 +14,7 @@ from ..tokens import LinkInvalid, make_token, read_token
 from ..text import _
 from ..validation import collect, email_address, mobile_number, optional_text, required_text
 from .forms import checked_area_from_form, deliver, external_url, first_error, mail_message
-from .maps import build_draw_map
+from .maps import draw_map
 
 bp = Blueprint("register", __name__, url_prefix="/groep-aanmelden")
 FIELDS = ("naam", "beheerder_naam", "email", "mobiel", "gebied_getekend")
@@ -24,10 +24,10 @@ PURPOSE = "confirm-email"
 def render_form(form: dict, errors: dict, checked=None, status: int = 200):
     """Render the registration form, keeping what was typed and drawn."""
     snapshot = services.current().registry.snapshot()
-    draw_map = build_draw_map(snapshot, current_app.config, "gebied_getekend", form.get("gebied_getekend", ""))
+    parts = draw_map(snapshot, current_app.config, current_language(), "gebied_getekend")
     return render_template("register/form.html", form=form, errors=errors, checked=checked,
                            chosen=set(request.form.getlist("buurten")), wijken=snapshot.wijken,
-                           map=draw_map, error=first_error(errors) if errors else None), status
+                           map=parts, error=first_error(errors) if errors else None), status
 
 
 @bp.get("/")

@@ -10,7 +10,7 @@ from ..tokens import LinkInvalid, make_token, read_token
 from ..text import _
 from ..validation import collect, email_address, mobile_number, optional_text, required_text
 from .forms import checked_area_from_form, deliver, external_url, first_error, mail_message
-from .maps import build_draw_map
+from .maps import draw_map
 
 bp = Blueprint("renewal", __name__, url_prefix="/beheerder")
 RENEW, HANDOVER = "renewal", "handover"
@@ -59,8 +59,7 @@ def _change_form(group, form, errors, status=200, checked=None):
     return render_template("renewal/change.html", group=group, token=request.view_args["token"], form=form,
                            errors=errors, checked=checked, error=first_error(errors) if errors else None,
                            wijken=snapshot.wijken, chosen=set(request.form.getlist("buurten")),
-                           map=build_draw_map(snapshot, current_app.config, "gebied_getekend",
-                                              form.get("gebied_getekend", ""))), status
+                           map=draw_map(snapshot, current_app.config, current_language(), "gebied_getekend")), status
 
 
 @bp.get("/<token>/wijzigen")

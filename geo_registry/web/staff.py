@@ -14,13 +14,14 @@ from ..actions import ActionRefused
 from ..areas import find_overlaps
 from ..coverage import CLASSES, group_address_counts
 from ..geometry import area_m2, to_geojson_mapping
+from ..i18n import current_language
 from ..groups import ACTIVE
 from ..security import client_key, limiter
 from ..staff import audit_entries, authenticate, get_staff
 from ..text import _
 from ..validation import collect, email_address, mobile_number, optional_text, required_text
 from .forms import checked_area_from_form, deliver, first_error, mail_message
-from .maps import build_area_map, build_coverage_map, build_draw_map, groups_collection
+from .maps import build_area_map, build_coverage_map, draw_map, groups_collection
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
 
@@ -192,7 +193,7 @@ def _render_edit(item, form, errors, status_code=200, checked=None):
         "staff/edit.html", group=item, form=form, errors=errors, checked=checked,
         error=first_error(errors) if errors else None, wijken=snapshot.wijken,
         chosen=set(request.form.getlist("buurten")),
-        map=build_draw_map(snapshot, current_app.config, "gebied_getekend", form.get("gebied_getekend", "")),
+        map=draw_map(snapshot, current_app.config, current_language(), "gebied_getekend"),
     ), status_code
 
 

@@ -31,7 +31,12 @@
 
   function attachMap(map, options, groupsLayer) {
     var texts = options.texts;
-    if (options.marker) { marker = L.marker(options.marker, { title: texts.foundAddress }).addTo(map); }
+    var frame = map.getContainer().closest("[data-marker]");
+    if (frame) {
+      var found = JSON.parse(frame.dataset.marker);
+      marker = L.marker(found, { title: texts.foundAddress }).addTo(map);
+      map.setView(found, 16);
+    }
     if (groupsLayer && options.joinUrl) {
       groupsLayer.eachLayer(function (layer) {
         var props = layer.feature.properties;
@@ -82,7 +87,7 @@
     var input = document.getElementById(options.inputId);
     if (!input) { return; }
     if (window.L && L.drawLocal) { translateDraw(L.drawLocal, options.texts); }
-    var initial = options.initial || input.value;
+    var initial = input.value;
     if (initial) {
       try {
         L.geoJSON(JSON.parse(initial)).eachLayer(function (layer) {
