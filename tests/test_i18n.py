@@ -1,6 +1,5 @@
 """Dutch first, English complete: catalogues, language choice, and no Dutch left on English pages."""
 import re
-from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir

@@ -1,6 +1,5 @@
 """A resident asks to join a group: the beheerder gets it by e-mail, and never shows up anywhere public."""
 import pytest
-import sqlalchemy as sa
 
 from helpers import PRIVATE_EMAILS, csrf_token
 

@@ -1,5 +1,4 @@
 """The OpenAPI description is served, describes the API, and CORS is open for the public API only."""
-from helpers import make_app
 
 
 def test_openapi_document(client):

@@ -5,7 +5,6 @@ import re
 import time
 
 import pytest
-import sqlalchemy as sa
 
 from helpers import csrf_token
 from geo_registry.tokens import make_token

@@ -80,7 +80,8 @@ def change_post(token: str):
     errors: dict = {}
     proposed = {
         "name": collect(errors, required_text, form["naam"], "naam", _("Vul de naam van de groep in.")),
-        "beheerder_name": collect(errors, required_text, form["beheerder_naam"], "beheerder_naam", _("Vul uw naam in.")),
+        "beheerder_name": collect(errors, required_text, form["beheerder_naam"], "beheerder_naam",
+                                  _("Vul uw naam in.")),
         "beheerder_phone": collect(errors, mobile_number, form["mobiel"], "mobiel", required=False) or None,
         "description": collect(errors, optional_text, form["toelichting"], "toelichting",
                                500) or None,
@@ -113,7 +114,8 @@ def hand_over(token: str):
         return render_template("renewal/start.html", group=group, token=token, errors=errors, form=form,
                                error=first_error(errors)), 400
     handover_token = make_token(current_app.config["SECRET_KEY"], HANDOVER,
-                                {"g": group.id, "n": name, "e": email, "c": group.last_confirmed_at or group.created_at})
+                                {"g": group.id, "n": name, "e": email,
+                                 "c": group.last_confirmed_at or group.created_at})
     message = mail_message("overdracht", email, "handover", group=group, name=name,
                            link=external_url("renewal.accept", token=handover_token),
                            hours=current_app.config["CONFIRM_MAX_AGE_HOURS"])

@@ -343,7 +343,8 @@ def reminder(group_id: int):
         session["flash"] = _("Alleen een actieve groep krijgt een herinnering.")
         return redirect(url_for("staff.group", group_id=group_id))
     ok = deliver([renewal.remind(services.current().store, item, g.staff["username"], renewal_message)])
-    session["flash"] = _("De herinnering is verstuurd.") if ok else _("De herinnering staat klaar maar kon nog niet worden verstuurd.")
+    session["flash"] = (_("De herinnering is verstuurd.") if ok
+                        else _("De herinnering staat klaar maar kon nog niet worden verstuurd."))
     return redirect(url_for("staff.group", group_id=group_id))
 
 

@@ -2,7 +2,6 @@
 languages, logged out and logged in, and keyboard-only use of the lookup and the join form."""
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 

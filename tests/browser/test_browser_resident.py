@@ -11,8 +11,9 @@ BUURT_STROKE = "#333333"
 
 
 def goto(page, path):
+    """Open a page of the map and wait until Leaflet has drawn its shapes."""
     page.page.goto(page.base_url + path)
-    page.page.wait_for_selector(".folium-map path.leaflet-interactive", state="attached") if path.startswith("/?") or path == "/" else None
+    page.page.wait_for_selector(".folium-map path.leaflet-interactive", state="attached")
 
 
 def paths_by_stroke(page):
