@@ -11,7 +11,7 @@ PDOK_LOCATIESERVER = "https://api.pdok.nl/bzk/locatieserver/search/v3_1"
 PDOK_BRT_TILES = (
     "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
 )
-PDOK_BRT_ATTRIBUTION = 'Achtergrondkaart: <a href="https://www.pdok.nl/">PDOK</a> / Kadaster (BRT-Achtergrondkaart)'
+PDOK_BRT_ATTRIBUTION = N_('Achtergrondkaart: <a href="https://www.pdok.nl/">PDOK</a> / Kadaster (BRT-Achtergrondkaart)')
 
 # Every map shows this (the CBS licence asks for it); translated where it is shown.
 CBS_ATTRIBUTION = N_("Buurtgrenzen: CBS / Kadaster, CC BY 4.0")

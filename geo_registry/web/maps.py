@@ -123,9 +123,10 @@ def localise_assets(element) -> None:
 def base_map(snapshot: Snapshot, config) -> folium.Map:
     """A map of the municipality's buurten on the configured basemap, fitted to the municipality."""
     fmap = folium.Map(location=None, tiles=None, zoom_start=13, control_scale=True, max_zoom=19)
-    tiles, kind = tiles_setting(config["TILES"])
+    tiles = tiles_setting(config["TILES"])[0]
     if tiles:
-        attribution = config["TILES_ATTRIBUTION"] if kind == "pdok" else config.get("TILES_ATTRIBUTION", "")
+        configured = config.get("TILES_ATTRIBUTION") or ""
+        attribution = _(configured) if configured else ""  # translated when it is the standard PDOK text
         folium.TileLayer(tiles=tiles, attr=attribution, name=_("Achtergrondkaart"), max_zoom=19).add_to(fmap)
     folium.GeoJson(
         wijken_collection(snapshot.wijken), name=_("Buurten"), attribution=_(CBS_ATTRIBUTION),
