@@ -139,3 +139,13 @@ def test_vendored_leaflet_is_served(web):
             assert response.status_code == 200
     assert web.get("/vendor/onbekend/x.js").status_code == 404
     assert web.get("/vendor/leaflet/../../package.json").status_code == 404
+
+
+def test_security_headers_keep_the_browser_on_this_site(tmp_path):
+    headers = make_app(tmp_path, TILES="pdok").test_client().get("/").headers
+    policy = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "connect-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "img-src 'self' data: https://service.pdok.nl" in policy  # the tile server, and no other origin
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+    assert "https://" not in make_app(tmp_path / "geen", TILES="none").test_client().get("/").headers[
+        "Content-Security-Policy"]
