@@ -58,11 +58,9 @@ def defaults(instance_path: str) -> dict:
     }
 
 
-def tiles_setting(value: str) -> tuple[str | None, str]:
-    """Turn the TILES setting into (url template or None, attribution kind)."""
+def tile_url(value: str) -> str | None:
+    """Turn the TILES setting into a tile URL template, or None for no basemap."""
     value = (value or "").strip()
     if value.lower() in ("", "none", "geen"):
-        return None, "none"
-    if value.lower() == "pdok":
-        return PDOK_BRT_TILES, "pdok"
-    return value, "custom"
+        return None
+    return PDOK_BRT_TILES if value.lower() == "pdok" else value

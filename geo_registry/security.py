@@ -129,9 +129,9 @@ def content_security_policy(config) -> str:
     Folium writes its map as inline script and style, hence 'unsafe-inline' for those two."""
     from urllib.parse import urlsplit
 
-    from .config import tiles_setting
+    from .config import tile_url
 
-    tiles = tiles_setting(config["TILES"])[0]
+    tiles = tile_url(config["TILES"])
     tile_origin = ""
     if tiles:
         parts = urlsplit(tiles.replace("{", "").replace("}", ""))

@@ -88,13 +88,6 @@ class AddressQuery:
         raise BadInput(_("Vul straat en huisnummer in, bijvoorbeeld Brink 12 Laren, of gebruik postcode en "
                          "huisnummer."), field="q")
 
-    def describe(self) -> str:
-        """Return the query as a resident would write it."""
-        if self.text:
-            return self.text
-        house = f"{self.huisnummer}{self.huisletter}" + (f"-{self.toevoeging}" if self.toevoeging else "")
-        return f"{self.postcode[:4]} {self.postcode[4:]} {house}"
-
 
 @dataclass(frozen=True)
 class Address:

@@ -10,7 +10,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 from markupsafe import Markup
 
-from ..config import CBS_ATTRIBUTION, tiles_setting
+from ..config import CBS_ATTRIBUTION, tile_url
 from ..geometry import simplify_for_display, to_geojson_mapping
 from ..spatial import Snapshot
 from ..text import _
@@ -123,7 +123,7 @@ def localise_assets(element) -> None:
 def base_map(snapshot: Snapshot, config) -> folium.Map:
     """A map of the municipality's buurten on the configured basemap, fitted to the municipality."""
     fmap = folium.Map(location=None, tiles=None, zoom_start=13, control_scale=True, max_zoom=19)
-    tiles = tiles_setting(config["TILES"])[0]
+    tiles = tile_url(config["TILES"])
     if tiles:
         configured = config.get("TILES_ATTRIBUTION") or ""
         attribution = _(configured) if configured else ""  # translated when it is the standard PDOK text
