@@ -11,16 +11,8 @@ from geo_registry.config import ROOT
 DATA = Path(__file__).parent / "data"
 
 
-def _cbs_folder() -> Path:
-    """Find ../shared/data/cbs beside the checkout (CI lays shared/ beside its fresh clone)."""
-    for folder in [ROOT.parent, *ROOT.parent.parents]:
-        candidate = folder / "shared" / "data" / "cbs"
-        if candidate.is_dir():
-            return candidate
-    raise RuntimeError("../shared/data/cbs not found beside the checkout")
-
-
-CBS = _cbs_folder()
+# The official CBS boundaries, kept in the repository (data/cbs/README.md says where they come from).
+CBS = ROOT / "data" / "cbs"
 WIJKEN_FILE = ROOT / "data" / "wijken.geojson"
 PRIVATE_EMAILS = [f"beheerder{i}@voorbeeld.invalid" for i in range(1, 5)]
 
