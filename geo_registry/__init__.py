@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from .config import ROOT, defaults
+
+if TYPE_CHECKING:  # the domain modules are imported without Flask; only the app factory needs it
+    from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then GEO_REGISTRY_* environment, then test_config."""
+    from flask import Flask
+
     app = Flask(__name__, instance_relative_config=True,
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     configure(app, test_config)
@@ -42,7 +46,8 @@ def _instance_secret(folder: Path) -> str:
 
 def register_extensions(app: Flask) -> None:
     """Set up error handling, the database and the domain services."""
-    from . import db, errors, i18n, security, services
+    from . import db, i18n, security, services
+    from .web import errors
 
     i18n.init_app(app)
     errors.init_app(app)
