@@ -36,6 +36,9 @@ def test_a_new_database_gets_the_head_revision_once(tmp_path):
     assert "schema_version" not in tables
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
+        # The migration's own transaction handling ended with it: the app's transactions are transactions.
+        assert conn.get_isolation_level() == "SERIALIZABLE"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
 
 
 def test_init_db_reports_what_it_did(tmp_path):

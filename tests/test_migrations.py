@@ -157,5 +157,6 @@ def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path):
         assert db.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
         assert not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'").fetchall()
     assert current_revision(engine) is None
-    with engine.connect() as conn:  # the pooled connection waits for locks as long as usual again
+    with engine.connect() as conn:  # the pooled connection is the app's usual one again
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert conn.get_isolation_level() == "SERIALIZABLE"
