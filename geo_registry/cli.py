@@ -30,9 +30,8 @@ def _fail(error: Exception) -> None:
 @with_appcontext
 def init_db_command():
     """Create the database, or upgrade it to the newest schema."""
-    upgrade(_engine())
-    old, new = current_app.extensions["geo_registry.schema"]  # the app upgraded it as it started
-    click.echo(f"Database op schemaversie {new}" + (f" (was {old})" if old != new else " (al actueel)"))
+    upgrade(_engine())  # a no-op, as the app upgraded the database as it started: report that
+    click.echo(current_app.extensions["geo_registry.schema"].report())
 
 
 @click.command("import-wijken")

@@ -1,100 +1,46 @@
-"""The embedded database: engine, schema migrations, and the app's connection to it."""
+"""The embedded database: engine, schema migrations (Alembic), and the app's connection to it."""
 from __future__ import annotations
 
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-# Each step upgrades the schema by one version; never edit a step that has shipped, add one.
-MIGRATIONS: list[list[str]] = [
-    [
-        """CREATE TABLE groups (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            name TEXT NOT NULL,
-            area TEXT NOT NULL,
-            beheerder_name TEXT NOT NULL,
-            beheerder_email TEXT NOT NULL,
-            beheerder_phone TEXT,
-            description TEXT,
-            status TEXT NOT NULL DEFAULT 'active',
-            is_example INTEGER NOT NULL DEFAULT 0,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL
-        )""",
-        "CREATE INDEX groups_status ON groups (status)",
-        """CREATE TABLE addresses (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            postcode TEXT NOT NULL,
-            huisnummer INTEGER NOT NULL,
-            huisletter TEXT NOT NULL DEFAULT '',
-            toevoeging TEXT NOT NULL DEFAULT '',
-            straat TEXT NOT NULL,
-            straat_norm TEXT NOT NULL,
-            woonplaats TEXT NOT NULL,
-            lat REAL NOT NULL,
-            lon REAL NOT NULL
-        )""",
-        "CREATE INDEX addresses_pc_nr ON addresses (postcode, huisnummer)",
-        "CREATE INDEX addresses_street_nr ON addresses (straat_norm, huisnummer)",
-        "CREATE TABLE registry_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
-        "INSERT INTO registry_state (key, value) VALUES ('groups_version', 0)",
-    ],
-    [
-        # Registration by beheerders, review by staff, yearly confirmation.
-        "ALTER TABLE groups ADD COLUMN email_confirmed_at TEXT",
-        "ALTER TABLE groups ADD COLUMN reviewed_at TEXT",
-        "ALTER TABLE groups ADD COLUMN review_note TEXT",
-        "ALTER TABLE groups ADD COLUMN last_confirmed_at TEXT",
-        """CREATE TABLE staff (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            username TEXT NOT NULL UNIQUE,
-            password_hash TEXT NOT NULL,
-            active INTEGER NOT NULL DEFAULT 1,
-            created_at TEXT NOT NULL
-        )""",
-        """CREATE TABLE audit_log (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            at TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            action TEXT NOT NULL,
-            group_id INTEGER,
-            group_name TEXT,
-            detail TEXT
-        )""",
-        # The audit log is append-only, also for anyone with the database file.
-        """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-           BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
-        """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-           BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
-        """CREATE TABLE mail_outbox (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            kind TEXT NOT NULL,
-            recipient TEXT NOT NULL,
-            reply_to TEXT,
-            subject TEXT NOT NULL,
-            body TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            last_error TEXT
-        )""",
-    ],
-    [
-        # Coverage by addresses, and the yearly confirmation round.
-        "INSERT INTO registry_state (key, value) VALUES ('addresses_version', 0)",
-        "ALTER TABLE groups ADD COLUMN reminder_sent_at TEXT",
-        """CREATE TABLE group_changes (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            group_id INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
-            payload TEXT NOT NULL,
-            created_at TEXT NOT NULL
-        )""",
-    ],
-    [
-        # The language a beheerder registered in: their e-mail comes in that language.
-        "ALTER TABLE groups ADD COLUMN lang TEXT NOT NULL DEFAULT 'nl'",
-    ],
-]
+MIGRATIONS = Path(__file__).parent / "migrations"
+# The hand-written migrations before Alembic numbered the schema 1 to 4 in a table schema_version;
+# Alembic revision "000N" creates exactly what version N had.
+LEGACY_REVISIONS = {number: f"{number:04d}" for number in range(1, 5)}
+# How long a process waits for another one that is migrating the same SQLite file.
+MIGRATION_WAIT_MS = 120_000
+# The key of the PostgreSQL advisory lock that serialises migrations (any fixed number).
+PG_LOCK_KEY = 4_170_417
+
+
+@dataclass(frozen=True)
+class SchemaChange:
+    """What upgrade did: the revision found (None: empty database), the revision now, and the
+    version of the hand-written migrations the database still had, if any."""
+
+    before: str | None
+    after: str
+    legacy_version: int | None = None
+
+    def report(self) -> str:
+        """Say in Dutch what happened, for init-db."""
+        if self.legacy_version:
+            return (f"Database van vóór Alembic (oude schemaversie {self.legacy_version}) overgenomen als "
+                    f"{self.before} en bijgewerkt naar schemaversie {self.after}")
+        if self.before is None:
+            return f"Database aangemaakt op schemaversie {self.after}"
+        if self.before != self.after:
+            return f"Database bijgewerkt naar schemaversie {self.after} (was {self.before})"
+        return f"Database op schemaversie {self.after} (al actueel)"
 
 
 def make_engine(url: str) -> Engine:
@@ -113,32 +59,90 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def schema_version(engine: Engine) -> int:
-    """Return the schema version the database is at (0 for an empty one)."""
+def head_revision() -> str:
+    """Return the newest schema revision."""
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the schema revision the database is at (None for an empty or pre-Alembic one)."""
     with engine.connect() as conn:
-        if not sa.inspect(conn).has_table("schema_version"):
-            return 0
-        return conn.execute(sa.text("SELECT version FROM schema_version")).scalar_one()
+        return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine) -> tuple[int, int]:
-    """Create or upgrade the schema to the newest version; return (old, new) versions."""
-    old = schema_version(engine)
-    with engine.begin() as conn:
-        if old == 0:
-            conn.execute(sa.text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
-            conn.execute(sa.text("INSERT INTO schema_version (version) VALUES (0)"))
-        for number, statements in enumerate(MIGRATIONS, start=1):
-            if number <= old:
-                continue
-            for statement in statements:
-                conn.execute(sa.text(statement))
-            conn.execute(sa.text("UPDATE schema_version SET version = :v"), {"v": number})
-    return old, len(MIGRATIONS)
+def upgrade(engine: Engine) -> SchemaChange:
+    """Create or upgrade the schema to the newest revision, in one transaction that other processes
+    starting at the same time wait for; return what changed."""
+    head = head_revision()
+    if current_revision(engine) == head:  # the usual start: no need to wait for the write lock
+        return SchemaChange(head, head)
+    with engine.connect() as conn, _migration_transaction(conn):
+        legacy = _adopt_legacy(conn)
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = conn
+        before = MigrationContext.configure(conn).get_current_revision()
+        command.upgrade(config, "head")
+        after = MigrationContext.configure(conn).get_current_revision()
+    return SchemaChange(before, after, legacy)
+
+
+@contextmanager
+def _migration_transaction(conn: sa.Connection):
+    """Hold the database's migration lock for one transaction: commit if the block succeeds,
+    roll everything back if not, so no process ever sees half a migration."""
+    lock = _LOCKS.get(conn.dialect.name)
+    if lock is None:
+        raise NotImplementedError(f"no migration lock for {conn.dialect.name}")
+    with ExitStack() as undo:
+        lock(conn, undo)
+        try:
+            yield
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+
+def _lock_sqlite(conn: sa.Connection, undo: ExitStack) -> None:
+    """Begin a transaction holding SQLite's write lock, waiting for a process that holds it."""
+    # pysqlite would run each CREATE/ALTER in a transaction of its own: take the transaction over.
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    usual_wait = int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar())
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={MIGRATION_WAIT_MS}")
+    # The pooled connection goes back to the app's usual wait afterwards.
+    undo.callback(conn.exec_driver_sql, f"PRAGMA busy_timeout={usual_wait}")
+    # Take the write lock at once (IMMEDIATE): a second process waits here, then finds the schema current.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _lock_postgresql(conn: sa.Connection, undo: ExitStack) -> None:
+    """Begin a transaction holding an advisory lock (not yet run by any test: PostgreSQL comes later)."""
+    conn.begin()
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
+
+
+_LOCKS = {"sqlite": _lock_sqlite, "postgresql": _lock_postgresql}
+
+
+def _adopt_legacy(conn: sa.Connection) -> int | None:
+    """Give a database made by the hand-written migrations the matching Alembic revision, and drop
+    its schema_version table; return the legacy version found (None if there was none)."""
+    inspector = sa.inspect(conn)
+    if not inspector.has_table("schema_version") or inspector.has_table("alembic_version"):
+        return None
+    version = conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() or 0
+    if version and version not in LEGACY_REVISIONS:
+        raise RuntimeError(f"Onbekende oude schemaversie {version}: deze database is nieuwer dan deze software.")
+    if version:
+        context = MigrationContext.configure(conn)
+        context.stamp(ScriptDirectory(str(MIGRATIONS)), LEGACY_REVISIONS[version])
+    conn.execute(sa.text("DROP TABLE schema_version"))
+    return version
 
 
 def init_app(app) -> None:
     """Give the app its engine and make sure the schema is current."""
     engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["geo_registry.schema"] = upgrade(engine)  # (version found, version now), for init-db
+    app.extensions["geo_registry.schema"] = upgrade(engine)  # what the start did, for init-db to report
     app.extensions["geo_registry.engine"] = engine
