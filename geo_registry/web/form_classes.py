@@ -5,9 +5,11 @@ these classes read, check and clean what was sent, and map a group's form onto a
 """
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.validators import StopValidation
 
 from ..errors import BadInput
@@ -55,14 +57,24 @@ def mobile(needed: bool = True) -> Checked:
 class CheckedForm(FlaskForm):
     """A form whose fields carry cleaned values after validate(), and its errors one message per field."""
 
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            """Text fields read the posted text only; an uploaded file counts only under a file field's name
+            (Flask-WTF mixes both, so a file sent as `naam` would otherwise reach the text checks)."""
+            data = super().wrap_formdata(form, formdata)
+            if not isinstance(data, CombinedMultiDict):
+                return data
+            files = MultiDict([(name, upload) for name, upload in request.files.items(multi=True)
+                               if isinstance(form._fields.get(name), FileField)])
+            return CombinedMultiDict((files, request.form))
+
     def messages(self) -> dict:
         """Return {field name: first error message}, in the order of the fields."""
         return {name: problems[0] for name, problems in self.errors.items() if problems}
 
     def cleaned(self, *names: str) -> dict:
-        """Return the cleaned values of the named fields (all checked fields when none are named)."""
-        fields = [self[name] for name in names] if names else [f for f in self if hasattr(f, "cleaned")]
-        return {f.name: getattr(f, "cleaned", None) for f in fields}
+        """Return the cleaned values of the named fields (after validate())."""
+        return {name: getattr(self[name], "cleaned", None) for name in names}
 
 
 class GroupForm(CheckedForm):
