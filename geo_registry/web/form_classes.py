@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from ..errors import BadInput
