@@ -1,21 +1,25 @@
-"""CSRF tokens for every form, rate limits, and session cookie hardening."""
+"""CSRF protection (Flask-WTF), rate limits (Flask-Limiter), and session cookie hardening."""
 from __future__ import annotations
 
-import hmac
-import secrets
-import threading
-import time
 from datetime import timedelta
-from collections import defaultdict, deque
 
-from flask import request, session
+from flask import current_app, request
 from flask.sessions import SecureCookieSessionInterface
-from markupsafe import Markup
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+from limits.errors import ConfigurationError
+from markupsafe import Markup, escape
 
 from .errors import GeoRegistryError
 from .text import N_
 
-CSRF_KEY = "_csrf"
+# Long enough for a resident who fills in the registration form slowly (drawing an area takes a while).
+CSRF_TIME_LIMIT = 8 * 3600
+
+csrf = CSRFProtect()
+# The client's address (as the trusted proxy reports it when TRUST_PROXY is on: ProxyFix rewrites remote_addr).
+limiter = Limiter(get_remote_address)
 
 
 class TooManyRequests(GeoRegistryError):
@@ -35,56 +39,26 @@ class CsrfRefused(GeoRegistryError):
                          "Laad de pagina opnieuw en probeer het nog eens.")
 
 
-def csrf_token() -> str:
-    """Return this session's CSRF token, making one when needed."""
-    if CSRF_KEY not in session:
-        session[CSRF_KEY] = secrets.token_urlsafe(32)
-    return session[CSRF_KEY]
-
-
 def csrf_field() -> Markup:
-    """Return the hidden form field that carries the CSRF token."""
-    return Markup(f'<input type="hidden" name="csrf_token" value="{csrf_token()}">')
+    """Return the hidden form field that carries this session's CSRF token."""
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % escape(generate_csrf())
 
 
-def check_csrf() -> None:
-    """Refuse an unsafe request whose CSRF token does not match the session's."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return
-    sent = request.form.get("csrf_token", "") or request.headers.get("X-CSRF-Token", "")
-    expected = session.get(CSRF_KEY, "")
-    if not expected or not hmac.compare_digest(sent, expected):
-        raise CsrfRefused()
+def limit_per(setting: str, window: str):
+    """Return a limit string read from the setting on every request, e.g. '5 per 1 hour'."""
+    return lambda: f"{int(current_app.config[setting])} per {window}"
 
 
-class RateLimiter:
-    """At most `limit` events per key in a sliding window of `window` seconds (per process)."""
-
-    def __init__(self, limit: int, window: float):
-        self.limit, self.window = limit, window
-        self._events: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def hit(self, key: str) -> None:
-        """Count one event for key; raise TooManyRequests when over the limit."""
-        now = time.monotonic()
-        with self._lock:
-            events = self._events[key]
-            while events and now - events[0] > self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                raise TooManyRequests()
-            events.append(now)
-
-    def reset(self, key: str) -> None:
-        """Forget key's events (after a successful login)."""
-        with self._lock:
-            self._events.pop(key, None)
+def when_carried_out(response) -> bool:
+    """Count a submission against its limit only once it was carried out: the redirect to the 'sent' page,
+    not a form returned with errors, a check of the area, or the honeypot's silent redirect."""
+    return response.status_code in (302, 303) and not request.form.get("website")
 
 
-def client_key() -> str:
-    """Identify the client for rate limits (its address, as the proxy reports it when trusted)."""
-    return request.remote_addr or "unknown"
+def forget_hits() -> None:
+    """Forget this client's hits on the limits of the current view (after a successful login)."""
+    for hit in limiter.current_limits:
+        limiter.limiter.clear(hit.limit, *hit.request_args)
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -96,7 +70,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app) -> None:
-    """Harden the session cookie, check CSRF on every unsafe request, and set up the limiters."""
+    """Harden the session cookie, check CSRF on every unsafe request, and set up the rate limiter."""
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     app.session_interface = SessionInterface()
@@ -104,12 +78,12 @@ def init_app(app) -> None:
     if app.config.get("TRUST_PROXY"):
         from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
-    app.extensions["geo_registry.limits"] = {
-        "login": RateLimiter(int(app.config["LOGIN_LIMIT"]), 15 * 60),
-        "join": RateLimiter(int(app.config["JOIN_LIMIT"]), 60 * 60),
-        "register": RateLimiter(int(app.config["REGISTER_LIMIT"]), 60 * 60),
-    }
-    app.before_request(check_csrf)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", CSRF_TIME_LIMIT)
+    csrf.init_app(app)
+    init_limiter(app)
+    # Both become the project's own errors: the same Dutch/English page (or JSON) as every other refusal.
+    app.register_error_handler(CSRFError, lambda error: app.handle_user_exception(CsrfRefused()))
+    app.register_error_handler(RateLimitExceeded, lambda error: app.handle_user_exception(TooManyRequests()))
     app.jinja_env.globals["csrf_field"] = csrf_field
     policy = content_security_policy(app.config)
 
@@ -141,6 +115,14 @@ def content_security_policy(config) -> str:
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
 
 
-def limiter(app, name: str) -> RateLimiter:
-    """Return the app's limiter called name."""
-    return app.extensions["geo_registry.limits"][name]
+def init_limiter(app) -> None:
+    """Start Flask-Limiter on the storage RATELIMIT_STORAGE_URI names; refuse to start on one it cannot use."""
+    uri = app.config["RATELIMIT_STORAGE_URI"] = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    # A sliding window, as a person reads "5 per hour": never 10 within a few minutes around a full hour.
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # Retry-After on a 429
+    try:
+        limiter.init_app(app)
+    except (ConfigurationError, NotImplementedError, ValueError) as error:
+        raise RuntimeError(f"GEO_REGISTRY_RATELIMIT_STORAGE_URI={uri!r} cannot be used for rate limits "
+                           f"(with strategy {app.config['RATELIMIT_STRATEGY']!r}): {error}") from error

@@ -173,7 +173,7 @@ def test_honeypot_stores_and_sends_nothing(web, mail_app):
 
 
 def test_registrations_are_rate_limited(web, mail_app):
-    mail_app.extensions["geo_registry.limits"]["register"].limit = 2
+    mail_app.config["REGISTER_LIMIT"] = 2
     for number in range(2):
         assert post(web, naam=f"Groep {number}", buurten=["BU04170324"]).status_code == 302
     response = post(web, naam="Groep 3", buurten=["BU04170324"])

@@ -59,8 +59,10 @@ def test_login_cookie_flags_and_logout(mail_app, staff_user):
     assert client.get("/beheer/").status_code == 302
     secure = mail_app.test_client()
     csrf = csrf_token(secure, "https://localhost/beheer/inloggen")
+    # Over HTTPS Flask-WTF also wants the Referer of this site (browsers send it: Referrer-Policy same-origin).
     response = secure.post("https://localhost/beheer/inloggen", data={
-        "csrf_token": csrf, "gebruikersnaam": staff_user[0], "wachtwoord": staff_user[1]})
+        "csrf_token": csrf, "gebruikersnaam": staff_user[0], "wachtwoord": staff_user[1]},
+        headers={"Referer": "https://localhost/beheer/inloggen"})
     assert "Secure" in response.headers["Set-Cookie"]
 
 

@@ -10,19 +10,16 @@ from ..errors import BadInput
 from ..i18n import LANGUAGES, current_language
 from ..mail import Message
 
-AREA_FIELDS = ("gebied_getekend", "buurten", "gebied_bestand")
-
-
-def area_from_form(form, files):
-    """Return the area the form gives (drawn, picked buurten and/or uploaded, combined), or None."""
+def area_from_form(form):
+    """Return the area a GroupForm gives (drawn, picked buurten and/or uploaded, combined), or None."""
     parts = []
-    drawn = (form.get("gebied_getekend") or "").strip()
+    drawn = (form.gebied_getekend.data or "").strip()
     if drawn:
         parts.append(parse_geojson_area(drawn))
-    codes = form.getlist("buurten")
+    codes = form.chosen()
     if codes:
         parts.append(area_from_wijken(codes, services.current().wijken))
-    upload = files.get("gebied_bestand")
+    upload = form.gebied_bestand.data
     if upload and upload.filename:
         parts.append(parse_geojson_area(upload.read()))
     if not parts:
@@ -30,11 +27,11 @@ def area_from_form(form, files):
     return parts[0] if len(parts) == 1 else shapely.union_all([shapely.make_valid(p) for p in parts])
 
 
-def checked_area_from_form(form, files, errors: dict, exclude_group_id: int | None = None) -> CheckedArea | None:
-    """Read and check the area; put a refusal in errors['gebied'] and return None."""
+def checked_area_from_form(form, errors: dict, exclude_group_id: int | None = None) -> CheckedArea | None:
+    """Read and check a GroupForm's area; put a refusal in errors['gebied'] and return None."""
     snapshot = services.current().registry.snapshot()
     try:
-        return check_area(area_from_form(form, files), snapshot.gemeente, snapshot.groups,
+        return check_area(area_from_form(form), snapshot.gemeente, snapshot.groups,
                           current_app.config["GEMEENTENAAM"], exclude_group_id=exclude_group_id)
     except AreaRefused as error:
         errors["gebied"] = error.message

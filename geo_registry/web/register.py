@@ -9,62 +9,50 @@ from .. import actions, services
 from ..geometry import to_geojson_mapping
 from ..groups import Group
 from ..i18n import current_language
-from ..security import client_key, limiter
+from ..security import limit_per, limiter, when_carried_out
 from ..tokens import LinkInvalid, make_token, read_token
 from ..text import _
-from ..validation import collect, email_address, mobile_number, optional_text, required_text
-from .forms import checked_area_from_form, deliver, external_url, first_error, mail_message
+from .form_classes import RegistrationForm
+from .forms import deliver, external_url, first_error, mail_message
 from .maps import draw_map
 
 bp = Blueprint("register", __name__, url_prefix="/groep-aanmelden")
-FIELDS = ("naam", "beheerder_naam", "email", "mobiel", "gebied_getekend")
 PURPOSE = "confirm-email"
 
 
-def render_form(form: dict, errors: dict, checked=None, status: int = 200):
+def render_form(form: RegistrationForm, errors: dict, checked=None, status: int = 200):
     """Render the registration form, keeping what was typed and drawn."""
     snapshot = services.current().registry.snapshot()
     parts = draw_map(snapshot, current_app.config, current_language(), "gebied_getekend")
     return render_template("register/form.html", form=form, errors=errors, checked=checked,
-                           chosen=set(request.form.getlist("buurten")), wijken=snapshot.wijken,
+                           chosen=set(form.chosen()), wijken=snapshot.wijken,
                            map=parts, error=first_error(errors) if errors else None), status
 
 
 @bp.get("/")
 def form():
     """The empty registration form."""
-    return render_form({name: "" for name in FIELDS}, {})
+    return render_form(RegistrationForm(), {})
 
 
-def read_fields(form, errors: dict) -> dict:
-    """Validate the beheerder's details."""
-    return {
-        "name": collect(errors, required_text, form.get("naam"), "naam", _("Vul de naam van de groep in.")),
-        "beheerder_name": collect(errors, required_text, form.get("beheerder_naam"), "beheerder_naam",
-                                  _("Vul uw naam in.")),
-        "beheerder_email": collect(errors, email_address, form.get("email"), "email"),
-        "beheerder_phone": collect(errors, mobile_number, form.get("mobiel"), "mobiel", required=False),
-        "description": collect(errors, optional_text, form.get("toelichting"), "toelichting", 500),
-    }
+def checking_only() -> bool:
+    """'Gebied controleren' stores nothing, so it is never refused for the rate limit."""
+    return request.form.get("actie") == "controleren"
 
 
 @bp.post("/")
+@limiter.limit(limit_per("REGISTER_LIMIT", "1 hour"), deduct_when=when_carried_out, exempt_when=checking_only)
 def submit():
     """Check the registration; on 'Aanmelden' store it and send the confirmation link."""
-    form = {name: request.form.get(name, "") for name in FIELDS + ("toelichting",)}
-    if request.form.get("website"):  # the honeypot: people leave it empty
+    form = RegistrationForm()
+    if form.website.data:  # the honeypot: people leave it empty
         return redirect(url_for("register.sent"))
-    errors: dict = {}
-    fields = read_fields(request.form, errors)
-    checked = checked_area_from_form(request.form, request.files, errors)
+    errors, checked = form.check()
     if checked is not None:
-        form["gebied_getekend"] = _geojson_text(checked.geometry)
-    if errors or request.form.get("actie") == "controleren":
+        form.gebied_getekend.data = _geojson_text(checked.geometry)
+    if errors or form.actie.data == "controleren":
         return render_form(form, errors, checked, 400 if errors else 200)
-    limiter(current_app, "register").hit(client_key())
-    group = Group(id=None, name=fields["name"], area=checked.geometry, beheerder_name=fields["beheerder_name"],
-                  beheerder_email=fields["beheerder_email"], beheerder_phone=fields["beheerder_phone"] or None,
-                  description=fields["description"] or None, lang=current_language())
+    group = Group(id=None, area=checked.geometry, lang=current_language(), **form.details())
 
     def confirmation(group_id: int):
         """The e-mail with the signed confirmation link for the new registration."""

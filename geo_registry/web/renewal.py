@@ -8,8 +8,8 @@ from ..actions import ActionRefused, send_messages
 from ..i18n import current_language
 from ..tokens import LinkInvalid, make_token, read_token
 from ..text import _
-from ..validation import collect, email_address, mobile_number, optional_text, required_text
-from .forms import checked_area_from_form, deliver, external_url, first_error, mail_message
+from .form_classes import ChangeProposalForm, HandoverForm
+from .forms import deliver, external_url, first_error, mail_message
 from .maps import draw_map
 
 bp = Blueprint("renewal", __name__, url_prefix="/beheerder")
@@ -43,7 +43,7 @@ def _group(token: str):
 @bp.get("/<token>")
 def start(token: str):
     """The three choices: still active, change, hand over."""
-    return render_template("renewal/start.html", group=_group(token), token=token, errors={}, form={})
+    return render_template("renewal/start.html", group=_group(token), token=token, errors={}, form=HandoverForm())
 
 
 @bp.post("/<token>/bevestigen")
@@ -54,11 +54,11 @@ def confirm(token: str):
     return render_template("renewal/done.html", group=group, what="bevestigd")
 
 
-def _change_form(group, form, errors, status=200, checked=None):
+def _change_form(group, form: ChangeProposalForm, errors, status=200, checked=None):
     snapshot = services.current().registry.snapshot()
     return render_template("renewal/change.html", group=group, token=request.view_args["token"], form=form,
                            errors=errors, checked=checked, error=first_error(errors) if errors else None,
-                           wijken=snapshot.wijken, chosen=set(request.form.getlist("buurten")),
+                           wijken=snapshot.wijken, chosen=set(form.chosen()),
                            map=draw_map(snapshot, current_app.config, current_language(), "gebied_getekend")), status
 
 
@@ -66,32 +66,18 @@ def _change_form(group, form, errors, status=200, checked=None):
 def change(token: str):
     """The change form, filled with the group's current details."""
     group = _group(token)
-    form = {"naam": group.name, "beheerder_naam": group.beheerder_name, "mobiel": group.beheerder_phone or "",
-            "toelichting": group.description or "", "gebied_getekend": ""}
-    return _change_form(group, form, {})
+    return _change_form(group, ChangeProposalForm.for_group(group), {})
 
 
 @bp.post("/<token>/wijzigen")
 def change_post(token: str):
     """Store the proposed change for review by staff."""
     group = _group(token)
-    form = {name: request.form.get(name, "") for name in ("naam", "beheerder_naam", "mobiel", "toelichting",
-                                                          "gebied_getekend")}
-    errors: dict = {}
-    proposed = {
-        "name": collect(errors, required_text, form["naam"], "naam", _("Vul de naam van de groep in.")),
-        "beheerder_name": collect(errors, required_text, form["beheerder_naam"], "beheerder_naam",
-                                  _("Vul uw naam in.")),
-        "beheerder_phone": collect(errors, mobile_number, form["mobiel"], "mobiel", required=False) or None,
-        "description": collect(errors, optional_text, form["toelichting"], "toelichting",
-                               500) or None,
-    }
-    has_area = form["gebied_getekend"].strip() or request.form.getlist("buurten") or \
-        getattr(request.files.get("gebied_bestand"), "filename", "")
-    checked = checked_area_from_form(request.form, request.files, errors, group.id) if has_area else None
+    form = ChangeProposalForm()
+    errors, checked = form.check(exclude_group_id=group.id)
     if errors:
         return _change_form(group, form, errors, 400)
-    changes = {k: v for k, v in proposed.items() if getattr(group, k) != v}
+    changes = {k: v for k, v in form.details().items() if getattr(group, k) != v}
     if checked is not None:
         changes["area"] = checked.geometry
     if changes:
@@ -105,14 +91,12 @@ def change_post(token: str):
 def hand_over(token: str):
     """Send the new beheerder a link to confirm their own address."""
     group = _group(token)
-    errors: dict = {}
-    name = collect(errors, required_text, request.form.get("nieuwe_naam"), "nieuwe_naam",
-                   _("Vul de naam van de nieuwe beheerder in."))
-    email = collect(errors, email_address, request.form.get("nieuw_email"), "nieuw_email")
-    if errors:
-        form = {"nieuwe_naam": request.form.get("nieuwe_naam", ""), "nieuw_email": request.form.get("nieuw_email", "")}
+    form = HandoverForm()
+    if not form.validate():
+        errors = form.messages()
         return render_template("renewal/start.html", group=group, token=token, errors=errors, form=form,
                                error=first_error(errors)), 400
+    name, email = form.nieuwe_naam.cleaned, form.nieuw_email.cleaned
     handover_token = make_token(current_app.config["SECRET_KEY"], HANDOVER,
                                 {"g": group.id, "n": name, "e": email,
                                  "c": group.last_confirmed_at or group.created_at})

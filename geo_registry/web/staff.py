@@ -16,11 +16,11 @@ from ..coverage import CLASSES, group_address_counts
 from ..geometry import area_m2, to_geojson_mapping
 from ..i18n import current_language
 from ..groups import ACTIVE
-from ..security import client_key, limiter
+from ..security import forget_hits, limit_per, limiter
 from ..staff import audit_entries, authenticate, get_staff
 from ..text import _
-from ..validation import collect, email_address, mobile_number, optional_text, required_text
-from .forms import checked_area_from_form, deliver, first_error, mail_message
+from .form_classes import GroupEditForm
+from .forms import deliver, first_error, mail_message
 from .maps import build_area_map, build_coverage_map, draw_map, groups_collection
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
@@ -53,16 +53,16 @@ def login():
 
 
 @bp.post("/inloggen")
+@limiter.limit(limit_per("LOGIN_LIMIT", "15 minutes"))
 def login_post():
     """Log in with rate limiting per client; the session is renewed on success."""
     username = request.form.get("gebruikersnaam", "")
     next_url = request.form.get("next", "")
-    limiter(current_app, "login").hit(client_key())
     staff = authenticate(services.current().store.engine, username, request.form.get("wachtwoord", ""))
     if staff is None:
         return render_template("staff/login.html", username=username, next=next_url,
                                error=_("Gebruikersnaam of wachtwoord klopt niet.")), 401
-    limiter(current_app, "login").reset(client_key())
+    forget_hits()
     session.clear()
     session.permanent = True
     session["staff_id"] = staff["id"]
@@ -182,17 +182,11 @@ def delete(group_id: int):
     return redirect(url_for("staff.index"))
 
 
-def _edit_form(item) -> dict:
-    return {"naam": item.name, "beheerder_naam": item.beheerder_name, "email": item.beheerder_email,
-            "mobiel": item.beheerder_phone or "", "toelichting": item.description or "", "gebied_getekend": ""}
-
-
-def _render_edit(item, form, errors, status_code=200, checked=None):
+def _render_edit(item, form: GroupEditForm, errors, status_code=200, checked=None):
     snapshot = services.current().registry.snapshot()
     return render_template(
         "staff/edit.html", group=item, form=form, errors=errors, checked=checked,
-        error=first_error(errors) if errors else None, wijken=snapshot.wijken,
-        chosen=set(request.form.getlist("buurten")),
+        error=first_error(errors) if errors else None, wijken=snapshot.wijken, chosen=set(form.chosen()),
         map=draw_map(snapshot, current_app.config, current_language(), "gebied_getekend"),
     ), status_code
 
@@ -202,7 +196,7 @@ def _render_edit(item, form, errors, status_code=200, checked=None):
 def edit(group_id: int):
     """The edit form: details, and optionally a new area."""
     item = group_or_404(group_id)
-    return _render_edit(item, _edit_form(item), {})
+    return _render_edit(item, GroupEditForm.for_group(item), {})
 
 
 @bp.post("/groep/<int:group_id>/bewerken")
@@ -210,23 +204,11 @@ def edit(group_id: int):
 def edit_post(group_id: int):
     """Save details and, when one is given, the new area (checked as at registration)."""
     item = group_or_404(group_id)
-    form = {name: request.form.get(name, "") for name in _edit_form(item)}
-    errors: dict = {}
-    changes = {
-        "name": collect(errors, required_text, form["naam"], "naam", _("Vul de naam van de groep in.")),
-        "beheerder_name": collect(errors, required_text, form["beheerder_naam"], "beheerder_naam",
-                                  _("Vul de naam van de beheerder in.")),
-        "beheerder_email": collect(errors, email_address, form["email"], "email"),
-        "beheerder_phone": collect(errors, mobile_number, form["mobiel"], "mobiel", required=False) or None,
-        "description": collect(errors, optional_text, form["toelichting"], "toelichting",
-                               500) or None,
-    }
-    has_area = any([form["gebied_getekend"].strip(), request.form.getlist("buurten"),
-                    getattr(request.files.get("gebied_bestand"), "filename", "")])
-    checked = checked_area_from_form(request.form, request.files, errors, exclude_group_id=group_id) \
-        if has_area else None
+    form = GroupEditForm()
+    errors, checked = form.check(exclude_group_id=group_id)
     if errors:
         return _render_edit(item, form, errors, 400)
+    changes = form.details()
     if checked is not None:
         changes["area"] = checked.geometry
     _run(lambda: actions.edit(services.current().store, group_id, g.staff["username"], changes))

@@ -1,0 +1,131 @@
+"""CSRF on every form and the rate limits: a forged or odd token is a clear 400, never a 500 or an action."""
+import time
+
+import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+from helpers import csrf_token, login, make_app
+
+JOIN = "/groep/1/aanmelden"
+RESIDENT = "bewoner@voorbeeld.invalid"
+REFUSED = "Het formulier is verlopen"
+
+
+@pytest.fixture
+def web(mail_app):
+    return mail_app.test_client()
+
+
+def join_data(token: str | None) -> dict:
+    """A join request that is valid in every field but (perhaps) its token."""
+    data = {"naam": "Bea Bewoner", "mobiel": "06-12345678", "email": RESIDENT, "straat": "Brink", "huisnummer": "12"}
+    if token is not None:
+        data["csrf_token"] = token
+    return data
+
+
+def post_routes(app) -> list[str]:
+    """Every URL that takes a POST, with its variable parts filled in."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods:
+            urls.append(rule.rule.replace("<int:group_id>", "1").replace("<int:change_id>", "1")
+                        .replace("<token>", "x").replace("<lang>", "en"))
+    return urls
+
+
+def test_non_ascii_token_is_a_clear_400_on_every_post_route(mail_app, staff_user):
+    urls = post_routes(mail_app)
+    assert {"/groep/1/aanmelden", "/groep-aanmelden/", "/beheer/inloggen", "/beheer/groep/1/bewerken",
+            "/beheer/uitloggen", "/beheerder/x/wijzigen"} <= set(urls)
+    client = mail_app.test_client()
+    login(client, *staff_user)
+    csrf_token(client, "/beheer/")  # now the session holds a token, which the sent one is compared with
+    for url in urls:
+        for token in ("é", "tökén-€", "\u2603" * 40):
+            response = client.post(url, data={"csrf_token": token, **join_data(None)})
+            assert response.status_code == 400, (url, token, response.status_code)
+            assert REFUSED in response.get_data(as_text=True), url
+    assert mail_app.smtp.messages == []
+
+
+def test_refusal_is_in_the_visitors_language(web):
+    csrf_token(web, JOIN)
+    response = web.post(JOIN + "?lang=en", data=join_data("ü"))
+    assert response.status_code == 400
+    assert "The form has expired or did not come from this website." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("forge", [
+    lambda good, other: None,                           # no token at all
+    lambda good, other: "x",                            # any non-empty token
+    lambda good, other: good[:-2] + ("AA" if not good.endswith("AA") else "BB"),  # a tampered one
+    lambda good, other: other,                          # a real token of another visitor's session
+], ids=["missing", "any-non-empty", "tampered", "other-session"])
+def test_join_form_refuses_a_forged_token_and_sends_nothing(mail_app, web, forge):
+    good = csrf_token(web, JOIN)
+    other = csrf_token(mail_app.test_client(), JOIN)
+    response = web.post(JOIN, data=join_data(forge(good, other)))
+    assert response.status_code == 400 and REFUSED in response.get_data(as_text=True)
+    assert mail_app.smtp.messages == []
+    assert web.post(JOIN, data=join_data(good)).status_code == 302  # the same request with its own token works
+    assert len(mail_app.smtp.to(RESIDENT)) == 1
+
+
+def aged_token(app, client, seconds: int) -> str:
+    """This session's CSRF token as Flask-WTF would have issued it `seconds` ago."""
+    class Earlier(TimestampSigner):
+        def get_timestamp(self):
+            return int(time.time()) - seconds
+
+    with client.session_transaction() as session:
+        raw = session["csrf_token"]
+    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token", signer=Earlier).dumps(raw)
+
+
+def test_a_slow_resident_keeps_a_working_form_for_hours(mail_app, web):
+    csrf_token(web, JOIN)
+    response = web.post(JOIN, data=join_data(aged_token(mail_app, web, 3 * 3600)))
+    assert response.status_code == 302  # three hours over the form: still sent
+    response = web.post(JOIN, data=join_data(aged_token(mail_app, web, 9 * 3600)))
+    assert response.status_code == 400 and REFUSED in response.get_data(as_text=True)
+
+
+def test_rate_limit_storage_is_a_setting(tmp_path, monkeypatch):
+    from geo_registry.security import limiter
+
+    app = make_app(tmp_path)
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert type(limiter.storage).__name__ == "MemoryStorage"
+    monkeypatch.setenv("GEO_REGISTRY_RATELIMIT_STORAGE_URI", "nonsense://127.0.0.1:1")
+    with pytest.raises(RuntimeError, match="GEO_REGISTRY_RATELIMIT_STORAGE_URI='nonsense://127.0.0.1:1'"):
+        make_app(tmp_path)
+
+
+def test_login_limit_is_per_client_and_a_success_starts_it_again(mail_app, staff_user):
+    client = mail_app.test_client()
+    for _ in range(4):
+        assert login(client, staff_user[0], "fout-wachtwoord").status_code == 401
+    assert login(client, *staff_user).status_code == 302
+    for _ in range(5):
+        assert login(client, staff_user[0], "fout-wachtwoord").status_code == 401
+    refused = login(client, *staff_user)
+    assert refused.status_code == 429 and "te vaak" in refused.get_data(as_text=True)
+    assert int(refused.headers["Retry-After"]) > 0
+    elsewhere = mail_app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert login(elsewhere, *staff_user).status_code == 302
+
+
+def test_checking_an_area_is_never_refused_by_the_registration_limit(mail_app, web):
+    mail_app.config["REGISTER_LIMIT"] = 1
+    data = {"naam": "Buurtapp", "beheerder_naam": "B", "email": "b@voorbeeld.invalid", "buurten": "BU04170324"}
+    assert web.post("/groep-aanmelden/", data={"csrf_token": csrf_token(web, "/groep-aanmelden/"),
+                                               "actie": "aanmelden", **data}).status_code == 302
+    for _ in range(3):
+        response = web.post("/groep-aanmelden/", data={"csrf_token": csrf_token(web, "/groep-aanmelden/"),
+                                                       "actie": "controleren", **data})
+        assert response.status_code == 200
+    response = web.post("/groep-aanmelden/", data={"csrf_token": csrf_token(web, "/groep-aanmelden/"),
+                                                   "actie": "aanmelden", **data})
+    assert response.status_code == 429
