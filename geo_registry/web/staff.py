@@ -18,7 +18,7 @@ from ..groups import ACTIVE
 from ..security import client_key, limiter
 from ..staff import audit_entries, authenticate, get_staff
 from ..text import _
-from ..validation import collect, email_address, mobile_number, optional_text, required_text
+from ..validation import collect, email_address, mobile_number, optional_text, record_id, required_text
 from .forms import checked_area_from_form, deliver, first_error, mail_message
 from .maps import build_area_map, build_coverage_map, draw_map, groups_collection
 
@@ -343,7 +343,7 @@ def review_change(change_id: int):
     """Apply or refuse a change a beheerder proposed; the beheerder is told either way."""
     approve = request.form.get("besluit") == "goedkeuren"
     note = (request.form.get("reden") or "").strip()[:1000]
-    group_id = int(request.form.get("groep", 0))
+    group_id = record_id(request.form.get("groep"), "groep")  # checked before anything changes
 
     def message(item, approved):
         """The e-mail that tells the beheerder what became of the change."""
