@@ -167,15 +167,19 @@ def _checked_hole(hole: BaseGeometry, shell: BaseGeometry) -> BaseGeometry:
     """Return a hole that lies inside its shell; refuse one outside it, across it, or taking it all."""
     if not hole.is_valid:
         raise AreaRefused(_("Een gat in het gebied kruist zichzelf of heeft geen oppervlakte."))
-    if hole.covers(shell):
+    # One DE-9IM matrix (shell against hole) answers every question, fast on a prepared shell:
+    # interior/boundary/exterior of the shell (rows) against those of the hole (columns).
+    shapely.prepare(shell)
+    ii, _ib, ie, _bi, bb, be, ei, eb, _ee = shell.relate(hole)
+    if ie == "F" and be == "F":  # no part of the shell lies outside the hole
         raise AreaRefused(_nothing_left())
-    if hole.intersection(shell).area <= 1e-9 * hole.area:
+    if ii == "F":
         raise AreaRefused(_("Een gat ligt buiten de buitenrand van het gebied. Een gat moet binnen het gebied "
                             "liggen; teken een los stuk als een eigen vlak."))
-    if not shell.covers(hole):
+    if ei != "F" or eb != "F":  # part of the hole lies outside the shell
         raise AreaRefused(_("De rand van een gat kruist de buitenrand van het gebied. Een gat moet binnen het "
                             "gebied liggen."))
-    if shell.boundary.intersection(hole.exterior).length > 0:
+    if bb == "1":
         raise AreaRefused(_("Een gat raakt de buitenrand van het gebied over een stuk lijn. Teken de buitenrand "
                             "om het gat heen, of laat het gat binnen het gebied liggen."))
     return hole
