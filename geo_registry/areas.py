@@ -1,14 +1,13 @@
 """Checking a group's area: the same rules whether it was drawn, picked as buurten or uploaded."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from .errors import BadInput
-from .geometry import WGS84, area_m2, is_polygonal, reproject
+from .geometry import WGS84, area_m2, geojson_crs, geojson_features, is_polygonal, load_geojson, reproject
 from .text import _
 
 MIN_AREA_M2 = 2_000  # a few houses with their gardens
@@ -57,20 +56,19 @@ def polygonal_part(geom: BaseGeometry) -> BaseGeometry | None:
 
 def parse_geojson_area(data) -> BaseGeometry:
     """Read a Polygon, MultiPolygon, Feature or FeatureCollection (text or mapping) as one area."""
-    if isinstance(data, (bytes, str)):
-        try:
-            data = json.loads(data)
-        except ValueError:
-            raise AreaRefused(_("Het bestand is geen geldig GeoJSON.")) from None
-    if not isinstance(data, dict):
-        raise AreaRefused(_("Het bestand is geen geldig GeoJSON."))
-    crs = (((data.get("crs") or {}).get("properties") or {}).get("name")) or WGS84
-    if data.get("type") == "FeatureCollection":
-        geometries = [f.get("geometry") for f in data.get("features") or [] if isinstance(f, dict)]
-    elif data.get("type") == "Feature":
-        geometries = [data.get("geometry")]
-    else:
-        geometries = [data]
+    try:
+        data = load_geojson(data) if isinstance(data, (bytes, str)) else data
+        if not isinstance(data, dict):
+            raise ValueError(_("Het bestand is geen geldig GeoJSON."))
+        crs = geojson_crs(data)
+        if data.get("type") == "FeatureCollection":
+            geometries = [f.get("geometry") for f in geojson_features(data) if isinstance(f, dict)]
+        elif data.get("type") == "Feature":
+            geometries = [data.get("geometry")]
+        else:
+            geometries = [data]
+    except ValueError as error:
+        raise AreaRefused(str(error)) from None
     shapes = []
     for geometry in geometries:
         try:
@@ -88,7 +86,7 @@ def parse_geojson_area(data) -> BaseGeometry:
     except Exception:
         raise AreaRefused(_("Het coördinatenstelsel %(crs)s van het bestand is onbekend.", crs=crs)) from None
     minx, miny, maxx, maxy = shapely.total_bounds(shapes)
-    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):  # also refuses NaN
         raise AreaRefused(_("De coördinaten zijn geen lengte- en breedtegraden (WGS84)."))
     return shapes[0] if len(shapes) == 1 else shapely.geometrycollections(shapes)
 
@@ -102,21 +100,89 @@ def area_from_wijken(codes, wijken) -> BaseGeometry:
     return shapely.union_all([by_code[c].geometry for c in codes])
 
 
+def combine_areas(parts: list[BaseGeometry]) -> BaseGeometry | None:
+    """Return the parts (drawn, picked, uploaded) as one collection, unrepaired, for check_area to judge."""
+    # make_valid() here would 'repair' a hole equal to its shell into a whole square before the checks see it.
+    flat = [p for part in parts for p in (shapely.get_parts(part) if part.geom_type == "GeometryCollection"
+                                             else [part])]
+    if not flat:
+        return None
+    return flat[0] if len(flat) == 1 else shapely.geometrycollections(flat)
+
+
 def _repair(geom: BaseGeometry, notes: list[str]) -> BaseGeometry:
-    if geom.geom_type == "GeometryCollection":
-        parts = [_repair(part, notes) for part in shapely.get_parts(geom)]
-        return shapely.union_all(parts)
-    if geom.is_valid:
+    """Return geom made valid where the meaning is unambiguous; refuse the rest, saying what is wrong."""
+    if geom.geom_type in ("GeometryCollection", "MultiPolygon"):
+        parts = list(shapely.get_parts(geom))
+        if geom.geom_type == "MultiPolygon" and not geom.is_valid and all(p.is_valid for p in parts):
+            notes.append(_("Delen van het gebied overlapten elkaar of raakten elkaar over een lijn; ze zijn "
+                           "samengevoegd."))
+        # Separate parts (drawn, picked, uploaded, or the polygons of one file) together cover their union.
+        return shapely.union_all([_repair(part, notes) for part in parts])
+    if geom.is_valid:  # duplicate points and either ring orientation are valid already
         return geom
-    repaired = shapely.make_valid(geom)
-    polygons = polygonal_part(repaired)
-    # Only when the repair loses nothing but zero-area slivers is it unambiguous.
-    lost = shapely.difference(repaired, polygons) if polygons is not None else repaired
-    if polygons is None or (not lost.is_empty and lost.length > 1e-6):
-        raise AreaRefused(_("De vorm van het gebied is ongeldig (%(reason)s) en niet eenduidig te herstellen. "
-                            "Teken het gebied opnieuw.", reason=shapely.is_valid_reason(geom)))
+    shell = _repaired_shell(shapely.Polygon(geom.exterior), notes)
+    holes = [_checked_hole(shapely.Polygon(ring), shell) for ring in geom.interiors]
+    if not holes:
+        return shell
+    all_holes = shapely.union_all(holes)
+    if all_holes.covers(shell):
+        raise AreaRefused(_nothing_left())
+    if sum(hole.area for hole in holes) - all_holes.area > 1e-9 * all_holes.area:
+        raise AreaRefused(_("Twee gaten in het gebied overlappen elkaar of liggen in elkaar. Teken elk gat één "
+                            "keer."))
+    rest = polygonal_part(shell.difference(all_holes))
+    if rest is None:
+        raise AreaRefused(_nothing_left())
+    return rest
+
+
+def _nothing_left() -> str:
+    """The refusal for holes that take away the whole area (translated when it is raised)."""
+    return _("Een gat in het gebied is even groot als het gebied zelf (of groter): er blijft niets over.")
+
+
+def _repaired_shell(shell: BaseGeometry, notes: list[str]) -> BaseGeometry:
+    """Return the outer ring's area; only a border that crosses itself like a bow-tie is repaired."""
+    if shell.is_valid:
+        return shell
+    linework = shapely.make_valid(shell, method="linework")
+    polygons = polygonal_part(linework)
+    if polygons is None:
+        raise AreaRefused(_("De buitenrand van het gebied omsluit geen vlak. Teken het gebied opnieuw."))
+    lost = shapely.difference(linework, polygons)
+    if not lost.is_empty and lost.length > 1e-6:  # more than ~10 cm of border that encloses nothing
+        raise AreaRefused(_("De buitenrand van het gebied gaat ergens heen en terug over dezelfde lijn. "
+                            "Teken het gebied opnieuw."))
+    # Where the border runs around a part twice, 'inside' could mean either; a bow-tie reads the same both ways.
+    union = polygonal_part(shapely.make_valid(shell, method="structure"))
+    if union is None or shapely.symmetric_difference(polygons, union).area > 1e-9 * polygons.area:
+        raise AreaRefused(_("De buitenrand van het gebied kruist zichzelf zo dat niet duidelijk is wat binnen "
+                            "ligt: een deel wordt twee keer omrand. Teken het gebied opnieuw."))
     notes.append(_("De vorm kruiste zichzelf; die is hersteld. Controleer het gebied op de kaart."))
     return polygons
+
+
+def _checked_hole(hole: BaseGeometry, shell: BaseGeometry) -> BaseGeometry:
+    """Return a hole that lies inside its shell; refuse one outside it, across it, or taking it all."""
+    if not hole.is_valid:
+        raise AreaRefused(_("Een gat in het gebied kruist zichzelf of heeft geen oppervlakte."))
+    # One DE-9IM matrix (shell against hole) answers every question, fast on a prepared shell:
+    # interior/boundary/exterior of the shell (rows) against those of the hole (columns).
+    shapely.prepare(shell)
+    ii, _ib, ie, _bi, bb, be, ei, eb, _ee = shell.relate(hole)
+    if ie == "F" and be == "F":  # no part of the shell lies outside the hole
+        raise AreaRefused(_nothing_left())
+    if ii == "F":
+        raise AreaRefused(_("Een gat ligt buiten de buitenrand van het gebied. Een gat moet binnen het gebied "
+                            "liggen; teken een los stuk als een eigen vlak."))
+    if ei != "F" or eb != "F":  # part of the hole lies outside the shell
+        raise AreaRefused(_("De rand van een gat kruist de buitenrand van het gebied. Een gat moet binnen het "
+                            "gebied liggen."))
+    if bb == "1":
+        raise AreaRefused(_("Een gat raakt de buitenrand van het gebied over een stuk lijn. Teken de buitenrand "
+                            "om het gat heen, of laat het gat binnen het gebied liggen."))
+    return hole
 
 
 def check_area(geom: BaseGeometry | None, gemeente: BaseGeometry, groups=(), gemeentenaam: str = "de gemeente",

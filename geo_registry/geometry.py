@@ -1,16 +1,26 @@
 """Geometry helpers: WGS84 for storage, RD New (EPSG:28992) for areas and distances."""
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
+from itertools import accumulate
 
 import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from .text import _
+
 WGS84 = "EPSG:4326"
 RD_NEW = "EPSG:28992"
 POLYGONAL = ("Polygon", "MultiPolygon")
+# A FeatureCollection of GeometryCollections of MultiPolygons nests 10 deep; deeper input only serves to
+# exhaust the parser's stack (JSON nested 1,000 deep is a RecursionError, not a ValueError).
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]")
 
 
 @lru_cache(maxsize=32)
@@ -67,3 +77,48 @@ def simplify_for_display(geom: BaseGeometry, tolerance_m: float = 2.0) -> BaseGe
     # 6 decimals (~10 cm), which halves the text a page carries.
     simpler = geom.simplify(tolerance_m * 1e-5, preserve_topology=True)
     return shapely.set_precision(simpler, 1e-6)
+
+
+def json_depth(text: str) -> int:
+    """Return how deeply the arrays and objects of JSON text nest (brackets inside strings do not count)."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(1 if char in "[{" else -1 for char in brackets), default=0)
+
+
+def load_geojson(data) -> dict:
+    """Parse GeoJSON text or bytes into a mapping; raise ValueError with a plain-language reason."""
+    try:
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else str(data)
+    except UnicodeDecodeError:
+        raise ValueError(_("Het bestand is geen geldig GeoJSON.")) from None
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise ValueError(_("Het bestand is te diep genest (meer dan %(max)d niveaus); GeoJSON heeft er maar "
+                           "een paar nodig.", max=MAX_JSON_DEPTH))
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        raise ValueError(_("Het bestand is geen geldig GeoJSON.")) from None
+    if not isinstance(obj, dict):
+        raise ValueError(_("Het bestand is geen geldig GeoJSON."))
+    return obj
+
+
+def geojson_crs(obj: dict) -> str:
+    """Return the CRS a (legacy) GeoJSON crs member names, WGS84 when there is none (ValueError when malformed)."""
+    crs = obj.get("crs")
+    if not crs:  # absent, null or empty: GeoJSON's default
+        return WGS84
+    name = crs.get("properties") if isinstance(crs, dict) else None
+    name = name.get("name") if isinstance(name, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(_("Het bestand is geen geldig GeoJSON: 'crs' moet de naam van een coördinatenstelsel "
+                           "geven, zoals EPSG:28992."))
+    return name.strip()
+
+
+def geojson_features(obj: dict) -> list:
+    """Return the features of a FeatureCollection (ValueError when 'features' is not a list)."""
+    features = obj.get("features")
+    if not isinstance(features, list):
+        raise ValueError(_("Het bestand is geen geldig GeoJSON: 'features' moet een lijst zijn."))
+    return features

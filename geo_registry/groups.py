@@ -1,7 +1,6 @@
 """WhatsApp groups: the store in the database and the GeoJSON import."""
 from __future__ import annotations
 
-import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,7 +11,8 @@ import shapely
 import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
 
-from .geometry import WGS84, geometry_from_geojson, is_polygonal, reproject, to_geojson_text
+from .geometry import (WGS84, geojson_crs, geojson_features, geometry_from_geojson, is_polygonal, load_geojson,
+                       reproject, to_geojson_text)
 
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}$")
 ACTIVE = "active"
@@ -160,17 +160,13 @@ class ImportReport:
         return [text for _, text in sorted(rows)]
 
 
-def _collection_crs(collection: dict) -> str:
-    """Return the CRS a (legacy) GeoJSON crs member names, WGS84 when it names none."""
-    name = ((collection.get("crs") or {}).get("properties") or {}).get("name")
-    return name or WGS84
-
-
 def parse_group_feature(feature, crs: str, municipality: BaseGeometry | None, example: bool) -> Group:
     """Turn one GeoJSON feature into a Group, or raise ValueError with a Dutch reason."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise ValueError("geen GeoJSON-Feature")
     props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        raise ValueError("'properties' is geen object")
     name = str(props.get("name") or "").strip()
     beheerder_name = str(props.get("beheerder_name") or "").strip()
     email = str(props.get("beheerder_email") or "").strip()
@@ -199,25 +195,34 @@ def parse_group_feature(feature, crs: str, municipality: BaseGeometry | None, ex
     )
 
 
+def _feature_label(feature) -> str:
+    """The feature's name for the report, whatever shape the feature has."""
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    return str(props.get("name") or "") if isinstance(props, dict) else ""
+
+
 def import_groups(store: GroupStore, path: str | Path, municipality: BaseGeometry | None = None,
                   example: bool = False) -> ImportReport:
     """Import a GeoJSON FeatureCollection of groups; each feature is added or refused on its own."""
     try:
-        collection = json.loads(Path(path).read_text(encoding="utf-8"))
+        collection = load_geojson(Path(path).read_bytes())
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path} is geen leesbaar GeoJSON-bestand: {exc}") from exc
-    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+    if collection.get("type") != "FeatureCollection":
         raise ValueError(f"{path} is geen GeoJSON FeatureCollection")
-    crs = _collection_crs(collection)
+    try:
+        crs, features = geojson_crs(collection), geojson_features(collection)
+        reproject(shapely.Point(0, 0), crs, WGS84)
+    except Exception as exc:  # pyproj names an unknown CRS in several exception types
+        raise ValueError(f"{path}: {exc}") from exc
     report = ImportReport()
-    for number, feature in enumerate(collection.get("features") or [], start=1):
-        label = str(((feature or {}).get("properties") or {}).get("name") or "") if isinstance(feature, dict) else ""
+    for number, feature in enumerate(features, start=1):
         try:
             group = parse_group_feature(feature, crs, municipality, example)
             if store.exists_named(group.name):
                 raise ValueError("er bestaat al een groep met deze naam")
         except ValueError as exc:
-            report.refused.append((number, label, str(exc)))
+            report.refused.append((number, _feature_label(feature), str(exc)))
             continue
         report.added.append((number, group.name, store.add(group)))
     return report

@@ -8,6 +8,8 @@ from .groups import EMAIL_RE
 from .text import _
 
 MOBILE_RE = re.compile(r"^(?:\+31|0031|0)6([0-9]{8})$")
+MAX_ID = 2**63 - 1  # SQLite's largest INTEGER: a larger number cannot even be looked up
+ID_RE = re.compile(r"^[0-9]{1,19}$")  # ASCII digits only (int() also takes other scripts' digits)
 
 
 def _too_long(field: str, max_length: int) -> BadInput:
@@ -54,6 +56,17 @@ def mobile_number(value, field: str = "mobiel", required: bool = True) -> str:
         raise BadInput(_("Vul een Nederlands mobiel nummer in, bijvoorbeeld 06 12345678 of +31 6 12345678."),
                        field=field)
     return "+316" + match.group(1)
+
+
+def record_id(value, field: str) -> int | None:
+    """Return the number of a record (a group, a change) from a form field, None when empty."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if not ID_RE.match(text) or not 0 < int(text) <= MAX_ID:
+        raise BadInput(_("Dit is geen geldig nummer (%(field)s). Laad de pagina opnieuw en probeer het nog eens.",
+                         field=field), field=field)
+    return int(text)
 
 
 def collect(errors: dict, field_check, *args, **kwargs):

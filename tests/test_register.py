@@ -72,7 +72,7 @@ def test_missing_fields_are_named_and_input_is_kept(web):
     ({"type": "Point", "coordinates": [5.22, 52.25]}, "moet een vlak zijn"),
     ({"type": "Polygon", "coordinates": [[[5.22, 52.25], [5.23, 52.25], [5.23, 52.26], [5.225, 52.26],
                                           [5.225, 52.27], [5.225, 52.26], [5.22, 52.26], [5.22, 52.25]]]},
-     "niet eenduidig te herstellen"),
+     "heen en terug over dezelfde lijn"),
     (square(5.2255, 52.2555, 0.0002), "te klein"),
     (square(5.10, 52.15, 0.25), "groter dan heel Laren"),
     (square(4.90, 52.37, 0.01), "helemaal buiten Laren"),

@@ -28,8 +28,9 @@ def init_app(app) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
-        """Render 404, 405, 413 and the like in the same way, in the visitor's language."""
+        """Render 400, 404, 405, 413 and the like in the same way, in the visitor's language."""
         messages = {
+            400: N_("Het verzoek is niet geldig. Laad de pagina opnieuw en probeer het nog eens."),
             404: N_("Deze pagina bestaat niet."),
             405: N_("Deze handeling is hier niet toegestaan."),
             413: N_("Het bestand is te groot (hoogstens 2 MB)."),

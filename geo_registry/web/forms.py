@@ -1,14 +1,14 @@
 """Form helpers shared by the beheerder's registration and the staff's edit form."""
 from __future__ import annotations
 
-import shapely
 from flask import current_app, render_template, url_for
 
 from .. import services
-from ..areas import AreaRefused, CheckedArea, area_from_wijken, check_area, parse_geojson_area
+from ..areas import AreaRefused, CheckedArea, area_from_wijken, check_area, combine_areas, parse_geojson_area
 from ..errors import BadInput
 from ..i18n import LANGUAGES, current_language
 from ..mail import Message
+
 
 def area_from_form(form):
     """Return the area a GroupForm gives (drawn, picked buurten and/or uploaded, combined), or None."""
@@ -22,9 +22,7 @@ def area_from_form(form):
     upload = form.gebied_bestand.data
     if upload and upload.filename:
         parts.append(parse_geojson_area(upload.read()))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else shapely.union_all([shapely.make_valid(p) for p in parts])
+    return combine_areas(parts)
 
 
 def checked_area_from_form(form, errors: dict, exclude_group_id: int | None = None) -> CheckedArea | None:

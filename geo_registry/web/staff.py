@@ -1,8 +1,6 @@
 """The staff area under /beheer: review, edit, exports, audit log and unsent e-mail."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from functools import wraps
 
@@ -13,12 +11,14 @@ from .. import actions, renewal, services
 from ..actions import ActionRefused
 from ..areas import find_overlaps
 from ..coverage import CLASSES, group_address_counts
+from ..csvexport import csv_text, phone_cell
 from ..geometry import area_m2, to_geojson_mapping
 from ..i18n import current_language
 from ..groups import ACTIVE
 from ..security import forget_hits, limit_per, limiter
 from ..staff import audit_entries, authenticate, get_staff
 from ..text import _
+from ..validation import record_id
 from .form_classes import GroupEditForm
 from .forms import deliver, first_error, mail_message
 from .maps import build_area_map, build_coverage_map, draw_map, groups_collection
@@ -220,13 +220,10 @@ def edit_post(group_id: int):
 @login_required
 def export_csv():
     """The beheerdersgroep list: every active group with its beheerder's contact details."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(["groep_id", "groep", "beheerder", "email", "mobiel", "laatst_bevestigd"])
-    for item in services.current().store.list(status=ACTIVE):
-        writer.writerow([item.id, item.name, item.beheerder_name, item.beheerder_email,
-                         item.beheerder_phone or "", item.last_confirmed_at or ""])
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+    rows = ([item.id, item.name, item.beheerder_name, item.beheerder_email, phone_cell(item.beheerder_phone),
+             item.last_confirmed_at] for item in services.current().store.list(status=ACTIVE))
+    body = csv_text(["groep_id", "groep", "beheerder", "email", "mobiel", "laatst_bevestigd"], rows)
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=beheerders.csv"})
 
 
@@ -285,20 +282,13 @@ def coverage():
 @login_required
 def coverage_csv():
     """The coverage table as CSV."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(["buurtcode", "buurt", "oppervlakte_m2", "gedekt_m2", "gedekt_pct", "groepen", "adressen",
-                     "adressen_gedekt", "adressen_zonder_groep"])
-    for item in services.current().registry.snapshot().coverage():
-        writer.writerow([item.wijk.code, item.wijk.name, round(item.area_m2), round(item.covered_m2),
-                         round(item.share * 100, 1), len(item.groups), _blank(item.addresses),
-                         _blank(item.addresses_covered), _blank(item.addresses_without_group)])
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+    rows = ([item.wijk.code, item.wijk.name, round(item.area_m2), round(item.covered_m2),
+             round(item.share * 100, 1), len(item.groups), item.addresses, item.addresses_covered,
+             item.addresses_without_group] for item in services.current().registry.snapshot().coverage())
+    body = csv_text(["buurtcode", "buurt", "oppervlakte_m2", "gedekt_m2", "gedekt_pct", "groepen", "adressen",
+                     "adressen_gedekt", "adressen_zonder_groep"], rows)
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=dekking.csv"})
-
-
-def _blank(value):
-    return "" if value is None else value
 
 
 @bp.get("/export/onbedekt.geojson")
@@ -336,7 +326,7 @@ def review_change(change_id: int):
     """Apply or refuse a change a beheerder proposed; the beheerder is told either way."""
     approve = request.form.get("besluit") == "goedkeuren"
     note = (request.form.get("reden") or "").strip()[:1000]
-    group_id = int(request.form.get("groep", 0))
+    group_id = record_id(request.form.get("groep"), "groep")  # checked before anything changes
 
     def message(item, approved):
         """The e-mail that tells the beheerder what became of the change."""

@@ -1,0 +1,31 @@
+"""What URLs and parameters may hold: odd values get a clear 404 or 400, never a server error."""
+from __future__ import annotations
+
+from flask import request
+from werkzeug.routing import IntegerConverter
+
+from ..errors import BadInput
+from ..text import _
+from ..validation import MAX_ID
+
+
+class RecordIdConverter(IntegerConverter):
+    """The <int:...> of every route, bounded by SQLite's largest integer: a longer number is a 404."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002 - werkzeug's names
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def refuse_control_characters_in_next() -> None:
+    """A 'next' address is put in a Location header; a line break there is never a real page, so refuse it."""
+    for source in (request.args, request.form if request.method == "POST" else {}):
+        for value in source.getlist("next") if source else ():
+            if any(ord(char) < 32 or ord(char) == 127 for char in value):
+                raise BadInput(_("Deze link is ongeldig: het adres om naar terug te gaan bevat een regeleinde of "
+                                 "een ander stuurteken."), field="next")
+
+
+def init_app(app) -> None:
+    """Install the bounded integer converter (before any route is added) and the parameter checks."""
+    app.url_map.converters["int"] = RecordIdConverter
+    app.before_request(refuse_control_characters_in_next)

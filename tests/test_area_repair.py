@@ -1,0 +1,117 @@
+"""Which broken shapes are repaired (only the unambiguous) and which are refused, saying what is wrong."""
+import pytest
+import shapely
+from shapely import MultiPolygon, Polygon
+
+from geo_registry.areas import AreaRefused, check_area, combine_areas
+from geo_registry.geometry import area_m2
+
+# A square of about 66,000 m² (260 m a side) well inside Laren.
+W, S, E, N = 5.2000, 52.2480, 5.2038, 52.2503
+SHELL = [(W, S), (E, S), (E, N), (W, N), (W, S)]
+REPAIRED = "kruiste zichzelf; die is hersteld"
+
+
+@pytest.fixture(scope="module")
+def gemeente(wijken):
+    return shapely.union_all([w.geometry for w in wijken])
+
+
+def check(geom, gemeente):
+    return check_area(geom, gemeente, gemeentenaam="Laren")
+
+
+def refusal(geom, gemeente) -> str:
+    with pytest.raises(AreaRefused) as caught:
+        check(geom, gemeente)
+    return caught.value.message
+
+
+def test_the_square_itself_is_accepted_as_is(gemeente):
+    checked = check(Polygon(SHELL), gemeente)
+    assert 65_000 < checked.m2 < 68_000 and checked.notes == []
+
+
+def test_a_hole_equal_to_its_shell_leaves_nothing_and_is_refused(gemeente):
+    # Before: accepted as the whole square (68,382 m²) and reported as "self-crossing, repaired".
+    for hole in (SHELL, SHELL[::-1], SHELL[1:] + SHELL[1:2]):  # same ring, either way round, other start
+        assert "even groot als het gebied zelf" in refusal(Polygon(SHELL, [hole]), gemeente)
+
+
+def test_a_hole_larger_than_its_shell_is_refused(gemeente):
+    bigger = [(W - 0.001, S - 0.001), (E + 0.001, S - 0.001), (E + 0.001, N + 0.001), (W - 0.001, N + 0.001)]
+    assert "er blijft niets over" in refusal(Polygon(SHELL, [bigger]), gemeente)
+
+
+def test_a_hole_outside_its_shell_is_refused_not_added(gemeente):
+    # Before: the hole became a second area of its own (extra m²), "repaired".
+    outside = [(E + 0.001, S), (E + 0.002, S), (E + 0.002, S + 0.001), (E + 0.001, S + 0.001)]
+    assert "Een gat ligt buiten de buitenrand" in refusal(Polygon(SHELL, [outside]), gemeente)
+
+
+def test_a_hole_across_the_border_is_refused(gemeente):
+    across = [(W + 0.001, S + 0.001), (E + 0.001, S + 0.001), (E + 0.001, S + 0.002), (W + 0.001, S + 0.002)]
+    assert "kruist de buitenrand" in refusal(Polygon(SHELL, [across]), gemeente)
+
+
+def test_a_hole_sharing_a_stretch_of_the_border_is_refused(gemeente):
+    notch = [(W, S + 0.0005), (W + 0.001, S + 0.0005), (W + 0.001, S + 0.0015), (W, S + 0.0015)]
+    assert "raakt de buitenrand van het gebied over een stuk lijn" in refusal(Polygon(SHELL, [notch]), gemeente)
+
+
+def test_overlapping_or_nested_holes_are_refused(gemeente):
+    outer = [(W + 0.0005, S + 0.0005), (E - 0.0005, S + 0.0005), (E - 0.0005, N - 0.0005), (W + 0.0005, N - 0.0005)]
+    inner = [(W + 0.001, S + 0.001), (W + 0.002, S + 0.001), (W + 0.002, S + 0.0015), (W + 0.001, S + 0.0015)]
+    assert "overlappen elkaar of liggen in elkaar" in refusal(Polygon(SHELL, [outer, inner]), gemeente)
+
+
+def test_a_hole_crossing_itself_is_refused(gemeente):
+    bowtie_hole = [(W + 0.001, S + 0.001), (W + 0.002, S + 0.002), (W + 0.002, S + 0.001), (W + 0.001, S + 0.002)]
+    assert "Een gat in het gebied kruist zichzelf" in refusal(Polygon(SHELL, [bowtie_hole]), gemeente)
+
+
+def test_a_border_that_goes_around_twice_is_refused(gemeente):
+    mx, my = (W + E) / 2, (S + N) / 2
+    ring = [(W, S), (E, S), (E, N), (W, N), (W, my), (mx, my), (mx, N - 0.0005), (W + 0.001, N - 0.0005),
+            (W + 0.001, S + 0.0005), (W, S + 0.0005), (W, S)]
+    assert "twee keer omrand" in refusal(Polygon(ring), gemeente)
+
+
+def test_a_spike_out_and_back_is_refused(gemeente):
+    ring = [(W, S), (E, S), (E, N), (E + 0.002, N + 0.002), (E, N), (W, N), (W, S)]
+    assert "heen en terug over dezelfde lijn" in refusal(Polygon(ring), gemeente)
+
+
+def test_a_bow_tie_is_repaired_into_its_two_triangles_and_said(gemeente):
+    bowtie = Polygon([(W, S), (E, N), (E, S), (W, N), (W, S)])
+    checked = check(bowtie, gemeente)
+    assert checked.geometry.geom_type == "MultiPolygon" and len(checked.geometry.geoms) == 2
+    assert checked.m2 == pytest.approx(area_m2(Polygon(SHELL)) / 2, rel=1e-3)
+    assert any(REPAIRED in note for note in checked.notes)
+
+
+def test_duplicate_points_and_either_orientation_are_fine_without_a_note(gemeente):
+    doubled = [SHELL[0], SHELL[1], SHELL[1], SHELL[2], SHELL[3], SHELL[3], SHELL[4]]
+    for ring in (doubled, SHELL[::-1]):
+        checked = check(Polygon(ring), gemeente)
+        assert checked.notes == [] and checked.m2 == pytest.approx(area_m2(Polygon(SHELL)), rel=1e-6)
+
+
+def test_a_hole_inside_its_shell_stays_a_hole(gemeente):
+    hole = [(W + 0.001, S + 0.0005), (W + 0.002, S + 0.0005), (W + 0.002, S + 0.0015), (W + 0.001, S + 0.0015)]
+    checked = check(Polygon(SHELL, [hole]), gemeente)
+    assert checked.m2 == pytest.approx(area_m2(Polygon(SHELL)) - area_m2(Polygon(hole)), rel=1e-6)
+
+
+def test_overlapping_parts_of_a_multipolygon_are_merged_and_said(gemeente):
+    right = [(W + 0.002, S), (E + 0.002, S), (E + 0.002, N), (W + 0.002, N)]
+    checked = check(MultiPolygon([Polygon(SHELL), Polygon(right)]), gemeente)
+    assert checked.m2 == pytest.approx(area_m2(Polygon(SHELL).union(Polygon(right))), rel=1e-6)
+    assert any("samengevoegd" in note for note in checked.notes)
+
+
+def test_a_broken_drawing_is_judged_even_beside_picked_buurten(gemeente, wijken):
+    # Before, the parts of a form were made valid before the checks saw them.
+    buurt = next(w.geometry for w in wijken if w.name == "Postiljon")
+    combined = combine_areas([Polygon(SHELL, [SHELL]), buurt])
+    assert "er blijft niets over" in refusal(combined, gemeente)
