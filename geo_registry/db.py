@@ -94,6 +94,11 @@ MIGRATIONS: list[list[str]] = [
         # The language a beheerder registered in: their e-mail comes in that language.
         "ALTER TABLE groups ADD COLUMN lang TEXT NOT NULL DEFAULT 'nl'",
     ],
+    [
+        # Part of every staff session's id: raised on logout, disabling and a new password, which ends
+        # every session made before.
+        "ALTER TABLE staff ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0",
+    ],
 ]
 
 
