@@ -41,13 +41,6 @@ def login_required(view):
     return wrapped
 
 
-@bp.after_request
-def no_store(response):
-    """Staff pages hold private data: browsers and proxies must not keep them."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("/inloggen")
 def login():
     """The login form."""
