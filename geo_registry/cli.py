@@ -13,7 +13,7 @@ from .db import upgrade
 from .errors import GeoRegistryError
 from .actions import purge_stale
 from .groups import import_groups, now_iso
-from .staff import UnknownStaff, create_staff, list_staff, set_active, set_password
+from .staff import UnknownStaff, create_staff, find_staff, list_staff, set_active, set_password
 from .text import N_
 from .wijken import import_wijken
 
@@ -142,10 +142,13 @@ def enable_staff_command(username):
 @click.command("set-password")
 @with_appcontext
 @click.argument("username")
-@click.password_option("--password", prompt="Nieuw wachtwoord", confirmation_prompt="Herhaal het wachtwoord",
-                       help="Wordt gevraagd als u het weglaat (aanbevolen: dan komt het niet in uw shellgeschiedenis).")
+@click.option("--password", default=None,
+              help="Wordt gevraagd als u het weglaat (aanbevolen: dan komt het niet in uw shellgeschiedenis).")
 def set_password_command(username, password):
     """Give a staff account a new password (asked twice, 12+ characters); its open sessions end."""
+    _change_staff(lambda: find_staff(_engine(), username), username)
+    if password is None:  # asked only now, so that a mistyped name is told before the password is typed
+        password = click.prompt("Nieuw wachtwoord", hide_input=True, confirmation_prompt="Herhaal het wachtwoord")
     account = _change_staff(lambda: set_password(_engine(), username, password, CLI_ACTOR), username)
     click.echo(f"Wachtwoord van '{account['username']}' gewijzigd; open sessies zijn beëindigd.")
 

@@ -88,6 +88,12 @@ def _account(conn: sa.Connection, username: str) -> dict:
     return dict(row)
 
 
+def find_staff(engine: sa.Engine, username: str) -> dict:
+    """Return the account with this name (in any case), active or not; raise UnknownStaff when there is none."""
+    with engine.connect() as conn:
+        return _account(conn, username)
+
+
 def set_active(engine: sa.Engine, username: str, active: bool, actor: str) -> str:
     """Enable or disable an account; either way its sessions end. Return the stored username."""
     with engine.begin() as conn:

@@ -129,3 +129,19 @@ def test_password_page_needs_a_login_and_is_in_english_too(mail_app, staff_user)
     login(client, *staff_user)
     page = client.get("/beheer/wachtwoord?lang=en").get_data(as_text=True)
     assert "Change password" in page and "Current password" in page
+
+
+def test_set_password_names_an_unknown_account_before_asking_for_a_password(mail_app, staff_user):
+    result = cli(mail_app, "set-password", "onbekend", input="")
+    assert result.exit_code == 1 and "Geen medewerker 'onbekend'" in result.output
+    assert "wachtwoord" not in result.output.lower()
+
+
+def test_a_session_used_from_another_browser_must_log_in_again_for_the_password_page(mail_app, staff_user):
+    captured = logged_in_cookie(mail_app, staff_user)
+    client = mail_app.test_client()
+    client.set_cookie("session", captured)
+    assert client.get("/beheer/wachtwoord").status_code == 200
+    elsewhere = mail_app.test_client()
+    elsewhere.set_cookie("session", captured)
+    assert_login_page(elsewhere.get("/beheer/wachtwoord", headers={"User-Agent": "Ander/1.0"}))
