@@ -3,6 +3,7 @@ disabling the account and a new password end every session made before (the sess
 signed, not stored, and could otherwise be replayed until it expires)."""
 from __future__ import annotations
 
+from flask import redirect, request, url_for
 from flask_login import LoginManager, UserMixin
 
 from .. import services
@@ -23,7 +24,6 @@ class StaffUser(UserMixin):
 
 
 login_manager = LoginManager()
-login_manager.login_view = "staff.login"
 login_manager.refresh_view = "staff.login"
 # The staff pages show their own one-time message; Flask's flash() would only pile up in the cookie.
 login_manager.login_message = None
@@ -37,6 +37,12 @@ def load_staff(stored_id: str) -> StaffUser | None:
     """The staff member of a session, or None when the session was ended or the account disabled."""
     staff = staff_for_session(services.current().store.engine, stored_id)
     return StaffUser(staff) if staff is not None else None
+
+
+@login_manager.unauthorized_handler
+def to_login_page():
+    """Send a visitor without a session to the login page, which brings them back here afterwards."""
+    return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
 
 
 def init_app(app) -> None:
