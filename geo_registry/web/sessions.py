@@ -3,8 +3,8 @@ disabling the account and a new password end every session made before (the sess
 signed, not stored, and could otherwise be replayed until it expires)."""
 from __future__ import annotations
 
-from flask import redirect, request, url_for
-from flask_login import LoginManager, UserMixin
+from flask import redirect, request, session, url_for
+from flask_login import LoginManager, UserMixin, login_user
 
 from .. import services
 from ..staff import session_id, staff_for_session
@@ -43,6 +43,14 @@ def load_staff(stored_id: str) -> StaffUser | None:
 def to_login_page():
     """Send a visitor without a session to the login page, which brings them back here afterwards."""
     return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
+
+
+def start_session(staff: dict) -> None:
+    """A new, fresh session for staff (at login, after a new password): nothing of the session before carries
+    over, and it lasts at most the session lifetime (8 hours)."""
+    session.clear()
+    session.permanent = True
+    login_user(StaffUser(staff), fresh=True)
 
 
 def init_app(app) -> None:

@@ -18,14 +18,14 @@ from ..coverage import CLASSES, group_address_counts
 from ..geometry import area_m2, to_geojson_mapping
 from ..i18n import current_language
 from ..groups import ACTIVE
-from ..security import client_key, limiter
 from ..redirects import local_target_under
-from ..staff import audit_entries, authenticate, end_sessions, set_password
+from ..security import client_key, limiter
+from ..staff import audit_entries, authenticate, end_sessions
 from ..text import _
 from ..validation import collect, email_address, mobile_number, optional_text, required_text
 from .forms import checked_area_from_form, deliver, first_error, mail_message
 from .maps import build_area_map, build_coverage_map, draw_map, groups_collection
-from .sessions import StaffUser
+from .sessions import start_session
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
 
@@ -62,13 +62,6 @@ def login_post():
     return redirect(local_target_under(next_url, "/beheer/", url_for("staff.index")))
 
 
-def start_session(staff: dict) -> None:
-    """A new, fresh session for staff: nothing of the session before it carries over."""
-    session.clear()
-    session.permanent = True
-    flask_login.login_user(StaffUser(staff), fresh=True)
-
-
 @bp.post("/uitloggen")
 @login_required
 def logout():
@@ -77,36 +70,6 @@ def logout():
     flask_login.logout_user()
     session.clear()
     return redirect(url_for("staff.login"))
-
-
-@bp.get("/wachtwoord")
-@login_required
-@flask_login.fresh_login_required
-def password():
-    """The form to change one's own password."""
-    return render_template("staff/password.html", error=None)
-
-
-@bp.post("/wachtwoord")
-@login_required
-@flask_login.fresh_login_required
-def password_post():
-    """Change one's own password: every other session of this account ends, this one goes on."""
-    engine = services.current().store.engine
-    limiter(current_app, "login").hit(client_key())  # guessing the current password counts as guessing a login
-    new = request.form.get("nieuw", "")
-    try:
-        if authenticate(engine, g.staff["username"], request.form.get("huidig", "")) is None:
-            raise ValueError(_("Het huidige wachtwoord klopt niet."))
-        if new != request.form.get("herhaal", ""):
-            raise ValueError(_("De twee nieuwe wachtwoorden zijn niet hetzelfde."))
-        account = set_password(engine, g.staff["username"], new, g.staff["username"])
-    except ValueError as error:
-        return render_template("staff/password.html", error=str(error)), 400
-    limiter(current_app, "login").reset(client_key())
-    start_session({**g.staff, "session_version": account["session_version"]})
-    session["flash"] = _("Uw wachtwoord is gewijzigd. Op andere apparaten bent u nu uitgelogd.")
-    return redirect(url_for("staff.index"))
 
 
 @bp.get("/")
