@@ -58,12 +58,15 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach the public pages, the JSON API and the vendored front-end assets."""
-    from .web import api, assets, info, join, openapi, params, public, register, renewal, staff
+    from .web import account, api, assets, info, join, openapi, params, privacy, public, register, renewal, sessions, staff
 
     params.init_app(app)
     assets.init_app(app)
+    sessions.init_app(app)
+    privacy.init_app(app)
     for blueprint in (public.bp, info.bp, register.bp, join.bp, renewal.bp, staff.bp, api.bp, openapi.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(account.bp)
 
 
 def register_commands(app: Flask) -> None:

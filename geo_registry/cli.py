@@ -13,8 +13,12 @@ from .db import upgrade
 from .errors import GeoRegistryError
 from .actions import purge_stale
 from .groups import import_groups, now_iso
-from .staff import create_staff
+from .staff import UnknownStaff, create_staff, find_staff, list_staff, set_active, set_password
+from .text import N_
 from .wijken import import_wijken
+
+
+CLI_ACTOR = N_("opdrachtregel")  # who changed a staff account, in the audit log
 
 
 def _engine():
@@ -107,6 +111,59 @@ def create_staff_command(username, password):
     click.echo(f"Medewerker '{username}' aangemaakt.")
 
 
+def _change_staff(change, username: str) -> str:
+    try:
+        return change()
+    except UnknownStaff:
+        _fail(f"Geen medewerker '{username}'. Bekijk de namen met: geo-registry list-staff")
+    except ValueError as error:
+        _fail(error)
+
+
+@click.command("disable-staff")
+@with_appcontext
+@click.argument("username")
+def disable_staff_command(username):
+    """Disable a staff account: it can no longer log in, and its open sessions end at once."""
+    name = _change_staff(lambda: set_active(_engine(), username, False, CLI_ACTOR), username)
+    click.echo(f"Medewerker '{name}' uitgeschakeld; open sessies zijn beëindigd.")
+
+
+@click.command("enable-staff")
+@with_appcontext
+@click.argument("username")
+def enable_staff_command(username):
+    """Enable a disabled staff account again (sessions from before stay ended)."""
+    name = _change_staff(lambda: set_active(_engine(), username, True, CLI_ACTOR), username)
+    click.echo(f"Medewerker '{name}' ingeschakeld.")
+
+
+@click.command("set-password")
+@with_appcontext
+@click.argument("username")
+@click.option("--password", default=None,
+              help="Wordt gevraagd als u het weglaat (aanbevolen: dan komt het niet in uw shellgeschiedenis).")
+def set_password_command(username, password):
+    """Give a staff account a new password (asked twice, 12+ characters); its open sessions end."""
+    _change_staff(lambda: find_staff(_engine(), username), username)
+    if password is None:  # asked only now, so that a mistyped name is told before the password is typed
+        password = click.prompt("Nieuw wachtwoord", hide_input=True, confirmation_prompt="Herhaal het wachtwoord")
+    account = _change_staff(lambda: set_password(_engine(), username, password, CLI_ACTOR), username)
+    click.echo(f"Wachtwoord van '{account['username']}' gewijzigd; open sessies zijn beëindigd.")
+
+
+@click.command("list-staff")
+@with_appcontext
+def list_staff_command():
+    """List the staff accounts and whether they can log in (never their passwords)."""
+    accounts = list_staff(_engine())
+    for account in accounts:
+        state = "actief" if account["active"] else "uitgeschakeld"
+        click.echo(f"{account['username']}\t{state}\taangemaakt {account['created_at']}")
+    if not accounts:
+        click.echo("Nog geen medewerkers; maak er een met: geo-registry create-staff NAAM")
+
+
 @click.command("send-mail")
 @with_appcontext
 def send_mail_command():
@@ -147,7 +204,8 @@ def serve_command(host, port, threads):
 
 
 COMMANDS = [init_db_command, import_wijken_command, import_groups_command, load_examples_command,
-            import_addresses_command, create_staff_command, send_mail_command, confirmation_round_command,
+            import_addresses_command, create_staff_command, disable_staff_command, enable_staff_command,
+            set_password_command, list_staff_command, send_mail_command, confirmation_round_command,
             serve_command]
 
 

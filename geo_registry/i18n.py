@@ -7,6 +7,7 @@ from flask_babel import gettext as babel_gettext
 
 from . import text
 from .config import ROOT
+from .redirects import local_target
 
 LANGUAGES = ("nl", "en")
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
@@ -38,10 +39,7 @@ def current_language() -> str:
 @bp.get("/taal/<lang>")
 def switch(lang: str):
     """Remember the chosen language for a year and go back to where the visitor was."""
-    target = request.args.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    response = redirect(target)
+    response = redirect(local_target(request.args.get("next"), "/"))
     if lang in LANGUAGES:
         response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="Lax", httponly=True,
                             secure=request.is_secure)

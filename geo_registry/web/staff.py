@@ -4,8 +4,10 @@ from __future__ import annotations
 import json
 from functools import wraps
 
+import flask_login
 from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request, session,
                    url_for)
+from flask_login import current_user
 
 from .. import actions, renewal, services
 from ..actions import ActionRefused
@@ -15,35 +17,28 @@ from ..csvexport import csv_text, phone_cell
 from ..geometry import area_m2, to_geojson_mapping
 from ..i18n import current_language
 from ..groups import ACTIVE
+from ..redirects import local_target_under
 from ..security import forget_hits, limit_per, limiter
-from ..staff import audit_entries, authenticate, get_staff
+from ..staff import audit_entries, authenticate, end_sessions
 from ..text import _
 from ..validation import record_id
 from .form_classes import GroupEditForm
 from .forms import deliver, first_error, mail_message
 from .maps import build_area_map, build_coverage_map, draw_map, groups_collection
+from .sessions import start_session
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
 
 
 def login_required(view):
-    """Only for a logged-in staff member; others go to the login page."""
+    """Only for a logged-in staff member (Flask-Login); others go to the login page."""
     @wraps(view)
+    @flask_login.login_required
     def wrapped(*args, **kwargs):
         """Run the view for staff only."""
-        staff = get_staff(services.current().store.engine, session.get("staff_id", -1))
-        if staff is None:
-            return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
-        g.staff = staff
+        g.staff = current_user.staff
         return view(*args, **kwargs)
     return wrapped
-
-
-@bp.after_request
-def no_store(response):
-    """Staff pages hold private data: browsers and proxies must not keep them."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/inloggen")
@@ -63,17 +58,16 @@ def login_post():
         return render_template("staff/login.html", username=username, next=next_url,
                                error=_("Gebruikersnaam of wachtwoord klopt niet.")), 401
     forget_hits()
-    session.clear()
-    session.permanent = True
-    session["staff_id"] = staff["id"]
-    safe_next = next_url if next_url.startswith("/beheer") and "//" not in next_url else url_for("staff.index")
-    return redirect(safe_next)
+    start_session(staff)
+    return redirect(local_target_under(next_url, "/beheer/", url_for("staff.index")))
 
 
 @bp.post("/uitloggen")
 @login_required
 def logout():
-    """Log out."""
+    """Log out: this session and every other session of this account end, also copies of its cookie."""
+    end_sessions(services.current().store.engine, current_user.id)
+    flask_login.logout_user()
     session.clear()
     return redirect(url_for("staff.login"))
 
