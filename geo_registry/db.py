@@ -94,6 +94,14 @@ MIGRATIONS: list[list[str]] = [
         # The language a beheerder registered in: their e-mail comes in that language.
         "ALTER TABLE groups ADD COLUMN lang TEXT NOT NULL DEFAULT 'nl'",
     ],
+    [
+        # Delivery outside the request: a worker claims a message so that it goes out once, a failed one waits
+        # before its next attempt, and one that cannot be built is set aside instead of blocking the rest.
+        "ALTER TABLE mail_outbox ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE mail_outbox ADD COLUMN claimed_at TEXT",
+        "ALTER TABLE mail_outbox ADD COLUMN next_attempt_at TEXT",
+        "ALTER TABLE mail_outbox ADD COLUMN failed_at TEXT",
+    ],
 ]
 
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
 
 from .geometry import WGS84, geometry_from_geojson, is_polygonal, reproject, to_geojson_text
+from .text import single_line
 
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}$")
 ACTIVE = "active"
@@ -171,8 +172,9 @@ def parse_group_feature(feature, crs: str, municipality: BaseGeometry | None, ex
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise ValueError("geen GeoJSON-Feature")
     props = feature.get("properties") or {}
-    name = str(props.get("name") or "").strip()
-    beheerder_name = str(props.get("beheerder_name") or "").strip()
+    # Names go into e-mail subjects: one line, as the web forms keep them (a CR would break the header).
+    name = single_line(props.get("name"))
+    beheerder_name = single_line(props.get("beheerder_name"))
     email = str(props.get("beheerder_email") or "").strip()
     if not name:
         raise ValueError("de eigenschap 'name' ontbreekt")

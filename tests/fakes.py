@@ -103,8 +103,26 @@ class FakeLocatieserver:
         return Handler
 
 
+class _SMTPHandler:
+    """aiosmtpd's handler for FakeSMTP."""
+
+    def __init__(self, fake):
+        self.fake = fake
+
+    async def handle_DATA(self, server, session, envelope):
+        """Keep the message, or refuse it when failing."""
+        if self.fake.fail:
+            return "451 4.3.0 Tijdelijk niet beschikbaar"
+        from email import message_from_bytes, policy
+
+        self.fake._messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
 class FakeSMTP:
-    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what arrives; fail=True refuses mail."""
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what arrives; fail=True refuses mail.
+    The app delivers in a background worker: reading what arrived first waits (settle) until the worker has
+    made a pass after everything queued so far."""
 
     def __init__(self):
         import socket
@@ -114,18 +132,17 @@ class FakeSMTP:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.messages = []
+        self._messages = []
         self.fail = False
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.settle = lambda: None  # the mail_app fixture plugs in its delivery worker's flush
+        # A handler of its own: aiosmtpd inspects every member of its handler, which would run `messages`.
+        self.controller = Controller(_SMTPHandler(self), hostname="127.0.0.1", port=self.port)
 
-    async def handle_DATA(self, server, session, envelope):
-        """Keep the message, or refuse it when failing."""
-        if self.fail:
-            return "451 4.3.0 Tijdelijk niet beschikbaar"
-        from email import message_from_bytes, policy
-
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
+    @property
+    def messages(self):
+        """Every message that arrived, once the app's worker has delivered what was queued."""
+        self.settle()
+        return self._messages
 
     def to(self, address: str):
         """Return the messages sent to address."""
@@ -137,3 +154,38 @@ class FakeSMTP:
 
     def __exit__(self, *exc):
         self.controller.stop()
+
+
+class SilentSMTP:
+    """A TCP server on 127.0.0.1 that accepts connections and never answers (no greeting): a stuck mail server."""
+
+    def __init__(self):
+        import socket
+
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.listener.settimeout(0.05)
+        self.accepted = []
+        self.stopping = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self):
+        import socket
+
+        while not self.stopping:
+            try:
+                connection, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            self.accepted.append(connection)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping = True
+        self.thread.join()
+        self.listener.close()
+        for connection in self.accepted:
+            connection.close()

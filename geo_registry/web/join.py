@@ -1,14 +1,15 @@
 """A resident asks to join a group: the request goes by e-mail to the beheerder, never the other way."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from .. import actions, services
 from ..groups import ACTIVE
 from ..security import client_key, limiter
 from ..text import _
 from ..validation import collect, email_address, mobile_number, optional_text, required_text
-from .forms import deliver, first_error, mail_message
+from .forms import first_error
+from .mailing import deliver_later, mail_message
 
 bp = Blueprint("join", __name__, url_prefix="/groep")
 FIELDS = ("naam", "mobiel", "email", "straat", "huisnummer", "bericht")
@@ -53,12 +54,12 @@ def submit(group_id: int):
                                 reply_to=resident["email"], lang=group.lang, group=group, resident=resident)
     to_resident = mail_message("aanmelding-bevestiging", resident["email"], "join_confirmation",
                                group=group, resident=resident)
-    ids = actions.send_messages(services.current().store.engine, [to_beheerder, to_resident])
-    session["join_mail_ok"] = deliver(ids)
+    actions.send_messages(services.current().store.engine, [to_beheerder, to_resident])
+    deliver_later()
     return redirect(url_for("join.sent", group_id=group_id))
 
 
 @bp.get("/<int:group_id>/aanmelden/verstuurd")
 def sent(group_id: int):
     """Tell the resident the beheerder has the request."""
-    return render_template("join/sent.html", group=active_group(group_id), mail_ok=session.pop("join_mail_ok", True))
+    return render_template("join/sent.html", group=active_group(group_id))

@@ -1,0 +1,34 @@
+"""Composing e-mail without Flask: templates/mail/<lang>/<name>.txt rendered into a Message, in an explicit
+language. The first line of a template is the subject."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import jinja2
+
+from .mail import Message
+from .text import single_line, translator_for
+
+LANGUAGES = ("nl", "en")
+
+
+class MailComposer:
+    """Renders the mail templates with the project's translator; links come in the context, made by the caller."""
+
+    def __init__(self, template_folder: str | Path, translations_folder: str | Path, settings: Mapping):
+        # Plain text: no HTML autoescaping (as Flask does for .txt); undefined values render empty, as before.
+        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_folder)), autoescape=False)
+        self.translations_folder = str(translations_folder)
+        self.settings = dict(settings)
+
+    def compose(self, kind: str, recipient: str, template: str, lang: str, reply_to: str | None = None,
+                **context) -> Message:
+        """Render template in lang (Dutch when lang is not offered) into a Message for recipient."""
+        lang = lang if lang in LANGUAGES else "nl"
+        text = self.env.get_template(f"{lang}/{template}.txt").render(
+            config=self.settings, _=translator_for(lang, self.translations_folder), **context)
+        subject, _, body = text.strip().partition("\n")
+        # A name with a line break would otherwise end the subject early or break the header.
+        return Message(kind=kind, recipient=recipient, subject=single_line(subject), body=body.strip() + "\n",
+                       reply_to=reply_to)
