@@ -27,7 +27,8 @@ def pdok_doc(straat, huisnummer, postcode, woonplaats, lat, lon, huisletter="", 
 
 
 class FakeLocatieserver:
-    """Serves /free and /suggest over a list of documents; mode 'slow', 'error' or 'garbage' misbehaves."""
+    """Serves /free and /suggest over a list of documents; mode 'slow', 'error' or 'garbage' misbehaves, and
+    'trickle' (the body) or 'trickle_headers' sends one byte every `delay` seconds."""
 
     def __init__(self, docs=None):
         self.docs = list(docs or [])
@@ -83,12 +84,31 @@ class FakeLocatieserver:
                 if fake.mode == "garbage":
                     self._send(200, b"<html>onderhoud</html>", "text/html")
                     return
+                if fake.mode.startswith("trickle"):
+                    self._trickle(json.dumps({"response": {"numFound": 0, "docs": []}}).encode())
+                    return
                 docs = fake.search(endpoint, params)
                 if endpoint == "suggest":
                     docs = [{"weergavenaam": d["weergavenaam"], "type": "adres", "id": str(i)} for i, d in enumerate(docs)]
                 body = {"response": {"numFound": len(docs), "start": 0, "maxScore": 10.0,
                                      "numFoundExact": True, "docs": docs}}
                 self._send(200, json.dumps(body).encode())
+
+            def _trickle(self, body):
+                """A valid answer, one byte at a time: each read is quick, the whole takes for ever."""
+                head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        f"X-Padding: {'x' * 200}\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+                if fake.mode == "trickle":
+                    self.wfile.write(head)
+                    head = b""
+                try:
+                    for byte in head + body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(fake.delay)
+                except OSError:
+                    pass  # the client gave up
+                self.close_connection = True
 
             def _send(self, status, body, ctype="application/json"):
                 try:
