@@ -21,14 +21,23 @@ class MailComposer:
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_folder)), autoescape=False)
         self.translations_folder = str(translations_folder)
         self.settings = dict(settings)
+        self._compiled: dict[str, tuple[jinja2.Template, jinja2.Template]] = {}
 
     def compose(self, kind: str, recipient: str, template: str, lang: str, reply_to: str | None = None,
                 **context) -> Message:
         """Render template in lang (Dutch when lang is not offered) into a Message for recipient."""
         lang = lang if lang in LANGUAGES else "nl"
-        text = self.env.get_template(f"{lang}/{template}.txt").render(
-            config=self.settings, _=translator_for(lang, self.translations_folder), **context)
-        subject, _, body = text.strip().partition("\n")
-        # A name with a line break would otherwise end the subject early or break the header.
-        return Message(kind=kind, recipient=recipient, subject=single_line(subject), body=body.strip() + "\n",
-                       reply_to=reply_to)
+        subject, body = self._templates(f"{lang}/{template}.txt")
+        values = {"config": self.settings, "_": translator_for(lang, self.translations_folder), **context}
+        # The subject line is rendered on its own and made one line: a name with a line break in it can neither
+        # end the subject early nor break the header.
+        return Message(kind=kind, recipient=recipient, subject=single_line(subject.render(values)),
+                       body=body.render(values).strip() + "\n", reply_to=reply_to)
+
+    def _templates(self, name: str) -> tuple[jinja2.Template, jinja2.Template]:
+        """The subject line and the body of a mail template, compiled once."""
+        if name not in self._compiled:
+            source, _, _ = self.env.loader.get_source(self.env, name)
+            subject, _, body = source.strip().partition("\n")
+            self._compiled[name] = (self.env.from_string(subject), self.env.from_string(body))
+        return self._compiled[name]
