@@ -12,9 +12,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from conftest import populated_app
 from fakes import SilentSMTP
-from helpers import csrf_token, served
+from helpers import csrf_token, make_app, served
 
 from geo_registry.mail import Mailer, MailSettings, Message, queue
 
@@ -22,11 +21,11 @@ JOIN = "/groep/1/aanmelden"
 
 
 @pytest.fixture
-def stuck_app(tmp_path, pdok, address_csv):
-    """A populated app whose SMTP server accepts connections and never answers."""
+def stuck_app(tmp_path):
+    """An app with the example groups whose SMTP server accepts connections and never answers."""
     with SilentSMTP() as silent:
-        app = populated_app(tmp_path, pdok, address_csv, MAIL_HOST="127.0.0.1", MAIL_PORT=silent.port,
-                            MAIL_TIMEOUT=10)
+        app = make_app(tmp_path, MAIL_HOST="127.0.0.1", MAIL_PORT=silent.port, MAIL_TIMEOUT=10)
+        assert "4 toegevoegd" in app.test_cli_runner().invoke(args=["load-examples"]).output
         app.silent = silent
         yield app
 
