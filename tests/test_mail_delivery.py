@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import requests
-import sqlalchemy as sa
 
 from fakes import SilentSMTP
 from helpers import csrf_token, make_app, served
