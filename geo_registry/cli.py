@@ -167,8 +167,12 @@ def list_staff_command():
 @click.command("send-mail")
 @with_appcontext
 def send_mail_command():
-    """Try to send the e-mail that is still waiting (for cron)."""
-    sent, failed = services.current().mailer.deliver()
+    """Try to send all e-mail that is still waiting, now (for cron; the app's worker also does this)."""
+    failures: list = []
+    sent, failed = services.current().mailer.deliver(failures=failures)
+    for failure in failures:
+        click.echo(f"bericht {failure.id} ({failure.kind}) aan {failure.recipient} niet verstuurd: {failure.reason}",
+                   err=True)
     click.echo(f"{sent} verstuurd, {failed} niet verstuurd")
     if failed:
         sys.exit(1)
@@ -182,8 +186,8 @@ def confirmation_round_command():
     from .web.renewal import renewal_message
 
     config = current_app.config
-    with current_app.test_request_context(base_url=config["PUBLIC_URL"]):
-        ids = run_round(services.current().store, utcnow(), int(config["CONFIRM_INTERVAL_DAYS"]), renewal_message)
+    # renewal_message composes without a request: its link is built on PUBLIC_URL.
+    ids = run_round(services.current().store, utcnow(), int(config["CONFIRM_INTERVAL_DAYS"]), renewal_message)
     sent, failed = services.current().mailer.deliver(ids)
     click.echo(f"{len(ids)} beheerder(s) gemaild: {sent} verstuurd, {failed} nog niet verstuurd")
     purged = purge_stale(services.current().store, now_iso())
@@ -196,11 +200,12 @@ def confirmation_round_command():
 @click.option("--port", default=5000, type=int, envvar="PORT", show_default=True)
 @click.option("--threads", default=4, type=int, show_default=True)
 def serve_command(host, port, threads):
-    """Serve the app with the production WSGI server (waitress)."""
-    from waitress import serve
+    """Serve the app with the production WSGI server (waitress) and deliver its e-mail in the background."""
+    from .serving import make_server
 
+    server = make_server(current_app._get_current_object(), host=host, port=port, threads=threads)
     click.echo(f"geo_registry op http://{host}:{port}/")
-    serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+    server.run()
 
 
 COMMANDS = [init_db_command, import_wijken_command, import_groups_command, load_examples_command,

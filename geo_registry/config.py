@@ -44,6 +44,7 @@ def defaults(instance_path: str) -> dict:
         "MAIL_OUTBOX": str(Path(instance_path) / "outbox"),
         "MAIL_TIMEOUT": 10,
         "MAIL_RETENTION_DAYS": 14,
+        "MAIL_POLL_SECONDS": 30,  # how often the delivery worker looks for messages due for another attempt
         "CONFIRM_MAX_AGE_HOURS": 48,
         "LOGIN_LIMIT": 5,
         "JOIN_LIMIT": 5,

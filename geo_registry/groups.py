@@ -13,6 +13,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .geometry import (WGS84, geojson_crs, geojson_features, geometry_from_geojson, is_polygonal, load_geojson,
                        reproject, to_geojson_text)
+from .text import single_line
 
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}$")
 ACTIVE = "active"
@@ -167,8 +168,9 @@ def parse_group_feature(feature, crs: str, municipality: BaseGeometry | None, ex
     props = feature.get("properties") or {}
     if not isinstance(props, dict):
         raise ValueError("'properties' is geen object")
-    name = str(props.get("name") or "").strip()
-    beheerder_name = str(props.get("beheerder_name") or "").strip()
+    # Names go into e-mail subjects: one line, as the web forms keep them (a CR would break the header).
+    name = single_line(props.get("name"))
+    beheerder_name = single_line(props.get("beheerder_name"))
     email = str(props.get("beheerder_email") or "").strip()
     if not name:
         raise ValueError("de eigenschap 'name' ontbreekt")

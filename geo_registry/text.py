@@ -1,6 +1,8 @@
 """Translatable text for the domain code, without Flask: the web layer plugs in the translator."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 
 def _untranslated(msgid: str, **params) -> str:
     return msgid % params if params else msgid
@@ -23,3 +25,25 @@ def _(msgid: str, **params) -> str:
 def N_(msgid: str) -> str:
     """Mark msgid for translation where it is defined; it is translated where it is shown."""
     return msgid
+
+
+def single_line(value) -> str:
+    """Return value as one line: every run of whitespace (CR, LF, U+2028, ...) one space, no control characters."""
+    # str.split() splits on every character str.splitlines() breaks on, so nothing that ends a line survives;
+    # the remaining control characters (NUL, ESC, ...) have no place in a name either.
+    return "".join(c for c in " ".join(str(value or "").split()) if c.isprintable())
+
+
+@lru_cache(maxsize=None)
+def translator_for(lang: str, folder: str):
+    """Return a function that translates a msgid (with %(name)s params) into lang, from the catalogues in folder."""
+    from babel.support import Translations
+
+    catalogue = Translations.load(folder, [lang], "messages")
+
+    def translate(msgid: str, **params) -> str:
+        """Translate msgid into the fixed language."""
+        text = catalogue.gettext(msgid)
+        return text % params if params else text
+
+    return translate

@@ -140,10 +140,23 @@ def smtp():
 @pytest.fixture
 def mail_app(tmp_path, pdok, address_csv, smtp):
     """A populated app that sends its e-mail to the test SMTP server."""
+    from geo_registry.web.mailing import mail_worker
+
     app = populated_app(tmp_path, pdok, address_csv, MAIL_HOST="127.0.0.1", MAIL_PORT=smtp.port,
                         PUBLIC_URL="http://localhost")
     app.smtp = smtp
+    smtp.settle = lambda: mail_worker(app).flush()
     return app
+
+
+@pytest.fixture(autouse=True)
+def _stop_mail_workers():
+    """Stop the delivery workers a test started, so none keeps polling a finished test's database."""
+    yield
+    from geo_registry.mail import DeliveryWorker
+
+    for worker in list(DeliveryWorker.running):
+        worker.stop()
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ def pdok_doc(straat, huisnummer, postcode, woonplaats, lat, lon, huisletter="", 
 
 
 class FakeLocatieserver:
-    """Serves /free and /suggest over a list of documents; mode 'slow', 'error' or 'garbage' misbehaves."""
+    """Serves /free and /suggest over a list of documents; mode 'slow', 'error' or 'garbage' misbehaves, and
+    'trickle' (the body) or 'trickle_headers' sends one byte every `delay` seconds."""
 
     def __init__(self, docs=None):
         self.docs = list(docs or [])
@@ -83,12 +84,31 @@ class FakeLocatieserver:
                 if fake.mode == "garbage":
                     self._send(200, b"<html>onderhoud</html>", "text/html")
                     return
+                if fake.mode.startswith("trickle"):
+                    self._trickle(json.dumps({"response": {"numFound": 0, "docs": []}}).encode())
+                    return
                 docs = fake.search(endpoint, params)
                 if endpoint == "suggest":
                     docs = [{"weergavenaam": d["weergavenaam"], "type": "adres", "id": str(i)} for i, d in enumerate(docs)]
                 body = {"response": {"numFound": len(docs), "start": 0, "maxScore": 10.0,
                                      "numFoundExact": True, "docs": docs}}
                 self._send(200, json.dumps(body).encode())
+
+            def _trickle(self, body):
+                """A valid answer, one byte at a time: each read is quick, the whole takes for ever."""
+                head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        f"X-Padding: {'x' * 200}\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+                if fake.mode == "trickle":
+                    self.wfile.write(head)
+                    head = b""
+                try:
+                    for byte in head + body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(fake.delay)
+                except OSError:
+                    pass  # the client gave up
+                self.close_connection = True
 
             def _send(self, status, body, ctype="application/json"):
                 try:
@@ -103,8 +123,26 @@ class FakeLocatieserver:
         return Handler
 
 
+class _SMTPHandler:
+    """aiosmtpd's handler for FakeSMTP."""
+
+    def __init__(self, fake):
+        self.fake = fake
+
+    async def handle_DATA(self, server, session, envelope):
+        """Keep the message, or refuse it when failing."""
+        if self.fake.fail:
+            return "451 4.3.0 Tijdelijk niet beschikbaar"
+        from email import message_from_bytes, policy
+
+        self.fake._messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
 class FakeSMTP:
-    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what arrives; fail=True refuses mail."""
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what arrives; fail=True refuses mail.
+    The app delivers in a background worker: reading what arrived first waits (settle) until the worker has
+    made a pass after everything queued so far."""
 
     def __init__(self):
         import socket
@@ -114,18 +152,17 @@ class FakeSMTP:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.messages = []
+        self._messages = []
         self.fail = False
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.settle = lambda: None  # the mail_app fixture plugs in its delivery worker's flush
+        # A handler of its own: aiosmtpd inspects every member of its handler, which would run `messages`.
+        self.controller = Controller(_SMTPHandler(self), hostname="127.0.0.1", port=self.port)
 
-    async def handle_DATA(self, server, session, envelope):
-        """Keep the message, or refuse it when failing."""
-        if self.fail:
-            return "451 4.3.0 Tijdelijk niet beschikbaar"
-        from email import message_from_bytes, policy
-
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
+    @property
+    def messages(self):
+        """Every message that arrived, once the app's worker has delivered what was queued."""
+        self.settle()
+        return self._messages
 
     def to(self, address: str):
         """Return the messages sent to address."""
@@ -137,3 +174,38 @@ class FakeSMTP:
 
     def __exit__(self, *exc):
         self.controller.stop()
+
+
+class SilentSMTP:
+    """A TCP server on 127.0.0.1 that accepts connections and never answers (no greeting): a stuck mail server."""
+
+    def __init__(self):
+        import socket
+
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.listener.settimeout(0.05)
+        self.accepted = []
+        self.stopping = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self):
+        import socket
+
+        while not self.stopping:
+            try:
+                connection, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            self.accepted.append(connection)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping = True
+        self.thread.join()
+        self.listener.close()
+        for connection in self.accepted:
+            connection.close()

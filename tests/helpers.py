@@ -72,10 +72,10 @@ def register_pending(app, name="Nieuwe groep", codes=("BU04170324",)):
 
 @contextmanager
 def served(app):
-    """Serve app with waitress (the production server) on a free port of 127.0.0.1; yield its base URL."""
-    from waitress import create_server
+    """Serve app with waitress as `geo-registry serve` does, on a free port of 127.0.0.1; yield its base URL."""
+    from geo_registry.serving import make_server
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    server = make_server(app, host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

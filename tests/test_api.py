@@ -60,6 +60,16 @@ def test_unknown_address_is_404(api):
     assert "Controleer de postcode" in response.get_json()["error"]["message"]
 
 
+def test_trickling_address_service_is_503_within_its_limit(api):
+    import time
+
+    api.application.pdok.mode, api.application.pdok.delay = "trickle", 0.1  # PDOK_TIMEOUT is 1 s here
+    started = time.monotonic()
+    response = api.get("/api/lookup?postcode=9999ZZ&huisnummer=1")
+    assert response.status_code == 503 and response.get_json()["error"]["code"] == "unavailable"
+    assert time.monotonic() - started < 1.0 + 1.0
+
+
 def test_unreachable_service_is_503(api):
     api.application.pdok.mode = "error"
     response = api.get("/api/lookup?postcode=9999ZZ&huisnummer=1")

@@ -5,6 +5,8 @@ from email import policy
 
 from helpers import csrf_token, make_app
 
+from geo_registry.web.mailing import mail_worker
+
 
 def test_without_smtp_messages_are_written_to_the_outbox(tmp_path):
     outbox = tmp_path / "uitgaand"
@@ -15,6 +17,7 @@ def test_without_smtp_messages_are_written_to_the_outbox(tmp_path):
         "csrf_token": csrf_token(client, "/groep/1/aanmelden"), "naam": "Olga Outbox", "mobiel": "0612345678",
         "email": "olga@voorbeeld.invalid"})
     assert response.status_code == 302
+    assert mail_worker(app).flush()
     files = sorted(outbox.glob("*.eml"))
     assert len(files) == 2
     messages = [email.message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]
@@ -32,6 +35,7 @@ def test_registration_link_in_the_outbox_uses_the_public_url(tmp_path):
     client.post("/groep-aanmelden/", data={
         "csrf_token": csrf_token(client, "/groep-aanmelden/"), "naam": "Outboxgroep", "beheerder_naam": "B",
         "email": "b@voorbeeld.invalid", "buurten": "BU04170324", "actie": "aanmelden"})
+    assert mail_worker(app).flush()
     [file] = outbox.glob("*.eml")
     body = email.message_from_bytes(file.read_bytes(), policy=policy.default).get_content()
     assert re.search(r"https://buurtapp\.example/groep-aanmelden/bevestigen/\S+", body)

@@ -48,6 +48,19 @@ def test_slow_answer_is_unavailable_within_the_timeout(pdok):
     assert time.monotonic() - started < 2.5
 
 
+@pytest.mark.parametrize("mode", ["trickle", "trickle_headers"])
+def test_a_trickling_server_is_unavailable_within_the_limit_in_total(pdok, mode):
+    # Each byte comes well within the limit; the whole answer would take minutes.
+    pdok.mode, pdok.delay = mode, 0.1
+    source = PdokSource(pdok.url, "GM0417", timeout=1.0)
+    started = time.monotonic()
+    with pytest.raises(AddressServiceUnavailable):
+        source.find(AddressQuery.from_fields("1251KV", "12"))
+    assert time.monotonic() - started < 1.0 + 1.0
+    pdok.mode = "normal"  # the cut connection is not reused: the next lookup is answered
+    assert source.find(AddressQuery.from_fields("1251KV", "12")).woonplaats == "Laren"
+
+
 def test_timeout_is_never_more_than_three_seconds(pdok):
     assert PdokSource(pdok.url, "GM0417", timeout=30).timeout == 3.0
 

@@ -185,10 +185,12 @@ def test_unsent_mail_is_visible_and_can_be_retried(web, mail_app):
     mail_app.smtp.fail = True
     group_id = register_pending(mail_app)
     form_post(web, f"/beheer/groep/{group_id}", f"/beheer/groep/{group_id}/beoordelen", besluit="goedkeuren")
+    mail_app.smtp.settle()  # the worker has tried, and failed
     outbox = web.get("/beheer/e-mail").get_data(as_text=True)
-    assert "nina@voorbeeld.invalid" in outbox and "451" in outbox
+    assert "nina@voorbeeld.invalid" in outbox and "451" in outbox and "Wacht op een nieuwe poging" in outbox
     mail_app.smtp.fail = False
-    form_post(web, "/beheer/e-mail", "/beheer/e-mail")
+    form_post(web, "/beheer/e-mail", "/beheer/e-mail")  # retry: the waiting messages are due again
+    mail_app.smtp.settle()
     assert "Alle e-mail is verstuurd" in web.get("/beheer/e-mail").get_data(as_text=True)
     assert mail_app.smtp.to("nina@voorbeeld.invalid")
 

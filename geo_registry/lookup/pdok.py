@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
+from itertools import count
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.connection import HTTPConnection, HTTPSConnection
 
 from ..errors import AddressNotFound, AddressServiceUnavailable
 from .model import Address, AddressQuery, pick
@@ -33,6 +39,98 @@ def doc_to_address(doc: dict) -> Address:
     )
 
 
+class _CuttableMixin:
+    """A connection that notes which call uses it, so that a watchdog can cut exactly that call."""
+
+    call: int | None = None
+
+    def _note_call(self) -> None:
+        self.call = getattr(_calls, "current", None)
+        if self.call is not None:
+            with _in_flight_lock:
+                _in_flight[self.call] = self
+
+    def connect(self):
+        """Connect on behalf of the calling thread's current call (TLS connects before the request)."""
+        self._note_call()
+        return super().connect()
+
+    def request(self, *args, **kwargs):
+        """Send the request on behalf of the calling thread's current call (a pooled connection is reused)."""
+        self._note_call()
+        return super().request(*args, **kwargs)
+
+
+class _Connection(_CuttableMixin, HTTPConnection):
+    """A plain HTTP connection that can be cut."""
+
+
+class _TLSConnection(_CuttableMixin, HTTPSConnection):
+    """An HTTPS connection that can be cut."""
+
+
+class _Pool(HTTPConnectionPool):
+    ConnectionCls = _Connection
+
+
+class _TLSPool(HTTPSConnectionPool):
+    ConnectionCls = _TLSConnection
+
+
+_calls = threading.local()
+_in_flight: dict[int, _CuttableMixin] = {}
+_in_flight_lock = threading.Lock()
+_call_numbers = count(1)
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """Requests' timeouts hold per socket read, so a server that trickles a byte at a time keeps a call going
+    for ever. This adapter's connections can be cut from a watchdog: a call then ends at its deadline."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        """Use connections that can be cut."""
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
+
+
+def _cut(call: int) -> None:
+    """Shut the socket of call down (which wakes a read blocked on it), if that call still uses it."""
+    with _in_flight_lock:
+        connection = _in_flight.get(call)
+        sock = getattr(connection, "sock", None)
+        if connection is None or connection.call != call or sock is None:
+            return
+        try:
+            sock.shutdown(2)  # socket.SHUT_RDWR
+        except OSError:
+            pass  # already closed
+
+
+def get_within(session: requests.Session, url: str, params, limit: float) -> requests.Response:
+    """GET url and read the whole answer within limit seconds in total, connect to last byte, or raise
+    requests.Timeout (or another RequestException)."""
+    call = next(_call_numbers)
+    _calls.current = call
+    watchdog = threading.Timer(limit, _cut, args=(call,))
+    watchdog.daemon = True
+    started = time.monotonic()
+    watchdog.start()
+    try:
+        response = session.get(url, params=params, timeout=limit)  # reads the body too (not streamed)
+    except requests.RequestException:
+        if time.monotonic() - started >= limit:
+            raise requests.Timeout(f"no complete answer within {limit} s") from None
+        raise
+    finally:
+        watchdog.cancel()
+        with _in_flight_lock:
+            _in_flight.pop(call, None)
+        _calls.current = None
+    if time.monotonic() - started >= limit:  # cut at the very end, yet complete: still too late
+        raise requests.Timeout(f"no complete answer within {limit} s")
+    return response
+
+
 class PdokSource:
     """Looks addresses up at the Locatieserver, preferring the home municipality's."""
 
@@ -44,13 +142,15 @@ class PdokSource:
         self.gemeentecode = gemeentecode.upper().removeprefix("GM")
         self.timeout = min(float(timeout), 3.0)
         self.session = session or requests.Session()
+        self.session.mount("http://", DeadlineAdapter())
+        self.session.mount("https://", DeadlineAdapter())
 
     def _get(self, endpoint: str, params: list[tuple[str, str]]) -> dict:
         try:
-            response = self.session.get(f"{self.base_url}/{endpoint}", params=params, timeout=self.timeout)
+            response = get_within(self.session, f"{self.base_url}/{endpoint}", params, self.timeout)
             response.raise_for_status()
             return response.json()["response"]
-        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+        except (requests.RequestException, OSError, ValueError, KeyError, TypeError) as exc:
             raise AddressServiceUnavailable() from exc
 
     def _params(self, q: str, rows: int) -> list[tuple[str, str]]:

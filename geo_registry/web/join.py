@@ -1,13 +1,14 @@
 """A resident asks to join a group: the request goes by e-mail to the beheerder, never the other way."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, session, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 
 from .. import actions, services
 from ..groups import ACTIVE
 from ..security import limit_per, limiter, when_carried_out
 from .form_classes import JoinForm
-from .forms import deliver, first_error, mail_message
+from .forms import first_error
+from .mailing import deliver_later, mail_message
 
 bp = Blueprint("join", __name__, url_prefix="/groep")
 
@@ -44,12 +45,12 @@ def submit(group_id: int):
                                 reply_to=resident["email"], lang=group.lang, group=group, resident=resident)
     to_resident = mail_message("aanmelding-bevestiging", resident["email"], "join_confirmation",
                                group=group, resident=resident)
-    ids = actions.send_messages(services.current().store.engine, [to_beheerder, to_resident])
-    session["join_mail_ok"] = deliver(ids)
+    actions.send_messages(services.current().store.engine, [to_beheerder, to_resident])
+    deliver_later()
     return redirect(url_for("join.sent", group_id=group_id))
 
 
 @bp.get("/<int:group_id>/aanmelden/verstuurd")
 def sent(group_id: int):
     """Tell the resident the beheerder has the request."""
-    return render_template("join/sent.html", group=active_group(group_id), mail_ok=session.pop("join_mail_ok", True))
+    return render_template("join/sent.html", group=active_group(group_id))

@@ -13,7 +13,8 @@ from ..security import limit_per, limiter, when_carried_out
 from ..tokens import LinkInvalid, make_token, read_token
 from ..text import _
 from .form_classes import RegistrationForm
-from .forms import deliver, external_url, first_error, mail_message
+from .forms import first_error
+from .mailing import deliver_later, external_url, mail_message
 from .maps import draw_map
 
 bp = Blueprint("register", __name__, url_prefix="/groep-aanmelden")
@@ -61,8 +62,9 @@ def submit():
                             group=group, link=external_url("register.confirm", token=token),
                             hours=current_app.config["CONFIRM_MAX_AGE_HOURS"])
 
-    _, message_ids = actions.register(services.current().store, group, confirmation)
-    session["registration"] = {"name": group.name, "notes": checked.notes, "mail_ok": deliver(message_ids),
+    actions.register(services.current().store, group, confirmation)
+    deliver_later()
+    session["registration"] = {"name": group.name, "notes": checked.notes,
                                "overlaps": [(o.group_name, round(o.m2), round(o.share_of_new * 100))
                                             for o in checked.overlaps]}
     return redirect(url_for("register.sent"))

@@ -9,7 +9,8 @@ from ..i18n import current_language
 from ..tokens import LinkInvalid, make_token, read_token
 from ..text import _
 from .form_classes import ChangeProposalForm, HandoverForm
-from .forms import deliver, external_url, first_error, mail_message
+from .forms import first_error
+from .mailing import deliver_later, external_url, mail_message
 from .maps import draw_map
 
 bp = Blueprint("renewal", __name__, url_prefix="/beheerder")
@@ -103,7 +104,8 @@ def hand_over(token: str):
     message = mail_message("overdracht", email, "handover", group=group, name=name,
                            link=external_url("renewal.accept", token=handover_token),
                            hours=current_app.config["CONFIRM_MAX_AGE_HOURS"])
-    deliver(send_messages(services.current().store.engine, [message]))
+    send_messages(services.current().store.engine, [message])
+    deliver_later()
     return render_template("renewal/done.html", group=group, what="overdracht", name=name)
 
 

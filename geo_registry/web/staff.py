@@ -23,7 +23,8 @@ from ..staff import audit_entries, authenticate, end_sessions
 from ..text import _
 from ..validation import record_id
 from .form_classes import GroupEditForm
-from .forms import deliver, first_error, mail_message
+from .forms import first_error
+from .mailing import deliver_later, mail_message, mail_worker
 from .maps import build_area_map, build_coverage_map, draw_map, groups_collection
 from .sessions import start_session
 
@@ -130,8 +131,9 @@ def review(group_id: int):
 
     ids = _run(lambda: actions.review(services.current().store, group_id, g.staff["username"], approve, note,
                                       message))
-    if ids is not None and not deliver(ids):
-        session["flash"] = _("Het besluit is opgeslagen, maar de e-mail kon niet worden verstuurd (zie E-mail).")
+    if ids is not None:
+        deliver_later()
+        session["flash"] = _("Het besluit is opgeslagen. De e-mail aan de beheerder is onderweg.")
     return redirect(url_for("staff.group", group_id=group_id))
 
 
@@ -247,9 +249,11 @@ def outbox():
 @bp.post("/e-mail")
 @login_required
 def outbox_retry():
-    """Try to send the waiting messages again."""
-    sent, failed = services.current().mailer.deliver()
-    session["flash"] = _("%(sent)d verstuurd, %(failed)d nog niet verstuurd.", sent=sent, failed=failed)
+    """Have the delivery worker try every waiting message again, also those it set aside."""
+    services.current().mailer.retry_all()
+    mail_worker().wake()
+    session["flash"] = _("De e-mail wordt opnieuw verstuurd. Laad deze pagina over een moment opnieuw om te zien"
+                         " wat nog wacht.")
     return redirect(url_for("staff.outbox"))
 
 
@@ -308,9 +312,9 @@ def reminder(group_id: int):
     if item.status != ACTIVE:
         session["flash"] = _("Alleen een actieve groep krijgt een herinnering.")
         return redirect(url_for("staff.group", group_id=group_id))
-    ok = deliver([renewal.remind(services.current().store, item, g.staff["username"], renewal_message)])
-    session["flash"] = (_("De herinnering is verstuurd.") if ok
-                        else _("De herinnering staat klaar maar kon nog niet worden verstuurd."))
+    renewal.remind(services.current().store, item, g.staff["username"], renewal_message)
+    deliver_later()
+    session["flash"] = _("De herinnering is onderweg naar de beheerder.")
     return redirect(url_for("staff.group", group_id=group_id))
 
 
@@ -330,6 +334,7 @@ def review_change(change_id: int):
     ids = _run(lambda: renewal.review_change(services.current().store, change_id, g.staff["username"], approve,
                                              note, message))
     if ids is not None:
-        session["flash"] = (_("De wijziging is doorgevoerd.") if approve else _("De wijziging is afgewezen.")) + (
-            "" if deliver(ids) else _(" De e-mail kon nog niet worden verstuurd."))
+        deliver_later()
+        session["flash"] = (_("De wijziging is doorgevoerd.") if approve else _("De wijziging is afgewezen.")) + \
+            " " + _("De e-mail aan de beheerder is onderweg.")
     return redirect(url_for("staff.group", group_id=group_id) if group_id else url_for("staff.index"))

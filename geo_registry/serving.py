@@ -1,0 +1,41 @@
+"""The production server (waitress) with the settings that keep slow or idle clients from stopping others;
+used by `geo-registry serve` and by the tests, so both run the same server."""
+from __future__ import annotations
+
+import resource
+
+# Waitress gives a connection a thread only once its request has fully arrived, so idle and slow clients cost
+# a socket, not a thread. They must not use up the connection limit either (waitress stops accepting at it;
+# its default of 100 let 100 idle sockets take the site down): a high limit, poll() instead of select() (which
+# cannot watch more than 1024 sockets), and idle connections closed after 30 s without a byte.
+SERVER_SETTINGS = {
+    "threads": 4,
+    "connection_limit": 2000,
+    "asyncore_use_poll": True,
+    "channel_timeout": 30,
+    "cleanup_interval": 5,
+    "backlog": 2048,
+}
+
+
+def _allow_open_files(needed: int) -> None:
+    """Raise this process's limit of open files (soft, up to the hard limit) to at least needed."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+def make_server(app, host: str = "127.0.0.1", port: int = 5000, threads: int | None = None):
+    """Create (not run) the waitress server for app, and start the app's e-mail delivery worker."""
+    from waitress import create_server
+
+    from .web.mailing import mail_worker
+
+    settings = dict(SERVER_SETTINGS, threads=threads or SERVER_SETTINGS["threads"])
+    _allow_open_files(settings["connection_limit"] + 256)  # and some for the database, mail and PDOK
+    # Waitress refuses an oversized body itself (413) instead of first buffering it to disk for Flask to refuse.
+    settings["max_request_body_size"] = int(app.config["MAX_CONTENT_LENGTH"]) + 64 * 1024
+    server = create_server(app, host=host, port=port, **settings)
+    mail_worker(app)  # mail queued before this start, or while the server was down, goes out now
+    return server

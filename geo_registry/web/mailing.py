@@ -1,0 +1,52 @@
+"""The app's e-mail: composing in the recipient's language, links on PUBLIC_URL, and the delivery worker that
+sends queued mail outside the request."""
+from __future__ import annotations
+
+from flask import current_app
+
+from ..config import ROOT
+from ..i18n import LANGUAGES, current_language
+from ..mail import DeliveryWorker, Mailer, MailSettings, Message
+from ..mail_compose import MailComposer
+
+WORKER = "geo_registry.mail_worker"
+COMPOSER = "geo_registry.mail_composer"
+
+
+def composer(app=None) -> MailComposer:
+    """Return the app's mail composer (templates/mail, the project's catalogues, the app's settings)."""
+    app = app or current_app._get_current_object()
+    if app.extensions.get(COMPOSER) is None:
+        app.extensions[COMPOSER] = MailComposer(ROOT / "templates" / "mail", ROOT / "translations", app.config)
+    return app.extensions[COMPOSER]
+
+
+def mail_message(kind: str, recipient: str, template: str, reply_to: str | None = None, lang: str | None = None,
+                 **context) -> Message:
+    """Compose an e-mail from templates/mail/<lang>/<template>.txt in lang (the recipient's language where it
+    is known) or else the language of this request (Dutch outside a request)."""
+    lang = lang if lang in LANGUAGES else current_language()
+    return composer().compose(kind, recipient, template, lang, reply_to=reply_to, **context)
+
+
+def external_url(endpoint: str, **values) -> str:
+    """Return an absolute URL for links in e-mails, on the configured PUBLIC_URL (never the request's
+    Host header, which a sender could forge to plant a link to another site); needs no request."""
+    adapter = current_app.url_map.bind("localhost")  # the host is not used: only the path is built
+    return current_app.config["PUBLIC_URL"].rstrip("/") + adapter.build(endpoint, values)
+
+
+def mail_worker(app=None) -> DeliveryWorker:
+    """Return the app's delivery worker, started (one per app in this process)."""
+    app = app or current_app._get_current_object()
+    worker = app.extensions.get(WORKER)
+    if worker is None:
+        mailer = Mailer(app.extensions["geo_registry.engine"], MailSettings.from_config(app.config))
+        worker = app.extensions.setdefault(WORKER, DeliveryWorker(
+            mailer, float(app.config["MAIL_POLL_SECONDS"]), int(app.config["MAIL_RETENTION_DAYS"])))
+    return worker.start()
+
+
+def deliver_later() -> None:
+    """Hand committed, queued messages to the delivery worker; the request does not wait for SMTP."""
+    mail_worker().wake()
