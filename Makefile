@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test browser bench clean messages
+.PHONY: setup run test browser bench mutation clean messages
 
 setup: $(VENV)/.installed node_modules/.installed translations/en/LC_MESSAGES/messages.mo
 
@@ -44,5 +44,11 @@ bench: setup
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	$(BIN)/python bench/benchmark.py
 
+# The mutation-testing benchmark (mutmut, fast tests only): share of mutants killed per module, and the survivors.
+# Slow (an hour or more on 2 cores); not part of `make test`. `bench/mutation.py --report` reprints the last run.
+mutation: setup
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,mutation]'
+	$(BIN)/python bench/mutation.py
+
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache
+	rm -rf $(VENV) node_modules .pytest_cache mutants

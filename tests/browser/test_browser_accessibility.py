@@ -1,22 +1,14 @@
-"""WCAG 2.1 AA checks with axe-core (installed by npm, injected from node_modules) on every page, in both
-languages, logged out and logged in, and keyboard-only use of the lookup and the join form."""
-import re
+"""WCAG 2.1 AA checks with axe-core (installed by npm, injected from node_modules): the harness (every page in both
+languages is checked in test_browser_every_page.py), form errors, and keyboard-only use of the lookup and the join
+form."""
 from collections import Counter
 
 import pytest
 
 from geo_registry.config import ROOT
-from helpers import register_pending
 
 pytestmark = pytest.mark.browser
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-PUBLIC = ["/", "/?postcode=1251KV&huisnummer=12", "/?postcode=1251PT&huisnummer=3", "/?postcode=12&huisnummer=1",
-          "/?postcode=1251KV&huisnummer=14", "/overzicht", "/informatie/", "/informatie/wat-is-het",
-          "/informatie/zo-werkt-het", "/informatie/spelregels", "/informatie/meedoen", "/informatie/contact",
-          "/informatie/privacy", "/informatie/toegankelijkheid", "/groep-aanmelden/", "/groep/1/aanmelden",
-          "/api/docs", "/bestaat-niet", "/beheer/inloggen"]
-STAFF = ["/beheer/", "/beheer/groep/{pending}", "/beheer/groep/1", "/beheer/groep/1/bewerken",
-         "/beheer/groep/1/verwijderen", "/beheer/dekking", "/beheer/logboek", "/beheer/e-mail"]
 SUMMARY: Counter = Counter()
 
 
@@ -47,32 +39,6 @@ def check(page, url, label):
            if v["impact"] in ("serious", "critical")]
     assert bad == [], (label, url, bad)
     return violations
-
-
-@pytest.mark.parametrize("lang", ["nl", "en"])
-def test_public_pages_have_no_serious_violations(browser, live_server, lang):
-    context = browser.new_context(base_url=live_server, locale="nl-NL")
-    page = context.new_page()
-    page.goto(f"/taal/{lang}")
-    for url in PUBLIC:
-        check(page, url, lang)
-    assert page.locator("html").get_attribute("lang") == lang
-    context.close()
-
-
-@pytest.mark.parametrize("lang", ["nl", "en"])
-def test_staff_pages_have_no_serious_violations(browser, live_server, mail_app, staff_user, lang):
-    pending = register_pending(mail_app)
-    context = browser.new_context(base_url=live_server, locale="nl-NL")
-    page = context.new_page()
-    page.goto(f"/taal/{lang}")
-    page.goto("/beheer/inloggen")
-    page.fill("#gebruikersnaam", staff_user[0])
-    page.fill("#wachtwoord", staff_user[1])
-    page.get_by_role("button", name=re.compile("Inloggen|Log in")).click()
-    for url in STAFF:
-        check(page, url.format(pending=pending), lang)
-    context.close()
 
 
 def test_form_errors_have_no_serious_violations(browser, live_server):

@@ -1,0 +1,145 @@
+"""Every page of the app, as a visitor reaches it, for the checks that must see all of them (axe in the browser,
+untranslated text): built against the app's URL map, so that a new page without a visit fails a test."""
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from helpers import csrf_token
+from mailbox import link_in, wait_for_mail
+
+# GET endpoints that are not pages a person reads, each with the reason it has no visit.
+SKIP = {
+    "static": "CSS, scripts and images, not pages",
+    "vendor.asset": "front-end packages from node_modules, not pages",
+    "i18n.switch": "only redirects back (the language switch)",
+    "public.answer_fragment": "the lookup answer the map's script puts into the home page; checked there "
+                              "(/?postcode=...)",
+    "api.ping": "JSON", "api.lookup": "JSON", "api.suggest": "JSON", "api.groups_geojson": "GeoJSON",
+    "api.wijken_geojson": "GeoJSON", "openapi.openapi": "JSON (its readable form /api/docs is visited)",
+    "staff.export_csv": "a CSV download", "staff.export_geojson": "a GeoJSON download",
+    "staff.coverage_csv": "a CSV download", "staff.uncovered_geojson": "a GeoJSON download",
+}
+COUNTER = itertools.count(1)
+
+
+@dataclass
+class Visit:
+    """One page: GET path, or (post given) the page that submitting post from form_page's session shows."""
+
+    label: str
+    endpoint: str
+    path: str
+    post: dict | None = None
+    form_page: str | None = None
+    staff: bool = False
+    status: int = 200
+    forged: bool = False  # submit with a wrong CSRF token (the error page)
+    notes: dict = field(default_factory=dict)
+
+
+def renewal_path(app, group_id: int) -> str:
+    """The yearly link the app would mail to the beheerder of group_id now."""
+    from geo_registry import services
+    from geo_registry.web.renewal import renewal_link
+
+    with app.test_request_context():
+        return re.sub(r"^https?://[^/]+", "", renewal_link(services.current().store.get(group_id)))
+
+
+def prepare(app) -> dict:
+    """Make fresh links (a registration to confirm, a yearly link, a handover link) through the app itself."""
+    client = app.test_client()
+    number = next(COUNTER)
+    email = f"paginatest{number}@voorbeeld.invalid"
+    name = f"Paginatest {number}"
+    response = client.post("/groep-aanmelden/", data={
+        "csrf_token": csrf_token(client, "/groep-aanmelden/"), "naam": name, "beheerder_naam": "Pien",
+        "email": email, "buurten": "BU04170324", "actie": "aanmelden"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    confirm = link_in(wait_for_mail(app.smtp, email)[-1], "/groep-aanmelden/bevestigen/")
+    renewal_2 = renewal_path(app, 2)
+    new_email = f"overname{number}@voorbeeld.invalid"
+    client.post(renewal_2 + "/overdragen", data={"csrf_token": csrf_token(client, renewal_2),
+                                                 "nieuwe_naam": "Olle Overname", "nieuw_email": new_email})
+    accept = link_in(wait_for_mail(app.smtp, new_email)[-1], "/beheerder/overdracht/")
+    return {"confirm": confirm, "renewal": renewal_path(app, 1), "renewal_2": renewal_2, "accept": accept,
+            "name": name, "number": number}
+
+
+def public_visits(links: dict) -> list[Visit]:
+    """The pages residents and beheerders see, with their links made by prepare()."""
+    join = {"naam": "Paula Pagina", "mobiel": "0612345678", "email": f"paula{links['number']}@voorbeeld.invalid"}
+    register = {"naam": f"Nieuw {links['number']}", "beheerder_naam": "Bram", "actie": "aanmelden",
+                "email": f"bram{links['number']}@voorbeeld.invalid", "buurten": "BU04170325"}
+    renewal = links["renewal"]
+    return [
+        Visit("home", "public.home", "/"),
+        Visit("answer: a group", "public.home", "/?postcode=1251KV&huisnummer=12"),
+        Visit("answer: no group", "public.home", "/?postcode=1251PT&huisnummer=3"),
+        Visit("answer: bad postcode", "public.home", "/?postcode=12&huisnummer=1", status=400),
+        Visit("answer: ambiguous", "public.home", "/?postcode=1251KV&huisnummer=14", status=409),
+        Visit("overview", "public.overview", "/overzicht"),
+        Visit("info index", "info.index", "/informatie/"),
+        *[Visit(f"info {slug}", "info.page", f"/informatie/{slug}") for slug in (
+            "wat-is-het", "zo-werkt-het", "spelregels", "meedoen", "contact", "privacy", "toegankelijkheid")],
+        Visit("API docs", "openapi.docs", "/api/docs"),
+        Visit("registration form", "register.form", "/groep-aanmelden/"),
+        Visit("registration errors", "register.submit", "/groep-aanmelden/", post={"actie": "aanmelden"}, status=400),
+        Visit("registration sent", "register.sent", "/groep-aanmelden/", post=register),
+        Visit("registration confirm", "register.confirm", links["confirm"]),
+        Visit("registration confirmed", "register.confirm_post", links["confirm"], post={}),
+        Visit("join form", "join.form", "/groep/1/aanmelden"),
+        Visit("join errors", "join.submit", "/groep/1/aanmelden", post={"naam": ""}, status=400),
+        Visit("join sent", "join.sent", "/groep/1/aanmelden", post=join),
+        Visit("renewal start", "renewal.start", renewal),
+        Visit("renewal change", "renewal.change", renewal + "/wijzigen"),
+        Visit("renewal handover sent", "renewal.hand_over", renewal + "/overdragen", form_page=renewal,
+              post={"nieuwe_naam": "Henk Hand", "nieuw_email": f"henk{links['number']}@voorbeeld.invalid"}),
+        Visit("handover accept", "renewal.accept", links["accept"]),
+        Visit("renewal done", "renewal.confirm", renewal + "/bevestigen", form_page=renewal, post={}),
+        Visit("error 404", "public.home", "/bestaat-niet", status=404),
+        Visit("error 400 link invalid", "renewal.start", "/beheerder/geen-geldige-link", status=400),
+        Visit("error 400 form expired", "join.submit", "/groep/1/aanmelden", post=join, forged=True, status=400),
+        Visit("staff login", "staff.login", "/beheer/inloggen"),
+    ]
+
+
+def staff_visits(pending_id: int) -> list[Visit]:
+    """The staff pages, for a logged-in staff member; pending_id is a registration awaiting review."""
+    return [Visit(label, endpoint, path, staff=True) for label, endpoint, path in [
+        ("staff index", "staff.index", "/beheer/"),
+        ("staff review", "staff.group", f"/beheer/groep/{pending_id}"),
+        ("staff group", "staff.group", "/beheer/groep/1"),
+        ("staff edit", "staff.edit", "/beheer/groep/1/bewerken"),
+        ("staff delete", "staff.delete_confirm", "/beheer/groep/1/verwijderen"),
+        ("staff audit", "staff.audit_log", "/beheer/logboek"),
+        ("staff outbox", "staff.outbox", "/beheer/e-mail"),
+        ("staff coverage", "staff.coverage", "/beheer/dekking"),
+        ("staff password", "account.password", "/beheer/wachtwoord"),
+    ]]
+
+
+def group_id_named(app, name: str) -> int:
+    """The id of the group called name (any status)."""
+    from geo_registry import services
+
+    with app.app_context():
+        return next(g.id for g in services.current().store.list(status=None) if g.name == name)
+
+
+def uncovered_get_endpoints(app) -> list[str]:
+    """GET endpoints of the URL map that have no visit and are not in SKIP."""
+    links = {"confirm": "/x", "renewal": "/x", "accept": "/x", "number": 0}
+    visited = {v.endpoint for v in public_visits(links) + staff_visits(1)}
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+    return sorted(endpoints - visited - set(SKIP))
+
+
+def fetch(client, visit: Visit):
+    """Open the visit with a Flask test client (the session's CSRF token added to a post); return the response."""
+    if visit.post is None:
+        return client.get(visit.path)
+    token = "vervalst-token-0123456789" if visit.forged else csrf_token(client, visit.form_page or visit.path)
+    return client.post(visit.path, data={**visit.post, "csrf_token": token}, follow_redirects=True)
