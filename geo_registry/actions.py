@@ -7,16 +7,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from .geometry import to_geojson_text
-from .groups import ACTIVE, INACTIVE, Group, GroupStore, bump_version, now_iso
+from .groups import Group, GroupStatus, GroupStore, bump_version, now_iso
 from .mail import Message, queue
 from .staff import audit
 from .text import N_, _
 
-PENDING_EMAIL = "pending_email"
-PENDING_REVIEW = "pending_review"
-REJECTED = "rejected"
-STATUS_LABELS = {ACTIVE: N_("actief"), INACTIVE: N_("niet actief"), PENDING_EMAIL: N_("wacht op bevestiging e-mail"),
-                 PENDING_REVIEW: N_("wacht op beoordeling"), REJECTED: N_("afgewezen")}
 EDITABLE = ("name", "beheerder_name", "beheerder_email", "beheerder_phone", "description")
 
 
@@ -38,7 +33,7 @@ def register(store: GroupStore, group: Group, confirmation) -> tuple[int, list[i
     """Store a new registration awaiting e-mail confirmation; confirmation(id) gives the Message.
     Return the group's id and the queued message ids."""
     with store.transaction() as conn:
-        group_id = store.add(replace(group, status=PENDING_EMAIL, is_example=False), conn)
+        group_id = store.add(replace(group, status=GroupStatus.PENDING_EMAIL, is_example=False), conn)
         message_id = queue(conn, confirmation(group_id))
         audit(conn, N_("aanvrager"), N_("aangemeld"), group_id, group.name)
     return group_id, [message_id]
@@ -49,9 +44,9 @@ def confirm_email(store: GroupStore, group_id: int) -> Group:
     group = store.get(group_id)
     if group is None:
         raise ActionRefused(_("Deze aanmelding bestaat niet (meer)."))
-    if group.status == PENDING_EMAIL:
+    if group.status == GroupStatus.PENDING_EMAIL:
         with store.transaction() as conn:
-            update_group(conn, group_id, status=PENDING_REVIEW, email_confirmed_at=now_iso())
+            update_group(conn, group_id, status=GroupStatus.PENDING_REVIEW, email_confirmed_at=now_iso())
             audit(conn, N_("aanvrager"), N_("e-mailadres bevestigd"), group_id, group.name)
     return store.get(group_id)
 
@@ -59,9 +54,9 @@ def confirm_email(store: GroupStore, group_id: int) -> Group:
 def review(store: GroupStore, group_id: int, actor: str, approve: bool, note: str, message) -> list[int]:
     """Approve (make public) or reject a registration waiting for review; message(group) tells the beheerder."""
     group = store.get(group_id)
-    if group is None or group.status != PENDING_REVIEW:
+    if group is None or group.status != GroupStatus.PENDING_REVIEW:
         raise ActionRefused(_("Deze aanmelding wacht niet (meer) op beoordeling."))
-    status = ACTIVE if approve else REJECTED
+    status = GroupStatus.ACTIVE if approve else GroupStatus.REJECTED
     with store.transaction() as conn:
         stamp = now_iso()
         update_group(conn, group_id, status=status, reviewed_at=stamp, review_note=note or None,
@@ -88,10 +83,10 @@ def edit(store: GroupStore, group_id: int, actor: str, changes: dict) -> None:
 def set_active(store: GroupStore, group_id: int, actor: str, active: bool) -> None:
     """Deactivate or reactivate a group."""
     group = store.get(group_id)
-    if group is None or group.status not in (ACTIVE, INACTIVE):
+    if group is None or group.status not in (GroupStatus.ACTIVE, GroupStatus.INACTIVE):
         raise ActionRefused(_("Alleen een goedgekeurde groep kan (de)geactiveerd worden."))
     with store.transaction() as conn:
-        update_group(conn, group_id, status=ACTIVE if active else INACTIVE)
+        update_group(conn, group_id, status=GroupStatus.ACTIVE if active else GroupStatus.INACTIVE)
         audit(conn, actor, N_("geactiveerd") if active else N_("gedeactiveerd"), group_id, group.name)
 
 
@@ -116,14 +111,14 @@ def purge_stale(store: GroupStore, now_text: str, unconfirmed_days: int = 30, re
     """Delete registrations whose address was never confirmed, and rejected ones, once they are old
     (the privacy statement promises this); return how many were deleted."""
     now = datetime.fromisoformat(now_text)
-    cutoffs = {PENDING_EMAIL: (now - timedelta(days=unconfirmed_days)).isoformat(),
-               REJECTED: (now - timedelta(days=rejected_days)).isoformat()}
+    cutoffs = {GroupStatus.PENDING_EMAIL: (now - timedelta(days=unconfirmed_days)).isoformat(),
+               GroupStatus.REJECTED: (now - timedelta(days=rejected_days)).isoformat()}
     stale = [g for g in store.list(status=None) if g.status in cutoffs
              and (g.reviewed_at or g.created_at) < cutoffs[g.status]]
     with store.transaction() as conn:
         for group in stale:
             conn.execute(sa.text("DELETE FROM groups WHERE id = :id"), {"id": group.id})
-            audit(conn, N_("opschoning"), N_("verwijderd"), group.id, group.name, _(STATUS_LABELS[group.status]))
+            audit(conn, N_("opschoning"), N_("verwijderd"), group.id, group.name, _(group.status.label))
         if stale:
             bump_version(conn)
     return len(stale)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,11 +14,29 @@ from shapely.geometry.base import BaseGeometry
 
 from .geometry import (WGS84, geojson_crs, geojson_features, geometry_from_geojson, is_polygonal, load_geojson,
                        reproject, to_geojson_text)
-from .text import single_line
+from .text import N_, single_line
 
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}$")
-ACTIVE = "active"
-INACTIVE = "inactive"
+
+
+class GroupStatus(StrEnum):
+    """Where a group is in its life: registered, address confirmed, reviewed, and public or not."""
+
+    PENDING_EMAIL = "pending_email"  # registered; the beheerder has not yet confirmed the e-mail address
+    PENDING_REVIEW = "pending_review"  # confirmed; waits for staff
+    ACTIVE = "active"  # approved and public
+    INACTIVE = "inactive"  # approved once, taken off the map by staff
+    REJECTED = "rejected"  # refused by staff (kept a while, then purged)
+
+    @property
+    def label(self) -> str:
+        """The status as staff read it (a msgid: translate where it is shown)."""
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {GroupStatus.ACTIVE: N_("actief"), GroupStatus.INACTIVE: N_("niet actief"),
+                 GroupStatus.PENDING_EMAIL: N_("wacht op bevestiging e-mail"),
+                 GroupStatus.PENDING_REVIEW: N_("wacht op beoordeling"), GroupStatus.REJECTED: N_("afgewezen")}
 MAX_NAME = 120
 
 
@@ -37,7 +56,7 @@ class Group:
     beheerder_email: str
     beheerder_phone: str | None = None
     description: str | None = None
-    status: str = ACTIVE
+    status: GroupStatus = GroupStatus.ACTIVE
     is_example: bool = False
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
@@ -79,7 +98,7 @@ class GroupStore:
                 "SELECT key, value FROM registry_state WHERE key IN ('groups_version', 'addresses_version')")).all())
         return rows["groups_version"], rows.get("addresses_version", 0)
 
-    def list(self, status: str | None = ACTIVE) -> list[Group]:
+    def list(self, status: GroupStatus | None = GroupStatus.ACTIVE) -> list[Group]:
         """Return the groups with the given status (all groups for None), by name."""
         query = "SELECT * FROM groups" + (" WHERE status = :status" if status else "") + " ORDER BY name, id"
         with self.engine.connect() as conn:
@@ -106,7 +125,8 @@ class GroupStore:
             "beheerder_phone": group.beheerder_phone, "description": group.description,
             "status": group.status, "is_example": int(group.is_example),
             "created_at": group.created_at, "updated_at": group.updated_at,
-            "last_confirmed_at": group.last_confirmed_at or (group.created_at if group.status == ACTIVE else None),
+            "last_confirmed_at": group.last_confirmed_at or (group.created_at if group.status == GroupStatus.ACTIVE
+                                                                 else None),
             "lang": group.lang,
         }
         sql = sa.text(
@@ -139,7 +159,7 @@ def _row_to_group(row) -> Group:
     return Group(
         id=row["id"], name=row["name"], area=shapely.from_geojson(row["area"]),
         beheerder_name=row["beheerder_name"], beheerder_email=row["beheerder_email"],
-        beheerder_phone=row["beheerder_phone"], description=row["description"], status=row["status"],
+        beheerder_phone=row["beheerder_phone"], description=row["description"], status=GroupStatus(row["status"]),
         is_example=bool(row["is_example"]), created_at=row["created_at"], updated_at=row["updated_at"],
         email_confirmed_at=row.get("email_confirmed_at"), reviewed_at=row.get("reviewed_at"),
         review_note=row.get("review_note"), last_confirmed_at=row.get("last_confirmed_at"),
@@ -192,7 +212,7 @@ def parse_group_feature(feature, crs: str, municipality: BaseGeometry | None, ex
         id=None, name=name, area=area, beheerder_name=beheerder_name, beheerder_email=email,
         beheerder_phone=(str(props["beheerder_phone"]).strip() if props.get("beheerder_phone") else None),
         description=(str(props["description"]).strip() if props.get("description") else None),
-        status=ACTIVE if props.get("active", True) else INACTIVE,
+        status=GroupStatus.ACTIVE if props.get("active", True) else GroupStatus.INACTIVE,
         is_example=bool(props.get("example", example)),
     )
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from .actions import ActionRefused, update_group
 from .geometry import to_geojson_text
-from .groups import ACTIVE, Group, GroupStore, now_iso
+from .groups import Group, GroupStatus, GroupStore, now_iso
 from .mail import queue
 from .staff import audit
 from .text import N_, _
@@ -32,7 +32,7 @@ def due_date(group: Group, interval_days: int) -> datetime:
 
 def is_overdue(group: Group, now: datetime, interval_days: int) -> bool:
     """Tell whether an active group was not confirmed within the interval."""
-    return group.status == ACTIVE and due_date(group, interval_days) <= now
+    return group.status == GroupStatus.ACTIVE and due_date(group, interval_days) <= now
 
 
 def needs_reminder(group: Group, now: datetime, interval_days: int) -> bool:
@@ -121,7 +121,7 @@ def hand_over(store: GroupStore, group_id: int, name: str, email: str, lang: str
 
 def _active(store: GroupStore, group_id: int) -> Group:
     group = store.get(group_id)
-    if group is None or group.status != ACTIVE:
+    if group is None or group.status != GroupStatus.ACTIVE:
         raise ActionRefused(_("Deze groep is niet (meer) actief in het register."))
     return group
 

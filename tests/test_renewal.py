@@ -134,15 +134,15 @@ def test_staff_see_overdue_groups_and_can_remind(due, staff_user):
 def test_the_round_deletes_stale_registrations(mail_app):
     from helpers import register_pending
 
-    from geo_registry import actions, services
-    from geo_registry.groups import Group
+    from geo_registry import services
+    from geo_registry.groups import Group, GroupStatus
 
     with mail_app.app_context():
         store = services.current().store
         area = store.get(1).area
         unconfirmed = store.add(Group(None, "Nooit bevestigd", area, "N", "n@voorbeeld.invalid",
-                                      status=actions.PENDING_EMAIL))
-        fresh = store.add(Group(None, "Net aangemeld", area, "N", "n@voorbeeld.invalid", status=actions.PENDING_EMAIL))
+                                      status=GroupStatus.PENDING_EMAIL))
+        fresh = store.add(Group(None, "Net aangemeld", area, "N", "n@voorbeeld.invalid", status=GroupStatus.PENDING_EMAIL))
     rejected = register_pending(mail_app, "Afgewezen groep")
     with mail_app.extensions["geo_registry.engine"].begin() as conn:
         old = (datetime.now(timezone.utc) - timedelta(days=40)).replace(microsecond=0).isoformat()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, url_for
 
 from .. import actions, services
-from ..groups import ACTIVE
+from ..groups import GroupStatus
 from ..security import limit_per, limiter, when_carried_out
 from .form_classes import JoinForm
 from .forms import first_error
@@ -16,7 +16,7 @@ bp = Blueprint("join", __name__, url_prefix="/groep")
 def active_group(group_id: int):
     """Return the active group, or 404."""
     group = services.current().store.get(group_id)
-    if group is None or group.status != ACTIVE:
+    if group is None or group.status != GroupStatus.ACTIVE:
         abort(404)
     return group
 

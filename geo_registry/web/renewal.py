@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from .. import renewal, services
 from ..actions import ActionRefused, send_messages
+from ..groups import GroupStatus
 from ..i18n import current_language
 from ..tokens import LinkInvalid, make_token, read_token
 from ..text import _
@@ -34,7 +35,7 @@ def _group(token: str):
     payload = read_token(current_app.config["SECRET_KEY"], RENEW, token,
                          int(current_app.config["RENEWAL_LINK_DAYS"]) * 86400)
     group = services.current().store.get(int(payload["g"]))
-    if group is None or group.status != "active":
+    if group is None or group.status != GroupStatus.ACTIVE:
         raise LinkInvalid(_("Deze groep staat niet (meer) actief in het register."))
     if (group.last_confirmed_at or group.created_at) != payload["c"]:
         raise LinkInvalid(_("Deze link is al gebruikt. U krijgt volgend jaar een nieuwe."))
@@ -113,7 +114,7 @@ def _handover(token: str):
     payload = read_token(current_app.config["SECRET_KEY"], HANDOVER, token,
                          int(current_app.config["CONFIRM_MAX_AGE_HOURS"]) * 3600)
     group = services.current().store.get(int(payload["g"]))
-    if group is None or group.status != "active" or (group.last_confirmed_at or group.created_at) != payload["c"]:
+    if group is None or group.status != GroupStatus.ACTIVE or (group.last_confirmed_at or group.created_at) != payload["c"]:
         raise LinkInvalid(_("Deze link is al gebruikt of hoort niet meer bij deze groep."))
     return group, payload
 

@@ -16,7 +16,7 @@ from ..coverage import CLASSES, group_address_counts
 from ..csvexport import csv_text, phone_cell
 from ..geometry import area_m2, to_geojson_mapping
 from ..i18n import current_language
-from ..groups import ACTIVE
+from ..groups import GroupStatus
 from ..redirects import local_target_under
 from ..security import forget_hits, limit_per, limiter
 from ..staff import audit_entries, authenticate, end_sessions
@@ -29,6 +29,12 @@ from .maps import build_area_map, build_coverage_map, draw_map, groups_collectio
 from .sessions import start_session
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
+
+
+@bp.context_processor
+def statuses() -> dict:
+    """Staff templates compare a group's status with the enum, not with string literals."""
+    return {"GroupStatus": GroupStatus}
 
 
 def login_required(view):
@@ -81,11 +87,11 @@ def index():
     groups = store.list(status=None)
     snapshot = services.current().registry.snapshot()
     interval = int(current_app.config["CONFIRM_INTERVAL_DAYS"])
-    return render_template("staff/index.html", groups=groups, labels=actions.STATUS_LABELS,
+    return render_template("staff/index.html", groups=groups,
                            addresses=snapshot.group_addresses(), limit=int(current_app.config["MEMBER_LIMIT"]),
                            overdue=renewal.overdue_groups(store, renewal.utcnow(), interval), interval=interval,
                            changes=renewal.pending_changes(store), names={gr.id: gr.name for gr in groups},
-                           queue=[gr for gr in groups if gr.status == actions.PENDING_REVIEW],
+                           queue=[gr for gr in groups if gr.status == GroupStatus.PENDING_REVIEW],
                            unsent=len(services.current().mailer.pending()))
 
 
@@ -107,7 +113,7 @@ def group(group_id: int):
     overlaps = find_overlaps(item.area, area_m2(item.area), others)
     counts = group_address_counts([item], snapshot.points())
     changes = renewal.pending_changes(services.current().store, group_id)
-    return render_template("staff/group.html", group=item, labels=actions.STATUS_LABELS, overlaps=overlaps,
+    return render_template("staff/group.html", group=item, overlaps=overlaps,
                            addresses=None if counts is None else counts[item.id], changes=changes,
                            limit=int(current_app.config["MEMBER_LIMIT"]),
                            area_m2=area_m2(item.area), map=build_area_map(snapshot, current_app.config,
@@ -155,7 +161,7 @@ def _run(action):
 @login_required
 def status(group_id: int):
     """Deactivate or reactivate a group."""
-    active = request.form.get("status") == ACTIVE
+    active = request.form.get("status") == GroupStatus.ACTIVE
     _run(lambda: actions.set_active(services.current().store, group_id, g.staff["username"], active))
     return redirect(url_for("staff.group", group_id=group_id))
 
@@ -217,7 +223,7 @@ def edit_post(group_id: int):
 def export_csv():
     """The beheerdersgroep list: every active group with its beheerder's contact details."""
     rows = ([item.id, item.name, item.beheerder_name, item.beheerder_email, phone_cell(item.beheerder_phone),
-             item.last_confirmed_at] for item in services.current().store.list(status=ACTIVE))
+             item.last_confirmed_at] for item in services.current().store.list(status=GroupStatus.ACTIVE))
     body = csv_text(["groep_id", "groep", "beheerder", "email", "mobiel", "laatst_bevestigd"], rows)
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=beheerders.csv"})
@@ -227,7 +233,7 @@ def export_csv():
 @login_required
 def export_geojson():
     """Every active group's area (public properties)."""
-    body = json.dumps(groups_collection(services.current().store.list(status=ACTIVE)))
+    body = json.dumps(groups_collection(services.current().store.list(status=GroupStatus.ACTIVE)))
     return Response(body, mimetype="application/geo+json",
                     headers={"Content-Disposition": "attachment; filename=gebieden.geojson"})
 
@@ -309,7 +315,7 @@ def reminder(group_id: int):
     from .renewal import renewal_message
 
     item = group_or_404(group_id)
-    if item.status != ACTIVE:
+    if item.status != GroupStatus.ACTIVE:
         session["flash"] = _("Alleen een actieve groep krijgt een herinnering.")
         return redirect(url_for("staff.group", group_id=group_id))
     renewal.remind(services.current().store, item, g.staff["username"], renewal_message)
