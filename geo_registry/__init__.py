@@ -52,9 +52,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Attach the public pages, the JSON API and the vendored front-end assets."""
-    from .web import api, assets, info, join, openapi, public, register, renewal, staff
+    """Attach the public pages, the JSON API, the vendored front-end assets and the security headers."""
+    from .web import api, assets, headers, info, join, openapi, public, register, renewal, staff
 
+    headers.init_app(app)
     assets.init_app(app)
     for blueprint in (public.bp, info.bp, register.bp, join.bp, renewal.bp, staff.bp, api.bp, openapi.bp):
         app.register_blueprint(blueprint)

@@ -105,7 +105,9 @@ def text_tooltip(layer: folium.GeoJson, fields: list[str], aliases: list[str]) -
 
 @dataclass(frozen=True)
 class MapParts:
-    """The pieces of a rendered map to place in a page's head, body and end of body."""
+    """The pieces of a rendered map to place in a page's head, body and end of body. The script is bare
+    JavaScript: the page puts it in <script nonce="{{ csp_nonce() }}">, since rendered maps are cached and
+    the nonce is new for every response."""
 
     header: Markup
     html: Markup
@@ -243,5 +245,9 @@ def render_parts(fmap: folium.Map) -> MapParts:
     header = root.header.render()
     if re.search(r"""(src|href)=["']https?://""", header):
         raise RuntimeError("map header links to another origin")
-    script = Markup("<script>\n") + Markup(root.script.render()) + Markup("\n</script>")
-    return MapParts(Markup(header), Markup(root.html.render()), script)
+    script = root.script.render()
+    # The page wraps this in <script nonce=...> per request; data inside is JSON with "<" escaped, so no name
+    # can close the element early.
+    if re.search(r"</script|<!--", script, re.IGNORECASE):
+        raise RuntimeError("map script could end its <script> element early")
+    return MapParts(Markup(header), Markup(root.html.render()), Markup(script))
