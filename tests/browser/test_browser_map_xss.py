@@ -12,6 +12,7 @@ pytestmark = pytest.mark.browser
 # Each payload runs its script when it is parsed as HTML (the image /x does not exist, so onerror fires).
 IMPORTED = 'Zwarte Berg <img src=x onerror="window.__xss=\'import\'"></script><script>window.__xss=1</script>'
 REGISTERED = 'Rijksweg <img src=x onerror="window.__xss=\'register\'">'
+RENAMED = 'Oostereng <img src=x onerror="window.__xss=\'rename\'">'
 BUURT = 'Postiljon <img src=x onerror="window.__xss=\'buurt\'">'
 STAFF = ("medewerker", "lang-genoeg-wachtwoord")
 LABELS = {"nl": {"group": "WhatsApp-groep", "buurt": "Buurt"},
@@ -20,23 +21,29 @@ LABELS = {"nl": {"group": "WhatsApp-groep", "buurt": "Buurt"},
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory, browser):
-    """A served app whose buurt Postiljon and two groups (imported; registered and approved) carry HTML."""
+    """A served app whose buurt Postiljon and three groups (imported; registered and approved; renamed by an
+    approved change) carry HTML."""
     folder = tmp_path_factory.mktemp("xss")
     wijken = json.loads(WIJKEN_FILE.read_text(encoding="utf-8"))
-    zwarte_berg = next(f for f in wijken["features"] if f["properties"]["name"] == "Zwarte Berg")
+    shape = {f["properties"]["name"]: f["geometry"] for f in wijken["features"]}
     for feature in wijken["features"]:
         if feature["properties"]["name"] == "Postiljon":
             feature["properties"]["name"] = BUURT
     (folder / "wijken.geojson").write_text(json.dumps(wijken), encoding="utf-8")
-    groups = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": zwarte_berg["geometry"],
-              "properties": {"name": IMPORTED, "beheerder_name": "X", "beheerder_email": "x@voorbeeld.invalid"}}]}
+    groups = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": shape[buurt], "properties": {
+            "name": name, "beheerder_name": "X", "beheerder_email": f"{n}@voorbeeld.invalid"}}
+        for n, (buurt, name) in enumerate([("Zwarte Berg", IMPORTED), ("Oostereng", "Oostereng Waakt")])]}
     (folder / "groups.geojson").write_text(json.dumps(groups), encoding="utf-8")
     app = make_app(folder, WIJKEN_FILE=str(folder / "wijken.geojson"), LOGIN_LIMIT=1000)
     runner = app.test_cli_runner()
     assert "4 toegevoegd" in runner.invoke(args=["load-examples"]).output
-    assert "1 toegevoegd" in runner.invoke(args=["import-groups", str(folder / "groups.geojson")]).output
+    assert "2 toegevoegd" in runner.invoke(args=["import-groups", str(folder / "groups.geojson")]).output
     assert "aangemaakt" in runner.invoke(args=["create-staff", STAFF[0], "--password", STAFF[1]]).output
     registered = register_pending(app, REGISTERED, ("BU04170325",))  # Rijksweg-Noord
+    with app.app_context():  # the beheerder of Oostereng Waakt proposes a new name (as through the renewal form)
+        from geo_registry import renewal, services
+        renewal.propose_change(services.current().store, 6, {"name": RENAMED})
     with served(app) as url:
         context = browser.new_context(base_url=url, locale="nl-NL")
         page = context.new_page()
@@ -47,6 +54,9 @@ def hostile(tmp_path_factory, browser):
         page.goto(f"/beheer/groep/{registered}")
         page.get_by_role("button", name="Goedkeuren").click()
         page.get_by_text("actief").first.wait_for()
+        page.goto("/beheer/groep/6")
+        page.get_by_role("button", name="Wijziging doorvoeren").click()
+        page.get_by_role("heading", name=RENAMED).wait_for()
         state = context.storage_state()
         context.close()
         from geo_registry.wijken import load_wijken
@@ -79,7 +89,7 @@ def points(hostile):
     """Points inside the imported group, the registered group and the (group-free) hostile buurt."""
     wijken = hostile["wijken"]
     return {"import": inside(wijken, "Zwarte Berg"), "register": inside(wijken, "Rijksweg-Noord"),
-            "buurt": inside(wijken, BUURT)}
+            "rename": inside(wijken, "Oostereng"), "buurt": inside(wijken, BUURT)}
 
 
 def open_map(hostile, browser, path, lang, staff=False):
@@ -109,7 +119,7 @@ def test_group_and_buurt_names_on_a_map_are_text(hostile, browser, path, staff, 
     page = open_map(hostile, browser, path, lang, staff)
     spot = points(hostile)
     words = LABELS[lang]
-    for key, name in (("import", IMPORTED), ("register", REGISTERED)):
+    for key, name in (("import", IMPORTED), ("register", REGISTERED), ("rename", RENAMED)):
         text = hover_tooltip(page, *spot[key])
         assert name in text and words["group"] in text, (key, text)
     text = hover_tooltip(page, *spot["buurt"])
