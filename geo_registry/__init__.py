@@ -57,10 +57,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Attach the public pages, the JSON API and the vendored front-end assets."""
-    from .web import account, api, assets, info, join, openapi, params, privacy, public, register, renewal, sessions, staff
+    """Attach the public pages, the JSON API, the vendored front-end assets and the security headers."""
+    from .web import (account, api, assets, headers, info, join, openapi, params, privacy, public, register, renewal,
+                      sessions, staff)
 
     params.init_app(app)
+    headers.init_app(app)
     assets.init_app(app)
     sessions.init_app(app)
     privacy.init_app(app)

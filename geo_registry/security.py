@@ -85,34 +85,6 @@ def init_app(app) -> None:
     app.register_error_handler(CSRFError, lambda error: app.handle_user_exception(CsrfRefused()))
     app.register_error_handler(RateLimitExceeded, lambda error: app.handle_user_exception(TooManyRequests()))
     app.jinja_env.globals["csrf_field"] = csrf_field
-    policy = content_security_policy(app.config)
-
-    @app.after_request
-    def security_headers(response):
-        """Keep the browser to this site (and the tile server): no other origin, no framing, no sniffing."""
-        response.headers.setdefault("Content-Security-Policy", policy)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        return response
-
-
-def content_security_policy(config) -> str:
-    """The Content-Security-Policy: everything from this origin; images also from the configured tile server.
-    Folium writes its map as inline script and style, hence 'unsafe-inline' for those two."""
-    from urllib.parse import urlsplit
-
-    from .config import tile_url
-
-    tiles = tile_url(config["TILES"])
-    tile_origin = ""
-    if tiles:
-        parts = urlsplit(tiles.replace("{", "").replace("}", ""))
-        tile_origin = f" {parts.scheme}://{parts.netloc}"
-    return ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-            f"img-src 'self' data:{tile_origin}; connect-src 'self'; font-src 'self'; object-src 'none'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
 
 
 def init_limiter(app) -> None:

@@ -96,9 +96,18 @@ class AppHook(MacroElement):
         self.function, self.options, self.layers = function, options, list(layers)
 
 
+def text_tooltip(layer: folium.GeoJson, fields: list[str], aliases: list[str]) -> folium.GeoJson:
+    """Name each feature of layer on hover or tap: map.js builds the tooltip with textContent, because Folium's
+    GeoJsonTooltip writes the properties (a group's or buurt's name) into innerHTML."""
+    AppHook("bindTextTooltip", {"fields": fields, "aliases": aliases}).add_to(layer)
+    return layer
+
+
 @dataclass(frozen=True)
 class MapParts:
-    """The pieces of a rendered map to place in a page's head, body and end of body."""
+    """The pieces of a rendered map to place in a page's head, body and end of body. The script is bare
+    JavaScript: the page puts it in <script nonce="{{ csp_nonce() }}">, since rendered maps are cached and
+    the nonce is new for every response."""
 
     header: Markup
     html: Markup
@@ -128,11 +137,10 @@ def base_map(snapshot: Snapshot, config) -> folium.Map:
         configured = config.get("TILES_ATTRIBUTION") or ""
         attribution = _(configured) if configured else ""  # translated when it is the standard PDOK text
         folium.TileLayer(tiles=tiles, attr=attribution, name=_("Achtergrondkaart"), max_zoom=19).add_to(fmap)
-    folium.GeoJson(
+    text_tooltip(folium.GeoJson(
         wijken_collection(snapshot.wijken), name=_("Buurten"), attribution=_(CBS_ATTRIBUTION),
         style_function=lambda f: {"color": "#333333", "weight": 2, "fillOpacity": 0.04, "dashArray": "4 4"},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[_("Buurt")]),
-    ).add_to(fmap)
+    ), ["name"], [_("Buurt")]).add_to(fmap)
     minx, miny, maxx, maxy = snapshot.gemeente.bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap
@@ -141,13 +149,12 @@ def base_map(snapshot: Snapshot, config) -> folium.Map:
 def groups_layer(groups, faint: bool = False) -> folium.GeoJson:
     """The groups' areas, each in its own colour, named on hover or tap."""
     opacity = 0.12 if faint else 0.25
-    return folium.GeoJson(
+    return text_tooltip(folium.GeoJson(
         groups_collection(groups, simplify=True), name=_("WhatsApp-groepen"),
         style_function=lambda f: {"color": f["properties"]["colour"], "fillColor": f["properties"]["colour"],
                                   "weight": 2 if faint else 3, "fillOpacity": opacity},
         highlight_function=lambda f: {"weight": 5, "fillOpacity": 0.4},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[_("WhatsApp-groep")]),
-    )
+    ), ["name"], [_("WhatsApp-groep")])
 
 
 def public_map(snapshot: Snapshot, config, lang: str, answer_url: str, join_url: str) -> MapParts:
@@ -196,23 +203,20 @@ def build_coverage_map(snapshot: Snapshot, config, coverage) -> MapParts:
                          "properties": {"kind": "wijk", "code": item.wijk.code, "name": item.wijk.name,
                                         "status": _(words), "colour": colour,
                                         "covered": f"{round(item.share * 100)}%"}})
-    folium.GeoJson(
+    text_tooltip(folium.GeoJson(
         {"type": "FeatureCollection", "features": features}, name=_("Dekking per buurt"),
         style_function=lambda f: {"color": "#333333", "weight": 2, "fillColor": f["properties"]["colour"],
                                   "fillOpacity": 0.55},
-        tooltip=folium.GeoJsonTooltip(fields=["name", "status", "covered"],
-                                      aliases=[_("Buurt"), _("Dekking"), _("Gedekt")]),
-    ).add_to(fmap)
+    ), ["name", "status", "covered"], [_("Buurt"), _("Dekking"), _("Gedekt")]).add_to(fmap)
     gaps = [{"type": "Feature", "geometry": to_geojson_mapping(simplify_for_display(item.uncovered)),
              "properties": {"kind": "gat", "code": item.wijk.code, "name": item.wijk.name}}
             for item in coverage if item.share > 0 and not item.uncovered.is_empty]
     if gaps:
-        folium.GeoJson(
+        text_tooltip(folium.GeoJson(
             {"type": "FeatureCollection", "features": gaps}, name=_("Niet gedekte delen"),
             style_function=lambda f: {"color": "#7a0010", "weight": 2, "dashArray": "6 4",
                                       "fillColor": "#d7191c", "fillOpacity": 0.6},
-            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[_("Niet gedekt deel van")]),
-        ).add_to(fmap)
+        ), ["name"], [_("Niet gedekt deel van")]).add_to(fmap)
     return render_parts(fmap)
 
 
@@ -241,5 +245,9 @@ def render_parts(fmap: folium.Map) -> MapParts:
     header = root.header.render()
     if re.search(r"""(src|href)=["']https?://""", header):
         raise RuntimeError("map header links to another origin")
-    script = Markup("<script>\n") + Markup(root.script.render()) + Markup("\n</script>")
-    return MapParts(Markup(header), Markup(root.html.render()), script)
+    script = root.script.render()
+    # The page wraps this in <script nonce=...> per request; data inside is JSON with "<" escaped, so no name
+    # can close the element early.
+    if re.search(r"</script|<!--", script, re.IGNORECASE):
+        raise RuntimeError("map script could end its <script> element early")
+    return MapParts(Markup(header), Markup(root.html.render()), Markup(script))

@@ -29,6 +29,42 @@
     return div.innerHTML;
   }
 
+  // Names come from residents, imports and CBS files: they go into the page as text nodes, never as HTML.
+  function element(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    if (className) { node.className = className; }
+    return node;
+  }
+
+  function groupPopup(props, joinUrl, texts) {
+    var box = element("div");
+    box.appendChild(element("strong", props.name));
+    if (props.is_example) {
+      box.appendChild(document.createTextNode(" "));
+      box.appendChild(element("span", texts.example, "badge"));
+    }
+    box.appendChild(element("br"));
+    var link = element("a", texts.join);
+    link.href = joinUrl.replace("/0/", "/" + encodeURIComponent(props.id) + "/");
+    box.appendChild(link);
+    return box;
+  }
+
+  // A tooltip naming each feature of layer: a small table of label and value, built from text nodes.
+  function bindTextTooltip(layer, options) {
+    layer.bindTooltip(function (source) {
+      var props = (source.feature && source.feature.properties) || {};
+      var table = element("table");
+      options.fields.forEach(function (field, i) {
+        var row = table.insertRow();
+        row.appendChild(element("th", options.aliases[i]));
+        row.appendChild(element("td", props[field]));
+      });
+      return table;
+    }, { sticky: true, className: "map-tooltip" });
+  }
+
   function attachMap(map, options, groupsLayer) {
     var texts = options.texts;
     var frame = map.getContainer().closest("[data-marker]");
@@ -39,11 +75,7 @@
     }
     if (groupsLayer && options.joinUrl) {
       groupsLayer.eachLayer(function (layer) {
-        var props = layer.feature.properties;
-        var url = options.joinUrl.replace("/0/", "/" + props.id + "/");
-        layer.bindPopup("<strong>" + escapeHtml(props.name) + "</strong>" +
-          (props.is_example ? " <span class=\"badge\">" + escapeHtml(texts.example) + "</span>" : "") +
-          "<br><a href=\"" + url + "\">" + escapeHtml(texts.join) + "</a>");
+        layer.bindPopup(function () { return groupPopup(layer.feature.properties, options.joinUrl, texts); });
       });
     }
     function answerAt(latlng) {
@@ -130,6 +162,6 @@
     local.edit.handlers.remove.tooltip.text = x.removeTip;
   }
 
-  window.GeoRegistry = { attachMap: attachMap, attachDraw: attachDraw };
+  window.GeoRegistry = { attachMap: attachMap, attachDraw: attachDraw, bindTextTooltip: bindTextTooltip };
   document.addEventListener("DOMContentLoaded", attachSuggestions);
 })();

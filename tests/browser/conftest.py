@@ -20,13 +20,41 @@ def chromium_path() -> str:
     return path
 
 
+class WatchedBrowser:
+    """The browser, noting every Content-Security-Policy violation reported on the console of any of its pages."""
+
+    def __init__(self, browser):
+        self._browser, self.violations = browser, []
+
+    def new_context(self, **options):
+        """A new context whose pages' CSP violations are noted."""
+        context = self._browser.new_context(**options)
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message):
+        if "Content Security Policy" in message.text:
+            self.violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the session."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
+        yield WatchedBrowser(browser)
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(browser):
+    """Fail a browser test whose pages broke the Content-Security-Policy: the app's own scripts must all run."""
+    browser.violations.clear()
+    yield
+    assert browser.violations == []
 
 
 @pytest.fixture
