@@ -146,17 +146,22 @@ def mail_app(tmp_path, pdok, address_csv, smtp):
                         PUBLIC_URL="http://localhost")
     app.smtp = smtp
     smtp.settle = lambda: mail_worker(app).flush()
-    return app
+    yield app
+    _stop_workers()  # before the SMTP server stops: a delivery under way ends cleanly
+
+
+def _stop_workers():
+    from geo_registry.mail import DeliveryWorker
+
+    for worker in list(DeliveryWorker.running):
+        worker.stop()
 
 
 @pytest.fixture(autouse=True)
 def _stop_mail_workers():
     """Stop the delivery workers a test started, so none keeps polling a finished test's database."""
     yield
-    from geo_registry.mail import DeliveryWorker
-
-    for worker in list(DeliveryWorker.running):
-        worker.stop()
+    _stop_workers()
 
 
 @pytest.fixture

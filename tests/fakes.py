@@ -139,6 +139,37 @@ class _SMTPHandler:
         return "250 OK"
 
 
+def _tracking_controller(handler, **kwargs):
+    """aiosmtpd's Controller that remembers its connections, so that stopping it closes them first (a connection
+    still open when its loop stops is garbage-collected later as an 'unclosed transport' warning in another test)."""
+    import asyncio
+
+    from aiosmtpd.controller import Controller
+
+    class TrackingController(Controller):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            self.sessions = []
+
+        def factory(self):
+            server = super().factory()
+            self.sessions.append(server)
+            return server
+
+        def stop(self, *args, **kw):
+            async def close_all():
+                for server in self.sessions:
+                    if server.transport is not None:
+                        server.transport.close()
+                await asyncio.sleep(0.05)  # let connection_lost run
+
+            if self.loop.is_running():
+                asyncio.run_coroutine_threadsafe(close_all(), self.loop).result(timeout=5)
+            super().stop(*args, **kw)
+
+    return TrackingController(handler, **kwargs)
+
+
 class FakeSMTP:
     """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what arrives; fail=True refuses mail.
     The app delivers in a background worker: reading what arrived first waits (settle) until the worker has
@@ -147,8 +178,6 @@ class FakeSMTP:
     def __init__(self):
         import socket
 
-        from aiosmtpd.controller import Controller
-
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -156,7 +185,7 @@ class FakeSMTP:
         self.fail = False
         self.settle = lambda: None  # the mail_app fixture plugs in its delivery worker's flush
         # A handler of its own: aiosmtpd inspects every member of its handler, which would run `messages`.
-        self.controller = Controller(_SMTPHandler(self), hostname="127.0.0.1", port=self.port)
+        self.controller = _tracking_controller(_SMTPHandler(self), hostname="127.0.0.1", port=self.port)
 
     @property
     def messages(self):
