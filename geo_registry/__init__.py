@@ -58,10 +58,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach the public pages, the JSON API and the vendored front-end assets."""
-    from .web import api, assets, info, join, openapi, public, register, renewal, staff
+    from .web import api, api_http, assets, features, info, join, openapi, public, register, renewal, staff
 
     assets.init_app(app)
-    for blueprint in (public.bp, info.bp, register.bp, join.bp, renewal.bp, staff.bp, api.bp, openapi.bp):
+    api_http.init_app(app)
+    for blueprint in (public.bp, info.bp, register.bp, join.bp, renewal.bp, staff.bp, api.bp, api.legacy,
+                      features.bp, openapi.bp):
         app.register_blueprint(blueprint)
 
 
