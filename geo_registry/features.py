@@ -81,10 +81,15 @@ def parse_count(text: str | None, name: str, default: int, lowest: int, highest:
     if text is None:
         return default
     value = text.strip()
-    if not value.isascii() or not value.isdigit() or int(value) < lowest:
+    number = lowest - 1
+    if value.isascii() and value.isdigit():
+        digits = value.lstrip("0") or "0"
+        # Python refuses int() of very long digit strings; anything this long is above `highest` anyway.
+        number = int(digits) if len(digits) <= 12 else highest + 1
+    if number < lowest:
         raise BadInput(_("'%(name)s' moet een geheel getal zijn van minstens %(lowest)d.", name=name, lowest=lowest),
                        field=name)
-    return min(int(value), highest)
+    return min(number, highest)
 
 
 @dataclass(frozen=True)

@@ -114,15 +114,23 @@ def test_a_deactivated_group_leaves_the_collection(api, examples_app):
     assert 1 not in {f["id"] for f in api.get(f"{ROOT}/collections/groups/items").get_json()["features"]}
 
 
-def test_a_limit_above_the_maximum_is_lowered_not_refused(api):
-    body = api.get(f"{ROOT}/collections/buurten/items?limit=100000").get_json()
+@pytest.mark.parametrize("limit", ["100000", "9" * 5000])
+def test_a_limit_above_the_maximum_is_lowered_not_refused(api, limit):
+    body = api.get(f"{ROOT}/collections/buurten/items?limit={limit}").get_json()
     assert body["numberReturned"] == 10 and "limit=1000" in links(body)["self"]["href"]
+
+
+def test_long_runs_of_zeros_are_just_numbers(api):
+    body = api.get(f"{ROOT}/collections/buurten/items?limit={'0' * 5000}2&offset={'0' * 5000}&f=json").get_json()
+    assert [f["id"] for f in body["features"]] == ["BU04170320", "BU04170321"]
+    assert api.get(f"{ROOT}/collections/buurten/items?offset={'9' * 5000}").get_json()["features"] == []
 
 
 @pytest.mark.parametrize("query, field", [
     ("bbox=1,2,3", "bbox"), ("bbox=a,b,c,d", "bbox"), ("bbox=1,2,3,nan", "bbox"), ("bbox=5,53,6,52", "bbox"),
     ("bbox=1,2,3,4,5", "bbox"), ("bbox=", "bbox"), ("limit=0", "limit"), ("limit=-1", "limit"),
     ("limit=abc", "limit"), ("limit=１０", "limit"), ("offset=-5", "offset"), ("bbx=1,2,3,4", "bbx"),
+    ("f=html", "f"), ("limit=" + "0" * 5000, "limit"),
 ])
 def test_bad_parameters_are_400_problems_naming_the_parameter(api, query, field):
     response = api.get(f"{ROOT}/collections/groups/items?{query}")

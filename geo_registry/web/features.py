@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request, url_for
 
 from ..features import (CRS84, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Collection, UnknownResource,
                         check_parameters, page, parse_bbox, parse_count)
+from ..errors import BadInput
 from ..text import _
 from .api_http import API_ROOT, by_register_version, current_snapshot
 from .maps import groups_collection, wijken_collection
@@ -19,7 +20,8 @@ bp = Blueprint("features", __name__, url_prefix=API_ROOT)
 CONFORMANCE = ["http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"]
 JSON, GEOJSON = "application/json", "application/geo+json"
-ITEM_PARAMETERS = ("bbox", "limit", "offset", "datetime", "lang")
+# f=json or f=geojson is what some OGC clients send; the only encoding here is GeoJSON anyway.
+ITEM_PARAMETERS = ("bbox", "limit", "offset", "datetime", "f", "lang")
 
 
 def collections() -> dict[str, Collection]:
@@ -124,6 +126,8 @@ def items(collection_id: str):
     found = _collection(collection_id)
     args = request.args
     check_parameters(args, ITEM_PARAMETERS)
+    if args.get("f", "json") not in ("json", "geojson"):
+        raise BadInput(_("'f' kan alleen 'json' of 'geojson' zijn."), field="f")
     bbox = parse_bbox(args.get("bbox"))
     limit = parse_count(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = parse_count(args.get("offset"), "offset", 0, 0, MAX_OFFSET)

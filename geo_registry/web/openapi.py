@@ -95,7 +95,7 @@ def paths() -> dict:
         "/collections/{collectionId}/items": _get(
             "A collection's features, a page at a time (follow the next link)", features, 400, 404, kind=geojson,
             cached=True, operation_id="items",
-            parameters=[collection] + [_ref("parameters", name) for name in ("bbox", "limit", "offset", "datetime")]),
+            parameters=[collection] + [_ref("parameters", name) for name in ("bbox", "limit", "offset", "datetime", "f")]),
         "/collections/{collectionId}/items/{featureId}": _get(
             "One feature", _ref("schemas", "Feature"), 404, kind=geojson, cached=True, operation_id="item",
             parameters=[collection, _ref("parameters", "featureId")]),

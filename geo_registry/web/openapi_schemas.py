@@ -95,6 +95,8 @@ PARAMETERS = {
     "datetime": {"name": "datetime", "in": "query", "required": False, "style": "form", "explode": False,
                  "description": "Accepted as OGC API Features asks; the features have no time, so all match",
                  "schema": {"type": "string"}},
+    "f": {"name": "f", "in": "query", "required": False, "description": "The encoding: GeoJSON, the only one",
+          "schema": {"type": "string", "enum": ["json", "geojson"], "default": "json"}},
     "ifNoneMatch": {"name": "If-None-Match", "in": "header", "required": False,
                     "description": "An ETag from an earlier answer: 304 Not Modified while the register is unchanged",
                     "schema": {"type": "string"}},

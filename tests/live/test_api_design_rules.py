@@ -116,7 +116,7 @@ def test_core_error_handling_invalid_input(spec):
     for path, item in spec["paths"].items():
         params = [p for p in item["get"].get("parameters", []) if "$ref" in p or p["in"] == "query"]
         queries = [p for p in params if p.get("in") == "query" or p.get("$ref", "").split("/")[-1] in
-                   ("bbox", "limit", "offset", "datetime")]
+                   ("bbox", "limit", "offset", "datetime", "f")]
         if queries and path != "/suggest":  # suggest takes any text: nothing to refuse
             assert "400" in item["get"]["responses"], path
 
