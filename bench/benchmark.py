@@ -138,7 +138,7 @@ def serve(db_url: str, port: int, folder: Path) -> subprocess.Popen:
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ping", timeout=1).read()
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/ping", timeout=1).read()
             return process
         except OSError:
             time.sleep(0.1)
@@ -156,7 +156,7 @@ def wrk(url: str, seconds: int, script: Path | None = None) -> float:
 
 
 def bench_http(wijken, rng, seconds: int):
-    """/api/lookup by point against /api/ping on the same waitress server, and the home page's size."""
+    """/api/v1/lookup by point against /api/v1/ping on the same waitress server, and the home page's size."""
     folder = Path(tempfile.mkdtemp(prefix="geo-bench-"))
     db_url = f"sqlite:///{folder / 'bench.sqlite3'}"
     engine = make_engine(db_url)
@@ -183,7 +183,7 @@ def bench_http(wijken, rng, seconds: int):
                 "math.randomseed(42)\nrequest = function()\n"
                 f"  local lat = {miny} + math.random() * {maxy - miny}\n"
                 f"  local lon = {minx} + math.random() * {maxx - minx}\n"
-                f"  return wrk.format('GET', string.format('/api/{endpoint}?lat=%.6f&lon=%.6f', lat, lon))\nend\n")
+                f"  return wrk.format('GET', string.format('/api/v1/{endpoint}?lat=%.6f&lon=%.6f', lat, lon))\nend\n")
         wrk(base + "/", 2, scripts["ping"])  # warm-up
         wrk(base + "/", 2, scripts["lookup"])
         trivial = wrk(base + "/", seconds, scripts["ping"])

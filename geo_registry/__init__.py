@@ -58,15 +58,17 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach the public pages, the JSON API, the vendored front-end assets and the security headers."""
-    from .web import (account, api, assets, headers, info, join, openapi, params, privacy, public, register, renewal,
-                      sessions, staff)
+    from .web import (account, api, api_http, assets, features, headers, info, join, openapi, params, privacy, public,
+                      register, renewal, sessions, staff)
 
     params.init_app(app)
     headers.init_app(app)
     assets.init_app(app)
     sessions.init_app(app)
     privacy.init_app(app)
-    for blueprint in (public.bp, info.bp, register.bp, join.bp, renewal.bp, staff.bp, api.bp, openapi.bp):
+    api_http.init_app(app)
+    for blueprint in (public.bp, info.bp, register.bp, join.bp, renewal.bp, staff.bp, api.bp, api.legacy,
+                      features.bp, openapi.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(account.bp)
 

@@ -24,8 +24,12 @@ def translate(msgid: str, **params) -> str:
 
 
 def select_locale() -> str:
-    """The language: ?lang=, then the remembered choice, then the browser's preference, then Dutch."""
-    for choice in (request.args.get("lang"), request.cookies.get(COOKIE)):
+    """The language: ?lang=, then the remembered choice, then the browser's preference, then Dutch.
+    The public API remembers nothing: there only ?lang= and Accept-Language count (so caches need no cookie)."""
+    from .web.api_http import is_api_path
+
+    remembered = None if is_api_path(request.path) else request.cookies.get(COOKIE)
+    for choice in (request.args.get("lang"), remembered):
         if choice in LANGUAGES:
             return choice
     return request.accept_languages.best_match(LANGUAGES, default="nl")
@@ -56,7 +60,10 @@ def init_app(app) -> None:
 
     @app.after_request
     def vary_on_language(response):
-        """Tell caches that the page depends on the language."""
-        response.headers.add("Vary", "Accept-Language, Cookie")
+        """Tell caches that the page depends on the language (the API sets its own Vary)."""
+        from .web.api_http import is_api_path
+
+        if not is_api_path(request.path):
+            response.headers.add("Vary", "Accept-Language, Cookie")
         return response
 

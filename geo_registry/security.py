@@ -62,7 +62,16 @@ def forget_hits() -> None:
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Marks the session cookie Secure whenever the request came over HTTPS."""
+    """Marks the session cookie Secure whenever the request came over HTTPS; opens no session at all for the
+    public API (stateless, so no Set-Cookie and no Vary: Cookie to defeat caches)."""
+
+    def open_session(self, app, request):
+        """No session for the public API; the signed cookie session everywhere else."""
+        from .web.api_http import is_api_path
+
+        if is_api_path(request.path):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app) -> bool:
         """Secure when configured, or when this request is HTTPS."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -81,4 +82,9 @@ def served(app):
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
+        # Let the test's connections finish and close first: closing their sockets while a request is still
+        # being answered makes the server's thread fail (EBADF), which pytest reports against a later test.
+        deadline = time.monotonic() + 5
+        while server.active_channels and time.monotonic() < deadline:
+            time.sleep(0.01)
         server.close()

@@ -18,6 +18,11 @@ SKIP = {
                               "(/?postcode=...)",
     "api.ping": "JSON", "api.lookup": "JSON", "api.suggest": "JSON", "api.groups_geojson": "GeoJSON",
     "api.wijken_geojson": "GeoJSON", "openapi.openapi": "JSON (its readable form /api/docs is visited)",
+    **{f"api_legacy.{name}": "JSON on the deprecated /api paths" for name in (
+        "ping", "lookup", "suggest", "groups_geojson", "wijken_geojson")},
+    **{f"features.{name}": "JSON/GeoJSON of OGC API Features (read by GDAL in tests/live)" for name in (
+        "landing", "conformance", "collection_list", "collection", "items", "item")},
+    "openapi.legacy_openapi": "JSON",
     "staff.export_csv": "a CSV download", "staff.export_geojson": "a GeoJSON download",
     "staff.coverage_csv": "a CSV download", "staff.uncovered_geojson": "a GeoJSON download",
 }

@@ -1,4 +1,4 @@
-"""The public JSON API: answers, every error path, and no private fields."""
+"""The public JSON API (/api/v1): answers, every error path (as problem details), and no private fields."""
 import pytest
 
 from helpers import PRIVATE_EMAILS, make_app
@@ -15,7 +15,7 @@ def group_names(body):
 
 def test_point_inside_an_example_group(api, places):
     lat, lon = places["centrum"]
-    response = api.get(f"/api/lookup?lat={lat}&lon={lon}")
+    response = api.get(f"/api/v1/lookup?lat={lat}&lon={lon}")
     assert response.status_code == 200
     body = response.get_json()
     assert body["in_gemeente"] is True
@@ -26,38 +26,38 @@ def test_point_inside_an_example_group(api, places):
 
 
 def test_point_without_group_and_point_outside(api, places):
-    body = api.get("/api/lookup", query_string=dict(zip(("lat", "lon"), places["postiljon"]))).get_json()
+    body = api.get("/api/v1/lookup", query_string=dict(zip(("lat", "lon"), places["postiljon"]))).get_json()
     assert body["wijk"]["name"] == "Postiljon" and body["groups"] == [] and body["in_gemeente"]
-    body = api.get("/api/lookup", query_string=dict(zip(("lat", "lon"), places["blaricum"]))).get_json()
+    body = api.get("/api/v1/lookup", query_string=dict(zip(("lat", "lon"), places["blaricum"]))).get_json()
     assert body["in_gemeente"] is False and body["wijk"] is None and body["groups"] == []
 
 
 def test_postcode_from_the_local_table(api, places):
-    body = api.get("/api/lookup?postcode=1251+kv&huisnummer=12").get_json()
+    body = api.get("/api/v1/lookup?postcode=1251+kv&huisnummer=12").get_json()
     assert body["address"]["weergavenaam"] == "Brink 12, 1251 KV Laren"
     assert group_names(body) == ["Voorbeeld: Buurtapp Brink en Centrum"]
     assert not [r for r in api.application.pdok.requests if r[0] == "free"]  # answered locally
 
 
 def test_free_text_falls_through_to_pdok_for_an_address_elsewhere(api):
-    response = api.get("/api/lookup", query_string={"q": "Brink 12 Deventer"})
+    response = api.get("/api/v1/lookup", query_string={"q": "Brink 12 Deventer"})
     body = response.get_json()
     assert response.status_code == 200
     assert body["address"]["woonplaats"] == "Deventer" and body["in_gemeente"] is False and body["groups"] == []
 
 
 def test_ambiguous_address_lists_candidates(api):
-    response = api.get("/api/lookup?postcode=1251KV&huisnummer=14")
-    assert response.status_code == 409
-    error = response.get_json()["error"]
+    response = api.get("/api/v1/lookup?postcode=1251KV&huisnummer=14")
+    assert response.status_code == 409 and response.mimetype == "application/problem+json"
+    error = response.get_json()
     assert error["code"] == "ambiguous"
     assert [c["weergavenaam"] for c in error["candidates"]] == ["Brink 14A, 1251 KV Laren", "Brink 14B, 1251 KV Laren"]
 
 
 def test_unknown_address_is_404(api):
-    response = api.get("/api/lookup?postcode=9999ZZ&huisnummer=1")
+    response = api.get("/api/v1/lookup?postcode=9999ZZ&huisnummer=1")
     assert response.status_code == 404
-    assert "Controleer de postcode" in response.get_json()["error"]["message"]
+    assert "Controleer de postcode" in response.get_json()["detail"]
 
 
 def test_trickling_address_service_is_503_within_its_limit(api):
@@ -72,10 +72,10 @@ def test_trickling_address_service_is_503_within_its_limit(api):
 
 def test_unreachable_service_is_503(api):
     api.application.pdok.mode = "error"
-    response = api.get("/api/lookup?postcode=9999ZZ&huisnummer=1")
-    assert response.status_code == 503 and response.get_json()["error"]["code"] == "unavailable"
+    response = api.get("/api/v1/lookup?postcode=9999ZZ&huisnummer=1")
+    assert response.status_code == 503 and response.get_json()["code"] == "unavailable"
     # The local table still answers what it knows.
-    assert api.get("/api/lookup?postcode=1251KV&huisnummer=12").status_code == 200
+    assert api.get("/api/v1/lookup?postcode=1251KV&huisnummer=12").status_code == 200
 
 
 @pytest.mark.parametrize("query, field", [
@@ -84,15 +84,15 @@ def test_unreachable_service_is_503(api):
     ("postcode=1251KV", "huisnummer"), ("q=Brink", "q"), ("", None),
 ])
 def test_bad_input_is_400_with_a_message(api, query, field):
-    response = api.get(f"/api/lookup?{query}")
-    assert response.status_code == 400
-    error = response.get_json()["error"]
-    assert error["code"] == "bad_input" and error["message"]
+    response = api.get(f"/api/v1/lookup?{query}")
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"
+    error = response.get_json()
+    assert error["code"] == "bad_input" and error["detail"] and error["status"] == 400
     assert error.get("field") == field
 
 
 def test_groups_geojson_has_public_fields_only(api):
-    response = api.get("/api/groups.geojson")
+    response = api.get("/api/v1/groups.geojson")
     assert response.status_code == 200 and response.mimetype == "application/geo+json"
     features = response.get_json()["features"]
     assert len(features) == 4
@@ -101,27 +101,28 @@ def test_groups_geojson_has_public_fields_only(api):
 
 
 def test_wijken_geojson(api):
-    features = api.get("/api/wijken.geojson").get_json()["features"]
+    features = api.get("/api/v1/wijken.geojson").get_json()["features"]
     assert len(features) == 10
     assert {f["properties"]["wijkcode"] for f in features} == {"WK041703"}
 
 
 def test_suggest(api):
-    assert api.get("/api/suggest?q=Postil").get_json() == {"suggestions": ["Postiljonlaan 3, 1251 PT Laren"]}
-    assert api.get("/api/suggest?q=").get_json() == {"suggestions": []}
+    assert api.get("/api/v1/suggest?q=Postil").get_json() == {"suggestions": ["Postiljonlaan 3, 1251 PT Laren"]}
+    assert api.get("/api/v1/suggest?q=").get_json() == {"suggestions": []}
 
 
-def test_unknown_api_path_is_json(api):
-    response = api.get("/api/nergens")
-    assert response.status_code == 404 and response.get_json()["error"]["message"]
+def test_unknown_api_path_is_a_problem(api):
+    response = api.get("/api/v1/nergens")
+    assert response.status_code == 404 and response.get_json()["detail"]
 
 
 def test_no_private_data_in_any_public_response(api, places):
     lat, lon = places["centrum"]
     urls = ["/", "/overzicht", f"/?lat={lat}&lon={lon}", "/?postcode=1251KV&huisnummer=12",
-            f"/antwoord?lat={lat}&lon={lon}", "/api/groups.geojson", "/api/wijken.geojson",
-            f"/api/lookup?lat={lat}&lon={lon}", "/api/lookup?postcode=1251KV&huisnummer=12",
-            "/api/lookup?postcode=1251KV&huisnummer=14", "/api/suggest?q=Brink"]
+            f"/antwoord?lat={lat}&lon={lon}", "/api/v1/groups.geojson", "/api/v1/wijken.geojson",
+            f"/api/v1/lookup?lat={lat}&lon={lon}", "/api/v1/lookup?postcode=1251KV&huisnummer=12",
+            "/api/v1/lookup?postcode=1251KV&huisnummer=14", "/api/v1/suggest?q=Brink",
+            "/api/v1/collections/groups/items", "/api/v1/collections/groups/items/1", "/api/v1/collections/groups"]
     for url in urls:
         body = api.get(url).get_data(as_text=True)
         for secret in PRIVATE_EMAILS + ["Voorbeeldbeheerder"]:
@@ -130,5 +131,5 @@ def test_no_private_data_in_any_public_response(api, places):
 
 def test_no_address_service_configured_still_answers_points(tmp_path, places):
     client = make_app(tmp_path).test_client()
-    assert client.get("/api/lookup?postcode=1251KV&huisnummer=12").status_code == 404
-    assert client.get("/api/lookup", query_string=dict(zip(("lat", "lon"), places["postiljon"]))).status_code == 200
+    assert client.get("/api/v1/lookup?postcode=1251KV&huisnummer=12").status_code == 404
+    assert client.get("/api/v1/lookup", query_string=dict(zip(("lat", "lon"), places["postiljon"]))).status_code == 200

@@ -118,8 +118,9 @@ def test_english_staff_pages_show_no_dutch(mail_app, staff_user):
 def test_english_error_messages_and_mail(mail_app):
     client = mail_app.test_client()
     client.get("/taal/en")
-    body = client.get("/api/lookup?postcode=12&huisnummer=1").get_json()
-    assert body["error"]["message"] == "A postcode has 4 digits and 2 letters, for example 1251 KV."
+    # The API remembers no language (no cookie: it is stateless); a client asks with Accept-Language.
+    body = client.get("/api/v1/lookup?postcode=12&huisnummer=1", headers={"Accept-Language": "en"}).get_json()
+    assert body["detail"] == "A postcode has 4 digits and 2 letters, for example 1251 KV."
     response = client.post("/groep/1/aanmelden", data={
         "csrf_token": csrf_token(client, "/groep/1/aanmelden"), "naam": "Ann", "mobiel": "0612345678",
         "email": "ann@voorbeeld.invalid"})

@@ -1,4 +1,6 @@
-"""The public JSON API: lookups and the public shapes. Never any private field."""
+"""The public JSON API under /api/v1: lookups and the public shapes. Never any private field.
+
+The same answers stay at the unversioned /api/... paths until their sunset (see api_http)."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
@@ -6,21 +8,11 @@ from flask import Blueprint, jsonify, request
 from .. import services
 from ..errors import BadInput
 from ..text import _
+from .api_http import API_ROOT, LEGACY_ROOT, by_register_version, current_snapshot
 from .maps import groups_collection, wijken_collection
 
-bp = Blueprint("api", __name__, url_prefix="/api")
-
-
-@bp.after_app_request
-def allow_any_origin(response):
-    """The public API is read-only and holds nothing private: any site may use it (CORS)."""
-    if not request.path.startswith("/api/"):
-        return response
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-    response.headers["Access-Control-Max-Age"] = "86400"
-    return response
+bp = Blueprint("api", __name__, url_prefix=API_ROOT)
+legacy = Blueprint("api_legacy", __name__, url_prefix=LEGACY_ROOT)
 
 
 @bp.get("/ping")
@@ -32,16 +24,21 @@ def ping():
 @bp.get("/lookup")
 def lookup():
     """Answer which neighbourhood and groups hold an address or a point."""
-    lookup_service = services.current().lookup
     args = request.args
     if "lat" in args or "lon" in args:
-        answer = lookup_service.at_point(args.get("lat"), args.get("lon"))
-    else:
-        query = lookup_service.query_from_args(args)
-        if query is None:
-            raise BadInput(_("Geef postcode en huisnummer, of q (een adres), of lat en lon."))
-        answer = lookup_service.at_address(query)
-    return jsonify(answer.to_public())
+        return point_lookup()
+    lookup_service = services.current().lookup
+    query = lookup_service.query_from_args(args)
+    if query is None:
+        raise BadInput(_("Geef postcode en huisnummer, of q (een adres), of lat en lon."))
+    # No ETag here: the address may come from the Locatieserver, which the register's version does not cover.
+    return jsonify(lookup_service.at_address(query).to_public())
+
+
+@by_register_version
+def point_lookup():
+    """Answer for lat/lon: it depends on the register alone, so it can be cached by its version."""
+    return jsonify(services.current().lookup.at_point(request.args.get("lat"), request.args.get("lon")).to_public())
 
 
 @bp.get("/suggest")
@@ -52,19 +49,26 @@ def suggest():
 
 
 @bp.get("/groups.geojson")
+@by_register_version
 def groups_geojson():
     """The active groups' areas with public properties."""
-    snapshot = services.current().registry.snapshot()
-    return _geojson(groups_collection(snapshot.groups))
+    return _geojson(groups_collection(current_snapshot().groups))
 
 
 @bp.get("/wijken.geojson")
+@by_register_version
 def wijken_geojson():
     """The municipality's neighbourhoods."""
-    return _geojson(wijken_collection(services.current().wijken))
+    return _geojson(wijken_collection(current_snapshot().wijken))
 
 
 def _geojson(collection: dict):
     response = jsonify(collection)
     response.mimetype = "application/geo+json"
     return response
+
+
+# The unversioned paths of before /api/v1 answer the same (with Deprecation and Sunset headers).
+for _rule, _view in (("/ping", ping), ("/lookup", lookup), ("/suggest", suggest),
+                     ("/groups.geojson", groups_geojson), ("/wijken.geojson", wijken_geojson)):
+    legacy.add_url_rule(_rule, view_func=_view, methods=["GET"])

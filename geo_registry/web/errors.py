@@ -1,11 +1,13 @@
 """The app's error pages and JSON errors: domain errors, HTTP errors and the unexpected, in the visitor's language."""
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from ..errors import GeoRegistryError
 from ..text import N_, _
+from .api_http import is_versioned_path
 
 
 def wants_json() -> bool:
@@ -16,12 +18,28 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
+def problem(error: GeoRegistryError):
+    """Render a domain error as RFC 9457 problem details; code, field and candidates are extensions."""
+    body = error.to_dict()["error"]
+    detail = body.pop("message")
+    details = {"type": "about:blank", "title": HTTP_STATUS_CODES.get(error.status, "Error"),
+               "status": error.status, "detail": detail}
+    details.update({key: value for key, value in body.items() if key not in details})
+    response = jsonify(details)
+    response.status_code = error.status
+    response.mimetype = "application/problem+json"
+    return response
+
+
 def init_app(app) -> None:
     """Register the error handlers on the app."""
 
     @app.errorhandler(GeoRegistryError)
     def handle_domain_error(error: GeoRegistryError):
-        """Render a domain error as JSON for the API, as a page otherwise."""
+        """Render a domain error as problem details for the versioned API, JSON for the old API paths
+        (and JSON clients), a page otherwise."""
+        if is_versioned_path(request.path):
+            return problem(error)
         if wants_json():
             return jsonify(error.to_dict()), error.status
         return render_template("errors/error.html", error=error), error.status
@@ -37,7 +55,10 @@ def init_app(app) -> None:
         }
         domain = GeoRegistryError(_(messages[error.code]) if error.code in messages else error.description)
         domain.status, domain.code = error.code, error.name.lower().replace(" ", "_")
-        return handle_domain_error(domain)
+        response = make_response(handle_domain_error(domain))
+        if getattr(error, "valid_methods", None):  # a 405 names the methods that are allowed (RFC 9110)
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -1,0 +1,108 @@
+"""What every public API response shares: the version header, CORS, no session, caching by the register's
+version, and the deprecation of the unversioned /api/... paths (NLGov API Design Rules)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from functools import wraps
+
+from flask import current_app, g, make_response, request
+
+from .. import services
+
+API_VERSION = "1.0.0"  # semantic version of the API; its major number is the one in API_ROOT
+API_ROOT = "/api/v1"
+LEGACY_ROOT = "/api"
+DOCS_PAGE = "/api/docs"  # a page of the site (language switch and all), not an API resource
+# The unversioned paths keep answering until SUNSET_AT (/core/transition-period); the README has the schedule.
+DEPRECATED_AT = datetime(2026, 12, 1, tzinfo=timezone.utc)
+SUNSET_AT = datetime(2027, 6, 1, tzinfo=timezone.utc)
+EXPOSED = "API-Version, ETag, Deprecation, Sunset, Link"
+
+
+def is_api_path(path: str) -> bool:
+    """Tell whether path is one of the public API's (versioned or not)."""
+    return path.startswith(LEGACY_ROOT + "/") and path != DOCS_PAGE
+
+
+def is_versioned_path(path: str) -> bool:
+    """Tell whether path lies under the versioned API root."""
+    return path == API_ROOT or path.startswith(API_ROOT + "/")
+
+
+def is_legacy_path(path: str) -> bool:
+    """Tell whether path is an unversioned API path (deprecated)."""
+    return is_api_path(path) and not is_versioned_path(path)
+
+
+def register_tag(snapshot) -> str:
+    """The entity tag of everything the register serves: the API version, the buurten and the groups and
+    addresses versions (each changes whenever its data changes)."""
+    buurten = snapshot.cached("api-buurten-digest", lambda: _digest(snapshot.wijken))
+    groups_version, addresses_version = snapshot.version if isinstance(snapshot.version, tuple) else (0, 0)
+    return f"{API_VERSION}-{buurten}-{groups_version}-{addresses_version}"
+
+
+def _digest(wijken) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for wijk in wijken:
+        digest.update(f"{wijk.code}|{wijk.name}|{wijk.wijkcode}|{wijk.gemeentecode}|".encode())
+        digest.update(wijk.geometry.wkb)
+    return digest.hexdigest()[:16]
+
+
+def current_snapshot():
+    """The register's snapshot for this request (the one its ETag was made from, when it has one)."""
+    if "api_snapshot" not in g:
+        g.api_snapshot = services.current().registry.snapshot()
+    return g.api_snapshot
+
+
+def by_register_version(view):
+    """Give a view's 200 answer an ETag from the register's version, and answer a matching If-None-Match
+    with 304 Not Modified without building the answer at all."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        tag = register_tag(current_snapshot())
+        if request.if_none_match.contains_weak(tag):
+            response = current_app.response_class(status=304)
+        else:
+            response = make_response(view(*args, **kwargs))
+            if response.status_code != 200:
+                return response
+        # Weak: equal meaning, not necessarily equal bytes (links follow the Host the client used).
+        response.set_etag(tag, weak=True)
+        response.headers["Cache-Control"] = "no-cache"  # may be stored, but ask again (cheaply, with the ETag)
+        return response
+
+    return wrapper
+
+
+def api_headers(response):
+    """Add the headers every API response carries (version, CORS, deprecation of the unversioned paths)."""
+    if not is_api_path(request.path):
+        return response
+    headers = response.headers
+    headers["API-Version"] = API_VERSION
+    # The public API is read-only and holds nothing private: any site may use it (CORS).
+    headers["Access-Control-Allow-Origin"] = "*"
+    headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+    headers["Access-Control-Allow-Headers"] = "Accept, Accept-Language, Content-Type, If-None-Match"
+    headers["Access-Control-Expose-Headers"] = EXPOSED
+    headers["Access-Control-Max-Age"] = "86400"
+    if response.status_code >= 400:
+        response.vary.add("Accept-Language")  # only the error messages depend on the language
+    if is_legacy_path(request.path):
+        headers["Deprecation"] = f"@{int(DEPRECATED_AT.timestamp())}"  # RFC 9745
+        headers["Sunset"] = format_datetime(SUNSET_AT, usegmt=True)  # RFC 8594
+        successor = API_ROOT + request.path[len(LEGACY_ROOT):]
+        headers.add("Link", f'<{successor}>; rel="successor-version"')
+    return response
+
+
+def init_app(app) -> None:
+    """Register the shared API headers on the app."""
+    app.after_request(api_headers)

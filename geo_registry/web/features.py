@@ -1,0 +1,159 @@
+"""OGC API Features (Part 1, Core, GeoJSON) for the active groups and the buurten, under /api/v1.
+
+Written small rather than with pygeoapi: two read-only collections held in memory per register snapshot
+need no provider plugins, configuration file or second app, and keep the app's own error handling,
+headers and caching."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request, url_for
+
+from ..features import (CRS84, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Collection, UnknownResource,
+                        check_parameters, page, parse_bbox, parse_count)
+from ..errors import BadInput
+from ..text import _
+from .api_http import API_ROOT, by_register_version, current_snapshot
+from .maps import groups_collection, wijken_collection
+from .openapi import OPENAPI_TYPE
+
+bp = Blueprint("features", __name__, url_prefix=API_ROOT)
+
+CONFORMANCE = ["http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+               "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"]
+JSON, GEOJSON = "application/json", "application/geo+json"
+# f=json or f=geojson is what some OGC clients send; the only encoding here is GeoJSON anyway.
+ITEM_PARAMETERS = ("bbox", "limit", "offset", "datetime", "f", "lang")
+
+
+def collections() -> dict[str, Collection]:
+    """The collections of the current snapshot, built once per change of the register."""
+    snapshot = current_snapshot()
+    return snapshot.cached("ogc-collections", lambda: _build(snapshot))
+
+
+def _build(snapshot) -> dict[str, Collection]:
+    groups = sorted(snapshot.groups, key=lambda group: group.id)
+    buurten = sorted(snapshot.wijken, key=lambda wijk: wijk.code)
+    return {
+        "groups": Collection(
+            "groups", "WhatsApp-buurtpreventiegroepen",
+            "The active neighbourhood WhatsApp groups and their areas (public properties only).",
+            groups_collection(groups)["features"], [group.area for group in groups]),
+        "buurten": Collection(
+            "buurten", "Buurten (CBS)", "The municipality's neighbourhoods (CBS buurten, CC BY 4.0).",
+            wijken_collection(buurten)["features"], [wijk.geometry for wijk in buurten]),
+    }
+
+
+def _link(href: str, rel: str, kind: str, title: str) -> dict:
+    return {"href": href, "rel": rel, "type": kind, "title": title}
+
+
+def _collection(collection_id: str) -> Collection:
+    found = collections().get(collection_id)
+    if found is None:
+        raise UnknownResource(_("Er is geen collectie '%(id)s'.", id=collection_id[:100]))
+    return found
+
+
+def _geojson(body: dict):
+    response = jsonify(body)
+    response.mimetype = GEOJSON
+    return response
+
+
+@bp.get("")
+@by_register_version
+def landing():
+    """The landing page: what this API offers and where."""
+    return jsonify({
+        "title": "WhatsApp-buurtpreventie register",
+        "description": "Neighbourhood WhatsApp groups and buurten as OGC API Features; also address lookups.",
+        "links": [
+            _link(url_for(".landing", _external=True), "self", JSON, "This document"),
+            _link(url_for("openapi.openapi", _external=True), "service-desc",
+                  OPENAPI_TYPE, "The API definition (OpenAPI 3.0)"),
+            _link(url_for("openapi.docs", _external=True), "service-doc", "text/html", "The API documentation"),
+            _link(url_for(".conformance", _external=True), "conformance", JSON, "Conformance classes"),
+            _link(url_for(".collection_list", _external=True), "data", JSON, "The collections"),
+        ],
+    })
+
+
+@bp.get("/conformance")
+@by_register_version
+def conformance():
+    """The OGC conformance classes this API implements."""
+    return jsonify({"conformsTo": CONFORMANCE})
+
+
+def _describe(collection: Collection) -> dict:
+    body = {
+        "id": collection.id, "title": collection.title, "description": collection.description,
+        "itemType": "feature", "crs": [CRS84],
+        "links": [
+            _link(url_for(".collection", collection_id=collection.id, _external=True), "self", JSON, collection.title),
+            _link(url_for(".items", collection_id=collection.id, _external=True), "items", GEOJSON,
+                  f"{collection.title} (GeoJSON)"),
+        ],
+    }
+    extent = collection.extent()
+    if extent:
+        body["extent"] = {"spatial": {"bbox": [extent], "crs": CRS84}}
+    return body
+
+
+@bp.get("/collections")
+@by_register_version
+def collection_list():
+    """Every collection with its description."""
+    return jsonify({
+        "links": [_link(url_for(".collection_list", _external=True), "self", JSON, "The collections")],
+        "collections": [_describe(c) for c in collections().values()],
+    })
+
+
+@bp.get("/collections/<collection_id>")
+@by_register_version
+def collection(collection_id: str):
+    """One collection's description."""
+    return jsonify(_describe(_collection(collection_id)))
+
+
+@bp.get("/collections/<collection_id>/items")
+@by_register_version
+def items(collection_id: str):
+    """A page of a collection's features, optionally those intersecting bbox."""
+    found = _collection(collection_id)
+    args = request.args
+    check_parameters(args, ITEM_PARAMETERS)
+    if args.get("f", "json") not in ("json", "geojson"):
+        raise BadInput(_("'f' kan alleen 'json' of 'geojson' zijn."), field="f")
+    bbox = parse_bbox(args.get("bbox"))
+    limit = parse_count(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = parse_count(args.get("offset"), "offset", 0, 0, MAX_OFFSET)
+    # datetime is accepted as Core asks, and every feature matches: none has a time of its own.
+    result = page(found, bbox, limit, offset)
+    query = {name: args[name] for name in ("bbox", "datetime") if name in args}
+    links = [_link(url_for(".items", collection_id=found.id, limit=limit, offset=offset, **query, _external=True),
+                   "self", GEOJSON, "This page"),
+             _link(url_for(".collection", collection_id=found.id, _external=True), "collection", JSON, found.title)]
+    if result.next_offset is not None:
+        links.append(_link(url_for(".items", collection_id=found.id, limit=limit, offset=result.next_offset,
+                                   **query, _external=True), "next", GEOJSON, "Next page"))
+    return _geojson({"type": "FeatureCollection", "features": result.features, "numberMatched": result.matched,
+                     "numberReturned": len(result.features), "links": links})
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+@by_register_version
+def item(collection_id: str, feature_id: str):
+    """One feature."""
+    found = _collection(collection_id)
+    feature = found.find(feature_id)
+    if feature is None:
+        raise UnknownResource(_("Collectie '%(collection)s' heeft geen item '%(id)s'.",
+                                collection=found.id, id=feature_id[:100]))
+    links = [_link(url_for(".item", collection_id=found.id, feature_id=feature_id, _external=True), "self",
+                   GEOJSON, "This feature"),
+             _link(url_for(".collection", collection_id=found.id, _external=True), "collection", JSON, found.title)]
+    return _geojson({**feature, "links": links})
