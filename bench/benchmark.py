@@ -31,7 +31,7 @@ from geo_registry.coverage import compute_coverage  # noqa: E402
 from geo_registry.db import make_engine, upgrade  # noqa: E402
 from geo_registry.groups import GroupStore  # noqa: E402
 from geo_registry.spatial import Snapshot  # noqa: E402
-from geo_registry.wijken import load_wijken  # noqa: E402
+from geo_registry.buurten import load_buurten  # noqa: E402
 
 ROWS: list[tuple[str, str, str]] = []
 
@@ -49,10 +49,10 @@ def timed(function, *args):
     return result, time.perf_counter() - started
 
 
-def bench_lookups(label, wijken, groups, points, naive_points):
+def bench_lookups(label, buurten, groups, points, naive_points):
     """Per-point group lookups through the spatial index against a naive scan of all groups."""
-    snapshot, build = timed(Snapshot, wijken, groups)
-    row(f"{label}: build index ({len(wijken)} buurten, {len(groups)} groepen)", f"{build:.2f} s")
+    snapshot, build = timed(Snapshot, buurten, groups)
+    row(f"{label}: build index ({len(buurten)} buurten, {len(groups)} groepen)", f"{build:.2f} s")
     lon, lat = points
     index = snapshot.group_index
     started = time.perf_counter()
@@ -80,11 +80,11 @@ def bench_lookups(label, wijken, groups, points, naive_points):
     row(f"{label}: whole answer (buurt + groups) per point", f"{answer_us:,.1f} µs")
 
 
-def bench_coverage(label, wijken, groups, points):
+def bench_coverage(label, buurten, groups, points):
     """Coverage of every buurt, by area and by addresses."""
-    result, seconds = timed(compute_coverage, wijken, groups, points)
+    result, seconds = timed(compute_coverage, buurten, groups, points)
     covered = sum(c.covered_m2 for c in result) / sum(c.area_m2 for c in result)
-    row(f"{label}: coverage of {len(wijken)} buurten, {len(points[0]):,} adressen", f"{seconds:.2f} s",
+    row(f"{label}: coverage of {len(buurten)} buurten, {len(points[0]):,} adressen", f"{seconds:.2f} s",
         "target < 30 s at national size" if "national" in label else "")
     row(f"{label}: share of the area covered", f"{covered * 100:.1f}%")
 
@@ -155,14 +155,14 @@ def wrk(url: str, seconds: int, script: Path | None = None) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
 
 
-def bench_http(wijken, rng, seconds: int):
+def bench_http(buurten, rng, seconds: int):
     """/api/v1/lookup by point against /api/v1/ping on the same waitress server, and the home page's size."""
     folder = Path(tempfile.mkdtemp(prefix="geo-bench-"))
     db_url = f"sqlite:///{folder / 'bench.sqlite3'}"
     engine = make_engine(db_url)
     upgrade(engine)
     store = GroupStore(engine)
-    for group in group_areas(rng, 200, laren_bounds(wijken), radius=(100, 400), vertices=(20, 120)):
+    for group in group_areas(rng, 200, laren_bounds(buurten), radius=(100, 400), vertices=(20, 120)):
         group.id = None
         store.add(group)
     port = free_port()
@@ -174,7 +174,7 @@ def bench_http(wijken, rng, seconds: int):
         if shutil.which("wrk") is None:
             row("HTTP throughput", "skipped", "wrk not installed (make bench installs it)")
             return
-        minx, miny, maxx, maxy = shapely.union_all([w.geometry for w in wijken]).bounds
+        minx, miny, maxx, maxy = shapely.union_all([w.geometry for w in buurten]).bounds
         scripts = {}
         for endpoint in ("ping", "lookup"):
             # The same random points for both, so that wrk spends the same effort on each.
@@ -205,7 +205,7 @@ def main() -> None:
     rng = np.random.default_rng(20261126)
     scale = 10 if args.quick else 1
     print(f"geo_registry benchmark on {os.cpu_count()} cores{' (quick)' if args.quick else ''}")
-    laren = load_wijken(defaults("")["WIJKEN_FILE"])
+    laren = load_buurten(defaults("")["WIJKEN_FILE"])
     bounds = laren_bounds(laren)
     laren_groups = group_areas(rng, 40, bounds, radius=(100, 400))
     bench_lookups("Laren", laren, laren_groups, points_in(rng, 5000, bounds), points_in(rng, 1000, bounds))

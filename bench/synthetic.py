@@ -6,7 +6,7 @@ import shapely
 
 from geo_registry.geometry import RD_NEW, WGS84, transformer
 from geo_registry.groups import Group
-from geo_registry.wijken import Wijk
+from geo_registry.buurten import Buurt
 
 # The Netherlands' land area, roughly, in RD New metres.
 NL_BOUNDS = (13_000, 306_000, 278_000, 620_000)
@@ -25,7 +25,7 @@ def blob(rng, x, y, radius, vertices):
     return shapely.make_valid(shapely.Polygon(ring))
 
 
-def neighbourhoods(rng, count, bounds=NL_BOUNDS, vertex_spacing=60.0) -> list[Wijk]:
+def neighbourhoods(rng, count, bounds=NL_BOUNDS, vertex_spacing=60.0) -> list[Buurt]:
     """Voronoi cells over bounds, densified to realistic vertex counts (tens to hundreds)."""
     minx, miny, maxx, maxy = bounds
     seeds = shapely.multipoints(np.column_stack([rng.uniform(minx, maxx, count), rng.uniform(miny, maxy, count)]))
@@ -35,7 +35,7 @@ def neighbourhoods(rng, count, bounds=NL_BOUNDS, vertex_spacing=60.0) -> list[Wi
     spacing = np.sqrt(shapely.area(cells)) / 25 if vertex_spacing is None else vertex_spacing
     cells = shapely.segmentize(cells, spacing)
     wgs = _to_wgs84(cells)
-    return [Wijk(f"BU{i:08d}", f"Buurt {i}", f"WK{i // 10:06d}", "GM9999", geom) for i, geom in enumerate(wgs)]
+    return [Buurt(f"BU{i:08d}", f"Buurt {i}", f"WK{i // 10:06d}", "GM9999", geom) for i, geom in enumerate(wgs)]
 
 
 def group_areas(rng, count, bounds, radius=(150, 700), vertices=(20, 120), first_id=1) -> list[Group]:
@@ -54,7 +54,7 @@ def points_in(rng, count, bounds) -> tuple[np.ndarray, np.ndarray]:
     return transformer(RD_NEW, WGS84).transform(rng.uniform(minx, maxx, count), rng.uniform(miny, maxy, count))
 
 
-def laren_bounds(wijken) -> tuple[float, float, float, float]:
+def laren_bounds(buurten) -> tuple[float, float, float, float]:
     """Laren's bounds in RD New."""
-    union = shapely.union_all([w.geometry for w in wijken])
+    union = shapely.union_all([w.geometry for w in buurten])
     return shapely.transform(union, transformer(WGS84, RD_NEW).transform, interleaved=False).bounds

@@ -46,14 +46,14 @@ def _instance_secret(folder: Path) -> str:
 
 def register_extensions(app: Flask) -> None:
     """Set up error handling, the database and the domain services."""
-    from . import db, i18n, security, services
+    from . import db, i18n, security, app_services
     from .web import errors
 
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     db.init_app(app)
-    services.init_app(app)
+    app_services.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -91,9 +91,9 @@ def parse_geojson_area(data) -> BaseGeometry:
     return shapes[0] if len(shapes) == 1 else shapely.geometrycollections(shapes)
 
 
-def area_from_wijken(codes, wijken) -> BaseGeometry:
+def area_from_buurten(codes, buurten) -> BaseGeometry:
     """Return the union of the chosen buurten."""
-    by_code = {w.code: w for w in wijken}
+    by_code = {w.code: w for w in buurten}
     unknown = [c for c in codes if c not in by_code]
     if unknown:
         raise AreaRefused(_("Kies buurten uit de lijst."))

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import services
+from . import app_services
 from .addresses import import_addresses
 from .db import upgrade
 from .errors import GeoRegistryError
@@ -15,7 +15,7 @@ from .actions import purge_stale
 from .groups import import_groups, now_iso
 from .staff import UnknownStaff, create_staff, find_staff, list_staff, set_active, set_password
 from .text import N_
-from .wijken import import_wijken
+from .buurten import import_buurten
 
 
 CLI_ACTOR = N_("opdrachtregel")  # who changed a staff account, in the audit log
@@ -44,12 +44,12 @@ def init_db_command():
 @click.option("--gemeentecode", default=None, help="Bijvoorbeeld GM0417; standaard de ingestelde gemeente.")
 @click.option("--layer", default=None, help="Laag in een GeoPackage (standaard 'buurten').")
 @click.option("--out", "target", default=None, help="Doelbestand; standaard het ingestelde wijkenbestand.")
-def import_wijken_command(source, gemeentecode, layer, target):
+def import_buurten_command(source, gemeentecode, layer, target):
     """Import a municipality's buurten from a CBS file (GeoJSON or WijkBuurtkaart GeoPackage)."""
     code = gemeentecode or current_app.config["GEMEENTECODE"]
     target = target or current_app.config["WIJKEN_FILE"]
     try:
-        count = import_wijken(source, code, target, layer=layer)
+        count = import_buurten(source, code, target, layer=layer)
     except (GeoRegistryError, ValueError) as error:
         _fail(error)
     current_app.extensions["geo_registry"] = None  # rebuild with the new shapes on next use
@@ -57,9 +57,9 @@ def import_wijken_command(source, gemeentecode, layer, target):
 
 
 def _report_groups(path, example: bool) -> None:
-    snapshot = services.current().registry.snapshot()
+    snapshot = app_services.current().registry.snapshot()
     try:
-        report = import_groups(services.current().store, path, snapshot.gemeente, example=example)
+        report = import_groups(app_services.current().store, path, snapshot.gemeente, example=example)
     except ValueError as error:
         _fail(error)
     for line in report.lines():
@@ -91,7 +91,7 @@ def import_addresses_command(path):
         report = import_addresses(_engine(), path)
     except GeoRegistryError as error:
         _fail(error)
-    services.current().registry.invalidate()
+    app_services.current().registry.invalidate()
     for line in report.refused[:20]:
         click.echo(f"geweigerd: {line}")
     click.echo(f"{report.imported} adressen geïmporteerd, {len(report.refused)} regels geweigerd")
@@ -169,7 +169,7 @@ def list_staff_command():
 def send_mail_command():
     """Try to send all e-mail that is still waiting, now (for cron; the app's worker also does this)."""
     failures: list = []
-    sent, failed = services.current().mailer.deliver(failures=failures)
+    sent, failed = app_services.current().mailer.deliver(failures=failures)
     for failure in failures:
         click.echo(f"bericht {failure.id} ({failure.kind}) aan {failure.recipient} niet verstuurd: {failure.reason}",
                    err=True)
@@ -187,10 +187,10 @@ def confirmation_round_command():
 
     config = current_app.config
     # renewal_message composes without a request: its link is built on PUBLIC_URL.
-    ids = run_round(services.current().store, utcnow(), int(config["CONFIRM_INTERVAL_DAYS"]), renewal_message)
-    sent, failed = services.current().mailer.deliver(ids)
+    ids = run_round(app_services.current().store, utcnow(), int(config["CONFIRM_INTERVAL_DAYS"]), renewal_message)
+    sent, failed = app_services.current().mailer.deliver(ids)
     click.echo(f"{len(ids)} beheerder(s) gemaild: {sent} verstuurd, {failed} nog niet verstuurd")
-    purged = purge_stale(services.current().store, now_iso())
+    purged = purge_stale(app_services.current().store, now_iso())
     click.echo(f"{purged} verouderde aanmelding(en) verwijderd")
 
 
@@ -208,7 +208,7 @@ def serve_command(host, port, threads):
     server.run()
 
 
-COMMANDS = [init_db_command, import_wijken_command, import_groups_command, load_examples_command,
+COMMANDS = [init_db_command, import_buurten_command, import_groups_command, load_examples_command,
             import_addresses_command, create_staff_command, disable_staff_command, enable_staff_command,
             set_password_command, list_staff_command, send_mail_command, confirmation_round_command,
             serve_command]

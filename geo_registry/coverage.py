@@ -31,7 +31,7 @@ def coverage_class(share: float) -> tuple[str, str, str]:
 class WijkCoverage:
     """One neighbourhood's coverage: by area always, by addresses where an address table is loaded."""
 
-    wijk: object
+    buurt: object
     area_m2: float
     covered_m2: float
     groups: list  # (group, share of the neighbourhood), largest share first
@@ -73,15 +73,15 @@ def to_wgs84(geometry: BaseGeometry) -> BaseGeometry:
     return shapely.transform(geometry, transformer(RD_NEW, WGS84).transform, interleaved=False)
 
 
-def compute_coverage(wijken, groups, points: tuple[np.ndarray, np.ndarray] | None = None) -> list[WijkCoverage]:
+def compute_coverage(buurten, groups, points: tuple[np.ndarray, np.ndarray] | None = None) -> list[WijkCoverage]:
     """Compute each neighbourhood's coverage (areas in RD New; overlapping groups counted once)."""
-    wijk_rd = to_rd_many([w.geometry for w in wijken])
+    buurt_rd = to_rd_many([w.geometry for w in buurten])
     group_rd = to_rd_many([g.area for g in groups]) if groups else np.array([], dtype=object)
     tree = shapely.STRtree(group_rd)
-    counts = _address_counts(wijken, groups, points)
+    counts = _address_counts(buurten, groups, points)
     result = []
-    for i, wijk in enumerate(wijken):
-        shape = wijk_rd[i]
+    for i, buurt in enumerate(buurten):
+        shape = buurt_rd[i]
         hits = tree.query(shape, predicate="intersects") if len(group_rd) else []
         shares, union = [], None
         if len(hits):
@@ -91,25 +91,25 @@ def compute_coverage(wijken, groups, points: tuple[np.ndarray, np.ndarray] | Non
                             key=lambda item: (-item[1], item[0].name))
             union = shapely.union_all(shared[areas > 0]) if (areas > 0).any() else None
         covered = union.area if union is not None else 0.0
-        uncovered = to_wgs84(shape.difference(union)) if union is not None else wijk.geometry
+        uncovered = to_wgs84(shape.difference(union)) if union is not None else buurt.geometry
         total, inside = counts[i] if counts is not None else (None, None)
-        result.append(WijkCoverage(wijk, shape.area, covered, shares, uncovered, total, inside))
+        result.append(WijkCoverage(buurt, shape.area, covered, shares, uncovered, total, inside))
     return result
 
 
-def _address_counts(wijken, groups, points):
+def _address_counts(buurten, groups, points):
     """Per neighbourhood: (addresses, addresses in some group's area), or None without points."""
     if points is None:
         return None
     lon, lat = points
     geoms = shapely.points(lon, lat)
-    wijk_pairs = shapely.STRtree([w.geometry for w in wijken]).query(geoms, predicate="intersects")
+    buurt_pairs = shapely.STRtree([w.geometry for w in buurten]).query(geoms, predicate="intersects")
     in_group = np.zeros(len(geoms), dtype=bool)
     if groups:
         group_pairs = shapely.STRtree([g.area for g in groups]).query(geoms, predicate="intersects")
         in_group[group_pairs[0]] = True
-    totals = np.bincount(wijk_pairs[1], minlength=len(wijken))
-    covered = np.bincount(wijk_pairs[1], weights=in_group[wijk_pairs[0]], minlength=len(wijken))
+    totals = np.bincount(buurt_pairs[1], minlength=len(buurten))
+    covered = np.bincount(buurt_pairs[1], weights=in_group[buurt_pairs[0]], minlength=len(buurten))
     return [(int(t), int(c)) for t, c in zip(totals, covered)]
 
 

@@ -14,7 +14,7 @@ from shapely.geometry.base import BaseGeometry
 from .coverage import WijkCoverage, compute_coverage, group_address_counts
 from .geometry import area_m2
 from .groups import Group, GroupStore
-from .wijken import Wijk, gemeente_shape
+from .buurten import Buurt, gemeente_shape
 
 T = TypeVar("T")
 
@@ -80,26 +80,26 @@ class PointAnswer:
     lat: float
     lon: float
     in_gemeente: bool
-    wijken: list[Wijk]
+    buurten: list[Buurt]
     groups: list[Group]
 
     @property
-    def wijk(self) -> Wijk | None:
+    def buurt(self) -> Buurt | None:
         """The neighbourhood of the point (the first by code when it lies on a border)."""
-        return self.wijken[0] if self.wijken else None
+        return self.buurten[0] if self.buurten else None
 
 
 class Snapshot:
     """An immutable view of the neighbourhoods and the active groups, with their indexes."""
 
-    def __init__(self, wijken: list[Wijk], groups: list[Group], version=0, address_points=None):
+    def __init__(self, buurten: list[Buurt], groups: list[Group], version=0, address_points=None):
         self.version = version
         self._address_points = address_points
-        self.wijken = wijken
+        self.buurten = buurten
         self.groups = groups
-        self.gemeente = gemeente_shape(wijken)
+        self.gemeente = gemeente_shape(buurten)
         shapely.prepare(self.gemeente)
-        self.wijk_index = AreaIndex(wijken, [w.geometry for w in wijken])
+        self.buurt_index = AreaIndex(buurten, [w.geometry for w in buurten])
         self.group_index = AreaIndex(groups, [g.area for g in groups])
         self._coverage: list[WijkCoverage] | None = None
         self._group_addresses: dict[int, int] | None = None
@@ -116,10 +116,10 @@ class Snapshot:
 
     def answer(self, lat: float, lon: float) -> PointAnswer:
         """Return what lies at (lat, lon)."""
-        wijken = self.wijk_index.at_xy(lon, lat)
-        in_gemeente = bool(wijken) or bool(shapely.intersects_xy(self.gemeente, lon, lat))
+        buurten = self.buurt_index.at_xy(lon, lat)
+        in_gemeente = bool(buurten) or bool(shapely.intersects_xy(self.gemeente, lon, lat))
         groups = self.group_index.at_xy(lon, lat) if in_gemeente else []
-        return PointAnswer(lat=lat, lon=lon, in_gemeente=in_gemeente, wijken=wijken, groups=groups)
+        return PointAnswer(lat=lat, lon=lon, in_gemeente=in_gemeente, buurten=buurten, groups=groups)
 
     def points(self):
         """The address table's points as (lon, lat) arrays, or None when it is empty."""
@@ -129,12 +129,12 @@ class Snapshot:
         """Each neighbourhood's coverage, computed once per snapshot (so once per change)."""
         with self._lock:
             if self._coverage is None:
-                self._coverage = compute_coverage(self.wijken, self.groups, self.points())
+                self._coverage = compute_coverage(self.buurten, self.groups, self.points())
             return self._coverage
 
     def coverage_by_code(self) -> dict[str, WijkCoverage]:
         """The coverage keyed by neighbourhood code."""
-        return {item.wijk.code: item for item in self.coverage()}
+        return {item.buurt.code: item for item in self.coverage()}
 
     def group_addresses(self) -> dict[int, int] | None:
         """How many addresses lie in each active group's area (None without an address table)."""
@@ -151,8 +151,8 @@ class Registry:
     run beside the server) within `recheck_seconds`, the time between two looks at the database's
     version, which keeps that query off most requests."""
 
-    def __init__(self, wijken: list[Wijk], store: GroupStore, address_points=None, recheck_seconds: float = 1.0):
-        self.wijken = wijken
+    def __init__(self, buurten: list[Buurt], store: GroupStore, address_points=None, recheck_seconds: float = 1.0):
+        self.buurten = buurten
         self.store = store
         self.address_points = address_points
         self.recheck_seconds = recheck_seconds
@@ -177,7 +177,7 @@ class Registry:
             return current
         with self._lock:
             if self._snapshot is None or self._snapshot.version != version:
-                self._snapshot = Snapshot(self.wijken, self.store.list(), version, self.address_points)
+                self._snapshot = Snapshot(self.buurten, self.store.list(), version, self.address_points)
             return self._snapshot
 
 

@@ -8,7 +8,7 @@ import shapely
 from fakes import FakeLocatieserver, pdok_doc
 from helpers import WIJKEN_FILE, inside, inside_shape, make_app
 from geo_registry.config import ROOT
-from geo_registry.wijken import load_wijken
+from geo_registry.buurten import load_buurten
 
 @pytest.fixture
 def app(tmp_path):
@@ -37,26 +37,26 @@ def examples_app(app):
 
 
 @pytest.fixture(scope="session")
-def wijken():
+def buurten():
     """Laren's buurten from the project's wijken.geojson."""
-    return load_wijken(WIJKEN_FILE)
+    return load_buurten(WIJKEN_FILE)
 
 
 @pytest.fixture(scope="session")
-def places(wijken):
+def places(buurten):
     """Named points: in the example group of the centre, in Postiljon (no group), in Blaricum."""
     import json
 
     examples = json.loads((ROOT / "data" / "voorbeeldgroepen.geojson").read_text())["features"]
     centrum_group = shapely.geometry.shape(examples[0]["geometry"])
-    gemeente = shapely.union_all([w.geometry for w in wijken])
+    gemeente = shapely.union_all([w.geometry for w in buurten])
     _, _, maxx, maxy = gemeente.bounds
     # In the map's view (top right, clear of its controls) yet outside the municipality.
     near_corner = (maxy - 0.003, maxx - 0.003)
     assert not gemeente.intersects(shapely.Point(near_corner[1], near_corner[0]))
     return {
         "centrum": inside_shape(centrum_group),
-        "postiljon": inside(wijken, "Postiljon"),
+        "postiljon": inside(buurten, "Postiljon"),
         "blaricum": (52.2790, 5.2480),
         "outside_in_view": near_corner,
     }

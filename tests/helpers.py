@@ -26,9 +26,9 @@ def make_app(tmp_path, **overrides):
     return create_app(config)
 
 
-def inside(wijken_list, name):
+def inside(buurten_list, name):
     """Return (lat, lon) of a point well inside the named buurt."""
-    point = next(w for w in wijken_list if w.name == name).geometry.representative_point()
+    point = next(w for w in buurten_list if w.name == name).geometry.representative_point()
     return point.y, point.x
 
 
@@ -57,14 +57,14 @@ def login(client, username: str, password: str):
 
 def register_pending(app, name="Nieuwe groep", codes=("BU04170324",)):
     """Put a registration in the review queue directly through the domain functions."""
-    from geo_registry import actions, services
-    from geo_registry.areas import area_from_wijken
+    from geo_registry import actions, app_services
+    from geo_registry.areas import area_from_buurten
     from geo_registry.groups import Group
     from geo_registry.mail import Message
 
     with app.app_context():
-        store = services.current().store
-        area = area_from_wijken(list(codes), services.current().wijken)
+        store = app_services.current().store
+        area = area_from_buurten(list(codes), app_services.current().buurten)
         group_id, _ = actions.register(store, Group(None, name, area, "Nina Nieuw", "nina@voorbeeld.invalid"),
                                        lambda gid: Message("test", "nina@voorbeeld.invalid", "s", "b"))
         actions.confirm_email(store, group_id)

@@ -46,11 +46,11 @@ class Visit:
 
 def renewal_path(app, group_id: int) -> str:
     """The yearly link the app would mail to the beheerder of group_id now."""
-    from geo_registry import services
+    from geo_registry import app_services
     from geo_registry.web.renewal import renewal_link
 
     with app.test_request_context():
-        return re.sub(r"^https?://[^/]+", "", renewal_link(services.current().store.get(group_id)))
+        return re.sub(r"^https?://[^/]+", "", renewal_link(app_services.current().store.get(group_id)))
 
 
 def prepare(app) -> dict:
@@ -128,10 +128,10 @@ def staff_visits(pending_id: int) -> list[Visit]:
 
 def group_id_named(app, name: str) -> int:
     """The id of the group called name (any status)."""
-    from geo_registry import services
+    from geo_registry import app_services
 
     with app.app_context():
-        return next(g.id for g in services.current().store.list(status=None) if g.name == name)
+        return next(g.id for g in app_services.current().store.list(status=None) if g.name == name)
 
 
 def uncovered_get_endpoints(app) -> list[str]:

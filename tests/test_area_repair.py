@@ -13,8 +13,8 @@ REPAIRED = "kruiste zichzelf; die is hersteld"
 
 
 @pytest.fixture(scope="module")
-def gemeente(wijken):
-    return shapely.union_all([w.geometry for w in wijken])
+def gemeente(buurten):
+    return shapely.union_all([w.geometry for w in buurten])
 
 
 def check(geom, gemeente):
@@ -110,8 +110,8 @@ def test_overlapping_parts_of_a_multipolygon_are_merged_and_said(gemeente):
     assert any("samengevoegd" in note for note in checked.notes)
 
 
-def test_a_broken_drawing_is_judged_even_beside_picked_buurten(gemeente, wijken):
+def test_a_broken_drawing_is_judged_even_beside_picked_buurten(gemeente, buurten):
     # Before, the parts of a form were made valid before the checks saw them.
-    buurt = next(w.geometry for w in wijken if w.name == "Postiljon")
+    buurt = next(w.geometry for w in buurten if w.name == "Postiljon")
     combined = combine_areas([Polygon(SHELL, [SHELL]), buurt])
     assert "er blijft niets over" in refusal(combined, gemeente)

@@ -13,17 +13,17 @@ from geo_registry.spatial import Snapshot  # noqa: E402
 
 def test_synthetic_country_is_valid_and_the_index_matches_a_scan():
     rng = np.random.default_rng(7)
-    wijken = neighbourhoods(rng, 150)
+    buurten = neighbourhoods(rng, 150)
     groups = group_areas(rng, 300, NL_BOUNDS, radius=(2_000, 9_000))
-    assert len(wijken) == 150 and all(w.geometry.is_valid for w in wijken)
+    assert len(buurten) == 150 and all(w.geometry.is_valid for w in buurten)
     assert all(g.area.is_valid and g.area.geom_type in ("Polygon", "MultiPolygon") for g in groups)
-    assert np.median([shapely.get_num_coordinates(w.geometry) for w in wijken]) > 50  # realistic, not boxes
-    snapshot = Snapshot(wijken, groups)
+    assert np.median([shapely.get_num_coordinates(w.geometry) for w in buurten]) > 50  # realistic, not boxes
+    snapshot = Snapshot(buurten, groups)
     hits = 0
     for lon, lat in zip(*points_in(rng, 400, NL_BOUNDS)):
         point = shapely.Point(lon, lat)
         expected = [g for g in groups if g.area.intersects(point)]
         assert snapshot.group_index.at(point) == expected
         hits += bool(expected)
-        assert len(snapshot.answer(lat, lon).wijken) >= 1  # the cells tile the whole country
+        assert len(snapshot.answer(lat, lon).buurten) >= 1  # the cells tile the whole country
     assert hits > 10

@@ -18,7 +18,7 @@ def test_environment_overrides_defaults_and_test_config_overrides_environment(tm
 def test_municipality_is_a_setting(tmp_path):
     from helpers import DATA, make_app
 
-    app = make_app(tmp_path, GEMEENTENAAM="Proefdorp", WIJKEN_FILE=str(DATA / "tiny_wijken.geojson"))
+    app = make_app(tmp_path, GEMEENTENAAM="Proefdorp", WIJKEN_FILE=str(DATA / "tiny_buurten.geojson"))
     page = app.test_client().get("/overzicht").get_data(as_text=True)
     assert "Proefdorp heeft 2 buurten" in page and "West" in page and "Oost" in page
     answer = app.test_client().get("/api/lookup?lat=52.255&lon=5.205").get_json()

@@ -6,20 +6,20 @@ import shapely
 from geo_registry.coverage import compute_coverage, coverage_class, group_address_counts
 from geo_registry.geometry import area_m2
 from geo_registry.groups import Group
-from geo_registry.wijken import Wijk
+from geo_registry.buurten import Buurt
 
 
-def wijk(code, name, *bounds):
-    return Wijk(code, name, "WK099900", "GM0999", shapely.box(*bounds))
+def buurt(code, name, *bounds):
+    return Buurt(code, name, "WK099900", "GM0999", shapely.box(*bounds))
 
 
 def group(group_id, name, *bounds):
     return Group(group_id, name, shapely.box(*bounds), "b", "b@voorbeeld.invalid")
 
 
-WEST = wijk("BU1", "West", 5.20, 52.25, 5.21, 52.26)
-OOST = wijk("BU2", "Oost", 5.21, 52.25, 5.22, 52.26)
-NOORD = wijk("BU3", "Noord", 5.20, 52.26, 5.22, 52.27)
+WEST = buurt("BU1", "West", 5.20, 52.25, 5.21, 52.26)
+OOST = buurt("BU2", "Oost", 5.21, 52.25, 5.22, 52.26)
+NOORD = buurt("BU3", "Noord", 5.20, 52.26, 5.22, 52.27)
 A = group(1, "A crosses West and Oost", 5.20, 52.25, 5.215, 52.26)  # all of West, the west half of Oost
 B = group(2, "B inside A", 5.205, 52.25, 5.21, 52.255)  # a quarter of West, overlapping A
 C = group(3, "C partly outside", 5.2175, 52.25, 5.23, 52.255)  # an eighth of Oost; the rest outside
@@ -29,7 +29,7 @@ POINTS = (np.array([5.202, 5.207, 5.212, 5.219, 5.219, 5.21]),
 
 @pytest.fixture(scope="module")
 def figures():
-    return {c.wijk.name: c for c in compute_coverage([WEST, OOST, NOORD], [A, B, C], POINTS)}
+    return {c.buurt.name: c for c in compute_coverage([WEST, OOST, NOORD], [A, B, C], POINTS)}
 
 
 def test_overlapping_groups_are_counted_once(figures):
@@ -55,7 +55,7 @@ def test_a_neighbourhood_without_group(figures):
 
 def test_address_figures(figures):
     assert (figures["West"].addresses, figures["West"].addresses_covered) == (2, 2)
-    assert (figures["Oost"].addresses, figures["Oost"].addresses_covered, figures["Oost"].addresses_without_group) \
+    assert (figures["Oost"].addresses, figures["Oost"].addresses_covered, figures["Oost"].addresses_without_group)\
         == (3, 2, 1)
     assert (figures["Noord"].addresses, figures["Noord"].address_share) == (1, 0.0)
     assert group_address_counts([A, B, C], POINTS) == {1: 3, 2: 1, 3: 1}
@@ -79,17 +79,17 @@ def test_snapshot_caches_coverage_until_groups_change(tmp_path):
     from geo_registry.db import make_engine, upgrade
     from geo_registry.groups import GroupStore, import_groups
     from geo_registry.spatial import Registry
-    from geo_registry.wijken import load_wijken
+    from geo_registry.buurten import load_buurten
 
     data = Path(__file__).parent / "data"
     engine = make_engine(f"sqlite:///{tmp_path / 'c.sqlite3'}")
     upgrade(engine)
     store = GroupStore(engine)
     import_groups(store, data / "tiny_groups.geojson")
-    registry = Registry(load_wijken(data / "tiny_wijken.geojson"), store)
+    registry = Registry(load_buurten(data / "tiny_buurten.geojson"), store)
     first = registry.snapshot().coverage()
     assert registry.snapshot().coverage() is first  # not recomputed on every view
-    assert {c.wijk.name: round(c.share, 2) for c in first} == {"West": 1.0, "Oost": 0.75}
+    assert {c.buurt.name: round(c.share, 2) for c in first} == {"West": 1.0, "Oost": 0.75}
     hoek = next(g for g in store.list() if g.name == "Hoek Oost")
     store.set_status(hoek.id, "inactive")
-    assert {c.wijk.name: round(c.share, 2) for c in registry.snapshot().coverage()} == {"West": 1.0, "Oost": 0.5}
+    assert {c.buurt.name: round(c.share, 2) for c in registry.snapshot().coverage()} == {"West": 1.0, "Oost": 0.5}

@@ -23,7 +23,7 @@ def test_text_that_starts_a_formula_gets_a_quote(text):
 
 
 def test_ordinary_text_and_numbers_stay_as_they_are():
-    assert [safe_cell(v) for v in ("Brink", "a=b", "'quoted", 12, -2.5, None)] == \
+    assert [safe_cell(v) for v in ("Brink", "a=b", "'quoted", 12, -2.5, None)] ==\
         ["Brink", "a=b", "'quoted", 12, -2.5, ""]
     assert csv_text(["n"], [[-3], ["-3"]]).splitlines()[1:] == ["-3", "'-3"]
 
@@ -35,12 +35,12 @@ def test_phone_numbers_are_written_the_dutch_way_and_readable():
 
 
 def test_beheerders_export_neutralises_what_came_in_through_the_form(mail_app, staff_user):
-    from geo_registry import services
+    from geo_registry import app_services
     from geo_registry.groups import Group
     from geo_registry.validation import mobile_number
 
     with mail_app.app_context():
-        store = services.current().store
+        store = app_services.current().store
         area = store.get(1).area
         for number, text in enumerate(HOSTILE):
             store.add(Group(None, f"{text} {number}", area, text, f"b{number}@voorbeeld.invalid",
@@ -61,9 +61,9 @@ def test_coverage_export_neutralises_buurt_names(tmp_path):
     collection = json.loads(WIJKEN_FILE.read_text(encoding="utf-8"))
     collection["features"][0]["properties"]["name"] = "=1+1"
     collection["features"][1]["properties"]["name"] = "@SUM(1+1)"
-    wijken = tmp_path / "wijken.geojson"
-    wijken.write_text(json.dumps(collection), encoding="utf-8")
-    app = make_app(tmp_path, WIJKEN_FILE=str(wijken))
+    buurten = tmp_path / "wijken.geojson"
+    buurten.write_text(json.dumps(collection), encoding="utf-8")
+    app = make_app(tmp_path, WIJKEN_FILE=str(buurten))
     assert "aangemaakt" in app.test_cli_runner().invoke(
         args=["create-staff", "medewerker", "--password", "lang-genoeg-wachtwoord"]).output
     web = app.test_client()

@@ -60,8 +60,8 @@ def test_a_version_1_database_is_upgraded_keeping_its_groups(tmp_path):
     app = make_app(tmp_path, DATABASE_URL=url)
     assert app.extensions["geo_registry.schema"] == SchemaChange("0001", head_revision(), legacy_version=1)
     with app.app_context():
-        from geo_registry import services
-        [old] = services.current().store.list()
+        from geo_registry import app_services
+        [old] = app_services.current().store.list()
     assert (old.name, old.lang, old.reminder_sent_at) == ("Oud", "nl", None)
     report = app.test_cli_runner().invoke(args=["init-db"]).output
     assert "oude schemaversie 1" in report and f"bijgewerkt naar schemaversie {head_revision()}" in report

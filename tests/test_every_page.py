@@ -34,13 +34,13 @@ def all_pages(app, staff_user, lang: str) -> dict:
 
 def data_names(app) -> set:
     """What the register holds and shows as it is: group, beheerder and buurt names, descriptions, users."""
-    from geo_registry import services
+    from geo_registry import app_services
 
     with app.app_context():
-        current = services.current()
+        current = app_services.current()
         groups = current.store.list(status=None)
-        names = {g.name for g in groups} | {g.beheerder_name for g in groups} | \
-            {g.description for g in groups if g.description} | {w.name for w in current.wijken}
+        names = {g.name for g in groups} | {g.beheerder_name for g in groups} |\
+            {g.description for g in groups if g.description} | {w.name for w in current.buurten}
     return names | {"medewerker", "Brink", "Postiljonlaan", "Paula Pagina", "Henk Hand", "Olle Overname", "Bram",
                     "Pien", app.config["GEMEENTENAAM"]}
 

@@ -106,10 +106,10 @@ def test_a_single_item_and_its_links(api):
 
 
 def test_a_deactivated_group_leaves_the_collection(api, examples_app):
-    from geo_registry import services
+    from geo_registry import app_services
 
     with examples_app.app_context():
-        services.current().store.set_status(1, "inactive")
+        app_services.current().store.set_status(1, "inactive")
     assert api.get(f"{ROOT}/collections/groups/items/1").status_code == 404
     assert 1 not in {f["id"] for f in api.get(f"{ROOT}/collections/groups/items").get_json()["features"]}
 

@@ -48,8 +48,8 @@ def test_import_reports_each_feature(app, runner, tmp_path):
     assert "feature 8 ('Zonder beheerder'): geweigerd: de eigenschap 'beheerder_name' ontbreekt" in lines
     assert lines[-1] == "1 toegevoegd, 7 geweigerd"
     with app.app_context():
-        from geo_registry import services
-        groups = services.current().store.list()
+        from geo_registry import app_services
+        groups = app_services.current().store.list()
     assert [g.name for g in groups] == ["Goede groep"]
     assert groups[0].beheerder_email == "jan@voorbeeld.invalid" and groups[0].status == "active"
 
@@ -61,8 +61,8 @@ def test_import_reprojects_a_file_in_rd(app, runner, tmp_path):
     result = runner.invoke(args=["import-groups", str(write(tmp_path, [feature(rd_square)], crs=crs))])
     assert "1 toegevoegd" in result.output, result.output
     with app.app_context():
-        from geo_registry import services
-        group = services.current().store.list()[0]
+        from geo_registry import app_services
+        group = app_services.current().store.list()[0]
     minx, miny, _, _ = group.area.bounds
     assert 5.2 < minx < 5.25 and 52.2 < miny < 52.3
 
@@ -78,8 +78,8 @@ def test_unreadable_file_is_a_clear_error(runner, tmp_path):
 
 def test_public_fields_never_include_beheerder_details(examples_app):
     with examples_app.app_context():
-        from geo_registry import services
-        store: GroupStore = services.current().store
+        from geo_registry import app_services
+        store: GroupStore = app_services.current().store
         for group in store.list():
             public = json.dumps(group.to_public())
             assert group.beheerder_email not in public and group.beheerder_name not in public
@@ -87,10 +87,10 @@ def test_public_fields_never_include_beheerder_details(examples_app):
 
 def test_examples_are_flagged_and_not_loaded_by_default(app, runner):
     with app.app_context():
-        from geo_registry import services
-        assert services.current().store.list() == []
+        from geo_registry import app_services
+        assert app_services.current().store.list() == []
     assert "4 toegevoegd" in runner.invoke(args=["load-examples"]).output
     with app.app_context():
-        groups = services.current().store.list()
+        groups = app_services.current().store.list()
     assert len(groups) == 4 and all(g.is_example for g in groups)
     assert all(g.name.startswith("Voorbeeld") for g in groups)

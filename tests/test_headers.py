@@ -65,9 +65,9 @@ def test_a_name_cannot_end_the_map_script(tmp_path, name):
     app = make_app(tmp_path)
     group_id = register_pending(app, name)
     with app.app_context():
-        from geo_registry import services
+        from geo_registry import app_services
         from geo_registry.groups import GroupStatus
-        services.current().store.set_status(group_id, GroupStatus.ACTIVE)
+        app_services.current().store.set_status(group_id, GroupStatus.ACTIVE)
     html = app.test_client().get("/").get_data(as_text=True)
     script = html.split('<script nonce="')[1]
     assert "<script" not in script.split("</script>")[0] and "<img" not in script.split("</script>")[0]

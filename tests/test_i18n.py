@@ -104,8 +104,8 @@ def test_english_staff_pages_show_no_dutch(mail_app, staff_user):
     client.get("/taal/en")
     login(client, *staff_user)
     with mail_app.app_context():
-        from geo_registry import services
-        descriptions = [g.description for g in services.current().store.list() if g.description]
+        from geo_registry import app_services
+        descriptions = [g.description for g in app_services.current().store.list() if g.description]
     for url in ["/beheer/", "/beheer/groep/1", "/beheer/groep/1/bewerken", "/beheer/groep/1/verwijderen",
                 "/beheer/logboek", "/beheer/e-mail", "/beheer/dekking"]:
         html = client.get(url).get_data(as_text=True)

@@ -7,7 +7,7 @@ import geo_registry
 
 # The modules that make up the web layer and the command line; everything else is domain code.
 WEB_LAYER = {"geo_registry.web", "geo_registry.cli", "geo_registry.i18n", "geo_registry.security",
-             "geo_registry.services"}
+             "geo_registry.app_services"}
 
 
 def domain_modules() -> list[str]:

@@ -24,8 +24,8 @@ def test_without_smtp_messages_are_written_to_the_outbox(tmp_path):
     to_beheerder = next(m for m in messages if m["To"] == "beheerder1@voorbeeld.invalid")
     assert to_beheerder["Reply-To"] == "olga@voorbeeld.invalid" and "Olga Outbox" in to_beheerder.get_content()
     with app.app_context():
-        from geo_registry import services
-        assert services.current().mailer.pending() == []  # handed over: nothing kept in the database
+        from geo_registry import app_services
+        assert app_services.current().mailer.pending() == []  # handed over: nothing kept in the database
 
 
 def test_registration_link_in_the_outbox_uses_the_public_url(tmp_path):

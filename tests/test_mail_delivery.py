@@ -83,9 +83,9 @@ def test_a_stuck_mail_server_does_not_slow_a_registration(stuck_app):
 
 def _queue(app, *messages):
     with app.app_context():
-        from geo_registry import services
+        from geo_registry import app_services
 
-        with services.current().store.transaction() as conn:
+        with app_services.current().store.transaction() as conn:
             return [queue(conn, m) for m in messages]
 
 
@@ -103,13 +103,13 @@ def test_a_message_that_cannot_be_built_is_set_aside_and_the_others_go(mail_app)
     assert addresses == ["bea@voorbeeld.invalid", "beheerder1@voorbeeld.invalid", "eerste@voorbeeld.invalid",
                          "tweede@voorbeeld.invalid"]
     with mail_app.app_context():
-        from geo_registry import services
-        [left] = services.current().mailer.pending()
+        from geo_registry import app_services
+        [left] = app_services.current().mailer.pending()
     assert left["recipient"] == BROKEN.recipient and left["failed_at"] and "opgebouwd" in left["last_error"]
     # It is not retried on every pass (only when staff ask for it).
     mail_app.smtp.settle()
     with mail_app.app_context():
-        assert services.current().mailer.pending()[0]["attempts"] == 1
+        assert app_services.current().mailer.pending()[0]["attempts"] == 1
 
 
 def test_staff_see_the_message_that_cannot_be_sent(mail_app, staff_user):
@@ -142,8 +142,8 @@ def test_a_group_name_with_a_line_break_is_cleaned_on_import_and_mail_still_goes
     output = mail_app.test_cli_runner().invoke(args=["import-groups", str(path)]).output
     assert "1 toegevoegd" in output, output
     with mail_app.app_context():
-        from geo_registry import services
-        group = next(g for g in services.current().store.list() if g.beheerder_email == "bo@voorbeeld.invalid")
+        from geo_registry import app_services
+        group = next(g for g in app_services.current().store.list() if g.beheerder_email == "bo@voorbeeld.invalid")
     assert (group.name, group.beheerder_name) == ("Kapotte naam groep", "Bo Beheer")
     client = mail_app.test_client()
     url = f"/groep/{group.id}/aanmelden"

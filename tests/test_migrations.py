@@ -65,10 +65,10 @@ def test_the_upgraded_database_works_in_the_app(tmp_path):
     path = legacy_copy(tmp_path)
     app = make_app(tmp_path, DATABASE_URL=f"sqlite:///{path}")
     with app.app_context():
-        from geo_registry import services
+        from geo_registry import app_services
         from geo_registry.staff import audit_entries, authenticate
 
-        current = services.current()
+        current = app_services.current()
         groups = {g.name: (g.status, g.lang) for g in current.store.list(status=None)}
         assert groups == {"Brink Oost": ("active", "nl"), "Oud Laren": ("inactive", "en"),
                           "Nieuwe straat": ("pending_email", "en")}

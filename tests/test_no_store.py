@@ -10,7 +10,7 @@ PHONE = "0612345678"
 
 def tokens(app):
     """Personal links as the e-mails carry them: yearly renewal, handover, e-mail confirmation."""
-    from geo_registry import services
+    from geo_registry import app_services
     from geo_registry.web.register import PURPOSE
     from geo_registry.web.renewal import HANDOVER, RENEW
 
@@ -18,7 +18,7 @@ def tokens(app):
         conn.execute(sa.text("UPDATE groups SET beheerder_phone = :p WHERE id = 1"), {"p": PHONE})
     pending = register_pending(app)
     with app.app_context():
-        stamp = services.current().store.get(1).last_confirmed_at or services.current().store.get(1).created_at
+        stamp = app_services.current().store.get(1).last_confirmed_at or app_services.current().store.get(1).created_at
     secret = app.config["SECRET_KEY"]
     return {"renew": make_token(secret, RENEW, {"g": 1, "c": stamp}),
             "handover": make_token(secret, HANDOVER, {"g": 1, "n": "Nieuwe Beheerder", "e": "nieuw@voorbeeld.invalid",

@@ -28,7 +28,7 @@ def registered(mail_app, staff_user):
     return mail_app.test_client(), group_id
 
 
-def test_no_public_response_contains_beheerder_details(registered, places, wijken):
+def test_no_public_response_contains_beheerder_details(registered, places, buurten):
     client, group_id = registered
     assert "Privacytest Rijksweg" in client.get("/api/groups.geojson").get_data(as_text=True)
     lat, lon = places["centrum"]
@@ -37,7 +37,7 @@ def test_no_public_response_contains_beheerder_details(registered, places, wijke
             "/api/lookup?postcode=1251KV&huisnummer=12", "/api/suggest?q=Brink", "/bestaat-niet",
             "/?postcode=1251PT&huisnummer=3"]
     # A point inside the new group, as a lookup and as the map's answer.
-    lat, lon = inside(wijken, "Rijksweg-Zuid")
+    lat, lon = inside(buurten, "Rijksweg-Zuid")
     in_group = client.get(f"/api/lookup?lat={lat}&lon={lon}").get_json()
     assert [g["name"] for g in in_group["groups"]] == ["Privacytest Rijksweg"]
     urls += [f"/api/lookup?lat={lat}&lon={lon}", f"/antwoord?lat={lat}&lon={lon}", f"/?lat={lat}&lon={lon}"]

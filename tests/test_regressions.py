@@ -226,9 +226,9 @@ def half_of(buurt, share):
     (0.48, "Deels gedekt", "Grotendeels gedekt"),
     (0.993, "Grotendeels gedekt", "Helemaal gedekt"),
 ])
-def test_coverage_class_boundaries_as_residents_and_staff_read_them(tmp_path, wijken, share, words, not_words):
+def test_coverage_class_boundaries_as_residents_and_staff_read_them(tmp_path, buurten, share, words, not_words):
     """Mutant: the class boundary moved from 50% to 55%. 'Half or more' is light green, 99.5% or more green."""
-    buurt = next(w for w in wijken if w.name == "Postiljon")
+    buurt = next(w for w in buurten if w.name == "Postiljon")
     area = half_of(buurt.geometry, share)
     path = tmp_path / "groep.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [{

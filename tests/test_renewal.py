@@ -22,8 +22,8 @@ def age_group(app, group_id, days):
 
 def group(app, group_id):
     with app.app_context():
-        from geo_registry import services
-        return services.current().store.get(group_id)
+        from geo_registry import app_services
+        return app_services.current().store.get(group_id)
 
 
 def round_(app):
@@ -92,7 +92,7 @@ def test_handover_to_a_new_beheerder_who_confirms(due):
     assert (taken.beheerder_name, taken.beheerder_email) == ("Nico Nieuw", "nico@voorbeeld.invalid")
     assert client.get(accept).status_code == 400  # used
     with due.extensions["geo_registry.engine"].connect() as conn:
-        assert conn.execute(sa.text("SELECT detail FROM audit_log WHERE action = 'overgedragen'")).scalar_one() \
+        assert conn.execute(sa.text("SELECT detail FROM audit_log WHERE action = 'overgedragen'")).scalar_one()\
             == "Nico Nieuw"
 
 
@@ -134,11 +134,11 @@ def test_staff_see_overdue_groups_and_can_remind(due, staff_user):
 def test_the_round_deletes_stale_registrations(mail_app):
     from helpers import register_pending
 
-    from geo_registry import services
+    from geo_registry import app_services
     from geo_registry.groups import Group, GroupStatus
 
     with mail_app.app_context():
-        store = services.current().store
+        store = app_services.current().store
         area = store.get(1).area
         unconfirmed = store.add(Group(None, "Nooit bevestigd", area, "N", "n@voorbeeld.invalid",
                                       status=GroupStatus.PENDING_EMAIL))

@@ -8,7 +8,7 @@ import shapely
 from geo_registry.db import make_engine, upgrade
 from geo_registry.groups import GroupStore, import_groups
 from geo_registry.spatial import Registry, Snapshot
-from geo_registry.wijken import load_wijken
+from geo_registry.buurten import load_buurten
 
 DATA = Path(__file__).parent / "data"
 
@@ -22,10 +22,10 @@ def store(tmp_path):
 
 @pytest.fixture
 def tiny(store):
-    wijken = load_wijken(DATA / "tiny_wijken.geojson")
+    buurten = load_buurten(DATA / "tiny_buurten.geojson")
     report = import_groups(store, DATA / "tiny_groups.geojson")
     assert len(report.added) == 3
-    return Registry(wijken, store)
+    return Registry(buurten, store)
 
 
 def names(items):
@@ -34,7 +34,7 @@ def names(items):
 
 def test_point_inside_one_group(tiny):
     answer = tiny.snapshot().answer(52.258, 5.2025)
-    assert answer.in_gemeente and answer.wijk.name == "West"
+    assert answer.in_gemeente and answer.buurt.name == "West"
     assert names(answer.groups) == ["Groot"]
 
 
@@ -45,17 +45,17 @@ def test_point_in_two_overlapping_groups(tiny):
 
 def test_point_in_municipality_without_group(tiny):
     answer = tiny.snapshot().answer(52.252, 5.218)
-    assert answer.in_gemeente and answer.wijk.name == "Oost" and answer.groups == []
+    assert answer.in_gemeente and answer.buurt.name == "Oost" and answer.groups == []
 
 
 def test_point_outside_the_municipality(tiny):
     answer = tiny.snapshot().answer(52.30, 5.21)
-    assert not answer.in_gemeente and answer.wijk is None and answer.groups == []
+    assert not answer.in_gemeente and answer.buurt is None and answer.groups == []
 
 
 def test_point_on_a_border_belongs_to_both_sides(tiny):
     on_wijk_border = tiny.snapshot().answer(52.252, 5.21)
-    assert names(on_wijk_border.wijken) == ["Oost", "West"]
+    assert names(on_wijk_border.buurten) == ["Oost", "West"]
     assert names(on_wijk_border.groups) == ["Groot", "Klein"]  # Klein's east edge lies on 5.21
     on_group_border = tiny.snapshot().answer(52.258, 5.215)
     assert names(on_group_border.groups) == ["Groot", "Hoek Oost"]
@@ -78,8 +78,8 @@ def test_inactive_groups_are_not_answered(tiny, store):
 
 
 def test_snapshot_without_groups_answers_nothing():
-    wijken = load_wijken(DATA / "tiny_wijken.geojson")
-    assert Snapshot(wijken, []).answer(52.255, 5.205).groups == []
+    buurten = load_buurten(DATA / "tiny_buurten.geojson")
+    assert Snapshot(buurten, []).answer(52.255, 5.205).groups == []
 
 
 def test_a_large_index_agrees_with_checking_every_area():

@@ -26,8 +26,8 @@ def engine_of(app):
 
 def group(app, group_id):
     with app.app_context():
-        from geo_registry import services
-        return services.current().store.get(group_id)
+        from geo_registry import app_services
+        return app_services.current().store.get(group_id)
 
 
 def form_post(client, page_url, action_url, **data):
@@ -125,8 +125,8 @@ def test_edit_details_and_area(web, mail_app):
 
 def _wijken(app):
     with app.app_context():
-        from geo_registry import services
-        return services.current().wijken
+        from geo_registry import app_services
+        return app_services.current().buurten
 
 
 def test_deactivate_reactivate_and_delete(web, mail_app):
@@ -163,11 +163,11 @@ def test_audit_log_records_and_cannot_be_changed(web, mail_app):
 
 
 def test_a_failure_halfway_leaves_nothing_written(mail_app):
-    from geo_registry import actions, services
+    from geo_registry import actions, app_services
 
     group_id = register_pending(mail_app)
     with mail_app.app_context():
-        store = services.current().store
+        store = app_services.current().store
         with engine_of(mail_app).connect() as conn:
             entries_before = conn.execute(sa.text("SELECT count(*) FROM audit_log")).scalar_one()
 

@@ -40,8 +40,8 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         values = {name: value or "" for name, value in attrs}
-        hidden = self._hidden() or tag in SKIPPED or "hidden" in values or values.get("type") == "hidden" or \
-            bool(re.search(r"display\s*:\s*none", values.get("style", ""))) or \
+        hidden = self._hidden() or tag in SKIPPED or "hidden" in values or values.get("type") == "hidden" or\
+            bool(re.search(r"display\s*:\s*none", values.get("style", ""))) or\
             (tag != "html" and "lang" in values)  # a part declared in its own language (WCAG 3.1.2) is deliberate
         if tag in BLOCKS:
             self._break()

@@ -132,7 +132,7 @@ def matches(query: AddressQuery, address: Address) -> bool:
         return False
     if query.straat and normalise(query.straat) not in normalise(address.straat):
         return False
-    if query.woonplaats and normalise(query.woonplaats) != normalise(address.woonplaats) \
+    if query.woonplaats and normalise(query.woonplaats) != normalise(address.woonplaats)\
             and normalise(query.woonplaats) != normalise(address.gemeentenaam):
         return False
     return True

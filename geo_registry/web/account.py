@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_login import fresh_login_required
 
-from .. import services
+from .. import app_services
 from ..security import forget_hits, limit_per, limiter
 from ..staff import authenticate, set_password
 from ..text import _
@@ -33,7 +33,7 @@ def password():
 @fresh_login_required
 def password_post():
     """Change one's own password: every other session of this account ends, this one goes on."""
-    engine = services.current().store.engine
+    engine = app_services.current().store.engine
     new = request.form.get("nieuw", "")
     try:
         if authenticate(engine, g.staff["username"], request.form.get("huidig", "")) is None:

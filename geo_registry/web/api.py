@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from .. import services
+from .. import app_services
 from ..errors import BadInput
 from ..text import _
 from .api_http import API_ROOT, LEGACY_ROOT, by_register_version, current_snapshot
-from .maps import groups_collection, wijken_collection
+from .maps import groups_collection, buurten_collection
 
 bp = Blueprint("api", __name__, url_prefix=API_ROOT)
 legacy = Blueprint("api_legacy", __name__, url_prefix=LEGACY_ROOT)
@@ -27,7 +27,7 @@ def lookup():
     args = request.args
     if "lat" in args or "lon" in args:
         return point_lookup()
-    lookup_service = services.current().lookup
+    lookup_service = app_services.current().lookup
     query = lookup_service.query_from_args(args)
     if query is None:
         raise BadInput(_("Geef postcode en huisnummer, of q (een adres), of lat en lon."))
@@ -38,14 +38,14 @@ def lookup():
 @by_register_version
 def point_lookup():
     """Answer for lat/lon: it depends on the register alone, so it can be cached by its version."""
-    return jsonify(services.current().lookup.at_point(request.args.get("lat"), request.args.get("lon")).to_public())
+    return jsonify(app_services.current().lookup.at_point(request.args.get("lat"), request.args.get("lon")).to_public())
 
 
 @bp.get("/suggest")
 def suggest():
     """Return addresses that start like q, for autocomplete."""
     text = (request.args.get("q") or "").strip()[:100]
-    return jsonify({"suggestions": services.current().lookup.addresses.suggest(text) if text else []})
+    return jsonify({"suggestions": app_services.current().lookup.addresses.suggest(text) if text else []})
 
 
 @bp.get("/groups.geojson")
@@ -59,7 +59,7 @@ def groups_geojson():
 @by_register_version
 def wijken_geojson():
     """The municipality's neighbourhoods."""
-    return _geojson(wijken_collection(current_snapshot().wijken))
+    return _geojson(buurten_collection(current_snapshot().buurten))
 
 
 def _geojson(collection: dict):

@@ -8,7 +8,7 @@ from functools import wraps
 
 from flask import current_app, g, make_response, request
 
-from .. import services
+from .. import app_services
 
 API_VERSION = "1.0.0"  # semantic version of the API; its major number is the one in API_ROOT
 API_ROOT = "/api/v1"
@@ -38,25 +38,25 @@ def is_legacy_path(path: str) -> bool:
 def register_tag(snapshot) -> str:
     """The entity tag of everything the register serves: the API version, the buurten and the groups and
     addresses versions (each changes whenever its data changes)."""
-    buurten = snapshot.cached("api-buurten-digest", lambda: _digest(snapshot.wijken))
+    buurten = snapshot.cached("api-buurten-digest", lambda: _digest(snapshot.buurten))
     groups_version, addresses_version = snapshot.version if isinstance(snapshot.version, tuple) else (0, 0)
     return f"{API_VERSION}-{buurten}-{groups_version}-{addresses_version}"
 
 
-def _digest(wijken) -> str:
+def _digest(buurten) -> str:
     import hashlib
 
     digest = hashlib.sha256()
-    for wijk in wijken:
-        digest.update(f"{wijk.code}|{wijk.name}|{wijk.wijkcode}|{wijk.gemeentecode}|".encode())
-        digest.update(wijk.geometry.wkb)
+    for buurt in buurten:
+        digest.update(f"{buurt.code}|{buurt.name}|{buurt.wijkcode}|{buurt.gemeentecode}|".encode())
+        digest.update(buurt.geometry.wkb)
     return digest.hexdigest()[:16]
 
 
 def current_snapshot():
     """The register's snapshot for this request (the one its ETag was made from, when it has one)."""
     if "api_snapshot" not in g:
-        g.api_snapshot = services.current().registry.snapshot()
+        g.api_snapshot = app_services.current().registry.snapshot()
     return g.api_snapshot
 
 

@@ -12,7 +12,7 @@ from ..features import (CRS84, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Collection,
 from ..errors import BadInput
 from ..text import _
 from .api_http import API_ROOT, by_register_version, current_snapshot
-from .maps import groups_collection, wijken_collection
+from .maps import groups_collection, buurten_collection
 from .openapi import OPENAPI_TYPE
 
 bp = Blueprint("features", __name__, url_prefix=API_ROOT)
@@ -32,7 +32,7 @@ def collections() -> dict[str, Collection]:
 
 def _build(snapshot) -> dict[str, Collection]:
     groups = sorted(snapshot.groups, key=lambda group: group.id)
-    buurten = sorted(snapshot.wijken, key=lambda wijk: wijk.code)
+    buurten = sorted(snapshot.buurten, key=lambda buurt: buurt.code)
     return {
         "groups": Collection(
             "groups", "WhatsApp-buurtpreventiegroepen",
@@ -40,7 +40,7 @@ def _build(snapshot) -> dict[str, Collection]:
             groups_collection(groups)["features"], [group.area for group in groups]),
         "buurten": Collection(
             "buurten", "Buurten (CBS)", "The municipality's neighbourhoods (CBS buurten, CC BY 4.0).",
-            wijken_collection(buurten)["features"], [wijk.geometry for wijk in buurten]),
+            buurten_collection(buurten)["features"], [buurt.geometry for buurt in buurten]),
     }
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from .. import services
-from ..areas import AreaRefused, CheckedArea, area_from_wijken, check_area, combine_areas, parse_geojson_area
+from .. import app_services
+from ..areas import AreaRefused, CheckedArea, area_from_buurten, check_area, combine_areas, parse_geojson_area
 from ..errors import BadInput
 
 
@@ -16,7 +16,7 @@ def area_from_form(form):
         parts.append(parse_geojson_area(drawn))
     codes = form.chosen()
     if codes:
-        parts.append(area_from_wijken(codes, services.current().wijken))
+        parts.append(area_from_buurten(codes, app_services.current().buurten))
     upload = form.gebied_bestand.data
     if upload and upload.filename:
         parts.append(parse_geojson_area(upload.read()))
@@ -25,7 +25,7 @@ def area_from_form(form):
 
 def checked_area_from_form(form, errors: dict, exclude_group_id: int | None = None) -> CheckedArea | None:
     """Read and check a GroupForm's area; put a refusal in errors['gebied'] and return None."""
-    snapshot = services.current().registry.snapshot()
+    snapshot = app_services.current().registry.snapshot()
     try:
         return check_area(area_from_form(form), snapshot.gemeente, snapshot.groups,
                           current_app.config["GEMEENTENAAM"], exclude_group_id=exclude_group_id)

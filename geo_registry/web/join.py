@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 
-from .. import actions, services
+from .. import actions, app_services
 from ..groups import GroupStatus
 from ..security import limit_per, limiter, when_carried_out
 from .form_classes import JoinForm
@@ -15,7 +15,7 @@ bp = Blueprint("join", __name__, url_prefix="/groep")
 
 def active_group(group_id: int):
     """Return the active group, or 404."""
-    group = services.current().store.get(group_id)
+    group = app_services.current().store.get(group_id)
     if group is None or group.status != GroupStatus.ACTIVE:
         abort(404)
     return group
@@ -45,7 +45,7 @@ def submit(group_id: int):
                                 reply_to=resident["email"], lang=group.lang, group=group, resident=resident)
     to_resident = mail_message("aanmelding-bevestiging", resident["email"], "join_confirmation",
                                group=group, resident=resident)
-    actions.send_messages(services.current().store.engine, [to_beheerder, to_resident])
+    actions.send_messages(app_services.current().store.engine, [to_beheerder, to_resident])
     deliver_later()
     return redirect(url_for("join.sent", group_id=group_id))
 

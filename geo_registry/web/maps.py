@@ -50,12 +50,12 @@ def groups_collection(groups, simplify: bool = False) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def wijken_collection(wijken) -> dict:
+def buurten_collection(buurten) -> dict:
     """Return the neighbourhoods as a GeoJSON FeatureCollection."""
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": w.code, "geometry": to_geojson_mapping(w.geometry),
          "properties": {"code": w.code, "name": w.name, "wijkcode": w.wijkcode, "gemeentecode": w.gemeentecode}}
-        for w in wijken]}
+        for w in buurten]}
 
 
 def js_texts() -> dict:
@@ -138,7 +138,7 @@ def base_map(snapshot: Snapshot, config) -> folium.Map:
         attribution = _(configured) if configured else ""  # translated when it is the standard PDOK text
         folium.TileLayer(tiles=tiles, attr=attribution, name=_("Achtergrondkaart"), max_zoom=19).add_to(fmap)
     text_tooltip(folium.GeoJson(
-        wijken_collection(snapshot.wijken), name=_("Buurten"), attribution=_(CBS_ATTRIBUTION),
+        buurten_collection(snapshot.buurten), name=_("Buurten"), attribution=_(CBS_ATTRIBUTION),
         style_function=lambda f: {"color": "#333333", "weight": 2, "fillOpacity": 0.04, "dashArray": "4 4"},
     ), ["name"], [_("Buurt")]).add_to(fmap)
     minx, miny, maxx, maxy = snapshot.gemeente.bounds
@@ -199,8 +199,8 @@ def build_coverage_map(snapshot: Snapshot, config, coverage) -> MapParts:
     features = []
     for item in coverage:
         key, words, colour = item.status
-        features.append({"type": "Feature", "geometry": to_geojson_mapping(item.wijk.geometry),
-                         "properties": {"kind": "wijk", "code": item.wijk.code, "name": item.wijk.name,
+        features.append({"type": "Feature", "geometry": to_geojson_mapping(item.buurt.geometry),
+                         "properties": {"kind": "wijk", "code": item.buurt.code, "name": item.buurt.name,
                                         "status": _(words), "colour": colour,
                                         "covered": f"{round(item.share * 100)}%"}})
     text_tooltip(folium.GeoJson(
@@ -209,7 +209,7 @@ def build_coverage_map(snapshot: Snapshot, config, coverage) -> MapParts:
                                   "fillOpacity": 0.55},
     ), ["name", "status", "covered"], [_("Buurt"), _("Dekking"), _("Gedekt")]).add_to(fmap)
     gaps = [{"type": "Feature", "geometry": to_geojson_mapping(simplify_for_display(item.uncovered)),
-             "properties": {"kind": "gat", "code": item.wijk.code, "name": item.wijk.name}}
+             "properties": {"kind": "gat", "code": item.buurt.code, "name": item.buurt.name}}
             for item in coverage if item.share > 0 and not item.uncovered.is_empty]
     if gaps:
         text_tooltip(folium.GeoJson(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from .. import services
+from .. import app_services
 from ..errors import AddressAmbiguous, GeoRegistryError
 from ..text import _
 from ..i18n import current_language
@@ -16,7 +16,7 @@ LOOKUP_FIELDS = ("postcode", "huisnummer", "huisletter", "toevoeging", "q")
 
 def answer_for_request(args):
     """Return (answer, error) for the lookup the request asks for; (None, None) when it asks none."""
-    lookup = services.current().lookup
+    lookup = app_services.current().lookup
     try:
         if "lat" in args or "lon" in args:
             return lookup.at_point(args.get("lat"), args.get("lon")), None
@@ -47,7 +47,7 @@ def share_text(share: float) -> str:
 def home():
     """The map of Laren with its groups, and the address lookup with its answer."""
     answer, error = answer_for_request(request.args)
-    snapshot = services.current().registry.snapshot()
+    snapshot = app_services.current().registry.snapshot()
     marker = (answer.point.lat, answer.point.lon) if answer else None
     parts = public_map(snapshot, current_app.config, current_language(), url_for("public.answer_fragment"),
                        url_for("join.form", group_id=0))
@@ -69,5 +69,5 @@ def answer_fragment():
 @bp.get("/overzicht")
 def overview():
     """Every neighbourhood with the groups that cover (part of) it: the map in words."""
-    snapshot = services.current().registry.snapshot()
+    snapshot = app_services.current().registry.snapshot()
     return render_template("public/overview.html", snapshot=snapshot, coverage=snapshot.coverage_by_code())

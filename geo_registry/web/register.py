@@ -5,7 +5,7 @@ import json
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from .. import actions, services
+from .. import actions, app_services
 from ..geometry import to_geojson_mapping
 from ..groups import Group
 from ..i18n import current_language
@@ -23,10 +23,10 @@ PURPOSE = "confirm-email"
 
 def render_form(form: RegistrationForm, errors: dict, checked=None, status: int = 200):
     """Render the registration form, keeping what was typed and drawn."""
-    snapshot = services.current().registry.snapshot()
+    snapshot = app_services.current().registry.snapshot()
     parts = draw_map(snapshot, current_app.config, current_language(), "gebied_getekend")
     return render_template("register/form.html", form=form, errors=errors, checked=checked,
-                           chosen=set(form.chosen()), wijken=snapshot.wijken,
+                           chosen=set(form.chosen()), buurten=snapshot.buurten,
                            map=parts, error=first_error(errors) if errors else None), status
 
 
@@ -62,7 +62,7 @@ def submit():
                             group=group, link=external_url("register.confirm", token=token),
                             hours=current_app.config["CONFIRM_MAX_AGE_HOURS"])
 
-    actions.register(services.current().store, group, confirmation)
+    actions.register(app_services.current().store, group, confirmation)
     deliver_later()
     session["registration"] = {"name": group.name, "notes": checked.notes,
                                "overlaps": [(o.group_name, round(o.m2), round(o.share_of_new * 100))
@@ -83,7 +83,7 @@ def sent():
 def _group_for(token: str):
     payload = read_token(current_app.config["SECRET_KEY"], PURPOSE, token,
                          int(current_app.config["CONFIRM_MAX_AGE_HOURS"]) * 3600)
-    group = services.current().store.get(int(payload["g"]))
+    group = app_services.current().store.get(int(payload["g"]))
     if group is None or group.beheerder_email != payload["e"]:
         raise LinkInvalid(_("Deze link hoort niet (meer) bij een aanmelding."))
     return group
@@ -98,5 +98,5 @@ def confirm(token: str):
 @bp.post("/bevestigen/<token>")
 def confirm_post(token: str):
     """Confirm the e-mail address: the registration now waits for review by staff."""
-    group = actions.confirm_email(services.current().store, _group_for(token).id)
+    group = actions.confirm_email(app_services.current().store, _group_for(token).id)
     return render_template("register/confirmed.html", group=group)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
-from .. import renewal, services
+from .. import renewal, app_services
 from ..actions import ActionRefused, send_messages
 from ..groups import GroupStatus
 from ..i18n import current_language
@@ -34,7 +34,7 @@ def renewal_message(group):
 def _group(token: str):
     payload = read_token(current_app.config["SECRET_KEY"], RENEW, token,
                          int(current_app.config["RENEWAL_LINK_DAYS"]) * 86400)
-    group = services.current().store.get(int(payload["g"]))
+    group = app_services.current().store.get(int(payload["g"]))
     if group is None or group.status != GroupStatus.ACTIVE:
         raise LinkInvalid(_("Deze groep staat niet (meer) actief in het register."))
     if (group.last_confirmed_at or group.created_at) != payload["c"]:
@@ -52,15 +52,15 @@ def start(token: str):
 def confirm(token: str):
     """The group is still active."""
     group = _group(token)
-    renewal.confirm_active(services.current().store, group.id)
+    renewal.confirm_active(app_services.current().store, group.id)
     return render_template("renewal/done.html", group=group, what="bevestigd")
 
 
 def _change_form(group, form: ChangeProposalForm, errors, status=200, checked=None):
-    snapshot = services.current().registry.snapshot()
+    snapshot = app_services.current().registry.snapshot()
     return render_template("renewal/change.html", group=group, token=request.view_args["token"], form=form,
                            errors=errors, checked=checked, error=first_error(errors) if errors else None,
-                           wijken=snapshot.wijken, chosen=set(form.chosen()),
+                           buurten=snapshot.buurten, chosen=set(form.chosen()),
                            map=draw_map(snapshot, current_app.config, current_language(), "gebied_getekend")), status
 
 
@@ -83,9 +83,9 @@ def change_post(token: str):
     if checked is not None:
         changes["area"] = checked.geometry
     if changes:
-        renewal.propose_change(services.current().store, group.id, changes)
+        renewal.propose_change(app_services.current().store, group.id, changes)
     else:
-        renewal.confirm_active(services.current().store, group.id)
+        renewal.confirm_active(app_services.current().store, group.id)
     return render_template("renewal/done.html", group=group, what="voorgesteld" if changes else "bevestigd")
 
 
@@ -105,7 +105,7 @@ def hand_over(token: str):
     message = mail_message("overdracht", email, "handover", group=group, name=name,
                            link=external_url("renewal.accept", token=handover_token),
                            hours=current_app.config["CONFIRM_MAX_AGE_HOURS"])
-    send_messages(services.current().store.engine, [message])
+    send_messages(app_services.current().store.engine, [message])
     deliver_later()
     return render_template("renewal/done.html", group=group, what="overdracht", name=name)
 
@@ -113,7 +113,7 @@ def hand_over(token: str):
 def _handover(token: str):
     payload = read_token(current_app.config["SECRET_KEY"], HANDOVER, token,
                          int(current_app.config["CONFIRM_MAX_AGE_HOURS"]) * 3600)
-    group = services.current().store.get(int(payload["g"]))
+    group = app_services.current().store.get(int(payload["g"]))
     if group is None or group.status != GroupStatus.ACTIVE or (group.last_confirmed_at or group.created_at) != payload["c"]:
         raise LinkInvalid(_("Deze link is al gebruikt of hoort niet meer bij deze groep."))
     return group, payload
@@ -131,7 +131,7 @@ def accept_post(token: str):
     """The new beheerder confirmed their address: the group is theirs."""
     group, payload = _handover(token)
     try:
-        renewal.hand_over(services.current().store, group.id, payload["n"], payload["e"], current_language())
+        renewal.hand_over(app_services.current().store, group.id, payload["n"], payload["e"], current_language())
     except ActionRefused as refusal:
         raise LinkInvalid(str(refusal)) from None
     return render_template("renewal/done.html", group=group, what="overgenomen", name=payload["n"])

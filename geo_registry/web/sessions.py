@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, login_user
 
-from .. import services
+from .. import app_services
 from ..staff import session_id, staff_for_session
 
 
@@ -35,7 +35,7 @@ login_manager.session_protection = "strong"
 @login_manager.user_loader
 def load_staff(stored_id: str) -> StaffUser | None:
     """The staff member of a session, or None when the session was ended or the account disabled."""
-    staff = staff_for_session(services.current().store.engine, stored_id)
+    staff = staff_for_session(app_services.current().store.engine, stored_id)
     return StaffUser(staff) if staff is not None else None
 
 

@@ -9,7 +9,7 @@ from flask import (Blueprint, Response, abort, current_app, g, redirect, render_
                    url_for)
 from flask_login import current_user
 
-from .. import actions, renewal, services
+from .. import actions, renewal, app_services
 from ..actions import ActionRefused
 from ..areas import find_overlaps
 from ..coverage import CLASSES, group_address_counts
@@ -60,7 +60,7 @@ def login_post():
     """Log in with rate limiting per client; the session is renewed on success."""
     username = request.form.get("gebruikersnaam", "")
     next_url = request.form.get("next", "")
-    staff = authenticate(services.current().store.engine, username, request.form.get("wachtwoord", ""))
+    staff = authenticate(app_services.current().store.engine, username, request.form.get("wachtwoord", ""))
     if staff is None:
         return render_template("staff/login.html", username=username, next=next_url,
                                error=_("Gebruikersnaam of wachtwoord klopt niet.")), 401
@@ -73,7 +73,7 @@ def login_post():
 @login_required
 def logout():
     """Log out: this session and every other session of this account end, also copies of its cookie."""
-    end_sessions(services.current().store.engine, current_user.id)
+    end_sessions(app_services.current().store.engine, current_user.id)
     flask_login.logout_user()
     session.clear()
     return redirect(url_for("staff.login"))
@@ -83,21 +83,21 @@ def logout():
 @login_required
 def index():
     """The queue of registrations awaiting review, and every group."""
-    store = services.current().store
+    store = app_services.current().store
     groups = store.list(status=None)
-    snapshot = services.current().registry.snapshot()
+    snapshot = app_services.current().registry.snapshot()
     interval = int(current_app.config["CONFIRM_INTERVAL_DAYS"])
     return render_template("staff/index.html", groups=groups,
                            addresses=snapshot.group_addresses(), limit=int(current_app.config["MEMBER_LIMIT"]),
                            overdue=renewal.overdue_groups(store, renewal.utcnow(), interval), interval=interval,
                            changes=renewal.pending_changes(store), names={gr.id: gr.name for gr in groups},
                            queue=[gr for gr in groups if gr.status == GroupStatus.PENDING_REVIEW],
-                           unsent=len(services.current().mailer.pending()))
+                           unsent=len(app_services.current().mailer.pending()))
 
 
 def group_or_404(group_id: int):
     """Return any group by id, or 404."""
-    group = services.current().store.get(group_id)
+    group = app_services.current().store.get(group_id)
     if group is None:
         abort(404)
     return group
@@ -108,11 +108,11 @@ def group_or_404(group_id: int):
 def group(group_id: int):
     """One group: its area on a map, its overlaps, and what staff can do with it."""
     item = group_or_404(group_id)
-    snapshot = services.current().registry.snapshot()
+    snapshot = app_services.current().registry.snapshot()
     others = [gr for gr in snapshot.groups if gr.id != group_id]
     overlaps = find_overlaps(item.area, area_m2(item.area), others)
     counts = group_address_counts([item], snapshot.points())
-    changes = renewal.pending_changes(services.current().store, group_id)
+    changes = renewal.pending_changes(app_services.current().store, group_id)
     return render_template("staff/group.html", group=item, overlaps=overlaps,
                            addresses=None if counts is None else counts[item.id], changes=changes,
                            limit=int(current_app.config["MEMBER_LIMIT"]),
@@ -135,7 +135,7 @@ def review(group_id: int):
         """The e-mail that tells the beheerder the decision."""
         return mail_message("beoordeling", item.beheerder_email, template, lang=item.lang, group=item, note=note)
 
-    ids = _run(lambda: actions.review(services.current().store, group_id, g.staff["username"], approve, note,
+    ids = _run(lambda: actions.review(app_services.current().store, group_id, g.staff["username"], approve, note,
                                       message))
     if ids is not None:
         deliver_later()
@@ -162,7 +162,7 @@ def _run(action):
 def status(group_id: int):
     """Deactivate or reactivate a group."""
     active = request.form.get("status") == GroupStatus.ACTIVE
-    _run(lambda: actions.set_active(services.current().store, group_id, g.staff["username"], active))
+    _run(lambda: actions.set_active(app_services.current().store, group_id, g.staff["username"], active))
     return redirect(url_for("staff.group", group_id=group_id))
 
 
@@ -179,16 +179,16 @@ def delete(group_id: int):
     """Delete a group for good."""
     if request.form.get("bevestig") != "ja":
         return redirect(url_for("staff.delete_confirm", group_id=group_id))
-    _run(lambda: actions.delete(services.current().store, group_id, g.staff["username"]))
+    _run(lambda: actions.delete(app_services.current().store, group_id, g.staff["username"]))
     session["flash"] = _("De groep is verwijderd.")
     return redirect(url_for("staff.index"))
 
 
 def _render_edit(item, form: GroupEditForm, errors, status_code=200, checked=None):
-    snapshot = services.current().registry.snapshot()
+    snapshot = app_services.current().registry.snapshot()
     return render_template(
         "staff/edit.html", group=item, form=form, errors=errors, checked=checked,
-        error=first_error(errors) if errors else None, wijken=snapshot.wijken, chosen=set(form.chosen()),
+        error=first_error(errors) if errors else None, buurten=snapshot.buurten, chosen=set(form.chosen()),
         map=draw_map(snapshot, current_app.config, current_language(), "gebied_getekend"),
     ), status_code
 
@@ -213,7 +213,7 @@ def edit_post(group_id: int):
     changes = form.details()
     if checked is not None:
         changes["area"] = checked.geometry
-    _run(lambda: actions.edit(services.current().store, group_id, g.staff["username"], changes))
+    _run(lambda: actions.edit(app_services.current().store, group_id, g.staff["username"], changes))
     session["flash"] = _("De wijzigingen zijn opgeslagen.") + (" " + " ".join(checked.notes) if checked else "")
     return redirect(url_for("staff.group", group_id=group_id))
 
@@ -223,7 +223,7 @@ def edit_post(group_id: int):
 def export_csv():
     """The beheerdersgroep list: every active group with its beheerder's contact details."""
     rows = ([item.id, item.name, item.beheerder_name, item.beheerder_email, phone_cell(item.beheerder_phone),
-             item.last_confirmed_at] for item in services.current().store.list(status=GroupStatus.ACTIVE))
+             item.last_confirmed_at] for item in app_services.current().store.list(status=GroupStatus.ACTIVE))
     body = csv_text(["groep_id", "groep", "beheerder", "email", "mobiel", "laatst_bevestigd"], rows)
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=beheerders.csv"})
@@ -233,7 +233,7 @@ def export_csv():
 @login_required
 def export_geojson():
     """Every active group's area (public properties)."""
-    body = json.dumps(groups_collection(services.current().store.list(status=GroupStatus.ACTIVE)))
+    body = json.dumps(groups_collection(app_services.current().store.list(status=GroupStatus.ACTIVE)))
     return Response(body, mimetype="application/geo+json",
                     headers={"Content-Disposition": "attachment; filename=gebieden.geojson"})
 
@@ -242,21 +242,21 @@ def export_geojson():
 @login_required
 def audit_log():
     """Who did what to which group, when (read-only)."""
-    return render_template("staff/audit.html", entries=audit_entries(services.current().store.engine))
+    return render_template("staff/audit.html", entries=audit_entries(app_services.current().store.engine))
 
 
 @bp.get("/e-mail")
 @login_required
 def outbox():
     """Messages that could not be sent yet."""
-    return render_template("staff/outbox.html", messages=services.current().mailer.pending())
+    return render_template("staff/outbox.html", messages=app_services.current().mailer.pending())
 
 
 @bp.post("/e-mail")
 @login_required
 def outbox_retry():
     """Have the delivery worker try every waiting message again, also those it set aside."""
-    services.current().mailer.retry_all()
+    app_services.current().mailer.retry_all()
     mail_worker().wake()
     session["flash"] = _("De e-mail wordt opnieuw verstuurd. Laad deze pagina over een moment opnieuw om te zien"
                          " wat nog wacht.")
@@ -275,8 +275,8 @@ def staff_context():
 @login_required
 def coverage():
     """Where the municipality is not covered: the map, and the buurten from least to most covered."""
-    snapshot = services.current().registry.snapshot()
-    items = sorted(snapshot.coverage(), key=lambda c: (c.share, c.wijk.name))
+    snapshot = app_services.current().registry.snapshot()
+    items = sorted(snapshot.coverage(), key=lambda c: (c.share, c.buurt.name))
     return render_template("staff/coverage.html", items=items, classes=CLASSES,
                            map=build_coverage_map(snapshot, current_app.config, items),
                            has_addresses=any(c.addresses is not None for c in items))
@@ -286,9 +286,9 @@ def coverage():
 @login_required
 def coverage_csv():
     """The coverage table as CSV."""
-    rows = ([item.wijk.code, item.wijk.name, round(item.area_m2), round(item.covered_m2),
+    rows = ([item.buurt.code, item.buurt.name, round(item.area_m2), round(item.covered_m2),
              round(item.share * 100, 1), len(item.groups), item.addresses, item.addresses_covered,
-             item.addresses_without_group] for item in services.current().registry.snapshot().coverage())
+             item.addresses_without_group] for item in app_services.current().registry.snapshot().coverage())
     body = csv_text(["buurtcode", "buurt", "oppervlakte_m2", "gedekt_m2", "gedekt_pct", "groepen", "adressen",
                      "adressen_gedekt", "adressen_zonder_groep"], rows)
     return Response(body, mimetype="text/csv",
@@ -300,9 +300,9 @@ def coverage_csv():
 def uncovered_geojson():
     """The uncovered parts of every buurt (buurt minus the union of active groups)."""
     features = [{"type": "Feature", "geometry": to_geojson_mapping(item.uncovered),
-                 "properties": {"code": item.wijk.code, "name": item.wijk.name,
+                 "properties": {"code": item.buurt.code, "name": item.buurt.name,
                                 "onbedekt_m2": round(item.area_m2 - item.covered_m2)}}
-                for item in services.current().registry.snapshot().coverage() if not item.uncovered.is_empty]
+                for item in app_services.current().registry.snapshot().coverage() if not item.uncovered.is_empty]
     return Response(json.dumps({"type": "FeatureCollection", "features": features}),
                     mimetype="application/geo+json",
                     headers={"Content-Disposition": "attachment; filename=onbedekt.geojson"})
@@ -318,7 +318,7 @@ def reminder(group_id: int):
     if item.status != GroupStatus.ACTIVE:
         session["flash"] = _("Alleen een actieve groep krijgt een herinnering.")
         return redirect(url_for("staff.group", group_id=group_id))
-    renewal.remind(services.current().store, item, g.staff["username"], renewal_message)
+    renewal.remind(app_services.current().store, item, g.staff["username"], renewal_message)
     deliver_later()
     session["flash"] = _("De herinnering is onderweg naar de beheerder.")
     return redirect(url_for("staff.group", group_id=group_id))
@@ -337,10 +337,10 @@ def review_change(change_id: int):
         return mail_message("wijziging", item.beheerder_email, "change_reviewed", lang=item.lang, group=item,
                             approve=approved, note=note)
 
-    ids = _run(lambda: renewal.review_change(services.current().store, change_id, g.staff["username"], approve,
+    ids = _run(lambda: renewal.review_change(app_services.current().store, change_id, g.staff["username"], approve,
                                              note, message))
     if ids is not None:
         deliver_later()
-        session["flash"] = (_("De wijziging is doorgevoerd.") if approve else _("De wijziging is afgewezen.")) + \
+        session["flash"] = (_("De wijziging is doorgevoerd.") if approve else _("De wijziging is afgewezen.")) +\
             " " + _("De e-mail aan de beheerder is onderweg.")
     return redirect(url_for("staff.group", group_id=group_id) if group_id else url_for("staff.index"))

@@ -26,14 +26,14 @@ def approve_as_staff(page, staff_user, group_name):
     page.get_by_text("actief").first.wait_for()
 
 
-def test_draw_register_confirm_approve_and_find(browser, live_server, mail_app, staff_user, wijken):
+def test_draw_register_confirm_approve_and_find(browser, live_server, mail_app, staff_user, buurten):
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, base_url=live_server, locale="nl-NL")
     page = context.new_page()
     page.goto("/groep-aanmelden/")
     page.fill("#naam", "Getekende groep Rijksweg")
     page.fill("#beheerder_naam", "Teken Beheerder")
     page.fill("#email", "teken@voorbeeld.invalid")
-    lat, lon = inside(wijken, "Rijksweg-Zuid")
+    lat, lon = inside(buurten, "Rijksweg-Zuid")
     page.locator(".leaflet-draw-draw-polygon").click()
     corners = [(lat - 0.0015, lon - 0.0025), (lat - 0.0015, lon + 0.0025), (lat + 0.0015, lon + 0.0025),
                (lat + 0.0015, lon - 0.0025)]

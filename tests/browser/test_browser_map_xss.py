@@ -24,12 +24,12 @@ def hostile(tmp_path_factory, browser):
     """A served app whose buurt Postiljon and three groups (imported; registered and approved; renamed by an
     approved change) carry HTML."""
     folder = tmp_path_factory.mktemp("xss")
-    wijken = json.loads(WIJKEN_FILE.read_text(encoding="utf-8"))
-    shape = {f["properties"]["name"]: f["geometry"] for f in wijken["features"]}
-    for feature in wijken["features"]:
+    buurten = json.loads(WIJKEN_FILE.read_text(encoding="utf-8"))
+    shape = {f["properties"]["name"]: f["geometry"] for f in buurten["features"]}
+    for feature in buurten["features"]:
         if feature["properties"]["name"] == "Postiljon":
             feature["properties"]["name"] = BUURT
-    (folder / "wijken.geojson").write_text(json.dumps(wijken), encoding="utf-8")
+    (folder / "wijken.geojson").write_text(json.dumps(buurten), encoding="utf-8")
     groups = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": shape[buurt], "properties": {
             "name": name, "beheerder_name": "X", "beheerder_email": f"{n}@voorbeeld.invalid"}}
@@ -42,8 +42,8 @@ def hostile(tmp_path_factory, browser):
     assert "aangemaakt" in runner.invoke(args=["create-staff", STAFF[0], "--password", STAFF[1]]).output
     registered = register_pending(app, REGISTERED, ("BU04170325",))  # Rijksweg-Noord
     with app.app_context():  # the beheerder of Oostereng Waakt proposes a new name (as through the renewal form)
-        from geo_registry import renewal, services
-        renewal.propose_change(services.current().store, 6, {"name": RENAMED})
+        from geo_registry import renewal, app_services
+        renewal.propose_change(app_services.current().store, 6, {"name": RENAMED})
     with served(app) as url:
         context = browser.new_context(base_url=url, locale="nl-NL")
         page = context.new_page()
@@ -59,8 +59,8 @@ def hostile(tmp_path_factory, browser):
         page.get_by_role("heading", name=RENAMED).wait_for()
         state = context.storage_state()
         context.close()
-        from geo_registry.wijken import load_wijken
-        yield {"url": url, "state": state, "wijken": load_wijken(folder / "wijken.geojson"), "registered": registered}
+        from geo_registry.buurten import load_buurten
+        yield {"url": url, "state": state, "wijken": load_buurten(folder / "wijken.geojson"), "registered": registered}
 
 
 def hover_tooltip(page, lat, lon) -> str:
@@ -87,9 +87,9 @@ def hover_tooltip(page, lat, lon) -> str:
 
 def points(hostile):
     """Points inside the imported group, the registered group and the (group-free) hostile buurt."""
-    wijken = hostile["wijken"]
-    return {"import": inside(wijken, "Zwarte Berg"), "register": inside(wijken, "Rijksweg-Noord"),
-            "rename": inside(wijken, "Oostereng"), "buurt": inside(wijken, BUURT)}
+    buurten = hostile["wijken"]
+    return {"import": inside(buurten, "Zwarte Berg"), "register": inside(buurten, "Rijksweg-Noord"),
+            "rename": inside(buurten, "Oostereng"), "buurt": inside(buurten, BUURT)}
 
 
 def open_map(hostile, browser, path, lang, staff=False):

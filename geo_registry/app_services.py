@@ -14,16 +14,16 @@ from .lookup import ChainLookup
 from .mail import Mailer, MailSettings
 from .lookup.local import LocalAddressSource
 from .lookup.pdok import PdokSource
-from .service import LookupService
+from .lookup_answer import LookupService
 from .spatial import Registry
-from .wijken import Wijk, load_wijken
+from .buurten import Buurt, load_buurten
 
 
 @dataclass
 class Services:
     """Everything the views need, wired together."""
 
-    wijken: list[Wijk]
+    buurten: list[Buurt]
     store: GroupStore
     registry: Registry
     local_addresses: LocalAddressSource
@@ -37,15 +37,15 @@ def build_services(config, engine) -> Services:
     if not path.exists():
         current_app.logger.error("Neighbourhoods file not found: %s", path)
         raise GeoRegistryError(_("Het buurtenbestand ontbreekt. Maak het met 'geo-registry import-wijken'."))
-    wijken = load_wijken(path)
+    buurten = load_buurten(path)
     store = GroupStore(engine)
     local = LocalAddressSource(engine)
-    registry = Registry(wijken, store, local.points)
+    registry = Registry(buurten, store, local.points)
     sources = [local]
     if config.get("PDOK_URL"):
         sources.append(PdokSource(config["PDOK_URL"], config["GEMEENTECODE"], config["PDOK_TIMEOUT"]))
     mailer = Mailer(engine, MailSettings.from_config(config))
-    return Services(wijken, store, registry, local, LookupService(registry, ChainLookup(sources)), mailer)
+    return Services(buurten, store, registry, local, LookupService(registry, ChainLookup(sources)), mailer)
 
 
 _build_lock = threading.Lock()

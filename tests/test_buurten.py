@@ -7,7 +7,7 @@ from shapely.geometry import Point, Polygon, box
 
 from helpers import CBS, WIJKEN_FILE
 from geo_registry.errors import ImportRefused
-from geo_registry.wijken import import_wijken, load_wijken, normalise_gemeentecode
+from geo_registry.buurten import import_buurten, load_buurten, normalise_gemeentecode
 
 # Areas in hectares as the CBS README lists them for these shapes.
 LAREN_HA = {"BU04170320": 64.8, "BU04170321": 656.8, "BU04170322": 50.2, "BU04170323": 81.8,
@@ -17,21 +17,21 @@ LAREN_HA = {"BU04170320": 64.8, "BU04170321": 656.8, "BU04170322": 50.2, "BU0417
 
 def test_real_laren_file_gives_ten_buurten_in_wgs84(tmp_path):
     target = tmp_path / "wijken.geojson"
-    assert import_wijken(CBS / "laren_buurten_2025_rd.geojson", "GM0417", target) == 10
-    wijken = load_wijken(target)
-    assert {w.code for w in wijken} == set(LAREN_HA)
-    assert {w.wijkcode for w in wijken} == {"WK041703"}
-    assert {w.gemeentecode for w in wijken} == {"GM0417"}
-    for wijk in wijken:
-        minx, miny, maxx, maxy = wijk.geometry.bounds
+    assert import_buurten(CBS / "laren_buurten_2025_rd.geojson", "GM0417", target) == 10
+    buurten = load_buurten(target)
+    assert {w.code for w in buurten} == set(LAREN_HA)
+    assert {w.wijkcode for w in buurten} == {"WK041703"}
+    assert {w.gemeentecode for w in buurten} == {"GM0417"}
+    for buurt in buurten:
+        minx, miny, maxx, maxy = buurt.geometry.bounds
         assert 5.1 < minx < maxx < 5.3 and 52.1 < miny < maxy < 52.3  # degrees, not metres
-        assert wijk.area_m2 / 10_000 == pytest.approx(LAREN_HA[wijk.code], abs=0.15)
-    assert next(w for w in wijken if w.code == "BU04170320").name == "Laren-Centrum"
+        assert buurt.area_m2 / 10_000 == pytest.approx(LAREN_HA[buurt.code], abs=0.15)
+    assert next(w for w in buurten if w.code == "BU04170320").name == "Laren-Centrum"
 
 
 def test_committed_wijken_file_is_what_the_importer_makes(tmp_path):
     target = tmp_path / "wijken.geojson"
-    import_wijken(CBS / "laren_buurten_2025_rd.geojson", "GM0417", target)
+    import_buurten(CBS / "laren_buurten_2025_rd.geojson", "GM0417", target)
     assert json.loads(target.read_text())["features"] == json.loads(WIJKEN_FILE.read_text())["features"]
 
 
@@ -39,10 +39,10 @@ def test_gemeentecode_filter_picks_one_municipality_from_a_mixed_file(tmp_path):
     frames = [gpd.read_file(CBS / f"{name}_buurten_2025_rd.geojson") for name in ("laren", "blaricum", "eemnes")]
     mixed = tmp_path / "bel.geojson"
     gpd.pd.concat(frames).to_file(mixed, driver="GeoJSON")
-    assert import_wijken(mixed, "0376", tmp_path / "blaricum.geojson") == 9
-    assert {w.gemeentecode for w in load_wijken(tmp_path / "blaricum.geojson")} == {"GM0376"}
+    assert import_buurten(mixed, "0376", tmp_path / "blaricum.geojson") == 9
+    assert {w.gemeentecode for w in load_buurten(tmp_path / "blaricum.geojson")} == {"GM0376"}
     with pytest.raises(ImportRefused, match="GM0999"):
-        import_wijken(mixed, "GM0999", tmp_path / "none.geojson")
+        import_buurten(mixed, "GM0999", tmp_path / "none.geojson")
 
 
 def write_gpkg(path, rows, layer="buurten", crs="EPSG:28992"):
@@ -63,8 +63,8 @@ def test_wijkbuurtkaart_geopackage_is_filtered_and_reprojected(tmp_path):
             buurt("BU03760001", "Elders", box(150000, 474000, 150500, 474500), "GM0376")]
     source = write_gpkg(tmp_path / "WijkBuurtkaart_2025.gpkg", rows)
     target = tmp_path / "wijken.geojson"
-    assert import_wijken(source, "GM0417", target) == 2
-    west, oost = load_wijken(target)
+    assert import_buurten(source, "GM0417", target) == 2
+    west, oost = load_buurten(target)
     assert (west.name, west.wijkcode, oost.name) == ("West", "WK041700", "Oost")
     assert west.area_m2 == pytest.approx(250_000, rel=1e-3)
     # RD (143000, 474000) lies in Laren at about 52.25 N, 5.21 E.
@@ -87,26 +87,26 @@ def test_bad_shapes_are_refused_naming_the_feature(tmp_path, geom, message):
     source = write_gpkg(tmp_path / "wbk.gpkg", rows)
     target = tmp_path / "wijken.geojson"
     with pytest.raises(ImportRefused, match=message):
-        import_wijken(source, "GM0417", target)
+        import_buurten(source, "GM0417", target)
     assert not target.exists()  # nothing half-written
 
 
 def test_buurten_that_only_touch_are_accepted(tmp_path):
     rows = [buurt("BU04170001", "A", box(143000, 474000, 143500, 474500)),
             buurt("BU04170002", "B", box(143500, 474000, 144000, 474500))]
-    assert import_wijken(write_gpkg(tmp_path / "t.gpkg", rows), "GM0417", tmp_path / "w.geojson") == 2
+    assert import_buurten(write_gpkg(tmp_path / "t.gpkg", rows), "GM0417", tmp_path / "w.geojson") == 2
 
 
 def test_a_file_without_cbs_fields_or_buurten_layer_is_refused(tmp_path):
     other = gpd.GeoDataFrame({"naam": ["x"], "geometry": [box(0, 0, 1, 1)]}, crs="EPSG:28992")
     other.to_file(tmp_path / "other.geojson", driver="GeoJSON")
     with pytest.raises(ImportRefused, match="velden"):
-        import_wijken(tmp_path / "other.geojson", "GM0417", tmp_path / "w.geojson")
+        import_buurten(tmp_path / "other.geojson", "GM0417", tmp_path / "w.geojson")
     other.to_file(tmp_path / "other.gpkg", layer="wegen", driver="GPKG")
     with pytest.raises(ImportRefused, match="laag 'buurten'"):
-        import_wijken(tmp_path / "other.gpkg", "GM0417", tmp_path / "w.geojson")
+        import_buurten(tmp_path / "other.gpkg", "GM0417", tmp_path / "w.geojson")
     with pytest.raises(ImportRefused, match="niet gevonden"):
-        import_wijken(tmp_path / "missing.geojson", "GM0417", tmp_path / "w.geojson")
+        import_buurten(tmp_path / "missing.geojson", "GM0417", tmp_path / "w.geojson")
 
 
 @pytest.mark.parametrize("raw, expected", [("GM0417", "GM0417"), ("417", "GM0417"), ("0417", "GM0417"),
@@ -123,6 +123,6 @@ def test_cli_import_wijken_writes_the_configured_file(tmp_path):
     result = app.test_cli_runner().invoke(args=["import-wijken", str(CBS / "laren_buurten_2025_rd.geojson")])
     assert result.exit_code == 0, result.output
     assert "10 buurten van GM0417" in result.output
-    assert len(load_wijken(target)) == 10
+    assert len(load_buurten(target)) == 10
     bad = app.test_cli_runner().invoke(args=["import-wijken", str(tmp_path / "nope.geojson")])
     assert bad.exit_code == 1 and "niet gevonden" in bad.output

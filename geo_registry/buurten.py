@@ -24,7 +24,7 @@ OVERLAP_TOLERANCE_M2 = 1.0
 
 
 @dataclass(frozen=True)
-class Wijk:
+class Buurt:
     """One neighbourhood (CBS buurt) with its WGS84 shape."""
 
     code: str
@@ -72,7 +72,7 @@ def read_cbs(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     return frame
 
 
-def prepare_wijken(frame: gpd.GeoDataFrame, gemeentecode: str) -> gpd.GeoDataFrame:
+def prepare_buurten(frame: gpd.GeoDataFrame, gemeentecode: str) -> gpd.GeoDataFrame:
     """Filter one municipality, check the shapes and return them in WGS84 with the project's fields."""
     code = normalise_gemeentecode(gemeentecode)
     frame = frame[frame["gemeentecode"].map(lambda c: normalise_gemeentecode(c) == code)].copy()
@@ -123,9 +123,9 @@ def check_no_overlap(rd: gpd.GeoDataFrame, tolerance_m2: float = OVERLAP_TOLERAN
                 )
 
 
-def import_wijken(source: str | Path, gemeentecode: str, target: str | Path, layer: str | None = None) -> int:
+def import_buurten(source: str | Path, gemeentecode: str, target: str | Path, layer: str | None = None) -> int:
     """Import one municipality's buurten from a CBS file into a WGS84 GeoJSON file; return the count."""
-    frame = prepare_wijken(read_cbs(source, layer=layer), gemeentecode)
+    frame = prepare_buurten(read_cbs(source, layer=layer), gemeentecode)
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
@@ -134,25 +134,25 @@ def import_wijken(source: str | Path, gemeentecode: str, target: str | Path, lay
     return len(frame)
 
 
-def load_wijken(path: str | Path) -> list[Wijk]:
-    """Load the project's wijken.geojson (WGS84) as Wijk objects sorted by code."""
+def load_buurten(path: str | Path) -> list[Buurt]:
+    """Load the project's wijken.geojson (WGS84) as Buurt objects sorted by code."""
     with open(path, encoding="utf-8") as handle:
         collection = json.load(handle)
-    wijken = []
+    buurten = []
     for feature in collection["features"]:
         props = feature["properties"]
-        wijken.append(Wijk(
+        buurten.append(Buurt(
             code=props["code"], name=props["name"], wijkcode=props["wijkcode"],
             gemeentecode=props["gemeentecode"],
             geometry=shapely.geometry.shape(feature["geometry"]),
         ))
-    return sorted(wijken, key=lambda w: w.code)
+    return sorted(buurten, key=lambda w: w.code)
 
 
-def gemeente_shape(wijken: list[Wijk]) -> BaseGeometry:
+def gemeente_shape(buurten: list[Buurt]) -> BaseGeometry:
     """Return the municipality's outline as the union of its buurten."""
-    return shapely.union_all([w.geometry for w in wijken])
+    return shapely.union_all([w.geometry for w in buurten])
 
 
-__all__ = ["Wijk", "import_wijken", "load_wijken", "prepare_wijken", "read_cbs", "gemeente_shape",
+__all__ = ["Buurt", "import_buurten", "load_buurten", "prepare_buurten", "read_cbs", "gemeente_shape",
            "normalise_gemeentecode", "reproject"]

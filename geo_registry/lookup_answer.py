@@ -34,12 +34,12 @@ class LookupAnswer:
 
     def to_public(self) -> dict:
         """Return the answer as the public API's JSON: no private fields."""
-        wijk = self.point.wijk
+        buurt = self.point.buurt
         return {
             "point": {"lat": self.point.lat, "lon": self.point.lon},
             "in_gemeente": self.point.in_gemeente,
-            "wijk": {"code": wijk.code, "name": wijk.name} if wijk else None,
-            "wijken": [{"code": w.code, "name": w.name} for w in self.point.wijken],
+            "wijk": {"code": buurt.code, "name": buurt.name} if buurt else None,
+            "wijken": [{"code": w.code, "name": w.name} for w in self.point.buurten],
             "groups": [g.to_public() for g in self.point.groups],
             "address": self.address.to_public() if self.address else None,
         }
