@@ -1,7 +1,10 @@
 """Importing groups from GeoJSON: per-feature reports, refusals, and what is public."""
+import pytest
 import json
 
 from geo_registry.groups import GroupStore
+
+pytestmark = pytest.mark.both_databases  # the store and its answers, on SQLite and PostgreSQL
 
 
 def feature(geometry, **props):

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 
 from helpers import csrf_token, login, register_pending
 
+pytestmark = pytest.mark.both_databases  # the store and its answers, on SQLite and PostgreSQL
+
 STAFF_URLS = ["/beheer/", "/beheer/groep/1", "/beheer/groep/1/bewerken", "/beheer/groep/1/verwijderen",
               "/beheer/export/beheerders.csv", "/beheer/export/gebieden.geojson", "/beheer/logboek", "/beheer/e-mail"]
 
