@@ -3,6 +3,8 @@ import pytest
 
 from helpers import PRIVATE_EMAILS, make_app
 
+pytestmark = pytest.mark.both_databases  # the public API's answers, on SQLite and PostgreSQL
+
 
 @pytest.fixture
 def api(lookup_app):

@@ -5,6 +5,8 @@ import pytest
 
 from helpers import make_app
 
+pytestmark = pytest.mark.both_databases  # lookup answers and overview from the stored groups, on both databases
+
 
 @pytest.fixture
 def web(lookup_app):

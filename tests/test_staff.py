@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from helpers import csrf_token, login, register_pending
 
-pytestmark = pytest.mark.both_databases  # the store and its answers, on SQLite and PostgreSQL
+pytestmark = pytest.mark.both_databases  # accounts, actions and the append-only audit log, on both databases
 
 STAFF_URLS = ["/beheer/", "/beheer/groep/1", "/beheer/groep/1/bewerken", "/beheer/groep/1/verwijderen",
               "/beheer/export/beheerders.csv", "/beheer/export/gebieden.geojson", "/beheer/logboek", "/beheer/e-mail"]
