@@ -40,9 +40,19 @@ def db_url(request, tmp_path):
     newest schema that is dropped after the test."""
     if getattr(request, "param", "sqlite") == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
-        return
-    cluster = request.getfixturevalue("pg_cluster")
-    name = cluster.new_database()
+    else:
+        yield from postgresql_database(request.getfixturevalue("pg_cluster"), migrated=True)
+
+
+@pytest.fixture
+def empty_postgresql_url(pg_cluster):
+    """The URL of a PostgreSQL database with PostGIS and nothing else (no schema), dropped after the test."""
+    yield from postgresql_database(pg_cluster, migrated=False)
+
+
+def postgresql_database(cluster, migrated: bool):
+    """Yield the URL of a new database in cluster; afterwards close every connection to it and drop it."""
+    name = cluster.new_database(migrated=migrated)
     with tracked_engines() as engines:
         yield cluster.url(name)
         from geo_registry.mail import DeliveryWorker
