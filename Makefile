@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test browser bench mutation clean messages
+.PHONY: setup run test browser postgres bench mutation clean messages
 
 setup: $(VENV)/.installed node_modules/.installed translations/en/LC_MESSAGES/messages.mo
 
@@ -33,11 +33,16 @@ node_modules/.installed: package.json package-lock.json
 browser:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
+# Debian's PostgreSQL and PostGIS: the tests start their own throwaway cluster from them (nothing needs to run).
+postgres:
+	@ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql postgresql-postgis postgis; }
+
 run: setup
 	$(BIN)/geo-registry init-db
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/geo-registry serve
 
-test: setup browser
+test: setup browser postgres
 	$(BIN)/pytest -q
 
 bench: setup

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from .geometry import to_geojson_text
+from . import tables
 from .groups import Group, GroupStatus, GroupStore, bump_version, now_iso
 from .mail import Message, queue
 from .staff import audit
@@ -22,10 +22,7 @@ class ActionRefused(ValueError):
 def update_group(conn: sa.Connection, group_id: int, **fields) -> None:
     """Write fields of one group inside the caller's transaction, and mark the groups changed."""
     fields["updated_at"] = now_iso()
-    if "area" in fields:
-        fields["area"] = to_geojson_text(fields["area"])
-    assignments = ", ".join(f"{name} = :{name}" for name in fields)
-    conn.execute(sa.text(f"UPDATE groups SET {assignments} WHERE id = :id"), {**fields, "id": group_id})
+    conn.execute(tables.groups.update().where(tables.groups.c.id == group_id).values(**fields))
     bump_version(conn)
 
 

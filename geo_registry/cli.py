@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
@@ -194,6 +195,33 @@ def confirmation_round_command():
     click.echo(f"{purged} verouderde aanmelding(en) verwijderd")
 
 
+@click.command("copy-to-postgresql")
+@with_appcontext
+@click.option("--target", required=True, metavar="URL",
+              help="Een lege PostgreSQL-database, bijvoorbeeld postgresql+psycopg://gebruiker@host/register.")
+def copy_to_postgresql_command(target):
+    """Copy this register (usually the SQLite file) into an empty PostgreSQL database; the source stays as it is."""
+    from .db import make_engine
+    from .dbcopy import TargetNotEmpty, copy_register
+
+    try:
+        if sa.engine.make_url(target).get_backend_name() != "postgresql":
+            raise ValueError("--target moet een PostgreSQL-URL zijn (postgresql+psycopg://...).")
+        engine = make_engine(target)
+    except (ValueError, sa.exc.ArgumentError) as error:
+        _fail(error)
+    try:
+        report = copy_register(_engine(), engine)
+    except (TargetNotEmpty, RuntimeError, sa.exc.SQLAlchemyError) as error:
+        _fail(error)
+    finally:
+        engine.dispose()
+    for line in report.lines():
+        click.echo(line)
+    click.echo(f"Register gekopieerd naar {engine.url.render_as_string(hide_password=True)}. Zet"
+               " GEO_REGISTRY_DATABASE_URL op die URL om het te gebruiken.")
+
+
 @click.command("serve")
 @with_appcontext
 @click.option("--host", default="127.0.0.1", envvar="HOST", show_default=True)
@@ -211,7 +239,7 @@ def serve_command(host, port, threads):
 COMMANDS = [init_db_command, import_buurten_command, import_groups_command, load_examples_command,
             import_addresses_command, create_staff_command, disable_staff_command, enable_staff_command,
             set_password_command, list_staff_command, send_mail_command, confirmation_round_command,
-            serve_command]
+            copy_to_postgresql_command, serve_command]
 
 
 def init_app(app) -> None:

@@ -12,8 +12,8 @@ import shapely
 import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
 
-from .geometry import (WGS84, geojson_crs, geojson_features, geometry_from_geojson, is_polygonal, load_geojson,
-                       reproject, to_geojson_text)
+from . import tables
+from .geometry import WGS84, geojson_crs, geojson_features, geometry_from_geojson, is_polygonal, load_geojson, reproject
 from .text import N_, single_line
 
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}$")
@@ -100,15 +100,18 @@ class GroupStore:
 
     def list(self, status: GroupStatus | None = GroupStatus.ACTIVE) -> list[Group]:
         """Return the groups with the given status (all groups for None), by name."""
-        query = "SELECT * FROM groups" + (" WHERE status = :status" if status else "") + " ORDER BY name, id"
+        query = sa.select(tables.groups)
+        if status:
+            query = query.where(tables.groups.c.status == status)
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.text(query), {"status": status}).mappings().all()
-        return [_row_to_group(row) for row in rows]
+            rows = conn.execute(query).mappings().all()
+        # Sorted here, by code point as SQLite does: a PostgreSQL collation could order names differently.
+        return sorted((_row_to_group(row) for row in rows), key=lambda group: (group.name, group.id))
 
     def get(self, group_id: int) -> Group | None:
         """Return one group by id, or None."""
         with self.engine.connect() as conn:
-            row = conn.execute(sa.text("SELECT * FROM groups WHERE id = :id"), {"id": group_id}).mappings().first()
+            row = conn.execute(sa.select(tables.groups).where(tables.groups.c.id == group_id)).mappings().first()
         return _row_to_group(row) if row else None
 
     def exists_named(self, name: str) -> bool:
@@ -120,7 +123,7 @@ class GroupStore:
     def add(self, group: Group, conn: sa.Connection | None = None) -> int:
         """Insert a group and return its id."""
         values = {
-            "name": group.name, "area": to_geojson_text(group.area),
+            "name": group.name, "area": group.area,
             "beheerder_name": group.beheerder_name, "beheerder_email": group.beheerder_email,
             "beheerder_phone": group.beheerder_phone, "description": group.description,
             "status": group.status, "is_example": int(group.is_example),
@@ -129,16 +132,10 @@ class GroupStore:
                                                                  else None),
             "lang": group.lang,
         }
-        sql = sa.text(
-            "INSERT INTO groups (name, area, beheerder_name, beheerder_email, beheerder_phone, description,"
-            " status, is_example, created_at, updated_at, last_confirmed_at, lang) VALUES (:name, :area,"
-            " :beheerder_name, :beheerder_email, :beheerder_phone, :description, :status, :is_example,"
-            " :created_at, :updated_at, :last_confirmed_at, :lang)"
-        )
         if conn is None:
             with self.transaction() as own:
                 return self.add(group, own)
-        group_id = conn.execute(sql, values).lastrowid
+        group_id = conn.execute(tables.groups.insert().values(values).returning(tables.groups.c.id)).scalar_one()
         bump_version(conn)
         return group_id
 
@@ -157,7 +154,7 @@ def bump_version(conn: sa.Connection) -> None:
 
 def _row_to_group(row) -> Group:
     return Group(
-        id=row["id"], name=row["name"], area=shapely.from_geojson(row["area"]),
+        id=row["id"], name=row["name"], area=row["area"],
         beheerder_name=row["beheerder_name"], beheerder_email=row["beheerder_email"],
         beheerder_phone=row["beheerder_phone"], description=row["description"], status=GroupStatus(row["status"]),
         is_example=bool(row["is_example"]), created_at=row["created_at"], updated_at=row["updated_at"],

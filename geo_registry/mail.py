@@ -63,10 +63,10 @@ def queue(conn: sa.Connection, message: Message) -> int:
     """Queue a message inside the caller's transaction; return its id."""
     return conn.execute(sa.text(
         "INSERT INTO mail_outbox (kind, recipient, reply_to, subject, body, created_at)"
-        " VALUES (:kind, :recipient, :reply_to, :subject, :body, :created_at)"),
+        " VALUES (:kind, :recipient, :reply_to, :subject, :body, :created_at) RETURNING id"),
         {"kind": message.kind, "recipient": message.recipient, "reply_to": message.reply_to,
          "subject": message.subject, "body": message.body,
-         "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat()}).lastrowid
+         "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat()}).scalar_one()
 
 
 def _now() -> datetime:

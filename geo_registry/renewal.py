@@ -77,8 +77,8 @@ def propose_change(store: GroupStore, group_id: int, changes: dict) -> int:
         payload["area"] = json.loads(to_geojson_text(payload["area"]))
     with store.transaction() as conn:
         change_id = conn.execute(sa.text("INSERT INTO group_changes (group_id, payload, created_at)"
-                                         " VALUES (:g, :p, :t)"),
-                                 {"g": group_id, "p": json.dumps(payload), "t": now_iso()}).lastrowid
+                                         " VALUES (:g, :p, :t) RETURNING id"),
+                                 {"g": group_id, "p": json.dumps(payload), "t": now_iso()}).scalar_one()
         update_group(conn, group_id, last_confirmed_at=now_iso())
         audit(conn, N_("beheerder"), N_("wijziging voorgesteld"), group_id, group.name, ", ".join(sorted(payload)))
     return change_id

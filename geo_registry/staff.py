@@ -32,8 +32,8 @@ def create_staff(engine: sa.Engine, username: str, password: str) -> int:
         if conn.execute(sa.text("SELECT 1 FROM staff WHERE lower(username) = lower(:u)"), {"u": username}).first():
             raise ValueError(f"Er bestaat al een medewerker '{username}'.")
         return conn.execute(sa.text(
-            "INSERT INTO staff (username, password_hash, created_at) VALUES (:u, :h, :t)"),
-            {"u": username, "h": generate_password_hash(password, method="scrypt"), "t": now_iso()}).lastrowid
+            "INSERT INTO staff (username, password_hash, created_at) VALUES (:u, :h, :t) RETURNING id"),
+            {"u": username, "h": generate_password_hash(password, method="scrypt"), "t": now_iso()}).scalar_one()
 
 
 def authenticate(engine: sa.Engine, username: str, password: str) -> dict | None:

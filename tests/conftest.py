@@ -1,19 +1,88 @@
-"""Shared fixtures: an app on a fresh SQLite file, its clients, example data and fake services."""
+"""Shared fixtures: an app on a fresh database (an SQLite file; PostgreSQL + PostGIS too for the tests marked
+both_databases), its clients, example data and fake services."""
 from __future__ import annotations
 
 import csv
+import weakref
+from contextlib import contextmanager
+
 import pytest
 import shapely
+import sqlalchemy as sa
 
 from fakes import FakeLocatieserver, pdok_doc
 from helpers import WIJKEN_FILE, inside, inside_shape, make_app
 from geo_registry.config import ROOT
 from geo_registry.buurten import load_buurten
 
+DATABASES = ["sqlite", "postgresql"]
+
+
+def pytest_generate_tests(metafunc):
+    """Run the tests marked both_databases (on the test or its module) once per database."""
+    if "db_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_databases"):
+        metafunc.parametrize("db_url", DATABASES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL + PostGIS cluster for the whole session (started on first use)."""
+    from pgcluster import Cluster
+
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture
-def app(tmp_path):
+def db_url(request, tmp_path):
+    """The URL of a fresh, empty database: an SQLite file, or (parametrised) a PostgreSQL database at the
+    newest schema that is dropped after the test."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    else:
+        yield from postgresql_database(request.getfixturevalue("pg_cluster"), migrated=True)
+
+
+@pytest.fixture
+def empty_postgresql_url(pg_cluster):
+    """The URL of a PostgreSQL database with PostGIS and nothing else (no schema), dropped after the test."""
+    yield from postgresql_database(pg_cluster, migrated=False)
+
+
+def postgresql_database(cluster, migrated: bool):
+    """Yield the URL of a new database in cluster; afterwards close every connection to it and drop it."""
+    name = cluster.new_database(migrated=migrated)
+    with tracked_engines() as engines:
+        yield cluster.url(name)
+        from geo_registry.mail import DeliveryWorker
+
+        for worker in list(DeliveryWorker.running):  # they hold connections to the database dropped below
+            worker.stop()
+        for engine in engines:
+            engine.dispose()
+    cluster.drop_database(name)
+
+
+@contextmanager
+def tracked_engines():
+    """Collect every engine that connects meanwhile, so that the test's connections can be closed after it."""
+    engines = weakref.WeakSet()
+
+    def remember(conn):
+        engines.add(conn.engine)
+
+    sa.event.listen(sa.engine.Engine, "engine_connect", remember)
+    try:
+        yield engines
+    finally:
+        sa.event.remove(sa.engine.Engine, "engine_connect", remember)
+
+
+@pytest.fixture
+def app(tmp_path, db_url):
     """An app with no groups and no address sources."""
-    return make_app(tmp_path)
+    return make_app(tmp_path, DATABASE_URL=db_url)
 
 
 @pytest.fixture
@@ -123,9 +192,9 @@ def populated_app(tmp_path, pdok, address_csv, **overrides):
 
 
 @pytest.fixture
-def lookup_app(tmp_path, pdok, address_csv):
+def lookup_app(tmp_path, pdok, address_csv, db_url):
     """An app with the example groups, the local address table and the fake Locatieserver."""
-    return populated_app(tmp_path, pdok, address_csv)
+    return populated_app(tmp_path, pdok, address_csv, DATABASE_URL=db_url)
 
 
 @pytest.fixture
@@ -138,12 +207,12 @@ def smtp():
 
 
 @pytest.fixture
-def mail_app(tmp_path, pdok, address_csv, smtp):
+def mail_app(tmp_path, pdok, address_csv, smtp, db_url):
     """A populated app that sends its e-mail to the test SMTP server."""
     from geo_registry.web.mailing import mail_worker
 
     app = populated_app(tmp_path, pdok, address_csv, MAIL_HOST="127.0.0.1", MAIL_PORT=smtp.port,
-                        PUBLIC_URL="http://localhost")
+                        PUBLIC_URL="http://localhost", DATABASE_URL=db_url)
     app.smtp = smtp
     smtp.settle = lambda: mail_worker(app).flush()
     yield app

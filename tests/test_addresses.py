@@ -12,10 +12,12 @@ from geo_registry.geometry import RD_NEW, WGS84, transformer
 from geo_registry.lookup import AddressQuery
 from geo_registry.lookup.local import LocalAddressSource
 
+pytestmark = pytest.mark.both_databases  # the address table and its answers, on SQLite and PostgreSQL
+
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'addr.sqlite3'}")
+def engine(db_url):
+    engine = make_engine(db_url)
     upgrade(engine)
     return engine
 

@@ -4,6 +4,7 @@ import pytest
 from helpers import PRIVATE_EMAILS, make_app
 
 
+
 @pytest.fixture
 def api(lookup_app):
     return lookup_app.test_client()
@@ -13,6 +14,7 @@ def group_names(body):
     return [g["name"] for g in body["groups"]]
 
 
+@pytest.mark.both_databases
 def test_point_inside_an_example_group(api, places):
     lat, lon = places["centrum"]
     response = api.get(f"/api/v1/lookup?lat={lat}&lon={lon}")
@@ -25,6 +27,7 @@ def test_point_inside_an_example_group(api, places):
     assert set(body["groups"][0]) == {"id", "name", "is_example"}
 
 
+@pytest.mark.both_databases
 def test_point_without_group_and_point_outside(api, places):
     body = api.get("/api/v1/lookup", query_string=dict(zip(("lat", "lon"), places["postiljon"]))).get_json()
     assert body["wijk"]["name"] == "Postiljon" and body["groups"] == [] and body["in_gemeente"]
@@ -32,6 +35,7 @@ def test_point_without_group_and_point_outside(api, places):
     assert body["in_gemeente"] is False and body["wijk"] is None and body["groups"] == []
 
 
+@pytest.mark.both_databases
 def test_postcode_from_the_local_table(api, places):
     body = api.get("/api/v1/lookup?postcode=1251+kv&huisnummer=12").get_json()
     assert body["address"]["weergavenaam"] == "Brink 12, 1251 KV Laren"
@@ -46,6 +50,7 @@ def test_free_text_falls_through_to_pdok_for_an_address_elsewhere(api):
     assert body["address"]["woonplaats"] == "Deventer" and body["in_gemeente"] is False and body["groups"] == []
 
 
+@pytest.mark.both_databases
 def test_ambiguous_address_lists_candidates(api):
     response = api.get("/api/v1/lookup?postcode=1251KV&huisnummer=14")
     assert response.status_code == 409 and response.mimetype == "application/problem+json"
@@ -91,6 +96,7 @@ def test_bad_input_is_400_with_a_message(api, query, field):
     assert error.get("field") == field
 
 
+@pytest.mark.both_databases
 def test_groups_geojson_has_public_fields_only(api):
     response = api.get("/api/v1/groups.geojson")
     assert response.status_code == 200 and response.mimetype == "application/geo+json"
@@ -106,6 +112,7 @@ def test_wijken_geojson(api):
     assert {f["properties"]["wijkcode"] for f in features} == {"WK041703"}
 
 
+@pytest.mark.both_databases
 def test_suggest(api):
     assert api.get("/api/v1/suggest?q=Postil").get_json() == {"suggestions": ["Postiljonlaan 3, 1251 PT Laren"]}
     assert api.get("/api/v1/suggest?q=").get_json() == {"suggestions": []}
@@ -116,6 +123,7 @@ def test_unknown_api_path_is_a_problem(api):
     assert response.status_code == 404 and response.get_json()["detail"]
 
 
+@pytest.mark.both_databases
 def test_no_private_data_in_any_public_response(api, places):
     lat, lon = places["centrum"]
     urls = ["/", "/overzicht", f"/?lat={lat}&lon={lon}", "/?postcode=1251KV&huisnummer=12",

@@ -73,7 +73,8 @@ def test_classes(share, key):
     assert coverage_class(share)[0] == key
 
 
-def test_snapshot_caches_coverage_until_groups_change(tmp_path):
+@pytest.mark.both_databases
+def test_snapshot_caches_coverage_until_groups_change(db_url):
     from pathlib import Path
 
     from geo_registry.db import make_engine, upgrade
@@ -82,7 +83,7 @@ def test_snapshot_caches_coverage_until_groups_change(tmp_path):
     from geo_registry.buurten import load_buurten
 
     data = Path(__file__).parent / "data"
-    engine = make_engine(f"sqlite:///{tmp_path / 'c.sqlite3'}")
+    engine = make_engine(db_url)
     upgrade(engine)
     store = GroupStore(engine)
     import_groups(store, data / "tiny_groups.geojson")

@@ -1,7 +1,11 @@
 """Importing groups from GeoJSON: per-feature reports, refusals, and what is public."""
 import json
 
+import pytest
+
 from geo_registry.groups import GroupStore
+
+pytestmark = pytest.mark.both_databases  # the group store and its imports, on SQLite and PostgreSQL
 
 
 def feature(geometry, **props):

@@ -32,6 +32,7 @@ def test_join_form_is_reachable_from_answer_and_overview(web):
     assert "Aanmelden bij Voorbeeld: Buurtapp Brink en Centrum" in html and 'name="website"' in html
 
 
+@pytest.mark.both_databases
 def test_join_sends_to_beheerder_with_reply_to_and_confirms_to_resident(web, mail_app):
     response = post(web)
     assert response.status_code == 302
@@ -90,6 +91,7 @@ def test_csrf_honeypot_and_rate_limit(web, mail_app):
     assert len(mail_app.smtp.to("beheerder1@voorbeeld.invalid")) == 2
 
 
+@pytest.mark.both_databases
 def test_failing_smtp_keeps_the_request_for_staff(web, mail_app):
     mail_app.smtp.fail = True
     response = post(web)

@@ -93,6 +93,7 @@ def _queue(app, *messages):
 BROKEN = Message("aanmelding-lid", "kapot@voorbeeld.invalid\r\nBcc: iedereen@voorbeeld.invalid", "Kapot", "b")
 
 
+@pytest.mark.both_databases
 def test_a_message_that_cannot_be_built_is_set_aside_and_the_others_go(mail_app):
     _queue(mail_app, Message("test", "eerste@voorbeeld.invalid", "Eerste", "1"), BROKEN,
            Message("test", "tweede@voorbeeld.invalid", "Tweede", "2"))
@@ -123,6 +124,7 @@ def test_staff_see_the_message_that_cannot_be_sent(mail_app, staff_user):
     assert "kapot@voorbeeld.invalid" in page and "niet vanzelf opnieuw" in page
 
 
+@pytest.mark.both_databases
 def test_send_mail_delivers_the_good_ones_and_reports_the_bad_one(mail_app):
     ids = _queue(mail_app, BROKEN, Message("test", "goed@voorbeeld.invalid", "Goed", "g"))
     result = mail_app.test_cli_runner().invoke(args=["send-mail"])
@@ -164,6 +166,7 @@ def test_registration_keeps_a_group_name_on_one_line(mail_app, name):
     assert mail["Subject"] == "Bevestig uw e-mailadres voor Twee regels"
 
 
+@pytest.mark.both_databases
 def test_two_workers_deliver_each_message_once(mail_app, smtp):
     engine = mail_app.extensions["geo_registry.engine"]
     _queue(mail_app, *[Message("test", f"een{n}@voorbeeld.invalid", f"Bericht {n}", "b") for n in range(12)])

@@ -6,6 +6,7 @@ import pytest
 from helpers import make_app
 
 
+
 @pytest.fixture
 def web(lookup_app):
     return lookup_app.test_client()
@@ -39,6 +40,7 @@ def test_pdok_basemap_is_the_default_and_the_only_outside_source(tmp_path):
     assert not re.findall(r"""(?:src|href)=["'](?:https?:)?//""", page)
 
 
+@pytest.mark.both_databases
 def test_postcode_lookup_answers_with_the_group(web):
     response = web.get("/?postcode=1251+KV&huisnummer=12")
     page = text(response)
@@ -50,6 +52,7 @@ def test_postcode_lookup_answers_with_the_group(web):
     assert "<title>Brink 12, 1251 KV Laren" in page
 
 
+@pytest.mark.both_databases
 def test_lookup_without_group_says_how_to_start_one(web):
     page = text(web.get("/?postcode=1251PT&huisnummer=3"))
     assert "Er is nog geen WhatsApp-groep voor dit adres" in page
@@ -58,11 +61,13 @@ def test_lookup_without_group_says_how_to_start_one(web):
         assert needed in page
 
 
+@pytest.mark.both_databases
 def test_free_text_lookup(web):
     page = text(web.get("/", query_string={"q": "Brink 12 Laren"}))
     assert "Brink 12, 1251 KV Laren" in page and "Voorbeeld: Buurtapp Brink en Centrum" in page
 
 
+@pytest.mark.both_databases
 def test_address_outside_laren(web):
     page = text(web.get("/?postcode=1261AA&huisnummer=5"))
     assert "Torenlaan 5, 1261 AA Blaricum" in page and "ligt niet in de gemeente Laren" in page
@@ -83,6 +88,7 @@ def test_unknown_address(web):
     assert response.status_code == 404 and "Controleer de postcode" in text(response)
 
 
+@pytest.mark.both_databases
 def test_ambiguous_address_lets_the_resident_pick(web):
     response = web.get("/?postcode=1251KV&huisnummer=14")
     assert response.status_code == 409
@@ -101,6 +107,7 @@ def test_unreachable_service_offers_the_map(web, lookup_app):
     assert 'id="postcode" name="postcode" value="9999ZZ"' in page
 
 
+@pytest.mark.both_databases
 def test_point_answer_fragment(web, places):
     lat, lon = places["postiljon"]
     response = web.get(f"/antwoord?lat={lat}&lon={lon}")
@@ -109,6 +116,7 @@ def test_point_answer_fragment(web, places):
     assert web.get("/antwoord?lat=x&lon=1").status_code == 400
 
 
+@pytest.mark.both_databases
 def test_overview_lists_every_buurt_with_its_groups(web):
     page = text(web.get("/overzicht"))
     items = re.findall(r'<li class="overview-item[^"]*" id="buurt-(BU\d+)">(.*?)</li>\s*(?=<li class="overview-item|</ul>\s*<p>)',

@@ -105,6 +105,7 @@ def test_self_intersection_is_repaired_and_said(web):
     assert response.status_code == 200 and "kruiste zichzelf; die is hersteld" in page(response)
 
 
+@pytest.mark.both_databases
 def test_part_outside_is_clipped_and_overlaps_are_shown(web):
     # West of Laren-Centrum's group and over the municipal border to the north.
     drawn = square(5.2200, 52.2560, 0.03)
@@ -119,6 +120,7 @@ def test_part_outside_is_clipped_and_overlaps_are_shown(web):
     assert "Buurtapp Postiljon" not in statuses(web.application)  # checking stores nothing
 
 
+@pytest.mark.both_databases
 def test_registration_by_buurten_confirm_and_not_public_before_review(web, mail_app):
     response = post(web, buurten=["BU04170324"])
     assert response.status_code == 302
@@ -152,6 +154,7 @@ def test_expired_and_tampered_links_are_refused(web, mail_app):
     assert statuses(mail_app)["Buurtapp Postiljon"] == "pending_email"
 
 
+@pytest.mark.both_databases
 def test_failing_smtp_keeps_the_registration_and_its_mail(web, mail_app):
     mail_app.smtp.fail = True
     response = post(web, buurten=["BU04170324"])

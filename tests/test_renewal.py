@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from helpers import csrf_token, login
 from geo_registry.tokens import make_token
 
+pytestmark = pytest.mark.both_databases  # the confirmation round and proposed changes, on SQLite and PostgreSQL
+
 BEHEERDER = "beheerder1@voorbeeld.invalid"
 
 

@@ -10,12 +10,14 @@ from geo_registry.groups import GroupStore, import_groups
 from geo_registry.spatial import Registry, Snapshot
 from geo_registry.buurten import load_buurten
 
+pytestmark = pytest.mark.both_databases  # answers from the stored areas, on SQLite and PostgreSQL
+
 DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture
-def store(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'spatial.sqlite3'}")
+def store(db_url):
+    engine = make_engine(db_url)
     upgrade(engine)
     return GroupStore(engine)
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from helpers import csrf_token, login, register_pending
 
+
 STAFF_URLS = ["/beheer/", "/beheer/groep/1", "/beheer/groep/1/bewerken", "/beheer/groep/1/verwijderen",
               "/beheer/export/beheerders.csv", "/beheer/export/gebieden.geojson", "/beheer/logboek", "/beheer/e-mail"]
 
@@ -40,6 +41,7 @@ def test_staff_pages_need_a_login(mail_app, url):
     assert response.status_code == 302 and "/beheer/inloggen" in response.headers["Location"]
 
 
+@pytest.mark.both_databases
 def test_create_staff_refuses_weak_or_duplicate_and_hashes(mail_app, staff_user):
     runner = mail_app.test_cli_runner()
     assert "minstens 12 tekens" in runner.invoke(args=["create-staff", "kort", "--password", "kort"]).output
@@ -83,6 +85,7 @@ def test_login_redirects_only_inside_beheer(mail_app, staff_user):
     assert response.headers["Location"] == "/beheer/"
 
 
+@pytest.mark.both_databases
 def test_approve_makes_the_group_public_and_mails_the_beheerder(web, mail_app, places):
     group_id = register_pending(mail_app)
     index = web.get("/beheer/").get_data(as_text=True)
@@ -97,6 +100,7 @@ def test_approve_makes_the_group_public_and_mails_the_beheerder(web, mail_app, p
     assert [g["name"] for g in answer["groups"]] == ["Nieuwe groep"]
 
 
+@pytest.mark.both_databases
 def test_reject_needs_a_reason_which_the_beheerder_reads(web, mail_app):
     group_id = register_pending(mail_app)
     form_post(web, f"/beheer/groep/{group_id}", f"/beheer/groep/{group_id}/beoordelen", besluit="afwijzen")
@@ -109,6 +113,7 @@ def test_reject_needs_a_reason_which_the_beheerder_reads(web, mail_app):
     assert "Dit gebied heeft al een groep." in mail.get_content()
 
 
+@pytest.mark.both_databases
 def test_edit_details_and_area(web, mail_app):
     page = "/beheer/groep/1/bewerken"
     response = form_post(web, page, page, naam="Brink-app", beheerder_naam="Nieuwe Beheerder",
@@ -129,6 +134,7 @@ def _wijken(app):
         return app_services.current().buurten
 
 
+@pytest.mark.both_databases
 def test_deactivate_reactivate_and_delete(web, mail_app):
     form_post(web, "/beheer/groep/2", "/beheer/groep/2/status", status="inactive")
     assert "Voorbeeld: Zevenend-Oost Alert" not in web.get("/api/groups.geojson").get_data(as_text=True)
@@ -141,6 +147,7 @@ def test_deactivate_reactivate_and_delete(web, mail_app):
     assert group(mail_app, 2) is None
 
 
+@pytest.mark.both_databases
 def test_exports(web):
     response = web.get("/beheer/export/beheerders.csv")
     assert response.mimetype == "text/csv" and response.headers["Cache-Control"] == "no-store"
@@ -150,6 +157,7 @@ def test_exports(web):
     assert len(areas["features"]) == 4
 
 
+@pytest.mark.both_databases
 def test_audit_log_records_and_cannot_be_changed(web, mail_app):
     form_post(web, "/beheer/groep/3", "/beheer/groep/3/status", status="inactive")
     log = web.get("/beheer/logboek").get_data(as_text=True)
@@ -162,6 +170,7 @@ def test_audit_log_records_and_cannot_be_changed(web, mail_app):
             conn.execute(sa.text("DELETE FROM audit_log"))
 
 
+@pytest.mark.both_databases
 def test_a_failure_halfway_leaves_nothing_written(mail_app):
     from geo_registry import actions, app_services
 
@@ -181,6 +190,7 @@ def test_a_failure_halfway_leaves_nothing_written(mail_app):
             assert conn.execute(sa.text("SELECT count(*) FROM audit_log")).scalar_one() == entries_before
 
 
+@pytest.mark.both_databases
 def test_unsent_mail_is_visible_and_can_be_retried(web, mail_app):
     mail_app.smtp.fail = True
     group_id = register_pending(mail_app)
@@ -195,6 +205,7 @@ def test_unsent_mail_is_visible_and_can_be_retried(web, mail_app):
     assert mail_app.smtp.to("nina@voorbeeld.invalid")
 
 
+@pytest.mark.both_databases
 def test_coverage_page_and_exports(web):
     page = web.get("/beheer/dekking").get_data(as_text=True)
     rows = re.findall(r'<tr class="status-(\w+)"><th scope="row">([^<]+)</th>', page)
@@ -210,6 +221,7 @@ def test_coverage_page_and_exports(web):
     assert all(f["properties"]["onbedekt_m2"] > 0 for f in gaps)
 
 
+@pytest.mark.both_databases
 def test_group_larger_than_the_member_limit_is_flagged(web, mail_app):
     mail_app.config["MEMBER_LIMIT"] = 1
     detail = web.get("/beheer/groep/1").get_data(as_text=True)

@@ -4,6 +4,8 @@ import sqlalchemy as sa
 
 from helpers import csrf_token, login
 
+pytestmark = pytest.mark.both_databases  # sessions end through the database, on SQLite and PostgreSQL
+
 NEW_PASSWORD = "een-ander-lang-wachtwoord"
 
 
