@@ -230,7 +230,9 @@ def check_area(geom: BaseGeometry | None, gemeente: BaseGeometry, groups=(), gem
     if geom is None or geom.is_empty:
         raise AreaRefused(_("Geef het gebied van de groep: teken het op de kaart, kies buurten of upload een "
                             "bestand."))
-    if geom.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection") or polygonal_part(geom) is None:
+    # Not polygonal_part(): the union of parts not yet repaired can fail (two bow-ties gave a TopologyException).
+    if geom.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection") or not any(
+            part.geom_type == "Polygon" and not part.is_empty for part in shapely.get_parts(geom)):
         raise AreaRefused(_("Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen %(kind)s.",
                             kind=geom.geom_type))
     vertices = shapely.get_num_coordinates(geom)
@@ -252,6 +254,7 @@ def check_area(geom: BaseGeometry | None, gemeente: BaseGeometry, groups=(), gem
     if clipped_m2 < min_m2:
         raise AreaRefused(_("Het gebied is te klein (%(m2)s m²; minstens %(min)s m², een paar huizen).",
                             m2=whole_number(clipped_m2), min=whole_number(min_m2)))
+    notes = list(dict.fromkeys(notes))  # once each, however many parts were repaired (notes go into the cookie)
     return CheckedArea(clipped, clipped_m2, notes, find_overlaps(clipped, clipped_m2, groups, exclude_group_id))
 
 

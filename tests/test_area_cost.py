@@ -60,3 +60,24 @@ def test_the_registration_form_refuses_a_many_times_crossing_upload(client, geme
     assert response.status_code == 400
     assert TOO_OFTEN in response.get_data(as_text=True)
     assert parse_geojson_area(geojson).geom_type == "Polygon"
+
+
+def bow_tie(x, y, size=0.003):
+    return [(x, y), (x + size, y + size * 0.7), (x + size, y), (x, y + size * 0.7), (x, y)]
+
+
+def test_two_self_crossing_parts_are_repaired_not_a_server_error(client, gemeente):
+    # Before: the first check unioned the unrepaired parts: GEOS TopologyException, a 500 on the form.
+    c = gemeente.representative_point()
+    two = shapely.MultiPolygon([shapely.Polygon(bow_tie(c.x, c.y)), shapely.Polygon(bow_tie(c.x + 0.001, c.y))])
+    checked = check_area(two, gemeente)
+    assert checked.m2 > 2_000 and checked.notes == [checked.notes[0]] and "hersteld" in checked.notes[0]
+    features = [{"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(part)}
+                for part in two.geoms]
+    for upload in (json.dumps(shapely.geometry.mapping(two)),
+                   json.dumps({"type": "FeatureCollection", "features": features})):
+        response = client.post("/groep-aanmelden/", data={
+            "csrf_token": csrf_token(client, "/groep-aanmelden/"), "naam": "Twee strikjes", "beheerder_naam": "S",
+            "email": "s@voorbeeld.nl", "gebied_getekend": upload, "actie": "controleren"})
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        assert response.get_data(as_text=True).count("De vorm kruiste zichzelf; die is hersteld") == 1
