@@ -24,13 +24,19 @@ class ActionRefused(ValueError):
     """The action does not fit the group's current state."""
 
 
-def update_group(conn: sa.Connection, group_id: int, **fields) -> None:
-    """Write fields of one group inside the caller's transaction, and mark the groups changed."""
+def update_group(conn: sa.Connection, group_id: int, expect_status: str | None = None, **fields) -> None:
+    """Write fields of one group inside the caller's transaction, and mark the groups changed. With
+    expect_status, write only while the group still has that status, else raise ActionRefused (two staff
+    members, or a double click, deciding at once: only the first decision counts)."""
     fields["updated_at"] = now_iso()
     if "area" in fields:
         fields["area"] = to_geojson_text(fields["area"])
     assignments = ", ".join(f"{name} = :{name}" for name in fields)
-    conn.execute(sa.text(f"UPDATE groups SET {assignments} WHERE id = :id"), {**fields, "id": group_id})
+    condition = " AND status = :expect_status" if expect_status else ""
+    written = conn.execute(sa.text(f"UPDATE groups SET {assignments} WHERE id = :id{condition}"),
+                           {**fields, "id": group_id, "expect_status": expect_status}).rowcount
+    if expect_status and written != 1:
+        raise ActionRefused(_("Deze groep is intussen al door iemand anders gewijzigd. Laad de pagina opnieuw."))
     bump_version(conn)
 
 
@@ -50,9 +56,13 @@ def confirm_email(store: GroupStore, group_id: int) -> Group:
     if group is None:
         raise ActionRefused(_("Deze aanmelding bestaat niet (meer)."))
     if group.status == PENDING_EMAIL:
-        with store.transaction() as conn:
-            update_group(conn, group_id, status=PENDING_REVIEW, email_confirmed_at=now_iso())
-            audit(conn, N_("aanvrager"), N_("e-mailadres bevestigd"), group_id, group.name)
+        try:
+            with store.transaction() as conn:
+                update_group(conn, group_id, expect_status=PENDING_EMAIL, status=PENDING_REVIEW,
+                             email_confirmed_at=now_iso())
+                audit(conn, N_("aanvrager"), N_("e-mailadres bevestigd"), group_id, group.name)
+        except ActionRefused:
+            pass  # confirmed a moment ago through the same link (a double click): once is enough
     return store.get(group_id)
 
 
@@ -64,8 +74,8 @@ def review(store: GroupStore, group_id: int, actor: str, approve: bool, note: st
     status = ACTIVE if approve else REJECTED
     with store.transaction() as conn:
         stamp = now_iso()
-        update_group(conn, group_id, status=status, reviewed_at=stamp, review_note=note or None,
-                **({"last_confirmed_at": stamp} if approve else {}))
+        update_group(conn, group_id, expect_status=PENDING_REVIEW, status=status, reviewed_at=stamp,
+                     review_note=note or None, **({"last_confirmed_at": stamp} if approve else {}))
         audit(conn, actor, N_("goedgekeurd") if approve else N_("afgewezen"), group_id, group.name, note or None)
         return [queue(conn, message(group))]
 
