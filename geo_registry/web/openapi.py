@@ -1,7 +1,7 @@
 """The OpenAPI 3 description of the public API (kept true by a schemathesis test)."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
 bp = Blueprint("openapi", __name__)
 
@@ -94,10 +94,15 @@ def spec(server_url: str) -> dict:
     }
 
 
+def public_url() -> str:
+    """The site's configured address for the document's server (not the Host header a client sent)."""
+    return current_app.config["PUBLIC_URL"].rstrip("/")
+
+
 @bp.get("/api/openapi.json")
 def openapi():
     """Serve the OpenAPI document."""
-    return jsonify(spec(request.url_root.rstrip("/")))
+    return jsonify(spec(public_url()))
 
 
 @bp.get("/api/docs")
@@ -105,4 +110,4 @@ def docs():
     """A human-readable list of the API's endpoints."""
     from flask import render_template
 
-    return render_template("api/docs.html", spec=spec(request.url_root.rstrip("/")))
+    return render_template("api/docs.html", spec=spec(public_url()))
