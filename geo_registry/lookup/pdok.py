@@ -145,7 +145,11 @@ class PdokSource:
     name = "pdok"
 
     def __init__(self, base_url: str, gemeentecode: str, timeout: float = 3.0,
-                 session: requests.Session | None = None):
+                 session: requests.Session | None = None, max_at_once: int = 2):
+        # While the Locatieserver is slow, every lookup and every autocomplete keystroke held one of the
+        # server's 4 threads for up to 3 s: 12 suggestions at once made /api/ping wait 9 s. At most max_at_once
+        # calls wait on it together; a lookup beyond that is 'unavailable' at once (the map still answers).
+        self._slots = threading.BoundedSemaphore(max_at_once)
         self.base_url = base_url.rstrip("/")
         self.gemeentecode = gemeentecode.upper().removeprefix("GM")
         self.timeout = min(float(timeout), 3.0)
@@ -154,12 +158,16 @@ class PdokSource:
         self.session.mount("https://", DeadlineAdapter())
 
     def _get(self, endpoint: str, params: list[tuple[str, str]]) -> dict:
+        if not self._slots.acquire(blocking=False):
+            raise AddressServiceUnavailable()
         try:
             response = get_within(self.session, f"{self.base_url}/{endpoint}", params, self.timeout)
             response.raise_for_status()
             answer = response.json()["response"]
         except (requests.RequestException, OSError, ValueError, KeyError, TypeError) as exc:
             raise AddressServiceUnavailable() from exc
+        finally:
+            self._slots.release()
         # An answer of another shape (a list, null, docs that are not objects) is as good as no answer.
         if not isinstance(answer, dict) or not isinstance(answer.get("docs") or [], list):
             raise AddressServiceUnavailable()
