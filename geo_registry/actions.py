@@ -19,10 +19,17 @@ class ActionRefused(ValueError):
     """The action does not fit the group's current state."""
 
 
-def update_group(conn: sa.Connection, group_id: int, **fields) -> None:
-    """Write fields of one group inside the caller's transaction, and mark the groups changed."""
+def update_group(conn: sa.Connection, group_id: int, expect_status: GroupStatus | None = None, **fields) -> None:
+    """Write fields of one group inside the caller's transaction, and mark the groups changed. With
+    expect_status, write only while the group still has that status, else raise ActionRefused (two staff
+    members, or a double click, deciding at once: only the first decision counts)."""
     fields["updated_at"] = now_iso()
-    conn.execute(tables.groups.update().where(tables.groups.c.id == group_id).values(**fields))
+    query = tables.groups.update().where(tables.groups.c.id == group_id)
+    if expect_status:
+        query = query.where(tables.groups.c.status == expect_status)
+    written = conn.execute(query.values(**fields)).rowcount
+    if expect_status and written != 1:
+        raise ActionRefused(_("Deze groep is intussen al door iemand anders gewijzigd. Laad de pagina opnieuw."))
     bump_version(conn)
 
 
@@ -42,9 +49,13 @@ def confirm_email(store: GroupStore, group_id: int) -> Group:
     if group is None:
         raise ActionRefused(_("Deze aanmelding bestaat niet (meer)."))
     if group.status == GroupStatus.PENDING_EMAIL:
-        with store.transaction() as conn:
-            update_group(conn, group_id, status=GroupStatus.PENDING_REVIEW, email_confirmed_at=now_iso())
-            audit(conn, N_("aanvrager"), N_("e-mailadres bevestigd"), group_id, group.name)
+        try:
+            with store.transaction() as conn:
+                update_group(conn, group_id, expect_status=GroupStatus.PENDING_EMAIL,
+                             status=GroupStatus.PENDING_REVIEW, email_confirmed_at=now_iso())
+                audit(conn, N_("aanvrager"), N_("e-mailadres bevestigd"), group_id, group.name)
+        except ActionRefused:
+            pass  # confirmed a moment ago through the same link (a double click): once is enough
     return store.get(group_id)
 
 
@@ -56,8 +67,8 @@ def review(store: GroupStore, group_id: int, actor: str, approve: bool, note: st
     status = GroupStatus.ACTIVE if approve else GroupStatus.REJECTED
     with store.transaction() as conn:
         stamp = now_iso()
-        update_group(conn, group_id, status=status, reviewed_at=stamp, review_note=note or None,
-                **({"last_confirmed_at": stamp} if approve else {}))
+        update_group(conn, group_id, expect_status=GroupStatus.PENDING_REVIEW, status=status, reviewed_at=stamp,
+                     review_note=note or None, **({"last_confirmed_at": stamp} if approve else {}))
         audit(conn, actor, N_("goedgekeurd") if approve else N_("afgewezen"), group_id, group.name, note or None)
         return [queue(conn, message(group))]
 

@@ -16,7 +16,11 @@ from . import tables
 from .geometry import WGS84, geojson_crs, geojson_features, geometry_from_geojson, is_polygonal, load_geojson, reproject
 from .text import N_, single_line
 
-EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}$")
+# An address as every mail server takes it (RFC 5321/5322 dot-atom, ASCII): no control characters, quotes,
+# commas, semicolons or brackets, which turned 'a\x00b@x.nl' into a NUL in a header and 'a,b@x.nl' into two
+# recipients; no letters outside ASCII, which without SMTPUTF8 became a garbled header ('=?unknown-8bit?...').
+EMAIL_RE = re.compile(r"(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                      r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z")
 
 
 class GroupStatus(StrEnum):

@@ -96,7 +96,11 @@ def review_change(store: GroupStore, change_id: int, actor: str, approve: bool, 
     """Apply or drop a proposed change; message(group, approve) tells the beheerder."""
     with store.transaction() as conn:
         row = conn.execute(sa.text("SELECT * FROM group_changes WHERE id = :id"), {"id": change_id}).mappings().first()
-        if row is None:
+        # Deleted first, and counted: of two decisions at once (a double click, two staff members) only the one
+        # that removed the change goes on; the other finds it gone and changes nothing.
+        taken = row is not None and conn.execute(sa.text("DELETE FROM group_changes WHERE id = :id"),
+                                                 {"id": change_id}).rowcount == 1
+        if not taken:
             raise ActionRefused(_("Deze wijziging is al beoordeeld."))
         group = store.get(row["group_id"])
         payload = json.loads(row["payload"])
@@ -104,7 +108,6 @@ def review_change(store: GroupStore, change_id: int, actor: str, approve: bool, 
             if "area" in payload:
                 payload["area"] = shapely.geometry.shape(payload["area"])
             update_group(conn, group.id, **payload)
-        conn.execute(sa.text("DELETE FROM group_changes WHERE id = :id"), {"id": change_id})
         audit(conn, actor, N_("wijziging goedgekeurd") if approve else N_("wijziging afgewezen"), group.id, group.name,
               note or None)
         return [queue(conn, message(group, approve))]

@@ -18,6 +18,9 @@ SERVER_SETTINGS = {
 }
 
 
+WAITRESS_MAX_BODY = 16 * 1024 * 1024
+
+
 def _allow_open_files(needed: int) -> None:
     """Raise this process's limit of open files (soft, up to the hard limit) to at least needed."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -34,8 +37,11 @@ def make_server(app, host: str = "127.0.0.1", port: int = 5000, threads: int | N
 
     settings = dict(SERVER_SETTINGS, threads=threads or SERVER_SETTINGS["threads"])
     _allow_open_files(settings["connection_limit"] + 256)  # and some for the database, mail and PDOK
-    # Waitress refuses an oversized body itself (413) instead of first buffering it to disk for Flask to refuse.
-    settings["max_request_body_size"] = int(app.config["MAX_CONTENT_LENGTH"]) + 64 * 1024
+    # Waitress refuses a body above this itself, with a bare English "Request Entity Too Large"; below it the
+    # app refuses anything over MAX_CONTENT_LENGTH with its own page in the visitor's language. So the bound is
+    # well above the app's (a photo or a whole-country file picked by mistake gets the app's page), while
+    # waitress still keeps huge bodies from filling the disk it buffers them on.
+    settings["max_request_body_size"] = max(int(app.config["MAX_CONTENT_LENGTH"]) + 64 * 1024, WAITRESS_MAX_BODY)
     server = create_server(app, host=host, port=port, **settings)
     mail_worker(app)  # mail queued before this start, or while the server was down, goes out now
     return server

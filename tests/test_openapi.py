@@ -20,9 +20,9 @@ def test_the_validator_does_catch_3_1_constructs_in_a_3_0_document(client):
         validate(spec)
 
 
-def test_openapi_document_describes_the_api(client):
+def test_openapi_document_describes_the_api(app, client):
     spec = client.get("/api/v1/openapi.json").get_json()
-    assert spec["servers"] == [{"url": "http://localhost/api/v1"}]
+    assert spec["servers"] == [{"url": app.config["PUBLIC_URL"] + "/api/v1"}]  # the configured site, not Host
     assert set(spec["paths"]) == {
         "/lookup", "/groups.geojson", "/wijken.geojson", "/suggest", "/ping", "/openapi.json", "/conformance",
         "/collections", "/collections/{collectionId}", "/collections/{collectionId}/items",

@@ -24,12 +24,20 @@ FIELDS = {
 FL = " ".join([*FIELDS, "weergavenaam", "gemeentecode", "buurtcode", "wijkcode", "centroide_ll"])
 
 
+def _text(value) -> str:
+    """A field of an answer as text: a number as written, anything else that is not text (a list, an object,
+    null) as empty, so that an odd answer is a missing field rather than a server error."""
+    if isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+
+
 def doc_to_address(doc: dict) -> Address:
     """Turn one Locatieserver document into an Address (raises ValueError when it has no point)."""
-    match = POINT_RE.search(doc.get("centroide_ll") or "")
+    match = POINT_RE.search(_text(doc.get("centroide_ll")))
     if not match:
         raise ValueError("document zonder centroide_ll")
-    values = {ours: doc.get(theirs) for theirs, ours in FIELDS.items()}
+    values = {ours: _text(doc.get(theirs)) for theirs, ours in FIELDS.items()}
     return Address(
         straat=values["straat"] or "", huisnummer=int(values["huisnummer"] or 0),
         huisletter=(values["huisletter"] or "").upper(), toevoeging=(values["toevoeging"] or "").upper(),
@@ -137,7 +145,11 @@ class PdokSource:
     name = "pdok"
 
     def __init__(self, base_url: str, gemeentecode: str, timeout: float = 3.0,
-                 session: requests.Session | None = None):
+                 session: requests.Session | None = None, max_at_once: int = 2):
+        # While the Locatieserver is slow, every lookup and every autocomplete keystroke held one of the
+        # server's 4 threads for up to 3 s: 12 suggestions at once made /api/ping wait 9 s. At most max_at_once
+        # calls wait on it together; a lookup beyond that is 'unavailable' at once (the map still answers).
+        self._slots = threading.BoundedSemaphore(max_at_once)
         self.base_url = base_url.rstrip("/")
         self.gemeentecode = gemeentecode.upper().removeprefix("GM")
         self.timeout = min(float(timeout), 3.0)
@@ -146,12 +158,20 @@ class PdokSource:
         self.session.mount("https://", DeadlineAdapter())
 
     def _get(self, endpoint: str, params: list[tuple[str, str]]) -> dict:
+        if not self._slots.acquire(blocking=False):
+            raise AddressServiceUnavailable()
         try:
             response = get_within(self.session, f"{self.base_url}/{endpoint}", params, self.timeout)
             response.raise_for_status()
-            return response.json()["response"]
+            answer = response.json()["response"]
         except (requests.RequestException, OSError, ValueError, KeyError, TypeError) as exc:
             raise AddressServiceUnavailable() from exc
+        finally:
+            self._slots.release()
+        # An answer of another shape (a list, null, docs that are not objects) is as good as no answer.
+        if not isinstance(answer, dict) or not isinstance(answer.get("docs") or [], list):
+            raise AddressServiceUnavailable()
+        return {**answer, "docs": [doc for doc in answer.get("docs") or [] if isinstance(doc, dict)]}
 
     def _params(self, q: str, rows: int) -> list[tuple[str, str]]:
         # Boost, do not filter: an address elsewhere must still be found to say it lies outside.
@@ -183,4 +203,4 @@ class PdokSource:
         params = self._params(text.strip(), limit)
         params = [(k, v) for k, v in params if k != "fl"] + [("fl", "weergavenaam")]
         docs = self._get("suggest", params).get("docs") or []
-        return [d["weergavenaam"] for d in docs if d.get("weergavenaam")][:limit]
+        return [_text(d.get("weergavenaam")) for d in docs if _text(d.get("weergavenaam"))][:limit]

@@ -2,7 +2,7 @@
 and kept true by a schemathesis test)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template
 
 from .api_http import API_ROOT, API_VERSION, LEGACY_ROOT, by_register_version
 from .openapi_schemas import HEADERS, PARAMETERS, SCHEMAS
@@ -126,7 +126,8 @@ def spec(root_url: str, contact_email: str | None = None) -> dict:
 @by_register_version
 def openapi():
     """Serve the OpenAPI document."""
-    response = jsonify(spec(request.url_root.rstrip("/"), current_app.config.get("CONTACT_EMAIL")))
+    # The configured address, never the Host header a client sent (which would plant another server in it).
+    response = jsonify(spec(current_app.config["PUBLIC_URL"].rstrip("/"), current_app.config.get("CONTACT_EMAIL")))
     response.headers["Content-Type"] = OPENAPI_TYPE
     return response
 

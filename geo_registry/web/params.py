@@ -1,6 +1,8 @@
 """What URLs and parameters may hold: odd values get a clear 404 or 400, never a server error."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import request
 from werkzeug.routing import IntegerConverter
 
@@ -25,7 +27,22 @@ def refuse_control_characters_in_next() -> None:
                                  "een ander stuurteken."), field="next")
 
 
+def redirect_as_path(response):
+    """Send a redirect to this site as a path. Werkzeug's own redirects ('/beheer' to '/beheer/', '//' to '/')
+    are absolute URLs built from the Host header the client sent, so 'Host: evil.example' got
+    'Location: http://evil.example/beheer/', a permanent (cacheable) redirect off the site."""
+    location = response.headers.get("Location")
+    if location and 300 <= response.status_code < 400:
+        parts = urlsplit(location)
+        if parts.netloc and parts.netloc == request.host:
+            # One leading slash: a path that began with '//' would be read as another host.
+            path = "/" + parts.path.lstrip("/")
+            response.headers["Location"] = urlunsplit(("", "", path, parts.query, parts.fragment))
+    return response
+
+
 def init_app(app) -> None:
     """Install the bounded integer converter (before any route is added) and the parameter checks."""
     app.url_map.converters["int"] = RecordIdConverter
     app.before_request(refuse_control_characters_in_next)
+    app.after_request(redirect_as_path)

@@ -6,6 +6,7 @@ from helpers import served
 
 @pytest.fixture
 def live_url(lookup_app):
-    """The populated app on a free port."""
+    """The populated app on a free port, configured with that address as its public one (as a deployment is)."""
     with served(lookup_app) as url:
+        lookup_app.config["PUBLIC_URL"] = url
         yield url

@@ -1,0 +1,19 @@
+"""A file over the limit gets the app's own page in the visitor's language, also when served by waitress
+(before: waitress itself answered anything over 2 MB + 64 kB with a bare English 'Request Entity Too Large')."""
+import pytest
+import requests
+
+from helpers import make_app, served
+
+
+@pytest.mark.parametrize("megabytes", [3, 12])
+def test_an_oversized_upload_is_refused_in_the_visitors_language(tmp_path, megabytes):
+    app = make_app(tmp_path)
+    with served(app) as base:
+        for language, message in (("nl", "Het bestand is te groot (hoogstens 2 MB)."),
+                                  ("en", "The file is too large (at most 2 MB).")):
+            response = requests.post(f"{base}/groep-aanmelden/?lang={language}",
+                                     files={"gebied_bestand": ("kaart.geojson", b" " * (megabytes * 1024 * 1024))},
+                                     data={"naam": "Groot"}, timeout=60)
+            assert response.status_code == 413
+            assert message in response.text, response.text[:200]

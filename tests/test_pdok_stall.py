@@ -1,0 +1,31 @@
+"""A slow Locatieserver does not stall the site: lookups and autocomplete wait on it only a few at a time,
+so /api/ping still answers within 1 s while a dozen suggestions are asked at once (served by waitress, as
+`geo-registry serve` does, against a real HTTP server that does not answer in time)."""
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from helpers import make_app, served
+
+
+def test_a_silent_locatieserver_does_not_take_every_server_thread(tmp_path, pdok):
+    pdok.mode, pdok.delay = "slow", 10.0
+    app = make_app(tmp_path, PDOK_URL=pdok.url, PDOK_TIMEOUT=3.0)
+    with served(app) as base:
+        requests.get(base + "/api/ping", timeout=5)  # the server is warm
+        with ThreadPoolExecutor(12) as pool:
+            asked = [pool.submit(requests.get, f"{base}/api/suggest?q=Brink{n}", timeout=30) for n in range(12)]
+            # Wait until the Locatieserver holds calls: (before) all 4 server threads, (now) 2, the rest answered.
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not (
+                    len(pdok.requests) >= 4 or (len(pdok.requests) >= 2 and sum(a.done() for a in asked) >= 10)):
+                time.sleep(0.02)
+            assert len(pdok.requests) >= 2
+            started = time.monotonic()
+            ping = requests.get(base + "/api/ping", timeout=30)
+            # Before: 8.8 s, the 12 suggestions queued 3 s each on the server's 4 threads.
+            assert ping.status_code == 200 and time.monotonic() - started < 1.0
+            lookup = requests.get(base + "/api/lookup?q=Brink+12+Laren", timeout=30)
+            assert lookup.status_code == 503 and "klik op de kaart" in lookup.json()["error"]["message"]
+            assert all(a.result().status_code == 200 for a in asked)
