@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from conftest import populated_app
-from helpers import register_pending
+from helpers import login, register_pending
 
 STAFF = ("medewerker", "lang-genoeg-wachtwoord")
 
@@ -58,8 +58,15 @@ def stopped_at_exit(process: subprocess.Popen):
 
 
 @pytest.fixture
-def redis_url(tmp_path):
-    """A throwaway redis-server from Debian's package on a free port: no persistence, files in tmp_path."""
+def redis_url(redis_server):
+    """The URL of a throwaway redis-server."""
+    return redis_server[0]
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A throwaway redis-server from Debian's package on a free port, no persistence, files in tmp_path:
+    yield its URL and its process."""
     import redis
 
     binary = shutil.which("redis-server")
@@ -74,7 +81,7 @@ def redis_url(tmp_path):
         client = redis.Redis(host="127.0.0.1", port=port)
         wait_until(client.ping, "redis-server", process=process)
         client.close()
-        yield f"redis://127.0.0.1:{port}"
+        yield f"redis://127.0.0.1:{port}", process
 
 
 @contextmanager
@@ -188,3 +195,16 @@ def test_a_change_in_one_process_is_seen_in_the_other_within_a_second(register_d
         assert "Nieuwe groep" in requests.get(public_side + "/", timeout=30).text  # and the map follows
         all_delivered(register_db, 2)
     assert len(register_db.smtp.to("nina@voorbeeld.invalid")) == 2  # confirmation and decision, once each
+
+
+def test_a_rate_limit_store_that_goes_down_is_no_500(tmp_path, pdok, address_csv, redis_server):
+    url, redis = redis_server
+    app = populated_app(tmp_path, pdok, address_csv, RATELIMIT_STORAGE_URI=url)
+    assert "aangemaakt" in app.test_cli_runner().invoke(args=["create-staff", STAFF[0], "--password", STAFF[1]]).output
+    client = app.test_client()
+    assert login(client, STAFF[0], "fout-wachtwoord").status_code == 401
+    redis.terminate()
+    redis.wait()
+    for _ in range(5):  # before: 500 (ConnectionError); now counted in this process's memory meanwhile
+        assert login(client, STAFF[0], "fout-wachtwoord").status_code == 401
+    assert login(client, *STAFF).status_code == 429
