@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import populated_app
-from helpers import login, register_pending
+from helpers import login, make_app, register_pending
 
 STAFF = ("medewerker", "lang-genoeg-wachtwoord")
 
@@ -98,12 +97,21 @@ def server_process(settings: dict, log: Path):
         yield base
 
 
-@pytest.fixture
-def register_db(tmp_path, pdok, address_csv, smtp, db_url):
-    """The database the servers share, with the example groups, the address table and a staff account."""
-    app = populated_app(tmp_path, pdok, address_csv, DATABASE_URL=db_url)
-    result = app.test_cli_runner().invoke(args=["create-staff", STAFF[0], "--password", STAFF[1]])
+def prepared_app(tmp_path, address_csv, **overrides):
+    """An app with the example groups, the address table and a staff account in its database."""
+    app = make_app(tmp_path, **overrides)
+    runner = app.test_cli_runner()
+    assert "4 toegevoegd" in runner.invoke(args=["load-examples"]).output
+    assert "5 adressen" in runner.invoke(args=["import-addresses", str(address_csv)]).output
+    result = runner.invoke(args=["create-staff", STAFF[0], "--password", STAFF[1]])
     assert "aangemaakt" in result.output, result.output
+    return app
+
+
+@pytest.fixture
+def register_db(tmp_path, address_csv, smtp, db_url):
+    """The database the servers share, prepared by this process; app.smtp receives the servers' e-mail."""
+    app = prepared_app(tmp_path, address_csv, DATABASE_URL=db_url)
     app.smtp = smtp
     return app
 
@@ -197,10 +205,9 @@ def test_a_change_in_one_process_is_seen_in_the_other_within_a_second(register_d
     assert len(register_db.smtp.to("nina@voorbeeld.invalid")) == 2  # confirmation and decision, once each
 
 
-def test_a_rate_limit_store_that_goes_down_is_no_500(tmp_path, pdok, address_csv, redis_server):
+def test_a_rate_limit_store_that_goes_down_is_no_500(tmp_path, address_csv, redis_server):
     url, redis = redis_server
-    app = populated_app(tmp_path, pdok, address_csv, RATELIMIT_STORAGE_URI=url)
-    assert "aangemaakt" in app.test_cli_runner().invoke(args=["create-staff", STAFF[0], "--password", STAFF[1]]).output
+    app = prepared_app(tmp_path, address_csv, RATELIMIT_STORAGE_URI=url)
     client = app.test_client()
     assert login(client, STAFF[0], "fout-wachtwoord").status_code == 401
     redis.terminate()
