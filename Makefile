@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test browser postgres bench mutation clean messages
+.PHONY: setup run test browser postgres redis bench mutation clean messages
 
 setup: $(VENV)/.installed node_modules/.installed translations/en/LC_MESSAGES/messages.mo
 
@@ -38,11 +38,15 @@ postgres:
 	@ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
 	  || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql postgresql-postgis postgis; }
 
+# Debian's Redis: the test of rate limits shared by several processes starts its own throwaway redis-server.
+redis:
+	@command -v redis-server >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server; }
+
 run: setup
 	$(BIN)/geo-registry init-db
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/geo-registry serve
 
-test: setup browser postgres
+test: setup browser postgres redis
 	$(BIN)/pytest -q
 
 bench: setup

@@ -159,6 +159,10 @@ class Mailer:
 
     def _claim(self, message_id: int) -> bool:
         """Take the message for this worker; False when another took it first (checked by the row count)."""
+        # One conditional UPDATE, safe on both databases without FOR UPDATE SKIP LOCKED: SQLite lets one writer
+        # at a time in, so the second sees the first's claim; PostgreSQL (READ COMMITTED) makes a second UPDATE
+        # of the same row wait for the first to commit and then tests the WHERE again against the committed row,
+        # which is claimed by then: 0 rows, and that worker goes on with the next message.
         with self.engine.begin() as conn:
             return conn.execute(sa.text(
                 "UPDATE mail_outbox SET claimed_by = :me, claimed_at = :now"

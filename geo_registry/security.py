@@ -102,6 +102,12 @@ def init_limiter(app) -> None:
     # A sliding window, as a person reads "5 per hour": never 10 within a few minutes around a full hour.
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # Retry-After on a 429
+    # A shared store that is down or unreachable must not take the forms down with it (a 500, or a request
+    # hanging on a dead connection): each process counts in its own memory meanwhile, and goes back to the
+    # store once it answers again.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    if uri.startswith(("redis://", "rediss://", "redis+unix://")):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
     try:
         limiter.init_app(app)
     except (ConfigurationError, NotImplementedError, ValueError) as error:

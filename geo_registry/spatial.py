@@ -147,11 +147,13 @@ class Snapshot:
 class Registry:
     """Hands out the current Snapshot, rebuilding it only when the groups have changed.
 
-    Changes made through this process's store are seen at once; changes by another process (a command
-    run beside the server) within `recheck_seconds`, the time between two looks at the database's
-    version, which keeps that query off most requests."""
+    Changes made through this process's store are seen at once; changes by another process (another
+    worker process of the server, or a command run beside it) within `recheck_seconds`, the time between two
+    looks at the database's version, which keeps that query off most requests. A quarter of a second leaves
+    room for rebuilding the snapshot within the promised second (at 1 s, a change made just after a look was
+    seen only after more than a second); the look is one primary-key read, at most four a second."""
 
-    def __init__(self, buurten: list[Buurt], store: GroupStore, address_points=None, recheck_seconds: float = 1.0):
+    def __init__(self, buurten: list[Buurt], store: GroupStore, address_points=None, recheck_seconds: float = 0.25):
         self.buurten = buurten
         self.store = store
         self.address_points = address_points

@@ -14,6 +14,7 @@ import requests
 from fakes import SilentSMTP
 from helpers import csrf_token, make_app, served
 
+from geo_registry.db import make_engine
 from geo_registry.mail import Mailer, MailSettings, Message, queue
 
 JOIN = "/groep/1/aanmelden"
@@ -168,10 +169,10 @@ def test_registration_keeps_a_group_name_on_one_line(mail_app, name):
 
 @pytest.mark.both_databases
 def test_two_workers_deliver_each_message_once(mail_app, smtp):
-    engine = mail_app.extensions["geo_registry.engine"]
     _queue(mail_app, *[Message("test", f"een{n}@voorbeeld.invalid", f"Bericht {n}", "b") for n in range(12)])
     settings = MailSettings(host="127.0.0.1", port=smtp.port)
-    workers = [Mailer(engine, settings) for _ in range(3)]
+    # An engine (a pool of connections) each, as workers in separate processes have.
+    workers = [Mailer(make_engine(mail_app.config["DATABASE_URL"]), settings) for _ in range(3)]
     start = threading.Barrier(len(workers))
 
     def run(mailer):
@@ -182,6 +183,8 @@ def test_two_workers_deliver_each_message_once(mail_app, smtp):
         results = list(pool.map(run, workers))
     assert sum(sent for sent, _ in results) == 12
     assert sorted(m["To"] for m in smtp.messages) == sorted(f"een{n}@voorbeeld.invalid" for n in range(12))
+    for mailer in workers:
+        mailer.engine.dispose()
 
 
 def test_the_server_answers_while_200_idle_connections_are_open(app):
