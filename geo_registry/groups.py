@@ -38,6 +38,9 @@ STATUS_LABELS = {GroupStatus.ACTIVE: N_("actief"), GroupStatus.INACTIVE: N_("nie
                  GroupStatus.PENDING_EMAIL: N_("wacht op bevestiging e-mail"),
                  GroupStatus.PENDING_REVIEW: N_("wacht op beoordeling"), GroupStatus.REJECTED: N_("afgewezen")}
 MAX_NAME = 120
+# What the public snapshot shows of an active group (on the map, in answers, in the API): a change to any other
+# field (the beheerder's details, renewal dates) leaves every process's snapshot as it is.
+PUBLIC_FIELDS = frozenset({"name", "area", "is_example", "description"})
 
 
 def now_iso() -> str:
@@ -73,7 +76,7 @@ class Group:
 
 
 class GroupStore:
-    """Reads and writes groups; every change bumps the version the spatial index watches."""
+    """Reads and writes groups; every change the public sees bumps the version the spatial index watches."""
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
@@ -136,20 +139,37 @@ class GroupStore:
             with self.transaction() as own:
                 return self.add(group, own)
         group_id = conn.execute(tables.groups.insert().values(values).returning(tables.groups.c.id)).scalar_one()
-        bump_version(conn)
+        note_change(conn, None, {"status": group.status})
         return group_id
 
     def set_status(self, group_id: int, status: str) -> None:
         """Change a group's status."""
         with self.transaction() as conn:
+            before = status_of(conn, group_id)
             conn.execute(sa.text("UPDATE groups SET status = :s, updated_at = :t WHERE id = :id"),
                          {"s": status, "t": now_iso(), "id": group_id})
-            bump_version(conn)
+            note_change(conn, before, {"status": status})
 
 
 def bump_version(conn: sa.Connection) -> None:
     """Mark the groups as changed, so that every process rebuilds its spatial index."""
     conn.execute(sa.text("UPDATE registry_state SET value = value + 1 WHERE key = 'groups_version'"))
+
+
+def status_of(conn: sa.Connection, group_id: int) -> GroupStatus | None:
+    """Return a group's status as this transaction sees it (None when there is no such group)."""
+    status = conn.execute(sa.select(tables.groups.c.status).where(tables.groups.c.id == group_id)).scalar()
+    return GroupStatus(status) if status else None
+
+
+def note_change(conn: sa.Connection, before: GroupStatus | None, fields) -> None:
+    """Bump the groups version only when the change shows in public: a group becomes or stops being active,
+    or an active group's public fields change. Anything else (a registration, a confirmation, a rejection,
+    a new beheerder) leaves every snapshot, and the maps made from it, as they are."""
+    after = fields.get("status", before)
+    public = before == GroupStatus.ACTIVE, after == GroupStatus.ACTIVE
+    if public[0] != public[1] or (public[1] and PUBLIC_FIELDS & set(fields)):
+        bump_version(conn)
 
 
 def _row_to_group(row) -> Group:
