@@ -40,6 +40,8 @@ STATUS_LABELS = {GroupStatus.ACTIVE: N_("actief"), GroupStatus.INACTIVE: N_("nie
 MAX_NAME = 120
 # What the public snapshot shows of an active group (on the map, in answers, in the API): a change to any other
 # field (the beheerder's details, renewal dates) leaves every process's snapshot as it is.
+# The same-name check; the index groups_name_lower (revision 0008) answers it without reading the table.
+NAME_TAKEN = "SELECT 1 FROM groups WHERE lower(name) = lower(:n)"
 PUBLIC_FIELDS = frozenset({"name", "area", "is_example", "description"})
 
 
@@ -120,8 +122,7 @@ class GroupStore:
     def exists_named(self, name: str) -> bool:
         """Tell whether a group with this name (case-insensitive) exists."""
         with self.engine.connect() as conn:
-            return conn.execute(sa.text("SELECT 1 FROM groups WHERE lower(name) = lower(:n)"),
-                                {"n": name}).first() is not None
+            return conn.execute(sa.text(NAME_TAKEN), {"n": name}).first() is not None
 
     def add(self, group: Group, conn: sa.Connection | None = None) -> int:
         """Insert a group and return its id."""
