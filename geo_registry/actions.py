@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from . import tables
-from .groups import Group, GroupStatus, GroupStore, bump_version, now_iso
+from .groups import Group, GroupStatus, GroupStore, note_change, now_iso, status_of
 from .mail import Message, queue
 from .staff import audit
 from .text import N_, _
@@ -20,9 +20,10 @@ class ActionRefused(ValueError):
 
 
 def update_group(conn: sa.Connection, group_id: int, expect_status: GroupStatus | None = None, **fields) -> None:
-    """Write fields of one group inside the caller's transaction, and mark the groups changed. With
-    expect_status, write only while the group still has that status, else raise ActionRefused (two staff
+    """Write fields of one group inside the caller's transaction; mark the groups changed if the public sees it.
+    With expect_status, write only while the group still has that status, else raise ActionRefused (two staff
     members, or a double click, deciding at once: only the first decision counts)."""
+    before = status_of(conn, group_id)
     fields["updated_at"] = now_iso()
     query = tables.groups.update().where(tables.groups.c.id == group_id)
     if expect_status:
@@ -30,7 +31,7 @@ def update_group(conn: sa.Connection, group_id: int, expect_status: GroupStatus 
     written = conn.execute(query.values(**fields)).rowcount
     if expect_status and written != 1:
         raise ActionRefused(_("Deze groep is intussen al door iemand anders gewijzigd. Laad de pagina opnieuw."))
-    bump_version(conn)
+    note_change(conn, before, fields)
 
 
 def register(store: GroupStore, group: Group, confirmation) -> tuple[int, list[int]]:
@@ -104,8 +105,9 @@ def delete(store: GroupStore, group_id: int, actor: str) -> None:
     if group is None:
         raise ActionRefused(_("Deze groep bestaat niet (meer)."))
     with store.transaction() as conn:
+        before = status_of(conn, group_id)
         conn.execute(sa.text("DELETE FROM groups WHERE id = :id"), {"id": group_id})
-        bump_version(conn)
+        note_change(conn, before, {"status": None})
         audit(conn, actor, N_("verwijderd"), group_id, group.name)
 
 
@@ -127,6 +129,5 @@ def purge_stale(store: GroupStore, now_text: str, unconfirmed_days: int = 30, re
         for group in stale:
             conn.execute(sa.text("DELETE FROM groups WHERE id = :id"), {"id": group.id})
             audit(conn, N_("opschoning"), N_("verwijderd"), group.id, group.name, _(group.status.label))
-        if stale:
-            bump_version(conn)
+    # Only registrations that never became public are purged: the snapshot stays as it is.
     return len(stale)

@@ -42,6 +42,11 @@ STATUS_LABELS = {GroupStatus.ACTIVE: N_("actief"), GroupStatus.INACTIVE: N_("nie
                  GroupStatus.PENDING_EMAIL: N_("wacht op bevestiging e-mail"),
                  GroupStatus.PENDING_REVIEW: N_("wacht op beoordeling"), GroupStatus.REJECTED: N_("afgewezen")}
 MAX_NAME = 120
+# What the public snapshot shows of an active group (on the map, in answers, in the API): a change to any other
+# field (the beheerder's details, renewal dates) leaves every process's snapshot as it is.
+# The same-name check; the index groups_name_lower (revision 0008) answers it without reading the table.
+NAME_TAKEN = "SELECT 1 FROM groups WHERE lower(name) = lower(:n)"
+PUBLIC_FIELDS = frozenset({"name", "area", "is_example", "description"})
 
 
 def now_iso() -> str:
@@ -77,7 +82,7 @@ class Group:
 
 
 class GroupStore:
-    """Reads and writes groups; every change bumps the version the spatial index watches."""
+    """Reads and writes groups; every change the public sees bumps the version the spatial index watches."""
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
@@ -118,11 +123,12 @@ class GroupStore:
             row = conn.execute(sa.select(tables.groups).where(tables.groups.c.id == group_id)).mappings().first()
         return _row_to_group(row) if row else None
 
-    def exists_named(self, name: str) -> bool:
-        """Tell whether a group with this name (case-insensitive) exists."""
-        with self.engine.connect() as conn:
-            return conn.execute(sa.text("SELECT 1 FROM groups WHERE lower(name) = lower(:n)"),
-                                {"n": name}).first() is not None
+    def exists_named(self, name: str, conn: sa.Connection | None = None) -> bool:
+        """Tell whether a group with this name (case-insensitive) exists (as conn's transaction sees it)."""
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.exists_named(name, own)
+        return conn.execute(sa.text(NAME_TAKEN), {"n": name}).first() is not None
 
     def add(self, group: Group, conn: sa.Connection | None = None) -> int:
         """Insert a group and return its id."""
@@ -140,20 +146,37 @@ class GroupStore:
             with self.transaction() as own:
                 return self.add(group, own)
         group_id = conn.execute(tables.groups.insert().values(values).returning(tables.groups.c.id)).scalar_one()
-        bump_version(conn)
+        note_change(conn, None, {"status": group.status})
         return group_id
 
     def set_status(self, group_id: int, status: str) -> None:
         """Change a group's status."""
         with self.transaction() as conn:
+            before = status_of(conn, group_id)
             conn.execute(sa.text("UPDATE groups SET status = :s, updated_at = :t WHERE id = :id"),
                          {"s": status, "t": now_iso(), "id": group_id})
-            bump_version(conn)
+            note_change(conn, before, {"status": status})
 
 
 def bump_version(conn: sa.Connection) -> None:
     """Mark the groups as changed, so that every process rebuilds its spatial index."""
     conn.execute(sa.text("UPDATE registry_state SET value = value + 1 WHERE key = 'groups_version'"))
+
+
+def status_of(conn: sa.Connection, group_id: int) -> GroupStatus | None:
+    """Return a group's status as this transaction sees it (None when there is no such group)."""
+    status = conn.execute(sa.select(tables.groups.c.status).where(tables.groups.c.id == group_id)).scalar()
+    return GroupStatus(status) if status else None
+
+
+def note_change(conn: sa.Connection, before: GroupStatus | None, fields) -> None:
+    """Bump the groups version only when the change shows in public: a group becomes or stops being active,
+    or an active group's public fields change. Anything else (a registration, a confirmation, a rejection,
+    a new beheerder) leaves every snapshot, and the maps made from it, as they are."""
+    after = fields.get("status", before)
+    public = before == GroupStatus.ACTIVE, after == GroupStatus.ACTIVE
+    if public[0] != public[1] or (public[1] and PUBLIC_FIELDS & set(fields)):
+        bump_version(conn)
 
 
 def _row_to_group(row) -> Group:
@@ -224,6 +247,11 @@ def _feature_label(feature) -> str:
     return str(props.get("name") or "") if isinstance(props, dict) else ""
 
 
+# Features written per transaction: a commit (a disk flush) per feature made an import of 20,000 groups take
+# minutes; a batch keeps the database's write lock short enough for the site's own writes to wait it out.
+IMPORT_BATCH = 500
+
+
 def import_groups(store: GroupStore, path: str | Path, municipality: BaseGeometry | None = None,
                   example: bool = False) -> ImportReport:
     """Import a GeoJSON FeatureCollection of groups; each feature is added or refused on its own."""
@@ -239,13 +267,16 @@ def import_groups(store: GroupStore, path: str | Path, municipality: BaseGeometr
     except Exception as exc:  # pyproj names an unknown CRS in several exception types
         raise ValueError(f"{path}: {exc}") from exc
     report = ImportReport()
-    for number, feature in enumerate(features, start=1):
-        try:
-            group = parse_group_feature(feature, crs, municipality, example)
-            if store.exists_named(group.name):
-                raise ValueError("er bestaat al een groep met deze naam")
-        except ValueError as exc:
-            report.refused.append((number, _feature_label(feature), str(exc)))
-            continue
-        report.added.append((number, group.name, store.add(group)))
+    numbered = list(enumerate(features, start=1))
+    for start in range(0, len(numbered), IMPORT_BATCH):
+        with store.transaction() as conn:
+            for number, feature in numbered[start:start + IMPORT_BATCH]:
+                try:
+                    group = parse_group_feature(feature, crs, municipality, example)
+                    if store.exists_named(group.name, conn):
+                        raise ValueError("er bestaat al een groep met deze naam")
+                except ValueError as exc:
+                    report.refused.append((number, _feature_label(feature), str(exc)))
+                    continue
+                report.added.append((number, group.name, store.add(group, conn)))
     return report

@@ -89,17 +89,29 @@ class PointAnswer:
         return self.buurten[0] if self.buurten else None
 
 
+class BuurtenBase:
+    """The buurten with what is derived from them alone: the municipality's outline and the buurten's index.
+    They never change while a process runs, so a process makes this once and every snapshot shares it."""
+
+    def __init__(self, buurten: list[Buurt]):
+        self.buurten = buurten
+        self.gemeente = gemeente_shape(buurten)
+        shapely.prepare(self.gemeente)
+        self.index = AreaIndex(buurten, [w.geometry for w in buurten])
+
+
 class Snapshot:
     """An immutable view of the neighbourhoods and the active groups, with their indexes."""
 
-    def __init__(self, buurten: list[Buurt], groups: list[Group], version=0, address_points=None):
+    def __init__(self, buurten: list[Buurt] | BuurtenBase, groups: list[Group], version=0, address_points=None):
+        base = buurten if isinstance(buurten, BuurtenBase) else BuurtenBase(buurten)
         self.version = version
         self._address_points = address_points
-        self.buurten = buurten
+        self.base = base
+        self.buurten = base.buurten
         self.groups = groups
-        self.gemeente = gemeente_shape(buurten)
-        shapely.prepare(self.gemeente)
-        self.buurt_index = AreaIndex(buurten, [w.geometry for w in buurten])
+        self.gemeente = base.gemeente
+        self.buurt_index = base.index
         self.group_index = AreaIndex(groups, [g.area for g in groups])
         self._coverage: list[WijkCoverage] | None = None
         self._group_addresses: dict[int, int] | None = None
@@ -145,7 +157,7 @@ class Snapshot:
 
 
 class Registry:
-    """Hands out the current Snapshot, rebuilding it only when the groups have changed.
+    """Hands out the current Snapshot, rebuilding it (its groups' part only) when the public groups have changed.
 
     Changes made through this process's store are seen at once; changes by another process (another
     worker process of the server, or a command run beside it) within `recheck_seconds`, the time between two
@@ -160,6 +172,7 @@ class Registry:
         self.recheck_seconds = recheck_seconds
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
+        self._base: BuurtenBase | None = None
         self._checked_at = float("-inf")
         store.on_change(self.invalidate)
 
@@ -179,8 +192,10 @@ class Registry:
             return current
         with self._lock:
             if self._snapshot is None or self._snapshot.version != version:
-                self._snapshot = Snapshot(self.buurten, self.store.list(), version, self.address_points)
+                if self._base is None:
+                    self._base = BuurtenBase(self.buurten)
+                self._snapshot = Snapshot(self._base, self.store.list(), version, self.address_points)
             return self._snapshot
 
 
-__all__ = ["AreaIndex", "PointAnswer", "Registry", "Snapshot", "area_m2", "compute_coverage"]
+__all__ = ["AreaIndex", "BuurtenBase", "PointAnswer", "Registry", "Snapshot", "area_m2", "compute_coverage"]

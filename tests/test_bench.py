@@ -27,3 +27,14 @@ def test_synthetic_country_is_valid_and_the_index_matches_a_scan():
         hits += bool(expected)
         assert len(snapshot.answer(lat, lon).buurten) >= 1  # the cells tile the whole country
     assert hits > 10
+
+
+def test_the_import_and_update_rows_run_and_an_approval_is_answered(tmp_path):
+    from updates import bench_import_and_updates
+
+    rows = []
+    rng = np.random.default_rng(11)
+    bench_import_and_updates(lambda *cells: rows.append(cells), rng, neighbourhoods(rng, 60), 300)
+    names = [cells[0] for cells in rows]
+    assert "import-groups: per-group time, large / small" in names
+    assert "pending registration → next lookup" in names and "approval → next lookup" in names

@@ -93,7 +93,7 @@ def schema(path) -> dict:
             out[table] = {
                 "columns": [(name, affinity(kind), bool(notnull or pk), default, pk)
                             for _, name, kind, notnull, default, pk in db.execute(f"PRAGMA table_info({table})")],
-                "indexes": sorted((unique, [c[2] for c in db.execute(f"PRAGMA index_info('{name}')")])
+                "indexes": sorted((unique, [c[2] or "(expression)" for c in db.execute(f"PRAGMA index_info('{name}')")])
                                   for _, name, unique, *_ in db.execute(f"PRAGMA index_list({table})")),
                 "foreign_keys": [fk[2:] for fk in db.execute(f"PRAGMA foreign_key_list({table})")],
                 "autoincrement": "AUTOINCREMENT" in sql.upper(),

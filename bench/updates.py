@@ -1,0 +1,107 @@
+"""Benchmark rows of issue 11 whose cost should follow the change, not the register: import-groups at two sizes,
+and the next lookup after a write nobody sees and after an approval, at national size. Each with its anchor
+measured in the same run."""
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+import shapely
+
+from geo_registry import actions
+from geo_registry.db import make_engine, upgrade
+from geo_registry.groups import NAME_TAKEN, Group, GroupStore, import_groups
+from geo_registry.mail import Message
+from geo_registry.spatial import Registry, Snapshot
+from synthetic import NL_BOUNDS, group_areas
+
+
+def _write_groups(path: Path, groups, offset: int) -> None:
+    """Write groups as the GeoJSON FeatureCollection that import-groups reads."""
+    features = [{"type": "Feature", "geometry": shapely.geometry.mapping(group.area),
+                 "properties": {"name": f"Groep {offset + i}", "beheerder_name": "B. Heerder",
+                                "beheerder_email": f"b{offset + i}@voorbeeld.invalid"}}
+                for i, group in enumerate(groups)]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+
+
+def _import(store: GroupStore, folder: Path, groups, offset: int) -> float:
+    """Import groups into store; return the seconds per group."""
+    path = folder / f"groepen-{offset}.geojson"
+    _write_groups(path, groups, offset)
+    started = time.perf_counter()
+    report = import_groups(store, path)
+    seconds = time.perf_counter() - started
+    assert len(report.added) == len(groups), report.refused[:3]
+    return seconds / len(groups)
+
+
+def _name_check_us(db_file: Path, names: int = 2000) -> float:
+    """The anchor: the same-name check alone, straight on sqlite3 with the index, in µs."""
+    with sqlite3.connect(db_file) as db:
+        started = time.perf_counter()
+        for i in range(names):
+            db.execute(NAME_TAKEN.replace(":n", "?"), (f"groep {i * 7}",)).fetchone()
+        return (time.perf_counter() - started) / names * 1e6
+
+
+def bench_import_and_updates(row, rng, buurten, national_groups: int) -> None:
+    """import-groups at a small and at the full size (per group, ratio ≈ 1), then the cost of the next lookup
+    after a pending registration and after an approval, against a snapshot built from scratch."""
+    folder = Path(tempfile.mkdtemp(prefix="geo-bench-import-"))
+    engine = make_engine(f"sqlite:///{folder / 'import.sqlite3'}")
+    upgrade(engine)
+    store = GroupStore(engine)
+    try:
+        small = max(250, national_groups // 8)
+        groups = group_areas(rng, national_groups, NL_BOUNDS)
+        first = _import(store, folder, groups[:small], 0)
+        rest = _import(store, folder, groups[small:], small)
+        anchor = _name_check_us(folder / "import.sqlite3")
+        row(f"import-groups: per group, first {small:,}", f"{first * 1e3:,.2f} ms")
+        row(f"import-groups: per group, up to {national_groups:,}", f"{rest * 1e3:,.2f} ms")
+        row("import-groups: per-group time, large / small", f"{rest / first:.2f}", "target ≈ 1 (linear)")
+        row("anchor: the same-name check alone on sqlite3, indexed", f"{anchor:,.0f} µs")
+        row(f"import-groups of {national_groups:,} groups", f"{first * small + rest * (national_groups - small):,.0f} s",
+            "target ≤ 60 s at 20,000")
+        _bench_updates(row, store, buurten)
+    finally:
+        engine.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _next_lookup(registry: Registry, point) -> float:
+    """Seconds for the next lookup at point (whatever rebuilding it waits for)."""
+    started = time.perf_counter()
+    registry.snapshot().answer(*point)
+    return time.perf_counter() - started
+
+
+def _bench_updates(row, store: GroupStore, buurten) -> None:
+    """The next lookup after a write nobody sees and after an approval, against a whole snapshot from scratch."""
+    _, scratch = _timed(lambda: Snapshot(buurten, store.list()))
+    registry = Registry(buurten, store)
+    registry.snapshot()
+    point = (52.25, 5.22)
+    message = Message("bench", "b@voorbeeld.invalid", "s", "b")
+    area = store.list()[0].area
+    group_id, _ = actions.register(store, Group(None, "Nieuw in de bench", area, "B", "b@voorbeeld.invalid"),
+                                   lambda gid: message)
+    pending = _next_lookup(registry, point)
+    actions.confirm_email(store, group_id)
+    actions.review(store, group_id, "bench", True, "", lambda group: message)
+    approved = _next_lookup(registry, point)
+    row(f"anchor: whole snapshot from scratch ({len(buurten):,} buurten)", f"{scratch:.2f} s")
+    row("pending registration → next lookup", f"{pending * 1e3:,.1f} ms", "target: rebuilds nothing")
+    row("approval → next lookup", f"{approved * 1e3:,.0f} ms",
+        f"{approved / scratch * 100:.0f}% of from scratch; target ≤ 50 ms")
+
+
+def _timed(function):
+    started = time.perf_counter()
+    result = function()
+    return result, time.perf_counter() - started

@@ -1,0 +1,28 @@
+"""import-groups grows with the file, not with the register times the file: the same-name check of each feature
+reads an index, not the whole groups table (issue 11)."""
+import pytest
+import sqlalchemy as sa
+
+from geo_registry.db import make_engine, upgrade
+from geo_registry.groups import NAME_TAKEN
+
+pytestmark = pytest.mark.both_databases
+
+
+def plan(conn, sql: str, params: dict) -> str:
+    """The database's plan for sql, as text."""
+    if conn.dialect.name == "sqlite":
+        rows = conn.execute(sa.text("EXPLAIN QUERY PLAN " + sql), params).all()
+        return "\n".join(str(row[-1]) for row in rows)
+    # A small table is cheaper to scan than to look up; forbid the scan to see whether an index can answer.
+    conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    return "\n".join(row[0] for row in conn.execute(sa.text("EXPLAIN " + sql), params).all())
+
+
+def test_the_same_name_check_reads_an_index(db_url):
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        text = plan(conn, NAME_TAKEN, {"n": "Brink"})
+    engine.dispose()
+    assert "groups_name_lower" in text, text

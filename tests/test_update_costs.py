@@ -1,0 +1,87 @@
+"""Costs that follow the change, not the register: a write nobody sees rebuilds nothing, an approved group is
+answered at once, and what comes from the buurten alone is made once per process (issue 11)."""
+import pytest
+
+from geo_registry import actions, app_services
+from geo_registry.areas import area_from_buurten
+from geo_registry.groups import Group, GroupStatus
+from geo_registry.mail import Message
+from helpers import inside_shape
+
+pytestmark = pytest.mark.both_databases  # the version the snapshot watches lives in the database
+
+CODES = ("BU04170324",)
+
+
+def _message(*_args):
+    return Message("test", "nina@voorbeeld.invalid", "s", "b")
+
+
+def _register(store, buurten, name):
+    """Register (pending e-mail confirmation) a group over CODES; return its id and area."""
+    area = area_from_buurten(list(CODES), buurten)
+    group_id, _ = actions.register(store, Group(None, name, area, "Nina Nieuw", "nina@voorbeeld.invalid"),
+                                   lambda gid: _message())
+    return group_id, area
+
+
+def _no_rebuild():
+    pytest.fail("the public map was made again")
+
+
+def test_a_write_nobody_sees_keeps_the_snapshot_and_its_map(app):
+    client = app.test_client()
+    assert client.get("/").status_code == 200  # makes the public map, kept with the snapshot
+    with app.app_context():
+        services = app_services.current()
+        before = app_services.registry.snapshot()
+        before.cached(("public", "nl"), _no_rebuild)
+        pending, _ = _register(app_services.store, app_services.buurten, "Nog niet openbaar")
+        actions.confirm_email(app_services.store, pending)
+        rejected, _ = _register(app_services.store, app_services.buurten, "Wordt afgewezen")
+        actions.confirm_email(app_services.store, rejected)
+        actions.review(app_services.store, rejected, "staf", False, "dubbel", lambda group: _message())
+        actions.purge_stale(app_services.store, "2999-01-01T00:00:00+00:00")
+        after = app_services.registry.snapshot()
+        assert after is before
+        after.cached(("public", "nl"), _no_rebuild)
+    assert client.get("/").status_code == 200
+
+
+def test_an_approved_group_is_answered_by_the_next_lookup(app):
+    client = app.test_client()
+    with app.app_context():
+        services = app_services.current()
+        first = app_services.registry.snapshot()
+        group_id, area = _register(app_services.store, app_services.buurten, "Net goedgekeurd")
+        actions.confirm_email(app_services.store, group_id)
+        lat, lon = inside_shape(area)
+        assert client.get("/api/lookup", query_string={"lat": lat, "lon": lon}).get_json()["groups"] == []
+        actions.review(app_services.store, group_id, "staf", True, "", lambda group: _message())
+        answer = client.get("/api/lookup", query_string={"lat": lat, "lon": lon}).get_json()
+        assert [group["name"] for group in answer["groups"]] == ["Net goedgekeurd"]
+        second = app_services.registry.snapshot()
+        # Only the groups' part was made again: the outline and the buurten's index are the process's own.
+        assert second is not first and second.base is first.base
+        assert second.gemeente is first.gemeente and second.buurt_index is first.buurt_index
+
+
+def test_a_change_to_an_active_group_is_seen_and_a_private_one_is_not(app):
+    with app.app_context():
+        services = app_services.current()
+        store = app_services.store
+        group_id, _ = _register(store, app_services.buurten, "Oude naam")
+        actions.confirm_email(store, group_id)
+        actions.review(store, group_id, "staf", True, "", lambda group: _message())
+        approved = app_services.registry.snapshot()
+        actions.edit(store, group_id, "staf", {"beheerder_phone": "0612345678"})
+        assert app_services.registry.snapshot() is approved
+        actions.edit(store, group_id, "staf", {"name": "Nieuwe naam"})
+        renamed = app_services.registry.snapshot()
+        assert [g.name for g in renamed.groups] == ["Nieuwe naam"]
+        actions.set_active(store, group_id, "staf", False)
+        assert app_services.registry.snapshot().groups == []
+        actions.set_active(store, group_id, "staf", True)
+        assert [g.status for g in app_services.registry.snapshot().groups] == [GroupStatus.ACTIVE]
+        actions.delete(store, group_id, "staf")
+        assert app_services.registry.snapshot().groups == []
