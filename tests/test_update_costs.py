@@ -34,15 +34,15 @@ def test_a_write_nobody_sees_keeps_the_snapshot_and_its_map(app):
     assert client.get("/").status_code == 200  # makes the public map, kept with the snapshot
     with app.app_context():
         services = app_services.current()
-        before = app_services.registry.snapshot()
+        before = services.registry.snapshot()
         before.cached(("public", "nl"), _no_rebuild)
-        pending, _ = _register(app_services.store, app_services.buurten, "Nog niet openbaar")
-        actions.confirm_email(app_services.store, pending)
-        rejected, _ = _register(app_services.store, app_services.buurten, "Wordt afgewezen")
-        actions.confirm_email(app_services.store, rejected)
-        actions.review(app_services.store, rejected, "staf", False, "dubbel", lambda group: _message())
-        actions.purge_stale(app_services.store, "2999-01-01T00:00:00+00:00")
-        after = app_services.registry.snapshot()
+        pending, _ = _register(services.store, services.buurten, "Nog niet openbaar")
+        actions.confirm_email(services.store, pending)
+        rejected, _ = _register(services.store, services.buurten, "Wordt afgewezen")
+        actions.confirm_email(services.store, rejected)
+        actions.review(services.store, rejected, "staf", False, "dubbel", lambda group: _message())
+        actions.purge_stale(services.store, "2999-01-01T00:00:00+00:00")
+        after = services.registry.snapshot()
         assert after is before
         after.cached(("public", "nl"), _no_rebuild)
     assert client.get("/").status_code == 200
@@ -52,15 +52,15 @@ def test_an_approved_group_is_answered_by_the_next_lookup(app):
     client = app.test_client()
     with app.app_context():
         services = app_services.current()
-        first = app_services.registry.snapshot()
-        group_id, area = _register(app_services.store, app_services.buurten, "Net goedgekeurd")
-        actions.confirm_email(app_services.store, group_id)
+        first = services.registry.snapshot()
+        group_id, area = _register(services.store, services.buurten, "Net goedgekeurd")
+        actions.confirm_email(services.store, group_id)
         lat, lon = inside_shape(area)
         assert client.get("/api/lookup", query_string={"lat": lat, "lon": lon}).get_json()["groups"] == []
-        actions.review(app_services.store, group_id, "staf", True, "", lambda group: _message())
+        actions.review(services.store, group_id, "staf", True, "", lambda group: _message())
         answer = client.get("/api/lookup", query_string={"lat": lat, "lon": lon}).get_json()
         assert [group["name"] for group in answer["groups"]] == ["Net goedgekeurd"]
-        second = app_services.registry.snapshot()
+        second = services.registry.snapshot()
         # Only the groups' part was made again: the outline and the buurten's index are the process's own.
         assert second is not first and second.base is first.base
         assert second.gemeente is first.gemeente and second.buurt_index is first.buurt_index
@@ -69,19 +69,19 @@ def test_an_approved_group_is_answered_by_the_next_lookup(app):
 def test_a_change_to_an_active_group_is_seen_and_a_private_one_is_not(app):
     with app.app_context():
         services = app_services.current()
-        store = app_services.store
-        group_id, _ = _register(store, app_services.buurten, "Oude naam")
+        store = services.store
+        group_id, _ = _register(store, services.buurten, "Oude naam")
         actions.confirm_email(store, group_id)
         actions.review(store, group_id, "staf", True, "", lambda group: _message())
-        approved = app_services.registry.snapshot()
+        approved = services.registry.snapshot()
         actions.edit(store, group_id, "staf", {"beheerder_phone": "0612345678"})
-        assert app_services.registry.snapshot() is approved
+        assert services.registry.snapshot() is approved
         actions.edit(store, group_id, "staf", {"name": "Nieuwe naam"})
-        renamed = app_services.registry.snapshot()
+        renamed = services.registry.snapshot()
         assert [g.name for g in renamed.groups] == ["Nieuwe naam"]
         actions.set_active(store, group_id, "staf", False)
-        assert app_services.registry.snapshot().groups == []
+        assert services.registry.snapshot().groups == []
         actions.set_active(store, group_id, "staf", True)
-        assert [g.status for g in app_services.registry.snapshot().groups] == [GroupStatus.ACTIVE]
+        assert [g.status for g in services.registry.snapshot().groups] == [GroupStatus.ACTIVE]
         actions.delete(store, group_id, "staf")
-        assert app_services.registry.snapshot().groups == []
+        assert services.registry.snapshot().groups == []
