@@ -64,18 +64,6 @@ def live_server(mail_app):
         yield url
 
 
-def map_point(page, lat, lon) -> tuple[float, float]:
-    """Return the page coordinates of (lat, lon) on the page's Leaflet map."""
-    return tuple(page.evaluate(
-        """([lat, lon]) => {
-            const name = Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k));
-            const map = window[name];
-            const p = map.latLngToContainerPoint([lat, lon]);
-            const box = map.getContainer().getBoundingClientRect();
-            return [box.left + p.x, box.top + p.y];
-        }""", [lat, lon]))
-
-
 class Page:
     """A browser page that remembers every request it made."""
 

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from conftest import map_point
+from leaflet_map import map_point
 from helpers import inside
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import map_point
+from leaflet_map import map_point
 from helpers import WIJKEN_FILE, inside, make_app, register_pending, served
 
 pytestmark = pytest.mark.browser
