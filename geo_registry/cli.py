@@ -229,10 +229,15 @@ def copy_to_postgresql_command(target):
 @click.option("--threads", default=4, type=int, show_default=True)
 def serve_command(host, port, threads):
     """Serve the app with the production WSGI server (waitress) and deliver its e-mail in the background."""
-    from .serving import make_server
+    from .serving import make_server, served_url
+    from .web.mailing import public_url
 
+    configured = bool(current_app.config.get("PUBLIC_URL"))
     server = make_server(current_app._get_current_object(), host=host, port=port, threads=threads)
-    click.echo(f"geo_registry op http://{host}:{port}/")
+    click.echo(f"geo_registry op {served_url(server.effective_host, server.effective_port)}/")
+    how = "ingesteld met GEO_REGISTRY_PUBLIC_URL" if configured else "het adres van deze server; stel " \
+        "GEO_REGISTRY_PUBLIC_URL in als bewoners de site op een ander adres bereiken"
+    click.echo(f"Links in e-mail: {public_url(current_app.config)}/ ({how})")
     server.run()
 
 

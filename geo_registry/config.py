@@ -13,6 +13,9 @@ PDOK_BRT_TILES = (
 )
 PDOK_BRT_ATTRIBUTION = N_('Achtergrondkaart: <a href="https://www.pdok.nl/">PDOK</a> / Kadaster (BRT-Achtergrondkaart)')
 
+# Links in e-mail composed where no server runs and no PUBLIC_URL is set (e.g. by a command from cron).
+LOCAL_URL = "http://127.0.0.1:5000"
+
 # Every map shows this (the CBS licence asks for it); translated where it is shown.
 CBS_ATTRIBUTION = N_("Buurtgrenzen: CBS / Kadaster, CC BY 4.0")
 
@@ -34,7 +37,8 @@ def defaults(instance_path: str) -> dict:
         "CONTENT_DIR": str(ROOT / "content"),
         "CONTACT_EMAIL": "veiligheid@belcombinatie.nl",
         "CONTACT_PHONE": "14 035",
-        "PUBLIC_URL": "http://127.0.0.1:5000",
+        # The site's address for links in e-mail; empty: the address `geo-registry serve` was started on.
+        "PUBLIC_URL": "",
         "MAIL_HOST": "",
         "MAIL_PORT": 25,
         "MAIL_TLS": "none",

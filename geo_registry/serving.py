@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import resource
+import socket
 
 # Waitress gives a connection a thread only once its request has fully arrived, so idle and slow clients cost
 # a socket, not a thread. They must not use up the connection limit either (waitress stops accepting at it;
@@ -52,5 +53,17 @@ def make_server(app, host: str = "127.0.0.1", port: int = 5000, threads: int | N
     settings["max_request_body_size"] = max(int(app.config["MAX_CONTENT_LENGTH"]) + 64 * 1024, WAITRESS_MAX_BODY)
     server = create_server(app, host=host, port=port, **settings)
     server.task_dispatcher.queue_logger = _UNREAD
+    if not app.config.get("PUBLIC_URL"):
+        # Nothing configured: e-mail links go where this server answers (not to a fixed port it may not use).
+        app.config["PUBLIC_URL"] = served_url(server.effective_host, server.effective_port)
     mail_worker(app)  # mail queued before this start, or while the server was down, goes out now
     return server
+
+
+def served_url(host: str, port: int) -> str:
+    """Return the address people reach a server on host:port by; all interfaces become this machine's name."""
+    if host in ("", "0.0.0.0", "::"):
+        host = socket.getfqdn()
+    if ":" in host:  # an IPv6 address is written in brackets in a URL
+        host = f"[{host}]"
+    return f"http://{host}:{port}"

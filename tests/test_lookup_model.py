@@ -18,7 +18,8 @@ def test_postcode_forms_are_accepted(postcode):
     ("1251KV", "", "", "", "huisnummer", "Vul een huisnummer in"),
     ("1251KV", "0", "", "", "huisnummer", "groter dan 0"),
     ("1251KV", "-3", "", "", "huisnummer", "groter dan 0"),
-    ("1251KV", "12a", "", "", "huisnummer", "heel getal"),
+    ("1251KV", "twaalf", "", "", "huisnummer", "heel getal"),
+    ("1251KV", "12--2", "", "", "huisnummer", "heel getal"),
     ("1251KV", "12", "AB", "", "huisletter", "één letter"),
     ("1251KV", "12", "", "toolong", "toevoeging", "1 tot 4"),
 ])
@@ -26,6 +27,20 @@ def test_bad_fields_get_a_dutch_message_naming_the_field(postcode, huisnummer, l
     with pytest.raises(BadInput) as caught:
         AddressQuery.from_fields(postcode, huisnummer, letter, extra)
     assert caught.value.field == field and words in caught.value.message
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("10", (10, "", "")), ("10a", (10, "A", "")), ("10 A", (10, "A", "")), (" 10  a ", (10, "A", "")),
+    ("10-2", (10, "", "2")), ("10/2", (10, "", "2")), ("10 bis", (10, "", "BIS")), ("10A-2", (10, "A", "2")),
+])
+def test_house_number_field_is_read_as_people_type_it(typed, expected):
+    query = AddressQuery.from_fields("1251KV", typed)
+    assert (query.huisnummer, query.huisletter, query.toevoeging) == expected
+
+
+def test_separate_letter_and_addition_fields_still_count():
+    query = AddressQuery.from_fields("1251KV", "10", "b", "3")
+    assert (query.huisnummer, query.huisletter, query.toevoeging) == (10, "B", "3")
 
 
 @pytest.mark.parametrize("text, expected", [

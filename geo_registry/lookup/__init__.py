@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from ..errors import AddressAmbiguous, AddressNotFound, AddressServiceUnavailable
-from .model import Address, AddressQuery, normalise, pick
+from .model import Address, AddressQuery, normalise, not_found, pick
 
 
 class AddressSource(Protocol):
@@ -37,7 +37,7 @@ class ChainLookup:
                 unavailable = exc
         if unavailable is not None:
             raise unavailable
-        raise AddressNotFound()
+        raise not_found(query)
 
     def suggest(self, text: str, limit: int = 8) -> list[str]:
         """Return suggestions from the first source that has some."""

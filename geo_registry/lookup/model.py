@@ -13,6 +13,9 @@ POSTCODE_RE = re.compile(r"^\s*([0-9]{4})\s*([A-Za-z]{2})\s*$")
 POSTCODE_IN_TEXT = re.compile(r"\b([1-9][0-9]{3})\s?([A-Za-z]{2})\b")
 HOUSE_TOKEN = re.compile(r"^([0-9]{1,5})([A-Za-z]?)(?:[-/]([A-Za-z0-9]{1,4}))?$")
 NUMBER_RE = re.compile(r"^[0-9]{1,5}$")
+# The house-number field as people type it: 10, 10a, 10 A, 10-2, 10/2, 10 bis, 10A-2. A single letter right
+# after the number is the huisletter; what follows a dash, slash or space (or several letters) the toevoeging.
+HOUSE_FIELD = re.compile(r"^([0-9]{1,5})(?![0-9])\s*([A-Za-z](?![A-Za-z]))?\s*(?:[-/]?\s*([A-Za-z0-9]{1,4}))?$")
 MAX_TEXT = 200
 
 
@@ -21,6 +24,15 @@ def normalise(text: str | None) -> str:
     text = unicodedata.normalize("NFKD", text or "")
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+
+
+def _house(value: str | int | None) -> tuple[int, str, str]:
+    """Split the house-number field into number, letter and addition ('10 A' -> 10, 'A', '')."""
+    text = " ".join(str(value if value is not None else "").split())
+    house = HOUSE_FIELD.match(text)
+    if not house:
+        return _number(text, "huisnummer"), "", ""
+    return _number(house.group(1), "huisnummer"), house.group(2) or "", house.group(3) or ""
 
 
 def _number(value: str | int | None, field: str) -> int:
@@ -53,8 +65,9 @@ class AddressQuery:
         if not match:
             raise BadInput(_("Een postcode bestaat uit 4 cijfers en 2 letters, bijvoorbeeld 1251 KV."),
                            field="postcode")
-        number = _number(huisnummer, "huisnummer")
-        letter = (huisletter or "").strip()
+        number, typed_letter, typed_extra = _house(huisnummer)
+        letter = (huisletter or "").strip() or typed_letter
+        toevoeging = (toevoeging or "").strip() or typed_extra
         if letter and not re.fullmatch(r"[A-Za-z]", letter):
             raise BadInput(_("Een huisletter is één letter, bijvoorbeeld A."), field="huisletter")
         extra = (toevoeging or "").strip()
@@ -136,6 +149,14 @@ def matches(query: AddressQuery, address: Address) -> bool:
             and normalise(query.woonplaats) != normalise(address.gemeentenaam):
         return False
     return True
+
+
+def not_found(query: AddressQuery) -> AddressNotFound:
+    """The error for an address no source knows, in the terms of the form it was asked with: free text is
+    answered about the text typed (field q), not about a postcode the resident never gave."""
+    if query.text and not query.postcode:
+        return AddressNotFound(_("Er is geen adres gevonden bij ‘%(text)s’.", text=query.text), field="q")
+    return AddressNotFound()
 
 
 def pick(query: AddressQuery, found: list[Address]) -> Address:

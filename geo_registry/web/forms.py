@@ -1,26 +1,49 @@
 """Form helpers shared by the beheerder's registration and the staff's edit form."""
 from __future__ import annotations
 
+import json
+
+import shapely
 from flask import current_app
 
 from .. import app_services
 from ..areas import AreaRefused, CheckedArea, area_from_buurten, check_area, combine_areas, parse_geojson_area
 from ..errors import BadInput
+from ..geometry import to_geojson_mapping
 
 
 def area_from_form(form):
-    """Return the area a GroupForm gives (drawn, picked buurten and/or uploaded, combined), or None."""
-    parts = []
+    """Return the area a GroupForm gives (drawn, picked buurten and/or uploaded, combined), or None.
+    What was drawn and uploaded, without the buurten, is kept as form.drawn_or_uploaded."""
+    own = []
     drawn = (form.gebied_getekend.data or "").strip()
     if drawn:
-        parts.append(parse_geojson_area(drawn))
-    codes = form.chosen()
-    if codes:
-        parts.append(area_from_buurten(codes, app_services.current().buurten))
+        own.append(parse_geojson_area(drawn))
     upload = form.gebied_bestand.data
     if upload and upload.filename:
-        parts.append(parse_geojson_area(upload.read()))
-    return combine_areas(parts)
+        own.append(parse_geojson_area(upload.read()))
+    form.drawn_or_uploaded = combine_areas(own)
+    codes = form.chosen()
+    picked = [area_from_buurten(codes, app_services.current().buurten)] if codes else []
+    return combine_areas(own + picked)
+
+
+def drawn_after_check(form) -> str:
+    """Return the GeoJSON text for the drawing layer after a check: only what was drawn or uploaded,
+    repaired and clipped where that is possible. The ticked buurten stay ticked boxes: copied into the
+    drawing, they would stay in the area after being unticked."""
+    own = getattr(form, "drawn_or_uploaded", None)
+    if own is None:
+        return ""
+    try:
+        own = check_area(own, app_services.current().registry.snapshot().gemeente, min_m2=0).geometry
+    except AreaRefused:  # judged as part of the whole area; shown as it was given
+        pass
+    features = [{"type": "Feature", "properties": {}, "geometry": to_geojson_mapping(part)}
+                for part in shapely.get_parts(own)]
+    if len(features) == 1:
+        return json.dumps(features[0])
+    return json.dumps({"type": "FeatureCollection", "features": features})
 
 
 def checked_area_from_form(form, errors: dict, exclude_group_id: int | None = None) -> CheckedArea | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ..config import ROOT
+from ..config import LOCAL_URL, ROOT
 from ..i18n import LANGUAGES, current_language
 from ..mail import DeliveryWorker, Mailer, MailSettings, Message
 from ..mail_compose import MailComposer
@@ -30,10 +30,16 @@ def mail_message(kind: str, recipient: str, template: str, reply_to: str | None 
 
 
 def external_url(endpoint: str, **values) -> str:
-    """Return an absolute URL for links in e-mails, on the configured PUBLIC_URL (never the request's
-    Host header, which a sender could forge to plant a link to another site); needs no request."""
+    """Return an absolute URL for links in e-mails, on PUBLIC_URL (configured, or else the address the server
+    was started on; never the request's Host header, which a sender could forge to plant a link to another
+    site); needs no request."""
     adapter = current_app.url_map.bind("localhost")  # the host is not used: only the path is built
-    return current_app.config["PUBLIC_URL"].rstrip("/") + adapter.build(endpoint, values)
+    return public_url(current_app.config) + adapter.build(endpoint, values)
+
+
+def public_url(config) -> str:
+    """Return the site's address for links in e-mail, without a trailing slash."""
+    return (config.get("PUBLIC_URL") or LOCAL_URL).rstrip("/")
 
 
 def mail_worker(app=None) -> DeliveryWorker:

@@ -64,7 +64,7 @@ def js_texts() -> dict:
         "searching": _("Even zoeken…"), "failed": _("Het antwoord kon niet worden opgehaald. Probeer het nog eens."),
         "chosenPoint": _("Gekozen punt"), "foundAddress": _("Gevonden adres"), "join": _("Aanmelden bij deze groep"),
         "example": _("voorbeeld"), "drawn": _("Getekend: %(num)s deel/delen."),
-        "nothingDrawn": _("Nog niets getekend."),
+        "nothingDrawn": _("Nog niets getekend."), "picked": _("Gekozen buurten: %(num)s."),
         "stop": _("Stoppen"), "stopTitle": _("Tekenen stoppen"), "finish": _("Klaar"),
         "finishTitle": _("Tekenen afronden"), "undo": _("Laatste punt wissen"),
         "polygon": _("Teken een veelhoek"), "rectangle": _("Teken een rechthoek"),

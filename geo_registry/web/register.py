@@ -1,19 +1,16 @@
 """A beheerder registers a new group; the e-mail address is confirmed by a signed link."""
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from .. import actions, app_services
-from ..geometry import to_geojson_mapping
 from ..groups import Group
 from ..i18n import current_language
 from ..security import limit_per, limiter, when_carried_out
 from ..tokens import LinkInvalid, make_token, read_token
 from ..text import _
 from .form_classes import RegistrationForm
-from .forms import first_error
+from .forms import drawn_after_check, first_error
 from .mailing import deliver_later, external_url, mail_message
 from .maps import draw_map
 
@@ -50,7 +47,7 @@ def submit():
         return redirect(url_for("register.sent"))
     errors, checked = form.check()
     if checked is not None:
-        form.gebied_getekend.data = _geojson_text(checked.geometry)
+        form.gebied_getekend.data = drawn_after_check(form)
     if errors or form.actie.data == "controleren":
         return render_form(form, errors, checked, 400 if errors else 200)
     group = Group(id=None, area=checked.geometry, lang=current_language(), **form.details())
@@ -68,10 +65,6 @@ def submit():
                                "overlaps": [(o.group_name, round(o.m2), round(o.share_of_new * 100))
                                             for o in checked.overlaps]}
     return redirect(url_for("register.sent"))
-
-
-def _geojson_text(geometry) -> str:
-    return json.dumps({"type": "Feature", "properties": {}, "geometry": to_geojson_mapping(geometry)})
 
 
 @bp.get("/verstuurd")

@@ -133,16 +133,44 @@
         if (drawnItems.getLayers().length) { map.fitBounds(drawnItems.getBounds()); }
       } catch (e) { /* an unreadable value is checked and reported by the server */ }
     }
+    var showPicked = attachPickedBuurten(map, drawnItems);
     function sync() {
       var layers = drawnItems.getLayers();
       input.value = layers.length ? JSON.stringify(drawnItems.toGeoJSON()) : "";
       var status = document.getElementById(options.inputId + "-status");
       if (status) {
-        status.textContent = layers.length ? options.texts.drawn.replace("%(num)s", layers.length) : options.texts.nothingDrawn;
+        var picked = showPicked();
+        status.textContent = (layers.length ? options.texts.drawn.replace("%(num)s", layers.length) : options.texts.nothingDrawn) +
+          (picked ? " " + options.texts.picked.replace("%(num)s", picked) : "");
       }
     }
     map.on("draw:created draw:edited draw:deleted", function () { setTimeout(sync, 0); });
+    document.querySelectorAll("input[name=buurten]").forEach(function (box) { box.addEventListener("change", sync); });
     sync();
+  }
+
+  // The ticked buurten are part of the area as ticked boxes (never copied into the drawing), so the map shows
+  // exactly what the form sends: a buurt is highlighted while its box is ticked. Returns a function that
+  // updates the highlight and gives the number of ticked buurten.
+  var PICKED_STYLE = { color: "#000000", weight: 3, dashArray: null, fillColor: "#ffbf47", fillOpacity: 0.45 };
+  function attachPickedBuurten(map, drawnItems) {
+    var shapes = [];
+    map.eachLayer(function (layer) {
+      if (!(layer instanceof L.GeoJSON)) { return; }
+      layer.eachLayer(function (shape) {
+        var code = shape.feature && shape.feature.properties && shape.feature.properties.code;
+        var box = code && document.getElementById("buurt-" + code);
+        if (box) { shapes.push({ parent: layer, shape: shape, box: box }); }
+      });
+    });
+    return function () {
+      var count = 0;
+      shapes.forEach(function (item) {
+        if (item.box.checked) { item.shape.setStyle(PICKED_STYLE); count += 1; } else { item.parent.resetStyle(item.shape); }
+      });
+      drawnItems.eachLayer(function (layer) { if (layer.bringToFront) { layer.bringToFront(); } });
+      return count;
+    };
   }
 
   function translateDraw(local, x) {
