@@ -55,5 +55,6 @@ def test_no_page_leaks_its_address_to_other_sites_or_asks_for_camera_or_location
     permissions = {item.strip() for item in headers["Permissions-Policy"].split(",")}
     assert {"camera=()", "microphone=()", "geolocation=()"} <= permissions
     policy = {part.strip() for part in headers["Content-Security-Policy"].split(";")}
-    # No plugins, no form posting to another site, no <base> that would redirect relative links.
-    assert {"object-src 'none'", "form-action 'self'", "base-uri 'self'", "font-src 'self'"} <= policy
+    # Only this site by default; no plugins, no form posting to another site, no <base> that would redirect links.
+    assert {"default-src 'self'", "object-src 'none'", "form-action 'self'", "base-uri 'self'",
+            "font-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"} <= policy
