@@ -21,3 +21,22 @@ def test_honeypot_submissions_do_not_use_up_the_join_limit(mail_app):
     assert join(client).status_code == 302 and join(client).status_code == 302
     assert join(client).status_code == 429
     assert len(mail_app.smtp.to(BEHEERDER)) == 2
+
+
+def test_the_login_limit_is_a_sliding_window_not_a_quarter_that_resets(mail_app, staff_user, monkeypatch):
+    """'5 per 15 minutes' as a person reads it: never 5 guesses, then 5 more a minute later because a fixed
+    quarter of an hour happened to end in between."""
+    import time
+
+    from helpers import login
+
+    clock = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    client = mail_app.test_client()
+    assert login(client, staff_user[0], "fout-wachtwoord").status_code == 401
+    clock[0] += 14 * 60
+    for _ in range(4):
+        assert login(client, staff_user[0], "fout-wachtwoord").status_code == 401
+    clock[0] += 2 * 60  # the first guess is now older than 15 minutes; the other four are not
+    assert login(client, staff_user[0], "fout-wachtwoord").status_code == 401
+    assert login(client, staff_user[0], "fout-wachtwoord").status_code == 429
