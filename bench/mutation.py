@@ -5,6 +5,7 @@ promises. Runs mutmut (configured under [tool.mutmut] in pyproject.toml) and pri
     python bench/mutation.py              run mutmut (resuming an earlier run), then report
     python bench/mutation.py --report     only report on the last run
     python bench/mutation.py --diffs      report with the change each survivor makes
+    python bench/mutation.py 'geo_registry.tokens.*'   run (again) only the mutants matching these names or globs
 """
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ def report(diffs: bool) -> bool:
         for name in survivors:
             code = results(path)[name]
             label = {0: "survived", 33: "no tests", 5: "no tests"}.get(code, f"exit {code}")
-            print(f"  {label:9} {name}" + ("  (harmless, see README)" if name in harmless else ""))
+            print(f"  {label:9} {name}" + ("  (named in the README)" if name in harmless else ""))
             if diffs:
                 subprocess.run([str(mutmut()), "show", name], cwd=ROOT, check=False)
     return ok
@@ -86,9 +87,12 @@ def main() -> int:
     parser.add_argument("--report", action="store_true", help="only report on the last run")
     parser.add_argument("--diffs", action="store_true", help="show the change each survivor makes")
     parser.add_argument("--max-children", default="2", help="parallel test processes (default 2)")
+    parser.add_argument("mutants", nargs="*", help="only these mutants (names or globs); "
+                        "mutmut runs named mutants again even when they have a result")
     args = parser.parse_args()
     if not args.report:
-        subprocess.run([str(mutmut()), "run", "--max-children", args.max_children], cwd=ROOT, check=False)
+        subprocess.run([str(mutmut()), "run", "--max-children", args.max_children, *args.mutants], cwd=ROOT,
+                       check=False)
     met = report(args.diffs)
     print(f"target {TARGET:.0%} killed in every module: {'met' if met else 'NOT met'}")
     return 0
