@@ -58,3 +58,9 @@ def test_no_page_leaks_its_address_to_other_sites_or_asks_for_camera_or_location
     # Only this site by default; no plugins, no form posting to another site, no <base> that would redirect links.
     assert {"default-src 'self'", "object-src 'none'", "form-action 'self'", "base-uri 'self'",
             "font-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"} <= policy
+
+
+def test_the_secure_cookie_setting_holds_even_when_the_proxy_does_not_say_https(tmp_path):
+    # A site served over HTTPS through a proxy that is not trusted (or says nothing): the setting decides.
+    app = make_app(tmp_path, SESSION_COOKIE_SECURE=True)
+    assert "Secure" in app.test_client().get("/beheer/inloggen").headers["Set-Cookie"]
