@@ -60,15 +60,17 @@ def accepted() -> set[str]:
 def report(diffs: bool) -> bool:
     """Print the share killed per module and the survivors; return whether every module met the target."""
     ok, harmless = True, accepted()
-    print(f"{'module':36} {'killed/total':>14}  {'not run':>7}  promise")
+    print(f"{'module':36} {'killed/total':>14}  {'unnamed':>7}  {'not run':>7}  promise")
     for path, promise in MODULES.items():
         codes = {name: code for name, code in results(path).items() if code not in SKIPPED}
         checked = {name: code for name, code in codes.items() if code is not None}
         killed = sum(code in KILLED for code in checked.values())
+        # Survivors the README does not name: each must be killed by a test or named there with its reason.
+        unnamed = sum(code not in KILLED and name not in harmless for name, code in checked.items())
         total = len(checked)
         share = killed / total if total else 0.0
-        ok = ok and share >= TARGET and total == len(codes)
-        print(f"{path:36} {killed:>5}/{total:<5} ({share:6.1%})  {len(codes) - total:>7}  {promise}"
+        ok = ok and share >= TARGET and total == len(codes) and not unnamed
+        print(f"{path:36} {killed:>5}/{total:<5} ({share:6.1%})  {unnamed:>7}  {len(codes) - total:>7}  {promise}"
               + ("" if share >= TARGET else "  < 85%"))
     for path in MODULES:
         survivors = sorted(name for name, code in results(path).items() if code not in KILLED | SKIPPED | {None})

@@ -6,7 +6,8 @@ import pytest
 
 from geo_registry.tokens import make_token
 
-EXPIRED = {"nl": "Deze link is verlopen. Vraag een nieuwe aan.", "en": "This link has expired. Please ask for a new one."}
+EXPIRED = {"nl": "Deze link is verlopen. Vraag een nieuwe aan.",
+           "en": "This link has expired. Please ask for a new one."}
 INVALID = {"nl": "Deze link is niet geldig.", "en": "This link is not valid."}
 
 
