@@ -64,3 +64,10 @@ def test_the_secure_cookie_setting_holds_even_when_the_proxy_does_not_say_https(
     # A site served over HTTPS through a proxy that is not trusted (or says nothing): the setting decides.
     app = make_app(tmp_path, SESSION_COOKIE_SECURE=True)
     assert "Secure" in app.test_client().get("/beheer/inloggen").headers["Set-Cookie"]
+
+
+def test_a_stricter_samesite_setting_is_kept(tmp_path):
+    app = make_app(tmp_path, SESSION_COOKIE_SAMESITE="Strict")
+    assert "SameSite=Strict" in app.test_client().get("/beheer/inloggen").headers["Set-Cookie"]
+    assert "SameSite=Lax" in make_app(tmp_path / "standaard").test_client().get("/beheer/inloggen").headers[
+        "Set-Cookie"]
