@@ -54,10 +54,11 @@ bench: setup
 	$(BIN)/python bench/benchmark.py
 
 # The mutation-testing benchmark (mutmut, fast tests only): share of mutants killed per module, and the survivors.
-# Slow (an hour or more on 2 cores); not part of `make test`. `bench/mutation.py --report` reprints the last run.
+# Slow (hours on 2 shared cores); not part of `make test`. `bench/mutation.py --report` reprints the last run;
+# `make mutation MUTANTS="geo_registry.tokens.*"` runs (again) only the mutants matching those names or globs.
 mutation: setup
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,mutation]'
-	$(BIN)/python bench/mutation.py
+	$(BIN)/python bench/mutation.py $(MUTANTS)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache mutants
