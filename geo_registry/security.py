@@ -108,6 +108,9 @@ def init_limiter(app) -> None:
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     if uri.startswith(("redis://", "rediss://", "redis+unix://")):
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
+    # The limiter object is shared by every app in the process (its decorators are set when the views are
+    # defined); a new app starts on its own, live storage, not in the fallback a previous app's dead store left.
+    limiter._storage_dead = False
     try:
         limiter.init_app(app)
     except (ConfigurationError, NotImplementedError, ValueError) as error:
