@@ -53,6 +53,7 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_LIMIT": 5,
         "JOIN_LIMIT": 5,
         "REGISTER_LIMIT": 5,
+        "HANDOVER_LIMIT": 3,  # handovers sent per hour, per client and per personal link
         # Where Flask-Limiter keeps its counts: memory:// (one process), or e.g. redis://host:6379 for several.
         "RATELIMIT_STORAGE_URI": "memory://",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
