@@ -23,9 +23,9 @@ from ..security import forget_hits, limit_per, limiter
 from ..staff import audit_entries, authenticate, end_sessions
 from ..text import _
 from ..validation import record_id
+from . import staff_feedback as feedback
 from .form_classes import GroupEditForm
 from .forms import first_error
-from . import staff_feedback as feedback
 from .mailing import deliver_later, mail_message, mail_worker
 from .maps import build_area_map, build_coverage_map, draw_map, groups_collection
 from .sessions import start_session
