@@ -17,8 +17,8 @@ from shapely.geometry import mapping
 
 TILE_PIXELS = 256
 MAX_ZOOM = 19
-SHAPES_FROM_ZOOM = 12  # from here a tile holds shapes; below, counts per part of the tile
-BUURTEN_FROM_ZOOM = 12
+SHAPES_FROM_ZOOM = 13  # from here a tile holds shapes (a 1280x800 view is then ~25 km wide); below, counts
+BUURTEN_FROM_ZOOM = 13
 COUNT_CELLS = 4  # zoomed out: a tile is counted in 4 x 4 parts (a count every 64 pixels)
 CACHED_TILES = 4096
 
