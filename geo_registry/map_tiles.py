@@ -18,7 +18,6 @@ from shapely.geometry import mapping
 TILE_PIXELS = 256
 MAX_ZOOM = 19
 SHAPES_FROM_ZOOM = 13  # from here a tile holds shapes (a 1280x800 view is then ~25 km wide); below, counts
-BUURTEN_FROM_ZOOM = 13
 COUNT_CELLS = 4  # zoomed out: a tile is counted in 4 x 4 parts (a count every 64 pixels)
 CACHED_TILES = 4096
 
@@ -87,11 +86,10 @@ class TileSource:
             group = self.groups[index]
             features.append(_feature(group.area, tolerance, digits, f"g{group.id}",
                                      {"kind": "group", **self.group_properties(group)}))
-        if z >= BUURTEN_FROM_ZOOM:
-            for index in self.buurt_tree.query(box, predicate="intersects"):
-                buurt = self.buurten[index]
-                features.append(_feature(buurt.geometry, tolerance, digits, f"b{buurt.code}",
-                                         {"kind": "buurt", "code": buurt.code, "name": buurt.name}))
+        for index in self.buurt_tree.query(box, predicate="intersects"):
+            buurt = self.buurten[index]
+            features.append(_feature(buurt.geometry, tolerance, digits, f"b{buurt.code}",
+                                     {"kind": "buurt", "code": buurt.code, "name": buurt.name}))
         return [feature for feature in features if feature["geometry"]["coordinates"]]
 
     def _counts(self, bounds) -> list[dict]:
