@@ -5,7 +5,6 @@ import re
 import pytest
 import shapely
 
-from conftest import populated_app
 from helpers import login, register_pending
 from geo_registry import actions, app_services
 from geo_registry.geometry import area_m2, to_rd
@@ -19,9 +18,10 @@ SECRETS = {"beheerder_name": "Geheime Gerda", "beheerder_email": "gerda.geheim@v
 
 
 @pytest.fixture
-def poster_app(tmp_path, pdok, address_csv, db_url):
+def poster_app(lookup_app):
     """The example groups on an app with a public address of its own."""
-    return populated_app(tmp_path, pdok, address_csv, DATABASE_URL=db_url, PUBLIC_URL=PUBLIC)
+    lookup_app.config["PUBLIC_URL"] = PUBLIC
+    return lookup_app
 
 
 def add_active(app, name: str, codes=("BU04170326",)) -> int:
