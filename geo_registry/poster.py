@@ -15,9 +15,9 @@ from shapely.geometry.base import BaseGeometry
 from .buurten import Buurt
 from .geometry import RD_NEW, WGS84, reproject, to_rd
 
-# The map's shape (width : height) matches the room the poster gives it on A4 (about 180 x 110 mm).
+# The map's shape (width : height) matches the room the poster gives it on A4 (186 mm wide, so about 116 mm high).
 ASPECT = 1.6
-# Room around the group's area, so that residents see the streets and buurten beside it.
+# Room around the group's area, so that residents see the buurten beside it and recognise where it lies.
 MARGIN_SHARE, MIN_MARGIN_M = 0.15, 120.0
 # Drawing precision: a poster map is some 15 cm wide, so detail finer than 1/2000 of its width is invisible.
 DETAIL_SHARE = 1 / 2000
