@@ -71,6 +71,9 @@ def register_blueprints(app: Flask) -> None:
                       features.bp, openapi.bp, tiles.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(account.bp)
+    from .web import poster  # the printable poster of a group
+
+    app.register_blueprint(poster.bp)
 
 
 def register_commands(app: Flask) -> None:

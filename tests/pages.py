@@ -102,6 +102,7 @@ def public_visits(links: dict) -> list[Visit]:
         Visit("join form", "join.form", "/groep/1/aanmelden"),
         Visit("join errors", "join.submit", "/groep/1/aanmelden", post={"naam": ""}, status=400),
         Visit("join sent", "join.sent", "/groep/1/aanmelden", post=join),
+        Visit("poster", "poster.show", "/groep/1/poster"),
         Visit("renewal start", "renewal.start", renewal),
         Visit("renewal change", "renewal.change", renewal + "/wijzigen"),
         Visit("renewal handover sent", "renewal.hand_over", renewal + "/overdragen", form_page=renewal,
