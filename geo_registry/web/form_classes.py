@@ -15,7 +15,7 @@ from wtforms.validators import StopValidation
 from ..errors import BadInput
 from ..text import N_, _
 from ..validation import email_address, mobile_number, optional_text, required_text
-from .forms import checked_area_from_form
+from .forms import checked_area_from_form, drawing_text
 
 
 class Checked:
@@ -95,8 +95,9 @@ class GroupForm(CheckedForm):
 
     @classmethod
     def for_group(cls, group) -> GroupForm:
-        """The form filled with the group's current details (no new area)."""
-        return cls(data={name: getattr(group, attribute) or "" for name, attribute in cls.ATTRIBUTES.items()})
+        """The form filled with the group's current details, and its area in the drawing layer to edit."""
+        data = {name: getattr(group, attribute) or "" for name, attribute in cls.ATTRIBUTES.items()}
+        return cls(data={**data, "gebied_getekend": drawing_text(group.area)})
 
     def gives_area(self) -> bool:
         """Whether the form brings an area: drawn, buurten picked, or a file uploaded."""

@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 
 import folium
+import shapely
+import shapely.ops
 from folium.plugins import Draw
 from branca.element import MacroElement
 from jinja2 import Template
@@ -75,6 +77,11 @@ def js_texts() -> dict:
         "cancelTitle": _("Wijzigingen annuleren"), "clearAll": _("Alles wissen"), "edit": _("Gebied aanpassen"),
         "remove": _("Deel verwijderen"), "editTip": _("Sleep de hoeken om het gebied aan te passen."),
         "removeTip": _("Klik op een deel om het te verwijderen."),
+        "zoomIn": _("Inzoomen"), "zoomOut": _("Uitzoomen"),
+        "crossing": _("De randen van het gebied mogen elkaar niet kruisen."),
+        "editUndo": _("Kies Annuleren om de wijzigingen ongedaan te maken."),
+        "nothingToEdit": _("Er is nog geen gebied om aan te passen."),
+        "nothingToRemove": _("Er is nog geen gebied om te verwijderen."),
     }
 
 
@@ -129,9 +136,22 @@ def localise_assets(element) -> None:
         localise_assets(child)
 
 
+def buurt_labels(buurten) -> list:
+    """Where each buurt's name goes on the map, as [lat, lon, name]: inside the largest part, as far from its
+    edges as possible (a centroid can fall outside a bent buurt)."""
+    labels = []
+    for buurt in buurten:
+        part = max(shapely.get_parts(buurt.geometry), key=lambda p: p.area)
+        point = shapely.ops.polylabel(part, tolerance=0.0001) if part.geom_type == "Polygon" else part.centroid
+        labels.append([round(point.y, 6), round(point.x, 6), buurt.name])
+    return labels
+
+
 def base_map(snapshot: Snapshot, config) -> folium.Map:
     """A map of the municipality's buurten on the configured basemap, fitted to the municipality."""
     fmap = folium.Map(location=None, tiles=None, zoom_start=13, control_scale=True, max_zoom=19)
+    # First of the map's scripts: the words of the zoom and draw controls must be set before they are built.
+    AppHook("prepareMap", {"texts": js_texts()}).add_to(fmap)
     tiles = tile_url(config["TILES"])
     if tiles:
         configured = config.get("TILES_ATTRIBUTION") or ""
@@ -141,6 +161,7 @@ def base_map(snapshot: Snapshot, config) -> folium.Map:
         buurten_collection(snapshot.buurten), name=_("Buurten"), attribution=_(CBS_ATTRIBUTION),
         style_function=lambda f: {"color": "#333333", "weight": 2, "fillOpacity": 0.04, "dashArray": "4 4"},
     ), ["name"], [_("Buurt")]).add_to(fmap)
+    AppHook("labelBuurten", {"labels": buurt_labels(snapshot.buurten)}).add_to(fmap)
     minx, miny, maxx, maxy = snapshot.gemeente.bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap

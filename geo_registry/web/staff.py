@@ -23,7 +23,7 @@ from ..staff import audit_entries, authenticate, end_sessions
 from ..text import _
 from ..validation import record_id
 from .form_classes import GroupEditForm
-from .forms import first_error
+from .forms import area_changed, first_error
 from .mailing import deliver_later, mail_message, mail_worker
 from .maps import build_area_map, build_coverage_map, draw_map, groups_collection
 from .sessions import start_session
@@ -211,10 +211,10 @@ def edit_post(group_id: int):
     if errors:
         return _render_edit(item, form, errors, 400)
     changes = form.details()
-    if checked is not None:
+    if area_changed(checked, item.area):
         changes["area"] = checked.geometry
     _run(lambda: actions.edit(app_services.current().store, group_id, g.staff["username"], changes))
-    session["flash"] = _("De wijzigingen zijn opgeslagen.") + (" " + " ".join(checked.notes) if checked else "")
+    session["flash"] = _("De wijzigingen zijn opgeslagen.") + (" " + " ".join(checked.notes) if "area" in changes else "")
     return redirect(url_for("staff.group", group_id=group_id))
 
 
