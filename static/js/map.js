@@ -206,6 +206,7 @@
     var pane = map.createPane("buurtLabels");
     pane.style.zIndex = 450;
     pane.style.pointerEvents = "none";
+    pane.setAttribute("aria-hidden", "true"); // the same names as the overview and the shapes' own tooltips
     var labels = options.labels.map(function (item) {
       return L.tooltip({ permanent: true, direction: "center", className: "buurt-label", pane: "buurtLabels",
                          interactive: false })
