@@ -214,29 +214,41 @@ def build_draw_map(snapshot: Snapshot, config, input_id: str) -> MapParts:
     return render_parts(fmap)
 
 
+# Patterns over the coverage colours (defined in templates/staff/coverage.html): hatched where no group is, dotted
+# where a group covers part; the uncovered part of a covered buurt is hatched like "no group", outlined dashed.
+COVERAGE_PATTERNS = {"geen": "patroon-geen", "deels": "patroon-deels"}
+
+
 def build_coverage_map(snapshot: Snapshot, config, coverage) -> MapParts:
-    """Render the staff map: buurten coloured by coverage, and the uncovered parts drawn on top."""
+    """Render the staff map: buurten coloured and patterned by coverage, and the uncovered parts on top."""
     fmap = base_map(snapshot, config)
     features = []
     for item in coverage:
         key, words, colour = item.status
         features.append({"type": "Feature", "geometry": to_geojson_mapping(item.buurt.geometry),
                          "properties": {"kind": "wijk", "code": item.buurt.code, "name": item.buurt.name,
-                                        "status": _(words), "colour": colour,
+                                        "status": _(words), "colour": colour, "pattern": COVERAGE_PATTERNS.get(key),
                                         "covered": f"{round(item.share * 100)}%"}})
     text_tooltip(folium.GeoJson(
         {"type": "FeatureCollection", "features": features}, name=_("Dekking per buurt"),
         style_function=lambda f: {"color": "#333333", "weight": 2, "fillColor": f["properties"]["colour"],
                                   "fillOpacity": 0.55},
     ), ["name", "status", "covered"], [_("Buurt"), _("Dekking"), _("Gedekt")]).add_to(fmap)
+    patterned = [{**f, "properties": {**f["properties"], "kind": "patroon"}}
+                 for f in features if f["properties"]["pattern"]]
+    if patterned:
+        folium.GeoJson({"type": "FeatureCollection", "features": patterned}, name=_("Patroon per dekking"),
+                       interactive=False,
+                       style_function=lambda f: {"stroke": False, "fillColor": f"url(#{f['properties']['pattern']})",
+                                                 "fillOpacity": 1}).add_to(fmap)
     gaps = [{"type": "Feature", "geometry": to_geojson_mapping(simplify_for_display(item.uncovered)),
              "properties": {"kind": "gat", "code": item.buurt.code, "name": item.buurt.name}}
             for item in coverage if item.share > 0 and not item.uncovered.is_empty]
     if gaps:
         text_tooltip(folium.GeoJson(
             {"type": "FeatureCollection", "features": gaps}, name=_("Niet gedekte delen"),
-            style_function=lambda f: {"color": "#7a0010", "weight": 2, "dashArray": "6 4",
-                                      "fillColor": "#d7191c", "fillOpacity": 0.6},
+            style_function=lambda f: {"color": "#000000", "weight": 2, "dashArray": "6 4",
+                                      "fillColor": "url(#patroon-gat)", "fillOpacity": 1},
         ), ["name"], [_("Niet gedekt deel van")]).add_to(fmap)
     return render_parts(fmap)
 

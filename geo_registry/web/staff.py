@@ -13,6 +13,7 @@ from .. import actions, renewal, app_services
 from ..actions import ActionRefused
 from ..areas import find_overlaps
 from ..coverage import CLASSES, group_address_counts
+from ..coverage_order import by_priority
 from ..csvexport import csv_text, phone_cell
 from ..geometry import area_m2, to_geojson_mapping
 from ..i18n import current_language
@@ -25,7 +26,7 @@ from ..validation import record_id
 from .form_classes import GroupEditForm
 from .forms import area_changed, first_error
 from .mailing import deliver_later, mail_message, mail_worker
-from .maps import build_area_map, build_coverage_map, draw_map, groups_collection
+from .maps import COVERAGE_PATTERNS, build_area_map, build_coverage_map, draw_map, groups_collection
 from .sessions import start_session
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
@@ -276,8 +277,8 @@ def staff_context():
 def coverage():
     """Where the municipality is not covered: the map, and the buurten from least to most covered."""
     snapshot = app_services.current().registry.snapshot()
-    items = sorted(snapshot.coverage(), key=lambda c: (c.share, c.buurt.name))
-    return render_template("staff/coverage.html", items=items, classes=CLASSES,
+    items = by_priority(snapshot.coverage())
+    return render_template("staff/coverage.html", items=items, classes=CLASSES, patterns=COVERAGE_PATTERNS,
                            map=build_coverage_map(snapshot, current_app.config, items),
                            has_addresses=any(c.addresses is not None for c in items))
 
