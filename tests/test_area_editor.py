@@ -56,3 +56,11 @@ def test_staff_edit_form_carries_the_area_and_a_moved_corner_is_saved(mail_app, 
                             "mobiel": group.beheerder_phone or "", "toelichting": group.description or "",
                             "gebied_getekend": json.dumps(moved)})
     assert not current(mail_app, 1).area.equals_exact(group.area, 1e-9)
+
+
+def test_an_area_too_large_to_send_back_is_not_loaded_and_stays_as_it_is(mail_app):
+    client = mail_app.test_client()
+    path = renewal_path(mail_app, 1) + "/wijzigen"
+    mail_app.config["MAX_FORM_MEMORY_SIZE"] = 200  # smaller than the area's GeoJSON
+    page = client.get(path).get_data(as_text=True)
+    assert 'name="gebied_getekend" value=""' in page
