@@ -10,12 +10,14 @@ from shapely.geometry.base import BaseGeometry
 from .geometry import RD_NEW, WGS84, transformer
 from .text import N_
 
-# Coverage classes: lower bound of the share, key, words for residents, map colour.
+# Coverage classes: lower bound of the share, key, words for residents, map colour. The colours are
+# Okabe-Ito (told apart with every common colour blindness: dark blue, sky blue, yellow, vermillion); the map
+# adds a pattern to the two least covered classes, so colour is never the only difference.
 CLASSES = [
-    (0.995, "heel", N_("Helemaal gedekt"), "#1a9641"),
-    (0.5, "groot", N_("Grotendeels gedekt"), "#a6d96a"),
-    (1e-9, "deels", N_("Deels gedekt"), "#fdae61"),
-    (0.0, "geen", N_("Nog geen groep"), "#d7191c"),
+    (0.995, "heel", N_("Helemaal gedekt"), "#0072B2"),
+    (0.5, "groot", N_("Grotendeels gedekt"), "#56B4E9"),
+    (1e-9, "deels", N_("Deels gedekt"), "#F0E442"),
+    (0.0, "geen", N_("Nog geen groep"), "#D55E00"),
 ]
 
 

@@ -5,7 +5,7 @@ these classes read, check and clean what was sent, and map a group's form onto a
 """
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
@@ -15,7 +15,7 @@ from wtforms.validators import StopValidation
 from ..errors import BadInput
 from ..text import N_, _
 from ..validation import email_address, mobile_number, optional_text, required_text
-from .forms import checked_area_from_form
+from .forms import checked_area_from_form, drawing_text
 
 
 class Checked:
@@ -95,8 +95,14 @@ class GroupForm(CheckedForm):
 
     @classmethod
     def for_group(cls, group) -> GroupForm:
-        """The form filled with the group's current details (no new area)."""
-        return cls(data={name: getattr(group, attribute) or "" for name, attribute in cls.ATTRIBUTES.items()})
+        """The form filled with the group's current details, and its area in the drawing layer to edit."""
+        data = {name: getattr(group, attribute) or "" for name, attribute in cls.ATTRIBUTES.items()}
+        drawing = drawing_text(group.area)
+        # An area too large to send back in one form field (an uploaded file of thousands of corners) is not
+        # loaded: the field stays empty, which keeps the area as it is, instead of a refusal on every save.
+        if len(drawing.encode()) > 0.8 * (current_app.config.get("MAX_FORM_MEMORY_SIZE") or 500_000):
+            drawing = ""
+        return cls(data={**data, "gebied_getekend": drawing})
 
     def gives_area(self) -> bool:
         """Whether the form brings an area: drawn, buurten picked, or a file uploaded."""

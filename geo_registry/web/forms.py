@@ -9,7 +9,7 @@ from flask import current_app
 from .. import app_services
 from ..areas import AreaRefused, CheckedArea, area_from_buurten, check_area, combine_areas, parse_geojson_area
 from ..errors import BadInput
-from ..geometry import to_geojson_mapping
+from ..geometry import to_geojson_mapping, to_rd
 
 
 def area_from_form(form):
@@ -39,11 +39,29 @@ def drawn_after_check(form) -> str:
         own = check_area(own, app_services.current().registry.snapshot().gemeente, min_m2=0).geometry
     except AreaRefused:  # judged as part of the whole area; shown as it was given
         pass
+    return drawing_text(own)
+
+
+def drawing_text(area) -> str:
+    """Return an area as the GeoJSON text of the drawing layer: one Feature per part, so each can be edited."""
     features = [{"type": "Feature", "properties": {}, "geometry": to_geojson_mapping(part)}
-                for part in shapely.get_parts(own)]
+                for part in shapely.get_parts(area)]
     if len(features) == 1:
         return json.dumps(features[0])
     return json.dumps({"type": "FeatureCollection", "features": features})
+
+
+# How far (in metres) an area sent back may differ from the stored one and still be "not changed": the editor
+# sends coordinates rounded to 6 decimals (about 0.1 m); a vertex moved by hand moves much further.
+UNCHANGED_WITHIN_M = 0.5
+
+
+def area_changed(checked: CheckedArea | None, current) -> bool:
+    """Whether the checked area of a form differs from a group's current area (the editor sends the current
+    area back when nobody touched it)."""
+    if checked is None:
+        return False
+    return shapely.hausdorff_distance(to_rd(checked.geometry), to_rd(current)) > UNCHANGED_WITHIN_M
 
 
 def checked_area_from_form(form, errors: dict, exclude_group_id: int | None = None) -> CheckedArea | None:

@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 
 import folium
+import shapely
+import shapely.ops
 from folium.plugins import Draw
 from branca.element import MacroElement
 from jinja2 import Template
@@ -79,6 +81,11 @@ def js_texts() -> dict:
         "cancelTitle": _("Wijzigingen annuleren"), "clearAll": _("Alles wissen"), "edit": _("Gebied aanpassen"),
         "remove": _("Deel verwijderen"), "editTip": _("Sleep de hoeken om het gebied aan te passen."),
         "removeTip": _("Klik op een deel om het te verwijderen."),
+        "zoomIn": _("Inzoomen"), "zoomOut": _("Uitzoomen"),
+        "crossing": _("De randen van het gebied mogen elkaar niet kruisen."),
+        "editUndo": _("Kies Annuleren om de wijzigingen ongedaan te maken."),
+        "nothingToEdit": _("Er is nog geen gebied om aan te passen."),
+        "nothingToRemove": _("Er is nog geen gebied om te verwijderen."),
     }
 
 
@@ -133,9 +140,22 @@ def localise_assets(element) -> None:
         localise_assets(child)
 
 
+def buurt_labels(buurten) -> list:
+    """Where each buurt's name goes on the map, as [lat, lon, name]: inside the largest part, as far from its
+    edges as possible (a centroid can fall outside a bent buurt)."""
+    labels = []
+    for buurt in buurten:
+        part = max(shapely.get_parts(buurt.geometry), key=lambda p: p.area)
+        point = shapely.ops.polylabel(part, tolerance=0.0001) if part.geom_type == "Polygon" else part.centroid
+        labels.append([round(point.y, 6), round(point.x, 6), buurt.name])
+    return labels
+
+
 def base_map(snapshot: Snapshot, config) -> folium.Map:
     """A map of the municipality's buurten on the configured basemap, fitted to the municipality."""
     fmap = folium.Map(location=None, tiles=None, zoom_start=13, control_scale=True, max_zoom=19)
+    # First of the map's scripts: the words of the zoom and draw controls must be set before they are built.
+    AppHook("prepareMap", {"texts": js_texts()}).add_to(fmap)
     tiles = tile_url(config["TILES"])
     if tiles:
         configured = config.get("TILES_ATTRIBUTION") or ""
@@ -145,6 +165,7 @@ def base_map(snapshot: Snapshot, config) -> folium.Map:
         buurten_collection(snapshot.buurten), name=_("Buurten"), attribution=_(CBS_ATTRIBUTION),
         style_function=lambda f: {"color": "#333333", "weight": 2, "fillOpacity": 0.04, "dashArray": "4 4"},
     ), ["name"], [_("Buurt")]).add_to(fmap)
+    AppHook("labelBuurten", {"labels": buurt_labels(snapshot.buurten)}).add_to(fmap)
     minx, miny, maxx, maxy = snapshot.gemeente.bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap
@@ -197,29 +218,41 @@ def build_draw_map(snapshot: Snapshot, config, input_id: str) -> MapParts:
     return render_parts(fmap)
 
 
+# Patterns over the coverage colours (defined in templates/staff/coverage.html): hatched where no group is, dotted
+# where a group covers part; the uncovered part of a covered buurt is hatched like "no group", outlined dashed.
+COVERAGE_PATTERNS = {"geen": "patroon-geen", "deels": "patroon-deels"}
+
+
 def build_coverage_map(snapshot: Snapshot, config, coverage) -> MapParts:
-    """Render the staff map: buurten coloured by coverage, and the uncovered parts drawn on top."""
+    """Render the staff map: buurten coloured and patterned by coverage, and the uncovered parts on top."""
     fmap = base_map(snapshot, config)
     features = []
     for item in coverage:
         key, words, colour = item.status
         features.append({"type": "Feature", "geometry": to_geojson_mapping(item.buurt.geometry),
                          "properties": {"kind": "wijk", "code": item.buurt.code, "name": item.buurt.name,
-                                        "status": _(words), "colour": colour,
+                                        "status": _(words), "colour": colour, "pattern": COVERAGE_PATTERNS.get(key),
                                         "covered": f"{round(item.share * 100)}%"}})
     text_tooltip(folium.GeoJson(
         {"type": "FeatureCollection", "features": features}, name=_("Dekking per buurt"),
         style_function=lambda f: {"color": "#333333", "weight": 2, "fillColor": f["properties"]["colour"],
                                   "fillOpacity": 0.55},
     ), ["name", "status", "covered"], [_("Buurt"), _("Dekking"), _("Gedekt")]).add_to(fmap)
+    patterned = [{**f, "properties": {**f["properties"], "kind": "patroon"}}
+                 for f in features if f["properties"]["pattern"]]
+    if patterned:
+        folium.GeoJson({"type": "FeatureCollection", "features": patterned}, name=_("Patroon per dekking"),
+                       interactive=False,
+                       style_function=lambda f: {"stroke": False, "fillColor": f"url(#{f['properties']['pattern']})",
+                                                 "fillOpacity": 1}).add_to(fmap)
     gaps = [{"type": "Feature", "geometry": to_geojson_mapping(simplify_for_display(item.uncovered)),
              "properties": {"kind": "gat", "code": item.buurt.code, "name": item.buurt.name}}
             for item in coverage if item.share > 0 and not item.uncovered.is_empty]
     if gaps:
         text_tooltip(folium.GeoJson(
             {"type": "FeatureCollection", "features": gaps}, name=_("Niet gedekte delen"),
-            style_function=lambda f: {"color": "#7a0010", "weight": 2, "dashArray": "6 4",
-                                      "fillColor": "#d7191c", "fillOpacity": 0.6},
+            style_function=lambda f: {"color": "#000000", "weight": 2, "dashArray": "6 4",
+                                      "fillColor": "url(#patroon-gat)", "fillOpacity": 1},
         ), ["name"], [_("Niet gedekt deel van")]).add_to(fmap)
     return render_parts(fmap)
 

@@ -11,7 +11,7 @@ from ..security import limit_per, limiter
 from ..tokens import LinkInvalid, make_token, read_token
 from ..text import _
 from .form_classes import ChangeProposalForm, HandoverForm
-from .forms import first_error
+from .forms import area_changed, first_error
 from .mailing import deliver_later, external_url, mail_message
 from .maps import draw_map
 
@@ -81,7 +81,7 @@ def change_post(token: str):
     if errors:
         return _change_form(group, form, errors, 400)
     changes = {k: v for k, v in form.details().items() if getattr(group, k) != v}
-    if checked is not None:
+    if area_changed(checked, group.area):
         changes["area"] = checked.geometry
     if changes:
         renewal.propose_change(app_services.current().store, group.id, changes)

@@ -13,6 +13,7 @@ from .. import actions, renewal, app_services
 from ..actions import ActionRefused
 from ..areas import find_overlaps
 from ..coverage import CLASSES, group_address_counts
+from ..coverage_order import by_priority
 from ..csvexport import csv_text, phone_cell
 from ..formats import spreadsheet_time
 from ..geometry import area_m2, to_geojson_mapping
@@ -25,9 +26,9 @@ from ..text import _
 from ..validation import record_id
 from . import staff_feedback as feedback
 from .form_classes import GroupEditForm
-from .forms import first_error
+from .forms import area_changed, first_error
 from .mailing import deliver_later, mail_message, mail_worker
-from .maps import build_area_map, build_coverage_map, draw_map, groups_collection
+from .maps import COVERAGE_PATTERNS, build_area_map, build_coverage_map, draw_map, groups_collection
 from .sessions import start_session
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
@@ -219,12 +220,13 @@ def edit_post(group_id: int):
     if errors:
         return _render_edit(item, form, errors, 400)
     changes = form.details()
-    if checked is not None:
+    if area_changed(checked, item.area):
         changes["area"] = checked.geometry
     changed = []
     if _done(lambda: changed.extend(actions.edit(app_services.current().store, group_id, g.staff["username"],
                                                  changes))):
-        session["flash"] = feedback.edited(changes.get("name", item.name), changed, checked.notes if checked else [])
+        notes = checked.notes if "area" in changes else []
+        session["flash"] = feedback.edited(changes.get("name", item.name), changed, notes)
     return redirect(url_for("staff.group", group_id=group_id))
 
 
@@ -290,8 +292,8 @@ def staff_context():
 def coverage():
     """Where the municipality is not covered: the map, and the buurten from least to most covered."""
     snapshot = app_services.current().registry.snapshot()
-    items = sorted(snapshot.coverage(), key=lambda c: (c.share, c.buurt.name))
-    return render_template("staff/coverage.html", items=items, classes=CLASSES,
+    items = by_priority(snapshot.coverage())
+    return render_template("staff/coverage.html", items=items, classes=CLASSES, patterns=COVERAGE_PATTERNS,
                            map=build_coverage_map(snapshot, current_app.config, items),
                            has_addresses=any(c.addresses is not None for c in items))
 

@@ -11,6 +11,7 @@
       .then(function (response) { return response.text(); })
       .then(function (html) {
         region.innerHTML = html;
+        document.getElementById("antwoord").classList.remove("answer-empty");
         if (latlng) {
           if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng, { title: texts.chosenPoint }).addTo(map); }
         }
@@ -118,14 +119,14 @@
   function attachDraw(map, options, drawnItems) {
     var input = document.getElementById(options.inputId);
     if (!input) { return; }
-    if (window.L && L.drawLocal) { translateDraw(L.drawLocal, options.texts); }
     var initial = input.value;
     if (initial) {
       try {
-        L.geoJSON(JSON.parse(initial)).eachLayer(function (layer) {
+        // The area as it is now, as editable layers: one moves a few corners instead of redrawing it.
+        L.geoJSON(JSON.parse(initial), { style: DRAWN_STYLE }).eachLayer(function (layer) {
           // MultiPolygons become separate polygons so that each part can be edited.
           if (layer.getLatLngs && layer.feature && layer.feature.geometry.type === "MultiPolygon") {
-            layer.getLatLngs().forEach(function (rings) { drawnItems.addLayer(L.polygon(rings)); });
+            layer.getLatLngs().forEach(function (rings) { drawnItems.addLayer(L.polygon(rings, DRAWN_STYLE)); });
           } else {
             drawnItems.addLayer(layer);
           }
@@ -173,6 +174,63 @@
     };
   }
 
+  var DRAWN_STYLE = { className: "drawn-area" };
+
+  // Runs before any other script of a map: the controls speak the page's language, the shapes are no
+  // keyboard stops (the lookup and the overview are the keyboard routes; the map's controls stay reachable),
+  // and a group's tooltip gives way to its popup.
+  function prepareMap(map, options) {
+    var texts = options.texts;
+    if (L.drawLocal) { translateDraw(L.drawLocal, texts); }
+    if (map.zoomControl) {
+      var zoom = map.zoomControl.getContainer();
+      nameButton(zoom.querySelector(".leaflet-control-zoom-in"), texts.zoomIn);
+      nameButton(zoom.querySelector(".leaflet-control-zoom-out"), texts.zoomOut);
+    }
+    map.on("layeradd", function (event) {
+      if (event.layer._path) { event.layer._path.setAttribute("tabindex", "-1"); }
+    });
+    map.on("popupopen", function () { L.DomUtil.addClass(map.getContainer(), "popup-open"); });
+    map.on("popupclose", function () { L.DomUtil.removeClass(map.getContainer(), "popup-open"); });
+  }
+
+  function nameButton(button, name) {
+    if (!button) { return; }
+    button.title = name;
+    button.setAttribute("aria-label", name);
+  }
+
+  // Each buurt's name as a label on the map, in its own pane under the tooltips and popups; labels that would
+  // overlap a label already placed wait for a closer zoom.
+  function labelBuurten(map, options) {
+    var pane = map.createPane("buurtLabels");
+    pane.style.zIndex = 450;
+    pane.style.pointerEvents = "none";
+    pane.setAttribute("aria-hidden", "true"); // the same names as the overview and the shapes' own tooltips
+    var labels = options.labels.map(function (item) {
+      return L.tooltip({ permanent: true, direction: "center", className: "buurt-label", pane: "buurtLabels",
+                         interactive: false })
+        .setLatLng([item[0], item[1]]).setContent(element("span", item[2]));
+    });
+    var group = L.layerGroup(labels).addTo(map);
+    function declutter() {
+      var placed = [];
+      labels.forEach(function (label) {
+        var node = label.getElement();
+        if (!node) { return; }
+        node.style.visibility = "";
+        var box = node.getBoundingClientRect();
+        var clash = placed.some(function (other) {
+          return box.left < other.right && other.left < box.right && box.top < other.bottom && other.top < box.bottom;
+        });
+        if (clash) { node.style.visibility = "hidden"; } else { placed.push(box); }
+      });
+    }
+    map.on("zoomend moveend resize", declutter);
+    map.whenReady(function () { setTimeout(declutter, 0); });
+    return group;
+  }
+
   function translateDraw(local, x) {
     var t = local.draw.toolbar, h = local.draw.handlers, e = local.edit.toolbar;
     t.actions.title = x.stopTitle; t.actions.text = x.stop;
@@ -188,8 +246,12 @@
     e.buttons.edit = x.edit; e.buttons.remove = x.remove;
     local.edit.handlers.edit.tooltip.text = x.editTip;
     local.edit.handlers.remove.tooltip.text = x.removeTip;
+    local.edit.handlers.edit.tooltip.subtext = x.editUndo;
+    e.buttons.editDisabled = x.nothingToEdit; e.buttons.removeDisabled = x.nothingToRemove;
+    h.polyline.error = x.crossing;
   }
 
-  window.GeoRegistry = { attachMap: attachMap, attachDraw: attachDraw, bindTextTooltip: bindTextTooltip };
+  window.GeoRegistry = { prepareMap: prepareMap, labelBuurten: labelBuurten, attachMap: attachMap,
+                         attachDraw: attachDraw, bindTextTooltip: bindTextTooltip };
   document.addEventListener("DOMContentLoaded", attachSuggestions);
 })();

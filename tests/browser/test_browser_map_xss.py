@@ -66,7 +66,7 @@ def hostile(tmp_path_factory, browser):
 def hover_tooltip(page, lat, lon) -> str:
     """Move the mouse to (lat, lon) on the map and return the text of the tooltip that opens."""
     page.mouse.move(0, 0)
-    page.locator(".leaflet-tooltip").wait_for(state="detached")
+    page.locator(".leaflet-tooltip-pane .leaflet-tooltip").wait_for(state="detached")
     page.locator(".folium-map").scroll_into_view_if_needed()
     # Centre the point on every page; a map still zooming to its first view would undo it, so until it holds.
     page.wait_for_function("""([lat, lon]) => {
@@ -79,7 +79,7 @@ def hover_tooltip(page, lat, lon) -> str:
         return false;
     }""", arg=[lat, lon])
     page.mouse.move(*map_point(page, lat, lon))
-    tooltip = page.locator(".leaflet-tooltip")
+    tooltip = page.locator(".leaflet-tooltip-pane .leaflet-tooltip")
     tooltip.wait_for()
     assert tooltip.locator("img, script").count() == 0, tooltip.inner_html()
     return tooltip.inner_text()

@@ -27,7 +27,7 @@ def test_home_draws_all_buurten_and_groups_from_its_own_origin(page):
     assert strokes.count(BUURT_STROKE) == 10
     group_strokes = [s for s in strokes if s != BUURT_STROKE]
     assert len(group_strokes) == 4 and len(set(group_strokes)) == 4  # each group its own colour
-    assert page.page.locator(".legend li").count() == 5
+    assert page.page.locator(".legend li").count() == 4 + 4  # boundary, no group, name, marker; 4 groups
     assert "CBS / Kadaster, CC BY 4.0" in page.page.locator(".leaflet-control-attribution").inner_text()
     assert page.foreign_requests() == []
     assert any(url.endswith("/vendor/leaflet/leaflet.js") for url in page.requests)
