@@ -57,6 +57,9 @@ def defaults(instance_path: str) -> dict:
         # Where Flask-Limiter keeps its counts: memory:// (one process), or e.g. redis://host:6379 for several.
         "RATELIMIT_STORAGE_URI": "memory://",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Up to this many groups and buurten together a map carries them in the page; above it (a national
+        # register) it loads those in view per tile from /kaart/tegels, so a page stays small at any size.
+        "MAP_EMBED_LIMIT": 3000,
         "MAX_FORM_MEMORY_SIZE": 500_000,  # one form field (a drawn area); the page that refuses more says 500 kB
         "SESSION_COOKIE_SECURE": False,
         "TRUST_PROXY": False,

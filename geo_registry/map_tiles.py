@@ -74,7 +74,7 @@ class TileSource:
     def collection(self, z: int, x: int, y: int) -> dict:
         """The features of tile z/x/y: shapes zoomed in, counts zoomed out."""
         bounds = tile_bounds(z, x, y)
-        features = self._shapes(z, bounds) if z >= SHAPES_FROM_ZOOM else self._counts(bounds)
+        features = self._shapes(z, bounds) if z >= SHAPES_FROM_ZOOM else self._counts(bounds, f"{z}/{x}/{y}")
         return {"type": "FeatureCollection", "features": features}
 
     def _shapes(self, z: int, bounds) -> list[dict]:
@@ -92,7 +92,7 @@ class TileSource:
                                      {"kind": "buurt", "code": buurt.code, "name": buurt.name}))
         return [feature for feature in features if feature["geometry"]["coordinates"]]
 
-    def _counts(self, bounds) -> list[dict]:
+    def _counts(self, bounds, tile: str) -> list[dict]:
         if self.group_points is None:
             return []
         west, south, east, north = bounds
@@ -109,7 +109,7 @@ class TileSource:
         features = []
         for cell in np.flatnonzero(counts):
             centre = [round(float(lon_sums[cell] / counts[cell]), 5), round(float(lat_sums[cell] / counts[cell]), 5)]
-            features.append({"type": "Feature", "id": f"n{int(cell)}",
+            features.append({"type": "Feature", "id": f"n{tile}/{int(cell)}",
                              "geometry": {"type": "Point", "coordinates": centre},
                              "properties": {"kind": "count", "count": int(counts[cell])}})
         return features

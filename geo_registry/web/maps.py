@@ -10,6 +10,7 @@ import shapely.ops
 from folium.plugins import Draw
 from branca.element import MacroElement
 from jinja2 import Template
+from flask import url_for
 from flask_babel import ngettext
 from markupsafe import Markup
 
@@ -86,6 +87,8 @@ def js_texts() -> dict:
         "editUndo": _("Kies Annuleren om de wijzigingen ongedaan te maken."),
         "nothingToEdit": _("Er is nog geen gebied om aan te passen."),
         "nothingToRemove": _("Er is nog geen gebied om te verwijderen."),
+        "group": _("WhatsApp-groep"), "buurt": _("Buurt"),
+        "groups": [ngettext("%(num)s groep", "%(num)s groepen", n, num="%(num)s") for n in (1, 2)],
     }
 
 
@@ -151,8 +154,22 @@ def buurt_labels(buurten) -> list:
     return labels
 
 
+def embeds(snapshot: Snapshot, config) -> bool:
+    """Whether a map carries its groups and buurten in the page (a register of a municipality or a few), or
+    loads those in view per tile (/kaart/tegels; a register too large to embed, such as a national one)."""
+    return len(snapshot.groups) + len(snapshot.buurten) <= int(config["MAP_EMBED_LIMIT"])
+
+
+def tiles_hook(options: dict) -> AppHook:
+    """The script that loads the groups and buurten of the tiles in view (map.js loadTiles)."""
+    template = url_for("tiles.tile", z=0, x=0, y=0).replace("/0/0/0.json", "/{z}/{x}/{y}.json")
+    return AppHook("loadTiles", {"url": template, "attribution": _(CBS_ATTRIBUTION), "texts": js_texts(),
+                                 **options})
+
+
 def base_map(snapshot: Snapshot, config) -> folium.Map:
-    """A map of the municipality's buurten on the configured basemap, fitted to the municipality."""
+    """A map of the municipality's buurten on the configured basemap, fitted to the municipality (the buurten
+    themselves only when the map embeds them)."""
     fmap = folium.Map(location=None, tiles=None, zoom_start=13, control_scale=True, max_zoom=19)
     # First of the map's scripts: the words of the zoom and draw controls must be set before they are built.
     AppHook("prepareMap", {"texts": js_texts()}).add_to(fmap)
@@ -161,11 +178,12 @@ def base_map(snapshot: Snapshot, config) -> folium.Map:
         configured = config.get("TILES_ATTRIBUTION") or ""
         attribution = _(configured) if configured else ""  # translated when it is the standard PDOK text
         folium.TileLayer(tiles=tiles, attr=attribution, name=_("Achtergrondkaart"), max_zoom=19).add_to(fmap)
-    text_tooltip(folium.GeoJson(
-        buurten_collection(snapshot.buurten), name=_("Buurten"), attribution=_(CBS_ATTRIBUTION),
-        style_function=lambda f: {"color": "#333333", "weight": 2, "fillOpacity": 0.04, "dashArray": "4 4"},
-    ), ["name"], [_("Buurt")]).add_to(fmap)
-    AppHook("labelBuurten", {"labels": buurt_labels(snapshot.buurten)}).add_to(fmap)
+    if embeds(snapshot, config):
+        text_tooltip(folium.GeoJson(
+            buurten_collection(snapshot.buurten), name=_("Buurten"), attribution=_(CBS_ATTRIBUTION),
+            style_function=lambda f: {"color": "#333333", "weight": 2, "fillOpacity": 0.04, "dashArray": "4 4"},
+        ), ["name"], [_("Buurt")]).add_to(fmap)
+        AppHook("labelBuurten", {"labels": buurt_labels(snapshot.buurten)}).add_to(fmap)
     minx, miny, maxx, maxy = snapshot.gemeente.bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap
@@ -197,7 +215,9 @@ def build_map(snapshot: Snapshot, config, answer_url: str = "", join_url: str = 
     an answer comes from the page (data-marker) and is placed by map.js, which also moves it on a click."""
     fmap = base_map(snapshot, config)
     layers = []
-    if snapshot.groups:
+    if not embeds(snapshot, config):
+        tiles_hook({"joinUrl": join_url, "answerUrl": answer_url}).add_to(fmap)
+    elif snapshot.groups:
         layers.append(groups_layer(snapshot.groups).add_to(fmap))
     AppHook("attachMap", {"answerUrl": answer_url, "joinUrl": join_url, "texts": js_texts()}, layers).add_to(fmap)
     return render_parts(fmap)
@@ -207,7 +227,9 @@ def build_draw_map(snapshot: Snapshot, config, input_id: str) -> MapParts:
     """Render a map on which a beheerder draws the group's area (polygons and rectangles); what was drawn
     before comes from the form's hidden field, which map.js reads."""
     fmap = base_map(snapshot, config)
-    if snapshot.groups:
+    if not embeds(snapshot, config):
+        tiles_hook({"faint": True}).add_to(fmap)
+    elif snapshot.groups:
         groups_layer(snapshot.groups, faint=True).add_to(fmap)
     drawn_items = folium.FeatureGroup(name=_("Getekend gebied")).add_to(fmap)
     Draw(feature_group=drawn_items, position="topleft", export=False,

@@ -251,7 +251,84 @@
     h.polyline.error = x.crossing;
   }
 
+  // A register too large to embed (national size): the groups and buurten of the tiles in view, fetched as the
+  // view changes (/kaart/tegels/z/x/y.json). Zoomed out a tile holds counts, shown as a number to zoom into.
+  // Everything a feature carries is shown as text.
+  var BUURT_STYLE = { color: "#333333", weight: 2, fillOpacity: 0.04, dashArray: "4 4" };
+
+  function loadTiles(map, options) {
+    var texts = options.texts, fetched = {}, shown = {}, zoom = null;
+    var common = {
+      style: function (feature) {
+        var p = feature.properties;
+        if (p.kind === "buurt") { return BUURT_STYLE; }
+        return { color: p.colour, fillColor: p.colour, weight: options.faint ? 2 : 3,
+                 fillOpacity: options.faint ? 0.12 : 0.25 };
+      },
+      pointToLayer: function (feature, latlng) {
+        var count = feature.properties.count;
+        var words = texts.groups[count === 1 ? 0 : 1].replace("%(num)s", count);
+        var badge = element("span", String(count));
+        badge.title = words;
+        return L.marker(latlng, { icon: L.divIcon({ html: badge, className: "tile-count", iconSize: [34, 34] }),
+                                  keyboard: false, title: words })
+          .on("click", function () { map.setView(latlng, map.getZoom() + 2); });
+      },
+      onEachFeature: function (feature, shape) {
+        var p = feature.properties;
+        if (p.kind === "count") { return; }
+        shape.bindTooltip(function () {
+          return element("span", (p.kind === "buurt" ? texts.buurt : texts.group) + ": " + p.name);
+        }, { sticky: true, className: "map-tooltip" });
+        if (p.kind === "group" && options.joinUrl) {
+          shape.bindPopup(function () { return groupPopup(p, options.joinUrl, texts); });
+          // A group's popup stops the click from reaching the map, so the group answers it too.
+          shape.on("click", function (event) { map.fire("click", { latlng: event.latlng }); });
+        }
+      }
+    };
+    // Buurten in a pane underneath, groups (and counts) on top, whichever tile arrives first.
+    map.createPane("tileBuurten").style.zIndex = 350;
+    var buurten = L.geoJSON(null, L.extend({ attribution: options.attribution, pane: "tileBuurten" }, common))
+      .addTo(map);
+    var groups = L.geoJSON(null, common).addTo(map);
+
+    function load() {
+      if (map.getZoom() !== zoom) {
+        buurten.clearLayers(); groups.clearLayers(); fetched = {}; shown = {}; zoom = map.getZoom();
+      }
+      var bounds = map.getPixelBounds(), size = 256, max = Math.pow(2, zoom);
+      for (var x = Math.floor(bounds.min.x / size); x <= Math.floor(bounds.max.x / size); x++) {
+        for (var y = Math.floor(bounds.min.y / size); y <= Math.floor(bounds.max.y / size); y++) {
+          if (x < 0 || y < 0 || x >= max || y >= max) { continue; }
+          var url = options.url.replace("{z}", zoom).replace("{x}", x).replace("{y}", y);
+          if (fetched[url]) { continue; }
+          fetched[url] = true;
+          fetchTile(url, zoom);
+        }
+      }
+    }
+
+    function fetchTile(url, atZoom) {
+      fetch(url).then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (collection) {
+          if (!collection || atZoom !== zoom) { return; }
+          // A shape that reaches into several tiles comes with each; it is drawn once.
+          collection.features.forEach(function (feature) {
+            if (shown[feature.id]) { return; }
+            shown[feature.id] = true;
+            (feature.properties.kind === "buurt" ? buurten : groups).addData(feature);
+          });
+        })
+        .catch(function () { fetched[url] = false; });
+    }
+
+    map.on("moveend", load);
+    map.whenReady(load);
+    return groups;
+  }
+
   window.GeoRegistry = { prepareMap: prepareMap, labelBuurten: labelBuurten, attachMap: attachMap,
-                         attachDraw: attachDraw, bindTextTooltip: bindTextTooltip };
+                         attachDraw: attachDraw, bindTextTooltip: bindTextTooltip, loadTiles: loadTiles };
   document.addEventListener("DOMContentLoaded", attachSuggestions);
 })();
