@@ -37,9 +37,14 @@ class BuurtCoverage:
     area_m2: float
     covered_m2: float
     groups: list  # (group, share of the neighbourhood), largest share first
-    uncovered: BaseGeometry  # WGS84; empty when fully covered
+    rest: object  # the uncovered part, or an _Uncovered that makes it when first asked
     addresses: int | None = None
     addresses_covered: int | None = None
+
+    @property
+    def uncovered(self) -> BaseGeometry:
+        """The part no group covers (WGS84; empty when fully covered)."""
+        return self.rest.get(self.buurt) if isinstance(self.rest, _Uncovered) else self.rest
 
     @property
     def share(self) -> float:
@@ -107,8 +112,9 @@ class BuurtenRD:
         if points is None:
             return None
         if self._points is None or self._points[0] is not points:
-            geoms = shapely.points(*points)
-            found, buurt = shapely.STRtree([b.geometry for b in self.buurten]).query(geoms, predicate="intersects")
+            # The buurten query a tree of the points: each buurt is then prepared once, not tested per point.
+            buurt, found = shapely.STRtree(shapely.points(*points)).query([b.geometry for b in self.buurten],
+                                                                           predicate="intersects")
             order = np.argsort(buurt, kind="stable")
             offsets = np.searchsorted(buurt[order], np.arange(len(self.buurten) + 1))
             self._points = (points, found[order], offsets)
@@ -165,11 +171,8 @@ def coverage_of(base: BuurtenRD, positions, pb, pg, groups, group_rd, points) ->
     ends = np.searchsorted(pb, positions, side="right")
     unions = [_union(pieces[s:e], areas[s:e]) for s, e in zip(starts, ends)]
     covered = [i for i, union in enumerate(unions) if union is not None]
-    uncovered = {}
-    if covered:
-        rest = shapely.difference(base.rd[np.asarray(positions)[covered]],
-                                  np.array([unions[i] for i in covered], dtype=object))
-        uncovered = dict(zip(covered, _to_wgs84_many(rest)))
+    uncovered = _Uncovered(base.rd[np.asarray(positions)[covered]], [unions[i] for i in covered],
+                           [base.buurten[positions[i]] for i in covered])
     addresses = base.addresses(points)
     result = []
     for i, position in enumerate(positions):
@@ -178,8 +181,27 @@ def coverage_of(base: BuurtenRD, positions, pb, pg, groups, group_rd, points) ->
                         key=lambda item: (-item[1], item[0].name))
         total, inside = _count(addresses, position, [groups[g].area for g in pg[s:e]])
         result.append(BuurtCoverage(buurt, shape.area, unions[i].area if unions[i] is not None else 0.0, shares,
-                                    uncovered.get(i, buurt.geometry), total, inside))
+                                    uncovered if unions[i] is not None else buurt.geometry, total, inside))
     return result
+
+
+class _Uncovered:
+    """The uncovered parts of a batch of buurten, made together (one reprojection) when the first is asked for:
+    most pages only need the figures, so the costly difference waits until a map or an export needs it."""
+
+    def __init__(self, shapes_rd, unions_rd, buurten):
+        self._inputs = (shapes_rd, np.array(unions_rd, dtype=object))
+        self._codes = [b.code for b in buurten]
+        self._parts: dict | None = None
+        self._lock = threading.Lock()
+
+    def get(self, buurt) -> BaseGeometry:
+        """The uncovered part of buurt (WGS84)."""
+        with self._lock:
+            if self._parts is None:
+                parts = _to_wgs84_many(shapely.difference(*self._inputs))
+                self._parts, self._inputs = dict(zip(self._codes, parts)), None
+            return self._parts[buurt.code]
 
 
 def _union(pieces, areas):
@@ -216,6 +238,6 @@ def group_address_counts(groups, points: tuple[np.ndarray, np.ndarray] | None) -
         return None
     if not groups:
         return {}
-    pairs = shapely.STRtree([g.area for g in groups]).query(shapely.points(*points), predicate="intersects")
-    counts = np.bincount(pairs[1], minlength=len(groups))
+    pairs = shapely.STRtree(shapely.points(*points)).query([g.area for g in groups], predicate="intersects")
+    counts = np.bincount(pairs[0], minlength=len(groups))
     return {group.id: int(count) for group, count in zip(groups, counts)}
