@@ -112,6 +112,7 @@ def test_after_a_sequence_of_changes_the_updated_snapshot_equals_a_fresh_build(e
 
 def test_a_process_further_behind_than_the_log_builds_its_snapshot_anew(engine, monkeypatch):
     monkeypatch.setattr(groups_module, "CHANGES_KEPT", 2)
+    monkeypatch.setattr(groups_module, "PRUNE_EVERY", 1)
     store = GroupStore(engine)
     points = LocalAddressSource(engine).points()
     shapes = [g.area for g in group_areas(np.random.default_rng(8), 5, BOUNDS, radius=(150, 600))]
