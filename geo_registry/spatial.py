@@ -213,14 +213,16 @@ class Snapshot:
         return counts
 
     def _coverage_from_here(self, changed_areas: list):
-        """What a successor needs to update this snapshot's coverage (None when there is nothing to start from)."""
-        with self._lock:
-            if self._coverage is None and self._coverage_from is None:
-                return None
-            if self._coverage is not None:
-                return self, list(changed_areas)
-            source, areas = self._coverage_from
-            return source, areas + list(changed_areas)
+        """What a successor needs to update this snapshot's coverage (None when there is nothing to start from).
+        Read without this snapshot's lock: a coverage being computed meanwhile must not hold up the next lookup
+        (the successor then computes its own from scratch)."""
+        coverage, start = self._coverage, self._coverage_from
+        if coverage is not None:
+            return self, list(changed_areas)
+        if start is None:
+            return None
+        source, areas = start
+        return source, areas + list(changed_areas)
 
     def cached(self, key, make):
         """Return what make() gives for key, made once for this snapshot (such as a rendered map)."""
