@@ -337,4 +337,5 @@ class Registry:
                         coverage_base=self._coverage_base)
 
 
-__all__ = ["AreaIndex", "BuurtenBase", "GroupIndex", "PointAnswer", "Registry", "Snapshot", "area_m2", "compute_coverage"]
+__all__ = ["AreaIndex", "BuurtenBase", "GroupIndex", "PointAnswer", "Registry", "Snapshot", "area_m2",
+           "compute_coverage"]
