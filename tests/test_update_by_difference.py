@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import shapely
 
 from geo_registry import actions, groups as groups_module
 from geo_registry.addresses import import_addresses
