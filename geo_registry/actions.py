@@ -31,7 +31,7 @@ def update_group(conn: sa.Connection, group_id: int, expect_status: GroupStatus 
     written = conn.execute(query.values(**fields)).rowcount
     if expect_status and written != 1:
         raise ActionRefused(_("Deze groep is intussen al door iemand anders gewijzigd. Laad de pagina opnieuw."))
-    note_change(conn, before, fields)
+    note_change(conn, before, fields, group_id)
 
 
 def register(store: GroupStore, group: Group, confirmation) -> tuple[int, list[int]]:
@@ -108,7 +108,7 @@ def delete(store: GroupStore, group_id: int, actor: str) -> None:
     with store.transaction() as conn:
         before = status_of(conn, group_id)
         conn.execute(sa.text("DELETE FROM groups WHERE id = :id"), {"id": group_id})
-        note_change(conn, before, {"status": None})
+        note_change(conn, before, {"status": None}, group_id)
         audit(conn, actor, N_("verwijderd"), group_id, group.name)
 
 

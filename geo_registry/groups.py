@@ -117,6 +117,18 @@ class GroupStore:
         # Sorted here, by code point as SQLite does: a PostgreSQL collation could order names differently.
         return sorted((_row_to_group(row) for row in rows), key=lambda group: (group.name, group.id))
 
+    def changes(self, since: int, until: int, most: int = 500) -> dict[int, Group | None] | None:
+        """The groups changed in public after version since up to until: each id with its active group, or None
+        where it is no longer active; None when the log does not cover them or they are more than most."""
+        with self.engine.connect() as conn:
+            ids = changed_since(conn, since, until)
+            if ids is None or len(ids) > most:
+                return None
+            rows = conn.execute(sa.select(tables.groups).where(tables.groups.c.id.in_(sorted(ids)),
+                                                               tables.groups.c.status == GroupStatus.ACTIVE))
+            active = {row["id"]: _row_to_group(row) for row in rows.mappings()}
+        return {group_id: active.get(group_id) for group_id in ids}
+
     def get(self, group_id: int) -> Group | None:
         """Return one group by id, or None."""
         with self.engine.connect() as conn:
@@ -128,7 +140,7 @@ class GroupStore:
         if conn is None:
             with self.engine.connect() as own:
                 return self.exists_named(name, own)
-        return conn.execute(sa.text(NAME_TAKEN), {"n": name}).first() is not None
+        return conn.execute(_NAME_TAKEN, {"n": name}).first() is not None
 
     def add(self, group: Group, conn: sa.Connection | None = None) -> int:
         """Insert a group and return its id."""
@@ -145,8 +157,8 @@ class GroupStore:
         if conn is None:
             with self.transaction() as own:
                 return self.add(group, own)
-        group_id = conn.execute(tables.groups.insert().values(values).returning(tables.groups.c.id)).scalar_one()
-        note_change(conn, None, {"status": group.status})
+        group_id = conn.execute(_INSERT, values).scalar_one()
+        note_change(conn, None, {"status": group.status}, group_id)
         return group_id
 
     def set_status(self, group_id: int, status: str) -> None:
@@ -155,12 +167,44 @@ class GroupStore:
             before = status_of(conn, group_id)
             conn.execute(sa.text("UPDATE groups SET status = :s, updated_at = :t WHERE id = :id"),
                          {"s": status, "t": now_iso(), "id": group_id})
-            note_change(conn, before, {"status": status})
+            note_change(conn, before, {"status": status}, group_id)
 
 
-def bump_version(conn: sa.Connection) -> None:
-    """Mark the groups as changed, so that every process rebuilds its spatial index."""
-    conn.execute(sa.text("UPDATE registry_state SET value = value + 1 WHERE key = 'groups_version'"))
+# The change log: registry_state holds, beside the version, one row per public change, keyed by the version it
+# made (zero-padded, so that the primary key's order is the versions' order) with the changed group's id as value.
+# A process that saw version v reads the rows after v through the key's index and re-reads only those groups; the
+# oldest rows are dropped, and a process further behind than CHANGES_KEPT builds its snapshot from scratch.
+CHANGE_KEY = "groups_change:{:012d}"
+CHANGES_KEPT = 1000
+PRUNE_EVERY = 16
+UNKNOWN_GROUP = -1  # a change not tied to one group: every process builds anew
+
+
+# Statements made once: building a text clause parses it again (a regular expression per call), which was a
+# fifth of an import's time.
+_VERSION_UP = sa.text("UPDATE registry_state SET value = value + 1 WHERE key = 'groups_version' RETURNING value")
+_LOG = sa.text("INSERT INTO registry_state (key, value) VALUES (:k, :g) "
+               "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+_LOG_PRUNE = sa.text("DELETE FROM registry_state WHERE key >= :lo AND key <= :hi")
+_LOG_READ = sa.text("SELECT value FROM registry_state WHERE key > :lo AND key <= :hi")
+_NAME_TAKEN = sa.text(NAME_TAKEN)
+_INSERT = tables.groups.insert().returning(tables.groups.c.id)
+
+
+def bump_version(conn: sa.Connection, group_id: int | None = None) -> None:
+    """Mark the groups as changed (by group_id, when one group changed), so that every process updates its index."""
+    version = conn.execute(_VERSION_UP).scalar_one()
+    conn.execute(_LOG, {"k": CHANGE_KEY.format(version), "g": UNKNOWN_GROUP if group_id is None else group_id})
+    if version > CHANGES_KEPT and version % PRUNE_EVERY == 0:  # now and then: the log may hold a few rows more
+        conn.execute(_LOG_PRUNE, {"lo": CHANGE_KEY.format(0), "hi": CHANGE_KEY.format(version - CHANGES_KEPT)})
+
+
+def changed_since(conn: sa.Connection, since: int, until: int) -> set[int] | None:
+    """The ids of the groups changed in public by versions since+1..until, or None when the log does not say."""
+    rows = conn.execute(_LOG_READ, {"lo": CHANGE_KEY.format(since), "hi": CHANGE_KEY.format(until)}).scalars().all()
+    if since > until or len(rows) != until - since or UNKNOWN_GROUP in rows:
+        return None
+    return set(rows)
 
 
 def status_of(conn: sa.Connection, group_id: int) -> GroupStatus | None:
@@ -169,14 +213,14 @@ def status_of(conn: sa.Connection, group_id: int) -> GroupStatus | None:
     return GroupStatus(status) if status else None
 
 
-def note_change(conn: sa.Connection, before: GroupStatus | None, fields) -> None:
+def note_change(conn: sa.Connection, before: GroupStatus | None, fields, group_id: int | None = None) -> None:
     """Bump the groups version only when the change shows in public: a group becomes or stops being active,
     or an active group's public fields change. Anything else (a registration, a confirmation, a rejection,
     a new beheerder) leaves every snapshot, and the maps made from it, as they are."""
     after = fields.get("status", before)
     public = before == GroupStatus.ACTIVE, after == GroupStatus.ACTIVE
     if public[0] != public[1] or (public[1] and PUBLIC_FIELDS & set(fields)):
-        bump_version(conn)
+        bump_version(conn, group_id)
 
 
 def _row_to_group(row) -> Group:

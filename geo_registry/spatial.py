@@ -1,6 +1,7 @@
 """Point-in-area answers from a spatial index, and which groups cover which neighbourhoods."""
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from .coverage import WijkCoverage, compute_coverage, group_address_counts
+from .coverage import BuurtCoverage, BuurtenRD, compute_coverage, group_address_counts, to_rd_many, update_coverage
 from .geometry import area_m2
 from .groups import Group, GroupStore
 from .buurten import Buurt, gemeente_shape
@@ -30,8 +31,17 @@ class AreaIndex(Generic[T]):
         self.items = list(items)
         self.geometries = np.array(geometries, dtype=object)
         shapely.prepare(self.geometries)
+        self._tree = None
         if len(self.items) > self.SMALL:
             self._build_grid()
+
+    def in_bounds(self, bounds) -> list[T]:
+        """Return the items whose bounding box meets bounds (minx, miny, maxx, maxy), in index order."""
+        if not self.items:
+            return []
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.geometries)
+        return [self.items[i] for i in np.sort(self._tree.query(shapely.box(*bounds)))]
 
     def _build_grid(self) -> None:
         minx, miny, maxx, maxy = shapely.total_bounds(self.geometries)
@@ -44,7 +54,8 @@ class AreaIndex(Generic[T]):
         pad = 1e-9 * max(self._dx, self._dy)  # so rounding never drops a point on a cell's edge
         cells = shapely.box(minx + cols * self._dx - pad, miny + rows * self._dy - pad,
                             minx + (cols + 1) * self._dx + pad, miny + (rows + 1) * self._dy + pad)
-        cell_ids, area_ids = shapely.STRtree(self.geometries).query(cells)
+        self._tree = shapely.STRtree(self.geometries)
+        cell_ids, area_ids = self._tree.query(cells)
         order = np.lexsort((area_ids, rows[cell_ids] * side + cols[cell_ids]))
         flat = (rows[cell_ids] * side + cols[cell_ids])[order]
         self._candidates = area_ids[order]
@@ -100,10 +111,64 @@ class BuurtenBase:
         self.index = AreaIndex(buurten, [w.geometry for w in buurten])
 
 
+NOT_READ = object()
+
+
+def group_order(group: Group):
+    """The order of a snapshot's groups: by name, then by id."""
+    return group.name, group.id
+
+
+class GroupIndex:
+    """The active groups' index, updated by difference: an AreaIndex built from scratch (the base), the ids taken
+    out of it since, and a small index of the groups added or changed since (the overlay, remade on each change).
+    Past COMPACT changes since the base, the next update builds a new base."""
+
+    COMPACT = 256
+
+    def __init__(self, groups: list[Group], base: AreaIndex | None = None, removed: frozenset = frozenset(),
+                 overlay: list[Group] | None = None):
+        self.base = base if base is not None else AreaIndex(groups, [g.area for g in groups])
+        self._base_ids = frozenset(g.id for g in self.base.items) if base is None else None
+        self.removed = removed
+        self.overlay = AreaIndex(overlay or [], [g.area for g in overlay or []])
+
+    def updated(self, groups: list[Group], changes: dict[int, Group | None]) -> GroupIndex:
+        """The index of groups (the snapshot's new list), given the changes that made it from this one's."""
+        overlay = [g for g in self.overlay.items if g.id not in changes] + [g for g in changes.values() if g]
+        removed = self.removed | frozenset(changes)
+        if len(removed) + len(overlay) > self.COMPACT:
+            return GroupIndex(groups)
+        index = GroupIndex(groups, self.base, removed, sorted(overlay, key=group_order))
+        index._base_ids = self._base_ids
+        return index
+
+    def at(self, point: Point) -> list[Group]:
+        """Return the groups whose area contains or touches point, by name."""
+        return self.at_xy(point.x, point.y)
+
+    def at_xy(self, x: float, y: float) -> list[Group]:
+        """Return the groups whose area contains or touches (x, y), by name (as one index of them all would)."""
+        hits = self.base.at_xy(x, y)
+        if self.removed and hits:
+            hits = [g for g in hits if g.id not in self.removed]
+        if self.overlay.items:
+            extra = self.overlay.at_xy(x, y)
+            if extra:
+                hits = sorted(hits + extra, key=group_order)
+        return hits
+
+    def in_bounds(self, bounds) -> list[Group]:
+        """Return the groups whose bounding box meets bounds (WGS84 minx, miny, maxx, maxy), by name."""
+        hits = [g for g in self.base.in_bounds(bounds) if g.id not in self.removed]
+        return sorted(hits + self.overlay.in_bounds(bounds), key=group_order)
+
+
 class Snapshot:
     """An immutable view of the neighbourhoods and the active groups, with their indexes."""
 
-    def __init__(self, buurten: list[Buurt] | BuurtenBase, groups: list[Group], version=0, address_points=None):
+    def __init__(self, buurten: list[Buurt] | BuurtenBase, groups: list[Group], version=0, address_points=None,
+                 *, group_index: GroupIndex | None = None, coverage_base: BuurtenRD | None = None):
         base = buurten if isinstance(buurten, BuurtenBase) else BuurtenBase(buurten)
         self.version = version
         self._address_points = address_points
@@ -112,11 +177,52 @@ class Snapshot:
         self.groups = groups
         self.gemeente = base.gemeente
         self.buurt_index = base.index
-        self.group_index = AreaIndex(groups, [g.area for g in groups])
-        self._coverage: list[WijkCoverage] | None = None
+        self.group_index = group_index if group_index is not None else GroupIndex(groups)
+        self._coverage_base = coverage_base
+        self._coverage: list[BuurtCoverage] | None = None
+        # The coverage of an earlier snapshot and the RD areas of the groups changed since: coverage() redoes
+        # only the buurten those areas touch.
+        self._coverage_from: tuple[Snapshot, list] | None = None
         self._group_addresses: dict[int, int] | None = None
+        self._points = NOT_READ
         self._lock = threading.Lock()
         self._cache: dict = {}
+
+    def updated(self, changes: dict[int, Group | None], version) -> Snapshot:
+        """A new snapshot with changes applied (each changed group's id with its active group, or None when it is
+        no longer active): the group index and the coverage are updated by difference."""
+        before = {g.id: g for g in self.groups if g.id in changes}
+        groups = [g for g in self.groups if g.id not in changes]
+        for group in sorted((g for g in changes.values() if g), key=group_order):
+            bisect.insort(groups, group, key=group_order)
+        successor = Snapshot(self.base, groups, version, self._address_points,
+                             group_index=self.group_index.updated(groups, changes), coverage_base=self._coverage_base)
+        if version_part(version, 1) == version_part(self.version, 1):
+            changed = [g.area for g in before.values()] + [g.area for g in changes.values() if g]
+            successor._points = self._points
+            successor._coverage_from = self._coverage_from_here(changed)
+            successor._group_addresses = self._group_addresses_after(changes)
+        return successor
+
+    def _group_addresses_after(self, changes: dict[int, Group | None]) -> dict[int, int] | None:
+        """The address count per group after changes, counting only the changed groups (None if not yet known)."""
+        if self._group_addresses is None:
+            return None
+        counts = {gid: count for gid, count in self._group_addresses.items() if gid not in changes}
+        counts.update(group_address_counts([g for g in changes.values() if g], self.points()) or {})
+        return counts
+
+    def _coverage_from_here(self, changed_areas: list):
+        """What a successor needs to update this snapshot's coverage (None when there is nothing to start from).
+        Read without this snapshot's lock: a coverage being computed meanwhile must not hold up the next lookup
+        (the successor then computes its own from scratch)."""
+        coverage, start = self._coverage, self._coverage_from
+        if coverage is not None:
+            return self, list(changed_areas)
+        if start is None:
+            return None
+        source, areas = start
+        return source, areas + list(changed_areas)
 
     def cached(self, key, make):
         """Return what make() gives for key, made once for this snapshot (such as a rendered map)."""
@@ -134,17 +240,31 @@ class Snapshot:
         return PointAnswer(lat=lat, lon=lon, in_gemeente=in_gemeente, buurten=buurten, groups=groups)
 
     def points(self):
-        """The address table's points as (lon, lat) arrays, or None when it is empty."""
-        return self._address_points() if self._address_points else None
+        """The address table's points as (lon, lat) arrays, or None when it is empty (read once per snapshot,
+        and kept by its successors while the addresses do not change)."""
+        if self._points is NOT_READ:
+            self._points = self._address_points() if self._address_points else None
+        return self._points
 
-    def coverage(self) -> list[WijkCoverage]:
-        """Each neighbourhood's coverage, computed once per snapshot (so once per change)."""
+    def coverage(self) -> list[BuurtCoverage]:
+        """Each neighbourhood's coverage, computed once per snapshot: from an earlier snapshot's, only the buurten
+        that the groups changed since touch, before or after the change."""
         with self._lock:
             if self._coverage is None:
-                self._coverage = compute_coverage(self.buurten, self.groups, self.points())
+                if self._coverage_base is None:
+                    self._coverage_base = BuurtenRD(self.buurten)
+                base, points = self._coverage_base, self.points()
+                if self._coverage_from is not None:
+                    source, areas = self._coverage_from
+                    touched = base.touched_by(to_rd_many(areas)) if areas else []
+                    self._coverage = update_coverage(source.coverage(), base, touched, self.group_index.in_bounds,
+                                                     points)
+                else:
+                    self._coverage = compute_coverage(self.buurten, self.groups, points, base)
+                self._coverage_from = None
             return self._coverage
 
-    def coverage_by_code(self) -> dict[str, WijkCoverage]:
+    def coverage_by_code(self) -> dict[str, BuurtCoverage]:
         """The coverage keyed by neighbourhood code."""
         return {item.buurt.code: item for item in self.coverage()}
 
@@ -156,14 +276,21 @@ class Snapshot:
             return self._group_addresses
 
 
+def version_part(version, position: int):
+    """One part of a snapshot's version (groups, addresses), or the whole of a plain number."""
+    return version[position] if isinstance(version, tuple) else version
+
+
 class Registry:
-    """Hands out the current Snapshot, rebuilding it (its groups' part only) when the public groups have changed.
+    """Hands out the current Snapshot, updating it by difference when the public groups have changed.
 
     Changes made through this process's store are seen at once; changes by another process (another
     worker process of the server, or a command run beside it) within `recheck_seconds`, the time between two
     looks at the database's version, which keeps that query off most requests. A quarter of a second leaves
     room for rebuilding the snapshot within the promised second (at 1 s, a change made just after a look was
-    seen only after more than a second); the look is one primary-key read, at most four a second."""
+    seen only after more than a second); the look is one primary-key read, at most four a second. The groups
+    changed since are read from the database's change log (GroupStore.changes); where it does not cover them,
+    the snapshot is built from scratch."""
 
     def __init__(self, buurten: list[Buurt], store: GroupStore, address_points=None, recheck_seconds: float = 0.25):
         self.buurten = buurten
@@ -173,6 +300,7 @@ class Registry:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._base: BuurtenBase | None = None
+        self._coverage_base: BuurtenRD | None = None
         self._checked_at = float("-inf")
         store.on_change(self.invalidate)
 
@@ -192,10 +320,22 @@ class Registry:
             return current
         with self._lock:
             if self._snapshot is None or self._snapshot.version != version:
-                if self._base is None:
-                    self._base = BuurtenBase(self.buurten)
-                self._snapshot = Snapshot(self._base, self.store.list(), version, self.address_points)
+                self._snapshot = self._next(self._snapshot, version)
             return self._snapshot
 
+    def _next(self, current: Snapshot | None, version) -> Snapshot:
+        """The snapshot at version: current updated by the groups changed since, or one built from scratch."""
+        if current is not None:
+            changes = self.store.changes(version_part(current.version, 0), version_part(version, 0))
+            if changes is not None:
+                return current.updated(changes, version)
+        if self._base is None:
+            self._base = BuurtenBase(self.buurten)
+        if self._coverage_base is None:
+            self._coverage_base = BuurtenRD(self.buurten)
+        return Snapshot(self._base, self.store.list(), version, self.address_points,
+                        coverage_base=self._coverage_base)
 
-__all__ = ["AreaIndex", "BuurtenBase", "PointAnswer", "Registry", "Snapshot", "area_m2", "compute_coverage"]
+
+__all__ = ["AreaIndex", "BuurtenBase", "GroupIndex", "PointAnswer", "Registry", "Snapshot", "area_m2",
+           "compute_coverage"]

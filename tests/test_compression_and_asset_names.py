@@ -1,0 +1,64 @@
+"""Responses are compressed and the front-end files carry content-hashed names that browsers keep for a year
+(issue 11): a returning visitor downloads nothing again until a file's content changes."""
+import gzip
+import re
+
+import brotli
+import pytest
+
+
+ASSET_URL = re.compile(r'(?:src|href)="(/(?:static|vendor)/[^"?#]+)"')
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def fetch(client, url, **kwargs):
+    """GET url and read the whole response (closing the file it was sent from)."""
+    with client.get(url, **kwargs) as response:
+        response.get_data()
+        return response
+
+
+def test_pages_json_scripts_and_styles_are_compressed(client):
+    page = client.get("/", headers={"Accept-Encoding": "br, gzip"})
+    assert page.headers["Content-Encoding"] == "br" and "Accept-Encoding" in page.headers["Vary"]
+    html = brotli.decompress(page.data).decode()
+    assert "</html>" in html
+    plain = client.get("/").get_data(as_text=True)
+    assert "Content-Encoding" not in client.get("/").headers  # a client that asks for nothing gets plain text
+    assert len(page.data) < len(plain) / 2
+    for url in ASSET_URL.findall(plain):
+        if url.endswith((".js", ".css")):
+            response = fetch(client, url, headers={"Accept-Encoding": "gzip"})
+            assert response.headers["Content-Encoding"] == "gzip", url
+            assert gzip.decompress(response.data) == fetch(client, url).data
+    api = client.get("/api/v1/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert api.headers["Content-Encoding"] == "gzip" and b'"openapi"' in gzip.decompress(api.data)
+
+
+def test_every_asset_of_a_page_has_a_hashed_name_kept_for_a_year(client, app):
+    urls = ASSET_URL.findall(client.get("/").get_data(as_text=True))
+    assert any(u.startswith("/vendor/leaflet/") for u in urls) and any(u.startswith("/static/js/") for u in urls)
+    for url in urls:
+        assert re.search(r"\.[0-9a-f]{12}\.[a-z]+$", url), url
+        response = fetch(client, url)
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_a_changed_file_gets_a_new_name_and_plain_or_old_names_a_short_cache(client, app, tmp_path):
+    from geo_registry.web.assets import hashed_name
+
+    (tmp_path / "site.css").write_text("body { color: black }")
+    first = hashed_name(tmp_path, "site.css")
+    (tmp_path / "site.css").write_text("body { color: navy }")
+    assert hashed_name(tmp_path, "site.css") != first and first.startswith("site.") and first.endswith(".css")
+    plain = fetch(client, "/static/js/map.js")
+    stale = fetch(client, "/static/js/map.0123456789ab.js")
+    for response in (plain, stale):
+        assert response.status_code == 200 and response.data == plain.data
+        assert response.headers["Cache-Control"] == "public, max-age=300"
+    assert fetch(client, "/static/js/nothing.0123456789ab.js").status_code == 404
