@@ -89,3 +89,17 @@ def test_the_tile_endpoint_is_public_safe_cacheable_and_follows_changes(examples
     assert after.status_code == 200 and "Nieuwe groep" in after.get_data(as_text=True)
     for bad in ["/kaart/tegels/25/0/0.json", f"/kaart/tegels/3/{2 ** 3}/0.json"]:
         assert client.get(bad).status_code == 404
+
+
+def test_a_register_too_large_to_embed_keeps_its_pages_small(tmp_path):
+    from helpers import make_app
+
+    for limit, embedded in ((3000, True), (0, False)):
+        app = make_app(tmp_path / str(limit), MAP_EMBED_LIMIT=limit)
+        assert "4 toegevoegd" in app.test_cli_runner().invoke(args=["load-examples"]).output
+        client = app.test_client()
+        for path in ("/", "/groep-aanmelden/"):
+            html = client.get(path).get_data(as_text=True)
+            assert ("Voorbeeld: Buurtapp Brink en Centrum" in html) is embedded, (limit, path)
+            assert ("GeoRegistry.loadTiles" in html) is not embedded, (limit, path)
+            assert ('"Postiljon"' in html) is embedded, (limit, path)  # the buurten too

@@ -88,7 +88,7 @@ def js_texts() -> dict:
         "nothingToEdit": _("Er is nog geen gebied om aan te passen."),
         "nothingToRemove": _("Er is nog geen gebied om te verwijderen."),
         "group": _("WhatsApp-groep"), "buurt": _("Buurt"),
-        "groups": [ngettext("%(num)s groep", "%(num)s groepen", n, num="%(num)s") for n in (1, 2)],
+        "groups": [ngettext("%(count)s groep", "%(count)s groepen", n, count="%(count)s") for n in (1, 2)],
     }
 
 
@@ -126,6 +126,7 @@ class MapParts:
     header: Markup
     html: Markup
     script: Markup
+    embedded: bool = True  # False: the map loads its groups per tile, so the page lists none of them either
 
 
 def localise_assets(element) -> None:
@@ -220,7 +221,7 @@ def build_map(snapshot: Snapshot, config, answer_url: str = "", join_url: str = 
     elif snapshot.groups:
         layers.append(groups_layer(snapshot.groups).add_to(fmap))
     AppHook("attachMap", {"answerUrl": answer_url, "joinUrl": join_url, "texts": js_texts()}, layers).add_to(fmap)
-    return render_parts(fmap)
+    return render_parts(fmap, embedded=embeds(snapshot, config))
 
 
 def build_draw_map(snapshot: Snapshot, config, input_id: str) -> MapParts:
@@ -292,7 +293,7 @@ def build_area_map(snapshot: Snapshot, config, area, others=()) -> MapParts:
     return render_parts(fmap)
 
 
-def render_parts(fmap: folium.Map) -> MapParts:
+def render_parts(fmap: folium.Map, embedded: bool = True) -> MapParts:
     """Render a Folium map into page parts, without Folium's page-wide styles."""
     localise_assets(fmap)
     root = fmap.get_root()
@@ -309,4 +310,4 @@ def render_parts(fmap: folium.Map) -> MapParts:
     # can close the element early.
     if re.search(r"</script|<!--", script, re.IGNORECASE):
         raise RuntimeError("map script could end its <script> element early")
-    return MapParts(Markup(header), Markup(root.html.render()), Markup(script))
+    return MapParts(Markup(header), Markup(root.html.render()), Markup(script), embedded)

@@ -267,7 +267,7 @@
       },
       pointToLayer: function (feature, latlng) {
         var count = feature.properties.count;
-        var words = texts.groups[count === 1 ? 0 : 1].replace("%(num)s", count);
+        var words = texts.groups[count === 1 ? 0 : 1].replace("%(count)s", count);
         var badge = element("span", String(count));
         badge.title = words;
         return L.marker(latlng, { icon: L.divIcon({ html: badge, className: "tile-count", iconSize: [34, 34] }),
