@@ -114,3 +114,9 @@ def test_after_sending_the_page_says_what_happens_next_and_when(web):
     assert "onderweg naar de beheerder" in html
     assert "meestal binnen een paar dagen" in html
     assert "na een week" in html and "veiligheid@belcombinatie.nl" in html
+
+
+def test_information_page_meedoen_says_the_same_order(web):
+    html = web.get("/informatie/meedoen").get_data(as_text=True)
+    start = html.index("Een groep beginnen")
+    assert start < html.index("Start hier een groep") < html.index("mailto:veiligheid@belcombinatie.nl", start)
