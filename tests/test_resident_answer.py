@@ -120,3 +120,12 @@ def test_information_page_meedoen_says_the_same_order(web):
     html = web.get("/informatie/meedoen").get_data(as_text=True)
     start = html.index("Een groep beginnen")
     assert start < html.index("Start hier een groep") < html.index("mailto:veiligheid@belcombinatie.nl", start)
+
+
+def test_a_map_click_without_group_lists_nearby_groups_for_the_place(web, places):
+    lat, lon = places["postiljon"]
+    answer = web.get(f"/antwoord?lat={lat}&lon={lon}").get_data(as_text=True)
+    assert "Er is nog geen WhatsApp-groep op deze plek." in answer
+    assert answer.count('class="not-covered">dekt deze plek niet') == 2 and "uw adres" not in answer
+    assert 'href="/groep/2/aanmelden?uitbreiden=1"' in answer
+    assert 'href="/groep-aanmelden/?buurt=BU04170324"' in answer
