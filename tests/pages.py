@@ -95,7 +95,6 @@ def public_visits(links: dict) -> list[Visit]:
             "wat-is-het", "zo-werkt-het", "spelregels", "meedoen", "contact", "privacy", "toegankelijkheid")],
         Visit("API docs", "openapi.docs", "/api/docs"),
         Visit("registration form", "register.form", "/groep-aanmelden/"),
-        Visit("registration form, buurt ticked", "register.form", "/groep-aanmelden/?buurt=BU04170324"),
         Visit("registration errors", "register.submit", "/groep-aanmelden/", post={"actie": "aanmelden"}, status=400),
         Visit("registration sent", "register.sent", "/groep-aanmelden/", post=register),
         Visit("registration confirm", "register.confirm", links["confirm"]),
