@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from .errors import BadInput
 from .text import _
 from .lookup import Address, AddressQuery, ChainLookup
-from .spatial import PointAnswer, Registry
+from .nearby import NearbyGroup, NearbyIndex
+from .spatial import PointAnswer, Registry, Snapshot
 
 
 def parse_point(lat, lon) -> tuple[float, float]:
@@ -31,6 +32,14 @@ class LookupAnswer:
 
     point: PointAnswer
     address: Address | None = None
+    nearby: tuple[NearbyGroup, ...] = ()
+
+    @property
+    def other_gemeente(self) -> str:
+        """The municipality the address lies in when it is outside ours and the source names it, else ''."""
+        if self.point.in_gemeente or not self.address:
+            return ""
+        return self.address.gemeentenaam
 
     def to_public(self) -> dict:
         """Return the answer as the public API's JSON: no private fields."""
@@ -42,6 +51,7 @@ class LookupAnswer:
             "wijken": [{"code": w.code, "name": w.name} for w in self.point.buurten],
             "groups": [g.to_public() for g in self.point.groups],
             "address": self.address.to_public() if self.address else None,
+            "nearby_groups": [n.to_public() for n in self.nearby],
         }
 
 
@@ -55,12 +65,22 @@ class LookupService:
     def at_point(self, lat, lon) -> LookupAnswer:
         """Answer for a point (a map click, or lat/lon in the API)."""
         lat, lon = parse_point(lat, lon)
-        return LookupAnswer(self.registry.snapshot().answer(lat, lon))
+        return self._answer(self.registry.snapshot(), lat, lon)
 
     def at_address(self, query: AddressQuery) -> LookupAnswer:
         """Answer for an address query."""
         address = self.addresses.find(query)
-        return LookupAnswer(self.registry.snapshot().answer(address.lat, address.lon), address)
+        return self._answer(self.registry.snapshot(), address.lat, address.lon, address)
+
+    @staticmethod
+    def _answer(snapshot: Snapshot, lat: float, lon: float, address: Address | None = None) -> LookupAnswer:
+        """What lies at the point; where no group covers it (in the municipality), the groups nearby."""
+        point = snapshot.answer(lat, lon)
+        nearby = ()
+        if point.in_gemeente and not point.groups:
+            # The groups' areas in RD New are made once per snapshot, not per request.
+            nearby = tuple(snapshot.cached("nearby", lambda: NearbyIndex(snapshot.groups)).near(lat, lon))
+        return LookupAnswer(point, address, nearby)
 
     def query_from_args(self, args) -> AddressQuery | None:
         """Build the address query from request-like args, or None when no address was asked."""

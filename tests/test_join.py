@@ -26,7 +26,8 @@ def outbox_rows(app):
 
 
 def test_join_form_is_reachable_from_answer_and_overview(web):
-    assert 'href="/groep/1/aanmelden"' in web.get("/?postcode=1251KV&huisnummer=12").get_data(as_text=True)
+    assert 'href="/groep/1/aanmelden?straat=Brink&amp;huisnummer=12"' in web.get(
+        "/?postcode=1251KV&huisnummer=12").get_data(as_text=True)
     assert 'href="/groep/1/aanmelden"' in web.get("/overzicht").get_data(as_text=True)
     html = web.get(URL).get_data(as_text=True)
     assert "Aanmelden bij Voorbeeld: Buurtapp Brink en Centrum" in html and 'name="website"' in html

@@ -48,7 +48,7 @@ def test_postcode_lookup_answers_with_the_group(web):
     assert "Brink 12, 1251 KV Laren" in page
     assert "Buurt:</span> Laren-Centrum" in page
     assert "Voorbeeld: Buurtapp Brink en Centrum" in page
-    assert '<a href="/groep/1/aanmelden">Aanmelden bij deze groep</a>' in page
+    assert '<a href="/groep/1/aanmelden?straat=Brink&amp;huisnummer=12">Aanmelden bij deze groep</a>' in page
     assert "<title>Brink 12, 1251 KV Laren" in page
 
 
@@ -56,7 +56,7 @@ def test_postcode_lookup_answers_with_the_group(web):
 def test_lookup_without_group_says_how_to_start_one(web):
     page = text(web.get("/?postcode=1251PT&huisnummer=3"))
     assert "Er is nog geen WhatsApp-groep voor dit adres" in page
-    for needed in ["naam van de beheerder", "e-mailadres van de beheerder", "gebied van de groep",
+    for needed in ["Start hier een groep", "uw naam en e-mailadres", "het gebied",
                    "veiligheid@belcombinatie.nl", "14 035"]:
         assert needed in page
 

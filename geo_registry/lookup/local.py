@@ -32,6 +32,15 @@ class LocalAddressSource:
         coords = np.array(rows, dtype=float)
         return coords[:, 0], coords[:, 1]
 
+    def streets(self):
+        """All addresses as (street names, lon, lat) lists, or None when the table is empty."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT straat, lon, lat FROM addresses")).all()
+        if not rows:
+            return None
+        names, lon, lat = zip(*rows)
+        return list(names), list(lon), list(lat)
+
     def find(self, query: AddressQuery) -> Address:
         """Return the address for query from the table."""
         if query.postcode:

@@ -1,13 +1,14 @@
 """A resident asks to join a group: the request goes by e-mail to the beheerder, never the other way."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from .. import actions, app_services
 from ..groups import GroupStatus
 from ..security import limit_per, limiter, when_carried_out
 from .form_classes import JoinForm
 from .forms import first_error
+from ..text import _
 from .mailing import deliver_later, mail_message
 
 bp = Blueprint("join", __name__, url_prefix="/groep")
@@ -25,7 +26,23 @@ def active_group(group_id: int):
 def form(group_id: int):
     """The join form for one group."""
     group = active_group(group_id)
-    return render_template("join/form.html", group=group, form=JoinForm(), errors={}, error=None)
+    expand = request.args.get("uitbreiden") == "1"
+    return render_template("join/form.html", group=group, form=JoinForm(data=prefill(request.args, expand)),
+                           errors={}, error=None, expand=expand)
+
+
+def prefill(args, expand: bool) -> dict:
+    """The address the resident just looked up (from the answer's link), cut to the fields' lengths; when the
+    address lies outside the group's area, a message asking the beheerder to grow the group to it."""
+    straat = " ".join((args.get("straat") or "").split())[:100]
+    huisnummer = " ".join((args.get("huisnummer") or "").split())[:10]
+    data = {"straat": straat, "huisnummer": huisnummer}
+    if expand:
+        address = f"{straat} {huisnummer}".strip()
+        data["bericht"] = (_("Mijn adres valt buiten het gebied van de groep. Kan de groep uitbreiden naar %(address)s?",
+                             address=address) if address else
+                           _("Mijn adres valt buiten het gebied van de groep. Kan de groep uitbreiden naar mijn adres?"))
+    return data
 
 
 @bp.post("/<int:group_id>/aanmelden")

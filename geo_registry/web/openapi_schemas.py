@@ -19,7 +19,14 @@ WIJK_REF = {"type": "object", "required": ["code", "name"],
             "properties": {"code": {"type": "string"}, "name": {"type": "string"}}}
 GROUP_REF = {"type": "object", "required": ["id", "name", "is_example"], "additionalProperties": False,
              "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "is_example": {"type": "boolean"}}}
-LOOKUP = {"type": "object", "required": ["point", "in_gemeente", "wijk", "wijken", "groups", "address"],
+NEARBY_GROUP = {"type": "object", "required": ["id", "name", "is_example", "distance_m"], "additionalProperties": False,
+                "description": "An active group whose area does not cover the point, within 1 km of it",
+                "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                               "is_example": {"type": "boolean"},
+                               "distance_m": {"type": "integer", "minimum": 0,
+                                              "description": "Metres from the point to the group's area, in RD New"}}}
+LOOKUP = {"type": "object", "required": ["point", "in_gemeente", "wijk", "wijken", "groups", "address",
+                                         "nearby_groups"],
           "additionalProperties": False, "properties": {
               "point": {"type": "object", "required": ["lat", "lon"],
                         "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}}},
@@ -27,7 +34,11 @@ LOOKUP = {"type": "object", "required": ["point", "in_gemeente", "wijk", "wijken
               "wijk": nullable(WIJK_REF),
               "wijken": {"type": "array", "items": {"$ref": "#/components/schemas/WijkRef"}},
               "groups": {"type": "array", "items": {"$ref": "#/components/schemas/GroupRef"}},
-              "address": nullable(ADDRESS)}}
+              "address": nullable(ADDRESS),
+              "nearby_groups": {"type": "array", "maxItems": 3,
+                                "description": "Where no group covers the point: up to 3 groups within 1 km, "
+                                               "nearest first",
+                                "items": {"$ref": "#/components/schemas/NearbyGroup"}}}}
 PROBLEM = {
     "type": "object", "required": ["type", "title", "status", "detail", "code"],
     "description": "RFC 9457 problem details; code, field and candidates are this API's extensions.",
@@ -62,7 +73,7 @@ COLLECTION = {"type": "object", "required": ["id", "links"], "properties": {
         "crs": {"type": "string"}}}}},
     "links": LINKS}}
 SCHEMAS = {
-    "Problem": PROBLEM, "Address": ADDRESS, "WijkRef": WIJK_REF, "Lookup": LOOKUP, "GroupRef": GROUP_REF,
+    "Problem": PROBLEM, "Address": ADDRESS, "WijkRef": WIJK_REF, "Lookup": LOOKUP, "GroupRef": GROUP_REF, "NearbyGroup": NEARBY_GROUP,
     "Link": LINK, "Feature": FEATURE, "FeatureCollection": FEATURES, "Collection": COLLECTION,
     "Collections": {"type": "object", "required": ["links", "collections"], "properties": {
         "links": LINKS, "collections": {"type": "array", "items": {"$ref": "#/components/schemas/Collection"}}}},

@@ -7,6 +7,7 @@ from .. import app_services
 from ..errors import AddressAmbiguous, GeoRegistryError
 from ..text import _
 from ..i18n import current_language
+from ..streets import street_coverage
 from .maps import group_colour, public_map
 
 bp = Blueprint("public", __name__)
@@ -69,5 +70,10 @@ def answer_fragment():
 @bp.get("/overzicht")
 def overview():
     """Every neighbourhood with the groups that cover (part of) it: the map in words."""
-    snapshot = app_services.current().registry.snapshot()
-    return render_template("public/overview.html", snapshot=snapshot, coverage=snapshot.coverage_by_code())
+    services = app_services.current()
+    snapshot = services.registry.snapshot()
+    # Once per snapshot: a new snapshot comes with every change of the groups or of the address table.
+    streets = snapshot.cached("overview-streets", lambda: street_coverage(
+        snapshot.buurten, snapshot.groups, services.local_addresses.streets()))
+    return render_template("public/overview.html", snapshot=snapshot, coverage=snapshot.coverage_by_code(),
+                           streets=streets)

@@ -31,8 +31,11 @@ def render_form(form: RegistrationForm, errors: dict, checked=None, status: int 
 
 @bp.get("/")
 def form():
-    """The empty registration form."""
-    return render_form(RegistrationForm(), {})
+    """The registration form; `?buurt=<code>` (once or more, from the lookup answer) ticks those buurten."""
+    known = {buurt.code for buurt in app_services.current().buurten}
+    # Unknown codes in the link are left out rather than refused: the form opens, nothing ticked that isn't real.
+    codes = [code for code in dict.fromkeys(request.args.getlist("buurt")) if code in known]
+    return render_form(RegistrationForm(data={"buurten": codes}), {})
 
 
 def checking_only() -> bool:

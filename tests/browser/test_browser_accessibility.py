@@ -96,7 +96,7 @@ def test_join_form_by_keyboard_alone_without_javascript(browser, live_server, ma
         if page.evaluate("document.activeElement.tagName") == "BUTTON":
             break
     page.keyboard.press("Enter")
-    page.get_by_role("heading", name="Uw aanmelding is verstuurd").wait_for()
+    page.get_by_role("heading", name="Uw aanmelding is onderweg naar de beheerder").wait_for()
     assert mail_app.smtp.to("beheerder1@voorbeeld.invalid")
     context.close()
 

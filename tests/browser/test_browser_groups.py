@@ -98,14 +98,16 @@ def test_join_request_end_to_end(browser, live_server, mail_app, places):
     page = context.new_page()
     page.goto("/?postcode=1251KV&huisnummer=12")
     page.get_by_role("link", name="Aanmelden bij deze groep").click()
+    # The address just looked up is carried over.
+    assert (page.locator("#straat").input_value(), page.locator("#huisnummer").input_value()) == ("Brink", "12")
     page.fill("#naam", "Browser Bewoner")
     page.fill("#mobiel", "06 11122233")
     page.fill("#email", "browser.bewoner@voorbeeld.invalid")
     page.get_by_role("button", name="Aanmelding versturen").click()
-    page.get_by_role("heading", name="Uw aanmelding is verstuurd").wait_for()
+    page.get_by_role("heading", name="Uw aanmelding is onderweg naar de beheerder").wait_for()
     [to_beheerder] = mail_app.smtp.to("beheerder1@voorbeeld.invalid")
     assert to_beheerder["Reply-To"] == "browser.bewoner@voorbeeld.invalid"
-    assert "+31611122233" in to_beheerder.get_content()
+    assert "+31611122233" in to_beheerder.get_content() and "Adres: Brink 12" in to_beheerder.get_content()
     assert "beheerder1@voorbeeld.invalid" not in page.content()
     context.close()
 

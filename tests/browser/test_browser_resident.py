@@ -87,7 +87,8 @@ def test_overview_lists_all_buurten(page):
     items = page.page.locator(".overview-item h2")
     assert items.count() == 10
     assert "Postiljon" in " ".join(items.all_inner_texts())
-    assert page.page.locator(".overview-item", has_text="Postiljon").get_by_text("Nog geen groep").count() == 1
+    assert page.page.locator(".overview-item", has_text="Postiljon").locator(".coverage-status").get_by_text(
+        "Nog geen groep").count() == 1
 
 
 def test_phone_width_has_no_sideways_scrolling(browser, live_server):

@@ -1,0 +1,52 @@
+"""Groups near a point that no group covers: distances measured in RD New to the area's edge, nearest first."""
+from __future__ import annotations
+
+import shapely
+
+from geo_registry.geometry import RD_NEW, WGS84, reproject, transformer
+from geo_registry.groups import Group
+from geo_registry.nearby import NearbyIndex
+
+
+def rd_square(x0, y0, side=100.0):
+    """A square drawn in RD New metres, stored (as groups are) in WGS84."""
+    return reproject(shapely.box(x0, y0, x0 + side, y0 + side), RD_NEW, WGS84)
+
+
+def at_rd(x, y):
+    """(lat, lon) of an RD New point."""
+    lon, lat = transformer(RD_NEW, WGS84).transform(x, y)
+    return lat, lon
+
+
+def group(group_id, name, area):
+    return Group(group_id, name, area, "Beheerder", f"b{group_id}@voorbeeld.invalid")
+
+
+POINT = (143000.0, 474000.0)
+GROUPS = [
+    group(1, "Oost", rd_square(143200, 473950)),          # its west edge 200 m east of the point
+    group(2, "Noordwest", rd_square(142850, 474050)),     # its corner (142950, 474050): 70.7 m away
+    group(3, "Zuid", rd_square(142950, 473400)),          # its north edge 500 m south
+    group(4, "Ver weg", rd_square(144100, 474000)),       # 1,100 m east: beyond walking distance
+    group(5, "Noord", rd_square(142950, 474900)),         # 900 m north
+]
+
+
+def test_distances_are_metres_to_the_area_edge_nearest_first():
+    found = NearbyIndex(GROUPS).near(*at_rd(*POINT))
+    assert [(n.group.name, n.metres) for n in found] == [("Noordwest", 71), ("Oost", 200), ("Zuid", 500)]
+
+
+def test_only_groups_within_a_kilometre_and_at_most_three():
+    found = NearbyIndex(GROUPS).near(*at_rd(*POINT), limit=10)
+    assert [(n.group.name, n.metres) for n in found] == [("Noordwest", 71), ("Oost", 200), ("Zuid", 500),
+                                                          ("Noord", 900)]
+    assert all(n.group.name != "Ver weg" for n in found)
+    assert len(NearbyIndex(GROUPS).near(*at_rd(*POINT))) == 3
+
+
+def test_no_groups_no_answer_and_public_fields_only():
+    assert NearbyIndex([]).near(*at_rd(*POINT)) == []
+    [nearest] = NearbyIndex(GROUPS).near(*at_rd(*POINT), limit=1)
+    assert nearest.to_public() == {"id": 2, "name": "Noordwest", "is_example": False, "distance_m": 71}
