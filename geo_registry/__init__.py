@@ -30,6 +30,10 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env("GEO_REGISTRY")
     if test_config:
         app.config.from_mapping(test_config)
+    if not app.config.get("WIJKEN_FILE"):
+        from .gemeenten import default_wijken_file, served_from_config
+
+        app.config["WIJKEN_FILE"] = str(default_wijken_file(ROOT, served_from_config(app.config).codes))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 

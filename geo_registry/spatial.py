@@ -90,13 +90,17 @@ class PointAnswer:
 
 
 class BuurtenBase:
-    """The buurten with what is derived from them alone: the municipality's outline and the buurten's index.
-    They never change while a process runs, so a process makes this once and every snapshot shares it."""
+    """The buurten with what is derived from them alone: the outline of each municipality and of all together,
+    and the buurten's index. Made again only when the buurten change (an import), shared by every snapshot."""
 
     def __init__(self, buurten: list[Buurt]):
         self.buurten = buurten
+        codes = sorted({w.gemeentecode for w in buurten})
+        self.gemeenten = {code: gemeente_shape([w for w in buurten if w.gemeentecode == code]) for code in codes}
         self.gemeente = gemeente_shape(buurten)
         shapely.prepare(self.gemeente)
+        for outline in self.gemeenten.values():
+            shapely.prepare(outline)
         self.index = AreaIndex(buurten, [w.geometry for w in buurten])
 
 
@@ -165,8 +169,11 @@ class Registry:
     room for rebuilding the snapshot within the promised second (at 1 s, a change made just after a look was
     seen only after more than a second); the look is one primary-key read, at most four a second."""
 
-    def __init__(self, buurten: list[Buurt], store: GroupStore, address_points=None, recheck_seconds: float = 0.25):
-        self.buurten = buurten
+    def __init__(self, buurten, store: GroupStore, address_points=None, recheck_seconds: float = 0.25):
+        # buurten: a list, or a source with stamp() and load() (gemeenten.BuurtenFile) read again when it changes.
+        self.source = buurten if hasattr(buurten, "stamp") else None
+        self.buurten = None if self.source else buurten
+        self._base_stamp = None
         self.store = store
         self.address_points = address_points
         self.recheck_seconds = recheck_seconds
@@ -188,14 +195,25 @@ class Registry:
             return current
         self._checked_at = now
         version = self.store.version()
-        if current is not None and current.version == version:
+        base = self._buurten_base()
+        if current is not None and current.version == version and current.base is base:
             return current
         with self._lock:
-            if self._snapshot is None or self._snapshot.version != version:
-                if self._base is None:
-                    self._base = BuurtenBase(self.buurten)
-                self._snapshot = Snapshot(self._base, self.store.list(), version, self.address_points)
+            if self._snapshot is None or self._snapshot.version != version or self._snapshot.base is not base:
+                self._snapshot = Snapshot(base, self.store.list(), version, self.address_points)
             return self._snapshot
+
+    def _buurten_base(self) -> BuurtenBase:
+        """The buurten's base, made again when their source (the wijken file) has changed since."""
+        stamp = self.source.stamp() if self.source else None
+        if stamp is None and self._base is not None:  # the file is being replaced by hand: keep what we have
+            return self._base
+        if self._base is None or stamp != self._base_stamp:
+            with self._lock:
+                if self._base is None or stamp != self._base_stamp:
+                    buurten = self.source.load() if self.source else self.buurten
+                    self._base, self._base_stamp = BuurtenBase(buurten), stamp
+        return self._base
 
 
 __all__ = ["AreaIndex", "BuurtenBase", "PointAnswer", "Registry", "Snapshot", "area_m2", "compute_coverage"]
