@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from fakes import FakeLocatieserver, pdok_doc
-from helpers import CBS, login, make_app
+from helpers import CBS, csrf_token, login, make_app
 from geo_registry import app_services
 from geo_registry.groups import Group
 
@@ -213,3 +213,29 @@ def test_laren_alone_looks_as_it_always_did(tmp_path):
     assert "Laren heeft 10 buurten." in overview and 'id="gemeente-' not in overview
     lat, lon = cbs_point("GM0417", "Postiljon")
     assert "Gemeente:" not in client.get(f"/antwoord?lat={lat}&lon={lon}").get_data(as_text=True)
+
+
+
+def register_check(app, area: dict):
+    """Post the registration form's 'check' step with a drawn area; return the response."""
+    client = app.test_client()
+    data = {"csrf_token": csrf_token(client, "/groep-aanmelden/"), "naam": "Grens", "beheerder_naam": "Bea",
+            "email": "bea@voorbeeld.invalid", "actie": "controleren", "gebied_getekend": json.dumps(area)}
+    return client.post("/groep-aanmelden/", data=data, content_type="multipart/form-data")
+
+
+def box_feature(minx, miny, maxx, maxy) -> dict:
+    """A drawn rectangle as the form sends it."""
+    return {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(shapely.box(minx, miny, maxx, maxy))}
+
+
+def test_an_area_across_a_border_is_allowed_and_one_outside_all_three_is_refused_naming_them(bel_app):
+    lat_l, lon_l = cbs_point("GM0417", "Omloop")
+    lat_b, lon_b = cbs_point("GM0376", "Blaricum-Dorp")
+    across = register_check(bel_app, box_feature(min(lon_l, lon_b), min(lat_l, lat_b), max(lon_l, lon_b) + 0.001,
+                                                 max(lat_l, lat_b) + 0.001))
+    assert across.status_code == 200, across.get_data(as_text=True)
+    assert "weggelaten" not in across.get_data(as_text=True)  # nothing clipped: both sides are served
+    outside = register_check(bel_app, box_feature(6.15, 52.25, 6.16, 52.26))  # Deventer
+    assert outside.status_code == 400
+    assert "Het gebied ligt helemaal buiten Blaricum, Eemnes en Laren." in outside.get_data(as_text=True)

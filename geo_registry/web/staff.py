@@ -309,12 +309,13 @@ def coverage_csv():
     """The coverage table as CSV, with the municipality of each buurt (?gemeente= for one of them)."""
     served = app_services.served()
     names = {g.code: g.name for g in served.gemeenten}
-    rows = ([names.get(item.buurt.gemeentecode, item.buurt.gemeentecode), item.buurt.code, item.buurt.name,
-             round(item.area_m2), round(item.covered_m2), round(item.share * 100, 1), len(item.groups), item.addresses,
-             item.addresses_covered, item.addresses_without_group]
+    # The municipality comes last, so that the columns before it keep their places for existing spreadsheets.
+    rows = ([item.buurt.code, item.buurt.name, round(item.area_m2), round(item.covered_m2),
+             round(item.share * 100, 1), len(item.groups), item.addresses, item.addresses_covered,
+             item.addresses_without_group, names.get(item.buurt.gemeentecode, item.buurt.gemeentecode)]
             for item in coverage_of(app_services.current().registry.snapshot(), chosen_gemeente()))
-    body = csv_text(["gemeente", "buurtcode", "buurt", "oppervlakte_m2", "gedekt_m2", "gedekt_pct", "groepen",
-                     "adressen", "adressen_gedekt", "adressen_zonder_groep"], rows)
+    body = csv_text(["buurtcode", "buurt", "oppervlakte_m2", "gedekt_m2", "gedekt_pct", "groepen", "adressen",
+                     "adressen_gedekt", "adressen_zonder_groep", "gemeente"], rows)
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=dekking.csv"})
 
