@@ -239,3 +239,8 @@ def test_an_area_across_a_border_is_allowed_and_one_outside_all_three_is_refused
     outside = register_check(bel_app, box_feature(6.15, 52.25, 6.16, 52.26))  # Deventer
     assert outside.status_code == 400
     assert "Het gebied ligt helemaal buiten Blaricum, Eemnes en Laren." in outside.get_data(as_text=True)
+
+
+def test_a_mistyped_municipality_setting_stops_the_start_with_its_reason(tmp_path):
+    with pytest.raises(RuntimeError, match="GEMEENTEN: ongeldige gemeentecode: 'Blaricum'"):
+        make_app(tmp_path, GEMEENTEN="GM0417,Blaricum")
