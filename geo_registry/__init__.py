@@ -35,7 +35,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
     try:  # a mistyped GEMEENTEN stops the start with its reason, rather than failing every page later
         served = served_from_config(app.config)
     except ValueError as error:
-        raise RuntimeError(f"GEO_REGISTRY_GEMEENTEN: {error}") from None
+        from .errors import StartupRefused
+
+        raise StartupRefused(f"GEO_REGISTRY_GEMEENTEN: {error} (bijvoorbeeld GM0417,GM0376,GM0317)") from None
     if not app.config.get("WIJKEN_FILE"):
         app.config["WIJKEN_FILE"] = str(default_wijken_file(ROOT, served.codes))
     if not app.config.get("SECRET_KEY"):

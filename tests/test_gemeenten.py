@@ -242,5 +242,8 @@ def test_an_area_across_a_border_is_allowed_and_one_outside_all_three_is_refused
 
 
 def test_a_mistyped_municipality_setting_stops_the_start_with_its_reason(tmp_path):
-    with pytest.raises(RuntimeError, match="GEMEENTEN: ongeldige gemeentecode: 'Blaricum'"):
-        make_app(tmp_path, GEMEENTEN="GM0417,Blaricum")
+    from test_startup_errors import start
+
+    done = start(GEMEENTEN="GM0417,Blaricum", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert done.returncode == 1 and "Traceback" not in done.stderr + done.stdout
+    assert done.stderr.startswith("Fout: GEO_REGISTRY_GEMEENTEN: ongeldige gemeentecode: 'Blaricum'")
