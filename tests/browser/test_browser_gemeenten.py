@@ -20,6 +20,7 @@ def bel_server(tmp_path):
         app = make_app(tmp_path, GEMEENTEN=BEL, PDOK_URL=pdok.url, PDOK_TIMEOUT=1.0)
         add_group(app, "Eemnes Noordbuurt Let Op", buurt_area(app, "BU03170217"))
         add_group(app, "Buurtapp Centrum Laren", buurt_area(app, "BU04170320"))
+        app.test_cli_runner().invoke(args=["create-staff", "bel", "--password", "lang-genoeg-wachtwoord"])
         with served(app) as url:
             yield url, (lat, lon)
 
@@ -50,5 +51,34 @@ def test_an_eemnes_address_and_map_point_show_the_eemnes_group_and_name_eemnes(b
         assert "Gemeente: Eemnes" in text and "Noordbuurt" in text and "Eemnes Noordbuurt Let Op" in text
         assert "niet in" not in text
         assert answer.get_by_text("Gemeente: Eemnes").is_visible()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_pages_that_differ_with_three_municipalities_have_no_serious_axe_violations(browser, bel_server, lang):
+    from test_browser_accessibility import axe
+
+    url, (lat, lon) = bel_server
+    context = browser.new_context(base_url=url, locale="nl-NL")
+    page = context.new_page()
+    try:
+        page.goto(f"/taal/{lang}")
+        found = []
+        for path in ("/", f"/?lat={lat}&lon={lon}", "/?lat=52.2550&lon=6.1600", "/overzicht"):
+            page.goto(path)
+            page.wait_for_load_state("load")
+            found += [(path, v["id"]) for v in axe(page) if v["impact"] in ("serious", "critical")]
+        page.goto("/beheer/inloggen")
+        page.fill("#gebruikersnaam", "bel")
+        page.fill("#wachtwoord", "lang-genoeg-wachtwoord")
+        with page.expect_navigation():
+            page.press("#wachtwoord", "Enter")
+        for path in ("/beheer/dekking", "/beheer/dekking?gemeente=GM0376"):
+            page.goto(path)
+            page.wait_for_load_state("load")
+            assert page.locator("select#gemeente").is_visible()
+            found += [(path, v["id"]) for v in axe(page) if v["impact"] in ("serious", "critical")]
+        assert found == []
     finally:
         context.close()
