@@ -74,19 +74,20 @@ def review(store: GroupStore, group_id: int, actor: str, approve: bool, note: st
         return [queue(conn, message(group))]
 
 
-def edit(store: GroupStore, group_id: int, actor: str, changes: dict) -> None:
-    """Change a group's details and/or area."""
+def edit(store: GroupStore, group_id: int, actor: str, changes: dict) -> list[str]:
+    """Change a group's details and/or area; return the names of the fields that changed (sorted)."""
     group = store.get(group_id)
     if group is None:
         raise ActionRefused(_("Deze groep bestaat niet (meer)."))
     changed = {k: v for k, v in changes.items() if k in EDITABLE + ("area",)
                and (k == "area" or getattr(group, k) != v)}
     if not changed:
-        return
+        return []
     with store.transaction() as conn:
         update_group(conn, group_id, **changed)
         audit(conn, actor, N_("gewijzigd"), group_id, changes.get("name", group.name),
               ", ".join(sorted(changed)))
+    return sorted(changed)
 
 
 def set_active(store: GroupStore, group_id: int, actor: str, active: bool) -> None:

@@ -7,6 +7,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from . import formats, text
 from .errors import BadInput
 from .geometry import WGS84, area_m2, geojson_crs, geojson_features, is_polygonal, load_geojson, reproject
 from .text import _
@@ -47,8 +48,8 @@ class CheckedArea:
 
 
 def whole_number(value: float) -> str:
-    """Write a number the Dutch way, with points between thousands: 12.345."""
-    return f"{value:,.0f}".replace(",", ".")
+    """Write a whole number as the reader's language does: 12.345 in Dutch, 12,345 in English."""
+    return formats.number(round(value), text.language())
 
 
 def polygonal_part(geom: BaseGeometry) -> BaseGeometry | None:

@@ -1,11 +1,12 @@
 """Languages: Dutch first, English complete. Message catalogues in translations/ (Babel)."""
 from __future__ import annotations
 
+import flask_babel
 from flask import Blueprint, has_request_context, redirect, request
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as babel_gettext
 
-from . import text
+from . import formats, text
 from .config import ROOT
 from .redirects import local_target
 
@@ -50,13 +51,43 @@ def switch(lang: str):
     return response
 
 
+def when(value) -> str:
+    """Jinja filter: a stored UTC time as "26 november 2026 om 13:45" / "26 November 2026, 13:45" in the app's
+    time zone (BABEL_DEFAULT_TIMEZONE); '' for none."""
+    stamp = formats.moment(value)
+    if stamp is None:
+        return str(value or "")
+    return flask_babel.format_datetime(stamp, formats.pattern_for(current_language()))
+
+
+def day(value) -> str:
+    """Jinja filter: the date of a stored UTC time in the app's time zone, "26 november 2026"."""
+    stamp = formats.moment(value)
+    if stamp is None:
+        return str(value or "")
+    return flask_babel.format_datetime(stamp, formats.DAY)
+
+
+def number(value, digits: int = 0) -> str:
+    """Jinja filter: a number with the thousands separator and decimal sign of the page's language."""
+    return flask_babel.format_decimal(value, formats.number_pattern(digits))
+
+
+def percent(share, digits: int = 1) -> str:
+    """Jinja filter: a share (0.52) as "52,0%" / "52.0%"."""
+    return flask_babel.format_percent(share, formats.number_pattern(digits) + "%")
+
+
 def init_app(app) -> None:
-    """Set up Babel with the project's catalogues and the language switch."""
+    """Set up Babel with the project's catalogues, time zone and filters, and the language switch."""
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", formats.TIMEZONE)
     Babel(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"),
           default_domain="messages")
     app.register_blueprint(bp)
     text.set_translator(translate)
+    text.set_language_source(current_language)
     app.jinja_env.globals.update(current_language=current_language, LANGUAGE_NAMES=LANGUAGE_NAMES)
+    app.jinja_env.filters.update(when=when, day=day, number=number, percent=percent)
 
     @app.after_request
     def vary_on_language(response):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import formats
 from .mail import Message
 from .text import single_line, translator_for
 
@@ -28,11 +29,19 @@ class MailComposer:
         """Render template in lang (Dutch when lang is not offered) into a Message for recipient."""
         lang = lang if lang in LANGUAGES else "nl"
         subject, body = self._templates(f"{lang}/{template}.txt")
-        values = {"config": self.settings, "_": translator_for(lang, self.translations_folder), **context}
+        values = {"config": self.settings, "_": translator_for(lang, self.translations_folder),
+                  **self._formatters(lang), **context}
         # The subject line is rendered on its own and made one line: a name with a line break in it can neither
         # end the subject early nor break the header.
         return Message(kind=kind, recipient=recipient, subject=single_line(subject.render(values)),
                        body=body.render(values).strip() + "\n", reply_to=reply_to)
+
+    def _formatters(self, lang: str) -> dict:
+        """Dates and numbers in the mail's language, as on the pages: {{ when(group.created_at) }}."""
+        zone = self.settings.get("BABEL_DEFAULT_TIMEZONE") or formats.TIMEZONE
+        return {"when": lambda value: formats.when(value, lang, zone),
+                "day": lambda value: formats.day(value, lang, zone),
+                "number": lambda value, digits=0: formats.number(value, lang, digits)}
 
     def _templates(self, name: str) -> tuple[jinja2.Template, jinja2.Template]:
         """The subject line and the body of a mail template, compiled once."""

@@ -9,12 +9,24 @@ def _untranslated(msgid: str, **params) -> str:
 
 
 _translator = _untranslated
+_language_source = None
 
 
 def set_translator(translator) -> None:
     """Install the function that translates a msgid (with %(name)s params) into the current language."""
     global _translator
     _translator = translator
+
+
+def set_language_source(source) -> None:
+    """Install the function that tells the current language ('nl' or 'en'); numbers in notes follow it."""
+    global _language_source
+    _language_source = source
+
+
+def language() -> str:
+    """The current language: the request's when the web layer set a source, else Dutch (the source language)."""
+    return _language_source() if _language_source else "nl"
 
 
 def _(msgid: str, **params) -> str:

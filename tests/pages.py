@@ -25,6 +25,7 @@ SKIP = {
     "openapi.legacy_openapi": "JSON",
     "staff.export_csv": "a CSV download", "staff.export_geojson": "a GeoJSON download",
     "staff.coverage_csv": "a CSV download", "staff.uncovered_geojson": "a GeoJSON download",
+    "tiles.tile": "GeoJSON the map loads per tile of the view (tests/test_map_tiles.py)",
 }
 COUNTER = itertools.count(1)
 
@@ -101,6 +102,7 @@ def public_visits(links: dict) -> list[Visit]:
         Visit("join form", "join.form", "/groep/1/aanmelden"),
         Visit("join errors", "join.submit", "/groep/1/aanmelden", post={"naam": ""}, status=400),
         Visit("join sent", "join.sent", "/groep/1/aanmelden", post=join),
+        Visit("poster", "poster.show", "/groep/1/poster"),
         Visit("renewal start", "renewal.start", renewal),
         Visit("renewal change", "renewal.change", renewal + "/wijzigen"),
         Visit("renewal handover sent", "renewal.hand_over", renewal + "/overdragen", form_page=renewal,

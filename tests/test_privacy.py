@@ -33,6 +33,7 @@ def test_no_public_response_contains_beheerder_details(registered, places, buurt
     assert "Privacytest Rijksweg" in client.get("/api/groups.geojson").get_data(as_text=True)
     lat, lon = places["centrum"]
     urls = ["/", "/overzicht", "/groep-aanmelden/", f"/groep/{group_id}/aanmelden", "/groep/1/aanmelden",
+            f"/groep/{group_id}/poster",
             "/api/groups.geojson", "/api/wijken.geojson", f"/api/lookup?lat={lat}&lon={lon}",
             "/api/lookup?postcode=1251KV&huisnummer=12", "/api/suggest?q=Brink", "/bestaat-niet",
             "/?postcode=1251PT&huisnummer=3"]

@@ -8,6 +8,7 @@ import folium
 from folium.plugins import Draw
 from branca.element import MacroElement
 from jinja2 import Template
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from ..config import CBS_ATTRIBUTION, tile_url
@@ -64,7 +65,10 @@ def js_texts() -> dict:
     return {
         "searching": _("Even zoeken…"), "failed": _("Het antwoord kon niet worden opgehaald. Probeer het nog eens."),
         "chosenPoint": _("Gekozen punt"), "foundAddress": _("Gevonden adres"), "join": _("Aanmelden bij deze groep"),
-        "example": _("voorbeeld"), "drawn": _("Getekend: %(num)s deel/delen."),
+        "example": _("voorbeeld"),
+        # One and more than one, with the placeholder kept as text: the script picks the form and fills it in.
+        "drawn": [ngettext("Getekend: %(parts)s deel.", "Getekend: %(parts)s delen.", n, parts="%(parts)s")
+                  for n in (1, 2)],
         "nothingDrawn": _("Nog niets getekend."), "picked": _("Gekozen buurten: %(num)s."),
         "stop": _("Stoppen"), "stopTitle": _("Tekenen stoppen"), "finish": _("Klaar"),
         "finishTitle": _("Tekenen afronden"), "undo": _("Laatste punt wissen"),

@@ -15,6 +15,7 @@ from ..areas import find_overlaps
 from ..coverage import CLASSES, group_address_counts
 from ..csvexport import csv_text, phone_cell
 from ..errors import BadInput
+from ..formats import spreadsheet_time
 from ..geometry import area_m2, to_geojson_mapping
 from ..i18n import current_language
 from ..groups import GroupStatus
@@ -23,6 +24,7 @@ from ..security import forget_hits, limit_per, limiter
 from ..staff import audit_entries, authenticate, end_sessions
 from ..text import _
 from ..validation import record_id
+from . import staff_feedback as feedback
 from .form_classes import GroupEditForm
 from .forms import first_error
 from .mailing import deliver_later, mail_message, mail_worker
@@ -108,17 +110,21 @@ def group_or_404(group_id: int):
 @login_required
 def group(group_id: int):
     """One group: its area on a map, its overlaps, and what staff can do with it."""
-    item = group_or_404(group_id)
+    return _group_page(group_or_404(group_id))
+
+
+def _group_page(item, errors: dict | None = None, reason: str = "", status_code: int = 200):
+    """The group page; errors of the review form are shown at their field, with what was typed kept."""
     snapshot = app_services.current().registry.snapshot()
-    others = [gr for gr in snapshot.groups if gr.id != group_id]
+    others = [gr for gr in snapshot.groups if gr.id != item.id]
     overlaps = find_overlaps(item.area, area_m2(item.area), others)
     counts = group_address_counts([item], snapshot.points())
-    changes = renewal.pending_changes(app_services.current().store, group_id)
+    changes = renewal.pending_changes(app_services.current().store, item.id)
     return render_template("staff/group.html", group=item, overlaps=overlaps,
                            addresses=None if counts is None else counts[item.id], changes=changes,
-                           limit=int(current_app.config["MEMBER_LIMIT"]),
+                           limit=int(current_app.config["MEMBER_LIMIT"]), errors=errors or {}, reason=reason,
                            area_m2=area_m2(item.area), map=build_area_map(snapshot, current_app.config,
-                                                                          item.area, others))
+                                                                          item.area, others)), status_code
 
 
 @bp.post("/groep/<int:group_id>/beoordelen")
@@ -126,36 +132,35 @@ def group(group_id: int):
 def review(group_id: int):
     """Approve or reject a registration; the beheerder gets an e-mail either way."""
     approve = request.form.get("besluit") == "goedkeuren"
-    note = (request.form.get("reden") or "").strip()[:1000]
+    typed = (request.form.get("reden") or "")[:1000]
+    note = typed.strip()
     if not approve and not note:
-        item = group_or_404(group_id)
-        return _group_page_with_error(item, _("Geef een reden voor de afwijzing; de beheerder krijgt die te lezen."))
+        return _group_page(group_or_404(group_id), {"reden": _("Geef een reden voor de afwijzing; de beheerder "
+                                                                "krijgt die te lezen.")}, typed, 400)
     template = "review_approved" if approve else "review_rejected"
+    mailed = []
 
     def message(item):
         """The e-mail that tells the beheerder the decision."""
+        mailed.append(item)
         return mail_message("beoordeling", item.beheerder_email, template, lang=item.lang, group=item, note=note)
 
-    ids = _run(lambda: actions.review(app_services.current().store, group_id, g.staff["username"], approve, note,
-                                      message))
-    if ids is not None:
+    if _done(lambda: actions.review(app_services.current().store, group_id, g.staff["username"], approve, note,
+                                    message)):
         deliver_later()
-        session["flash"] = _("Het besluit is opgeslagen. De e-mail aan de beheerder is onderweg.")
+        session["flash"] = feedback.reviewed(mailed[-1], approve)
     return redirect(url_for("staff.group", group_id=group_id))
 
 
-def _group_page_with_error(item, message: str):
-    session["flash"] = message
-    return redirect(url_for("staff.group", group_id=item.id))
-
-
-def _run(action):
-    """Run a staff action; a refusal becomes a message on the next page."""
+def _done(action) -> bool:
+    """Run a staff action; True when it was done, False when refused (the reason becomes the next page's
+    message, shown as an error)."""
     try:
-        return action()
+        action()
     except ActionRefused as refusal:
-        session["flash"] = str(refusal)
-        return None
+        session["flash"], session["flash_kind"] = str(refusal), "error"
+        return False
+    return True
 
 
 @bp.post("/groep/<int:group_id>/status")
@@ -163,7 +168,9 @@ def _run(action):
 def status(group_id: int):
     """Deactivate or reactivate a group."""
     active = request.form.get("status") == GroupStatus.ACTIVE
-    _run(lambda: actions.set_active(app_services.current().store, group_id, g.staff["username"], active))
+    item = group_or_404(group_id)
+    if _done(lambda: actions.set_active(app_services.current().store, group_id, g.staff["username"], active)):
+        session["flash"] = feedback.activity(item, active)
     return redirect(url_for("staff.group", group_id=group_id))
 
 
@@ -180,9 +187,10 @@ def delete(group_id: int):
     """Delete a group for good."""
     if request.form.get("bevestig") != "ja":
         return redirect(url_for("staff.delete_confirm", group_id=group_id))
-    _run(lambda: actions.delete(app_services.current().store, group_id, g.staff["username"]))
-    session["flash"] = _("De groep is verwijderd.")
-    return redirect(url_for("staff.index"))
+    item = app_services.current().store.get(group_id)
+    if _done(lambda: actions.delete(app_services.current().store, group_id, g.staff["username"])):
+        session["flash"] = feedback.deleted(item)
+    return redirect(url_for("staff.index"))  # also when it was gone already (a double click): the refusal says so
 
 
 def _render_edit(item, form: GroupEditForm, errors, status_code=200, checked=None):
@@ -214,8 +222,10 @@ def edit_post(group_id: int):
     changes = form.details()
     if checked is not None:
         changes["area"] = checked.geometry
-    _run(lambda: actions.edit(app_services.current().store, group_id, g.staff["username"], changes))
-    session["flash"] = _("De wijzigingen zijn opgeslagen.") + (" " + " ".join(checked.notes) if checked else "")
+    changed = []
+    if _done(lambda: changed.extend(actions.edit(app_services.current().store, group_id, g.staff["username"],
+                                                 changes))):
+        session["flash"] = feedback.edited(changes.get("name", item.name), changed, checked.notes if checked else [])
     return redirect(url_for("staff.group", group_id=group_id))
 
 
@@ -224,8 +234,10 @@ def edit_post(group_id: int):
 def export_csv():
     """The beheerdersgroep list: every active group with its beheerder's contact details."""
     rows = ([item.id, item.name, item.beheerder_name, item.beheerder_email, phone_cell(item.beheerder_phone),
-             item.last_confirmed_at] for item in app_services.current().store.list(status=GroupStatus.ACTIVE))
-    body = csv_text(["groep_id", "groep", "beheerder", "email", "mobiel", "laatst_bevestigd"], rows)
+             spreadsheet_time(item.last_confirmed_at, current_app.config["BABEL_DEFAULT_TIMEZONE"])]
+            for item in app_services.current().store.list(status=GroupStatus.ACTIVE))
+    body = csv_text(["groep_id", "groep", "beheerder", "email", "mobiel", "laatst_bevestigd"], rows,
+                    current_language())
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=beheerders.csv"})
 
@@ -257,10 +269,11 @@ def outbox():
 @login_required
 def outbox_retry():
     """Have the delivery worker try every waiting message again, also those it set aside."""
-    app_services.current().mailer.retry_all()
+    mailer = app_services.current().mailer
+    waiting = [message["recipient"] for message in mailer.pending()]
+    mailer.retry_all()
     mail_worker().wake()
-    session["flash"] = _("De e-mail wordt opnieuw verstuurd. Laad deze pagina over een moment opnieuw om te zien"
-                         " wat nog wacht.")
+    session["flash"] = feedback.retried(waiting)
     return redirect(url_for("staff.outbox"))
 
 
@@ -269,7 +282,8 @@ def staff_context():
     """Give staff templates the one-time message of the previous action."""
     if request.blueprint != "staff":
         return {}
-    return {"flash": session.pop("flash", None), "staff": getattr(g, "staff", None)}
+    return {"flash": session.pop("flash", None), "flash_kind": session.pop("flash_kind", "info"),
+            "staff": getattr(g, "staff", None)}
 
 
 @bp.get("/dekking")
@@ -315,7 +329,7 @@ def coverage_csv():
              item.addresses_without_group, names.get(item.buurt.gemeentecode, item.buurt.gemeentecode)]
             for item in coverage_of(app_services.current().registry.snapshot(), chosen_gemeente()))
     body = csv_text(["buurtcode", "buurt", "oppervlakte_m2", "gedekt_m2", "gedekt_pct", "groepen", "adressen",
-                     "adressen_gedekt", "adressen_zonder_groep", "gemeente"], rows)
+                     "adressen_gedekt", "adressen_zonder_groep", "gemeente"], rows, current_language())
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=dekking.csv"})
 
@@ -346,7 +360,7 @@ def reminder(group_id: int):
         return redirect(url_for("staff.group", group_id=group_id))
     renewal.remind(app_services.current().store, item, g.staff["username"], renewal_message)
     deliver_later()
-    session["flash"] = _("De herinnering is onderweg naar de beheerder.")
+    session["flash"] = feedback.reminded(item)
     return redirect(url_for("staff.group", group_id=group_id))
 
 
@@ -358,15 +372,16 @@ def review_change(change_id: int):
     note = (request.form.get("reden") or "").strip()[:1000]
     group_id = record_id(request.form.get("groep"), "groep")  # checked before anything changes
 
+    mailed = []
+
     def message(item, approved):
         """The e-mail that tells the beheerder what became of the change."""
+        mailed.append(item)
         return mail_message("wijziging", item.beheerder_email, "change_reviewed", lang=item.lang, group=item,
                             approve=approved, note=note)
 
-    ids = _run(lambda: renewal.review_change(app_services.current().store, change_id, g.staff["username"], approve,
-                                             note, message))
-    if ids is not None:
+    if _done(lambda: renewal.review_change(app_services.current().store, change_id, g.staff["username"], approve,
+                                           note, message)):
         deliver_later()
-        session["flash"] = (_("De wijziging is doorgevoerd.") if approve else _("De wijziging is afgewezen.")) +\
-            " " + _("De e-mail aan de beheerder is onderweg.")
+        session["flash"] = feedback.change_reviewed(mailed[-1], approve)
     return redirect(url_for("staff.group", group_id=group_id) if group_id else url_for("staff.index"))

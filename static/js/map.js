@@ -140,7 +140,7 @@
       var status = document.getElementById(options.inputId + "-status");
       if (status) {
         var picked = showPicked();
-        status.textContent = (layers.length ? options.texts.drawn.replace("%(num)s", layers.length) : options.texts.nothingDrawn) +
+        status.textContent = (layers.length ? options.texts.drawn[layers.length === 1 ? 0 : 1].replace("%(parts)s", layers.length) : options.texts.nothingDrawn) +
           (picked ? " " + options.texts.picked.replace("%(num)s", picked) : "");
       }
     }

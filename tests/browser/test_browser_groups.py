@@ -41,7 +41,7 @@ def test_draw_register_confirm_approve_and_find(browser, live_server, mail_app, 
         page.mouse.click(*map_point(page, *corner))
         page.wait_for_timeout(150)
     page.mouse.click(*map_point(page, *corners[0]))  # back on the first corner closes the shape
-    page.get_by_text("Getekend: 1 deel/delen.").wait_for()
+    page.get_by_text("Getekend: 1 deel.").wait_for()
     assert '"Polygon"' in page.input_value("#gebied_getekend")
     page.get_by_role("button", name="Groep aanmelden").click()
     page.get_by_role("heading", name="Bijna klaar: bevestig uw e-mailadres").wait_for()

@@ -75,7 +75,7 @@ def test_what_was_drawn_stays_after_checking_without_the_ticked_buurt(browser, l
                   json.dumps({"type": "Polygon", "coordinates": [square]}))
     page.get_by_role("button", name="Gebied controleren").click()
     page.get_by_text("Het gebied is").wait_for()
-    page.get_by_text("Getekend: 1 deel/delen. Gekozen buurten: 1.").wait_for()
+    page.get_by_text("Getekend: 1 deel. Gekozen buurten: 1.").wait_for()
 
     page.uncheck(f"#buurt-{DROPPED}")
     page.get_by_role("button", name="Groep aanmelden").click()
