@@ -30,6 +30,16 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env("GEO_REGISTRY")
     if test_config:
         app.config.from_mapping(test_config)
+    from .gemeenten import default_wijken_file, served_from_config
+
+    try:  # a mistyped GEMEENTEN stops the start with its reason, rather than failing every page later
+        served = served_from_config(app.config)
+    except ValueError as error:
+        from .errors import StartupRefused
+
+        raise StartupRefused(f"GEO_REGISTRY_GEMEENTEN: {error} (bijvoorbeeld GM0417,GM0376,GM0317)") from None
+    if not app.config.get("WIJKEN_FILE"):
+        app.config["WIJKEN_FILE"] = str(default_wijken_file(ROOT, served.codes))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 

@@ -16,19 +16,25 @@ from .lookup.local import LocalAddressSource
 from .lookup.pdok import PdokSource
 from .lookup_answer import LookupService
 from .spatial import Registry
-from .buurten import Buurt, load_buurten
+from .buurten import Buurt
+from .gemeenten import BuurtenFile, Served, served_from_config
 
 
 @dataclass
 class Services:
     """Everything the views need, wired together."""
 
-    buurten: list[Buurt]
+    served: Served
     store: GroupStore
     registry: Registry
     local_addresses: LocalAddressSource
     lookup: LookupService
     mailer: Mailer
+
+    @property
+    def buurten(self) -> list[Buurt]:
+        """The served buurten as they are now (an import-wijken beside the app changes them)."""
+        return self.registry.snapshot().buurten
 
 
 def build_services(config, engine) -> Services:
@@ -37,15 +43,16 @@ def build_services(config, engine) -> Services:
     if not path.exists():
         current_app.logger.error("Neighbourhoods file not found: %s", path)
         raise GeoRegistryError(_("Het buurtenbestand ontbreekt. Maak het met 'geo-registry import-wijken'."))
-    buurten = load_buurten(path)
+    served = served_from_config(config)  # the same as served(): both made from the same settings
     store = GroupStore(engine)
     local = LocalAddressSource(engine)
-    registry = Registry(buurten, store, local.points)
+    # Without GEMEENTEN the file is the one municipality's, whatever its codes say (as before the setting).
+    registry = Registry(BuurtenFile(path, served.codes if config.get("GEMEENTEN") else None), store, local.points)
     sources = [local]
     if config.get("PDOK_URL"):
-        sources.append(PdokSource(config["PDOK_URL"], config["GEMEENTECODE"], config["PDOK_TIMEOUT"]))
+        sources.append(PdokSource(config["PDOK_URL"], served.codes, config["PDOK_TIMEOUT"]))
     mailer = Mailer(engine, MailSettings.from_config(config))
-    return Services(buurten, store, registry, local, LookupService(registry, ChainLookup(sources)), mailer)
+    return Services(served, store, registry, local, LookupService(registry, ChainLookup(sources)), mailer)
 
 
 _build_lock = threading.Lock()
@@ -55,6 +62,14 @@ def init_app(app) -> None:
     """Make room for the app's services; they are built on first use, so that commands such as
     import-wijken work before the neighbourhoods file exists."""
     app.extensions["geo_registry"] = None
+
+
+def served() -> Served:
+    """The municipalities the current app serves (from its settings alone, so any page can name them)."""
+    app = current_app._get_current_object()
+    if app.extensions.get("geo_registry.served") is None:
+        app.extensions["geo_registry.served"] = served_from_config(app.config)
+    return app.extensions["geo_registry.served"]
 
 
 def current() -> Services:

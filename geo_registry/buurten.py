@@ -21,6 +21,9 @@ LAYOUTS = {
     "gegeneraliseerd": {"statcode": "code", "statnaam": "name", "gmCode": "gemeentecode"},
 }
 OVERLAP_TOLERANCE_M2 = 1.0
+# Buurten already in the wijken file were rounded to 7 decimals (about 1 cm): along a border of kilometres
+# that is tens of square metres of seeming overlap with the next municipality's fresh shapes.
+KEPT_OVERLAP_TOLERANCE_M2 = 100.0
 
 
 @dataclass(frozen=True)
@@ -123,15 +126,39 @@ def check_no_overlap(rd: gpd.GeoDataFrame, tolerance_m2: float = OVERLAP_TOLERAN
                 )
 
 
-def import_buurten(source: str | Path, gemeentecode: str, target: str | Path, layer: str | None = None) -> int:
-    """Import one municipality's buurten from a CBS file into a WGS84 GeoJSON file; return the count."""
-    frame = prepare_buurten(read_cbs(source, layer=layer), gemeentecode)
+def import_buurten(source: str | Path, gemeentecode, target: str | Path, layer: str | None = None) -> int:
+    """Import municipalities' buurten from a CBS file into a WGS84 GeoJSON file; return the count imported.
+
+    gemeentecode is one code, a list of codes, or None for every municipality in the file. The target keeps
+    the buurten of other municipalities it already holds, so that several can be added one by one."""
+    frame = read_cbs(source, layer=layer)
+    if gemeentecode is None:
+        codes = sorted({normalise_gemeentecode(c) for c in frame["gemeentecode"]})
+    else:
+        codes = [gemeentecode] if isinstance(gemeentecode, str) else list(gemeentecode)
+    parts = [prepare_buurten(frame, code) for code in codes]
+    imported = gpd.pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     target = Path(target)
+    combined = _merged(imported, target, {normalise_gemeentecode(c) for c in codes})
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
-    frame.to_file(tmp, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=7, RFC7946="YES")
-    tmp.replace(target)
-    return len(frame)
+    combined.to_file(tmp, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=7, RFC7946="YES")
+    tmp.replace(target)  # one rename: a running register reads the old file or the new one, never half
+    return len(imported)
+
+
+def _merged(imported: gpd.GeoDataFrame, target: Path, codes: set[str]) -> gpd.GeoDataFrame:
+    """The imported buurten plus those of other municipalities already in target, checked for overlap."""
+    if len(codes) == 1 and not target.exists():
+        return imported
+    kept = gpd.read_file(target, engine="pyogrio") if target.exists() else imported.iloc[0:0]
+    kept = kept[~kept["gemeentecode"].isin(codes)]
+    if not kept.empty:
+        imported = gpd.pd.concat([kept.to_crs(WGS84), imported], ignore_index=True)
+    check_no_overlap(imported.to_crs(RD_NEW).reset_index(drop=True), KEPT_OVERLAP_TOLERANCE_M2)
+    columns = [c for c in ["code", "name", "wijkcode", "gemeentecode", "gemeentenaam", "area_ha"]
+               if c in imported.columns]
+    return imported[columns + ["geometry"]].sort_values("code").reset_index(drop=True)
 
 
 def load_buurten(path: str | Path) -> list[Buurt]:

@@ -42,19 +42,23 @@ def init_db_command():
 @click.command("import-wijken")
 @with_appcontext
 @click.argument("source", type=click.Path(dir_okay=False))
-@click.option("--gemeentecode", default=None, help="Bijvoorbeeld GM0417; standaard de ingestelde gemeente.")
+@click.option("--gemeentecode", "codes", multiple=True,
+              help="Bijvoorbeeld GM0376; herhaal voor meer gemeenten. Standaard de ingestelde gemeenten.")
+@click.option("--alle", is_flag=True, help="Alle gemeenten in het bestand.")
 @click.option("--layer", default=None, help="Laag in een GeoPackage (standaard 'buurten').")
 @click.option("--out", "target", default=None, help="Doelbestand; standaard het ingestelde wijkenbestand.")
-def import_buurten_command(source, gemeentecode, layer, target):
-    """Import a municipality's buurten from a CBS file (GeoJSON or WijkBuurtkaart GeoPackage)."""
-    code = gemeentecode or current_app.config["GEMEENTECODE"]
+def import_buurten_command(source, codes, alle, layer, target):
+    """Import municipalities' buurten from a CBS file (GeoJSON or WijkBuurtkaart GeoPackage) into the wijken
+    file, keeping the other municipalities there; a running register shows them within a second."""
+    codes = None if alle else (list(codes) or app_services.served().codes)
     target = target or current_app.config["WIJKEN_FILE"]
     try:
-        count = import_buurten(source, code, target, layer=layer)
+        count = import_buurten(source, codes, target, layer=layer)
     except (GeoRegistryError, ValueError) as error:
         _fail(error)
     current_app.extensions["geo_registry"] = None  # rebuild with the new shapes on next use
-    click.echo(f"{count} buurten van {code} geschreven naar {target}")
+    which = "alle gemeenten in het bestand" if codes is None else ", ".join(codes)
+    click.echo(f"{count} buurten van {which} geschreven naar {target}")
 
 
 def _report_groups(path, example: bool) -> None:

@@ -27,7 +27,12 @@ def defaults(instance_path: str) -> dict:
         "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'geo_registry.sqlite3'}",
         "GEMEENTECODE": "GM0417",
         "GEMEENTENAAM": "Laren",
-        "WIJKEN_FILE": str(ROOT / "data" / "wijken.geojson"),
+        # The municipalities served, e.g. "GM0417,GM0376,GM0317" (BEL); empty: GEMEENTECODE alone.
+        "GEMEENTEN": "",
+        # What pages call a deployment of several municipalities, e.g. "BEL Combinatie"; empty: their names.
+        "REGIO_NAAM": "",
+        # Empty: data/wijken.geojson (Laren), or data/bel_wijken.geojson when other municipalities are served.
+        "WIJKEN_FILE": "",
         "EXAMPLES_FILE": str(ROOT / "data" / "voorbeeldgroepen.geojson"),
         "PDOK_URL": PDOK_LOCATIESERVER,
         "PDOK_TIMEOUT": 3.0,

@@ -101,13 +101,17 @@ class PointAnswer:
 
 
 class BuurtenBase:
-    """The buurten with what is derived from them alone: the municipality's outline and the buurten's index.
-    They never change while a process runs, so a process makes this once and every snapshot shares it."""
+    """The buurten with what is derived from them alone: the outline of each municipality and of all together,
+    and the buurten's index. Made again only when the buurten change (an import), shared by every snapshot."""
 
     def __init__(self, buurten: list[Buurt]):
         self.buurten = buurten
+        codes = sorted({w.gemeentecode for w in buurten})
+        self.gemeenten = {code: gemeente_shape([w for w in buurten if w.gemeentecode == code]) for code in codes}
         self.gemeente = gemeente_shape(buurten)
         shapely.prepare(self.gemeente)
+        for outline in self.gemeenten.values():
+            shapely.prepare(outline)
         self.index = AreaIndex(buurten, [w.geometry for w in buurten])
 
 
@@ -292,8 +296,11 @@ class Registry:
     changed since are read from the database's change log (GroupStore.changes); where it does not cover them,
     the snapshot is built from scratch."""
 
-    def __init__(self, buurten: list[Buurt], store: GroupStore, address_points=None, recheck_seconds: float = 0.25):
-        self.buurten = buurten
+    def __init__(self, buurten, store: GroupStore, address_points=None, recheck_seconds: float = 0.25):
+        # buurten: a list, or a source with stamp() and load() (gemeenten.BuurtenFile) read again when it changes.
+        self.source = buurten if hasattr(buurten, "stamp") else None
+        self.buurten = None if self.source else buurten
+        self._base_stamp = None
         self.store = store
         self.address_points = address_points
         self.recheck_seconds = recheck_seconds
@@ -301,6 +308,7 @@ class Registry:
         self._snapshot: Snapshot | None = None
         self._base: BuurtenBase | None = None
         self._coverage_base: BuurtenRD | None = None
+        self._coverage_for: BuurtenBase | None = None
         self._checked_at = float("-inf")
         store.on_change(self.invalidate)
 
@@ -316,25 +324,36 @@ class Registry:
             return current
         self._checked_at = now
         version = self.store.version()
-        if current is not None and current.version == version:
+        base = self._buurten_base()
+        if current is not None and current.version == version and current.base is base:
             return current
         with self._lock:
-            if self._snapshot is None or self._snapshot.version != version:
-                self._snapshot = self._next(self._snapshot, version)
+            if self._snapshot is None or self._snapshot.version != version or self._snapshot.base is not base:
+                self._snapshot = self._next(self._snapshot, version, base)
             return self._snapshot
 
-    def _next(self, current: Snapshot | None, version) -> Snapshot:
-        """The snapshot at version: current updated by the groups changed since, or one built from scratch."""
-        if current is not None:
+    def _next(self, current: Snapshot | None, version, base: BuurtenBase) -> Snapshot:
+        """The snapshot at version: current updated by the groups changed since, or one built from scratch (also
+        when the buurten themselves changed)."""
+        if current is not None and current.base is base:
             changes = self.store.changes(version_part(current.version, 0), version_part(version, 0))
             if changes is not None:
                 return current.updated(changes, version)
-        if self._base is None:
-            self._base = BuurtenBase(self.buurten)
-        if self._coverage_base is None:
-            self._coverage_base = BuurtenRD(self.buurten)
-        return Snapshot(self._base, self.store.list(), version, self.address_points,
-                        coverage_base=self._coverage_base)
+        if self._coverage_base is None or self._coverage_for is not base:
+            self._coverage_base, self._coverage_for = BuurtenRD(base.buurten), base
+        return Snapshot(base, self.store.list(), version, self.address_points, coverage_base=self._coverage_base)
+
+    def _buurten_base(self) -> BuurtenBase:
+        """The buurten's base, made again when their source (the wijken file) has changed since."""
+        stamp = self.source.stamp() if self.source else None
+        if stamp is None and self._base is not None:  # the file is being replaced by hand: keep what we have
+            return self._base
+        if self._base is None or stamp != self._base_stamp:
+            with self._lock:
+                if self._base is None or stamp != self._base_stamp:
+                    buurten = self.source.load() if self.source else self.buurten
+                    self._base, self._base_stamp = BuurtenBase(buurten), stamp
+        return self._base
 
 
 __all__ = ["AreaIndex", "BuurtenBase", "GroupIndex", "PointAnswer", "Registry", "Snapshot", "area_m2",

@@ -59,9 +59,9 @@ class FakeLocatieserver:
         if not any(fq.startswith(("postcode", "huisnummer")) for fq in params.get("fq", [])):
             docs = [d for d in docs if any(w and w in d["weergavenaam"].lower() for w in words)]
         rows = int(params.get("rows", ["10"])[0])
-        # The home municipality first, as the bq boost asks.
-        boost = next((b.split(":")[1].split("^")[0] for b in params.get("bq", []) if b.startswith("gemeentecode")), None)
-        docs = sorted(docs, key=lambda d: d.get("gemeentecode") != boost)
+        # The home municipalities first, as the bq boosts ask (one bq per served municipality).
+        boosts = {b.split(":")[1].split("^")[0] for b in params.get("bq", []) if b.startswith("gemeentecode")}
+        docs = sorted(docs, key=lambda d: d.get("gemeentecode") not in boosts)
         return docs[:rows]
 
     def _handler(self):

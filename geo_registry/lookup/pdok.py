@@ -144,14 +144,16 @@ class PdokSource:
 
     name = "pdok"
 
-    def __init__(self, base_url: str, gemeentecode: str, timeout: float = 3.0,
+    def __init__(self, base_url: str, gemeentecode: str | list[str], timeout: float = 3.0,
                  session: requests.Session | None = None, max_at_once: int = 2):
         # While the Locatieserver is slow, every lookup and every autocomplete keystroke held one of the
         # server's 4 threads for up to 3 s: 12 suggestions at once made /api/ping wait 9 s. At most max_at_once
         # calls wait on it together; a lookup beyond that is 'unavailable' at once (the map still answers).
         self._slots = threading.BoundedSemaphore(max_at_once)
         self.base_url = base_url.rstrip("/")
-        self.gemeentecode = gemeentecode.upper().removeprefix("GM")
+        codes = [gemeentecode] if isinstance(gemeentecode, str) else list(gemeentecode)
+        # The Locatieserver's gemeentecode is the four digits alone; every served municipality is home.
+        self.gemeentecodes = [code.upper().removeprefix("GM") for code in codes]
         self.timeout = min(float(timeout), 3.0)
         self.session = session or requests.Session()
         self.session.mount("http://", DeadlineAdapter())
@@ -195,8 +197,8 @@ class PdokSource:
 
     def _params(self, q: str, rows: int) -> list[tuple[str, str]]:
         # Boost, do not filter: an address elsewhere must still be found to say it lies outside.
-        return [("q", q), ("fq", "type:adres"), ("bq", f"gemeentecode:{self.gemeentecode}^2"),
-                ("fl", FL), ("rows", str(rows))]
+        boosts = [("bq", f"gemeentecode:{code}^2") for code in self.gemeentecodes]
+        return [("q", q), ("fq", "type:adres"), *boosts, ("fl", FL), ("rows", str(rows))]
 
     def find(self, query: AddressQuery) -> Address:
         """Return the address for query from the Locatieserver."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import shapely
-from flask import current_app
 
 from .. import app_services
 from ..areas import AreaRefused, CheckedArea, area_from_buurten, check_area, combine_areas, parse_geojson_area
@@ -69,7 +68,7 @@ def checked_area_from_form(form, errors: dict, exclude_group_id: int | None = No
     snapshot = app_services.current().registry.snapshot()
     try:
         return check_area(area_from_form(form), snapshot.gemeente, snapshot.groups,
-                          current_app.config["GEMEENTENAAM"], exclude_group_id=exclude_group_id)
+                          app_services.served().display_name(), exclude_group_id=exclude_group_id)
     except AreaRefused as error:
         errors["gebied"] = error.message
         return None

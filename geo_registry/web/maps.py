@@ -15,6 +15,7 @@ from flask_babel import ngettext
 from markupsafe import Markup
 
 from ..config import CBS_ATTRIBUTION, tile_url
+from ..gemeenten import served_from_config
 from ..geometry import simplify_for_display, to_geojson_mapping
 from ..spatial import Snapshot
 from ..text import _
@@ -180,10 +181,17 @@ def base_map(snapshot: Snapshot, config) -> folium.Map:
         attribution = _(configured) if configured else ""  # translated when it is the standard PDOK text
         folium.TileLayer(tiles=tiles, attr=attribution, name=_("Achtergrondkaart"), max_zoom=19).add_to(fmap)
     if embeds(snapshot, config):
+        collection, fields, aliases = buurten_collection(snapshot.buurten), ["name"], [_("Buurt")]
+        served = served_from_config(config)
+        if served.several:  # name the municipality too, so that a buurt on the map says where it lies
+            for feature in collection["features"]:
+                gemeente = served.get(feature["properties"]["gemeentecode"])
+                feature["properties"]["gemeente"] = gemeente.name if gemeente else ""
+            fields, aliases = ["name", "gemeente"], [_("Buurt"), _("Gemeente")]
         text_tooltip(folium.GeoJson(
-            buurten_collection(snapshot.buurten), name=_("Buurten"), attribution=_(CBS_ATTRIBUTION),
+            collection, name=_("Buurten"), attribution=_(CBS_ATTRIBUTION),
             style_function=lambda f: {"color": "#333333", "weight": 2, "fillOpacity": 0.04, "dashArray": "4 4"},
-        ), ["name"], [_("Buurt")]).add_to(fmap)
+        ), fields, aliases).add_to(fmap)
         AppHook("labelBuurten", {"labels": buurt_labels(snapshot.buurten)}).add_to(fmap)
     minx, miny, maxx, maxy = snapshot.gemeente.bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])

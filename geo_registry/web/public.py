@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from .. import app_services
 from ..errors import AddressAmbiguous, GeoRegistryError
+from ..gemeenten import sections
 from ..text import _
 from ..i18n import current_language
 from ..streets import street_coverage
@@ -31,8 +32,18 @@ def answer_for_request(args):
 def common_context():
     """Values every page may use."""
     config = current_app.config
-    return {"gemeentenaam": config["GEMEENTENAAM"], "contact_email": config["CONTACT_EMAIL"],
-            "contact_phone": config["CONTACT_PHONE"], "group_colour": group_colour, "share_text": share_text}
+    served = app_services.served()
+    return {"gemeentenaam": served.display_name(), "contact_email": config["CONTACT_EMAIL"],
+            "contact_phone": config["CONTACT_PHONE"], "group_colour": group_colour, "share_text": share_text,
+            "served": served, "site_owner": site_owner(served),
+            "gemeente_sections": lambda snapshot: sections(served, snapshot)}
+
+
+def site_owner(served) -> str:
+    """Whose site this is, in the header and every title: 'Gemeente Laren', or the deployment's name."""
+    if not served.several:
+        return _("Gemeente %(name)s", name=served.display_name())
+    return served.regio_naam or _("Gemeenten %(names)s", names=served.names())
 
 
 def share_text(share: float) -> str:
@@ -76,4 +87,4 @@ def overview():
     streets = snapshot.cached("overview-streets", lambda: street_coverage(
         snapshot.buurten, snapshot.groups, services.local_addresses.streets()))
     return render_template("public/overview.html", snapshot=snapshot, coverage=snapshot.coverage_by_code(),
-                           streets=streets)
+                           streets=streets, sections=sections(app_services.served(), snapshot))

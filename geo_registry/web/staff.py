@@ -15,6 +15,7 @@ from ..areas import find_overlaps
 from ..coverage import CLASSES, group_address_counts
 from ..coverage_order import by_priority
 from ..csvexport import csv_text, phone_cell
+from ..errors import BadInput
 from ..formats import spreadsheet_time
 from ..geometry import area_m2, to_geojson_mapping
 from ..i18n import current_language
@@ -292,21 +293,45 @@ def staff_context():
 def coverage():
     """Where the municipality is not covered: the map, and the buurten from least to most covered."""
     snapshot = app_services.current().registry.snapshot()
-    items = by_priority(snapshot.coverage())
+    served, chosen = app_services.served(), chosen_gemeente()
+    items = by_priority(coverage_of(snapshot, chosen))
     return render_template("staff/coverage.html", items=items, classes=CLASSES, patterns=COVERAGE_PATTERNS,
                            map=build_coverage_map(snapshot, current_app.config, items),
-                           has_addresses=any(c.addresses is not None for c in items))
+                           has_addresses=any(c.addresses is not None for c in items), served=served,
+                           chosen=chosen)
+
+
+def chosen_gemeente():
+    """The municipality ?gemeente= asks for (None: all together); an unknown code is a 400 naming the choices."""
+    code = (request.args.get("gemeente") or "").strip()
+    if not code:
+        return None
+    served = app_services.served()
+    gemeente = next((g for g in served.gemeenten if g.code == code.upper()), None)
+    if gemeente is None:
+        raise BadInput(_("Onbekende gemeente. Kies uit: %(names)s.", names=served.names("of")), field="gemeente")
+    return gemeente
+
+
+def coverage_of(snapshot, gemeente):
+    """The coverage of every buurt, or of one municipality's buurten."""
+    items = snapshot.coverage()
+    return [item for item in items if item.buurt.gemeentecode == gemeente.code] if gemeente else items
 
 
 @bp.get("/export/dekking.csv")
 @login_required
 def coverage_csv():
-    """The coverage table as CSV."""
+    """The coverage table as CSV, with the municipality of each buurt (?gemeente= for one of them)."""
+    served = app_services.served()
+    names = {g.code: g.name for g in served.gemeenten}
+    # The municipality comes last, so that the columns before it keep their places for existing spreadsheets.
     rows = ([item.buurt.code, item.buurt.name, round(item.area_m2), round(item.covered_m2),
              round(item.share * 100, 1), len(item.groups), item.addresses, item.addresses_covered,
-             item.addresses_without_group] for item in app_services.current().registry.snapshot().coverage())
+             item.addresses_without_group, names.get(item.buurt.gemeentecode, item.buurt.gemeentecode)]
+            for item in coverage_of(app_services.current().registry.snapshot(), chosen_gemeente()))
     body = csv_text(["buurtcode", "buurt", "oppervlakte_m2", "gedekt_m2", "gedekt_pct", "groepen", "adressen",
-                     "adressen_gedekt", "adressen_zonder_groep"], rows, current_language())
+                     "adressen_gedekt", "adressen_zonder_groep", "gemeente"], rows, current_language())
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=dekking.csv"})
 
@@ -317,6 +342,7 @@ def uncovered_geojson():
     """The uncovered parts of every buurt (buurt minus the union of active groups)."""
     features = [{"type": "Feature", "geometry": to_geojson_mapping(item.uncovered),
                  "properties": {"code": item.buurt.code, "name": item.buurt.name,
+                                "gemeentecode": item.buurt.gemeentecode,
                                 "onbedekt_m2": round(item.area_m2 - item.covered_m2)}}
                 for item in app_services.current().registry.snapshot().coverage() if not item.uncovered.is_empty]
     return Response(json.dumps({"type": "FeatureCollection", "features": features}),
