@@ -73,6 +73,16 @@ def test_classes(share, key):
     assert coverage_class(share)[0] == key
 
 
+@pytest.mark.parametrize("share, key, words, colour", [
+    (0.995, "heel", "Helemaal gedekt", "#1a9641"), (0.9949, "groot", "Grotendeels gedekt", "#a6d96a"),
+    (0.5, "groot", "Grotendeels gedekt", "#a6d96a"), (0.4999, "deels", "Deels gedekt", "#fdae61"),
+    (1e-9, "deels", "Deels gedekt", "#fdae61"), (1e-10, "geen", "Nog geen groep", "#d7191c"),
+])
+def test_class_boundaries_as_the_legend_states_them(share, key, words, colour):
+    """The legend promises: from 99.5% 'helemaal', from 50% 'grotendeels', any part 'deels', with these colours."""
+    assert coverage_class(share) == (key, words, colour)
+
+
 @pytest.mark.both_databases
 def test_snapshot_caches_coverage_until_groups_change(db_url):
     from pathlib import Path
