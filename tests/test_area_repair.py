@@ -1,4 +1,6 @@
 """Which broken shapes are repaired (only the unambiguous) and which are refused, saying what is wrong."""
+import re
+
 import pytest
 import shapely
 from shapely import MultiPolygon, Polygon
@@ -115,3 +117,24 @@ def test_a_broken_drawing_is_judged_even_beside_picked_buurten(gemeente, buurten
     buurt = next(w.geometry for w in buurten if w.name == "Postiljon")
     combined = combine_areas([Polygon(SHELL, [SHELL]), buurt])
     assert "er blijft niets over" in refusal(combined, gemeente)
+
+
+def test_drawn_picked_and_uploaded_parts_together_are_the_area(gemeente, buurten):
+    """Each part a form gives counts, however it came (a collection of picked buurten is opened up)."""
+    picked = shapely.GeometryCollection([w.geometry for w in buurten[:2]])
+    drawn = Polygon(SHELL)
+    combined = combine_areas([drawn, picked])
+    assert combined.geom_type == "GeometryCollection" and len(shapely.get_parts(combined)) == 3
+    assert combine_areas([drawn]) is drawn  # one part is passed on as it is, unrepaired
+    assert combine_areas([]) is None
+    assert check(combined, gemeente).m2 == pytest.approx(area_m2(shapely.union_all([drawn, picked])), rel=1e-6)
+
+
+def test_too_small_says_both_areas_the_dutch_way(gemeente):
+    """The refusal names the drawn area and the minimum with points between thousands: 1.234 m², 2.000 m²."""
+    small = Polygon([(W, S), (W + 0.0005, S), (W + 0.0005, S + 0.0003), (W, S + 0.0003)])
+    message = refusal(small, gemeente)
+    assert re.search(r"Het gebied is te klein \(1\.\d{3} m²; minstens 2\.000 m², een paar huizen\)", message)
+    with pytest.raises(AreaRefused) as caught:
+        check_area(Polygon(SHELL), gemeente, min_m2=1_234_567)
+    assert "minstens 1.234.567 m²" in caught.value.message
