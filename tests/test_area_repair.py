@@ -138,3 +138,53 @@ def test_too_small_says_both_areas_the_dutch_way(gemeente):
     with pytest.raises(AreaRefused) as caught:
         check_area(Polygon(SHELL), gemeente, min_m2=1_234_567)
     assert "minstens 1.234.567 m²" in caught.value.message
+
+
+HOLE_OUTSIDE = [(E + 0.001, S), (E + 0.002, S), (E + 0.002, S + 0.001), (E + 0.001, S + 0.001)]
+HOLE_ACROSS = [(W + 0.001, S + 0.001), (E + 0.001, S + 0.001), (E + 0.001, S + 0.002), (W + 0.001, S + 0.002)]
+HOLE_NOTCH = [(W, S + 0.0005), (W + 0.001, S + 0.0005), (W + 0.001, S + 0.0015), (W, S + 0.0015)]
+HOLE_BOWTIE = [(W + 0.001, S + 0.001), (W + 0.002, S + 0.002), (W + 0.002, S + 0.001), (W + 0.001, S + 0.002)]
+
+
+@pytest.mark.parametrize("hole, message", [
+    (SHELL, "Een gat in het gebied is even groot als het gebied zelf (of groter): er blijft niets over."),
+    (HOLE_OUTSIDE, "Een gat ligt buiten de buitenrand van het gebied. Een gat moet binnen het gebied liggen; teken "
+                   "een los stuk als een eigen vlak."),
+    (HOLE_ACROSS, "De rand van een gat kruist de buitenrand van het gebied. Een gat moet binnen het gebied liggen."),
+    (HOLE_NOTCH, "Een gat raakt de buitenrand van het gebied over een stuk lijn. Teken de buitenrand om het gat "
+                 "heen, of laat het gat binnen het gebied liggen."),
+    (HOLE_BOWTIE, "Een gat in het gebied kruist zichzelf of heeft geen oppervlakte."),
+])
+def test_a_refused_hole_is_explained_in_full(gemeente, hole, message):
+    """The resident reads the whole reason, word for word as written for them (not a fragment of it)."""
+    assert refusal(Polygon(SHELL, [hole]), gemeente) == message
+
+
+MX, MY = (W + E) / 2, (S + N) / 2
+TWICE_AROUND = [(W, S), (E, S), (E, N), (W, N), (W, MY), (MX, MY), (MX, N - 0.0005), (W + 0.001, N - 0.0005),
+                (W + 0.001, S + 0.0005), (W, S + 0.0005), (W, S)]
+SPIKE = [(W, S), (E, S), (E, N), (E + 0.002, N + 0.002), (E, N), (W, N), (W, S)]
+
+
+@pytest.mark.parametrize("geom, message", [
+    (Polygon(TWICE_AROUND), "De buitenrand van het gebied kruist zichzelf zo dat niet duidelijk is wat binnen ligt: "
+                            "een deel wordt twee keer omrand. Teken het gebied opnieuw."),
+    (Polygon(SPIKE), "De buitenrand van het gebied gaat ergens heen en terug over dezelfde lijn. Teken het gebied "
+                     "opnieuw."),
+    (None, "Geef het gebied van de groep: teken het op de kaart, kies buurten of upload een bestand."),
+    (shapely.LineString(SHELL), "Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen LineString."),
+    (shapely.box(4.0, 51.0, 6.0, 53.0), "Het gebied is groter dan heel Laren. Kies een kleiner gebied."),
+    (shapely.box(5.0, 52.0, 5.01, 52.01), "Het gebied ligt helemaal buiten Laren."),
+])
+def test_a_refused_area_is_explained_in_full(gemeente, geom, message):
+    """The resident reads the whole reason, with the municipality's name, word for word."""
+    assert refusal(geom, gemeente) == message
+
+
+def test_repairs_are_told_in_full_once(gemeente):
+    bowtie = Polygon([(W, S), (E, N), (E, S), (W, N), (W, S)])
+    assert check(MultiPolygon([bowtie]), gemeente).notes == [
+        "De vorm kruiste zichzelf; die is hersteld. Controleer het gebied op de kaart."]
+    right = [(W + 0.002, S), (E + 0.002, S), (E + 0.002, N), (W + 0.002, N)]
+    assert check(MultiPolygon([Polygon(SHELL), Polygon(right)]), gemeente).notes == [
+        "Delen van het gebied overlapten elkaar of raakten elkaar over een lijn; ze zijn samengevoegd."]
