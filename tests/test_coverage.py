@@ -104,3 +104,12 @@ def test_snapshot_caches_coverage_until_groups_change(db_url):
     hoek = next(g for g in store.list() if g.name == "Hoek Oost")
     store.set_status(hoek.id, "inactive")
     assert {c.buurt.name: round(c.share, 2) for c in registry.snapshot().coverage()} == {"West": 1.0, "Oost": 0.5}
+
+
+def test_an_address_counts_only_in_the_neighbourhood_it_lies_in():
+    """A triangular buurt: an address in the corner of its bounding box but outside it is not its address."""
+    triangle = Buurt("BU4", "Driehoek", "WK099900", "GM0999",
+                     shapely.Polygon([(5.20, 52.25), (5.22, 52.25), (5.20, 52.27)]))
+    points = (np.array([5.201, 5.219]), np.array([52.251, 52.269]))  # inside; in the box's far corner only
+    [figures] = compute_coverage([triangle], [], points)
+    assert (figures.addresses, figures.addresses_covered) == (1, 0)
