@@ -1,11 +1,12 @@
 """Which broken shapes are repaired (only the unambiguous) and which are refused, saying what is wrong."""
+import json
 import re
 
 import pytest
 import shapely
 from shapely import MultiPolygon, Polygon
 
-from geo_registry.areas import AreaRefused, check_area, combine_areas
+from geo_registry.areas import AreaRefused, check_area, combine_areas, parse_geojson_area
 from geo_registry.geometry import area_m2
 
 # A square of about 66,000 m² (260 m a side) well inside Laren.
@@ -188,3 +189,17 @@ def test_repairs_are_told_in_full_once(gemeente):
     right = [(W + 0.002, S), (E + 0.002, S), (E + 0.002, N), (W + 0.002, N)]
     assert check(MultiPolygon([Polygon(SHELL), Polygon(right)]), gemeente).notes == [
         "Delen van het gebied overlapten elkaar of raakten elkaar over een lijn; ze zijn samengevoegd."]
+
+
+def test_an_upload_is_read_as_text_bytes_or_an_already_parsed_object():
+    square = {"type": "Polygon", "coordinates": [[list(p) for p in SHELL]]}
+    feature = {"type": "Feature", "properties": {}, "geometry": square}
+    for upload in (square, feature, json.dumps(feature), json.dumps(feature).encode()):
+        assert parse_geojson_area(upload).equals(Polygon(SHELL))
+
+
+@pytest.mark.parametrize("upload", ["[1, 2]", b"5", [1, 2]])
+def test_an_upload_that_is_no_geojson_object_is_refused_at_the_area_field(upload):
+    with pytest.raises(AreaRefused) as caught:
+        parse_geojson_area(upload)
+    assert caught.value.message == "Het bestand is geen geldig GeoJSON." and caught.value.field == "gebied"
