@@ -203,3 +203,27 @@ def test_an_upload_that_is_no_geojson_object_is_refused_at_the_area_field(upload
     with pytest.raises(AreaRefused) as caught:
         parse_geojson_area(upload)
     assert caught.value.message == "Het bestand is geen geldig GeoJSON." and caught.value.field == "gebied"
+
+
+def test_a_feature_collection_upload_is_all_its_features(gemeente):
+    right = [(W + 0.004, S), (E + 0.004, S), (E + 0.004, N), (W + 0.004, N), (W + 0.004, S)]
+    collection = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [SHELL]}},
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [right]}}]}
+    area = parse_geojson_area(json.dumps(collection))
+    assert area.geom_type == "GeometryCollection" and area.equals(shapely.union_all([Polygon(SHELL), Polygon(right)]))
+
+
+@pytest.mark.parametrize("upload, message", [
+    ({"type": "FeatureCollection", "features": []}, "Er staat geen gebied in het bestand."),
+    ({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [[[5.2, "x"]]]}},
+     "Het gebied in het bestand heeft ongeldige coördinaten."),
+    ({"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [5.2, 52.25]}},
+     "Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen Point."),
+    ({"type": "Polygon", "coordinates": [[[155000, 463000], [155100, 463000], [155100, 463100], [155000, 463000]]]},
+     "De coördinaten zijn geen lengte- en breedtegraden (WGS84)."),
+])
+def test_an_unusable_upload_is_explained_in_full(upload, message):
+    with pytest.raises(AreaRefused) as caught:
+        parse_geojson_area(upload)
+    assert caught.value.message == message

@@ -27,7 +27,7 @@ POINTS = (np.array([5.202, 5.207, 5.212, 5.219, 5.219, 5.21]),
           np.array([52.252, 52.252, 52.257, 52.252, 52.258, 52.265]))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test, so that each test that reads a figure computes it (and mutmut sees that)
 def figures():
     return {c.buurt.name: c for c in compute_coverage([WEST, OOST, NOORD], [A, B, C], POINTS)}
 
