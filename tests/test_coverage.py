@@ -111,5 +111,7 @@ def test_an_address_counts_only_in_the_neighbourhood_it_lies_in():
     triangle = Buurt("BU4", "Driehoek", "WK099900", "GM0999",
                      shapely.Polygon([(5.20, 52.25), (5.22, 52.25), (5.20, 52.27)]))
     points = (np.array([5.201, 5.219]), np.array([52.251, 52.269]))  # inside; in the box's far corner only
-    [figures] = compute_coverage([triangle], [], points)
+    empty = buurt("BU5", "Leeg", 5.30, 52.30, 5.31, 52.31)
+    [figures, leeg] = compute_coverage([triangle, empty], [], points)
     assert (figures.addresses, figures.addresses_covered) == (1, 0)
+    assert (leeg.addresses, leeg.addresses_without_group) == (0, 0)  # a buurt without addresses, listed last
