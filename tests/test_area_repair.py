@@ -1,9 +1,12 @@
 """Which broken shapes are repaired (only the unambiguous) and which are refused, saying what is wrong."""
+import json
+import re
+
 import pytest
 import shapely
 from shapely import MultiPolygon, Polygon
 
-from geo_registry.areas import AreaRefused, check_area, combine_areas
+from geo_registry.areas import AreaRefused, check_area, combine_areas, parse_geojson_area
 from geo_registry.geometry import area_m2
 
 # A square of about 66,000 m² (260 m a side) well inside Laren.
@@ -115,3 +118,112 @@ def test_a_broken_drawing_is_judged_even_beside_picked_buurten(gemeente, buurten
     buurt = next(w.geometry for w in buurten if w.name == "Postiljon")
     combined = combine_areas([Polygon(SHELL, [SHELL]), buurt])
     assert "er blijft niets over" in refusal(combined, gemeente)
+
+
+def test_drawn_picked_and_uploaded_parts_together_are_the_area(gemeente, buurten):
+    """Each part a form gives counts, however it came (a collection of picked buurten is opened up)."""
+    picked = shapely.GeometryCollection([w.geometry for w in buurten[:2]])
+    drawn = Polygon(SHELL)
+    combined = combine_areas([drawn, picked])
+    assert combined.geom_type == "GeometryCollection" and len(shapely.get_parts(combined)) == 3
+    assert combine_areas([drawn]) is drawn  # one part is passed on as it is, unrepaired
+    assert combine_areas([]) is None
+    assert check(combined, gemeente).m2 == pytest.approx(area_m2(shapely.union_all([drawn, picked])), rel=1e-6)
+
+
+def test_too_small_says_both_areas_the_dutch_way(gemeente):
+    """The refusal names the drawn area and the minimum with points between thousands: 1.234 m², 2.000 m²."""
+    small = Polygon([(W, S), (W + 0.0005, S), (W + 0.0005, S + 0.0003), (W, S + 0.0003)])
+    message = refusal(small, gemeente)
+    assert re.search(r"Het gebied is te klein \(1\.\d{3} m²; minstens 2\.000 m², een paar huizen\)", message)
+    with pytest.raises(AreaRefused) as caught:
+        check_area(Polygon(SHELL), gemeente, min_m2=1_234_567)
+    assert "minstens 1.234.567 m²" in caught.value.message
+
+
+HOLE_OUTSIDE = [(E + 0.001, S), (E + 0.002, S), (E + 0.002, S + 0.001), (E + 0.001, S + 0.001)]
+HOLE_ACROSS = [(W + 0.001, S + 0.001), (E + 0.001, S + 0.001), (E + 0.001, S + 0.002), (W + 0.001, S + 0.002)]
+HOLE_NOTCH = [(W, S + 0.0005), (W + 0.001, S + 0.0005), (W + 0.001, S + 0.0015), (W, S + 0.0015)]
+HOLE_BOWTIE = [(W + 0.001, S + 0.001), (W + 0.002, S + 0.002), (W + 0.002, S + 0.001), (W + 0.001, S + 0.002)]
+
+
+@pytest.mark.parametrize("hole, message", [
+    (SHELL, "Een gat in het gebied is even groot als het gebied zelf (of groter): er blijft niets over."),
+    (HOLE_OUTSIDE, "Een gat ligt buiten de buitenrand van het gebied. Een gat moet binnen het gebied liggen; teken "
+                   "een los stuk als een eigen vlak."),
+    (HOLE_ACROSS, "De rand van een gat kruist de buitenrand van het gebied. Een gat moet binnen het gebied liggen."),
+    (HOLE_NOTCH, "Een gat raakt de buitenrand van het gebied over een stuk lijn. Teken de buitenrand om het gat "
+                 "heen, of laat het gat binnen het gebied liggen."),
+    (HOLE_BOWTIE, "Een gat in het gebied kruist zichzelf of heeft geen oppervlakte."),
+])
+def test_a_refused_hole_is_explained_in_full(gemeente, hole, message):
+    """The resident reads the whole reason, word for word as written for them (not a fragment of it)."""
+    assert refusal(Polygon(SHELL, [hole]), gemeente) == message
+
+
+MX, MY = (W + E) / 2, (S + N) / 2
+TWICE_AROUND = [(W, S), (E, S), (E, N), (W, N), (W, MY), (MX, MY), (MX, N - 0.0005), (W + 0.001, N - 0.0005),
+                (W + 0.001, S + 0.0005), (W, S + 0.0005), (W, S)]
+SPIKE = [(W, S), (E, S), (E, N), (E + 0.002, N + 0.002), (E, N), (W, N), (W, S)]
+
+
+@pytest.mark.parametrize("geom, message", [
+    (Polygon(TWICE_AROUND), "De buitenrand van het gebied kruist zichzelf zo dat niet duidelijk is wat binnen ligt: "
+                            "een deel wordt twee keer omrand. Teken het gebied opnieuw."),
+    (Polygon(SPIKE), "De buitenrand van het gebied gaat ergens heen en terug over dezelfde lijn. Teken het gebied "
+                     "opnieuw."),
+    (None, "Geef het gebied van de groep: teken het op de kaart, kies buurten of upload een bestand."),
+    (shapely.LineString(SHELL), "Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen LineString."),
+    (shapely.box(4.0, 51.0, 6.0, 53.0), "Het gebied is groter dan heel Laren. Kies een kleiner gebied."),
+    (shapely.box(5.0, 52.0, 5.01, 52.01), "Het gebied ligt helemaal buiten Laren."),
+])
+def test_a_refused_area_is_explained_in_full(gemeente, geom, message):
+    """The resident reads the whole reason, with the municipality's name, word for word."""
+    assert refusal(geom, gemeente) == message
+
+
+def test_repairs_are_told_in_full_once(gemeente):
+    bowtie = Polygon([(W, S), (E, N), (E, S), (W, N), (W, S)])
+    assert check(MultiPolygon([bowtie]), gemeente).notes == [
+        "De vorm kruiste zichzelf; die is hersteld. Controleer het gebied op de kaart."]
+    right = [(W + 0.002, S), (E + 0.002, S), (E + 0.002, N), (W + 0.002, N)]
+    assert check(MultiPolygon([Polygon(SHELL), Polygon(right)]), gemeente).notes == [
+        "Delen van het gebied overlapten elkaar of raakten elkaar over een lijn; ze zijn samengevoegd."]
+
+
+def test_an_upload_is_read_as_text_bytes_or_an_already_parsed_object():
+    square = {"type": "Polygon", "coordinates": [[list(p) for p in SHELL]]}
+    feature = {"type": "Feature", "properties": {}, "geometry": square}
+    for upload in (square, feature, json.dumps(feature), json.dumps(feature).encode()):
+        assert parse_geojson_area(upload).equals(Polygon(SHELL))
+
+
+@pytest.mark.parametrize("upload", ["[1, 2]", b"5", [1, 2]])
+def test_an_upload_that_is_no_geojson_object_is_refused_at_the_area_field(upload):
+    with pytest.raises(AreaRefused) as caught:
+        parse_geojson_area(upload)
+    assert caught.value.message == "Het bestand is geen geldig GeoJSON." and caught.value.field == "gebied"
+
+
+def test_a_feature_collection_upload_is_all_its_features(gemeente):
+    right = [(W + 0.004, S), (E + 0.004, S), (E + 0.004, N), (W + 0.004, N), (W + 0.004, S)]
+    collection = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [SHELL]}},
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [right]}}]}
+    area = parse_geojson_area(json.dumps(collection))
+    assert area.geom_type == "GeometryCollection" and area.equals(shapely.union_all([Polygon(SHELL), Polygon(right)]))
+
+
+@pytest.mark.parametrize("upload, message", [
+    ({"type": "FeatureCollection", "features": []}, "Er staat geen gebied in het bestand."),
+    ({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [[[5.2, "x"]]]}},
+     "Het gebied in het bestand heeft ongeldige coördinaten."),
+    ({"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [5.2, 52.25]}},
+     "Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen Point."),
+    ({"type": "Polygon", "coordinates": [[[155000, 463000], [155100, 463000], [155100, 463100], [155000, 463000]]]},
+     "De coördinaten zijn geen lengte- en breedtegraden (WGS84)."),
+])
+def test_an_unusable_upload_is_explained_in_full(upload, message):
+    with pytest.raises(AreaRefused) as caught:
+        parse_geojson_area(upload)
+    assert caught.value.message == message

@@ -27,7 +27,7 @@ POINTS = (np.array([5.202, 5.207, 5.212, 5.219, 5.219, 5.21]),
           np.array([52.252, 52.252, 52.257, 52.252, 52.258, 52.265]))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test, so that each test that reads a figure computes it (and mutmut sees that)
 def figures():
     return {c.buurt.name: c for c in compute_coverage([WEST, OOST, NOORD], [A, B, C], POINTS)}
 
@@ -73,6 +73,16 @@ def test_classes(share, key):
     assert coverage_class(share)[0] == key
 
 
+@pytest.mark.parametrize("share, key, words, colour", [
+    (0.995, "heel", "Helemaal gedekt", "#1a9641"), (0.9949, "groot", "Grotendeels gedekt", "#a6d96a"),
+    (0.5, "groot", "Grotendeels gedekt", "#a6d96a"), (0.4999, "deels", "Deels gedekt", "#fdae61"),
+    (1e-9, "deels", "Deels gedekt", "#fdae61"), (1e-10, "geen", "Nog geen groep", "#d7191c"),
+])
+def test_class_boundaries_as_the_legend_states_them(share, key, words, colour):
+    """The legend promises: from 99.5% 'helemaal', from 50% 'grotendeels', any part 'deels', with these colours."""
+    assert coverage_class(share) == (key, words, colour)
+
+
 @pytest.mark.both_databases
 def test_snapshot_caches_coverage_until_groups_change(db_url):
     from pathlib import Path
@@ -94,3 +104,14 @@ def test_snapshot_caches_coverage_until_groups_change(db_url):
     hoek = next(g for g in store.list() if g.name == "Hoek Oost")
     store.set_status(hoek.id, "inactive")
     assert {c.buurt.name: round(c.share, 2) for c in registry.snapshot().coverage()} == {"West": 1.0, "Oost": 0.5}
+
+
+def test_an_address_counts_only_in_the_neighbourhood_it_lies_in():
+    """A triangular buurt: an address in the corner of its bounding box but outside it is not its address."""
+    triangle = Buurt("BU4", "Driehoek", "WK099900", "GM0999",
+                     shapely.Polygon([(5.20, 52.25), (5.22, 52.25), (5.20, 52.27)]))
+    points = (np.array([5.201, 5.219]), np.array([52.251, 52.269]))  # inside; in the box's far corner only
+    empty = buurt("BU5", "Leeg", 5.30, 52.30, 5.31, 52.31)
+    [figures, leeg] = compute_coverage([triangle, empty], [], points)
+    assert (figures.addresses, figures.addresses_covered) == (1, 0)
+    assert (leeg.addresses, leeg.addresses_without_group) == (0, 0)  # a buurt without addresses, listed last

@@ -2,7 +2,8 @@
 import pytest
 
 from geo_registry.errors import AddressAmbiguous, AddressNotFound, BadInput
-from geo_registry.lookup import Address, AddressQuery, pick
+from geo_registry.lookup import Address, AddressQuery, normalise, pick
+from geo_registry.lookup.model import not_found
 
 
 @pytest.mark.parametrize("postcode", ["1251KV", "1251 kv", " 1251  Kv "])
@@ -96,3 +97,58 @@ def test_pick_by_text_needs_the_town_when_the_street_exists_twice():
 def test_non_ascii_or_odd_numbers_are_refused_not_crashed(number):
     with pytest.raises(BadInput):
         AddressQuery.from_fields("1251KV", number)
+
+
+def test_an_address_is_written_as_on_the_door_and_the_envelope():
+    """The answer names the address as residents write it: house letter and addition, postcode with a space."""
+    address = Address("Brink", 12, "A", "2", "1251KV", "Laren", 52.25, 5.22)
+    assert address.house == "12A-2"
+    assert address.weergavenaam == "Brink 12A-2, 1251 KV Laren"
+    assert addr(14).weergavenaam == "Brink 14, 1251 KV Laren"
+
+
+def test_the_public_json_of_an_address_has_its_fields_and_no_empty_strings():
+    assert addr(12).to_public() == {
+        "weergavenaam": "Brink 12, 1251 KV Laren", "straat": "Brink", "huisnummer": 12, "huisletter": None,
+        "toevoeging": None, "postcode": "1251KV", "woonplaats": "Laren", "lat": 52.25, "lon": 5.22}
+    assert addr(12, "B", "3").to_public()["huisletter"] == "B" and addr(12, "B", "3").to_public()["toevoeging"] == "3"
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("Sint-Jansstraat", "sint jansstraat"), ("  Émile   Zolá!! ", "emile zola"), ("'t Hoogt 4", "t hoogt 4"),
+    (None, ""),
+])
+def test_street_names_are_compared_without_case_accents_or_punctuation(typed, expected):
+    assert normalise(typed) == expected
+
+
+def test_a_town_may_be_typed_as_the_municipality():
+    """'Brink 12 Laren' finds an address whose woonplaats is another name within the municipality of Laren."""
+    elsewhere = Address("Brink", 12, "", "", "1251KV", "Laren NH", 52.25, 5.22, gemeentenaam="Laren")
+    assert pick(AddressQuery.from_text("Brink 12 Laren"), [elsewhere]) == elsewhere
+    with pytest.raises(AddressNotFound):
+        pick(AddressQuery.from_text("Brink 12 Blaricum"), [elsewhere])
+
+
+def test_free_text_not_found_is_answered_about_the_text_typed():
+    error = not_found(AddressQuery.from_text("Nergensweg 1 Laren"))
+    assert error.field == "q" and "Nergensweg 1 Laren" in error.message
+    assert not_found(AddressQuery.from_fields("1251KV", "1")).field != "q"
+
+
+def test_free_text_up_to_200_characters_is_read():
+    text = "Brink 12 " + "L" * 191
+    assert len(text) == 200 and AddressQuery.from_text(text).huisnummer == 12
+
+
+def test_a_number_first_is_no_street_and_a_postcode_cannot_start_with_zero():
+    with pytest.raises(BadInput):
+        AddressQuery.from_text("12 Brink")
+    assert AddressQuery.from_text("0251KV 12").postcode is None
+
+
+def test_a_query_names_at_most_twenty_candidates_sorted():
+    many = [addr(7, letter) for letter in "ZYXWVUTSRQPONMLKJIHGFEDCBA"]
+    with pytest.raises(AddressAmbiguous) as caught:
+        pick(AddressQuery.from_fields("1251KV", "7"), many)
+    assert [c.house for c in caught.value.candidates] == [f"7{letter}" for letter in "ABCDEFGHIJKLMNOPQRST"]

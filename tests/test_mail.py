@@ -40,3 +40,12 @@ def test_registration_link_in_the_outbox_uses_the_public_url(tmp_path):
     body = email.message_from_bytes(file.read_bytes(), policy=policy.default).get_content()
     assert re.search(r"https://buurtapp\.example/groep-aanmelden/bevestigen/\S+", body)
     assert "localhost" not in body  # never the Host header the request came with
+
+
+def test_a_failed_message_waits_longer_each_time_but_never_more_than_an_hour():
+    """1, 2, 4, ... minutes after the 1st, 2nd, 3rd failed attempt, and from the 7th on an hour."""
+    from datetime import timedelta
+
+    from geo_registry.mail import retry_delay
+
+    assert [retry_delay(n) for n in range(0, 9)] == [timedelta(minutes=m) for m in (1, 1, 2, 4, 8, 16, 32, 60, 60)]
