@@ -232,8 +232,9 @@ class DeliveryWorker:
 
     running: "weakref.WeakSet[DeliveryWorker]" = weakref.WeakSet()  # so a test session can stop them all
 
-    def __init__(self, mailer: Mailer, poll_seconds: float = 30.0, retention_days: int = 14):
+    def __init__(self, mailer: Mailer, poll_seconds: float = 30.0, retention_days: int = 14, chores=()):
         self.mailer = mailer
+        self.chores = list(chores)  # more clean-ups to run on each pass, such as purging expired requests
         self.poll_seconds = poll_seconds
         self.retention_days = retention_days
         self._wakeup = threading.Event()
@@ -284,6 +285,8 @@ class DeliveryWorker:
                 self._started += 1
             try:
                 self.mailer.purge(self.retention_days)
+                for chore in self.chores:
+                    chore()
                 self.mailer.deliver(due_only=True)
             except Exception:  # noqa: BLE001 - e.g. the database is locked a while: the next pass tries again
                 log.exception("Mail delivery pass failed")

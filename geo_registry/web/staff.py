@@ -9,7 +9,7 @@ from flask import (Blueprint, Response, abort, current_app, g, redirect, render_
                    url_for)
 from flask_login import current_user
 
-from .. import actions, renewal, app_services
+from .. import actions, renewal, app_services, subscriptions
 from ..actions import ActionRefused
 from ..areas import find_overlaps
 from ..coverage import CLASSES, group_address_counts
@@ -27,6 +27,7 @@ from .forms import first_error
 from .mailing import deliver_later, mail_message, mail_worker
 from .maps import build_area_map, build_coverage_map, draw_map, groups_collection
 from .sessions import start_session
+from .subscribe import started_notice
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
 
@@ -131,12 +132,13 @@ def review(group_id: int):
         return _group_page_with_error(item, _("Geef een reden voor de afwijzing; de beheerder krijgt die te lezen."))
     template = "review_approved" if approve else "review_rejected"
 
-    def message(item):
-        """The e-mail that tells the beheerder the decision."""
-        return mail_message("beoordeling", item.beheerder_email, template, lang=item.lang, group=item, note=note)
+    def message(item, waiting=0):
+        """The e-mail that tells the beheerder the decision (and how many waiting residents are told)."""
+        return mail_message("beoordeling", item.beheerder_email, template, lang=item.lang, group=item, note=note,
+                            waiting=waiting)
 
     ids = _run(lambda: actions.review(app_services.current().store, group_id, g.staff["username"], approve, note,
-                                      message))
+                                      message, notice=started_notice))
     if ids is not None:
         deliver_later()
         session["flash"] = _("Het besluit is opgeslagen. De e-mail aan de beheerder is onderweg.")
@@ -162,7 +164,9 @@ def _run(action):
 def status(group_id: int):
     """Deactivate or reactivate a group."""
     active = request.form.get("status") == GroupStatus.ACTIVE
-    _run(lambda: actions.set_active(app_services.current().store, group_id, g.staff["username"], active))
+    if _run(lambda: actions.set_active(app_services.current().store, group_id, g.staff["username"], active,
+                                       notice=started_notice)):
+        deliver_later()  # residents who waited in the area of the group that is back
     return redirect(url_for("staff.group", group_id=group_id))
 
 
@@ -213,7 +217,9 @@ def edit_post(group_id: int):
     changes = form.details()
     if checked is not None:
         changes["area"] = checked.geometry
-    _run(lambda: actions.edit(app_services.current().store, group_id, g.staff["username"], changes))
+    if _run(lambda: actions.edit(app_services.current().store, group_id, g.staff["username"], changes,
+                                 notice=started_notice)):
+        deliver_later()  # residents who waited in the group's new area
     session["flash"] = _("De wijzigingen zijn opgeslagen.") + (" " + " ".join(checked.notes) if checked else "")
     return redirect(url_for("staff.group", group_id=group_id))
 
@@ -277,7 +283,8 @@ def coverage():
     """Where the municipality is not covered: the map, and the buurten from least to most covered."""
     snapshot = app_services.current().registry.snapshot()
     items = sorted(snapshot.coverage(), key=lambda c: (c.share, c.buurt.name))
-    return render_template("staff/coverage.html", items=items, classes=CLASSES,
+    waiting = subscriptions.count_per_buurt(app_services.current().store.engine, snapshot.buurt_index)
+    return render_template("staff/coverage.html", items=items, classes=CLASSES, waiting=waiting,
                            map=build_coverage_map(snapshot, current_app.config, items),
                            has_addresses=any(c.addresses is not None for c in items))
 
@@ -286,11 +293,13 @@ def coverage():
 @login_required
 def coverage_csv():
     """The coverage table as CSV."""
+    snapshot = app_services.current().registry.snapshot()
+    waiting = subscriptions.count_per_buurt(app_services.current().store.engine, snapshot.buurt_index)
     rows = ([item.buurt.code, item.buurt.name, round(item.area_m2), round(item.covered_m2),
              round(item.share * 100, 1), len(item.groups), item.addresses, item.addresses_covered,
-             item.addresses_without_group] for item in app_services.current().registry.snapshot().coverage())
+             item.addresses_without_group, waiting.get(item.buurt.code, 0)] for item in snapshot.coverage())
     body = csv_text(["buurtcode", "buurt", "oppervlakte_m2", "gedekt_m2", "gedekt_pct", "groepen", "adressen",
-                     "adressen_gedekt", "adressen_zonder_groep"], rows)
+                     "adressen_gedekt", "adressen_zonder_groep", "wachtende_bewoners"], rows)
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=dekking.csv"})
 
@@ -338,7 +347,7 @@ def review_change(change_id: int):
                             approve=approved, note=note)
 
     ids = _run(lambda: renewal.review_change(app_services.current().store, change_id, g.staff["username"], approve,
-                                             note, message))
+                                             note, message, notice=started_notice))
     if ids is not None:
         deliver_later()
         session["flash"] = (_("De wijziging is doorgevoerd.") if approve else _("De wijziging is afgewezen.")) +\
