@@ -116,8 +116,7 @@ def confirm(token: str):
 def confirm_post(token: str):
     """Confirm the address: from now on the resident waits for a group covering the point."""
     waiting = subscriptions.confirm(app_services.current().store.engine, _waiting(token).id)
-    return render_template("subscribe/confirmed.html", place=_stored_label(waiting),
-                           days=subscriptions.UNFULFILLED_DAYS)
+    return render_template("subscribe/confirmed.html", place=_stored_label(waiting))
 
 
 def _stored_label(waiting) -> str:
