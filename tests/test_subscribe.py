@@ -271,3 +271,18 @@ def test_staff_see_how_many_residents_wait_per_buurt_never_who(mail_app, staff_u
     assert header.rstrip().endswith("wachtende_bewoners")
     postiljon = next(r for r in rows if "BU04170324" in r)
     assert postiljon.rstrip().split(";")[-1] == "2"
+
+
+@pytest.mark.parametrize("lang, promises", [
+    ("nl", ["binnen 7 dagen, dan wissen we de aanvraag na 7 dagen", "wissen we de aanvraag\nna een jaar",
+            "zodra die e-mail is verstuurd, wissen we uw e-mailadres en adres"]),
+    ("en", ["within 7 days, we delete the request after 7 days", "we delete\nthe request after one year",
+            "as soon as that e-mail has been sent, we delete your e-mail address and address"]),
+])
+def test_the_privacy_statement_says_how_long_waiting_residents_are_kept(lang, promises):
+    from geo_registry.config import ROOT
+
+    text = (ROOT / "content" / lang / "60-privacy.md").read_text(encoding="utf-8")
+    flat = " ".join(text.split())
+    for promise in promises:
+        assert " ".join(promise.split()) in flat
