@@ -74,9 +74,12 @@ def prepare(app) -> dict:
     waiting_email = f"wachtlijst{number}@voorbeeld.invalid"
     client.post("/wachtlijst/", data={"csrf_token": csrf_token(client, NO_GROUP), "plek": plek,
                                       "email": waiting_email})
-    waiting_confirm = link_in(wait_for_mail(app.smtp, waiting_email)[-1], "/wachtlijst/bevestigen/")
+    waiting_mail = wait_for_mail(app.smtp, waiting_email)[-1]
+    waiting_confirm = link_in(waiting_mail, "/wachtlijst/bevestigen/")
+    waiting_withdraw = link_in(waiting_mail, "/wachtlijst/afmelden/")
     return {"confirm": confirm, "renewal": renewal_path(app, 1), "renewal_2": renewal_2, "accept": accept,
-            "name": name, "number": number, "plek": plek, "waiting_confirm": waiting_confirm}
+            "name": name, "number": number, "plek": plek, "waiting_confirm": waiting_confirm,
+            "waiting_withdraw": waiting_withdraw}
 
 
 def public_visits(links: dict) -> list[Visit]:
@@ -107,6 +110,8 @@ def public_visits(links: dict) -> list[Visit]:
               post={"plek": links["plek"], "email": f"wacht{links['number']}@voorbeeld.invalid"}),
         Visit("waiting list confirm", "subscribe.confirm", links["waiting_confirm"]),
         Visit("waiting list confirmed", "subscribe.confirm_post", links["waiting_confirm"], post={}),
+        Visit("waiting list withdraw", "subscribe.withdraw", links["waiting_withdraw"]),
+        Visit("waiting list withdrawn", "subscribe.withdraw_post", links["waiting_withdraw"], post={}),
         Visit("join form", "join.form", "/groep/1/aanmelden"),
         Visit("join errors", "join.submit", "/groep/1/aanmelden", post={"naam": ""}, status=400),
         Visit("join sent", "join.sent", "/groep/1/aanmelden", post=join),
@@ -148,7 +153,8 @@ def group_id_named(app, name: str) -> int:
 
 def uncovered_get_endpoints(app) -> list[str]:
     """GET endpoints of the URL map that have no visit and are not in SKIP."""
-    links = {"confirm": "/x", "renewal": "/x", "accept": "/x", "number": 0, "plek": "x", "waiting_confirm": "/x"}
+    links = {"confirm": "/x", "renewal": "/x", "accept": "/x", "number": 0, "plek": "x", "waiting_confirm": "/x",
+             "waiting_withdraw": "/x"}
     visited = {v.endpoint for v in public_visits(links) + staff_visits(1)}
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
     return sorted(endpoints - visited - set(SKIP))

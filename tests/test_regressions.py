@@ -57,7 +57,9 @@ def waiting_confirm_path(app, client, email="wanda@voorbeeld.invalid") -> dict:
     response = client.post("/wachtlijst/", data={"csrf_token": csrf_token(client, "/?postcode=1251PT&huisnummer=3"),
                                                  "plek": plek, "email": email})
     assert response.status_code == 302, response.get_data(as_text=True)
-    return {"plek": plek, "confirm": link_in(wait_for_mail(app.smtp, email)[-1], "/wachtlijst/bevestigen/")}
+    mail = wait_for_mail(app.smtp, email)[-1]
+    return {"plek": plek, "confirm": link_in(mail, "/wachtlijst/bevestigen/"),
+            "withdraw": link_in(mail, "/wachtlijst/afmelden/")}
 
 
 def aged(path: str, purpose: str, seconds: int) -> str:
@@ -124,6 +126,7 @@ def post_routes(mail_app, staff_user):
         "join.submit": (JOIN, JOIN_DATA),
         "subscribe.submit": ("/wachtlijst/", {"plek": waiting["plek"], "email": "w@voorbeeld.invalid"}),
         "subscribe.confirm_post": (waiting["confirm"], {}),
+        "subscribe.withdraw_post": (waiting["withdraw"], {}),
         "register.submit": ("/groep-aanmelden/", {"naam": "G", "beheerder_naam": "B", "email": "g@voorbeeld.invalid",
                                                    "buurten": "BU04170324", "actie": "aanmelden"}),
         "register.confirm_post": (confirm, {}),

@@ -286,3 +286,34 @@ def test_the_privacy_statement_says_how_long_waiting_residents_are_kept(lang, pr
     flat = " ".join(text.split())
     for promise in promises:
         assert " ".join(promise.split()) in flat
+
+
+def test_a_resident_can_come_off_the_list_at_once_with_the_link_in_the_confirmation_mail(mail_app, staff_user):
+    client = mail_app.test_client()
+    subscribe(client)
+    confirm(mail_app, client)
+    path = link_in(mail_app.smtp.to(RESIDENT)[-1], "/wachtlijst/afmelden/")
+    page = client.get(path)
+    assert page.status_code == 200 and "Postiljonlaan 3" in page.get_data(as_text=True)
+    assert len(waiting_rows(mail_app)) == 1  # opening the link (as a mail scanner does) changes nothing
+    done = client.post(path, data={"csrf_token": csrf_token(client, path)})
+    assert done.status_code == 200 and "niet meer op de lijst" in done.get_data(as_text=True)
+    assert waiting_rows(mail_app) == []
+    assert client.get(path).status_code == 400  # used up: a clear 400, not a 500
+    approve(mail_app, staff_user)
+    assert len(mail_app.smtp.to(RESIDENT)) == 1  # no notice after withdrawing
+
+
+def test_a_reactivated_group_tells_the_residents_in_its_area(mail_app, staff_user):
+    client = mail_app.test_client()
+    staff = mail_app.test_client()
+    login(staff, *staff_user)
+    group_id = approve(mail_app, staff_user)
+    status = f"/beheer/groep/{group_id}/status"
+    staff.post(status, data={"csrf_token": csrf_token(staff, f"/beheer/groep/{group_id}"), "status": "inactive"})
+    subscribe(client)  # the group is off the map: no group here
+    confirm(mail_app, client)
+    staff.post(status, data={"csrf_token": csrf_token(staff, f"/beheer/groep/{group_id}"), "status": "active"})
+    notice = wait_for_mail(mail_app.smtp, RESIDENT, count=2)[1]
+    assert link_in(notice, "/groep/") == f"/groep/{group_id}/aanmelden"
+    assert waiting_rows(mail_app) == []

@@ -16,7 +16,7 @@ from .forms import first_error
 from .mailing import deliver_later, external_url, mail_message
 
 bp = Blueprint("subscribe", __name__, url_prefix="/wachtlijst")
-PLACE, CONFIRM = "waiting-place", "waiting-confirm"
+PLACE, CONFIRM, WITHDRAW = "waiting-place", "waiting-confirm", "waiting-withdraw"
 # The offer in an answer stays usable as long as a form does (CSRF_TIME_LIMIT); the place is signed, so that
 # nobody can put another point, or words of their own, into a mail to someone else.
 PLACE_MAX_AGE = 8 * 3600
@@ -82,8 +82,10 @@ def submit():
                                       place["a"], current_language())
     if waiting.confirmed_at is None:  # asked again before confirming: the link again (the first may be lost)
         token = make_token(_secret(), CONFIRM, {"w": waiting.id, "e": waiting.email})
+        withdraw = make_token(_secret(), WITHDRAW, {"w": waiting.id, "e": waiting.email})
         message = mail_message("wachtlijst-bevestiging", waiting.email, "waiting_confirm", lang=waiting.lang,
                                waiting=waiting, link=external_url("subscribe.confirm", token=token),
+                               withdraw_link=external_url("subscribe.withdraw", token=withdraw),
                                days=subscriptions.UNCONFIRMED_DAYS)
         send_messages(app_services.current().store.engine, [message])
         deliver_later()
@@ -96,8 +98,9 @@ def sent():
     return render_template("subscribe/sent.html", days=subscriptions.UNCONFIRMED_DAYS)
 
 
-def _waiting(token: str):
-    payload = read_token(_secret(), CONFIRM, token, subscriptions.UNCONFIRMED_DAYS * 86400)
+def _waiting(token: str, purpose: str = CONFIRM):
+    days = subscriptions.UNCONFIRMED_DAYS if purpose == CONFIRM else subscriptions.UNFULFILLED_DAYS + 1
+    payload = read_token(_secret(), purpose, token, days * 86400)
     waiting = subscriptions.get(app_services.current().store.engine, int(payload["w"]))
     if waiting is None or waiting.email != payload["e"]:
         raise LinkInvalid(_("Deze link hoort niet (meer) bij een verzoek. Misschien is er intussen een groep"
@@ -117,6 +120,20 @@ def confirm_post(token: str):
     """Confirm the address: from now on the resident waits for a group covering the point."""
     waiting = subscriptions.confirm(app_services.current().store.engine, _waiting(token).id)
     return render_template("subscribe/confirmed.html", place=_stored_label(waiting))
+
+
+@bp.get("/afmelden/<token>")
+def withdraw(token: str):
+    """Ask before taking the resident off the list (a link alone changes nothing: mail scanners follow links)."""
+    return render_template("subscribe/withdraw.html", token=token, place=_stored_label(_waiting(token, WITHDRAW)))
+
+
+@bp.post("/afmelden/<token>")
+def withdraw_post(token: str):
+    """Take the resident off the list: the e-mail address and address are deleted at once."""
+    waiting = _waiting(token, WITHDRAW)
+    subscriptions.withdraw(app_services.current().store.engine, waiting.id)
+    return render_template("subscribe/withdrawn.html", place=_stored_label(waiting))
 
 
 def _stored_label(waiting) -> str:
