@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test browser postgres redis bench mutation clean messages
+.PHONY: setup run test browser postgres redis bench load mutation clean messages
 
 setup: $(VENV)/.installed node_modules/.installed translations/en/LC_MESSAGES/messages.mo
 
@@ -52,6 +52,11 @@ test: setup browser postgres redis
 bench: setup
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	$(BIN)/python bench/benchmark.py
+
+# Load test: lookups, joins and registrations for 30 s against 2 worker processes on PostgreSQL + PostGIS (a
+# throwaway cluster) and 1 process on SQLite; no errors, no lost or doubled mail. Figures in the README.
+load: setup postgres
+	$(BIN)/python bench/load.py
 
 # The mutation-testing benchmark (mutmut, fast tests only): share of mutants killed per module, and the survivors.
 # Slow (hours on 2 shared cores); not part of `make test`. `bench/mutation.py --report` reprints the last run;

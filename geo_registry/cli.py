@@ -225,22 +225,57 @@ def copy_to_postgresql_command(target):
 
 
 @click.command("serve")
-@with_appcontext
 @click.option("--host", default="127.0.0.1", envvar="HOST", show_default=True)
 @click.option("--port", default=5000, type=int, envvar="PORT", show_default=True)
-@click.option("--threads", default=4, type=int, show_default=True)
-def serve_command(host, port, threads):
-    """Serve the app with the production WSGI server (waitress) and deliver its e-mail in the background."""
+@click.option("--threads", default=4, type=int, show_default=True, help="Threads per serverproces.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, envvar="GEO_REGISTRY_WORKERS",
+              help="Aantal serverprocessen; standaard één per processorkern.")
+@click.option("--listen-fd", type=int, default=None, hidden=True)  # set by the supervisor for its workers
+@click.option("--worker-index", type=int, default=0, hidden=True)
+@click.option("--supervisor-pid", type=int, default=0, hidden=True)
+@click.pass_context
+def serve_command(ctx, host, port, threads, workers, listen_fd, worker_index, supervisor_pid):
+    """Serve the app with the production WSGI server (waitress), in one process per core, and deliver its
+    e-mail in the background."""
+    from .serving import SERVER_SETTINGS, served_url
+    from .workers import Supervisor, can_fork_workers, default_workers, listening_socket, watch_parent
+
+    if listen_fd is not None:  # a worker process started by the supervisor below
+        import socket
+
+        watch_parent(supervisor_pid)
+        _serve_here(ctx, threads, announce=worker_index == 0, sock=socket.socket(fileno=listen_fd))
+        return
+    count = workers or default_workers()
+    if count == 1 or not can_fork_workers():
+        _serve_here(ctx, threads, announce=True, host=host, port=port)
+        return
+    sock = listening_socket(host, port, SERVER_SETTINGS["backlog"])
+    click.echo(f"geo_registry: {count} serverprocessen op {served_url(*sock.getsockname()[:2])}/")
+    sys.exit(Supervisor(sock, count, ["--threads", str(threads)]).run())
+
+
+def _serve_here(ctx, threads: int, announce: bool, **where) -> None:
+    """Load the app in this process and serve it with waitress (on host/port, or the shared socket sock)."""
+    from flask.cli import ScriptInfo
+
     from .serving import make_server, served_url
     from .web.mailing import public_url
 
-    configured = bool(current_app.config.get("PUBLIC_URL"))
-    server = make_server(current_app._get_current_object(), host=host, port=port, threads=threads)
-    click.echo(f"geo_registry op {served_url(server.effective_host, server.effective_port)}/")
-    how = "ingesteld met GEO_REGISTRY_PUBLIC_URL" if configured else "het adres van deze server; stel " \
-        "GEO_REGISTRY_PUBLIC_URL in als bewoners de site op een ander adres bereiken"
-    click.echo(f"Links in e-mail: {public_url(current_app.config)}/ ({how})")
-    server.run()
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        configured = bool(app.config.get("PUBLIC_URL"))
+        server = make_server(app, threads=threads, **where)
+        if announce:
+            click.echo(f"geo_registry op {served_url(server.effective_host, server.effective_port)}/")
+            how = "ingesteld met GEO_REGISTRY_PUBLIC_URL" if configured else "het adres van deze server; stel " \
+                "GEO_REGISTRY_PUBLIC_URL in als bewoners de site op een ander adres bereiken"
+            click.echo(f"Links in e-mail: {public_url(app.config)}/ ({how})", nl=True)
+            if app.config["RATELIMIT_STORAGE_URI"].startswith("memory") and "sock" in where:
+                click.echo("Snelheidslimieten tellen per serverproces (in het geheugen); stel "
+                           "GEO_REGISTRY_RATELIMIT_STORAGE_URI in op een Redis-URL om ze te delen.")
+        sys.stdout.flush()
+        server.run()
 
 
 COMMANDS = [init_db_command, import_buurten_command, import_groups_command, load_examples_command,

@@ -38,8 +38,9 @@ def _allow_open_files(needed: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
-def make_server(app, host: str = "127.0.0.1", port: int = 5000, threads: int | None = None):
-    """Create (not run) the waitress server for app, and start the app's e-mail delivery worker."""
+def make_server(app, host: str = "127.0.0.1", port: int = 5000, threads: int | None = None, sock=None):
+    """Create (not run) the waitress server for app (on host:port, or on the listening socket sock that a
+    supervisor shares among worker processes), and start the app's e-mail delivery worker."""
     from waitress import create_server
 
     from .web.mailing import mail_worker
@@ -51,7 +52,8 @@ def make_server(app, host: str = "127.0.0.1", port: int = 5000, threads: int | N
     # well above the app's (a photo or a whole-country file picked by mistake gets the app's page), while
     # waitress still keeps huge bodies from filling the disk it buffers them on.
     settings["max_request_body_size"] = max(int(app.config["MAX_CONTENT_LENGTH"]) + 64 * 1024, WAITRESS_MAX_BODY)
-    server = create_server(app, host=host, port=port, **settings)
+    where = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
+    server = create_server(app, **where, **settings)
     server.task_dispatcher.queue_logger = _UNREAD
     if not app.config.get("PUBLIC_URL"):
         # Nothing configured: e-mail links go where this server answers (not to a fixed port it may not use).

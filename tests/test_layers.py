@@ -6,8 +6,8 @@ import sys
 import geo_registry
 
 # The modules that make up the web layer and the command line; everything else is domain code.
-WEB_LAYER = {"geo_registry.web", "geo_registry.cli", "geo_registry.i18n", "geo_registry.security",
-             "geo_registry.app_services"}
+WEB_LAYER = {"geo_registry.web", "geo_registry.cli", "geo_registry.__main__", "geo_registry.i18n",
+             "geo_registry.security", "geo_registry.app_services"}
 
 
 def domain_modules() -> list[str]:

@@ -88,7 +88,8 @@ def server_process(settings: dict, log: Path):
     """Run `geo-registry serve` in a process of its own with these GEO_REGISTRY_* settings; yield its URL."""
     port = free_port()
     env = {**os.environ, **{f"GEO_REGISTRY_{key}": str(value) for key, value in settings.items()}}
-    command = [str(Path(sys.executable).with_name("geo-registry")), "serve", "--port", str(port)]
+    command = [str(Path(sys.executable).with_name("geo-registry")), "serve", "--port", str(port),
+               "--workers", "1"]
     with log.open("w") as output, stopped_at_exit(subprocess.Popen(command, env=env, stdout=output,
                                                                    stderr=subprocess.STDOUT)) as process:
         base = f"http://127.0.0.1:{port}"
