@@ -7,7 +7,8 @@ from mailbox import link_in, wait_for_mail
 
 pytestmark = pytest.mark.browser
 RESIDENT = "wacht.browser@voorbeeld.invalid"
-CONSENT = "We bewaren uw e-mailadres en adres alleen om u één keer te mailen als hier een groep start; daarna wissen we ze."
+CONSENT = ("We bewaren uw e-mailadres en adres alleen om u één keer te mailen als hier een groep start;"
+           " daarna wissen we ze.")
 
 
 def no_sideways_scroll(page) -> bool:
