@@ -285,9 +285,9 @@ class DeliveryWorker:
                 self._started += 1
             try:
                 self.mailer.purge(self.retention_days)
-                for chore in self.chores:
-                    chore()
                 self.mailer.deliver(due_only=True)
+                for chore in self.chores:  # after delivery: a chore that fails must not hold up the mail
+                    chore()
             except Exception:  # noqa: BLE001 - e.g. the database is locked a while: the next pass tries again
                 log.exception("Mail delivery pass failed")
             with self._passes:

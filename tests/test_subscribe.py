@@ -317,3 +317,13 @@ def test_a_reactivated_group_tells_the_residents_in_its_area(mail_app, staff_use
     notice = wait_for_mail(mail_app.smtp, RESIDENT, count=2)[1]
     assert link_in(notice, "/groep/") == f"/groep/{group_id}/aanmelden"
     assert waiting_rows(mail_app) == []
+
+
+def test_a_waiting_residents_link_pages_are_not_stored(mail_app):
+    client = mail_app.test_client()
+    subscribe(client)
+    mail = wait_for_mail(mail_app.smtp, RESIDENT)[-1]
+    for pattern in ("/wachtlijst/bevestigen/", "/wachtlijst/afmelden/"):
+        response = client.get(link_in(mail, pattern))
+        assert response.status_code == 200 and "Postiljonlaan 3" in response.get_data(as_text=True)
+        assert "no-store" in response.headers.get("Cache-Control", "")
