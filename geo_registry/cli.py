@@ -294,5 +294,10 @@ def main() -> None:
     """Entry point of the geo-registry console script."""
     from . import create_app
 
-    FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,
-               load_dotenv=False, help="Register van WhatsApp-buurtpreventiegroepen.")(prog_name="geo-registry")
+    from .errors import StartupRefused
+
+    try:
+        FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,
+                   load_dotenv=False, help="Register van WhatsApp-buurtpreventiegroepen.")(prog_name="geo-registry")
+    except StartupRefused as refusal:  # a setting or the database: the message says what to do, no traceback
+        _fail(refusal)

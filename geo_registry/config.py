@@ -53,9 +53,11 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_LIMIT": 5,
         "JOIN_LIMIT": 5,
         "REGISTER_LIMIT": 5,
+        "HANDOVER_LIMIT": 3,  # handovers sent per hour, per client and per personal link
         # Where Flask-Limiter keeps its counts: memory:// (one process), or e.g. redis://host:6379 for several.
         "RATELIMIT_STORAGE_URI": "memory://",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 500_000,  # one form field (a drawn area); the page that refuses more says 500 kB
         "SESSION_COOKIE_SECURE": False,
         "TRUST_PROXY": False,
         # WhatsApp's member limit per group (the municipality's page still says 256; WhatsApp now allows 1024).

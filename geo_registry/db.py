@@ -12,6 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from .errors import StartupRefused
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The hand-written migrations before Alembic numbered the schema 1 to 4 in a table schema_version;
 # Alembic revision "000N" creates exactly what version N had.
@@ -143,6 +145,15 @@ def _adopt_legacy(conn: sa.Connection) -> int | None:
 
 def init_app(app) -> None:
     """Give the app its engine and make sure the schema is current."""
-    engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["geo_registry.schema"] = upgrade(engine)  # what the start did, for init-db to report
+    try:
+        engine = make_engine(app.config["DATABASE_URL"])
+        app.extensions["geo_registry.schema"] = upgrade(engine)  # what the start did, for init-db to report
+    except sa.exc.ArgumentError as error:
+        raise StartupRefused(f"GEO_REGISTRY_DATABASE_URL is geen geldige database-URL: {error}") from error
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+        reason = str(error.orig if error.orig is not None else error).strip().splitlines()[0]
+        raise StartupRefused(f"De database is niet bereikbaar ({reason}). Controleer GEO_REGISTRY_DATABASE_URL "
+                             "en of de databaseserver draait.") from error
+    except RuntimeError as error:  # a migration that cannot run here (PostGIS missing, a newer database)
+        raise StartupRefused(str(error)) from error
     app.extensions["geo_registry.engine"] = engine

@@ -4,6 +4,11 @@ from __future__ import annotations
 from .text import N_, _
 
 
+class StartupRefused(RuntimeError):
+    """The app cannot start with these settings or on this database; the message (Dutch) says what to do, and
+    the command line prints it without a traceback."""
+
+
 class GeoRegistryError(Exception):
     """Base of the project's own errors: a Dutch message, a code and an HTTP status."""
 

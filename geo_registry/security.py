@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from limits.errors import ConfigurationError
 from markupsafe import Markup, escape
 
-from .errors import GeoRegistryError
+from .errors import GeoRegistryError, StartupRefused
 from .text import N_
 
 # Long enough for a resident who fills in the registration form slowly (drawing an area takes a while).
@@ -114,5 +114,5 @@ def init_limiter(app) -> None:
     try:
         limiter.init_app(app)
     except (ConfigurationError, NotImplementedError, ValueError) as error:
-        raise RuntimeError(f"GEO_REGISTRY_RATELIMIT_STORAGE_URI={uri!r} cannot be used for rate limits "
-                           f"(with strategy {app.config['RATELIMIT_STRATEGY']!r}): {error}") from error
+        raise StartupRefused(f"GEO_REGISTRY_RATELIMIT_STORAGE_URI={uri!r} is niet bruikbaar voor de "
+                             f"snelheidslimieten (strategie {app.config['RATELIMIT_STRATEGY']!r}): {error}") from error

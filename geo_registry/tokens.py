@@ -1,6 +1,9 @@
 """Signed, expiring links (e-mail confirmation, yearly confirmation), one salt per purpose."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .errors import GeoRegistryError
@@ -23,6 +26,12 @@ def make_token(secret: str, purpose: str, payload, issued_at: int | None = None)
         signer.get_timestamp = lambda: issued_at
         return signer.sign(serializer.dump_payload(payload)).decode()
     return serializer.dumps(payload)
+
+
+def fingerprint(secret: str, value: str) -> str:
+    """A keyed digest of value (an e-mail address) to carry in a link instead of the value itself: a link
+    says whether it still belongs to that address, without showing the address to whoever sees the link."""
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def read_token(secret: str, purpose: str, token: str, max_age_seconds: int):

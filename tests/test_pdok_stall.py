@@ -29,3 +29,33 @@ def test_a_silent_locatieserver_does_not_take_every_server_thread(tmp_path, pdok
             lookup = requests.get(base + "/api/lookup?q=Brink+12+Laren", timeout=30)
             assert lookup.status_code == 503 and "klik op de kaart" in lookup.json()["error"]["message"]
             assert all(a.result().status_code == 200 for a in asked)
+
+
+def test_a_name_server_that_does_not_answer_cannot_hold_a_lookup(monkeypatch):
+    """The deadline holds from the very start of a call, the server's name lookup included (there is no DNS
+    server to run here, so the system's resolver is replaced by one that hangs)."""
+    import socket
+    import threading
+
+    import pytest
+
+    from geo_registry.errors import AddressServiceUnavailable
+    from geo_registry.lookup.model import AddressQuery
+    from geo_registry.lookup.pdok import PdokSource
+
+    released = threading.Event()
+
+    def hanging_resolver(*args, **kwargs):
+        released.wait(20)
+        raise socket.gaierror("no answer")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging_resolver)
+    source = PdokSource("http://locatieserver.invalid/search/v3_1", "GM0417", timeout=1.0)
+    try:
+        for _ in range(3):  # the two slots are held by calls stuck in the resolver: the third is refused at once
+            started = time.monotonic()
+            with pytest.raises(AddressServiceUnavailable):
+                source.find(AddressQuery.from_text("Brink 12, Laren"))
+            assert time.monotonic() - started < 2.5  # before: as long as the resolver hung (here 20 s)
+    finally:
+        released.set()

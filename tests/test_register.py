@@ -1,4 +1,5 @@
 """A beheerder registers a group: every check on the form, the confirmation link, and nothing public early."""
+import base64
 import io
 import json
 import re
@@ -130,6 +131,9 @@ def test_registration_by_buurten_confirm_and_not_public_before_review(web, mail_
     [mail] = mail_app.smtp.to(BEHEERDER)
     assert mail["Subject"] == "Bevestig uw e-mailadres voor Buurtapp Postiljon"
     link = re.search(r"http://localhost(/groep-aanmelden/bevestigen/\S+)", mail.get_content()).group(1)
+    # The link does not carry the address readably (it ends up in browser histories and server logs).
+    carried = base64.urlsafe_b64decode(link.rsplit("/", 1)[1].split(".")[0] + "==").decode()
+    assert '"g":' in carried and "voorbeeld.invalid" not in carried and "beheerder" not in carried
     assert "Buurtapp Postiljon" not in page(web.get("/api/groups.geojson"))
     confirm_page = web.get(link)
     assert statuses(mail_app)["Buurtapp Postiljon"] == "pending_email"  # following the link changes nothing

@@ -155,3 +155,22 @@ def test_the_round_deletes_stale_registrations(mail_app):
     assert "2 verouderde aanmelding(en) verwijderd" in round_(mail_app)
     assert group(mail_app, unconfirmed) is None and group(mail_app, rejected) is None
     assert group(mail_app, fresh) is not None and group(mail_app, 1) is not None
+
+
+def test_handover_mails_are_limited_per_client_and_per_link(due):
+    round_(due)
+    path = renewal_path(due)
+
+    def hand_over(client, n):
+        return client.post(path + "/overdragen", data={"csrf_token": csrf_token(client, path),
+                                                       "nieuwe_naam": f"Nico {n}",
+                                                       "nieuw_email": f"nico{n}@voorbeeld.invalid"})
+
+    first = due.test_client()
+    assert [hand_over(first, n).status_code for n in range(3)] == [200, 200, 200]
+    refused = hand_over(first, 3)
+    assert refused.status_code == 429 and "te vaak" in refused.get_data(as_text=True)
+    elsewhere = due.test_client()  # another visitor (another address) with the same personal link
+    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.44"
+    assert hand_over(elsewhere, 4).status_code == 429
+    assert [len(due.smtp.to(f"nico{n}@voorbeeld.invalid")) for n in range(5)] == [1, 1, 1, 0, 0]

@@ -160,18 +160,38 @@ class PdokSource:
     def _get(self, endpoint: str, params: list[tuple[str, str]]) -> dict:
         if not self._slots.acquire(blocking=False):
             raise AddressServiceUnavailable()
+        response = self._call_within(f"{self.base_url}/{endpoint}", params)
         try:
-            response = get_within(self.session, f"{self.base_url}/{endpoint}", params, self.timeout)
             response.raise_for_status()
             answer = response.json()["response"]
         except (requests.RequestException, OSError, ValueError, KeyError, TypeError) as exc:
             raise AddressServiceUnavailable() from exc
-        finally:
-            self._slots.release()
         # An answer of another shape (a list, null, docs that are not objects) is as good as no answer.
         if not isinstance(answer, dict) or not isinstance(answer.get("docs") or [], list):
             raise AddressServiceUnavailable()
         return {**answer, "docs": [doc for doc in answer.get("docs") or [] if isinstance(doc, dict)]}
+
+    def _call_within(self, url: str, params) -> requests.Response:
+        """GET url in a thread of its own that holds one of the slots until it ends; give up waiting for it at
+        the deadline. The watchdog of get_within cuts a connection, but the name of the server is looked up
+        before there is one: a DNS server that does not answer would otherwise hold the lookup for its own
+        timeouts (30 s and more)."""
+        outcome: dict = {}
+
+        def call():
+            try:
+                outcome["response"] = get_within(self.session, url, params, self.timeout)
+            except Exception as exc:  # handed to the waiting request below
+                outcome["error"] = exc
+            finally:
+                self._slots.release()
+
+        worker = threading.Thread(target=call, name="geo_registry.pdok-call", daemon=True)
+        worker.start()
+        worker.join(self.timeout + 0.25)
+        if "response" not in outcome:
+            raise AddressServiceUnavailable() from outcome.get("error")
+        return outcome["response"]
 
     def _params(self, q: str, rows: int) -> list[tuple[str, str]]:
         # Boost, do not filter: an address elsewhere must still be found to say it lies outside.

@@ -1,7 +1,7 @@
 """The app's error pages and JSON errors: domain errors, HTTP errors and the unexpected, in the visitor's language."""
 from __future__ import annotations
 
-from flask import jsonify, make_response, render_template, request
+from flask import current_app, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -53,6 +53,11 @@ def init_app(app) -> None:
             405: N_("Deze handeling is hier niet toegestaan."),
             413: N_("Het bestand is te groot (hoogstens 2 MB)."),
         }
+        if error.code == 413 and (request.content_length or 0) <= int(current_app.config["MAX_CONTENT_LENGTH"]):
+            # The whole request was within bounds, so one field was over Werkzeug's limit for a form field
+            # (MAX_FORM_MEMORY_SIZE): in practice an area drawn with very many points, not a file.
+            messages[413] = N_("Het getekende gebied is te groot (hoogstens 500 kB). Teken het met minder punten, "
+                               "of kies buurten in de lijst.")
         domain = GeoRegistryError(_(messages[error.code]) if error.code in messages else error.description)
         domain.status, domain.code = error.code, error.name.lower().replace(" ", "_")
         response = make_response(handle_domain_error(domain))

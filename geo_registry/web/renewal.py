@@ -7,6 +7,7 @@ from .. import renewal, app_services
 from ..actions import ActionRefused, send_messages
 from ..groups import GroupStatus
 from ..i18n import current_language
+from ..security import limit_per, limiter
 from ..tokens import LinkInvalid, make_token, read_token
 from ..text import _
 from .form_classes import ChangeProposalForm, HandoverForm
@@ -89,7 +90,17 @@ def change_post(token: str):
     return render_template("renewal/done.html", group=group, what="voorgesteld" if changes else "bevestigd")
 
 
+def _handover_sent(response) -> bool:
+    """Count a handover against its limits only when its e-mail was queued (not a form returned with errors)."""
+    return response.status_code == 200
+
+
+# Each handover mails an address the sender chose: limited per client, and per personal link, so that neither
+# one visitor nor one leaked link can turn the form into a way to send mail to strangers.
 @bp.post("/<token>/overdragen")
+@limiter.limit(limit_per("HANDOVER_LIMIT", "1 hour"), deduct_when=_handover_sent)
+@limiter.limit(limit_per("HANDOVER_LIMIT", "1 hour"), deduct_when=_handover_sent,
+               key_func=lambda: "handover-link:" + request.view_args["token"][-32:])
 def hand_over(token: str):
     """Send the new beheerder a link to confirm their own address."""
     group = _group(token)
