@@ -327,3 +327,16 @@ def test_a_waiting_residents_link_pages_are_not_stored(mail_app):
         response = client.get(link_in(mail, pattern))
         assert response.status_code == 200 and "Postiljonlaan 3" in response.get_data(as_text=True)
         assert "no-store" in response.headers.get("Cache-Control", "")
+
+
+def test_the_links_in_the_confirmation_mail_do_not_carry_the_address(mail_app):
+    import base64
+
+    client = mail_app.test_client()
+    subscribe(client)
+    mail = wait_for_mail(mail_app.smtp, RESIDENT)[-1]
+    for pattern in ("/wachtlijst/bevestigen/", "/wachtlijst/afmelden/"):
+        token = link_in(mail, pattern).rsplit("/", 1)[1]
+        data = token.split(".")[0]
+        decoded = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+        assert b"wachtend" not in decoded and b"@" not in decoded

@@ -2,6 +2,8 @@
 signed link, and gets one e-mail with the join link when a group covering the address is approved."""
 from __future__ import annotations
 
+import hmac
+
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from wtforms import HiddenField, StringField
 
@@ -10,7 +12,7 @@ from ..actions import send_messages
 from ..i18n import current_language
 from ..security import limit_per, limiter, when_carried_out
 from ..text import _
-from ..tokens import LinkInvalid, make_token, read_token
+from ..tokens import LinkInvalid, fingerprint, make_token, read_token
 from .form_classes import CheckedForm, email
 from .forms import first_error
 from .mailing import deliver_later, external_url, mail_message
@@ -81,8 +83,9 @@ def submit():
     waiting, _new = subscriptions.add(app_services.current().store.engine, address, place["lat"], place["lon"],
                                       place["a"], current_language())
     if waiting.confirmed_at is None:  # asked again before confirming: the link again (the first may be lost)
-        token = make_token(_secret(), CONFIRM, {"w": waiting.id, "e": waiting.email})
-        withdraw = make_token(_secret(), WITHDRAW, {"w": waiting.id, "e": waiting.email})
+        # The links carry a keyed fingerprint of the address, not the address (whoever sees a link learns nothing).
+        carried = {"w": waiting.id, "e": fingerprint(_secret(), waiting.email)}
+        token, withdraw = make_token(_secret(), CONFIRM, carried), make_token(_secret(), WITHDRAW, carried)
         message = mail_message("wachtlijst-bevestiging", waiting.email, "waiting_confirm", lang=waiting.lang,
                                waiting=waiting, link=external_url("subscribe.confirm", token=token),
                                withdraw_link=external_url("subscribe.withdraw", token=withdraw),
@@ -102,7 +105,7 @@ def _waiting(token: str, purpose: str = CONFIRM):
     days = subscriptions.UNCONFIRMED_DAYS if purpose == CONFIRM else subscriptions.UNFULFILLED_DAYS + 1
     payload = read_token(_secret(), purpose, token, days * 86400)
     waiting = subscriptions.get(app_services.current().store.engine, int(payload["w"]))
-    if waiting is None or waiting.email != payload["e"]:
+    if waiting is None or not hmac.compare_digest(str(payload.get("e", "")), fingerprint(_secret(), waiting.email)):
         raise LinkInvalid(_("Deze link hoort niet (meer) bij een verzoek. Misschien is er intussen een groep"
                             " gestart, of is het verzoek verlopen. Zoek uw adres opnieuw op."))
     return waiting
