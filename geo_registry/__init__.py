@@ -69,7 +69,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach the public pages, the JSON API, the vendored front-end assets and the security headers."""
     from .web import (account, api, api_http, assets, features, headers, info, join, openapi, params, privacy, public,
-                      register, renewal, sessions, staff, tiles)
+                      register, renewal, sessions, staff, subscribe, tiles)
 
     params.init_app(app)
     headers.init_app(app)
@@ -78,7 +78,7 @@ def register_blueprints(app: Flask) -> None:
     privacy.init_app(app)
     api_http.init_app(app)
     for blueprint in (public.bp, info.bp, register.bp, join.bp, renewal.bp, staff.bp, api.bp, api.legacy,
-                      features.bp, openapi.bp, tiles.bp):
+                      features.bp, openapi.bp, subscribe.bp, tiles.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(account.bp)
     from .web import poster  # the printable poster of a group

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from . import tables
+from . import subscriptions, tables
 from .groups import Group, GroupStatus, GroupStore, note_change, now_iso, status_of
 from .mail import Message, queue
 from .staff import audit
@@ -60,8 +60,11 @@ def confirm_email(store: GroupStore, group_id: int) -> Group:
     return store.get(group_id)
 
 
-def review(store: GroupStore, group_id: int, actor: str, approve: bool, note: str, message) -> list[int]:
-    """Approve (make public) or reject a registration waiting for review; message(group) tells the beheerder."""
+def review(store: GroupStore, group_id: int, actor: str, approve: bool, note: str, message, notice=None) -> list[int]:
+    """Approve (make public) or reject a registration waiting for review; message(group) tells the beheerder.
+    With notice, an approval also tells each resident who waited for a group at a point in its area
+    (notice(waiting, group), see subscriptions.fulfil), and the beheerder's message is message(group, waiting=n),
+    n being how many residents were told."""
     group = store.get(group_id)
     if group is None or group.status != GroupStatus.PENDING_REVIEW:
         raise ActionRefused(_("Deze aanmelding wacht niet (meer) op beoordeling."))
@@ -71,11 +74,19 @@ def review(store: GroupStore, group_id: int, actor: str, approve: bool, note: st
         update_group(conn, group_id, expect_status=GroupStatus.PENDING_REVIEW, status=status, reviewed_at=stamp,
                      review_note=note or None, **({"last_confirmed_at": stamp} if approve else {}))
         audit(conn, actor, N_("goedgekeurd") if approve else N_("afgewezen"), group_id, group.name, note or None)
-        return [queue(conn, message(group))]
+        told = tell_waiting(conn, group, notice) if approve else []
+        told_beheerder = message(group, waiting=len(told)) if notice else message(group)
+        return [queue(conn, told_beheerder)] + told
 
 
-def edit(store: GroupStore, group_id: int, actor: str, changes: dict) -> list[str]:
-    """Change a group's details and/or area; return the names of the fields that changed (sorted)."""
+def tell_waiting(conn: sa.Connection, group: Group, notice) -> list[int]:
+    """Tell the residents waiting in group's area (now public) that it started; without notice, nobody yet."""
+    return subscriptions.fulfil(conn, group, notice) if notice else []
+
+
+def edit(store: GroupStore, group_id: int, actor: str, changes: dict, notice=None) -> list[str]:
+    """Change a group's details and/or area; an active group's new area tells the residents waiting in it
+    (notice, as in review); return the names of the fields that changed (sorted)."""
     group = store.get(group_id)
     if group is None:
         raise ActionRefused(_("Deze groep bestaat niet (meer)."))
@@ -87,17 +98,21 @@ def edit(store: GroupStore, group_id: int, actor: str, changes: dict) -> list[st
         update_group(conn, group_id, **changed)
         audit(conn, actor, N_("gewijzigd"), group_id, changes.get("name", group.name),
               ", ".join(sorted(changed)))
+        if "area" in changed and group.status == GroupStatus.ACTIVE:
+            tell_waiting(conn, replace(group, **changed), notice)
     return sorted(changed)
 
 
-def set_active(store: GroupStore, group_id: int, actor: str, active: bool) -> None:
-    """Deactivate or reactivate a group."""
+def set_active(store: GroupStore, group_id: int, actor: str, active: bool, notice=None) -> list[int]:
+    """Deactivate or reactivate a group; a reactivated group tells the residents waiting in its area (notice, as
+    in review); return the queued message ids."""
     group = store.get(group_id)
     if group is None or group.status not in (GroupStatus.ACTIVE, GroupStatus.INACTIVE):
         raise ActionRefused(_("Alleen een goedgekeurde groep kan (de)geactiveerd worden."))
     with store.transaction() as conn:
         update_group(conn, group_id, status=GroupStatus.ACTIVE if active else GroupStatus.INACTIVE)
         audit(conn, actor, N_("geactiveerd") if active else N_("gedeactiveerd"), group_id, group.name)
+        return tell_waiting(conn, group, notice) if active else []
 
 
 def delete(store: GroupStore, group_id: int, actor: str) -> None:

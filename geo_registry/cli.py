@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import app_services
+from . import app_services, subscriptions
 from .addresses import import_addresses
 from .db import upgrade
 from .errors import GeoRegistryError
@@ -197,6 +197,8 @@ def confirmation_round_command():
     click.echo(f"{len(ids)} beheerder(s) gemaild: {sent} verstuurd, {failed} nog niet verstuurd")
     purged = purge_stale(app_services.current().store, now_iso())
     click.echo(f"{purged} verouderde aanmelding(en) verwijderd")
+    waiting = subscriptions.purge(_engine(), utcnow())
+    click.echo(f"{waiting} verlopen verzoek(en) om bericht bij een nieuwe groep verwijderd")
 
 
 @click.command("copy-to-postgresql")

@@ -232,8 +232,9 @@ class DeliveryWorker:
 
     running: "weakref.WeakSet[DeliveryWorker]" = weakref.WeakSet()  # so a test session can stop them all
 
-    def __init__(self, mailer: Mailer, poll_seconds: float = 30.0, retention_days: int = 14):
+    def __init__(self, mailer: Mailer, poll_seconds: float = 30.0, retention_days: int = 14, chores=()):
         self.mailer = mailer
+        self.chores = list(chores)  # more clean-ups to run on each pass, such as purging expired requests
         self.poll_seconds = poll_seconds
         self.retention_days = retention_days
         self._wakeup = threading.Event()
@@ -285,6 +286,8 @@ class DeliveryWorker:
             try:
                 self.mailer.purge(self.retention_days)
                 self.mailer.deliver(due_only=True)
+                for chore in self.chores:  # after delivery: a chore that fails must not hold up the mail
+                    chore()
             except Exception:  # noqa: BLE001 - e.g. the database is locked a while: the next pass tries again
                 log.exception("Mail delivery pass failed")
             with self._passes:

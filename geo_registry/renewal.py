@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import shapely
 import sqlalchemy as sa
 
-from .actions import ActionRefused, update_group
+from .actions import ActionRefused, tell_waiting, update_group
 from .geometry import to_geojson_text
 from .groups import Group, GroupStatus, GroupStore, now_iso
 from .mail import queue
@@ -92,8 +93,10 @@ def pending_changes(store: GroupStore, group_id: int | None = None) -> list[dict
     return [{**row, "payload": json.loads(row["payload"])} for row in rows]
 
 
-def review_change(store: GroupStore, change_id: int, actor: str, approve: bool, note: str, message) -> list[int]:
-    """Apply or drop a proposed change; message(group, approve) tells the beheerder."""
+def review_change(store: GroupStore, change_id: int, actor: str, approve: bool, note: str, message,
+                  notice=None) -> list[int]:
+    """Apply or drop a proposed change; message(group, approve) tells the beheerder. An applied new area tells
+    the residents waiting in it (notice(waiting, group), see subscriptions.fulfil)."""
     with store.transaction() as conn:
         row = conn.execute(sa.text("SELECT * FROM group_changes WHERE id = :id"), {"id": change_id}).mappings().first()
         # Deleted first, and counted: of two decisions at once (a double click, two staff members) only the one
@@ -110,7 +113,9 @@ def review_change(store: GroupStore, change_id: int, actor: str, approve: bool, 
             update_group(conn, group.id, **payload)
         audit(conn, actor, N_("wijziging goedgekeurd") if approve else N_("wijziging afgewezen"), group.id, group.name,
               note or None)
-        return [queue(conn, message(group, approve))]
+        told = (tell_waiting(conn, replace(group, **payload), notice)
+                if approve and "area" in payload and group.status == GroupStatus.ACTIVE else [])
+        return [queue(conn, message(group, approve))] + told
 
 
 def hand_over(store: GroupStore, group_id: int, name: str, email: str, lang: str = "nl") -> None:

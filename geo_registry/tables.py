@@ -73,5 +73,19 @@ groups = sa.Table(
     sa.Column("lang", sa.Text, nullable=False),
 )
 
+# Residents waiting to hear when a group starts at their address (revision 0009): the minimum to tell them once.
+waiting_residents = sa.Table(
+    "waiting_residents", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.Text, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("address_text", sa.Text),
+    sa.Column("lang", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("confirmed_at", sa.Text),
+)
+
 # The tables of the register in an order that respects their foreign keys (group_changes refers to groups).
-TABLE_ORDER = ["registry_state", "groups", "group_changes", "addresses", "staff", "audit_log", "mail_outbox"]
+TABLE_ORDER = ["registry_state", "groups", "group_changes", "addresses", "staff", "audit_log", "mail_outbox",
+               "waiting_residents"]

@@ -28,6 +28,7 @@ SKIP = {
     "tiles.tile": "GeoJSON the map loads per tile of the view (tests/test_map_tiles.py)",
 }
 COUNTER = itertools.count(1)
+NO_GROUP = "/?postcode=1251PT&huisnummer=3"  # an answer with no group: it offers the waiting list
 
 
 @dataclass
@@ -73,8 +74,16 @@ def prepare(app) -> dict:
     client.post(renewal_2 + "/overdragen", data={"csrf_token": csrf_token(client, renewal_2),
                                                  "nieuwe_naam": "Olle Overname", "nieuw_email": new_email})
     accept = link_in(wait_for_mail(app.smtp, new_email)[-1], "/beheerder/overdracht/")
+    plek = re.search(r'name="plek" value="([^"]+)"', client.get(NO_GROUP).get_data(as_text=True)).group(1)
+    waiting_email = f"wachtlijst{number}@voorbeeld.invalid"
+    client.post("/wachtlijst/", data={"csrf_token": csrf_token(client, NO_GROUP), "plek": plek,
+                                      "email": waiting_email})
+    waiting_mail = wait_for_mail(app.smtp, waiting_email)[-1]
+    waiting_confirm = link_in(waiting_mail, "/wachtlijst/bevestigen/")
+    waiting_withdraw = link_in(waiting_mail, "/wachtlijst/afmelden/")
     return {"confirm": confirm, "renewal": renewal_path(app, 1), "renewal_2": renewal_2, "accept": accept,
-            "name": name, "number": number}
+            "name": name, "number": number, "plek": plek, "waiting_confirm": waiting_confirm,
+            "waiting_withdraw": waiting_withdraw}
 
 
 def public_visits(links: dict) -> list[Visit]:
@@ -100,6 +109,14 @@ def public_visits(links: dict) -> list[Visit]:
         Visit("registration sent", "register.sent", "/groep-aanmelden/", post=register),
         Visit("registration confirm", "register.confirm", links["confirm"]),
         Visit("registration confirmed", "register.confirm_post", links["confirm"], post={}),
+        Visit("waiting list errors", "subscribe.submit", "/wachtlijst/", form_page=NO_GROUP, status=400,
+              post={"plek": links["plek"], "email": "geen-adres"}),
+        Visit("waiting list sent", "subscribe.sent", "/wachtlijst/", form_page=NO_GROUP,
+              post={"plek": links["plek"], "email": f"wacht{links['number']}@voorbeeld.invalid"}),
+        Visit("waiting list confirm", "subscribe.confirm", links["waiting_confirm"]),
+        Visit("waiting list confirmed", "subscribe.confirm_post", links["waiting_confirm"], post={}),
+        Visit("waiting list withdraw", "subscribe.withdraw", links["waiting_withdraw"]),
+        Visit("waiting list withdrawn", "subscribe.withdraw_post", links["waiting_withdraw"], post={}),
         Visit("join form", "join.form", "/groep/1/aanmelden"),
         Visit("join form, asking to grow", "join.form", "/groep/2/aanmelden?uitbreiden=1&straat=Postiljonlaan&huisnummer=3"),
         Visit("join errors", "join.submit", "/groep/1/aanmelden", post={"naam": ""}, status=400),
@@ -143,7 +160,8 @@ def group_id_named(app, name: str) -> int:
 
 def uncovered_get_endpoints(app) -> list[str]:
     """GET endpoints of the URL map that have no visit and are not in SKIP."""
-    links = {"confirm": "/x", "renewal": "/x", "accept": "/x", "number": 0}
+    links = {"confirm": "/x", "renewal": "/x", "accept": "/x", "number": 0, "plek": "x", "waiting_confirm": "/x",
+             "waiting_withdraw": "/x"}
     visited = {v.endpoint for v in public_visits(links) + staff_visits(1)}
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
     return sorted(endpoints - visited - set(SKIP))

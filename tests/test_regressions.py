@@ -47,6 +47,21 @@ def registration_confirm_path(app, client, email="rita@voorbeeld.invalid") -> st
     return link_in(wait_for_mail(app.smtp, email)[-1], "/groep-aanmelden/bevestigen/")
 
 
+def waiting_confirm_path(app, client, email="wanda@voorbeeld.invalid") -> dict:
+    """Ask for a message when a group starts at a place without one; return the signed place and the path of
+    the confirmation link mailed to the resident."""
+    import re
+
+    answer = client.get("/?postcode=1251PT&huisnummer=3").get_data(as_text=True)
+    plek = re.search(r'name="plek" value="([^"]+)"', answer).group(1)
+    response = client.post("/wachtlijst/", data={"csrf_token": csrf_token(client, "/?postcode=1251PT&huisnummer=3"),
+                                                 "plek": plek, "email": email})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    mail = wait_for_mail(app.smtp, email)[-1]
+    return {"plek": plek, "confirm": link_in(mail, "/wachtlijst/bevestigen/"),
+            "withdraw": link_in(mail, "/wachtlijst/afmelden/")}
+
+
 def aged(path: str, purpose: str, seconds: int) -> str:
     """The same signed link, but issued `seconds` ago (signed again with the test app's secret)."""
     prefix, token = path.rsplit("/", 1)
@@ -106,8 +121,12 @@ def post_routes(mail_app, staff_user):
     login(client, *staff_user)
     group = {"naam": "Nieuwe naam", "beheerder_naam": "B", "email": "b@voorbeeld.invalid", "mobiel": "",
              "toelichting": ""}
+    waiting = waiting_confirm_path(mail_app, client)
     routes = {
         "join.submit": (JOIN, JOIN_DATA),
+        "subscribe.submit": ("/wachtlijst/", {"plek": waiting["plek"], "email": "w@voorbeeld.invalid"}),
+        "subscribe.confirm_post": (waiting["confirm"], {}),
+        "subscribe.withdraw_post": (waiting["withdraw"], {}),
         "register.submit": ("/groep-aanmelden/", {"naam": "G", "beheerder_naam": "B", "email": "g@voorbeeld.invalid",
                                                    "buurten": "BU04170324", "actie": "aanmelden"}),
         "register.confirm_post": (confirm, {}),

@@ -2,8 +2,11 @@
 sends queued mail outside the request."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from flask import current_app
 
+from .. import subscriptions
 from ..config import LOCAL_URL, ROOT
 from ..i18n import LANGUAGES, current_language
 from ..mail import DeliveryWorker, Mailer, MailSettings, Message
@@ -47,9 +50,16 @@ def mail_worker(app=None) -> DeliveryWorker:
     app = app or current_app._get_current_object()
     worker = app.extensions.get(WORKER)
     if worker is None:
-        mailer = Mailer(app.extensions["geo_registry.engine"], MailSettings.from_config(app.config))
+        engine = app.extensions["geo_registry.engine"]
+        mailer = Mailer(engine, MailSettings.from_config(app.config))
+        # Residents' requests to be told of a new group are purged on time, while the site runs.
+        def purge_waiting():
+            """Delete the requests whose time is up."""
+            subscriptions.purge(engine, datetime.now(timezone.utc))
+
         worker = app.extensions.setdefault(WORKER, DeliveryWorker(
-            mailer, float(app.config["MAIL_POLL_SECONDS"]), int(app.config["MAIL_RETENTION_DAYS"])))
+            mailer, float(app.config["MAIL_POLL_SECONDS"]), int(app.config["MAIL_RETENTION_DAYS"]),
+            chores=[purge_waiting]))
     return worker.start()
 
 

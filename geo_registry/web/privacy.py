@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import request
 
-# The staff area, the beheerder's personal links, and the registration's confirmation pages.
-PERSONAL_PREFIXES = ("/beheer/", "/beheerder/", "/groep-aanmelden/bevestigen/", "/groep-aanmelden/verstuurd")
+# The staff area, the beheerder's personal links, the registration's confirmation pages, and a waiting resident's
+# links (they show the resident's address).
+PERSONAL_PREFIXES = ("/beheer/", "/beheerder/", "/groep-aanmelden/bevestigen/", "/groep-aanmelden/verstuurd",
+                     "/wachtlijst/")
 PERSONAL_PATHS = {"/beheer", "/beheerder"}
 
 

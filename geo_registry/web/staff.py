@@ -9,7 +9,7 @@ from flask import (Blueprint, Response, abort, current_app, g, redirect, render_
                    url_for)
 from flask_login import current_user
 
-from .. import actions, renewal, app_services
+from .. import actions, renewal, app_services, subscriptions
 from ..actions import ActionRefused
 from ..areas import find_overlaps
 from ..coverage import CLASSES, group_address_counts
@@ -31,6 +31,7 @@ from .forms import area_changed, first_error
 from .mailing import deliver_later, mail_message, mail_worker
 from .maps import COVERAGE_PATTERNS, build_area_map, build_coverage_map, draw_map, groups_collection
 from .sessions import start_session
+from .subscribe import started_notice
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
 
@@ -141,13 +142,14 @@ def review(group_id: int):
     template = "review_approved" if approve else "review_rejected"
     mailed = []
 
-    def message(item):
-        """The e-mail that tells the beheerder the decision."""
+    def message(item, waiting=0):
+        """The e-mail that tells the beheerder the decision (and how many waiting residents are told)."""
         mailed.append(item)
-        return mail_message("beoordeling", item.beheerder_email, template, lang=item.lang, group=item, note=note)
+        return mail_message("beoordeling", item.beheerder_email, template, lang=item.lang, group=item, note=note,
+                            waiting=waiting)
 
     if _done(lambda: actions.review(app_services.current().store, group_id, g.staff["username"], approve, note,
-                                    message)):
+                                    message, notice=started_notice)):
         deliver_later()
         session["flash"] = feedback.reviewed(mailed[-1], approve)
     return redirect(url_for("staff.group", group_id=group_id))
@@ -170,7 +172,9 @@ def status(group_id: int):
     """Deactivate or reactivate a group."""
     active = request.form.get("status") == GroupStatus.ACTIVE
     item = group_or_404(group_id)
-    if _done(lambda: actions.set_active(app_services.current().store, group_id, g.staff["username"], active)):
+    if _done(lambda: actions.set_active(app_services.current().store, group_id, g.staff["username"], active,
+                                        notice=started_notice)):
+        deliver_later()  # residents who waited in the area of the group that is back
         session["flash"] = feedback.activity(item, active)
     return redirect(url_for("staff.group", group_id=group_id))
 
@@ -225,7 +229,8 @@ def edit_post(group_id: int):
         changes["area"] = checked.geometry
     changed = []
     if _done(lambda: changed.extend(actions.edit(app_services.current().store, group_id, g.staff["username"],
-                                                 changes))):
+                                                 changes, notice=started_notice))):
+        deliver_later()  # residents who waited in the group's new area
         notes = checked.notes if "area" in changes else []
         session["flash"] = feedback.edited(changes.get("name", item.name), changed, notes)
     return redirect(url_for("staff.group", group_id=group_id))
@@ -295,7 +300,9 @@ def coverage():
     snapshot = app_services.current().registry.snapshot()
     served, chosen = app_services.served(), chosen_gemeente()
     items = by_priority(coverage_of(snapshot, chosen))
+    waiting = subscriptions.count_per_buurt(app_services.current().store.engine, snapshot.buurt_index)
     return render_template("staff/coverage.html", items=items, classes=CLASSES, patterns=COVERAGE_PATTERNS,
+                           waiting=waiting,
                            map=build_coverage_map(snapshot, current_app.config, items),
                            has_addresses=any(c.addresses is not None for c in items), served=served,
                            chosen=chosen)
@@ -322,16 +329,21 @@ def coverage_of(snapshot, gemeente):
 @bp.get("/export/dekking.csv")
 @login_required
 def coverage_csv():
-    """The coverage table as CSV, with the municipality of each buurt (?gemeente= for one of them)."""
+    """The coverage table as CSV, with the municipality of each buurt (?gemeente= for one of them) and the number
+    of residents waiting for a group there."""
     served = app_services.served()
     names = {g.code: g.name for g in served.gemeenten}
-    # The municipality comes last, so that the columns before it keep their places for existing spreadsheets.
+    snapshot = app_services.current().registry.snapshot()
+    waiting = subscriptions.count_per_buurt(app_services.current().store.engine, snapshot.buurt_index)
+    # New columns come last, so that the columns before them keep their places for existing spreadsheets.
     rows = ([item.buurt.code, item.buurt.name, round(item.area_m2), round(item.covered_m2),
              round(item.share * 100, 1), len(item.groups), item.addresses, item.addresses_covered,
-             item.addresses_without_group, names.get(item.buurt.gemeentecode, item.buurt.gemeentecode)]
-            for item in coverage_of(app_services.current().registry.snapshot(), chosen_gemeente()))
+             item.addresses_without_group, names.get(item.buurt.gemeentecode, item.buurt.gemeentecode),
+             waiting.get(item.buurt.code, 0)]
+            for item in coverage_of(snapshot, chosen_gemeente()))
     body = csv_text(["buurtcode", "buurt", "oppervlakte_m2", "gedekt_m2", "gedekt_pct", "groepen", "adressen",
-                     "adressen_gedekt", "adressen_zonder_groep", "gemeente"], rows, current_language())
+                     "adressen_gedekt", "adressen_zonder_groep", "gemeente", "wachtende_bewoners"], rows,
+                    current_language())
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=dekking.csv"})
 
@@ -383,7 +395,7 @@ def review_change(change_id: int):
                             approve=approved, note=note)
 
     if _done(lambda: renewal.review_change(app_services.current().store, change_id, g.staff["username"], approve,
-                                           note, message)):
+                                           note, message, notice=started_notice)):
         deliver_later()
         session["flash"] = feedback.change_reviewed(mailed[-1], approve)
     return redirect(url_for("staff.group", group_id=group_id) if group_id else url_for("staff.index"))
