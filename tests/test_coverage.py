@@ -74,9 +74,10 @@ def test_classes(share, key):
 
 
 @pytest.mark.parametrize("share, key, words, colour", [
-    (0.995, "heel", "Helemaal gedekt", "#1a9641"), (0.9949, "groot", "Grotendeels gedekt", "#a6d96a"),
-    (0.5, "groot", "Grotendeels gedekt", "#a6d96a"), (0.4999, "deels", "Deels gedekt", "#fdae61"),
-    (1e-9, "deels", "Deels gedekt", "#fdae61"), (1e-10, "geen", "Nog geen groep", "#d7191c"),
+    # The colour-blind-safe palette the legend names: dark blue, light blue, yellow, orange-red (Okabe-Ito).
+    (0.995, "heel", "Helemaal gedekt", "#0072B2"), (0.9949, "groot", "Grotendeels gedekt", "#56B4E9"),
+    (0.5, "groot", "Grotendeels gedekt", "#56B4E9"), (0.4999, "deels", "Deels gedekt", "#F0E442"),
+    (1e-9, "deels", "Deels gedekt", "#F0E442"), (1e-10, "geen", "Nog geen groep", "#D55E00"),
 ])
 def test_class_boundaries_as_the_legend_states_them(share, key, words, colour):
     """The legend promises: from 99.5% 'helemaal', from 50% 'grotendeels', any part 'deels', with these colours."""

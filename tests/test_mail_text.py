@@ -15,6 +15,7 @@ SETTINGS = {"GEMEENTENAAM": "Laren", "CONTACT_EMAIL": "veiligheid@belcombinatie.
 GROUP = SimpleNamespace(name="Buurtpreventie Brink", beheerder_name="Anna de Vries")
 RESIDENT = {"naam": "Bert Bewoner", "mobiel": "+31612345678", "email": "bert@voorbeeld.invalid",
             "straat": "Brink", "huisnummer": "12", "bericht": "Kan de groep uitbreiden naar Brink 12?"}
+WAITING = SimpleNamespace(address_text="Brink 12, Laren", lat=52.25, lon=5.22)  # a resident on the waiting list
 # A line that is a link or an e-mail address stands on its own by design.
 OWN_LINE = re.compile(r"^(https?://|\S+@\S+)")
 
@@ -27,7 +28,9 @@ def bodies():
             for approve in (True, False):
                 message = composer.compose("test", "x@voorbeeld.invalid", name, lang, group=GROUP,
                                            resident=RESIDENT, link="http://localhost/link/abc", note="Prima zo.",
-                                           approve=approve, hours=48, days=30, name="Carla Nieuw")
+                                           approve=approve, hours=48, days=30, name="Carla Nieuw",
+                                           waiting_count=2, waiting=WAITING, group_name="Brink",
+                                           withdraw_link="http://localhost/uit/abc")
                 yield f"{lang}/{name}", message.body
 
 

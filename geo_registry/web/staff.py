@@ -146,7 +146,7 @@ def review(group_id: int):
         """The e-mail that tells the beheerder the decision (and how many waiting residents are told)."""
         mailed.append(item)
         return mail_message("beoordeling", item.beheerder_email, template, lang=item.lang, group=item, note=note,
-                            waiting=waiting)
+                            waiting_count=waiting)
 
     if _done(lambda: actions.review(app_services.current().store, group_id, g.staff["username"], approve, note,
                                     message, notice=started_notice)):
