@@ -325,6 +325,11 @@
 
     map.on("moveend", load);
     map.whenReady(load);
+    // The page may still settle after the map's first view (fonts, the answer beside it): a container that
+    // grows needs the tiles of its new edges.
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () { map.invalidateSize(); }).observe(map.getContainer());
+    }
     return groups;
   }
 

@@ -62,10 +62,15 @@ def test_the_page_carries_no_shapes_and_the_map_loads_those_in_view(tiled, brows
     assert "Zwarte Berg <img" not in html and "Voorbeeld: Buurtapp" not in html  # nothing embedded
     page = open_home(tiled, browser)
     # Each buurt and group in view drawn once, though many reach into several tiles.
-    buurten = page.locator(".leaflet-tileBuurten-pane path").count()
-    assert buurten == in_view(page, [b.geometry for b in tiled["buurten"]]) and buurten >= 5
+    expected = in_view(page, [b.geometry for b in tiled["buurten"]])
+    assert expected >= 5
+    drawn = ("() => [document.querySelectorAll('.leaflet-tileBuurten-pane path').length,"
+             " document.querySelectorAll('.leaflet-overlay-pane path').length]")
     groups = requests.get(tiled["url"] + "/api/v1/groups.geojson", timeout=30).json()["features"]
-    assert page.locator(".leaflet-overlay-pane path").count() == in_view(page, [shape(g["geometry"]) for g in groups])
+    wanted = [expected, in_view(page, [shape(g["geometry"]) for g in groups])]
+    page.wait_for_function(f"() => ({drawn})().join() === '{wanted[0]},{wanted[1]}'", timeout=10_000)
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(drawn) == wanted  # and no more once every tile has arrived: none drawn twice
     text = hover_tooltip(page, *inside(tiled["buurten"], "Zwarte Berg"))
     assert IMPORTED in text and "WhatsApp-groep" in text
     page.mouse.click(*map_point(page, *inside(tiled["buurten"], "Zwarte Berg")))
