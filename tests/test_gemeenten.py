@@ -2,9 +2,11 @@
 import csv
 import io
 import json
+import re
 import time
 
 import geopandas as gpd
+
 import pytest
 import shapely
 
@@ -247,3 +249,13 @@ def test_a_mistyped_municipality_setting_stops_the_start_with_its_reason(tmp_pat
     done = start(GEMEENTEN="GM0417,Blaricum", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
     assert done.returncode == 1 and "Traceback" not in done.stderr + done.stdout
     assert done.stderr.startswith("Fout: GEO_REGISTRY_GEMEENTEN: ongeldige gemeentecode: 'Blaricum'")
+
+
+def test_a_groups_poster_names_the_municipality_its_area_lies_in(bel_app):
+    client = bel_app.test_client()
+    for group_id, gemeente in ((1, "Laren"), (2, "Blaricum"), (3, "Eemnes")):
+        page = client.get(f"/groep/{group_id}/poster").get_data(as_text=True)
+        assert f"Gemeente {gemeente}</p>" in page, (group_id, gemeente)
+    across = add_group(bel_app, "Grensgroep", buurt_area(bel_app, "BU04170320", "BU03760102"))
+    page = client.get(f"/groep/{across}/poster").get_data(as_text=True)
+    assert re.search(r"Gemeente (Blaricum / Laren|Laren / Blaricum)</p>", page)  # it counts for both

@@ -254,8 +254,9 @@ def build_draw_map(snapshot: Snapshot, config, input_id: str) -> MapParts:
 COVERAGE_PATTERNS = {"geen": "patroon-geen", "deels": "patroon-deels"}
 
 
-def build_coverage_map(snapshot: Snapshot, config, coverage) -> MapParts:
-    """Render the staff map: buurten coloured and patterned by coverage, and the uncovered parts on top."""
+def build_coverage_map(snapshot: Snapshot, config, coverage, waiting: dict | None = None) -> MapParts:
+    """Render the staff map: buurten coloured and patterned by coverage (and named with how many residents wait
+    for a group there: waiting, per buurt code), and the uncovered parts on top."""
     fmap = base_map(snapshot, config)
     features = []
     for item in coverage:
@@ -263,12 +264,14 @@ def build_coverage_map(snapshot: Snapshot, config, coverage) -> MapParts:
         features.append({"type": "Feature", "geometry": to_geojson_mapping(item.buurt.geometry),
                          "properties": {"kind": "wijk", "code": item.buurt.code, "name": item.buurt.name,
                                         "status": _(words), "colour": colour, "pattern": COVERAGE_PATTERNS.get(key),
-                                        "covered": f"{round(item.share * 100)}%"}})
+                                        "covered": f"{round(item.share * 100)}%",
+                                        "waiting": (waiting or {}).get(item.buurt.code, 0)}})
     text_tooltip(folium.GeoJson(
         {"type": "FeatureCollection", "features": features}, name=_("Dekking per buurt"),
         style_function=lambda f: {"color": "#333333", "weight": 2, "fillColor": f["properties"]["colour"],
                                   "fillOpacity": 0.55},
-    ), ["name", "status", "covered"], [_("Buurt"), _("Dekking"), _("Gedekt")]).add_to(fmap)
+    ), ["name", "status", "covered", "waiting"],
+        [_("Buurt"), _("Dekking"), _("Gedekt"), _("Bewoners die wachten op een groep")]).add_to(fmap)
     patterned = [{**f, "properties": {**f["properties"], "kind": "patroon"}}
                  for f in features if f["properties"]["pattern"]]
     if patterned:

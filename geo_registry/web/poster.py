@@ -8,6 +8,7 @@ from flask import Blueprint, abort, render_template
 from markupsafe import Markup
 
 from .. import app_services, poster
+from ..gemeenten import groups_per_gemeente
 from ..groups import GroupStatus
 from ..text import _
 from .mailing import external_url
@@ -32,4 +33,15 @@ def show(group_id: int):
                                    _("Kaart van het gebied van %(name)s, met de buurtgrenzen", name=group.name))
     # Both SVGs are made by poster.py from numbers and escaped text only, so they go into the page as they are.
     return render_template("poster/poster.html", name=group.name, link=link, shown_link=shown_link(link),
-                           area_map=Markup(area_map), qr=Markup(poster.qr_svg(link)))
+                           area_map=Markup(area_map), qr=Markup(poster.qr_svg(link)), gemeente=gemeente_of(group))
+
+
+def gemeente_of(group) -> str | None:
+    """The name(s) of the served municipality the group's area lies in, when the register serves several
+    (None: the deployment's one municipality)."""
+    served = app_services.served()
+    if not served.several:
+        return None
+    outlines = app_services.current().registry.snapshot().base.gemeenten
+    belongs = groups_per_gemeente(outlines, [group])
+    return " / ".join(g.name for g in served.gemeenten if belongs.get(g.code)) or None

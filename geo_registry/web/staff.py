@@ -303,7 +303,7 @@ def coverage():
     waiting = subscriptions.count_per_buurt(app_services.current().store.engine, snapshot.buurt_index)
     return render_template("staff/coverage.html", items=items, classes=CLASSES, patterns=COVERAGE_PATTERNS,
                            waiting=waiting,
-                           map=build_coverage_map(snapshot, current_app.config, items),
+                           map=build_coverage_map(snapshot, current_app.config, items, waiting),
                            has_addresses=any(c.addresses is not None for c in items), served=served,
                            chosen=chosen)
 
