@@ -47,6 +47,7 @@ class LookupAnswer:
         return {
             "point": {"lat": self.point.lat, "lon": self.point.lon},
             "in_gemeente": self.point.in_gemeente,
+            "gemeentecode": buurt.gemeentecode if buurt else None,
             "wijk": {"code": buurt.code, "name": buurt.name} if buurt else None,
             "wijken": [{"code": w.code, "name": w.name} for w in self.point.buurten],
             "groups": [g.to_public() for g in self.point.groups],

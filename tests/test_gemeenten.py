@@ -259,3 +259,12 @@ def test_a_groups_poster_names_the_municipality_its_area_lies_in(bel_app):
     across = add_group(bel_app, "Grensgroep", buurt_area(bel_app, "BU04170320", "BU03760102"))
     page = client.get(f"/groep/{across}/poster").get_data(as_text=True)
     assert re.search(r"Gemeente (Blaricum / Laren|Laren / Blaricum)</p>", page)  # it counts for both
+
+
+def test_the_api_names_the_municipality_of_the_point(bel_app):
+    client = bel_app.test_client()
+    for gemeentecode, buurt in (("GM0417", "Postiljon"), ("GM0376", "Crailo"), ("GM0317", "Zuidbuurt")):
+        lat, lon = cbs_point(gemeentecode, buurt)
+        answer = client.get(f"/api/v1/lookup?lat={lat}&lon={lon}").get_json()
+        assert answer["gemeentecode"] == gemeentecode and answer["in_gemeente"] is True, buurt
+    assert client.get("/api/v1/lookup?lat=52.2550&lon=6.1600").get_json()["gemeentecode"] is None  # Deventer

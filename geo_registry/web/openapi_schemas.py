@@ -25,12 +25,15 @@ NEARBY_GROUP = {"type": "object", "required": ["id", "name", "is_example", "dist
                                "is_example": {"type": "boolean"},
                                "distance_m": {"type": "integer", "minimum": 0,
                                               "description": "Metres from the point to the group's area, in RD New"}}}
-LOOKUP = {"type": "object", "required": ["point", "in_gemeente", "wijk", "wijken", "groups", "address",
-                                         "nearby_groups"],
+LOOKUP = {"type": "object", "required": ["point", "in_gemeente", "gemeentecode", "wijk", "wijken", "groups",
+                                         "address", "nearby_groups"],
           "additionalProperties": False, "properties": {
               "point": {"type": "object", "required": ["lat", "lon"],
                         "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}}},
               "in_gemeente": {"type": "boolean"},
+              "gemeentecode": {"type": "string", "nullable": True, "pattern": "^GM[0-9]{4}$",
+                               "description": "CBS code of the served municipality the point lies in (GM0417 is "
+                                              "Laren); null outside every served municipality"},
               "wijk": nullable(WIJK_REF),
               "wijken": {"type": "array", "items": {"$ref": "#/components/schemas/WijkRef"}},
               "groups": {"type": "array", "items": {"$ref": "#/components/schemas/GroupRef"}},
