@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from enum import StrEnum
 from datetime import datetime, timezone
 from pathlib import Path
@@ -144,20 +145,10 @@ class GroupStore:
 
     def add(self, group: Group, conn: sa.Connection | None = None) -> int:
         """Insert a group and return its id."""
-        values = {
-            "name": group.name, "area": group.area,
-            "beheerder_name": group.beheerder_name, "beheerder_email": group.beheerder_email,
-            "beheerder_phone": group.beheerder_phone, "description": group.description,
-            "status": group.status, "is_example": int(group.is_example),
-            "created_at": group.created_at, "updated_at": group.updated_at,
-            "last_confirmed_at": group.last_confirmed_at or (group.created_at if group.status == GroupStatus.ACTIVE
-                                                                 else None),
-            "lang": group.lang,
-        }
         if conn is None:
             with self.transaction() as own:
                 return self.add(group, own)
-        group_id = conn.execute(_INSERT, values).scalar_one()
+        group_id = conn.execute(_INSERT, _insert_values(group)).scalar_one()
         note_change(conn, None, {"status": group.status}, group_id)
         return group_id
 
@@ -189,6 +180,12 @@ _LOG_PRUNE = sa.text("DELETE FROM registry_state WHERE key >= :lo AND key <= :hi
 _LOG_READ = sa.text("SELECT value FROM registry_state WHERE key > :lo AND key <= :hi")
 _NAME_TAKEN = sa.text(NAME_TAKEN)
 _INSERT = tables.groups.insert().returning(tables.groups.c.id)
+# An import's batch: one INSERT for all its rows, one name check for all its names. The ids come back matched by
+# name (unique within a batch): asking them back in the rows' order makes SQLAlchemy insert row by row on SQLite.
+_INSERT_MANY = tables.groups.insert().returning(tables.groups.c.name, tables.groups.c.id)
+_NAMES_TAKEN = sa.text("SELECT lower(name) FROM groups WHERE lower(name) IN :names").bindparams(
+    sa.bindparam("names", expanding=True))
+_VERSION_UP_BY = sa.text("UPDATE registry_state SET value = value + :n WHERE key = 'groups_version' RETURNING value")
 
 
 def bump_version(conn: sa.Connection, group_id: int | None = None) -> None:
@@ -197,6 +194,18 @@ def bump_version(conn: sa.Connection, group_id: int | None = None) -> None:
     conn.execute(_LOG, {"k": CHANGE_KEY.format(version), "g": UNKNOWN_GROUP if group_id is None else group_id})
     if version > CHANGES_KEPT and version % PRUNE_EVERY == 0:  # now and then: the log may hold a few rows more
         conn.execute(_LOG_PRUNE, {"lo": CHANGE_KEY.format(0), "hi": CHANGE_KEY.format(version - CHANGES_KEPT)})
+
+
+def bump_versions(conn: sa.Connection, group_ids: list[int]) -> None:
+    """Mark several groups as changed at once: one version each (so the change log reads as if they changed one
+    by one), written with one UPDATE and one INSERT for all of them."""
+    if not group_ids:
+        return
+    last = conn.execute(_VERSION_UP_BY, {"n": len(group_ids)}).scalar_one()
+    first = last - len(group_ids) + 1
+    conn.execute(_LOG, [{"k": CHANGE_KEY.format(first + i), "g": gid} for i, gid in enumerate(group_ids)])
+    if last > CHANGES_KEPT:
+        conn.execute(_LOG_PRUNE, {"lo": CHANGE_KEY.format(0), "hi": CHANGE_KEY.format(last - CHANGES_KEPT)})
 
 
 def changed_since(conn: sa.Connection, since: int, until: int) -> set[int] | None:
@@ -221,6 +230,20 @@ def note_change(conn: sa.Connection, before: GroupStatus | None, fields, group_i
     public = before == GroupStatus.ACTIVE, after == GroupStatus.ACTIVE
     if public[0] != public[1] or (public[1] and PUBLIC_FIELDS & set(fields)):
         bump_version(conn, group_id)
+
+
+def _insert_values(group: Group) -> dict:
+    """The row values of a new group."""
+    return {
+        "name": group.name, "area": group.area,
+        "beheerder_name": group.beheerder_name, "beheerder_email": group.beheerder_email,
+        "beheerder_phone": group.beheerder_phone, "description": group.description,
+        "status": group.status, "is_example": int(group.is_example),
+        "created_at": group.created_at, "updated_at": group.updated_at,
+        "last_confirmed_at": group.last_confirmed_at or (group.created_at if group.status == GroupStatus.ACTIVE
+                                                             else None),
+        "lang": group.lang,
+    }
 
 
 def _row_to_group(row) -> Group:
@@ -313,14 +336,47 @@ def import_groups(store: GroupStore, path: str | Path, municipality: BaseGeometr
     report = ImportReport()
     numbered = list(enumerate(features, start=1))
     for start in range(0, len(numbered), IMPORT_BATCH):
+        batch = numbered[start:start + IMPORT_BATCH]
+        parsed = []
+        for number, feature in batch:
+            try:
+                parsed.append((number, parse_group_feature(feature, crs, municipality, example)))
+            except ValueError as exc:
+                report.refused.append((number, _feature_label(feature), str(exc)))
         with store.transaction() as conn:
-            for number, feature in numbered[start:start + IMPORT_BATCH]:
-                try:
-                    group = parse_group_feature(feature, crs, municipality, example)
-                    if store.exists_named(group.name, conn):
-                        raise ValueError("er bestaat al een groep met deze naam")
-                except ValueError as exc:
-                    report.refused.append((number, _feature_label(feature), str(exc)))
-                    continue
-                report.added.append((number, group.name, store.add(group, conn)))
+            _write_batch(conn, parsed, report)
     return report
+
+
+def _write_batch(conn: sa.Connection, parsed: list[tuple[int, Group]], report: ImportReport) -> None:
+    """Add a batch of parsed groups in one transaction: a name taken (before or earlier in the batch) is refused;
+    the rest are inserted with one statement, and the version and change log are written once for the batch."""
+    keys = _lower_names(conn, [group.name for _, group in parsed])
+    # The database lowers the names, so that "the same name" means exactly what NAME_TAKEN means.
+    seen = set(conn.execute(_NAMES_TAKEN, {"names": sorted(set(keys))}).scalars()) if keys else set()
+    fresh = []
+    for (number, group), key in zip(parsed, keys):
+        if key in seen:
+            report.refused.append((number, group.name, "er bestaat al een groep met deze naam"))
+        else:
+            seen.add(key)
+            fresh.append((number, group))
+    if not fresh:
+        return
+    id_of = dict(conn.execute(_INSERT_MANY, [_insert_values(group) for _, group in fresh]).all())
+    ids = [id_of[group.name] for _, group in fresh]
+    report.added.extend((number, group.name, group_id) for (number, group), group_id in zip(fresh, ids))
+    bump_versions(conn, [group_id for (_, group), group_id in zip(fresh, ids) if group.status == GroupStatus.ACTIVE])
+
+
+def _lower_names(conn: sa.Connection, names: list[str]) -> list[str]:
+    """The names in lower case as the database makes them (SQLite lowers ASCII only; PostgreSQL by locale)."""
+    if not names:
+        return []
+    return list(conn.execute(_lower_statement(len(names)), {f"n{i}": name for i, name in enumerate(names)}).one())
+
+
+@lru_cache(maxsize=8)
+def _lower_statement(count: int) -> sa.Select:
+    """SELECT lower(:n0), ..., lower(:n<count-1>): made once per batch size (compiling it is not cheap)."""
+    return sa.select(*[sa.func.lower(sa.bindparam(f"n{i}", type_=sa.Text)) for i in range(count)])
