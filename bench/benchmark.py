@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from synthetic import NL_BOUNDS, group_areas, laren_bounds, neighbourhoods, points_in  # noqa: E402
 from updates import bench_import_and_updates  # noqa: E402
 from map_view import bench_map_view  # noqa: E402
+from startup import bench_startup  # noqa: E402
 
 from geo_registry.config import defaults  # noqa: E402
 from geo_registry.coverage import compute_coverage  # noqa: E402
@@ -253,6 +254,7 @@ def main() -> None:
     bench_coverage("national", national, national_groups, points_in(rng, 100_000, NL_BOUNDS))
     bench_map_view(row, rng, national, national_groups)
     bench_import_and_updates(row, rng, national, 20_000 // scale)
+    bench_startup(row, national, national_groups, free_port)
     bench_http(laren, rng, 3 if args.quick else 10)
 
 

@@ -1,7 +1,6 @@
 """Neighbourhoods (CBS buurten): import from CBS files and load the project's wijken.geojson."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,16 +162,15 @@ def _merged(imported: gpd.GeoDataFrame, target: Path, codes: set[str]) -> gpd.Ge
 
 def load_buurten(path: str | Path) -> list[Buurt]:
     """Load the project's wijken.geojson (WGS84) as Buurt objects sorted by code."""
-    with open(path, encoding="utf-8") as handle:
-        collection = json.load(handle)
-    buurten = []
-    for feature in collection["features"]:
-        props = feature["properties"]
-        buurten.append(Buurt(
-            code=props["code"], name=props["name"], wijkcode=props["wijkcode"],
-            gemeentecode=props["gemeentecode"],
-            geometry=shapely.geometry.shape(feature["geometry"]),
-        ))
+    # Read by GDAL as WKB, not parsed into Python dicts and lists first: at national size the parsed file alone
+    # held hundreds of MiB and took most of the start-up (issue 11); the shapes are bit for bit the same.
+    _, _, shapes, (codes, names, wijkcodes, gemeentecodes) = pyogrio.raw.read(
+        str(path), columns=["code", "name", "wijkcode", "gemeentecode"])
+    geometries = shapely.from_wkb(shapes)
+    del shapes
+    buurten = [Buurt(code=code, name=name, wijkcode=wijkcode, gemeentecode=gemeentecode, geometry=geometry)
+               for code, name, wijkcode, gemeentecode, geometry in zip(codes, names, wijkcodes, gemeentecodes,
+                                                                        geometries)]
     return sorted(buurten, key=lambda w: w.code)
 
 

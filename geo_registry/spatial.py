@@ -108,7 +108,9 @@ class BuurtenBase:
         self.buurten = buurten
         codes = sorted({w.gemeentecode for w in buurten})
         self.gemeenten = {code: gemeente_shape([w for w in buurten if w.gemeentecode == code]) for code in codes}
-        self.gemeente = gemeente_shape(buurten)
+        # One municipality: its outline is the union of the same buurten in the same order, made once (the
+        # union is most of the start-up at national size).
+        self.gemeente = self.gemeenten[codes[0]] if len(codes) == 1 else gemeente_shape(buurten)
         shapely.prepare(self.gemeente)
         for outline in self.gemeenten.values():
             shapely.prepare(outline)

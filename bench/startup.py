@@ -1,0 +1,149 @@
+"""Benchmark rows of issue 11 for a server process at national size: start-up to the first answered lookup, and
+the memory (RSS) a process holds after it, for `geo-registry serve --workers 1` against a minimal server (SQLite +
+pyogrio + a shapely STRtree + http.server answering one lookup) started on the same data in the same run."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+import shapely
+
+from geo_registry.db import make_engine, upgrade
+from geo_registry.groups import GroupStore, import_groups
+
+# The minimal server: what any server answering a lookup at this size must at least do.
+MINIMAL_SERVER = textwrap.dedent('''
+    import sqlite3, sys, urllib.parse
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+    import pyogrio, shapely
+    db, wijken, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT id, area FROM groups WHERE status = 'active'").fetchall()
+    ids, areas = [r[0] for r in rows], shapely.from_geojson([r[1] for r in rows])
+    groups = shapely.STRtree(areas)
+    buurten = pyogrio.read_dataframe(wijken)
+    buurt_tree = shapely.STRtree(buurten.geometry.values)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+            point = shapely.Point(float(query["lon"][0]), float(query["lat"][0]))
+            found = [ids[i] for i in groups.query(point, predicate="intersects")]
+            buurt = [buurten.code.iloc[i] for i in buurt_tree.query(point, predicate="intersects")]
+            body = repr((found, buurt)).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    HTTPServer(("127.0.0.1", port), Handler).serve_forever()
+''')
+
+
+def _write_wijken(path: Path, buurten) -> None:
+    """The buurten as the wijken GeoJSON file the app reads."""
+    features = [{"type": "Feature", "geometry": json.loads(shapely.to_geojson(b.geometry)),
+                 "properties": {"code": b.code, "name": b.name, "wijkcode": b.wijkcode,
+                                "gemeentecode": b.gemeentecode}} for b in buurten]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+
+
+def _write_groups(path: Path, groups) -> None:
+    features = [{"type": "Feature", "geometry": json.loads(shapely.to_geojson(g.area)),
+                 "properties": {"name": g.name, "beheerder_name": "B", "beheerder_email": g.beheerder_email}}
+                for g in groups]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+
+
+def _rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children, in MiB (from /proc)."""
+    total = 0
+    pids = [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    for one in pids:
+        for line in Path(f"/proc/{one}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def _first_answer(command: list[str], url: str, env=None) -> tuple[subprocess.Popen, float]:
+    """Start command; return it and the seconds until url first answers 200."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while time.perf_counter() - started < 600:
+        try:
+            urllib.request.urlopen(url, timeout=300).read()
+            return process, time.perf_counter() - started
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[0]} stopped with {process.returncode}")
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"{command} did not answer in 10 minutes")
+
+
+def _measure(command, url, env=None) -> tuple[float, float]:
+    """Seconds to the first answered lookup, and the MiB held after it."""
+    process, seconds = _first_answer(command, url, env)
+    try:
+        time.sleep(0.5)  # whatever the first answer set going settles
+        return seconds, _rss_mib(process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def bench_startup(row, buurten, groups, free_port) -> None:
+    """Start-up → first lookup and memory per process at national size, the app against the minimal server."""
+    folder = Path(tempfile.mkdtemp(prefix="geo-bench-startup-"))
+    try:
+        wijken, db_file = folder / "wijken.geojson", folder / "startup.sqlite3"
+        _write_wijken(wijken, buurten)
+        engine = make_engine(f"sqlite:///{db_file}")
+        upgrade(engine)
+        _write_groups(folder / "groepen.geojson", groups)
+        assert len(import_groups(GroupStore(engine), folder / "groepen.geojson").added) == len(groups)
+        engine.dispose()
+        lat, lon = shapely.get_coordinates(groups[0].area.representative_point())[0][::-1]
+        port = free_port()
+        anchor_s, anchor_mib = _measure([sys.executable, "-c", MINIMAL_SERVER, str(db_file), str(wijken), str(port)],
+                                        f"http://127.0.0.1:{port}/?lat={lat}&lon={lon}")
+        port = free_port()
+        env = dict(os.environ, GEO_REGISTRY_DATABASE_URL=f"sqlite:///{db_file}", GEO_REGISTRY_WIJKEN_FILE=str(wijken),
+                   GEO_REGISTRY_GEMEENTECODE=buurten[0].gemeentecode, GEO_REGISTRY_TILES="none",
+                   GEO_REGISTRY_PDOK_URL="", GEO_REGISTRY_SECRET_KEY="bench",
+                   GEO_REGISTRY_MAIL_OUTBOX=str(folder / "outbox"))
+        command = [str(Path(sys.executable).parent / "geo-registry"), "serve", "--workers", "1", "--port", str(port)]
+        app_s, app_mib = _measure(command, f"http://127.0.0.1:{port}/api/v1/lookup?lat={lat:.6f}&lon={lon:.6f}", env)
+        size = f"{len(buurten):,} buurten, {len(groups):,} groups"
+        row(f"anchor: minimal server, start → first lookup ({size})", f"{anchor_s:.1f} s")
+        row("geo-registry serve --workers 1, start → first lookup", f"{app_s:.1f} s",
+            f"{app_s / anchor_s:.2f}x the anchor; target ≤ 4 s")
+        row("anchor: minimal server, memory after the first lookup", f"{anchor_mib:,.0f} MiB")
+        row("geo-registry serve --workers 1, memory after the first lookup", f"{app_mib:,.0f} MiB",
+            f"{app_mib / anchor_mib:.2f}x the anchor; target ≤ 350 MiB")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":  # this row alone: python bench/startup.py [scale]
+    import numpy as np
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from benchmark import free_port, row
+    from synthetic import NL_BOUNDS, group_areas, neighbourhoods
+
+    scale = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+    rng = np.random.default_rng(20261126)
+    bench_startup(row, neighbourhoods(rng, 13_000 // scale), group_areas(rng, 20_000 // scale, NL_BOUNDS), free_port)
