@@ -162,6 +162,8 @@ def _merged(imported: gpd.GeoDataFrame, target: Path, codes: set[str]) -> gpd.Ge
 
 def load_buurten(path: str | Path) -> list[Buurt]:
     """Load the project's wijken.geojson (WGS84) as Buurt objects sorted by code."""
+    if not Path(path).is_file():  # as before: a missing file is an OSError callers know, not a GDAL error
+        raise FileNotFoundError(f"{path} bestaat niet")
     # Read by GDAL as WKB, not parsed into Python dicts and lists first: at national size the parsed file alone
     # held hundreds of MiB and took most of the start-up (issue 11); the shapes are bit for bit the same.
     _, _, shapes, (codes, names, wijkcodes, gemeentecodes) = pyogrio.raw.read(
