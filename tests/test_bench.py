@@ -38,3 +38,17 @@ def test_the_import_and_update_rows_run_and_an_approval_is_answered(tmp_path):
     names = [cells[0] for cells in rows]
     assert "import-groups: per-group time, large / small" in names
     assert "pending registration → next lookup" in names and "approval → next lookup" in names
+
+
+def test_the_start_up_rows_run_against_the_minimal_server():
+    from benchmark import free_port
+    from startup import bench_startup
+
+    rows = []
+    rng = np.random.default_rng(5)
+    bench_startup(lambda *cells: rows.append(cells), neighbourhoods(rng, 40), group_areas(rng, 50, NL_BOUNDS),
+                  free_port)
+    names = [cells[0] for cells in rows]
+    assert "geo-registry serve --workers 1, start → first lookup" in names
+    assert "geo-registry serve --workers 1, memory after the first lookup" in names
+    assert any(name.startswith("anchor: minimal server, start → first lookup") for name in names)
