@@ -49,6 +49,17 @@ def limit_per(setting: str, window: str):
     return lambda: f"{int(current_app.config[setting])} per {window}"
 
 
+def posted_mailbox() -> str:
+    """The limiter's key for a limit per recipient: the e-mail address in the form, as one mailbox (spaces
+    and capitals do not make it another), so that many clients together cannot flood one address."""
+    return "mailbox:" + "".join((request.form.get("email") or "").split()).lower()
+
+
+def path_group() -> str:
+    """The limiter's key for a limit per group: the group in the URL, whichever client asks."""
+    return f"group:{(request.view_args or {}).get('group_id')}"
+
+
 def when_carried_out(response) -> bool:
     """Count a submission against its limit only once it was carried out: the redirect to the 'sent' page,
     not a form returned with errors, a check of the area, or the honeypot's silent redirect."""
