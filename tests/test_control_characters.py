@@ -55,3 +55,12 @@ def test_a_registration_with_a_nul_in_the_group_name_is_refused_clearly(mail_app
     response = test_register.post(client, naam="Buurt\x00app", buurten="BU04170324")
     assert response.status_code == 400 and "tekens die hier niet kunnen" in response.get_data(as_text=True)
     assert rows(mail_app, "groups") == 4  # the examples only
+
+
+def test_a_join_link_with_control_characters_prefills_only_the_text(mail_app):
+    """The answer's 'grow the group' link carries the address; a tampered link must not put control characters
+    into the form (the resident would be refused for something they never typed)."""
+    client = mail_app.test_client()
+    page = client.get(JOIN + "?uitbreiden=1&straat=Br%00ink%1b&huisnummer=1%07").get_data(as_text=True)
+    assert "\x00" not in page and "\x1b" not in page and "\x07" not in page
+    assert "uitbreiden naar Brink 1?" in page

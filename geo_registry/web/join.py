@@ -9,6 +9,7 @@ from ..security import limit_per, limiter, path_group, posted_mailbox, when_carr
 from .form_classes import JoinForm
 from .forms import first_error
 from ..text import _
+from ..validation import CONTROL_RE
 from .mailing import deliver_later, mail_message
 
 bp = Blueprint("join", __name__, url_prefix="/groep")
@@ -34,8 +35,9 @@ def form(group_id: int):
 def prefill(args, expand: bool) -> dict:
     """The address the resident just looked up (from the answer's link), cut to the fields' lengths; when the
     address lies outside the group's area, a message asking the beheerder to grow the group to it."""
-    straat = " ".join((args.get("straat") or "").split())[:100]
-    huisnummer = " ".join((args.get("huisnummer") or "").split())[:10]
+    # Control characters only come from a tampered link; the form would refuse them.
+    straat = " ".join(CONTROL_RE.sub("", args.get("straat") or "").split())[:100]
+    huisnummer = " ".join(CONTROL_RE.sub("", args.get("huisnummer") or "").split())[:10]
     data = {"straat": straat, "huisnummer": huisnummer}
     if expand:
         address = f"{straat} {huisnummer}".strip()
