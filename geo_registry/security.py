@@ -50,9 +50,10 @@ def limit_per(setting: str, window: str):
 
 
 def posted_mailbox() -> str:
-    """The limiter's key for a limit per recipient: the e-mail address in the form, as one mailbox (spaces
-    and capitals do not make it another), so that many clients together cannot flood one address."""
-    return "mailbox:" + "".join((request.form.get("email") or "").split()).lower()
+    """The limiter's key for a limit per recipient: the e-mail address in the form, as one mailbox (spaces,
+    capitals and a +tag do not make it another), so that many clients together cannot flood one address."""
+    local, _at, domain = "".join((request.form.get("email") or "").split()).lower().rpartition("@")
+    return f"mailbox:{local.partition('+')[0]}@{domain}"
 
 
 def path_group() -> str:
