@@ -79,3 +79,16 @@ def test_the_join_group_limit_is_a_setting_with_a_default():
     from geo_registry.config import defaults
 
     assert defaults("/tmp")["JOIN_GROUP_LIMIT"] >= 10
+
+
+def test_registrations_mail_one_address_a_limited_number_of_times_from_any_number_of_clients(mail_app):
+    """A registration mails its confirmation link, with the group's name as the subject, to the address typed:
+    without a limit per address, many clients could send a stranger any number of them."""
+    import test_register
+
+    mail_app.config["REGISTER_LIMIT"] = 2
+    answers = [test_register.post(client, email=STRANGER, buurten="BU04170324").status_code
+               for client in clients(mail_app, 4)]
+    assert answers == [302, 302, 429, 429]
+    mail_app.smtp.settle()
+    assert len(mail_app.smtp.to(STRANGER)) == 2
