@@ -5,7 +5,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from .. import actions, app_services
 from ..groups import GroupStatus
-from ..security import limit_per, limiter, path_group, posted_mailbox, when_carried_out
+from ..security import limit_per, limit_per_mailbox, limiter, path_group, when_carried_out
 from .form_classes import JoinForm
 from .forms import first_error
 from ..text import _
@@ -52,7 +52,7 @@ def prefill(args, expand: bool) -> dict:
 # Limited per group and per resident's address too: many clients together must not flood a beheerder, nor mail
 # a stranger the confirmation again and again.
 @limiter.limit(limit_per("JOIN_GROUP_LIMIT", "1 hour"), key_func=path_group, deduct_when=when_carried_out)
-@limiter.limit(limit_per("JOIN_LIMIT", "1 day"), key_func=posted_mailbox, deduct_when=when_carried_out)
+@limit_per_mailbox("JOIN_LIMIT")
 def submit(group_id: int):
     """Send the request to the beheerder (reply-to: the resident) and confirm to the resident."""
     group = active_group(group_id)
