@@ -57,6 +57,9 @@ def defaults(instance_path: str) -> dict:
         "CONFIRM_MAX_AGE_HOURS": 48,
         "LOGIN_LIMIT": 5,
         "JOIN_LIMIT": 5,
+        # Join requests one group's beheerder gets per hour, from all clients together (a flood from many
+        # addresses stops here; a new group after a poster campaign still gets its neighbours' requests).
+        "JOIN_GROUP_LIMIT": 20,
         "REGISTER_LIMIT": 5,
         "HANDOVER_LIMIT": 3,  # handovers sent per hour, per client and per personal link
         # Where Flask-Limiter keeps its counts: memory:// (one process), or e.g. redis://host:6379 for several.

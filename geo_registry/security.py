@@ -12,7 +12,7 @@ from limits.errors import ConfigurationError
 from markupsafe import Markup, escape
 
 from .errors import GeoRegistryError, StartupRefused
-from .text import N_
+from .text import N_, _
 
 # Long enough for a resident who fills in the registration form slowly (drawing an area takes a while).
 CSRF_TIME_LIMIT = 8 * 3600
@@ -28,6 +28,11 @@ class TooManyRequests(GeoRegistryError):
     status = 429
     code = "too_many_requests"
     default_message = N_("U heeft dit te vaak geprobeerd. Wacht een kwartier en probeer het dan opnieuw.")
+
+
+# A limit per e-mail address lasts a day: its own message, since "wait a quarter of an hour" would not help.
+MAILBOX_LIMITED = N_("Naar dit e-mailadres is vandaag al vaak gemaild vanaf deze website. Probeer het morgen "
+                     "opnieuw.")
 
 
 class CsrfRefused(GeoRegistryError):
@@ -47,6 +52,24 @@ def csrf_field() -> Markup:
 def limit_per(setting: str, window: str):
     """Return a limit string read from the setting on every request, e.g. '5 per 1 hour'."""
     return lambda: f"{int(current_app.config[setting])} per {window}"
+
+
+def posted_mailbox() -> str:
+    """The limiter's key for a limit per recipient: the e-mail address in the form, as one mailbox (spaces,
+    capitals and a +tag do not make it another), so that many clients together cannot flood one address."""
+    local, _at, domain = "".join((request.form.get("email") or "").split()).lower().rpartition("@")
+    return f"mailbox:{local.partition('+')[0]}@{domain}"
+
+
+def limit_per_mailbox(setting: str, **options):
+    """A limit of setting per day per e-mail address typed in the form (its own message when reached)."""
+    return limiter.limit(limit_per(setting, "1 day"), key_func=posted_mailbox, deduct_when=when_carried_out,
+                         error_message=lambda: _(MAILBOX_LIMITED), **options)
+
+
+def path_group() -> str:
+    """The limiter's key for a limit per group: the group in the URL, whichever client asks."""
+    return f"group:{(request.view_args or {}).get('group_id')}"
 
 
 def when_carried_out(response) -> bool:
@@ -92,7 +115,8 @@ def init_app(app) -> None:
     init_limiter(app)
     # Both become the project's own errors: the same Dutch/English page (or JSON) as every other refusal.
     app.register_error_handler(CSRFError, lambda error: app.handle_user_exception(CsrfRefused()))
-    app.register_error_handler(RateLimitExceeded, lambda error: app.handle_user_exception(TooManyRequests()))
+    app.register_error_handler(RateLimitExceeded, lambda error: app.handle_user_exception(
+        TooManyRequests(error.description if error.limit.error_message else None)))
     app.jinja_env.globals["csrf_field"] = csrf_field
 
 

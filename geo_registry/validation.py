@@ -10,15 +10,26 @@ from .text import _
 MOBILE_RE = re.compile(r"^(?:\+31|0031|0)6([0-9]{8})$")
 MAX_ID = 2**63 - 1  # SQLite's largest INTEGER: a larger number cannot even be looked up
 ID_RE = re.compile(r"^[0-9]{1,19}$")  # ASCII digits only (int() also takes other scripts' digits)
+# Control characters other than tab and line breaks: nobody types them, PostgreSQL cannot store a NUL at all, and
+# in a group's name they would reach maps, posters and e-mail.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _too_long(field: str, max_length: int) -> BadInput:
     return BadInput(_("Dit is te lang (hoogstens %(max)d tekens).", max=max_length), field=field)
 
 
+def _no_control(text: str, field: str) -> str:
+    if CONTROL_RE.search(text):
+        raise BadInput(_("Dit veld bevat tekens die hier niet kunnen (zoals stuurtekens). Typ de tekst opnieuw."),
+                       field=field)
+    return text
+
+
 def required_text(value, field: str, missing: str, max_length: int = 120) -> str:
-    """Return stripped text; an empty field gets the message `missing`, an overlong one a limit."""
-    text = " ".join(str(value or "").split())
+    """Return stripped text; an empty field gets the message `missing`, an overlong one a limit, one with
+    control characters a refusal."""
+    text = " ".join(_no_control(str(value or ""), field).split())
     if not text:
         raise BadInput(missing, field=field)
     if len(text) > max_length:
@@ -27,8 +38,8 @@ def required_text(value, field: str, missing: str, max_length: int = 120) -> str
 
 
 def optional_text(value, field: str, max_length: int) -> str:
-    """Return stripped text or '', refusing overlong input."""
-    text = str(value or "").strip()
+    """Return stripped text or '', refusing overlong input and control characters (tabs and line breaks pass)."""
+    text = _no_control(str(value or ""), field).strip()
     if len(text) > max_length:
         raise _too_long(field, max_length)
     return text

@@ -5,10 +5,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from .. import actions, app_services
 from ..groups import GroupStatus
-from ..security import limit_per, limiter, when_carried_out
+from ..security import limit_per, limit_per_mailbox, limiter, path_group, when_carried_out
 from .form_classes import JoinForm
 from .forms import first_error
 from ..text import _
+from ..validation import CONTROL_RE
 from .mailing import deliver_later, mail_message
 
 bp = Blueprint("join", __name__, url_prefix="/groep")
@@ -34,8 +35,9 @@ def form(group_id: int):
 def prefill(args, expand: bool) -> dict:
     """The address the resident just looked up (from the answer's link), cut to the fields' lengths; when the
     address lies outside the group's area, a message asking the beheerder to grow the group to it."""
-    straat = " ".join((args.get("straat") or "").split())[:100]
-    huisnummer = " ".join((args.get("huisnummer") or "").split())[:10]
+    # Control characters only come from a tampered link; the form would refuse them.
+    straat = " ".join(CONTROL_RE.sub("", args.get("straat") or "").split())[:100]
+    huisnummer = " ".join(CONTROL_RE.sub("", args.get("huisnummer") or "").split())[:10]
     data = {"straat": straat, "huisnummer": huisnummer}
     if expand:
         address = f"{straat} {huisnummer}".strip()
@@ -47,6 +49,10 @@ def prefill(args, expand: bool) -> dict:
 
 @bp.post("/<int:group_id>/aanmelden")
 @limiter.limit(limit_per("JOIN_LIMIT", "1 hour"), deduct_when=when_carried_out)
+# Limited per group and per resident's address too: many clients together must not flood a beheerder, nor mail
+# a stranger the confirmation again and again.
+@limiter.limit(limit_per("JOIN_GROUP_LIMIT", "1 hour"), key_func=path_group, deduct_when=when_carried_out)
+@limit_per_mailbox("JOIN_LIMIT")
 def submit(group_id: int):
     """Send the request to the beheerder (reply-to: the resident) and confirm to the resident."""
     group = active_group(group_id)

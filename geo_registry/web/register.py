@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from .. import actions, app_services
 from ..groups import Group
 from ..i18n import current_language
-from ..security import limit_per, limiter, when_carried_out
+from ..security import limit_per, limit_per_mailbox, limiter, when_carried_out
 from ..tokens import LinkInvalid, fingerprint, make_token, read_token
 from ..text import _
 from .form_classes import RegistrationForm
@@ -45,6 +45,8 @@ def checking_only() -> bool:
 
 @bp.post("/")
 @limiter.limit(limit_per("REGISTER_LIMIT", "1 hour"), deduct_when=when_carried_out, exempt_when=checking_only)
+# The confirmation goes to the address typed: limited per address too, or many clients could flood a stranger.
+@limit_per_mailbox("REGISTER_LIMIT", exempt_when=checking_only)
 def submit():
     """Check the registration; on 'Aanmelden' store it and send the confirmation link."""
     form = RegistrationForm()

@@ -10,7 +10,7 @@ from wtforms import HiddenField, StringField
 from .. import app_services, subscriptions
 from ..actions import send_messages
 from ..i18n import current_language
-from ..security import limit_per, limiter, when_carried_out
+from ..security import limit_per, limit_per_mailbox, limiter, when_carried_out
 from ..text import _
 from ..tokens import LinkInvalid, fingerprint, make_token, read_token
 from .form_classes import CheckedForm, email
@@ -66,6 +66,8 @@ def place_label(place: dict) -> str:
 
 @bp.post("/")
 @limiter.limit(limit_per("JOIN_LIMIT", "1 hour"), deduct_when=when_carried_out)
+# Each request mails the address typed: limited per address too, or many clients could flood a stranger.
+@limit_per_mailbox("JOIN_LIMIT")
 def submit():
     """Store the request (unconfirmed) and mail the confirmation link; nothing else is sent until confirmed."""
     form = SubscribeForm()
