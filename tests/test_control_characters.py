@@ -31,7 +31,7 @@ def test_a_join_request_with_control_characters_is_refused_clearly(mail_app, fie
     response = join(client, **{field: text})
     body = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "tekens die hier niet kunnen" in body and f'aria-invalid="true"' in body
+    assert "tekens die hier niet kunnen" in body and 'aria-invalid="true"' in body
     assert rows(mail_app, "mail_outbox") == 0
     mail_app.smtp.settle()
     assert mail_app.smtp.to(BEHEERDER) == []
