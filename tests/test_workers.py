@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from test_processes import STAFF, free_port, prepared_app, token, wait_until
+from test_processes import STAFF, free_port, prepared_app, stopped_at_exit, token, wait_until
 
 COMMAND = [str(Path(sys.executable).with_name("geo-registry")), "serve"]
 
@@ -50,17 +50,10 @@ def serving(app, tmp_path, *options: str, prefix: tuple[str, ...] = ()):
         process = subprocess.Popen([*prefix, *COMMAND, "--port", str(port), *options], env=env, stdout=output,
                                    stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    try:
+    with stopped_at_exit(process):
         wait_until(lambda: requests.get(base + "/api/v1/ping", timeout=2).ok, f"server ({log.read_text()})",
                    process=process)
         yield base, process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ import pytest
 import shapely
 
 from geo_registry.coverage import CLASSES
+from staff_login import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -14,10 +15,7 @@ OKABE_ITO = {"#0072b2", "#56b4e9", "#f0e442", "#d55e00", "#e69f00", "#009e73", "
 def coverage_page(request, browser, live_server, staff_user):
     context = browser.new_context(viewport=request.param, locale="nl-NL", base_url=live_server)
     page = context.new_page()
-    page.goto("/beheer/dekking")
-    page.fill("#gebruikersnaam", staff_user[0])
-    page.fill("#wachtwoord", staff_user[1])
-    page.get_by_role("button", name="Inloggen").click()
+    log_in(page, staff_user, "/beheer/dekking")
     page.wait_for_selector(".folium-map path.leaflet-interactive", state="attached")
     yield page
     context.close()

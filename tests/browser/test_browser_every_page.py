@@ -4,6 +4,7 @@ import pytest
 
 from pages import Visit, group_id_named, prepare, public_visits, staff_visits
 from test_browser_accessibility import axe
+from staff_login import log_in
 
 pytestmark = pytest.mark.browser
 SUBMIT = """([action, fields, forged]) => {
@@ -53,11 +54,7 @@ def test_every_page_has_no_serious_violations(browser, live_server, mail_app, st
     for visit in public_visits(links):
         found += serious(page, visit, lang)
     assert page.locator("html").get_attribute("lang") == lang
-    page.goto("/beheer/inloggen")
-    page.fill("#gebruikersnaam", staff_user[0])
-    page.fill("#wachtwoord", staff_user[1])
-    with page.expect_navigation():
-        page.press("#wachtwoord", "Enter")
+    log_in(page, staff_user)
     for visit in staff_visits(group_id_named(mail_app, links["name"])):
         found += serious(page, visit, lang)
     context.close()

@@ -5,6 +5,7 @@ from fakes import FakeLocatieserver, pdok_doc
 from helpers import make_app, served
 from leaflet_map import map_point
 from test_gemeenten import BEL, add_group, buurt_area, cbs_point
+from staff_login import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -69,11 +70,7 @@ def test_the_pages_that_differ_with_three_municipalities_have_no_serious_axe_vio
             page.goto(path)
             page.wait_for_load_state("load")
             found += [(path, v["id"]) for v in axe(page) if v["impact"] in ("serious", "critical")]
-        page.goto("/beheer/inloggen")
-        page.fill("#gebruikersnaam", "bel")
-        page.fill("#wachtwoord", "lang-genoeg-wachtwoord")
-        with page.expect_navigation():
-            page.press("#wachtwoord", "Enter")
+        log_in(page, ("bel", "lang-genoeg-wachtwoord"))
         for path in ("/beheer/dekking", "/beheer/dekking?gemeente=GM0376"):
             page.goto(path)
             page.wait_for_load_state("load")

@@ -5,6 +5,7 @@ import pytest
 
 from leaflet_map import map_point
 from helpers import inside
+from staff_login import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,10 +18,7 @@ def confirmation_link(app, address):
 
 def approve_as_staff(page, staff_user, group_name):
     """Log in as staff and approve the named registration."""
-    page.goto("/beheer/")
-    page.fill("#gebruikersnaam", staff_user[0])
-    page.fill("#wachtwoord", staff_user[1])
-    page.get_by_role("button", name="Inloggen").click()
+    log_in(page, staff_user, "/beheer/")
     page.get_by_role("link", name=group_name).first.click()
     page.get_by_role("button", name="Goedkeuren").click()
     page.get_by_text("actief").first.wait_for()

@@ -3,6 +3,7 @@ import pytest
 import shapely
 
 from pages import renewal_path
+from staff_login import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -192,10 +193,7 @@ def outer_vertices(area):
 def test_staff_edit_loads_the_current_area_into_the_editor(browser, live_server, mail_app, staff_user):
     context = browser.new_context(viewport=DESKTOP, locale="nl-NL", base_url=live_server)
     page = context.new_page()
-    page.goto("/beheer/groep/1/bewerken")
-    page.fill("#gebruikersnaam", staff_user[0])
-    page.fill("#wachtwoord", staff_user[1])
-    page.get_by_role("button", name="Inloggen").click()
+    log_in(page, staff_user, "/beheer/groep/1/bewerken")
     page.wait_for_selector(".folium-map path.leaflet-interactive", state="attached")
     state = editor_state(page)
     area = stored_area(mail_app, 1)

@@ -6,6 +6,7 @@ import pytest
 
 from leaflet_map import map_point
 from helpers import WIJKEN_FILE, inside, make_app, register_pending, served
+from staff_login import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -47,10 +48,7 @@ def hostile(tmp_path_factory, browser):
     with served(app) as url:
         context = browser.new_context(base_url=url, locale="nl-NL")
         page = context.new_page()
-        page.goto("/beheer/inloggen")
-        page.fill("#gebruikersnaam", STAFF[0])
-        page.fill("#wachtwoord", STAFF[1])
-        page.get_by_role("button", name="Inloggen").click()
+        log_in(page, STAFF)
         page.goto(f"/beheer/groep/{registered}")
         page.get_by_role("button", name="Goedkeuren").click()
         page.get_by_text("actief").first.wait_for()

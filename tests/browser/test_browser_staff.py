@@ -3,6 +3,7 @@ import pytest
 
 from geo_registry.coverage import CLASSES
 from helpers import register_pending
+from staff_login import log_in
 
 pytestmark = pytest.mark.browser
 UNCOVERED = CLASSES[-1][3]
@@ -24,10 +25,7 @@ def wijk_fill(page, code):
 def test_uncovered_buurt_changes_colour_after_approval(browser, live_server, mail_app, staff_user):
     group_id = register_pending(mail_app, "Postiljon Waakt", ("BU04170324",))
     page = browser.new_context(base_url=live_server, locale="nl-NL").new_page()
-    page.goto("/beheer/dekking")
-    page.fill("#gebruikersnaam", staff_user[0])
-    page.fill("#wachtwoord", staff_user[1])
-    page.get_by_role("button", name="Inloggen").click()
+    log_in(page, staff_user, "/beheer/dekking")
     page.wait_for_selector(".folium-map path.leaflet-interactive", state="attached")
     assert wijk_fill(page, POSTILJON) == UNCOVERED
     first_row = page.locator("#dekking tbody tr").first.inner_text()

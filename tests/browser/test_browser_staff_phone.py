@@ -3,6 +3,7 @@ e-mail address or phone number is shown whole (wrapped), not cut off."""
 import pytest
 
 from pages import staff_visits
+from staff_login import log_in
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -26,14 +27,6 @@ def long_pending_group(app) -> int:
         group_id, _ = actions.register(store, group, lambda gid: Message("test", LONG_EMAIL, "Bevestig", "b"))
         actions.confirm_email(store, group_id)
     return group_id
-
-
-def log_in(page, staff_user):
-    page.goto("/beheer/inloggen")
-    page.fill("#gebruikersnaam", staff_user[0])
-    page.fill("#wachtwoord", staff_user[1])
-    with page.expect_navigation():
-        page.press("#wachtwoord", "Enter")
 
 
 def too_wide(page):
