@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .errors import BadInput
 from .text import _
 from .lookup import Address, AddressQuery, ChainLookup
-from .nearby import NearbyGroup, NearbyIndex
+from .nearby import NearbyGroup, nearby_groups
 from .spatial import PointAnswer, Registry, Snapshot
 
 
@@ -79,8 +79,7 @@ class LookupService:
         point = snapshot.answer(lat, lon)
         nearby = ()
         if point.in_gemeente and not point.groups:
-            # The groups' areas in RD New are made once per snapshot, not per request.
-            nearby = tuple(snapshot.cached("nearby", lambda: NearbyIndex(snapshot.groups)).near(lat, lon))
+            nearby = tuple(nearby_groups(snapshot.group_index.in_bounds, lat, lon))
         return LookupAnswer(point, address, nearby)
 
     def query_from_args(self, args) -> AddressQuery | None:

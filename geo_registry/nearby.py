@@ -27,24 +27,27 @@ class NearbyGroup:
         return {**self.group.to_public(), "distance_m": self.metres}
 
 
-class NearbyIndex:
-    """The groups' areas in RD New, made once per snapshot, so a request only measures."""
+def search_box(lat: float, lon: float, radius: float) -> tuple[float, float, float, float]:
+    """A WGS84 box (minx, miny, maxx, maxy) that holds every point within radius RD New metres of (lat, lon)."""
+    x, y = transformer(WGS84, RD_NEW).transform(lon, lat)
+    reach = radius * 1.01 + 1.0  # a margin: RD New's scale differs from 1 by less than 0.1% in the country
+    xs = np.array([x - reach, x, x + reach] * 3)
+    ys = np.repeat([y - reach, y, y + reach], 3)
+    lons, lats = transformer(RD_NEW, WGS84).transform(xs, ys)
+    return float(np.min(lons)), float(np.min(lats)), float(np.max(lons)), float(np.max(lats))
 
-    def __init__(self, groups: list[Group]):
-        self.groups = list(groups)
-        self.areas = to_rd_many([g.area for g in self.groups]) if self.groups else np.array([], dtype=object)
-        self.tree = shapely.STRtree(self.areas)
 
-    def near(self, lat: float, lon: float, radius: float = RADIUS_M, limit: int = MAX_GROUPS) -> list[NearbyGroup]:
-        """Return up to limit groups whose area lies within radius metres of (lat, lon), nearest first."""
-        if not self.groups:
-            return []
-        x, y = transformer(WGS84, RD_NEW).transform(lon, lat)
-        point = shapely.Point(x, y)
-        hits = self.tree.query(point, predicate="dwithin", distance=radius)
-        if not len(hits):
-            return []
-        # For a point outside an area, the distance to the area is the distance to its boundary.
-        distances = shapely.distance(self.areas[hits], point)
-        found = sorted(zip(distances, hits), key=lambda item: (item[0], self.groups[item[1]].name))
-        return [NearbyGroup(self.groups[i], int(round(d))) for d, i in found[:limit]]
+def nearby_groups(in_bounds, lat: float, lon: float, radius: float = RADIUS_M,
+                  limit: int = MAX_GROUPS) -> list[NearbyGroup]:
+    """Up to limit groups whose area lies within radius metres of (lat, lon), nearest first (then by name).
+    in_bounds(box) gives the groups whose bounding box meets a WGS84 box (the snapshot's group index): only those
+    few are put in RD New, so nothing is made per snapshot and nothing is held."""
+    candidates = in_bounds(search_box(lat, lon, radius))
+    if not candidates:
+        return []
+    x, y = transformer(WGS84, RD_NEW).transform(lon, lat)
+    point = shapely.Point(x, y)
+    # For a point outside an area, the distance to the area is the distance to its boundary.
+    distances = shapely.distance(to_rd_many([g.area for g in candidates]), point)
+    found = sorted(((d, g) for d, g in zip(distances, candidates) if d <= radius), key=lambda f: (f[0], f[1].name))
+    return [NearbyGroup(group, int(round(d))) for d, group in found[:limit]]

@@ -47,7 +47,7 @@ def test_the_start_up_rows_run_against_the_minimal_server():
     rows = []
     rng = np.random.default_rng(5)
     bench_startup(lambda *cells: rows.append(cells), neighbourhoods(rng, 40), group_areas(rng, 50, NL_BOUNDS),
-                  free_port)
+                  free_port, settle=0.5)
     names = [cells[0] for cells in rows]
     assert "geo-registry serve --workers 1, start → first lookup" in names
     assert "geo-registry serve --workers 1, memory after the first lookup" in names
