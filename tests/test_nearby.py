@@ -67,3 +67,16 @@ def test_a_group_just_inside_the_radius_is_found_and_just_outside_is_not():
     far = group(7, "Buiten", rd_square(143000 - 1100.6, 474000 - 50))
     found = nearby_groups(GroupIndex([near, far]).in_bounds, *at_rd(*POINT))
     assert [(n.group.name, n.metres) for n in found] == [("Rand", 999)]
+
+
+def test_kept_rd_areas_follow_a_changed_area_and_stay_bounded():
+    """The RD New areas are kept between lookups, but a group whose area changed is measured anew."""
+    from geo_registry.nearby import RDAreas
+
+    kept = RDAreas(most=2)
+    first = nearby_groups(GroupIndex(GROUPS).in_bounds, *at_rd(*POINT), rd_areas=kept)
+    assert [(n.group.name, n.metres) for n in first] == [("Noordwest", 71), ("Oost", 200), ("Zuid", 500)]
+    moved = group(1, "Oost", rd_square(143050, 473950))  # the same group, its area moved 150 m closer
+    second = nearby_groups(GroupIndex([moved] + GROUPS[1:]).in_bounds, *at_rd(*POINT), rd_areas=kept)
+    assert [(n.group.name, n.metres) for n in second] == [("Oost", 50), ("Noordwest", 71), ("Zuid", 500)]
+    assert len(kept._known) <= 2
