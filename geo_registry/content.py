@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import markdown
@@ -28,6 +29,14 @@ def page_files(folder: Path, lang: str) -> dict[str, Path]:
 
 def load_page(path: Path, slug: str) -> Page:
     """Render one Markdown file; its first '# ' heading is the title."""
+    # Every page's menu and footer list the pages: render each file once, again only when staff change it.
+    stat = path.stat()
+    return _rendered(path, slug, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _rendered(path: Path, slug: str, _mtime_ns: int, _size: int) -> Page:
+    """The Page of one version of a file (the cache key's modification time and size tell versions apart)."""
     text = path.read_text(encoding="utf-8")
     heading = re.search(r"^# (.+)$", text, re.M)
     title = heading.group(1).strip() if heading else slug
