@@ -83,6 +83,15 @@ def post_form(web: requests.Session, base: str, kind: Kind, serial: int) -> bool
     return answer.status_code == 200 and answer.url.endswith(kind.done)
 
 
+def free_port() -> int:
+    """A port of 127.0.0.1 nothing listens on now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 # --- the app: 8 clients over HTTP -------------------------------------------------------------------------------
 
 def serve(env: dict, port: int, workers: int | None) -> subprocess.Popen:
@@ -266,8 +275,6 @@ def copy_database(source: Path, target: Path) -> None:
 
 def bench_writes(row, seconds: float = 10.0, clients: int = CLIENTS, workers: int | None = None) -> None:
     """Joins and registrations per second through the app against the same SQL straight on sqlite3."""
-    from benchmark import free_port
-
     folder = Path(tempfile.mkdtemp(prefix="geo-bench-writes-"))
     db_file = folder / "app.sqlite3"
     env = environment(f"sqlite:///{db_file}", folder)
