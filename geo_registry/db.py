@@ -68,8 +68,8 @@ def make_engine(url: str) -> Engine:
 def _write_ahead_log(cursor) -> None:
     """Put an SQLite file in WAL mode (kept in the file) and sync at checkpoints rather than at every commit."""
     # In the default rollback journal a reader waits while anyone writes (the mail worker's delivery made every
-    # page of a join wait ~20 ms), and two writers can refuse each other at once ("database is locked") instead
-    # of waiting. With WAL readers never wait, writers queue. synchronous=NORMAL keeps every transaction whole
+    # page of a join wait ~20 ms), and under many concurrent writers some gave up ("database is locked").
+    # With WAL readers never wait for writers. synchronous=NORMAL keeps every transaction whole
     # (all or nothing, also after a crash); a power cut may lose the last commits, never corrupt the file.
     if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         cursor.execute("PRAGMA journal_mode=WAL")
