@@ -22,9 +22,20 @@ class Page:
 
 def page_files(folder: Path, lang: str) -> dict[str, Path]:
     """Return the page files of one language by slug, in their numbered order."""
-    files = sorted((int(m.group(1)), m.group(2), path) for path in (folder / lang).glob("*.md")
+    # Listed again only when the folder changes (a file added, removed or renamed changes its modification time).
+    try:
+        changed = (folder / lang).stat().st_mtime_ns
+    except FileNotFoundError:
+        return {}
+    return dict(_listed(folder / lang, changed))
+
+
+@lru_cache(maxsize=64)
+def _listed(language_folder: Path, _mtime_ns: int) -> tuple[tuple[str, Path], ...]:
+    """The (slug, path) pairs of one version of a language's folder, in their numbered order."""
+    files = sorted((int(m.group(1)), m.group(2), path) for path in language_folder.glob("*.md")
                    if (m := FILE_RE.match(path.name)))
-    return {slug: path for _, slug, path in files}
+    return tuple((slug, path) for _, slug, path in files)
 
 
 def load_page(path: Path, slug: str) -> Page:

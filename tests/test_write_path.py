@@ -72,3 +72,15 @@ def test_information_pages_are_rendered_once_per_version_of_their_file(tmp_path,
     page = client.get("/informatie/spelregels").get_data(as_text=True)
     assert "Nieuwe spelregels" in page and "Alleen buurtzaken." in page
     assert len(rendered) == files + 1
+
+
+def test_a_page_file_added_by_staff_shows_in_the_menu_of_the_next_page(tmp_path):
+    folder = tmp_path / "content"
+    shutil.copytree(ROOT / "content", folder)
+    client = make_app(tmp_path, CONTENT_DIR=str(folder)).test_client()
+    assert "Buurtfeest" not in client.get("/").get_data(as_text=True)
+    (folder / "nl" / "80-buurtfeest.md").write_text("# Buurtfeest\n\nOp 1 juni.\n", encoding="utf-8")
+    stat = (folder / "nl").stat()
+    os.utime(folder / "nl", ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))  # a coarse clock
+    assert "Buurtfeest" in client.get("/").get_data(as_text=True)
+    assert "Op 1 juni." in client.get("/informatie/buurtfeest").get_data(as_text=True)
