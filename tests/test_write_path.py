@@ -84,3 +84,29 @@ def test_a_page_file_added_by_staff_shows_in_the_menu_of_the_next_page(tmp_path)
     os.utime(folder / "nl", ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))  # a coarse clock
     assert "Buurtfeest" in client.get("/").get_data(as_text=True)
     assert "Op 1 juni." in client.get("/informatie/buurtfeest").get_data(as_text=True)
+
+
+def test_the_wtforms_catalogue_is_read_once_per_language_not_per_request(tmp_path, monkeypatch):
+    from babel import support
+
+    from geo_registry.web.form_classes import JoinForm
+
+    loads = []
+    real_load = support.Translations.load.__func__
+
+    def counting(cls, dirname=None, locales=None, domain=None):
+        if domain == "wtforms":
+            loads.append([str(locale) for locale in locales])
+        return real_load(cls, dirname, locales, domain)
+
+    monkeypatch.setattr(support.Translations, "load", classmethod(counting))
+    app = make_app(tmp_path)
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/groep-aanmelden/").status_code == 200
+    assert len(loads) <= 1  # once for Dutch in this process (none if an earlier test read it already)
+    # The messages stay those of the page's language.
+    for lang, expected in (("nl", "Ongeldige keuze."), ("en", "Not a valid choice.")):
+        with app.test_request_context(f"/?lang={lang}"):
+            form = JoinForm()
+            assert form.meta.get_translations(form).gettext("Not a valid choice.") == expected
