@@ -1,11 +1,11 @@
 """Active groups near a point that no group covers: distances in RD New metres, nearest first, without Flask."""
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-import numpy as np
 import shapely
 
 from .coverage import to_rd_many
@@ -29,14 +29,19 @@ class NearbyGroup:
         return {**self.group.to_public(), "distance_m": self.metres}
 
 
+# The fewest metres a degree spans on the GRS80 ellipsoid: of latitude (at the equator), of longitude at latitude
+# φ (N·cos φ, with N at least the equatorial radius). RD New is conformal: it scales distances by less than 0.1%
+# in the country and rotates them, and a circle stays a circle when rotated.
+METRES_PER_DEGREE_LAT = 110_574.0
+METRES_PER_DEGREE_LON_AT_EQUATOR = 111_319.0
+
+
 def search_box(lat: float, lon: float, radius: float) -> tuple[float, float, float, float]:
     """A WGS84 box (minx, miny, maxx, maxy) that holds every point within radius RD New metres of (lat, lon)."""
-    x, y = transformer(WGS84, RD_NEW).transform(lon, lat)
-    reach = radius * 1.01 + 1.0  # a margin: RD New's scale differs from 1 by less than 0.1% in the country
-    xs = np.array([x - reach, x, x + reach] * 3)
-    ys = np.repeat([y - reach, y, y + reach], 3)
-    lons, lats = transformer(RD_NEW, WGS84).transform(xs, ys)
-    return float(np.min(lons)), float(np.min(lats)), float(np.max(lons)), float(np.max(lats))
+    reach = radius * 1.01 + 1.0  # more than any scale of RD New in the country
+    dlat = reach / METRES_PER_DEGREE_LAT
+    dlon = reach / (METRES_PER_DEGREE_LON_AT_EQUATOR * math.cos(math.radians(min(abs(lat) + dlat, 89.0))))
+    return lon - dlon, lat - dlat, lon + dlon, lat + dlat
 
 
 class RDAreas:
