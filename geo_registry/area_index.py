@@ -41,7 +41,7 @@ class AreaIndex(Generic[T]):
         bounds = shapely.bounds(self.geometries)
         listed = np.flatnonzero(np.isfinite(bounds).all(axis=1))  # an empty shape has no bounds and holds no point
         if not listed.size:
-            self._x0 = self._y0 = np.inf  # at_xy: every point outside
+            self._side, self._x0, self._y0 = 1, np.inf, np.inf  # at_xy: every point outside
             self._maxx = self._maxy = -np.inf
             return
         minx, miny = bounds[listed, 0].min(), bounds[listed, 1].min()

@@ -6,7 +6,7 @@ import pytest
 import shapely
 
 from geo_registry.db import make_engine, upgrade
-from geo_registry.groups import GroupStore, import_groups
+from geo_registry.groups import Group, GroupStore, import_groups
 from geo_registry.spatial import Registry, Snapshot
 from geo_registry.buurten import load_buurten
 
@@ -101,22 +101,87 @@ def test_a_large_index_agrees_with_checking_every_area():
     assert index.at_xy(5.05, 52.05) == [44, 45, 54, 55]  # a shared corner belongs to all four
 
 
-def test_a_large_index_of_irregular_areas_agrees_with_a_scan_at_their_corners():
+@pytest.mark.parametrize("swapped", [False, True], ids=["lon-lat", "lat-lon"])
+def test_a_large_index_of_irregular_areas_agrees_with_a_scan_at_their_corners(swapped):
     """Drawn shapes, an empty one among them: every vertex and every corner of every bounding box (the grid's
-    cells are found from those corners) is answered as a full scan answers it."""
+    cells are found from those corners) is answered as a full scan answers it; also with x and y swapped, so
+    that no mix-up of the two can go unseen because one is always the smaller."""
     from geo_registry.spatial import AreaIndex
 
     rng = np.random.default_rng(11)
+    corners = list(zip(rng.uniform(5.0, 5.2, 120), rng.uniform(52.0, 52.2, 120)))
     shapes = [shapely.Polygon(np.c_[x + rng.uniform(0, 0.02, 7), y + rng.uniform(0, 0.02, 7)]).convex_hull
-              for x, y in zip(rng.uniform(5.0, 5.2, 120), rng.uniform(52.0, 52.2, 120))]
+              for x, y in corners]
+    if swapped:
+        shapes = [shapely.transform(shape, lambda xy: xy[:, ::-1]) for shape in shapes]
     shapes[17] = shapely.Polygon()
     index = AreaIndex(list(range(len(shapes))), shapes)
     points = [tuple(p) for p in shapely.get_coordinates(shapes)]
     for minx, miny, maxx, maxy in shapely.bounds([s for s in shapes if not s.is_empty]):
         points += [(minx, miny), (maxx, maxy), (minx, maxy), (maxx, miny)]
-    points += list(zip(rng.uniform(4.99, 5.23, 300), rng.uniform(51.99, 52.23, 300)))
+    randoms = list(zip(rng.uniform(4.99, 5.23, 300), rng.uniform(51.99, 52.23, 300)))
+    points += [(y, x) for x, y in randoms] if swapped else randoms
     for x, y in points:
         assert index.at_xy(x, y) == list(np.flatnonzero(shapely.intersects_xy(shapes, x, y))), (x, y)
+        assert index.at(shapely.Point(x, y)) == index.at_xy(x, y)
+
+
+@pytest.mark.parametrize("count", [47, 48, 49])
+def test_an_index_answers_alike_just_below_at_and_above_the_size_that_uses_the_grid(count):
+    from geo_registry.spatial import AreaIndex
+
+    squares = [shapely.box(5.0 + 0.01 * i, 52.0, 5.01 + 0.01 * i, 52.01) for i in range(count)]
+    index = AreaIndex(list(range(count)), squares)
+    assert index.at_xy(5.005, 52.005) == [0]
+    assert index.at_xy(5.01, 52.005) == [0, 1]  # a shared border
+    assert index.at_xy(5.0 + 0.01 * count - 0.005, 52.005) == [count - 1]
+    assert index.at_xy(4.9, 52.005) == [] and index.at_xy(5.005, 52.2) == []
+
+
+def test_an_index_of_only_empty_areas_answers_nothing():
+    from geo_registry.spatial import AreaIndex
+
+    index = AreaIndex(list(range(60)), [shapely.Polygon()] * 60)
+    assert index.at_xy(5.0, 52.0) == [] and index.at_xy(0.0, 0.0) == [] and index.in_bounds((4, 51, 6, 53)) == []
+
+
+@pytest.mark.parametrize("compact", [3, 256])
+def test_the_group_index_updated_by_difference_answers_as_one_built_anew(compact, monkeypatch):
+    """Approvals, a moved area, a rename, a removal, one after another: after each, every point and every box
+    gets from the updated index what an index of the new list built from scratch gives (also when the updates
+    pass the point where the index is built anew)."""
+    from geo_registry.area_index import GroupIndex, group_order
+
+    monkeypatch.setattr(GroupIndex, "COMPACT", compact)
+    rng = np.random.default_rng(3)
+
+    def square(x, y, side=0.004):
+        return shapely.box(x, y, x + side, y + side)
+
+    def made(gid, name, x, y):
+        return Group(gid, name, square(x, y), "B", f"b{gid}@voorbeeld.invalid")
+
+    groups = sorted([made(i, f"Groep {i:02d}", *rng.uniform((5.0, 52.0), (5.05, 52.05))) for i in range(60)],
+                    key=group_order)
+    index = GroupIndex(groups)
+    steps = [{100: made(100, "Aaa nieuw", 5.01, 52.01)},                       # approved
+             {5: made(5, "Groep 05", 5.02, 52.02)},                            # moved
+             {7: made(7, "Zzz hernoemd", *groups[[g.id for g in groups].index(7)].area.bounds[:2])},  # renamed
+             {9: None},                                                        # deactivated
+             {100: None, 101: made(101, "Bbb", 5.0, 52.0)},                    # two at once
+             {5: made(5, "Groep 05", 5.03, 52.03), 102: made(102, "Ccc", 5.04, 52.04)}]
+    points = list(zip(rng.uniform(4.999, 5.055, 400), rng.uniform(51.999, 52.055, 400)))
+    for changes in steps:
+        groups = sorted([g for g in groups if g.id not in changes] + [g for g in changes.values() if g],
+                        key=group_order)
+        index = index.updated(groups, changes)
+        fresh = GroupIndex(groups)
+        for x, y in points:
+            assert [g.id for g in index.at_xy(x, y)] == [g.id for g in fresh.at_xy(x, y)], (changes, x, y)
+            assert [g.id for g in index.at(shapely.Point(x, y))] == [g.id for g in fresh.at_xy(x, y)]
+        for x, y in points[:40]:
+            box = (x, y, x + 0.01, y + 0.01)
+            assert [g.id for g in index.in_bounds(box)] == [g.id for g in fresh.in_bounds(box)], (changes, box)
 
 
 def test_a_lookup_never_waits_for_the_municipality_outline(buurten, monkeypatch):
