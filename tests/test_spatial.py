@@ -227,3 +227,22 @@ class _EmptyStore:
     def list(self):
         """No groups."""
         return []
+
+
+@pytest.mark.parametrize("swapped", [False, True], ids=["x", "y"])
+def test_a_point_on_an_edge_a_rounding_away_from_a_cell_border_is_found(swapped):
+    """(v - x0) / dx rounds up to 14 here while the floor division the grid is built with gives 13: the lookup
+    must find the cell the same way, or an area whose box ends at v is not found at its own edge."""
+    from geo_registry.spatial import AreaIndex
+
+    x0, far, v = 5.0, 5.315829371011096, 5.157914685505548  # 49 areas: a grid of 28 cells a side
+    assert (v - x0) / ((far - x0) / 28) == 14.0 and (v - x0) // ((far - x0) / 28) == 13.0
+    steps = np.linspace(x0, far - 0.001, 48)
+    boxes = [shapely.box(x, 52.1, x + 0.001, 52.101) for x in steps[:-1]]
+    boxes.append(shapely.box(far - 0.001, 52.1, far, 52.101))
+    boxes.append(shapely.box(v - 0.001, 52.0, v, 52.001))
+    point = (v, 52.0005)
+    if swapped:
+        boxes = [shapely.transform(b, lambda xy: xy[:, ::-1]) for b in boxes]
+        point = point[::-1]
+    assert AreaIndex(list(range(49)), boxes).at_xy(*point) == [48]
