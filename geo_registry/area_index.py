@@ -106,7 +106,6 @@ class GroupIndex:
     def __init__(self, groups: list[Group], base: AreaIndex | None = None, removed: frozenset = frozenset(),
                  overlay: list[Group] | None = None):
         self.base = base if base is not None else AreaIndex(groups, [g.area for g in groups])
-        self._base_ids = frozenset(g.id for g in self.base.items) if base is None else None
         self.removed = removed
         self.overlay = AreaIndex(overlay or [], [g.area for g in overlay or []])
 
@@ -116,9 +115,7 @@ class GroupIndex:
         removed = self.removed | frozenset(changes)
         if len(removed) + len(overlay) > self.COMPACT:
             return GroupIndex(groups)
-        index = GroupIndex(groups, self.base, removed, sorted(overlay, key=group_order))
-        index._base_ids = self._base_ids
-        return index
+        return GroupIndex(groups, self.base, removed, sorted(overlay, key=group_order))
 
     def at(self, point: Point) -> list[Group]:
         """Return the groups whose area contains or touches point, by name."""
