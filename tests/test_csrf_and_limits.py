@@ -129,3 +129,36 @@ def test_checking_an_area_is_never_refused_by_the_registration_limit(mail_app, w
     response = web.post("/groep-aanmelden/", data={"csrf_token": csrf_token(web, "/groep-aanmelden/"),
                                                    "actie": "aanmelden", **data})
     assert response.status_code == 429
+
+
+def _mailbox_key(app, email: str | None) -> str:
+    """The key the limit per e-mail address counts a posted form under."""
+    from geo_registry.security import posted_mailbox
+
+    with app.test_request_context(JOIN, method="POST", data={} if email is None else {"email": email}):
+        return posted_mailbox()
+
+
+def test_the_limit_per_address_counts_one_mailbox_however_it_is_typed(tmp_path):
+    """Spaces, capitals and a +tag do not make another mailbox (so they cannot get round the daily limit); another
+    name or another domain is another mailbox."""
+    app = make_app(tmp_path)
+    same = {_mailbox_key(app, typed) for typed in ("bo@voorbeeld.invalid", " Bo+buren@Voorbeeld.INVALID ",
+                                                   "b o+x+y@voorbeeld.invalid", "BO@voorbeeld.invalid")}
+    assert len(same) == 1
+    others = [_mailbox_key(app, typed) for typed in ("bea@voorbeeld.invalid", "bo@ander.invalid",
+                                                     "bobo@voorbeeld.invalid", "o@voorbeeld.invalid")]
+    assert len(set(others) | same) == 5
+
+
+def test_the_limit_per_group_counts_per_group_whoever_asks(tmp_path):
+    """Joins of one group count together from any client; another group has its own count."""
+    from geo_registry.security import path_group
+
+    app = make_app(tmp_path)
+    keys = {}
+    for url, client in (("/groep/1/aanmelden", "1.2.3.4"), ("/groep/1/aanmelden", "5.6.7.8"),
+                        ("/groep/2/aanmelden", "1.2.3.4")):
+        with app.test_request_context(url, method="POST", environ_base={"REMOTE_ADDR": client}):
+            keys.setdefault(url, set()).add(path_group())
+    assert len(keys["/groep/1/aanmelden"]) == 1 and keys["/groep/1/aanmelden"] != keys["/groep/2/aanmelden"]

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from geo_registry.tokens import make_token
+from geo_registry.tokens import LinkInvalid, fingerprint, make_token, read_token
 
 EXPIRED = {"nl": "Deze link is verlopen. Vraag een nieuwe aan.",
            "en": "This link has expired. Please ask for a new one."}
@@ -27,3 +27,34 @@ def test_a_tampered_link_is_not_valid_and_not_called_expired(client, lang):
     text = response.get_data(as_text=True)
     assert response.status_code == 400
     assert INVALID[lang] in text and EXPIRED[lang] not in text
+
+
+def test_a_link_is_valid_only_for_its_purpose_its_secret_and_its_lifetime():
+    """A confirmation link does not work as a handover link, nor with another site's secret, nor once expired;
+    while valid it gives back exactly what was signed."""
+    payload = {"g": 7, "e": fingerprint("geheim", "bo@voorbeeld.invalid")}
+    token = make_token("geheim", "confirm-email", payload, issued_at=int(time.time()) - 100)
+    assert read_token("geheim", "confirm-email", token, max_age_seconds=3600) == payload
+    with pytest.raises(LinkInvalid) as other_purpose:
+        read_token("geheim", "handover", token, max_age_seconds=3600)
+    assert str(other_purpose.value) == INVALID["nl"]
+    with pytest.raises(LinkInvalid) as other_secret:
+        read_token("ander-geheim", "confirm-email", token, max_age_seconds=3600)
+    assert str(other_secret.value) == INVALID["nl"]
+    with pytest.raises(LinkInvalid) as expired:
+        read_token("geheim", "confirm-email", token, max_age_seconds=50)
+    assert str(expired.value) == EXPIRED["nl"]
+    fresh = make_token("geheim", "confirm-email", payload)
+    assert read_token("geheim", "confirm-email", fresh, max_age_seconds=50) == payload
+
+
+def test_an_address_fingerprint_is_keyed_stable_and_hides_the_address():
+    """Links carry a fingerprint of the address instead of the address: the same for the same address and
+    secret in every version (links already mailed keep working), another for another address or secret, and
+    without the address in it."""
+    carried = fingerprint("geheim", "bo@voorbeeld.invalid")
+    assert carried == "7bb0551900b2c4b5646adb08d0805eba"  # HMAC-SHA256, first 32 hex digits: links in mailboxes
+    assert fingerprint("geheim", "bo@voorbeeld.invalid") == carried
+    assert fingerprint("ander-geheim", "bo@voorbeeld.invalid") != carried
+    assert fingerprint("geheim", "bea@voorbeeld.invalid") != carried
+    assert len(carried) == 32 and set(carried) <= set("0123456789abcdef")  # digits only: no trace of the address

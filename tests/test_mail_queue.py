@@ -1,0 +1,155 @@
+"""The mail queue's promises (geo_registry/mail.py), on a real SQLite database and a real SMTP server: a message
+that was not delivered stays queued with its attempt counted and its reason, waits 1, 2, 4, ... minutes before it
+is tried again (or is set aside when it cannot be built), and is free again for the next worker."""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from fakes import FakeSMTP
+
+from geo_registry.db import make_engine, upgrade
+from geo_registry.mail import DeliveryWorker, Failure, Mailer, MailSettings, Message, queue
+
+GOOD = Message("aanmelding-lid", "bo@voorbeeld.invalid", "Aanmelding", "Hallo")
+# A recipient with a line break cannot go into a header: the message cannot be built.
+BROKEN = Message("aanmelding-lid", "kapot@voorbeeld.invalid\r\nBcc: iedereen@voorbeeld.invalid", "Kapot", "b")
+
+
+@pytest.fixture
+def engine(tmp_path):
+    """A fresh register database with the current schema."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'mail.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def refusing_smtp():
+    """A real SMTP server that answers every message with a temporary refusal (451)."""
+    with FakeSMTP() as server:
+        server.fail = True
+        yield server
+
+
+def put(engine, *messages) -> list[int]:
+    """Queue messages as a request does, in one transaction; return their ids."""
+    with engine.begin() as conn:
+        return [queue(conn, message) for message in messages]
+
+
+def row(mailer: Mailer, message_id: int) -> dict:
+    """The queued message with this id."""
+    return next(r for r in mailer.pending() if r["id"] == message_id)
+
+
+def moment(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def test_a_refused_message_stays_queued_and_waits_longer_after_each_attempt(engine, refusing_smtp, caplog):
+    """Refused by the server: the caller hears which message, to whom and why (not permanent); the message waits
+    1 minute after the first attempt and 2 after the second, and a due-only pass leaves it alone meanwhile."""
+    [message_id] = put(engine, GOOD)
+    mailer = Mailer(engine, MailSettings(host="127.0.0.1", port=refusing_smtp.port))
+    failures: list[Failure] = []
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    with caplog.at_level(logging.WARNING, logger="geo_registry.mail"):
+        assert mailer.deliver(failures=failures) == (0, 1)
+    after = datetime.now(timezone.utc)
+    [failure] = failures
+    assert failure == Failure(message_id, "aanmelding-lid", "bo@voorbeeld.invalid", failure.reason, permanent=False)
+    assert "451" in failure.reason and "Tijdelijk niet beschikbaar" in failure.reason
+    # The operator's log names the message and the reason.
+    assert any(r.getMessage().endswith(f" {message_id} not delivered: {failure.reason}") for r in caplog.records)
+    first = row(mailer, message_id)
+    assert (first["attempts"], first["last_error"], first["failed_at"]) == (1, failure.reason, None)
+    assert before + timedelta(minutes=1) <= moment(first["next_attempt_at"]) <= after + timedelta(minutes=1)
+    assert mailer.deliver(due_only=True) == (0, 0)  # not due yet: not tried on the next pass
+
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    assert mailer.deliver() == (0, 1)  # "send now" tries it anyway
+    after = datetime.now(timezone.utc)
+    second = row(mailer, message_id)
+    assert second["attempts"] == 2
+    assert before + timedelta(minutes=2) <= moment(second["next_attempt_at"]) <= after + timedelta(minutes=2)
+
+    refusing_smtp.fail = False
+    assert mailer.deliver() == (1, 0)
+    assert mailer.pending() == []
+    assert [m["To"] for m in refusing_smtp.messages] == ["bo@voorbeeld.invalid"]
+
+
+def test_a_message_that_cannot_be_built_is_set_aside_until_staff_retry_it(engine, tmp_path, caplog):
+    """An unbuildable message is reported as permanent (with its recipient), not retried by the worker's passes,
+    and goes again only once staff ask for a retry of everything."""
+    [broken, good] = put(engine, BROKEN, GOOD)
+    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    failures: list[Failure] = []
+    with caplog.at_level(logging.WARNING, logger="geo_registry.mail"):
+        assert mailer.deliver(failures=failures) == (1, 1)
+    [failure] = failures
+    assert failure == Failure(broken, BROKEN.kind, BROKEN.recipient, failure.reason, permanent=True)
+    assert failure.reason.startswith("kan niet worden opgebouwd: ")
+    # The operator's log names the message and what is wrong with it.
+    assert any(r.getMessage().endswith(f" {broken} cannot be built: {failure.reason.partition(': ')[2]}")
+               for r in caplog.records)
+    aside = row(mailer, broken)
+    assert aside["failed_at"] and aside["attempts"] == 1 and aside["last_error"] == failure.reason
+    assert mailer.deliver(due_only=True) == (0, 0)
+    assert good not in [r["id"] for r in mailer.pending()]
+    assert mailer.retry_all() == 1
+    retried = row(mailer, broken)
+    assert (retried["failed_at"], retried["next_attempt_at"]) == (None, None)
+    assert mailer.deliver(due_only=True) == (0, 1)  # due again (and still unbuildable)
+
+
+def test_the_reason_kept_for_staff_is_at_most_500_characters(engine, tmp_path):
+    """However long the error (here one naming a long file path), the stored reason is cut at 500 characters."""
+    blocked = tmp_path / ("a" * 200) / ("b" * 200) / ("c" * 200)
+    blocked.parent.mkdir(parents=True)
+    blocked.write_text("geen map")  # the outbox folder cannot be made: a file is in the way
+    [message_id] = put(engine, GOOD)
+    mailer = Mailer(engine, MailSettings(outbox=str(blocked / "uit")))
+    failures: list[Failure] = []
+    assert mailer.deliver(failures=failures) == (0, 1)
+    assert len(failures[0].reason) == 500 and len(row(mailer, message_id)["last_error"]) == 500
+
+
+def test_a_released_message_is_free_for_the_next_worker_with_its_attempt_and_reason(engine):
+    """A claimed message is another worker's until released; released, it records the attempt, the reason and
+    when it may go again (or that it was set aside), and any worker may take it."""
+    [message_id] = put(engine, GOOD)
+    first, second = Mailer(engine, MailSettings()), Mailer(engine, MailSettings())
+    assert first._claim(message_id)
+    assert not second._claim(message_id)
+    first._release(message_id, "451 later", next_attempt_at="2026-11-26T13:00:00+00:00")
+    released = row(first, message_id)
+    assert (released["attempts"], released["last_error"], released["next_attempt_at"], released["failed_at"],
+            released["claimed_by"], released["claimed_at"]) == (1, "451 later", "2026-11-26T13:00:00+00:00",
+                                                                None, None, None)
+    assert second._claim(message_id)
+    second._release(message_id, "kan niet", failed_at="2026-11-26T14:00:00+00:00")
+    aside = row(first, message_id)
+    assert (aside["attempts"], aside["last_error"], aside["failed_at"], aside["next_attempt_at"]) == \
+        (2, "kan niet", "2026-11-26T14:00:00+00:00", None)
+    assert first._claim(message_id)
+
+
+def test_flush_answers_false_when_the_pass_does_not_finish_in_time(engine, tmp_path):
+    """flush() waits for a pass only as long as asked: a stuck pass gives False, not a request that hangs."""
+    stuck = threading.Event()
+    worker = DeliveryWorker(Mailer(engine, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60,
+                            chores=[lambda: stuck.wait(5)])
+    try:
+        worker.start()
+        assert worker.flush(timeout=0.3) is False
+        stuck.set()
+        assert worker.flush(timeout=10) is True
+    finally:
+        stuck.set()
+        worker.stop()
