@@ -116,3 +116,28 @@ def test_chain_falls_through_not_found_and_reports_unavailable(source):
         ChainLookup([Broken(AddressNotFound()), Broken(AddressServiceUnavailable())]).find(query)
     with pytest.raises(AddressNotFound):
         ChainLookup([Broken(AddressNotFound())]).find(query)
+
+
+class Listing:
+    """A source that knows these display names (an address source without a server behind it)."""
+    name = "lijst"
+
+    def __init__(self, names):
+        self.names = names
+
+    def find(self, query):
+        raise AddressNotFound()
+
+    def suggest(self, text, limit=8):
+        return [name for name in self.names if name.startswith(text)][:limit]
+
+
+def test_chain_suggests_from_the_first_source_that_has_some():
+    """Autocomplete (/api/suggest) skips a source that is down or knows nothing and shows at most 8 names,
+    or as many as the caller asks for."""
+    names = [f"Brink {n}, 1251 KV Laren" for n in range(1, 13)]
+    chain = ChainLookup([Broken(AddressServiceUnavailable()), Listing([]), Listing(names), Listing(["Brink 99"])])
+    assert chain.suggest("Brink") == names[:8]
+    assert chain.suggest("Brink 1", 3) == ["Brink 1, 1251 KV Laren", "Brink 10, 1251 KV Laren",
+                                           "Brink 11, 1251 KV Laren"]
+    assert ChainLookup([Broken(AddressServiceUnavailable()), Listing([])]).suggest("Brink") == []
