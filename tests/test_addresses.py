@@ -54,6 +54,18 @@ def test_suggestions_from_the_local_table(engine, address_csv):
     assert LocalAddressSource(engine).suggest("br") == []
 
 
+def test_every_address_as_points_and_streets_for_coverage(engine, address_csv, address_rows):
+    """Coverage counts addresses by their points (longitude first) and the street overview groups them by
+    street; an empty table has neither (coverage by area only)."""
+    local = LocalAddressSource(engine)
+    assert local.points() is None and local.streets() is None
+    import_addresses(engine, address_csv)
+    expected = sorted((row["openbare_ruimte"], round(row["lon"], 6), round(row["lat"], 6)) for row in address_rows)
+    lon, lat = local.points()
+    assert sorted((round(x, 6), round(y, 6)) for x, y in zip(lon, lat)) == [(x, y) for _, x, y in expected]
+    names, lon, lat = local.streets()
+    assert sorted((name, round(x, 6), round(y, 6)) for name, x, y in zip(names, lon, lat)) == expected
+
 def test_csv_with_rd_coordinates_and_bad_rows(engine, tmp_path):
     x, y = 143600.0, 474200.0
     path = tmp_path / "bag_rd.csv"
