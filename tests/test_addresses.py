@@ -27,7 +27,7 @@ def test_csv_with_lat_lon(engine, address_csv, places):
     assert (report.imported, report.refused) == (5, [])
     local = LocalAddressSource(engine)
     found = local.find(AddressQuery.from_fields("1251 kv", "12"))
-    assert (found.straat, found.postcode, found.woonplaats) == ("Brink", "1251KV", "Laren")
+    assert (found.straat, found.postcode, found.woonplaats, found.source) == ("Brink", "1251KV", "Laren", "lokaal")
     assert (found.lat, found.lon) == pytest.approx(places["centrum"])
     assert local.find(AddressQuery.from_fields("1251KV", "14", "b")).house == "14B"
     with pytest.raises(AddressAmbiguous) as caught:

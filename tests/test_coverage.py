@@ -159,6 +159,7 @@ def test_a_group_sharing_under_a_square_metre_still_covers_part():
     speck = group(20, "Snippertje", 5.205, 52.255, 5.20501, 52.25501)  # about 0.8 m²
     [west] = compute_coverage([WEST], [speck])
     assert west.status[0] == "deels" and 0 < west.covered_m2 < 1
+    assert [g.name for g, _ in west.groups] == ["Snippertje"]
 
 
 def test_the_addresses_counted_are_those_given_each_time():
