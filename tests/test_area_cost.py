@@ -81,3 +81,22 @@ def test_two_self_crossing_parts_are_repaired_not_a_server_error(client, gemeent
             "email": "s@voorbeeld.nl", "gebied_getekend": upload, "actie": "controleren"})
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
         assert response.get_data(as_text=True).count("De vorm kruiste zichzelf; die is hersteld") == 1
+
+
+@pytest.mark.parametrize("shape, crossings", [
+    ("square", 0), ("bow tie", 1), ("bow tie, a point twice", 1), ("seven-pointed star", 7),
+    ("eleven-pointed star", 33), ("square touching itself at a corner", 4)])
+def test_self_crossings_counts_each_crossing_or_touching_pair_once(shape, crossings):
+    """What the limit on crossings counts: pairs of border segments that cross or touch, not neighbours."""
+    x, y, d = 5.2, 52.25, 0.003  # in Laren: the counting must not depend on coordinates near zero
+    rings = {
+        "square": [(x, y), (x + d, y), (x + d, y + d), (x, y + d), (x, y)],
+        "bow tie": [(x, y), (x + d, y + d), (x + d, y), (x, y + d), (x, y)],
+        "bow tie, a point twice": [(x, y), (x + d, y + d), (x + d, y + d), (x + d, y), (x, y + d), (x, y)],
+        "seven-pointed star": star(7, shapely.Point(x, y)),
+        "eleven-pointed star": star(11, shapely.Point(x, y)),
+        # A square whose border comes back to its own corner: the 4 segments that meet there make 4 pairs.
+        "square touching itself at a corner": [(x, y), (x + d, y), (x + d, y + d), (x + 2 * d, y + d),
+                                               (x + 2 * d, y + 2 * d), (x + d, y + d), (x, y + d), (x, y)],
+    }
+    assert self_crossings(shapely.LinearRing(rings[shape]), 1000) == crossings
