@@ -65,7 +65,23 @@ def test_a_hole_sharing_a_stretch_of_the_border_is_refused(gemeente):
 def test_overlapping_or_nested_holes_are_refused(gemeente):
     outer = [(W + 0.0005, S + 0.0005), (E - 0.0005, S + 0.0005), (E - 0.0005, N - 0.0005), (W + 0.0005, N - 0.0005)]
     inner = [(W + 0.001, S + 0.001), (W + 0.002, S + 0.001), (W + 0.002, S + 0.0015), (W + 0.001, S + 0.0015)]
-    assert "overlappen elkaar of liggen in elkaar" in refusal(Polygon(SHELL, [outer, inner]), gemeente)
+    assert refusal(Polygon(SHELL, [outer, inner]), gemeente) == ("Twee gaten in het gebied overlappen elkaar of "
+                                                                 "liggen in elkaar. Teken elk gat één keer.")
+
+
+def test_a_bow_tie_with_a_hole_in_one_of_its_triangles_is_repaired_and_keeps_the_hole(gemeente):
+    bow_tie = [(W, S), (E, N), (E, S), (W, N), (W, S)]
+    hole = [(E - 0.0008, MY - 0.0003), (E - 0.0003, MY - 0.0003), (E - 0.0003, MY + 0.0003), (E - 0.0008, MY + 0.0003)]
+    checked = check(Polygon(bow_tie, [hole]), gemeente)
+    triangles = shapely.union_all([Polygon([(W, S), (MX, MY), (W, N)]), Polygon([(E, S), (MX, MY), (E, N)])])
+    assert checked.geometry.equals(triangles.difference(Polygon(hole)))
+    assert checked.notes == ["De vorm kruiste zichzelf; die is hersteld. Controleer het gebied op de kaart."]
+
+
+def test_a_border_along_one_line_encloses_nothing_and_is_refused(gemeente):
+    flat = [(W, S), (E, S), (MX, S), (W, S)]
+    assert refusal(Polygon(flat), gemeente) == ("De buitenrand van het gebied omsluit geen vlak. Teken het gebied "
+                                                "opnieuw.")
 
 
 def test_a_hole_crossing_itself_is_refused(gemeente):
