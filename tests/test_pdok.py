@@ -141,3 +141,37 @@ def test_chain_suggests_from_the_first_source_that_has_some():
     assert chain.suggest("Brink 1", 3) == ["Brink 1, 1251 KV Laren", "Brink 10, 1251 KV Laren",
                                            "Brink 11, 1251 KV Laren"]
     assert ChainLookup([Broken(AddressServiceUnavailable()), Listing([])]).suggest("Brink") == []
+
+
+def test_a_cut_trickling_call_frees_its_place_for_the_next_lookup(pdok):
+    """The watchdog cuts the trickling connection at the deadline, so the call ends and frees its place: with one
+    place, the next lookup is answered again (without the cut the trickle would hold it for minutes)."""
+    pdok.mode, pdok.delay = "trickle_headers", 0.1  # about 30 s for the whole answer
+    source = PdokSource(pdok.url, "GM0417", timeout=0.5, max_at_once=1)
+    with pytest.raises(AddressServiceUnavailable):
+        source.find(AddressQuery.from_fields("1251KV", "12"))
+    pdok.mode = "normal"
+    give_up = time.monotonic() + 5.0  # generous: the cut comes at 0.5 s
+    while True:
+        try:
+            assert source.find(AddressQuery.from_fields("1251KV", "12")).woonplaats == "Laren"
+            break
+        except AddressServiceUnavailable:
+            assert time.monotonic() < give_up, "the trickling call still holds the only place"
+            time.sleep(0.1)
+
+
+def test_a_document_with_missing_fields_gives_empty_ones_and_addresses_as_written_on_the_door():
+    bare = doc_to_address({"centroide_ll": "POINT(5.2261 52.2565)"})
+    assert (bare.straat, bare.huisnummer, bare.huisletter, bare.toevoeging, bare.postcode, bare.woonplaats,
+            bare.gemeentenaam) == ("", 0, "", "", "", "", "")
+    spaced = doc_to_address({"centroide_ll": "POINT(5.2261 52.2565)", "huisnummer": 10,
+                             "huisnummertoevoeging": "bis", "postcode": "1251 kv"})
+    assert (spaced.toevoeging, spaced.postcode, spaced.house) == ("BIS", "1251KV", "10-BIS")
+
+
+def test_suggestions_start_at_three_characters_and_ask_only_for_the_display_name(source, pdok):
+    assert source.suggest("Br") == [] and not pdok.requests
+    assert source.suggest("Bri")
+    endpoint, params = pdok.requests[-1]
+    assert endpoint == "suggest" and params["fl"] == ["weergavenaam"] and params["q"] == ["Bri"]
