@@ -66,6 +66,19 @@ def test_every_address_as_points_and_streets_for_coverage(engine, address_csv, a
     names, lon, lat = local.streets()
     assert sorted((name, round(x, 6), round(y, 6)) for name, x, y in zip(names, lon, lat)) == expected
 
+
+def test_suggestions_from_three_characters_and_for_streets_of_several_words(engine, tmp_path, address_rows):
+    rows = [*address_rows, {**address_rows[0], "openbare_ruimte": "Sint Janstraat", "huisnummer": "4"}]
+    path = tmp_path / "adressen.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    import_addresses(engine, path)
+    local = LocalAddressSource(engine)
+    assert local.suggest("bri")[:1] == ["Brink 12, 1251 KV Laren"]
+    assert local.suggest("Sint Jan") == local.suggest("sint-jans 4") == ["Sint Janstraat 4, 1251 KV Laren"]
+
 def test_csv_with_rd_coordinates_and_bad_rows(engine, tmp_path):
     x, y = 143600.0, 474200.0
     path = tmp_path / "bag_rd.csv"
