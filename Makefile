@@ -49,7 +49,7 @@ run: setup
 test: setup browser postgres redis
 	$(BIN)/pytest -q
 
-bench: setup
+bench: setup postgres
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	$(BIN)/python bench/benchmark.py
 

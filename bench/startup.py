@@ -27,7 +27,7 @@ MINIMAL_SERVER = textwrap.dedent('''
     db, wijken, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT id, area FROM groups WHERE status = 'active'").fetchall()
-    ids, areas = [r[0] for r in rows], shapely.from_geojson([r[1] for r in rows])
+    ids, areas = [r[0] for r in rows], shapely.from_wkb([r[1] for r in rows])  # as the app stores them (0010)
     groups = shapely.STRtree(areas)
     buurten = pyogrio.read_dataframe(wijken)
     buurt_tree = shapely.STRtree(buurten.geometry.values)
@@ -93,18 +93,24 @@ def _first_answer(command: list[str], url: str, env=None) -> tuple[subprocess.Po
     raise RuntimeError(f"{command} did not answer in 10 minutes")
 
 
-def _measure(command, url, env=None) -> tuple[float, float]:
-    """Seconds to the first answered lookup, and the MiB held after it."""
+def _measure(command, url, env=None, settle: float = 15.0) -> tuple[float, float, float, float]:
+    """Seconds to the first answered lookup; the MiB held half a second after it, the most held in the settle
+    seconds after it (the app makes the municipality outline in the background after its first lookup), and the
+    MiB held at the end of them."""
     process, seconds = _first_answer(command, url, env)
     try:
-        time.sleep(0.5)  # whatever the first answer set going settles
-        return seconds, _rss_mib(process.pid)
+        time.sleep(0.5)
+        first = most = _rss_mib(process.pid)
+        for _ in range(int(settle / 0.25)):
+            time.sleep(0.25)
+            most = max(most, _rss_mib(process.pid))
+        return seconds, first, most, _rss_mib(process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
-def bench_startup(row, buurten, groups, free_port) -> None:
+def bench_startup(row, buurten, groups, free_port, settle: float = 15.0) -> None:
     """Start-up → first lookup and memory per process at national size, the app against the minimal server."""
     folder = Path(tempfile.mkdtemp(prefix="geo-bench-startup-"))
     try:
@@ -117,22 +123,32 @@ def bench_startup(row, buurten, groups, free_port) -> None:
         engine.dispose()
         lat, lon = shapely.get_coordinates(groups[0].area.representative_point())[0][::-1]
         port = free_port()
-        anchor_s, anchor_mib = _measure([sys.executable, "-c", MINIMAL_SERVER, str(db_file), str(wijken), str(port)],
-                                        f"http://127.0.0.1:{port}/?lat={lat}&lon={lon}")
-        port = free_port()
+        anchor_s, anchor_mib, _, _ = _measure([sys.executable, "-c", MINIMAL_SERVER, str(db_file), str(wijken), str(port)],
+                                        f"http://127.0.0.1:{port}/?lat={lat}&lon={lon}", settle=settle)
         env = dict(os.environ, GEO_REGISTRY_DATABASE_URL=f"sqlite:///{db_file}", GEO_REGISTRY_WIJKEN_FILE=str(wijken),
                    GEO_REGISTRY_GEMEENTECODE=buurten[0].gemeentecode, GEO_REGISTRY_TILES="none",
                    GEO_REGISTRY_PDOK_URL="", GEO_REGISTRY_SECRET_KEY="bench",
-                   GEO_REGISTRY_MAIL_OUTBOX=str(folder / "outbox"))
-        command = [str(Path(sys.executable).parent / "geo-registry"), "serve", "--workers", "1", "--port", str(port)]
-        app_s, app_mib = _measure(command, f"http://127.0.0.1:{port}/api/v1/lookup?lat={lat:.6f}&lon={lon:.6f}", env)
+                   GEO_REGISTRY_MAIL_OUTBOX=str(folder / "outbox"), GEO_REGISTRY_BUURTEN_CACHE=str(folder / "cache"))
+        command = [str(Path(sys.executable).parent / "geo-registry"), "serve", "--workers", "1"]
+        url = f"/api/v1/lookup?lat={lat:.6f}&lon={lon:.6f}"
+        # The first start after a new wijken file writes the buurten's fast copy (import-wijken writes it too);
+        # every later start, and every worker process, reads that copy.
+        port = free_port()
+        cold_s, *_ = _measure(command + ["--port", str(port)], f"http://127.0.0.1:{port}{url}", env, settle)
+        port = free_port()
+        app_s, app_mib, app_most, app_settled = _measure(command + ["--port", str(port)],
+                                                          f"http://127.0.0.1:{port}{url}", env, settle)
         size = f"{len(buurten):,} buurten, {len(groups):,} groups"
         row(f"anchor: minimal server, start → first lookup ({size})", f"{anchor_s:.1f} s")
         row("geo-registry serve --workers 1, start → first lookup", f"{app_s:.1f} s",
             f"{app_s / anchor_s:.2f}x the anchor; target ≤ 4 s")
+        row("  the same, first start after a new wijken file (writes its fast copy)", f"{cold_s:.1f} s",
+            f"{cold_s / anchor_s:.2f}x the anchor")
         row("anchor: minimal server, memory after the first lookup", f"{anchor_mib:,.0f} MiB")
         row("geo-registry serve --workers 1, memory after the first lookup", f"{app_mib:,.0f} MiB",
             f"{app_mib / anchor_mib:.2f}x the anchor; target ≤ 350 MiB")
+        row("  the same, once the outline is made in the background (most on the way)",
+            f"{app_settled:,.0f} MiB ({app_most:,.0f})", f"{app_settled / anchor_mib:.2f}x the anchor")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -47,7 +47,8 @@ def build_services(config, engine) -> Services:
     store = GroupStore(engine)
     local = LocalAddressSource(engine)
     # Without GEMEENTEN the file is the one municipality's, whatever its codes say (as before the setting).
-    registry = Registry(BuurtenFile(path, served.codes if config.get("GEMEENTEN") else None), store, local.points)
+    buurten = BuurtenFile(path, served.codes if config.get("GEMEENTEN") else None, config.get("BUURTEN_CACHE"))
+    registry = Registry(buurten, store, local.points, warm_outlines=True)
     sources = [local]
     if config.get("PDOK_URL"):
         sources.append(PdokSource(config["PDOK_URL"], served.codes, config["PDOK_TIMEOUT"]))

@@ -17,6 +17,7 @@ from .groups import import_groups, now_iso
 from .staff import UnknownStaff, create_staff, find_staff, list_staff, set_active, set_password
 from .text import N_
 from .buurten import import_buurten
+from .buurten_cache import load_buurten_cached
 
 
 CLI_ACTOR = N_("opdrachtregel")  # who changed a staff account, in the audit log
@@ -57,6 +58,8 @@ def import_buurten_command(source, codes, alle, layer, target):
     except (GeoRegistryError, ValueError) as error:
         _fail(error)
     current_app.extensions["geo_registry"] = None  # rebuild with the new shapes on next use
+    # The fast copy the server processes read as they start: made now, not by the first of them to start.
+    load_buurten_cached(target, current_app.config.get("BUURTEN_CACHE"))
     which = "alle gemeenten in het bestand" if codes is None else ", ".join(codes)
     click.echo(f"{count} buurten van {which} geschreven naar {target}")
 

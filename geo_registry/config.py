@@ -33,6 +33,8 @@ def defaults(instance_path: str) -> dict:
         "REGIO_NAAM": "",
         # Empty: data/wijken.geojson (Laren), or data/bel_wijken.geojson when other municipalities are served.
         "WIJKEN_FILE": "",
+        # Where a fast (FlatGeobuf) copy of the wijken file is kept for quick starts; empty: no copy.
+        "BUURTEN_CACHE": str(Path(instance_path) / "cache"),
         "EXAMPLES_FILE": str(ROOT / "data" / "voorbeeldgroepen.geojson"),
         "PDOK_URL": PDOK_LOCATIESERVER,
         "PDOK_TIMEOUT": 3.0,

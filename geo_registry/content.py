@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import markdown
@@ -21,13 +22,32 @@ class Page:
 
 def page_files(folder: Path, lang: str) -> dict[str, Path]:
     """Return the page files of one language by slug, in their numbered order."""
-    files = sorted((int(m.group(1)), m.group(2), path) for path in (folder / lang).glob("*.md")
+    # Listed again only when the folder changes (a file added, removed or renamed changes its modification time).
+    try:
+        changed = (folder / lang).stat().st_mtime_ns
+    except FileNotFoundError:
+        return {}
+    return dict(_listed(folder / lang, changed))
+
+
+@lru_cache(maxsize=64)
+def _listed(language_folder: Path, _mtime_ns: int) -> tuple[tuple[str, Path], ...]:
+    """The (slug, path) pairs of one version of a language's folder, in their numbered order."""
+    files = sorted((int(m.group(1)), m.group(2), path) for path in language_folder.glob("*.md")
                    if (m := FILE_RE.match(path.name)))
-    return {slug: path for _, slug, path in files}
+    return tuple((slug, path) for _, slug, path in files)
 
 
 def load_page(path: Path, slug: str) -> Page:
     """Render one Markdown file; its first '# ' heading is the title."""
+    # Every page's menu and footer list the pages: render each file once, again only when staff change it.
+    stat = path.stat()
+    return _rendered(path, slug, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _rendered(path: Path, slug: str, _mtime_ns: int, _size: int) -> Page:
+    """The Page of one version of a file (the cache key's modification time and size tell versions apart)."""
     text = path.read_text(encoding="utf-8")
     heading = re.search(r"^# (.+)$", text, re.M)
     title = heading.group(1).strip() if heading else slug

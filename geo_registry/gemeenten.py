@@ -9,7 +9,8 @@ from pathlib import Path
 
 from shapely.geometry.base import BaseGeometry
 
-from .buurten import Buurt, load_buurten, normalise_gemeentecode
+from .buurten import Buurt, normalise_gemeentecode
+from .buurten_cache import load_buurten_cached
 from .geometry import area_m2
 from .text import _
 
@@ -100,21 +101,24 @@ def served_from_config(config) -> Served:
 class BuurtenFile:
     """The served municipalities' buurten in the wijken file; stamp() changes when the file is replaced."""
 
-    def __init__(self, path: str | Path, codes=None):
+    def __init__(self, path: str | Path, codes=None, cache_dir: str | Path | None = None):
         self.path = Path(path)
         self.codes = None if codes is None else set(codes)  # None: every buurt in the file
+        self.cache_dir = cache_dir  # where a fast copy of the file is kept (buurten_cache); None: none
 
     def stamp(self):
-        """What identifies this version of the file (None while it is missing)."""
+        """What identifies this version of the file and the buurten taken from it (None while it is missing)."""
         try:
             info = os.stat(self.path)
         except OSError:
             return None
-        return (info.st_mtime_ns, info.st_size, info.st_ino)
+        return (info.st_mtime_ns, info.st_size, info.st_ino, str(self.path.resolve()),
+                None if self.codes is None else tuple(sorted(self.codes)))
 
     def load(self) -> list[Buurt]:
         """The buurten of the served municipalities only (the file may hold more)."""
-        return [b for b in load_buurten(self.path) if self.codes is None or b.gemeentecode in self.codes]
+        return [b for b in load_buurten_cached(self.path, self.cache_dir)
+                if self.codes is None or b.gemeentecode in self.codes]
 
 
 def groups_per_gemeente(outlines: dict[str, BaseGeometry], groups) -> dict[str, list]:

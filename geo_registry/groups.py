@@ -114,9 +114,11 @@ class GroupStore:
         if status:
             query = query.where(tables.groups.c.status == status)
         with self.engine.connect() as conn:
-            rows = conn.execute(query).mappings().all()
+            # Made into groups a thousand rows at a time: the rows' area texts (tens of MiB for a national
+            # register) are never all held at once.
+            groups = [_row_to_group(row) for part in conn.execute(query).mappings().partitions(1000) for row in part]
         # Sorted here, by code point as SQLite does: a PostgreSQL collation could order names differently.
-        return sorted((_row_to_group(row) for row in rows), key=lambda group: (group.name, group.id))
+        return sorted(groups, key=lambda group: (group.name, group.id))
 
     def changes(self, since: int, until: int, most: int = 500) -> dict[int, Group | None] | None:
         """The groups changed in public after version since up to until: each id with its active group, or None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .errors import BadInput
 from .text import _
 from .lookup import Address, AddressQuery, ChainLookup
-from .nearby import NearbyGroup, NearbyIndex
+from .nearby import NearbyGroup, RDAreas, nearby_groups
 from .spatial import PointAnswer, Registry, Snapshot
 
 
@@ -62,6 +62,7 @@ class LookupService:
     def __init__(self, registry: Registry, addresses: ChainLookup):
         self.registry = registry
         self.addresses = addresses
+        self.rd_areas = RDAreas()  # the areas near which residents look up, in RD New, for every snapshot
 
     def at_point(self, lat, lon) -> LookupAnswer:
         """Answer for a point (a map click, or lat/lon in the API)."""
@@ -73,14 +74,12 @@ class LookupService:
         address = self.addresses.find(query)
         return self._answer(self.registry.snapshot(), address.lat, address.lon, address)
 
-    @staticmethod
-    def _answer(snapshot: Snapshot, lat: float, lon: float, address: Address | None = None) -> LookupAnswer:
+    def _answer(self, snapshot: Snapshot, lat: float, lon: float, address: Address | None = None) -> LookupAnswer:
         """What lies at the point; where no group covers it (in the municipality), the groups nearby."""
         point = snapshot.answer(lat, lon)
         nearby = ()
         if point.in_gemeente and not point.groups:
-            # The groups' areas in RD New are made once per snapshot, not per request.
-            nearby = tuple(snapshot.cached("nearby", lambda: NearbyIndex(snapshot.groups)).near(lat, lon))
+            nearby = tuple(nearby_groups(snapshot.group_index.in_bounds, lat, lon, rd_areas=self.rd_areas))
         return LookupAnswer(point, address, nearby)
 
     def query_from_args(self, args) -> AddressQuery | None:

@@ -1,9 +1,11 @@
 """Active groups near a point that no group covers: distances in RD New metres, nearest first, without Flask."""
 from __future__ import annotations
 
+import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
-import numpy as np
 import shapely
 
 from .coverage import to_rd_many
@@ -27,24 +29,59 @@ class NearbyGroup:
         return {**self.group.to_public(), "distance_m": self.metres}
 
 
-class NearbyIndex:
-    """The groups' areas in RD New, made once per snapshot, so a request only measures."""
+# The fewest metres a degree spans on the GRS80 ellipsoid: of latitude (at the equator), of longitude at latitude
+# φ (N·cos φ, with N at least the equatorial radius). RD New is conformal: it scales distances by less than 0.1%
+# in the country and rotates them, and a circle stays a circle when rotated.
+METRES_PER_DEGREE_LAT = 110_574.0
+METRES_PER_DEGREE_LON_AT_EQUATOR = 111_319.0
 
-    def __init__(self, groups: list[Group]):
-        self.groups = list(groups)
-        self.areas = to_rd_many([g.area for g in self.groups]) if self.groups else np.array([], dtype=object)
-        self.tree = shapely.STRtree(self.areas)
 
-    def near(self, lat: float, lon: float, radius: float = RADIUS_M, limit: int = MAX_GROUPS) -> list[NearbyGroup]:
-        """Return up to limit groups whose area lies within radius metres of (lat, lon), nearest first."""
-        if not self.groups:
-            return []
-        x, y = transformer(WGS84, RD_NEW).transform(lon, lat)
-        point = shapely.Point(x, y)
-        hits = self.tree.query(point, predicate="dwithin", distance=radius)
-        if not len(hits):
-            return []
-        # For a point outside an area, the distance to the area is the distance to its boundary.
-        distances = shapely.distance(self.areas[hits], point)
-        found = sorted(zip(distances, hits), key=lambda item: (item[0], self.groups[item[1]].name))
-        return [NearbyGroup(self.groups[i], int(round(d))) for d, i in found[:limit]]
+def search_box(lat: float, lon: float, radius: float) -> tuple[float, float, float, float]:
+    """A WGS84 box (minx, miny, maxx, maxy) that holds every point within radius RD New metres of (lat, lon)."""
+    reach = radius * 1.01 + 1.0  # more than any scale of RD New in the country
+    dlat = reach / METRES_PER_DEGREE_LAT
+    dlon = reach / (METRES_PER_DEGREE_LON_AT_EQUATOR * math.cos(math.radians(min(abs(lat) + dlat, 89.0))))
+    return lon - dlon, lat - dlat, lon + dlon, lat + dlat
+
+
+class RDAreas:
+    """Group areas in RD New, made when a lookup first needs them and kept (the most recent `most`) while the
+    group's area is the same object: a changed group is a new Group with a new area, so nothing stale is used,
+    and nothing is made per snapshot or for groups nobody looks near."""
+
+    def __init__(self, most: int = 5000):
+        self.most = most
+        self._known: OrderedDict[int, tuple] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, groups: list[Group]) -> list:
+        """The RD New areas of groups, in their order."""
+        with self._lock:
+            known = [self._known.get(g.id) for g in groups]
+            missing = [g for g, k in zip(groups, known) if k is None or k[0] is not g.area]
+        made = dict(zip((g.id for g in missing), to_rd_many([g.area for g in missing]))) if missing else {}
+        with self._lock:
+            for group in missing:
+                self._known[group.id] = (group.area, made[group.id])
+            for group in groups:
+                self._known.move_to_end(group.id)
+            while len(self._known) > self.most:
+                self._known.popitem(last=False)
+        return [made[g.id] if g.id in made else k[1] for g, k in zip(groups, known)]
+
+
+def nearby_groups(in_bounds, lat: float, lon: float, radius: float = RADIUS_M, limit: int = MAX_GROUPS,
+                  rd_areas: RDAreas | None = None) -> list[NearbyGroup]:
+    """Up to limit groups whose area lies within radius metres of (lat, lon), nearest first (then by name).
+    in_bounds(box) gives the groups whose bounding box meets a WGS84 box (the snapshot's group index): only those
+    few are put in RD New (or taken from rd_areas), so nothing is made per snapshot."""
+    candidates = in_bounds(search_box(lat, lon, radius))
+    if not candidates:
+        return []
+    x, y = transformer(WGS84, RD_NEW).transform(lon, lat)
+    point = shapely.Point(x, y)
+    areas = (rd_areas or RDAreas()).of(candidates)
+    # For a point outside an area, the distance to the area is the distance to its boundary.
+    distances = shapely.distance(areas, point)
+    found = sorted(((d, g) for d, g in zip(distances, candidates) if d <= radius), key=lambda f: (f[0], f[1].name))
+    return [NearbyGroup(group, int(round(d))) for d, group in found[:limit]]

@@ -1,88 +1,22 @@
-"""Point-in-area answers from a spatial index, and which groups cover which neighbourhoods."""
+"""Snapshots of the register: point answers from the indexes, kept up to date by difference, and which groups
+cover which neighbourhoods."""
 from __future__ import annotations
 
 import bisect
+import hashlib
 import threading
 import time
 from dataclasses import dataclass
-from typing import Generic, Sequence, TypeVar
 
-import numpy as np
 import shapely
-from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from .coverage import BuurtCoverage, BuurtenRD, compute_coverage, group_address_counts, to_rd_many, update_coverage
 from .geometry import area_m2
+from .area_index import AreaIndex, GroupIndex, group_order
 from .groups import Group, GroupStore
+from .memory import release_freed_memory
 from .buurten import Buurt, gemeente_shape
-
-T = TypeVar("T")
-
-
-class AreaIndex(Generic[T]):
-    """Answers which areas hold a point (a border point is in both): a uniform grid over the areas whose
-    cells list the areas whose bounding box meets them, then an exact test of just those candidates."""
-
-    # Below this many areas, one vectorised test of all (prepared) areas beats any index.
-    SMALL = 48
-
-    def __init__(self, items: Sequence[T], geometries: Sequence[BaseGeometry]):
-        self.items = list(items)
-        self.geometries = np.array(geometries, dtype=object)
-        shapely.prepare(self.geometries)
-        self._tree = None
-        if len(self.items) > self.SMALL:
-            self._build_grid()
-
-    def in_bounds(self, bounds) -> list[T]:
-        """Return the items whose bounding box meets bounds (minx, miny, maxx, maxy), in index order."""
-        if not self.items:
-            return []
-        if self._tree is None:
-            self._tree = shapely.STRtree(self.geometries)
-        return [self.items[i] for i in np.sort(self._tree.query(shapely.box(*bounds)))]
-
-    def _build_grid(self) -> None:
-        minx, miny, maxx, maxy = shapely.total_bounds(self.geometries)
-        side = int(min(1024, max(16, 4 * np.sqrt(len(self.items)))))
-        self._side, self._x0, self._y0 = side, minx, miny
-        self._dx = (maxx - minx) / side or 1e-9
-        self._dy = (maxy - miny) / side or 1e-9
-        cols, rows = np.meshgrid(np.arange(side), np.arange(side))
-        cols, rows = cols.ravel(), rows.ravel()
-        pad = 1e-9 * max(self._dx, self._dy)  # so rounding never drops a point on a cell's edge
-        cells = shapely.box(minx + cols * self._dx - pad, miny + rows * self._dy - pad,
-                            minx + (cols + 1) * self._dx + pad, miny + (rows + 1) * self._dy + pad)
-        self._tree = shapely.STRtree(self.geometries)
-        cell_ids, area_ids = self._tree.query(cells)
-        order = np.lexsort((area_ids, rows[cell_ids] * side + cols[cell_ids]))
-        flat = (rows[cell_ids] * side + cols[cell_ids])[order]
-        self._candidates = area_ids[order]
-        self._offsets = np.searchsorted(flat, np.arange(side * side + 1))
-
-    def at(self, point: Point) -> list[T]:
-        """Return the items whose area contains or touches point, in index order."""
-        return self.at_xy(point.x, point.y)
-
-    def at_xy(self, x: float, y: float) -> list[T]:
-        """Return the items whose area contains or touches (x, y), in index order."""
-        if not self.items:
-            return []
-        if len(self.items) <= self.SMALL:
-            hits = np.flatnonzero(shapely.intersects_xy(self.geometries, x, y))
-        else:
-            side = self._side
-            # A point on the grid's far edge belongs to the last cell.
-            col = min(int((x - self._x0) // self._dx), side - 1) if x <= self._x0 + side * self._dx else side
-            row = min(int((y - self._y0) // self._dy), side - 1) if y <= self._y0 + side * self._dy else side
-            if not (0 <= col < side and 0 <= row < side):
-                return []
-            cell = row * side + col
-            candidates = self._candidates[self._offsets[cell]:self._offsets[cell + 1]]
-            hits = candidates[shapely.intersects_xy(self.geometries[candidates], x, y)] if len(candidates) else []
-        return [self.items[i] for i in hits]
-
 
 @dataclass(frozen=True)
 class PointAnswer:
@@ -101,73 +35,74 @@ class PointAnswer:
 
 
 class BuurtenBase:
-    """The buurten with what is derived from them alone: the outline of each municipality and of all together,
-    and the buurten's index. Made again only when the buurten change (an import), shared by every snapshot."""
+    """The buurten with what is derived from them alone: their index and bounds, and the outline of each
+    municipality and of all together. Made again only when the buurten change (an import), shared by every
+    snapshot. The outlines (a union of every buurt: seconds at national size) are made on first use or by
+    warm_up() in the background, never before the first lookup: a lookup needs only the index."""
 
-    def __init__(self, buurten: list[Buurt]):
+    def __init__(self, buurten: list[Buurt], stamp=None):
         self.buurten = buurten
-        codes = sorted({w.gemeentecode for w in buurten})
-        self.gemeenten = {code: gemeente_shape([w for w in buurten if w.gemeentecode == code]) for code in codes}
-        # One municipality: its outline is the union of the same buurten in the same order, made once (the
-        # union is most of the start-up at national size).
-        self.gemeente = self.gemeenten[codes[0]] if len(codes) == 1 else gemeente_shape(buurten)
-        shapely.prepare(self.gemeente)
-        for outline in self.gemeenten.values():
-            shapely.prepare(outline)
+        self.stamp = stamp  # what identifies the file they were read from (gemeenten.BuurtenFile.stamp)
+        self._version: str | None = None
         self.index = AreaIndex(buurten, [w.geometry for w in buurten])
+        # The outline's bounds without the outline: a union's bounds are its parts' bounds together.
+        self.bounds = tuple(shapely.total_bounds([w.geometry for w in buurten]))
+        self._outlines: tuple[dict[str, BaseGeometry], BaseGeometry] | None = None
+        self._outlines_lock = threading.Lock()
+        self._warming: threading.Thread | None = None
+
+    def _made_outlines(self) -> tuple[dict[str, BaseGeometry], BaseGeometry]:
+        with self._outlines_lock:
+            if self._outlines is None:
+                codes = sorted({w.gemeentecode for w in self.buurten})
+                gemeenten = {code: gemeente_shape([w for w in self.buurten if w.gemeentecode == code])
+                             for code in codes}
+                # One municipality: its outline is the union of the same buurten in the same order, made once.
+                whole = gemeenten[codes[0]] if len(codes) == 1 else gemeente_shape(self.buurten)
+                shapely.prepare(whole)
+                for outline in gemeenten.values():
+                    shapely.prepare(outline)
+                self._outlines = gemeenten, whole
+                release_freed_memory()
+            return self._outlines
+
+    @property
+    def gemeenten(self) -> dict[str, BaseGeometry]:
+        """Each municipality's outline (prepared), by gemeentecode."""
+        return (self._outlines or self._made_outlines())[0]
+
+    @property
+    def gemeente(self) -> BaseGeometry:
+        """The outline of all the buurten together (prepared)."""
+        return (self._outlines or self._made_outlines())[1]
+
+    @property
+    def version(self) -> str:
+        """A short text that differs for every different set of buurten: from the file's stamp where they were
+        read from one (free, and the same in every process reading that file), from their content otherwise."""
+        if self._version is None:
+            digest = hashlib.sha256()
+            if self.stamp is not None:
+                digest.update(repr(self.stamp).encode())
+            else:
+                for buurt in self.buurten:
+                    digest.update(f"{buurt.code}|{buurt.name}|{buurt.wijkcode}|{buurt.gemeentecode}|".encode())
+                digest.update(b"".join(shapely.to_wkb([b.geometry for b in self.buurten])))
+            self._version = digest.hexdigest()[:16]
+        return self._version
+
+    def warm_up(self) -> threading.Thread | None:
+        """Start making the outlines in a background thread, once (GEOS releases the GIL: lookups go on
+        meanwhile), so that the first registration does not wait for them; return that thread."""
+        with self._outlines_lock:
+            if self._warming is not None or self._outlines is not None:
+                return self._warming
+            self._warming = threading.Thread(target=self._made_outlines, name="geo_registry.outlines", daemon=True)
+        self._warming.start()
+        return self._warming
 
 
 NOT_READ = object()
-
-
-def group_order(group: Group):
-    """The order of a snapshot's groups: by name, then by id."""
-    return group.name, group.id
-
-
-class GroupIndex:
-    """The active groups' index, updated by difference: an AreaIndex built from scratch (the base), the ids taken
-    out of it since, and a small index of the groups added or changed since (the overlay, remade on each change).
-    Past COMPACT changes since the base, the next update builds a new base."""
-
-    COMPACT = 256
-
-    def __init__(self, groups: list[Group], base: AreaIndex | None = None, removed: frozenset = frozenset(),
-                 overlay: list[Group] | None = None):
-        self.base = base if base is not None else AreaIndex(groups, [g.area for g in groups])
-        self._base_ids = frozenset(g.id for g in self.base.items) if base is None else None
-        self.removed = removed
-        self.overlay = AreaIndex(overlay or [], [g.area for g in overlay or []])
-
-    def updated(self, groups: list[Group], changes: dict[int, Group | None]) -> GroupIndex:
-        """The index of groups (the snapshot's new list), given the changes that made it from this one's."""
-        overlay = [g for g in self.overlay.items if g.id not in changes] + [g for g in changes.values() if g]
-        removed = self.removed | frozenset(changes)
-        if len(removed) + len(overlay) > self.COMPACT:
-            return GroupIndex(groups)
-        index = GroupIndex(groups, self.base, removed, sorted(overlay, key=group_order))
-        index._base_ids = self._base_ids
-        return index
-
-    def at(self, point: Point) -> list[Group]:
-        """Return the groups whose area contains or touches point, by name."""
-        return self.at_xy(point.x, point.y)
-
-    def at_xy(self, x: float, y: float) -> list[Group]:
-        """Return the groups whose area contains or touches (x, y), by name (as one index of them all would)."""
-        hits = self.base.at_xy(x, y)
-        if self.removed and hits:
-            hits = [g for g in hits if g.id not in self.removed]
-        if self.overlay.items:
-            extra = self.overlay.at_xy(x, y)
-            if extra:
-                hits = sorted(hits + extra, key=group_order)
-        return hits
-
-    def in_bounds(self, bounds) -> list[Group]:
-        """Return the groups whose bounding box meets bounds (WGS84 minx, miny, maxx, maxy), by name."""
-        hits = [g for g in self.base.in_bounds(bounds) if g.id not in self.removed]
-        return sorted(hits + self.overlay.in_bounds(bounds), key=group_order)
 
 
 class Snapshot:
@@ -181,7 +116,6 @@ class Snapshot:
         self.base = base
         self.buurten = base.buurten
         self.groups = groups
-        self.gemeente = base.gemeente
         self.buurt_index = base.index
         self.group_index = group_index if group_index is not None else GroupIndex(groups)
         self._coverage_base = coverage_base
@@ -230,6 +164,11 @@ class Snapshot:
         source, areas = start
         return source, areas + list(changed_areas)
 
+    @property
+    def gemeente(self) -> BaseGeometry:
+        """The outline of the served municipalities (made on first use, once per set of buurten)."""
+        return self.base.gemeente
+
     def cached(self, key, make):
         """Return what make() gives for key, made once for this snapshot (such as a rendered map)."""
         if key not in self._cache:
@@ -241,7 +180,8 @@ class Snapshot:
     def answer(self, lat: float, lon: float) -> PointAnswer:
         """Return what lies at (lat, lon)."""
         buurten = self.buurt_index.at_xy(lon, lat)
-        in_gemeente = bool(buurten) or bool(shapely.intersects_xy(self.gemeente, lon, lat))
+        # The outline is the union of the buurten: a point lies in it exactly when it lies in (or on) a buurt.
+        in_gemeente = bool(buurten)
         groups = self.group_index.at_xy(lon, lat) if in_gemeente else []
         return PointAnswer(lat=lat, lon=lon, in_gemeente=in_gemeente, buurten=buurten, groups=groups)
 
@@ -298,7 +238,8 @@ class Registry:
     changed since are read from the database's change log (GroupStore.changes); where it does not cover them,
     the snapshot is built from scratch."""
 
-    def __init__(self, buurten, store: GroupStore, address_points=None, recheck_seconds: float = 0.25):
+    def __init__(self, buurten, store: GroupStore, address_points=None, recheck_seconds: float = 0.25,
+                 warm_outlines: bool = False):
         # buurten: a list, or a source with stamp() and load() (gemeenten.BuurtenFile) read again when it changes.
         self.source = buurten if hasattr(buurten, "stamp") else None
         self.buurten = None if self.source else buurten
@@ -306,6 +247,7 @@ class Registry:
         self.store = store
         self.address_points = address_points
         self.recheck_seconds = recheck_seconds
+        self.warm_outlines = warm_outlines  # make the outlines in the background after the first snapshot
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._base: BuurtenBase | None = None
@@ -332,6 +274,8 @@ class Registry:
         with self._lock:
             if self._snapshot is None or self._snapshot.version != version or self._snapshot.base is not base:
                 self._snapshot = self._next(self._snapshot, version, base)
+                if self.warm_outlines:  # after the snapshot, so that making them never delays the first answer
+                    base.warm_up()
             return self._snapshot
 
     def _next(self, current: Snapshot | None, version, base: BuurtenBase) -> Snapshot:
@@ -343,7 +287,9 @@ class Registry:
                 return current.updated(changes, version)
         if self._coverage_base is None or self._coverage_for is not base:
             self._coverage_base, self._coverage_for = BuurtenRD(base.buurten), base
-        return Snapshot(base, self.store.list(), version, self.address_points, coverage_base=self._coverage_base)
+        snapshot = Snapshot(base, self.store.list(), version, self.address_points, coverage_base=self._coverage_base)
+        release_freed_memory()  # what reading every group needed for a moment
+        return snapshot
 
     def _buurten_base(self) -> BuurtenBase:
         """The buurten's base, made again when their source (the wijken file) has changed since."""
@@ -354,7 +300,7 @@ class Registry:
             with self._lock:
                 if self._base is None or stamp != self._base_stamp:
                     buurten = self.source.load() if self.source else self.buurten
-                    self._base, self._base_stamp = BuurtenBase(buurten), stamp
+                    self._base, self._base_stamp = BuurtenBase(buurten, stamp), stamp
         return self._base
 
 

@@ -1,6 +1,8 @@
 """Staff accounts and the append-only audit log."""
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -8,8 +10,13 @@ from .groups import now_iso
 from .text import N_, _
 
 MIN_PASSWORD = 12
-# Compared against when the username is unknown, so that a wrong name takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("geen-echt-wachtwoord-0000")
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """A password hash of no account, checked when the name is unknown so that the answer takes as long as for a
+    known name (made on first use, not when the module is imported: a hash costs a tenth of a second)."""
+    return generate_password_hash("geen-echt-wachtwoord-0000")
 
 
 class UnknownStaff(ValueError):
@@ -43,7 +50,7 @@ def authenticate(engine: sa.Engine, username: str, password: str) -> dict | None
                                    " WHERE lower(username) = lower(:u) AND active = 1"),
                            {"u": (username or "").strip()}).mappings().first()
     if row is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(dummy_hash(), password or "")
         return None
     if not check_password_hash(row["password_hash"], password or ""):
         return None

@@ -1,12 +1,11 @@
 """The tables the code reads and writes through SQLAlchemy Core, as the migrations made them, and the type of a
-group's area: a PostGIS geometry on PostgreSQL, GeoJSON text on SQLite, a shapely geometry in Python on both."""
+group's area: a PostGIS geometry on PostgreSQL, WKB on SQLite, a shapely geometry in Python on both."""
 from __future__ import annotations
 
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.types import UserDefinedType
 
-from .geometry import to_geojson_text
 
 SRID = 4326  # areas are stored in WGS84 on every database
 
@@ -22,7 +21,8 @@ class PostGISGeometry(UserDefinedType):
 
 
 class Area(sa.types.TypeDecorator):
-    """A shapely geometry in WGS84, stored as geometry(Geometry, 4326) on PostgreSQL and GeoJSON text elsewhere."""
+    """A shapely geometry in WGS84, stored as geometry(Geometry, 4326) on PostgreSQL and as WKB elsewhere (in
+    the column first made for GeoJSON text: SQLite stores a blob in it as it is; revision 0010)."""
 
     impl = sa.Text
     cache_ok = True
@@ -34,12 +34,12 @@ class Area(sa.types.TypeDecorator):
         return dialect.type_descriptor(sa.Text())
 
     def process_bind_param(self, value, dialect):
-        """Write a shapely geometry: hex EWKB (exact, with its SRID) for PostGIS, GeoJSON text elsewhere."""
+        """Write a shapely geometry: hex EWKB (exact, with its SRID) for PostGIS, WKB elsewhere."""
         if value is None:
             return None
         if dialect.name == "postgresql":
             return shapely.to_wkb(shapely.set_srid(value, SRID), hex=True, include_srid=True)
-        return to_geojson_text(value)
+        return shapely.to_wkb(value)
 
     def process_result_value(self, value, dialect):
         """Read back a shapely geometry."""
@@ -47,7 +47,8 @@ class Area(sa.types.TypeDecorator):
             return None
         if dialect.name == "postgresql":
             return shapely.set_srid(shapely.from_wkb(value), 0)
-        return shapely.from_geojson(value)
+        # GeoJSON text: a row written by a release before revision 0010 while this one was being rolled out.
+        return shapely.from_geojson(value) if isinstance(value, str) else shapely.from_wkb(value)
 
 
 metadata = sa.MetaData()

@@ -24,6 +24,16 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("db_url", DATABASES, indirect=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def buurten_cache(tmp_path_factory):
+    """Every app of the tests, and every server they start, keeps its fast copy of the wijken file in a temporary
+    folder rather than in the checkout's instance folder."""
+    folder = tmp_path_factory.mktemp("buurten-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GEO_REGISTRY_BUURTEN_CACHE", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A throwaway PostgreSQL + PostGIS cluster for the whole session (started on first use)."""

@@ -47,8 +47,31 @@ def test_the_start_up_rows_run_against_the_minimal_server():
     rows = []
     rng = np.random.default_rng(5)
     bench_startup(lambda *cells: rows.append(cells), neighbourhoods(rng, 40), group_areas(rng, 50, NL_BOUNDS),
-                  free_port)
+                  free_port, settle=0.5)
     names = [cells[0] for cells in rows]
     assert "geo-registry serve --workers 1, start → first lookup" in names
     assert "geo-registry serve --workers 1, memory after the first lookup" in names
     assert any(name.startswith("anchor: minimal server, start → first lookup") for name in names)
+
+
+def test_the_writes_anchor_replays_what_the_app_did(tmp_path):
+    """bench/writes.py: the SQL captured from one registration through the app, replayed on a copy of the database,
+    writes new registrations (one per replay, each with its own name) and nothing half."""
+    import sqlite3
+
+    from geo_registry.db import make_engine, upgrade
+    from writes import KINDS, capture, copy_database, environment, replay
+
+    source = tmp_path / "app.sqlite3"
+    upgrade(make_engine(f"sqlite:///{source}"))
+    copy_database(source, tmp_path / "anchor.sqlite3")
+    steps = capture(environment(f"sqlite:///{source}", tmp_path), KINDS["registration"])
+    writes = [step[0].split()[0] for step in steps if not step[0].startswith("SELECT")]
+    assert writes[-4:] == ["INSERT", "INSERT", "INSERT", "COMMIT"], steps
+    done = replay(f"sqlite:///{tmp_path / 'anchor.sqlite3'}", steps, 0.5, 2, iter(range(1, 10**6)))
+    with sqlite3.connect(tmp_path / "anchor.sqlite3") as conn:
+        names = [row[0] for row in conn.execute("SELECT name FROM groups")]
+        audits = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+        mails = conn.execute("SELECT count(*) FROM mail_outbox").fetchone()[0]
+    conn.close()
+    assert done > 0 and len(names) == len(set(names)) == audits == mails == done

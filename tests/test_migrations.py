@@ -8,6 +8,7 @@ import sys
 from contextlib import ExitStack
 
 import pytest
+import shapely
 import sqlalchemy as sa
 
 from geo_registry.db import SchemaChange, current_revision, head_revision, make_engine, upgrade
@@ -27,13 +28,23 @@ def legacy_copy(tmp_path, version: int = 4):
 
 
 def rows(path, columns: dict | None = None) -> dict:
-    """Every row of every legacy table, reading only the given columns of each (default: all)."""
+    """Every row of every legacy table, reading only the given columns of each (default: all); a group's area
+    as its shape (GeoJSON text before revision 0010, WKB after it: the same shape, bit for bit)."""
     with sqlite3.connect(path) as db:
         out = {}
         for table in LEGACY_TABLES:
             names = columns[table] if columns else [c[1] for c in db.execute(f"PRAGMA table_info({table})")]
-            out[table] = sorted(db.execute(f"SELECT {', '.join(names)} FROM {table}").fetchall(), key=repr)
+            found = db.execute(f"SELECT {', '.join(names)} FROM {table}").fetchall()
+            if table == "groups":
+                at = names.index("area")
+                found = [row[:at] + (shape_wkb(row[at]),) + row[at + 1:] for row in found]
+            out[table] = sorted(found, key=repr)
         return out
+
+
+def shape_wkb(stored) -> bytes:
+    """The WKB of a stored area, whichever way it was stored."""
+    return shapely.to_wkb(shapely.from_geojson(stored) if isinstance(stored, str) else shapely.from_wkb(stored))
 
 
 def columns_of(path) -> dict:
@@ -160,3 +171,30 @@ def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path):
     with engine.connect() as conn:  # the pooled connection is the app's usual one again
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
         assert conn.get_isolation_level() == "SERIALIZABLE"
+
+
+def test_areas_are_stored_as_wkb_on_sqlite_and_revision_0010_converts_both_ways(tmp_path):
+    """Revision 0010 turns GeoJSON areas into WKB (a fast start) and back on downgrade, shapes unchanged."""
+    from alembic import command
+    from alembic.config import Config
+
+    from geo_registry.db import MIGRATIONS
+
+    path = legacy_copy(tmp_path)
+    before = rows(path)["groups"]
+    with sqlite3.connect(path) as db:
+        assert {kind for (kind,) in db.execute("SELECT typeof(area) FROM groups")} == {"text"}
+    make_app(tmp_path, DATABASE_URL=f"sqlite:///{path}")
+    with sqlite3.connect(path) as db:
+        assert {kind for (kind,) in db.execute("SELECT typeof(area) FROM groups")} == {"blob"}
+    assert rows(path)["groups"] == before
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0009")
+    engine.dispose()
+    with sqlite3.connect(path) as db:
+        assert {kind for (kind,) in db.execute("SELECT typeof(area) FROM groups")} == {"text"}
+    assert rows(path)["groups"] == before

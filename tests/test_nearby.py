@@ -5,7 +5,8 @@ import shapely
 
 from geo_registry.geometry import RD_NEW, WGS84, reproject, transformer
 from geo_registry.groups import Group
-from geo_registry.nearby import NearbyIndex
+from geo_registry.nearby import nearby_groups, search_box
+from geo_registry.spatial import GroupIndex
 
 
 def rd_square(x0, y0, side=100.0):
@@ -34,19 +35,48 @@ GROUPS = [
 
 
 def test_distances_are_metres_to_the_area_edge_nearest_first():
-    found = NearbyIndex(GROUPS).near(*at_rd(*POINT))
+    found = nearby_groups(GroupIndex(GROUPS).in_bounds, *at_rd(*POINT))
     assert [(n.group.name, n.metres) for n in found] == [("Noordwest", 71), ("Oost", 200), ("Zuid", 500)]
 
 
 def test_only_groups_within_a_kilometre_and_at_most_three():
-    found = NearbyIndex(GROUPS).near(*at_rd(*POINT), limit=10)
+    found = nearby_groups(GroupIndex(GROUPS).in_bounds, *at_rd(*POINT), limit=10)
     assert [(n.group.name, n.metres) for n in found] == [("Noordwest", 71), ("Oost", 200), ("Zuid", 500),
                                                           ("Noord", 900)]
     assert all(n.group.name != "Ver weg" for n in found)
-    assert len(NearbyIndex(GROUPS).near(*at_rd(*POINT))) == 3
+    assert len(nearby_groups(GroupIndex(GROUPS).in_bounds, *at_rd(*POINT))) == 3
 
 
 def test_no_groups_no_answer_and_public_fields_only():
-    assert NearbyIndex([]).near(*at_rd(*POINT)) == []
-    [nearest] = NearbyIndex(GROUPS).near(*at_rd(*POINT), limit=1)
+    assert nearby_groups(GroupIndex([]).in_bounds, *at_rd(*POINT)) == []
+    [nearest] = nearby_groups(GroupIndex(GROUPS).in_bounds, *at_rd(*POINT), limit=1)
     assert nearest.to_public() == {"id": 2, "name": "Noordwest", "is_example": False, "distance_m": 71}
+
+
+def test_the_search_box_holds_the_whole_circle():
+    """Every point 1 km from the point, all round, lies in the box the group index is asked for."""
+    lat, lon = at_rd(*POINT)
+    minx, miny, maxx, maxy = search_box(lat, lon, 1000.0)
+    circle = reproject(shapely.Point(POINT).buffer(1000.0, quad_segs=64), RD_NEW, WGS84)
+    assert shapely.box(minx, miny, maxx, maxy).contains(circle)
+    assert (maxx - minx) < 0.04 and (maxy - miny) < 0.02  # about 2 km, not the whole country
+
+
+def test_a_group_just_inside_the_radius_is_found_and_just_outside_is_not():
+    near = group(6, "Rand", rd_square(143000 + 999.4, 474000 - 50))
+    far = group(7, "Buiten", rd_square(143000 - 1100.6, 474000 - 50))
+    found = nearby_groups(GroupIndex([near, far]).in_bounds, *at_rd(*POINT))
+    assert [(n.group.name, n.metres) for n in found] == [("Rand", 999)]
+
+
+def test_kept_rd_areas_follow_a_changed_area_and_stay_bounded():
+    """The RD New areas are kept between lookups, but a group whose area changed is measured anew."""
+    from geo_registry.nearby import RDAreas
+
+    kept = RDAreas(most=2)
+    first = nearby_groups(GroupIndex(GROUPS).in_bounds, *at_rd(*POINT), rd_areas=kept)
+    assert [(n.group.name, n.metres) for n in first] == [("Noordwest", 71), ("Oost", 200), ("Zuid", 500)]
+    moved = group(1, "Oost", rd_square(143050, 473950))  # the same group, its area moved 150 m closer
+    second = nearby_groups(GroupIndex([moved] + GROUPS[1:]).in_bounds, *at_rd(*POINT), rd_areas=kept)
+    assert [(n.group.name, n.metres) for n in second] == [("Oost", 50), ("Noordwest", 71), ("Zuid", 500)]
+    assert len(kept._known) <= 2

@@ -99,3 +99,66 @@ def test_a_large_index_agrees_with_checking_every_area():
         expected = [k for k, geom in enumerate(boxes) if geom.intersects(shapely.Point(x, y))]
         assert index.at_xy(x, y) == expected, (x, y)
     assert index.at_xy(5.05, 52.05) == [44, 45, 54, 55]  # a shared corner belongs to all four
+
+
+def test_a_large_index_of_irregular_areas_agrees_with_a_scan_at_their_corners():
+    """Drawn shapes, an empty one among them: every vertex and every corner of every bounding box (the grid's
+    cells are found from those corners) is answered as a full scan answers it."""
+    from geo_registry.spatial import AreaIndex
+
+    rng = np.random.default_rng(11)
+    shapes = [shapely.Polygon(np.c_[x + rng.uniform(0, 0.02, 7), y + rng.uniform(0, 0.02, 7)]).convex_hull
+              for x, y in zip(rng.uniform(5.0, 5.2, 120), rng.uniform(52.0, 52.2, 120))]
+    shapes[17] = shapely.Polygon()
+    index = AreaIndex(list(range(len(shapes))), shapes)
+    points = [tuple(p) for p in shapely.get_coordinates(shapes)]
+    for minx, miny, maxx, maxy in shapely.bounds([s for s in shapes if not s.is_empty]):
+        points += [(minx, miny), (maxx, maxy), (minx, maxy), (maxx, miny)]
+    points += list(zip(rng.uniform(4.99, 5.23, 300), rng.uniform(51.99, 52.23, 300)))
+    for x, y in points:
+        assert index.at_xy(x, y) == list(np.flatnonzero(shapely.intersects_xy(shapes, x, y))), (x, y)
+
+
+def test_a_lookup_never_waits_for_the_municipality_outline(buurten, monkeypatch):
+    """The outline (a union of every buurt: seconds at national size) is not needed to answer a point: inside
+    a buurt is inside the municipality; it is made once, in the background, after the first snapshot."""
+    import threading
+
+    from geo_registry import spatial
+    from geo_registry.buurten import gemeente_shape
+    from geo_registry.spatial import Registry
+
+    made, may_make = [], threading.Event()
+
+    def slow_outline(parts):
+        may_make.wait(10)  # a national union, in effect: nothing may wait for it
+        made.append(len(parts))
+        return gemeente_shape(parts)
+
+    monkeypatch.setattr(spatial, "gemeente_shape", slow_outline)
+    registry = Registry(buurten, _EmptyStore(), warm_outlines=True)
+    snapshot = registry.snapshot()
+    inside_point = buurten[0].geometry.representative_point()
+    assert snapshot.answer(inside_point.y, inside_point.x).in_gemeente is True
+    assert snapshot.answer(52.0, 5.0).in_gemeente is False  # well outside Laren
+    assert made == []
+    may_make.set()
+    snapshot.base.warm_up().join(10)
+    assert made == [len(buurten)]  # once, for the one municipality and for all together
+    assert snapshot.gemeente.equals(gemeente_shape(buurten)) and registry.snapshot().gemeente is snapshot.gemeente
+    assert made == [len(buurten)]
+
+
+class _EmptyStore:
+    """A register without groups, as far as a Registry asks."""
+
+    def on_change(self, listener):
+        """Nothing changes it."""
+
+    def version(self):
+        """Always the first version."""
+        return (0, 0)
+
+    def list(self):
+        """No groups."""
+        return []

@@ -36,21 +36,10 @@ def is_legacy_path(path: str) -> bool:
 
 
 def register_tag(snapshot) -> str:
-    """The entity tag of everything the register serves: the API version, the buurten and the groups and
-    addresses versions (each changes whenever its data changes)."""
-    buurten = snapshot.cached("api-buurten-digest", lambda: _digest(snapshot.buurten))
+    """The entity tag of everything the register serves: the API version, the buurten's version (made once per
+    set of buurten) and the groups and addresses versions (each changes whenever its data changes)."""
     groups_version, addresses_version = snapshot.version if isinstance(snapshot.version, tuple) else (0, 0)
-    return f"{API_VERSION}-{buurten}-{groups_version}-{addresses_version}"
-
-
-def _digest(buurten) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    for buurt in buurten:
-        digest.update(f"{buurt.code}|{buurt.name}|{buurt.wijkcode}|{buurt.gemeentecode}|".encode())
-        digest.update(buurt.geometry.wkb)
-    return digest.hexdigest()[:16]
+    return f"{API_VERSION}-{snapshot.base.version}-{groups_version}-{addresses_version}"
 
 
 def current_snapshot():

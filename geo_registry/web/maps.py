@@ -193,7 +193,7 @@ def base_map(snapshot: Snapshot, config) -> folium.Map:
             style_function=lambda f: {"color": "#333333", "weight": 2, "fillOpacity": 0.04, "dashArray": "4 4"},
         ), fields, aliases).add_to(fmap)
         AppHook("labelBuurten", {"labels": buurt_labels(snapshot.buurten)}).add_to(fmap)
-    minx, miny, maxx, maxy = snapshot.gemeente.bounds
+    minx, miny, maxx, maxy = snapshot.base.bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap
 

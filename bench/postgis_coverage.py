@@ -1,0 +1,117 @@
+"""The PostGIS anchor of the coverage row (issue 11): the covered area of every buurt computed by PostGIS in a
+throwaway cluster on the same machine, from the same shapes.
+
+The buurten and groups are loaded in RD New (EPSG:28992) as the app reprojects them (`coverage.to_rd_many`), so both
+sides measure the same coordinates and PostGIS spends no time reprojecting (the app's figure includes its
+reprojection). With a GiST index on both tables, per buurt: the union of the groups that meet it, intersected with
+the buurt, its area; buurten no group meets are covered 0 m².
+
+    .venv/bin/python bench/postgis_coverage.py [scale]   # this row alone, national size / scale
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import shapely
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the throwaway PostgreSQL cluster of the tests
+
+from geo_registry.coverage import compute_coverage, to_rd_many  # noqa: E402
+
+COVERED = """
+    SELECT b.code, ST_Area(ST_Intersection(b.geom, ST_Union(g.geom))) AS covered
+    FROM buurten b JOIN groups g ON ST_Intersects(b.geom, g.geom)
+    GROUP BY b.code, b.geom
+"""
+RUNS = 3
+
+
+def _load(conn, buurten, groups) -> None:
+    """The shapes in RD New, with GiST indexes and fresh statistics."""
+    conn.exec_driver_sql("CREATE TABLE buurten (code text PRIMARY KEY, geom geometry(Geometry, 28992) NOT NULL)")
+    conn.exec_driver_sql("CREATE TABLE groups (id integer PRIMARY KEY, geom geometry(Geometry, 28992) NOT NULL)")
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy("COPY buurten (code, geom) FROM STDIN") as copy:
+        for buurt, shape in zip(buurten, to_rd_many([b.geometry for b in buurten])):
+            copy.write_row((buurt.code, shapely.to_wkb(shape, hex=True, include_srid=False)))
+    with cursor.copy("COPY groups (id, geom) FROM STDIN") as copy:
+        for group, shape in zip(groups, to_rd_many([g.area for g in groups])):
+            copy.write_row((group.id, shapely.to_wkb(shape, hex=True)))
+    conn.exec_driver_sql("UPDATE buurten SET geom = ST_SetSRID(geom, 28992)")
+    conn.exec_driver_sql("UPDATE groups SET geom = ST_SetSRID(geom, 28992)")
+    conn.exec_driver_sql("CREATE INDEX buurten_geom ON buurten USING gist (geom)")
+    conn.exec_driver_sql("CREATE INDEX groups_geom ON groups USING gist (geom)")
+    conn.exec_driver_sql("ANALYZE buurten")
+    conn.exec_driver_sql("ANALYZE groups")
+
+
+def postgis_coverage(buurten, groups) -> tuple[float, dict[str, float]] | None:
+    """The median seconds of RUNS runs of COVERED, and the covered m² per buurt code; None without PostgreSQL."""
+    from pgcluster import Cluster, server_bin
+
+    if server_bin() is None:
+        return None
+    cluster = Cluster().start()
+    try:
+        engine = sa.create_engine(cluster.url(cluster.new_database(migrated=False)), poolclass=sa.pool.NullPool)
+        with engine.begin() as conn:
+            _load(conn, buurten, groups)
+        seconds, covered = [], {}
+        with engine.connect() as conn:
+            for _ in range(RUNS):
+                started = time.perf_counter()
+                rows = conn.exec_driver_sql(COVERED).all()
+                seconds.append(time.perf_counter() - started)
+                covered = {b.code: 0.0 for b in buurten} | {code: float(m2) for code, m2 in rows}
+        engine.dispose()
+        return statistics.median(seconds), covered
+    finally:
+        cluster.stop()
+
+
+def differing(ours, theirs: dict[str, float]) -> int:
+    """How many buurten's covered m² differ by more than 1 m² and 0.01% between our coverage and PostGIS's."""
+    return sum(1 for c in ours if abs(c.covered_m2 - theirs[c.buurt.code]) > max(1.0, 1e-4 * c.covered_m2))
+
+
+def postgis_rows(row, label: str, buurten, groups, ours, our_seconds: float) -> None:
+    """The PostGIS anchor's rows: its time, our time against it, and the buurten whose figures differ."""
+    anchor = postgis_coverage(buurten, groups)
+    if anchor is None:
+        row(f"{label}: anchor: PostGIS", "skipped", "PostgreSQL/PostGIS not installed (make postgres)")
+        return
+    seconds, covered = anchor
+    started = time.perf_counter()
+    compute_coverage(buurten, groups)  # the same work as PostGIS's: areas only, no addresses
+    areas_only = time.perf_counter() - started
+    row(f"{label}: anchor: PostGIS ST_Union per buurt, GiST (median of {RUNS})", f"{seconds:.2f} s",
+        f"ours {our_seconds:.2f} s = {our_seconds / seconds:.2f}x PostGIS; target ≤ 1x")
+    row(f"{label}: ours, areas only (no addresses), as PostGIS", f"{areas_only:.2f} s",
+        f"{areas_only / seconds:.2f}x PostGIS")
+    row(f"{label}: buurten whose covered m² differ from PostGIS (> 1 m² and > 0.01%)",
+        str(differing(ours, covered)), "must be 0")
+
+
+if __name__ == "__main__":
+    import numpy as np
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from benchmark import row
+    from synthetic import NL_BOUNDS, group_areas, neighbourhoods, points_in
+
+    scale = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+    rng = np.random.default_rng(20261126)
+    national = neighbourhoods(rng, 13_000 // scale)
+    national_groups = group_areas(rng, 20_000 // scale, NL_BOUNDS)
+    points = points_in(rng, 100_000 // scale, NL_BOUNDS)
+    started = time.perf_counter()
+    result = compute_coverage(national, national_groups, points)
+    ours = time.perf_counter() - started
+    row(f"national/{scale}: coverage of {len(national)} buurten, {len(points[0]):,} adressen (ours)", f"{ours:.2f} s")
+    postgis_rows(row, f"national/{scale}", national, national_groups, result, ours)
