@@ -134,7 +134,7 @@ def test_a_change_of_groups_recomputes_only_the_buurten_it_touches_to_the_same_f
     """After groups change, the coverage updated from the previous one equals the coverage computed afresh, and
     only the buurten that the changed areas meet (not merely their bounding boxes) are computed again."""
     from geo_registry.coverage import BuurtenRD, to_rd_many, update_coverage
-    from geo_registry.spatial import AreaIndex
+    from geo_registry.area_index import AreaIndex
 
     triangle = Buurt("BU4", "Driehoek", "WK099900", "GM0999",
                      shapely.Polygon([(5.20, 52.28), (5.22, 52.28), (5.20, 52.30)]))
