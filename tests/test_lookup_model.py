@@ -203,3 +203,13 @@ def test_pick_does_not_guess_a_house_that_differs_from_what_was_typed():
     with pytest.raises(AddressAmbiguous) as caught:
         pick(AddressQuery.from_fields("1251KV", "14", "", "2"), [addr(14, "B"), addr(14, "A")])
     assert [c.house for c in caught.value.candidates] == ["14A", "14B"]
+
+
+@pytest.mark.parametrize("huisnummer, message", [
+    (None, "Vul een huisnummer in."), ("", "Vul een huisnummer in."),
+    ("0", "Het huisnummer moet een heel getal groter dan 0 zijn, bijvoorbeeld 12."),
+])
+def test_house_number_refusals_are_explained_in_full(huisnummer, message):
+    with pytest.raises(BadInput) as caught:
+        AddressQuery.from_fields("1251KV", huisnummer)
+    assert (caught.value.field, caught.value.message) == ("huisnummer", message)
