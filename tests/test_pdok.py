@@ -175,3 +175,12 @@ def test_suggestions_start_at_three_characters_and_ask_only_for_the_display_name
     assert source.suggest("Bri")
     endpoint, params = pdok.requests[-1]
     assert endpoint == "suggest" and params["fl"] == ["weergavenaam"] and params["q"] == ["Bri"]
+
+
+def test_a_document_without_a_point_is_skipped_and_the_next_one_used(pdok_docs):
+    from fakes import FakeLocatieserver
+
+    pointless = {**pdok_docs[0], "centroide_ll": None}
+    with FakeLocatieserver([pointless, *pdok_docs]) as server:
+        found = PdokSource(server.url, "GM0417", timeout=1.0).find(AddressQuery.from_fields("1251KV", "12"))
+    assert found.weergavenaam == "Brink 12, 1251 KV Laren"
