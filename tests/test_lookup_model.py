@@ -213,3 +213,19 @@ def test_house_number_refusals_are_explained_in_full(huisnummer, message):
     with pytest.raises(BadInput) as caught:
         AddressQuery.from_fields("1251KV", huisnummer)
     assert (caught.value.field, caught.value.message) == ("huisnummer", message)
+
+
+@pytest.mark.parametrize("postcode, letter, extra, field, message", [
+    ("", "", "", "postcode", "Vul een postcode in, bijvoorbeeld 1251 KV."),
+    ("125KV", "", "", "postcode", "Een postcode bestaat uit 4 cijfers en 2 letters, bijvoorbeeld 1251 KV."),
+    ("1251KV", "AB", "", "huisletter", "Een huisletter is één letter, bijvoorbeeld A."),
+    ("1251KV", "", "toolong", "toevoeging", "Een toevoeging is 1 tot 4 letters of cijfers, bijvoorbeeld 2 of bis."),
+])
+def test_postcode_letter_and_addition_refusals_are_explained_in_full(postcode, letter, extra, field, message):
+    with pytest.raises(BadInput) as caught:
+        AddressQuery.from_fields(postcode, "12", letter, extra)
+    assert (caught.value.field, caught.value.message) == (field, message)
+
+
+def test_an_addition_typed_in_capitals_is_accepted():
+    assert AddressQuery.from_fields("1251KV", "10", "", "BIS").toevoeging == "BIS"
