@@ -96,7 +96,7 @@ def bench_coverage(label, buurten, groups, points):
     row(f"{label}: anchor: geopandas overlay + dissolve (areas only)", f"{anchor_seconds:.2f} s")
     row(f"{label}: share of the area covered", f"{covered * 100:.1f}% (anchor {anchor * 100:.1f}%)")
     if "national" in label:  # the second anchor (issue 11): PostGIS in a throwaway cluster, skipped without it
-        postgis_rows(row, label, buurten, groups, result, seconds)
+        postgis_rows(row, label, buurten, groups, result, seconds, points)
 
 
 def geopandas_coverage(buurten, groups) -> float:

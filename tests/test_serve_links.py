@@ -41,7 +41,8 @@ def wait_for_line(lines: queue.Queue, start: str, seconds: float = 60) -> str:
 
 
 def test_confirmation_link_follows_the_port_the_app_was_started_on(tmp_path):
-    env = {name: value for name, value in os.environ.items() if not name.startswith("GEO_REGISTRY_")}
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("GEO_REGISTRY_") or name == "GEO_REGISTRY_BUURTEN_CACHE"}  # the tests' copy folder
     env.update(GEO_REGISTRY_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}", GEO_REGISTRY_SECRET_KEY="test",
                GEO_REGISTRY_MAIL_OUTBOX=str(tmp_path / "outbox"), GEO_REGISTRY_PDOK_URL="",
                GEO_REGISTRY_TILES="none")

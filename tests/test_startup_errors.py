@@ -12,7 +12,8 @@ COMMAND = [str(Path(sys.executable).with_name("geo-registry")), "init-db"]
 
 def start(**settings) -> subprocess.CompletedProcess:
     """Run `geo-registry init-db` with these GEO_REGISTRY_* settings."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("GEO_REGISTRY_")}
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("GEO_REGISTRY_") or name == "GEO_REGISTRY_BUURTEN_CACHE"}  # the tests' copy folder
     env.update({f"GEO_REGISTRY_{key}": value for key, value in settings.items()}, GEO_REGISTRY_SECRET_KEY="x")
     return subprocess.run(COMMAND, env=env, capture_output=True, text=True, timeout=120)
 

@@ -41,7 +41,8 @@ def alive(pid: int) -> bool:
 def serving(app, tmp_path, *options: str, prefix: tuple[str, ...] = ()):
     """Run `geo-registry serve` (with options) on app's database; yield (base URL, process)."""
     port = free_port()
-    env = {name: value for name, value in os.environ.items() if not name.startswith("GEO_REGISTRY_")}
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("GEO_REGISTRY_") or name == "GEO_REGISTRY_BUURTEN_CACHE"}  # the tests' copy folder
     env.update(GEO_REGISTRY_DATABASE_URL=app.config["DATABASE_URL"], GEO_REGISTRY_SECRET_KEY="shared-secret",
                GEO_REGISTRY_PDOK_URL="", GEO_REGISTRY_TILES="none", GEO_REGISTRY_PUBLIC_URL="http://localhost",
                GEO_REGISTRY_MAIL_OUTBOX=str(tmp_path / "outbox"))
@@ -106,7 +107,8 @@ def test_stopping_the_server_stops_every_worker(register_app, tmp_path):
 
 
 def test_workers_that_cannot_start_stop_the_server_with_an_error(tmp_path):
-    env = {name: value for name, value in os.environ.items() if not name.startswith("GEO_REGISTRY_")}
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("GEO_REGISTRY_") or name == "GEO_REGISTRY_BUURTEN_CACHE"}  # the tests' copy folder
     env.update(GEO_REGISTRY_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/nothing",
                GEO_REGISTRY_SECRET_KEY="x", GEO_REGISTRY_PDOK_URL="", GEO_REGISTRY_TILES="none")
     process = subprocess.run([*COMMAND, "--port", str(free_port()), "--workers", "2"], env=env, timeout=180,
