@@ -184,3 +184,11 @@ def test_a_document_without_a_point_is_skipped_and_the_next_one_used(pdok_docs):
     with FakeLocatieserver([pointless, *pdok_docs]) as server:
         found = PdokSource(server.url, "GM0417", timeout=1.0).find(AddressQuery.from_fields("1251KV", "12"))
     assert found.weergavenaam == "Brink 12, 1251 KV Laren"
+
+
+def test_a_lookup_asks_for_twenty_addresses_and_the_fields_it_reads(source, pdok):
+    from geo_registry.lookup.pdok import FIELDS
+
+    source.find(AddressQuery.from_fields("1251KV", "12"))
+    _, params = pdok.requests[-1]
+    assert params["rows"] == ["20"] and set(FIELDS) | {"centroide_ll"} <= set(params["fl"][0].split())
