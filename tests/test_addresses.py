@@ -27,7 +27,7 @@ def test_csv_with_lat_lon(engine, address_csv, places):
     assert (report.imported, report.refused) == (5, [])
     local = LocalAddressSource(engine)
     found = local.find(AddressQuery.from_fields("1251 kv", "12"))
-    assert (found.straat, found.postcode, found.woonplaats) == ("Brink", "1251KV", "Laren")
+    assert (found.straat, found.postcode, found.woonplaats, found.source) == ("Brink", "1251KV", "Laren", "lokaal")
     assert (found.lat, found.lon) == pytest.approx(places["centrum"])
     assert local.find(AddressQuery.from_fields("1251KV", "14", "b")).house == "14B"
     with pytest.raises(AddressAmbiguous) as caught:
@@ -53,6 +53,31 @@ def test_suggestions_from_the_local_table(engine, address_csv):
     assert LocalAddressSource(engine).suggest("brink 14") == ["Brink 14A, 1251 KV Laren", "Brink 14B, 1251 KV Laren"]
     assert LocalAddressSource(engine).suggest("br") == []
 
+
+def test_every_address_as_points_and_streets_for_coverage(engine, address_csv, address_rows):
+    """Coverage counts addresses by their points (longitude first) and the street overview groups them by
+    street; an empty table has neither (coverage by area only)."""
+    local = LocalAddressSource(engine)
+    assert local.points() is None and local.streets() is None
+    import_addresses(engine, address_csv)
+    expected = sorted((row["openbare_ruimte"], round(row["lon"], 6), round(row["lat"], 6)) for row in address_rows)
+    lon, lat = local.points()
+    assert sorted((round(x, 6), round(y, 6)) for x, y in zip(lon, lat)) == [(x, y) for _, x, y in expected]
+    names, lon, lat = local.streets()
+    assert sorted((name, round(x, 6), round(y, 6)) for name, x, y in zip(names, lon, lat)) == expected
+
+
+def test_suggestions_from_three_characters_and_for_streets_of_several_words(engine, tmp_path, address_rows):
+    rows = [*address_rows, {**address_rows[0], "openbare_ruimte": "Sint Janstraat", "huisnummer": "4"}]
+    path = tmp_path / "adressen.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    import_addresses(engine, path)
+    local = LocalAddressSource(engine)
+    assert local.suggest("bri")[:1] == ["Brink 12, 1251 KV Laren"]
+    assert local.suggest("Sint Jan") == local.suggest("sint-jans 4") == ["Sint Janstraat 4, 1251 KV Laren"]
 
 def test_csv_with_rd_coordinates_and_bad_rows(engine, tmp_path):
     x, y = 143600.0, 474200.0

@@ -81,3 +81,59 @@ def test_two_self_crossing_parts_are_repaired_not_a_server_error(client, gemeent
             "email": "s@voorbeeld.nl", "gebied_getekend": upload, "actie": "controleren"})
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
         assert response.get_data(as_text=True).count("De vorm kruiste zichzelf; die is hersteld") == 1
+
+
+@pytest.mark.parametrize("shape, crossings", [
+    ("square", 0), ("bow tie", 1), ("bow tie, a point twice", 1), ("seven-pointed star", 7),
+    ("eleven-pointed star", 33), ("square touching itself at a corner", 4)])
+def test_self_crossings_counts_each_crossing_or_touching_pair_once(shape, crossings):
+    """What the limit on crossings counts: pairs of border segments that cross or touch, not neighbours."""
+    x, y, d = 5.2, 52.25, 0.003  # in Laren: the counting must not depend on coordinates near zero
+    rings = {
+        "square": [(x, y), (x + d, y), (x + d, y + d), (x, y + d), (x, y)],
+        "bow tie": [(x, y), (x + d, y + d), (x + d, y), (x, y + d), (x, y)],
+        "bow tie, a point twice": [(x, y), (x + d, y + d), (x + d, y + d), (x + d, y), (x, y + d), (x, y)],
+        "seven-pointed star": star(7, shapely.Point(x, y)),
+        "eleven-pointed star": star(11, shapely.Point(x, y)),
+        # A square whose border comes back to its own corner: the 4 segments that meet there make 4 pairs.
+        "square touching itself at a corner": [(x, y), (x + d, y), (x + d, y + d), (x + 2 * d, y + d),
+                                               (x + 2 * d, y + 2 * d), (x + d, y + d), (x, y + d), (x, y)],
+    }
+    assert self_crossings(shapely.LinearRing(rings[shape]), 1000) == crossings
+
+
+def ribbon(crossings: int, end_pieces: int = 1) -> shapely.LinearRing:
+    """A ribbon in Laren twisted `crossings` times: its border crosses itself exactly that often, and each of its
+    parts is enclosed once (so it can be repaired); end_pieces draws its end with more points."""
+    x, y, dx, h = 5.2, 52.249, 0.0001, 0.0005
+    forward = [(x + k * dx, y + (h if k % 2 == 0 else -h)) for k in range(crossings + 1)]
+    back = [(px, 2 * y - py) for px, py in reversed(forward)]
+    (ex, top), (_, bottom) = forward[-1], back[0]
+    end = [(ex, top + (bottom - top) * i / end_pieces) for i in range(1, end_pieces)]
+    return shapely.LinearRing(forward + end + back + forward[:1])
+
+
+def test_fifty_crossings_are_repaired_and_fifty_one_refused_however_many_points(gemeente):
+    """The limit as the refusal states it: more than 50 crossings is refused, 50 is repaired. Drawn with 130
+    points (more than one run of the count) the 51-times twisted ribbon was counted as 50 and repaired."""
+    assert "hersteld" in " ".join(check_area(shapely.Polygon(ribbon(50)), gemeente).notes)
+    # 27 and 28 end points: 50 and 49 of the crossings lie within the first run of 128 segments, the rest across.
+    for ring in (ribbon(51), ribbon(51, end_pieces=27), ribbon(51, end_pieces=28)):
+        with pytest.raises(AreaRefused) as caught:
+            check_area(shapely.Polygon(ring), gemeente)
+        assert caught.value.message == ("De buitenrand van het gebied kruist zichzelf te vaak (meer dan 50 keer). "
+                                        "Teken het gebied opnieuw.")
+
+
+def crescent(x, y, d, steps=8):
+    """A thin curved strip: the boxes of its inner and outer edges overlap, yet they never meet."""
+    outer = [(x + d * math.cos(math.pi / 2 * i / steps), y + d * math.sin(math.pi / 2 * i / steps))
+             for i in range(steps + 1)]
+    inner = [(x + 0.99 * (px - x), y + 0.99 * (py - y)) for px, py in reversed(outer)]
+    return outer + inner + outer[:1]
+
+
+@pytest.mark.parametrize("ring, crossings", [
+    (crescent(5.2, 52.25, 0.003), 0), (list(ribbon(51, end_pieces=80).coords), 51)])
+def test_self_crossings_counts_only_segments_that_meet_over_any_number_of_points(ring, crossings):
+    assert self_crossings(shapely.LinearRing(ring), 1000) == crossings

@@ -6,7 +6,7 @@ import pytest
 import shapely
 from shapely import MultiPolygon, Polygon
 
-from geo_registry.areas import AreaRefused, check_area, combine_areas, parse_geojson_area
+from geo_registry.areas import AreaRefused, _checked_hole, check_area, combine_areas, parse_geojson_area
 from geo_registry.geometry import area_m2
 
 # A square of about 66,000 m² (260 m a side) well inside Laren.
@@ -65,7 +65,23 @@ def test_a_hole_sharing_a_stretch_of_the_border_is_refused(gemeente):
 def test_overlapping_or_nested_holes_are_refused(gemeente):
     outer = [(W + 0.0005, S + 0.0005), (E - 0.0005, S + 0.0005), (E - 0.0005, N - 0.0005), (W + 0.0005, N - 0.0005)]
     inner = [(W + 0.001, S + 0.001), (W + 0.002, S + 0.001), (W + 0.002, S + 0.0015), (W + 0.001, S + 0.0015)]
-    assert "overlappen elkaar of liggen in elkaar" in refusal(Polygon(SHELL, [outer, inner]), gemeente)
+    assert refusal(Polygon(SHELL, [outer, inner]), gemeente) == ("Twee gaten in het gebied overlappen elkaar of "
+                                                                 "liggen in elkaar. Teken elk gat één keer.")
+
+
+def test_a_bow_tie_with_a_hole_in_one_of_its_triangles_is_repaired_and_keeps_the_hole(gemeente):
+    bow_tie = [(W, S), (E, N), (E, S), (W, N), (W, S)]
+    hole = [(E - 0.0008, MY - 0.0003), (E - 0.0003, MY - 0.0003), (E - 0.0003, MY + 0.0003), (E - 0.0008, MY + 0.0003)]
+    checked = check(Polygon(bow_tie, [hole]), gemeente)
+    triangles = shapely.union_all([Polygon([(W, S), (MX, MY), (W, N)]), Polygon([(E, S), (MX, MY), (E, N)])])
+    assert checked.geometry.equals(triangles.difference(Polygon(hole)))
+    assert checked.notes == ["De vorm kruiste zichzelf; die is hersteld. Controleer het gebied op de kaart."]
+
+
+def test_a_border_along_one_line_encloses_nothing_and_is_refused(gemeente):
+    flat = [(W, S), (E, S), (MX, S), (W, S)]
+    assert refusal(Polygon(flat), gemeente) == ("De buitenrand van het gebied omsluit geen vlak. Teken het gebied "
+                                                "opnieuw.")
 
 
 def test_a_hole_crossing_itself_is_refused(gemeente):
@@ -222,8 +238,34 @@ def test_a_feature_collection_upload_is_all_its_features(gemeente):
      "Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen Point."),
     ({"type": "Polygon", "coordinates": [[[155000, 463000], [155100, 463000], [155100, 463100], [155000, 463000]]]},
      "De coördinaten zijn geen lengte- en breedtegraden (WGS84)."),
+    ({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [5.2, 52.25]}},
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [SHELL]}},
+        {"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": SHELL}}]},
+     "Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen LineString, Point."),
+    ({"type": "Polygon", "crs": {"type": "name", "properties": {"name": "EPSG:99999"}}, "coordinates": [SHELL]},
+     "Het coördinatenstelsel EPSG:99999 van het bestand is onbekend."),
+    *(({"type": "Polygon", "coordinates": [[[x, y], [x, y + 0.01], [x + 0.01, y], [x, y]]]},
+       "De coördinaten zijn geen lengte- en breedtegraden (WGS84).")
+      for x, y in [(180.0, 52.0), (-180.5, 52.0), (5.0, 90.0), (5.0, -90.5)]),  # just past the globe's edges
 ])
 def test_an_unusable_upload_is_explained_in_full(upload, message):
     with pytest.raises(AreaRefused) as caught:
         parse_geojson_area(upload)
     assert caught.value.message == message
+
+
+@pytest.mark.parametrize("bounds", [(-180.0, 0.0, -179.0, 1.0), (179.0, 0.0, 180.0, 1.0), (0.0, -90.0, 1.0, -89.0),
+                                    (0.0, 89.0, 1.0, 90.0)])
+def test_coordinates_up_to_the_edges_of_the_globe_are_degrees(bounds):
+    """From -180 to 180 degrees east and -90 to 90 north is WGS84, edges included (such an area is then refused
+    as lying outside the municipality, not as being in the wrong coordinates)."""
+    ring = [list(p) for p in shapely.box(*bounds).exterior.coords]
+    assert parse_geojson_area({"type": "Polygon", "coordinates": [ring]}).bounds == bounds
+
+
+def test_a_hole_the_size_of_its_shell_is_refused_saying_nothing_is_left():
+    with pytest.raises(AreaRefused) as caught:
+        _checked_hole(Polygon(SHELL), Polygon(SHELL))
+    assert caught.value.message == ("Een gat in het gebied is even groot als het gebied zelf (of groter): er blijft "
+                                    "niets over.")

@@ -116,3 +116,65 @@ def test_an_address_counts_only_in_the_neighbourhood_it_lies_in():
     [figures, leeg] = compute_coverage([triangle, empty], [], points)
     assert (figures.addresses, figures.addresses_covered) == (1, 0)
     assert (leeg.addresses, leeg.addresses_without_group) == (0, 0)  # a buurt without addresses, listed last
+
+
+APART = buurt("BU6", "Apart", 5.30, 52.30, 5.31, 52.31)
+# Thin strips (about 3.5 m wide) along each edge of Apart, inside it: a change there must still be seen.
+STRIPS = [group(10, "Strook west", 5.30, 52.30, 5.30005, 52.31), group(11, "Strook zuid", 5.30, 52.30, 5.31, 52.30005),
+          group(12, "Strook oost", 5.30995, 52.30, 5.31, 52.31), group(13, "Strook noord", 5.30, 52.30995, 5.31, 52.31)]
+
+
+def figures_of(coverage):
+    """What a page shows of each buurt's coverage."""
+    return [(c.buurt.code, round(c.share, 6), [(g.id, round(s, 6)) for g, s in c.groups], c.addresses,
+             c.addresses_covered, c.status[0], round(area_m2(c.uncovered))) for c in coverage]
+
+
+def test_a_change_of_groups_recomputes_only_the_buurten_it_touches_to_the_same_figures():
+    """After groups change, the coverage updated from the previous one equals the coverage computed afresh, and
+    only the buurten that the changed areas meet (not merely their bounding boxes) are computed again."""
+    from geo_registry.coverage import BuurtenRD, to_rd_many, update_coverage
+    from geo_registry.area_index import AreaIndex
+
+    triangle = Buurt("BU4", "Driehoek", "WK099900", "GM0999",
+                     shapely.Polygon([(5.20, 52.28), (5.22, 52.28), (5.20, 52.30)]))
+    buurten = [WEST, OOST, NOORD, triangle, APART]
+    points = (np.append(POINTS[0], [5.3000, 5.305, 5.3099]), np.append(POINTS[1], [52.305, 52.30002, 52.305]))
+    base = BuurtenRD(buurten)
+    before = compute_coverage(buurten, [A, B, C], points, base)
+    moved = group(3, "C moved north", 5.215, 52.258, 5.219, 52.262)  # from Oost to Oost and Noord
+    corner = group(14, "In de hoek buiten de driehoek", 5.218, 52.298, 5.2199, 52.2999)
+    after = [A, B, moved, corner, *STRIPS]
+    touched = base.touched_by(to_rd_many([C.area, moved.area, corner.area, *(s.area for s in STRIPS)]))
+    assert [buurten[i].name for i in touched] == ["Oost", "Noord", "Apart"]
+    index = AreaIndex(after, [g.area for g in after])
+    updated = update_coverage(before, base, touched, index.in_bounds, points)
+    assert figures_of(updated) == figures_of(compute_coverage(buurten, after, points))
+    assert updated[0] is before[0] and updated[3] is before[3]  # West and the triangle: not computed again
+    assert list(base.touched_by([])) == [] and update_coverage(before, base, [], index.in_bounds, points) is before
+
+
+def test_a_group_sharing_under_a_square_metre_still_covers_part():
+    """The legend promises 'deels gedekt' for any covered part, however small."""
+    speck = group(20, "Snippertje", 5.205, 52.255, 5.20501, 52.25501)  # about 0.8 m²
+    [west] = compute_coverage([WEST], [speck])
+    assert west.status[0] == "deels" and 0 < west.covered_m2 < 1
+    assert [g.name for g, _ in west.groups] == ["Snippertje"]
+
+
+def test_the_addresses_counted_are_those_given_each_time():
+    """A new address table (another points array) is counted afresh, not the previous one's figures."""
+    from geo_registry.coverage import BuurtenRD
+
+    base = BuurtenRD([WEST, OOST])
+    assert [c.addresses for c in compute_coverage([WEST, OOST], [A], POINTS, base)] == [2, 3]
+    fewer = (POINTS[0][:1], POINTS[1][:1])
+    assert [c.addresses for c in compute_coverage([WEST, OOST], [A], fewer, base)] == [1, 0]
+
+
+def test_an_rd_new_shape_back_in_wgs84_is_where_it_was():
+    from geo_registry.coverage import to_rd_many, to_wgs84
+
+    [rd] = to_rd_many([WEST.geometry])
+    assert 100_000 < rd.bounds[0] < 200_000  # metres in RD New
+    assert shapely.hausdorff_distance(to_wgs84(rd), WEST.geometry) < 1e-7  # about a centimetre

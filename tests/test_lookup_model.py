@@ -152,3 +152,80 @@ def test_a_query_names_at_most_twenty_candidates_sorted():
     with pytest.raises(AddressAmbiguous) as caught:
         pick(AddressQuery.from_fields("1251KV", "7"), many)
     assert [c.house for c in caught.value.candidates] == [f"7{letter}" for letter in "ABCDEFGHIJKLMNOPQRST"]
+
+
+@pytest.mark.parametrize("text, message", [
+    (None, "Vul een adres in, bijvoorbeeld Brink 12 Laren."),
+    ("  ", "Vul een adres in, bijvoorbeeld Brink 12 Laren."),
+    ("x" * 201, "Het adres is te lang (hoogstens 200 tekens)."),
+    ("Brink", "Vul straat en huisnummer in, bijvoorbeeld Brink 12 Laren, of gebruik postcode en huisnummer."),
+])
+def test_free_text_refusals_are_explained_in_full(text, message):
+    with pytest.raises(BadInput) as caught:
+        AddressQuery.from_text(text)
+    assert (caught.value.field, caught.value.message) == ("q", message)
+
+
+def test_free_text_keeps_a_town_of_two_words_and_writes_additions_in_capitals():
+    query = AddressQuery.from_text("Sint Janstraat 4-bis Laren NH")
+    assert (query.straat, query.huisnummer, query.toevoeging, query.woonplaats) == ("Sint Janstraat", 4, "BIS",
+                                                                                    "Laren NH")
+
+
+def test_not_found_names_the_text_typed_word_for_word_unless_a_postcode_was_given():
+    assert not_found(AddressQuery.from_text("Nergensweg 1 Laren")).message == (
+        "Er is geen adres gevonden bij ‘Nergensweg 1 Laren’.")
+    with_postcode = not_found(AddressQuery.from_text("Nergensweg 1, 1251 KV Laren"))
+    assert with_postcode.message == "Dit adres is niet gevonden. Controleer de postcode en het huisnummer."
+
+
+def test_an_address_with_another_postcode_or_number_is_not_the_one_asked_for():
+    query = AddressQuery.from_fields("1251KV", "12")
+    for other in (addr(12, pc="1251KW"), addr(13)):
+        with pytest.raises(AddressNotFound):
+            pick(query, [other])
+
+
+@pytest.mark.parametrize("typed, found, expected", [
+    (("14", "", ""), [addr(14, "A")], addr(14, "A")),  # the only house 14 is 14A
+    (("10", "", "bis"), [addr(10)], addr(10)),  # an addition the register does not know: the house itself
+    (("14", "B", "7"), [addr(14, "B"), addr(14, "C")], addr(14, "B")),  # the same, with its letter
+    (("10", "", "bis"), [addr(10, extra="bis"), addr(10, extra="2")], addr(10, extra="bis")),  # source in lower case
+    (("14", "b", "1"), [addr(14, "b", "1"), addr(14, "b", "2")], addr(14, "b", "1")),
+])
+def test_pick_finds_the_house_meant(typed, found, expected):
+    assert pick(AddressQuery.from_fields("1251KV", *typed), found) == expected
+
+
+def test_pick_does_not_guess_a_house_that_differs_from_what_was_typed():
+    with pytest.raises(AddressNotFound):
+        pick(AddressQuery.from_fields("1251KV", "14", "C"), [addr(14, "A")])
+    with pytest.raises(AddressAmbiguous) as caught:
+        pick(AddressQuery.from_fields("1251KV", "14", "", "2"), [addr(14, "B"), addr(14, "A")])
+    assert [c.house for c in caught.value.candidates] == ["14A", "14B"]
+
+
+@pytest.mark.parametrize("huisnummer, message", [
+    (None, "Vul een huisnummer in."), ("", "Vul een huisnummer in."),
+    ("0", "Het huisnummer moet een heel getal groter dan 0 zijn, bijvoorbeeld 12."),
+])
+def test_house_number_refusals_are_explained_in_full(huisnummer, message):
+    with pytest.raises(BadInput) as caught:
+        AddressQuery.from_fields("1251KV", huisnummer)
+    assert (caught.value.field, caught.value.message) == ("huisnummer", message)
+
+
+@pytest.mark.parametrize("postcode, letter, extra, field, message", [
+    ("", "", "", "postcode", "Vul een postcode in, bijvoorbeeld 1251 KV."),
+    ("125KV", "", "", "postcode", "Een postcode bestaat uit 4 cijfers en 2 letters, bijvoorbeeld 1251 KV."),
+    ("1251KV", "AB", "", "huisletter", "Een huisletter is één letter, bijvoorbeeld A."),
+    ("1251KV", "", "toolong", "toevoeging", "Een toevoeging is 1 tot 4 letters of cijfers, bijvoorbeeld 2 of bis."),
+])
+def test_postcode_letter_and_addition_refusals_are_explained_in_full(postcode, letter, extra, field, message):
+    with pytest.raises(BadInput) as caught:
+        AddressQuery.from_fields(postcode, "12", letter, extra)
+    assert (caught.value.field, caught.value.message) == (field, message)
+
+
+def test_an_addition_typed_in_capitals_is_accepted():
+    assert AddressQuery.from_fields("1251KV", "10", "", "BIS").toevoeging == "BIS"

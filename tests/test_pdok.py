@@ -116,3 +116,79 @@ def test_chain_falls_through_not_found_and_reports_unavailable(source):
         ChainLookup([Broken(AddressNotFound()), Broken(AddressServiceUnavailable())]).find(query)
     with pytest.raises(AddressNotFound):
         ChainLookup([Broken(AddressNotFound())]).find(query)
+
+
+class Listing:
+    """A source that knows these display names (an address source without a server behind it)."""
+    name = "lijst"
+
+    def __init__(self, names):
+        self.names = names
+
+    def find(self, query):
+        raise AddressNotFound()
+
+    def suggest(self, text, limit=8):
+        return [name for name in self.names if name.startswith(text)][:limit]
+
+
+def test_chain_suggests_from_the_first_source_that_has_some():
+    """Autocomplete (/api/suggest) skips a source that is down or knows nothing and shows at most 8 names,
+    or as many as the caller asks for."""
+    names = [f"Brink {n}, 1251 KV Laren" for n in range(1, 13)]
+    chain = ChainLookup([Broken(AddressServiceUnavailable()), Listing([]), Listing(names), Listing(["Brink 99"])])
+    assert chain.suggest("Brink") == names[:8]
+    assert chain.suggest("Brink 1", 3) == ["Brink 1, 1251 KV Laren", "Brink 10, 1251 KV Laren",
+                                           "Brink 11, 1251 KV Laren"]
+    assert ChainLookup([Broken(AddressServiceUnavailable()), Listing([])]).suggest("Brink") == []
+
+
+def test_a_cut_trickling_call_frees_its_place_for_the_next_lookup(pdok):
+    """The watchdog cuts the trickling connection at the deadline, so the call ends and frees its place: with one
+    place, the next lookup is answered again (without the cut the trickle would hold it for minutes)."""
+    pdok.mode, pdok.delay = "trickle_headers", 0.1  # about 30 s for the whole answer
+    source = PdokSource(pdok.url, "GM0417", timeout=0.5, max_at_once=1)
+    with pytest.raises(AddressServiceUnavailable):
+        source.find(AddressQuery.from_fields("1251KV", "12"))
+    pdok.mode = "normal"
+    give_up = time.monotonic() + 5.0  # generous: the cut comes at 0.5 s
+    while True:
+        try:
+            assert source.find(AddressQuery.from_fields("1251KV", "12")).woonplaats == "Laren"
+            break
+        except AddressServiceUnavailable:
+            assert time.monotonic() < give_up, "the trickling call still holds the only place"
+            time.sleep(0.1)
+
+
+def test_a_document_with_missing_fields_gives_empty_ones_and_addresses_as_written_on_the_door():
+    bare = doc_to_address({"centroide_ll": "POINT(5.2261 52.2565)"})
+    assert (bare.straat, bare.huisnummer, bare.huisletter, bare.toevoeging, bare.postcode, bare.woonplaats,
+            bare.gemeentenaam) == ("", 0, "", "", "", "", "")
+    spaced = doc_to_address({"centroide_ll": "POINT(5.2261 52.2565)", "huisnummer": 10,
+                             "huisnummertoevoeging": "bis", "postcode": "1251 kv"})
+    assert (spaced.toevoeging, spaced.postcode, spaced.house) == ("BIS", "1251KV", "10-BIS")
+
+
+def test_suggestions_start_at_three_characters_and_ask_only_for_the_display_name(source, pdok):
+    assert source.suggest("Br") == [] and not pdok.requests
+    assert source.suggest("Bri")
+    endpoint, params = pdok.requests[-1]
+    assert endpoint == "suggest" and params["fl"] == ["weergavenaam"] and params["q"] == ["Bri"]
+
+
+def test_a_document_without_a_point_is_skipped_and_the_next_one_used(pdok_docs):
+    from fakes import FakeLocatieserver
+
+    pointless = {**pdok_docs[0], "centroide_ll": None}
+    with FakeLocatieserver([pointless, *pdok_docs]) as server:
+        found = PdokSource(server.url, "GM0417", timeout=1.0).find(AddressQuery.from_fields("1251KV", "12"))
+    assert found.weergavenaam == "Brink 12, 1251 KV Laren"
+
+
+def test_a_lookup_asks_for_twenty_addresses_and_the_fields_it_reads(source, pdok):
+    from geo_registry.lookup.pdok import FIELDS
+
+    source.find(AddressQuery.from_fields("1251KV", "12"))
+    _, params = pdok.requests[-1]
+    assert params["rows"] == ["20"] and set(FIELDS) | {"centroide_ll"} <= set(params["fl"][0].split())

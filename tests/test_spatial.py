@@ -246,3 +246,16 @@ def test_a_point_on_an_edge_a_rounding_away_from_a_cell_border_is_found(swapped)
         boxes = [shapely.transform(b, lambda xy: xy[:, ::-1]) for b in boxes]
         point = point[::-1]
     assert AreaIndex(list(range(49)), boxes).at_xy(*point) == [48]
+
+
+@pytest.mark.parametrize("swapped", [False, True], ids=["column", "row"])
+def test_an_area_lying_only_in_the_last_cells_is_found(swapped):
+    """49 squares one above the other: the top one lies wholly in the grid's last row (or column)."""
+    from geo_registry.spatial import AreaIndex
+
+    squares = [shapely.box(5.0, 52.0 + 0.01 * i, 5.01, 52.01 + 0.01 * i) for i in range(49)]
+    point = (5.005, 52.485)
+    if swapped:
+        squares = [shapely.transform(s, lambda xy: xy[:, ::-1]) for s in squares]
+        point = point[::-1]
+    assert AreaIndex(list(range(49)), squares).at_xy(*point) == [48]
