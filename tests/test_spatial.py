@@ -259,3 +259,64 @@ def test_an_area_lying_only_in_the_last_cells_is_found(swapped):
         squares = [shapely.transform(s, lambda xy: xy[:, ::-1]) for s in squares]
         point = point[::-1]
     assert AreaIndex(list(range(49)), squares).at_xy(*point) == [48]
+
+
+def _coverage_figures(snapshot):
+    """Every buurt's coverage as plain figures: area, covered area, groups and shares, addresses."""
+    return [(c.buurt.code, round(c.area_m2, 3), round(c.covered_m2, 3), [(g.id, round(s, 9)) for g, s in c.groups],
+             c.addresses, c.addresses_covered) for c in snapshot.coverage()]
+
+
+def test_a_snapshot_updated_by_difference_equals_one_made_anew(buurten):
+    """Approve, move, rename, deactivate, several at once: after each, the snapshot made from the previous one
+    lists the same groups, answers every point, gives every buurt's coverage (with addresses) and every group's
+    address count exactly as a snapshot made from scratch, and keeps what does not change (addresses, buurten)."""
+    from geo_registry.areas import area_from_buurten
+    from geo_registry.area_index import group_order
+
+    rng = np.random.default_rng(8)
+    minx, miny, maxx, maxy = shapely.total_bounds([b.geometry for b in buurten])
+    lons, lats = rng.uniform(minx, maxx, 3000), rng.uniform(miny, maxy, 3000)
+    reads = []
+
+    def points():
+        reads.append(1)
+        return lons, lats
+
+    def square(x, y, side=0.004):
+        return shapely.box(x, y, x + side, y + side)
+
+    def made(gid, name, area):
+        return Group(gid, name, area, "B", f"b{gid}@voorbeeld.invalid")
+
+    codes = [b.code for b in buurten]
+    groups = sorted([made(1, "Heel een buurt", area_from_buurten(codes[:1], buurten)),
+                     made(2, "Twee buurten", area_from_buurten(codes[1:3], buurten)),
+                     made(3, "Hoekje", square(minx + 0.01, miny + 0.01))], key=group_order)
+    snapshot = Snapshot(buurten, groups, (1, 0), points)
+    snapshot.coverage(), snapshot.group_addresses()  # what the successors update by difference
+    steps = [{4: made(4, "Nieuw", square((minx + maxx) / 2, (miny + maxy) / 2, 0.01))},
+             {3: made(3, "Hoekje", square(minx + 0.02, miny + 0.02))},
+             {2: made(2, "Aaa hernoemd", groups[[g.id for g in groups].index(2)].area)},
+             {1: None},
+             {4: None, 5: made(5, "Vijf", area_from_buurten(codes[3:5], buurten)), 3: None}]
+    probes = list(zip(rng.uniform(minx, maxx, 300), rng.uniform(miny, maxy, 300)))
+    for number, changes in enumerate(steps, start=2):
+        groups = sorted([g for g in groups if g.id not in changes] + [g for g in changes.values() if g],
+                        key=group_order)
+        snapshot = snapshot.updated(changes, (number, 0))
+        fresh = Snapshot(buurten, groups, (number, 0), lambda: (lons, lats))
+        assert [g.id for g in snapshot.groups] == [g.id for g in fresh.groups]
+        assert snapshot.version == (number, 0) and snapshot.base is not None
+        for lon, lat in probes:
+            mine, theirs = snapshot.answer(lat, lon), fresh.answer(lat, lon)
+            assert (mine.lat, mine.lon, mine.in_gemeente) == (theirs.lat, theirs.lon, theirs.in_gemeente) == \
+                (lat, lon, theirs.in_gemeente)
+            assert [g.id for g in mine.groups] == [g.id for g in theirs.groups]
+            assert [b.code for b in mine.buurten] == [b.code for b in theirs.buurten]
+        assert _coverage_figures(snapshot) == _coverage_figures(fresh)
+        assert snapshot.group_addresses() == fresh.group_addresses()
+    assert len(reads) == 1  # the address table was read once, by the first snapshot
+    # A change of the addresses' version: the successor reads them again rather than keep the old ones.
+    moved = snapshot.updated({}, (len(steps) + 2, 1))
+    assert moved.points() is not None and len(reads) == 2
