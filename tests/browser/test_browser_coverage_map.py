@@ -1,13 +1,12 @@
 """Issue 9 #15: the staff coverage map, readable without telling red from green, in plain words."""
 import pytest
-import shapely
 
 from geo_registry.coverage import CLASSES
 from staff_login import log_in
+from leaflet_map import FIND_MAP, fitted_to
 
 pytestmark = pytest.mark.browser
 
-FIND_MAP = "window[Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))]"
 OKABE_ITO = {"#0072b2", "#56b4e9", "#f0e442", "#d55e00", "#e69f00", "#009e73", "#cc79a7", "#000000"}
 
 
@@ -67,11 +66,7 @@ def test_coverage_page_speaks_plainly_fits_the_municipality_and_puts_residents_w
     text = page.locator("main").inner_text()
     assert "EPSG" not in text and "RD New" not in text
     assert "vierkante meters" in text
-    minx, miny, maxx, maxy = shapely.union_all([b.geometry for b in buurten]).bounds
-    fitted = page.evaluate(f"""([s, w, n, e]) => {{
-        const map = {FIND_MAP}, bounds = L.latLngBounds([s, w], [n, e]);
-        return [map.getBounds().contains(bounds), map.getZoom(), map.getBoundsZoom(bounds)];
-    }}""", [miny, minx, maxy, maxx])
+    fitted = fitted_to(page, buurten)
     assert fitted[0] and fitted[1] == fitted[2], fitted
     assert page.locator(".buurt-label").count() == len(buurten)
     rows = page.locator("#dekking tbody tr").all_inner_texts()

@@ -4,13 +4,13 @@ import shapely
 
 from pages import renewal_path
 from staff_login import log_in
+from leaflet_map import FIND_MAP, fitted_to
 
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 SIZES = [pytest.param(DESKTOP, id="desktop"), pytest.param(PHONE, id="phone")]
-FIND_MAP = "window[Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))]"
 
 
 @pytest.fixture
@@ -69,11 +69,7 @@ def test_after_a_lookup_the_answer_and_the_map_are_in_view(open_page, viewport):
 @pytest.mark.parametrize("viewport", SIZES)
 def test_the_map_opens_fitted_to_the_municipality_with_readable_buurt_names(open_page, viewport, buurten):
     page = open_page("/", viewport)
-    minx, miny, maxx, maxy = shapely.union_all([b.geometry for b in buurten]).bounds
-    fitted = page.evaluate(f"""([s, w, n, e]) => {{
-        const map = {FIND_MAP}, bounds = L.latLngBounds([s, w], [n, e]);
-        return [map.getBounds().contains(bounds), map.getZoom(), map.getBoundsZoom(bounds)];
-    }}""", [miny, minx, maxy, maxx])
+    fitted = fitted_to(page, buurten)
     assert fitted[0] and fitted[1] == fitted[2], fitted
     labels = page.locator(".buurt-label")
     assert sorted(labels.all_text_contents()) == sorted(b.name for b in buurten)
