@@ -6,6 +6,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 
 from .coverage import to_rd_many
@@ -83,5 +84,10 @@ def nearby_groups(in_bounds, lat: float, lon: float, radius: float = RADIUS_M, l
     areas = (rd_areas or RDAreas()).of(candidates)
     # For a point outside an area, the distance to the area is the distance to its boundary.
     distances = shapely.distance(areas, point)
-    found = sorted(((d, g) for d, g in zip(distances, candidates) if d <= radius), key=lambda f: (f[0], f[1].name))
-    return [NearbyGroup(group, int(round(d))) for d, group in found[:limit]]
+    within = np.flatnonzero(distances <= radius)
+    if within.size > limit:
+        # Only the limit nearest are ordered (with any as near as the last of them, whose names decide).
+        last = np.partition(distances[within], limit - 1)[limit - 1]
+        within = within[distances[within] <= last]
+    found = sorted((distances[i], candidates[i].name, i) for i in within.tolist())
+    return [NearbyGroup(candidates[i], int(round(d))) for d, _, i in found[:limit]]
