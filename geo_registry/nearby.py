@@ -55,20 +55,23 @@ class RDAreas:
         self._known: OrderedDict[int, tuple] = OrderedDict()
         self._lock = threading.Lock()
 
-    def of(self, groups: list[Group]) -> list:
-        """The RD New areas of groups, in their order."""
+    def of(self, groups: list[Group]) -> tuple[np.ndarray, np.ndarray]:
+        """The RD New areas of groups, in their order, and their bounding boxes (minx, miny, maxx, maxy rows)."""
         with self._lock:
             known = [self._known.get(g.id) for g in groups]
             missing = [g for g, k in zip(groups, known) if k is None or k[0] is not g.area]
-        made = dict(zip((g.id for g in missing), to_rd_many([g.area for g in missing]))) if missing else {}
+        if missing:
+            areas = to_rd_many([g.area for g in missing])
+            made = {g.id: (g.area, rd, box) for g, rd, box in zip(missing, areas, shapely.bounds(areas))}
+            known = [made.get(g.id, k) for g, k in zip(groups, known)]
         with self._lock:
             for group in missing:
-                self._known[group.id] = (group.area, made[group.id])
+                self._known[group.id] = made[group.id]
             for group in groups:
                 self._known.move_to_end(group.id)
             while len(self._known) > self.most:
                 self._known.popitem(last=False)
-        return [made[g.id] if g.id in made else k[1] for g, k in zip(groups, known)]
+        return np.array([k[1] for k in known], dtype=object), np.array([k[2] for k in known]).reshape(-1, 4)
 
 
 def nearby_groups(in_bounds, lat: float, lon: float, radius: float = RADIUS_M, limit: int = MAX_GROUPS,
@@ -81,9 +84,20 @@ def nearby_groups(in_bounds, lat: float, lon: float, radius: float = RADIUS_M, l
         return []
     x, y = transformer(WGS84, RD_NEW).transform(lon, lat)
     point = shapely.Point(x, y)
-    areas = (rd_areas or RDAreas()).of(candidates)
-    # For a point outside an area, the distance to the area is the distance to its boundary.
-    distances = shapely.distance(areas, point)
+    areas, boxes = (rd_areas or RDAreas()).of(candidates)
+    # An area lies no nearer than its bounding box. Measured first: the areas of the `limit` nearest boxes; then
+    # only those whose box lies no farther than the farthest of these (or the radius), for every other area is
+    # farther than `limit` areas already found. For a point outside an area, the distance to the area is the
+    # distance to its boundary.
+    gaps = np.hypot(np.maximum(np.maximum(boxes[:, 0] - x, x - boxes[:, 2]), 0),
+                    np.maximum(np.maximum(boxes[:, 1] - y, y - boxes[:, 3]), 0))
+    distances = np.full(len(candidates), np.inf)
+    first = np.argsort(gaps, kind="stable")[:limit]
+    distances[first] = shapely.distance(areas[first], point)
+    rest = np.flatnonzero(gaps <= min(radius, distances[first].max()))
+    rest = rest[np.isinf(distances[rest])]
+    if rest.size:
+        distances[rest] = shapely.distance(areas[rest], point)
     within = np.flatnonzero(distances <= radius)
     if within.size > limit:
         # Only the limit nearest are ordered (with any as near as the last of them, whose names decide).

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from functools import wraps
 
-from flask import current_app, g, make_response, request
+from flask import Response, current_app, g, make_response, request
 
 from .. import app_services
 
@@ -56,14 +56,18 @@ def by_register_version(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         tag = register_tag(current_snapshot())
-        if request.if_none_match.contains_weak(tag):
+        # Most requests carry no If-None-Match: the header is parsed only when it is there.
+        if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains_weak(tag):
             response = current_app.response_class(status=304)
         else:
-            response = make_response(view(*args, **kwargs))
+            response = view(*args, **kwargs)
+            if not isinstance(response, Response):
+                response = make_response(response)
             if response.status_code != 200:
                 return response
-        # Weak: equal meaning, not necessarily equal bytes (links follow the Host the client used).
-        response.set_etag(tag, weak=True)
+        # Weak: equal meaning, not necessarily equal bytes (links follow the Host the client used). The tag is made
+        # of digits, letters, dots and dashes only, so it needs no quoting beyond the quotes.
+        response.headers["ETag"] = f'W/"{tag}"'
         response.headers["Cache-Control"] = "no-cache"  # may be stored, but ask again (cheaply, with the ETag)
         return response
 
