@@ -20,6 +20,18 @@ SUNSET_AT = datetime(2027, 6, 1, tzinfo=timezone.utc)
 EXPOSED = "API-Version, ETag, Deprecation, Sunset, Link"
 
 
+# The headers every API response carries, prepared once. The public API is read-only and holds nothing private:
+# any site may use it (CORS).
+EVERY_API_RESPONSE = (
+    ("API-Version", API_VERSION),
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Methods", "GET, OPTIONS"),
+    ("Access-Control-Allow-Headers", "Accept, Accept-Language, Content-Type, If-None-Match"),
+    ("Access-Control-Expose-Headers", EXPOSED),
+    ("Access-Control-Max-Age", "86400"),
+)
+
+
 def is_api_path(path: str) -> bool:
     """Tell whether path is one of the public API's (versioned or not)."""
     return path.startswith(LEGACY_ROOT + "/") and path != DOCS_PAGE
@@ -67,8 +79,9 @@ def by_register_version(view):
                 return response
         # Weak: equal meaning, not necessarily equal bytes (links follow the Host the client used). The tag is made
         # of digits, letters, dots and dashes only, so it needs no quoting beyond the quotes.
-        response.headers["ETag"] = f'W/"{tag}"'
-        response.headers["Cache-Control"] = "no-cache"  # may be stored, but ask again (cheaply, with the ETag)
+        # Added, not set: the answer was just made and has neither (setting looks through every header first).
+        response.headers.add("ETag", f'W/"{tag}"')
+        response.headers.add("Cache-Control", "no-cache")  # may be stored, but ask again (cheaply, with the ETag)
         return response
 
     return wrapper
@@ -79,13 +92,7 @@ def api_headers(response):
     if not is_api_path(request.path):
         return response
     headers = response.headers
-    headers["API-Version"] = API_VERSION
-    # The public API is read-only and holds nothing private: any site may use it (CORS).
-    headers["Access-Control-Allow-Origin"] = "*"
-    headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
-    headers["Access-Control-Allow-Headers"] = "Accept, Accept-Language, Content-Type, If-None-Match"
-    headers["Access-Control-Expose-Headers"] = EXPOSED
-    headers["Access-Control-Max-Age"] = "86400"
+    headers.extend(EVERY_API_RESPONSE)  # no view sets these: added at once, not looked for one by one
     if response.status_code >= 400:
         response.vary.add("Accept-Language")  # only the error messages depend on the language
     if is_legacy_path(request.path):
