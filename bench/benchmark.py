@@ -30,10 +30,10 @@ from map_view import bench_map_view  # noqa: E402
 from startup import bench_startup  # noqa: E402
 from postgis_coverage import postgis_rows  # noqa: E402
 from writes import bench_writes  # noqa: E402
+from request_cost import bench_request_cost, laren_register  # noqa: E402
 
 from geo_registry.coverage import compute_coverage  # noqa: E402
 from geo_registry.db import make_engine, upgrade  # noqa: E402
-from geo_registry.groups import GroupStore  # noqa: E402
 from geo_registry.spatial import Snapshot  # noqa: E402
 from geo_registry.buurten import load_buurten  # noqa: E402
 from geo_registry.gemeenten import default_wijken_file  # noqa: E402
@@ -210,13 +210,7 @@ def measured_run(process, url: str, seconds: int, script: Path) -> tuple[float, 
 def bench_http(buurten, rng, seconds: int):
     """/api/v1/lookup by point against /api/v1/ping on the same waitress server, and the home page's size."""
     folder = Path(tempfile.mkdtemp(prefix="geo-bench-"))
-    db_url = f"sqlite:///{folder / 'bench.sqlite3'}"
-    engine = make_engine(db_url)
-    upgrade(engine)
-    store = GroupStore(engine)
-    for group in group_areas(rng, 200, laren_bounds(buurten), radius=(100, 400), vertices=(20, 120)):
-        group.id = None
-        store.add(group)
+    db_url = laren_register(folder, rng, buurten)
     port = free_port()
     process = serve(db_url, port, folder)
     base = f"http://127.0.0.1:{port}"
@@ -293,6 +287,7 @@ def main() -> None:
     bench_import_and_updates(row, rng, national, 20_000 // scale)
     bench_startup(row, national, national_groups, free_port)
     bench_http(laren, rng, 3 if args.quick else 10)
+    bench_request_cost(row, laren, rng, 100 if args.quick else 300)
     bench_writes(row, 3 if args.quick else 10)
 
 
