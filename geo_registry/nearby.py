@@ -55,14 +55,13 @@ class RDAreas:
         self._known: OrderedDict[int, tuple] = OrderedDict()
         self._lock = threading.Lock()
 
-    def of(self, groups: list[Group]) -> tuple[np.ndarray, np.ndarray]:
-        """The RD New areas of groups, in their order, and their bounding boxes (minx, miny, maxx, maxy rows)."""
+    def of(self, groups: list[Group]) -> np.ndarray:
+        """The RD New areas of groups, in their order."""
         with self._lock:
             known = [self._known.get(g.id) for g in groups]
             missing = [g for g, k in zip(groups, known) if k is None or k[0] is not g.area]
         if missing:
-            areas = to_rd_many([g.area for g in missing])
-            made = {g.id: (g.area, rd, box) for g, rd, box in zip(missing, areas, shapely.bounds(areas))}
+            made = {g.id: (g.area, rd) for g, rd in zip(missing, to_rd_many([g.area for g in missing]))}
             known = [made.get(g.id, k) for g, k in zip(groups, known)]
         with self._lock:
             for group in missing:
@@ -71,7 +70,12 @@ class RDAreas:
                 self._known.move_to_end(group.id)
             while len(self._known) > self.most:
                 self._known.popitem(last=False)
-        return np.array([k[1] for k in known], dtype=object), np.array([k[2] for k in known]).reshape(-1, 4)
+        return np.array([k[1] for k in known], dtype=object)
+
+
+# Where groups are many, the nearest few lie well within the radius: they are looked for within this share of it
+# first, and within the whole radius only when fewer were found there.
+FIRST_REACH = 0.25
 
 
 def nearby_groups(in_bounds, lat: float, lon: float, radius: float = RADIUS_M, limit: int = MAX_GROUPS,
@@ -79,26 +83,21 @@ def nearby_groups(in_bounds, lat: float, lon: float, radius: float = RADIUS_M, l
     """Up to limit groups whose area lies within radius metres of (lat, lon), nearest first (then by name).
     in_bounds(box) gives the groups whose bounding box meets a WGS84 box (the snapshot's group index): only those
     few are put in RD New (or taken from rd_areas), so nothing is made per snapshot."""
-    candidates = in_bounds(search_box(lat, lon, radius))
-    if not candidates:
-        return []
-    x, y = transformer(WGS84, RD_NEW).transform(lon, lat)
-    point = shapely.Point(x, y)
-    areas, boxes = (rd_areas or RDAreas()).of(candidates)
-    # An area lies no nearer than its bounding box. Measured first: the areas of the `limit` nearest boxes; then
-    # only those whose box lies no farther than the farthest of these (or the radius), for every other area is
-    # farther than `limit` areas already found. For a point outside an area, the distance to the area is the
-    # distance to its boundary.
-    gaps = np.hypot(np.maximum(np.maximum(boxes[:, 0] - x, x - boxes[:, 2]), 0),
-                    np.maximum(np.maximum(boxes[:, 1] - y, y - boxes[:, 3]), 0))
-    distances = np.full(len(candidates), np.inf)
-    first = np.argsort(gaps, kind="stable")[:limit]
-    distances[first] = shapely.distance(areas[first], point)
-    rest = np.flatnonzero(gaps <= min(radius, distances[first].max()))
-    rest = rest[np.isinf(distances[rest])]
-    if rest.size:
-        distances[rest] = shapely.distance(areas[rest], point)
-    within = np.flatnonzero(distances <= radius)
+    point = None
+    for reach in (radius * FIRST_REACH, radius):
+        candidates = in_bounds(search_box(lat, lon, reach))
+        if len(candidates) < limit and reach < radius:
+            continue  # too few areas reach this far to hold `limit` groups
+        if not candidates:
+            return []
+        if point is None:
+            point = shapely.Point(transformer(WGS84, RD_NEW).transform(lon, lat))
+        # For a point outside an area, the distance to the area is the distance to its boundary.
+        distances = shapely.distance((rd_areas or RDAreas()).of(candidates), point)
+        within = np.flatnonzero(distances <= reach)
+        # Enough found within the reach: every area beyond its search box lies farther than the reach.
+        if within.size >= limit:
+            break
     if within.size > limit:
         # Only the limit nearest are ordered (with any as near as the last of them, whose names decide).
         last = np.partition(distances[within], limit - 1)[limit - 1]
