@@ -266,3 +266,56 @@ def test_a_short_limit_still_gets_a_quick_answer(pdok):
     answers within it."""
     source = PdokSource(pdok.url, "GM0417", timeout=0.25)
     assert source.find(AddressQuery.from_fields("1251KV", "12")).woonplaats == "Laren"
+
+
+def test_two_lookups_wait_on_the_locatieserver_together_and_a_third_is_refused_at_once(pdok):
+    """While the Locatieserver is slow, at most two lookups (the default) wait on it; a third is 'unavailable'
+    without asking it, so that the server's own threads stay free for the map."""
+    pdok.mode, pdok.delay = "slow", 3.0
+    source = PdokSource(pdok.url, "GM0417", timeout=2.0)
+    outcomes = []
+
+    def look_up():
+        try:
+            source.find(AddressQuery.from_fields("1251KV", "12"))
+        except AddressServiceUnavailable as error:
+            outcomes.append(error)
+
+    waiting = [threading.Thread(target=look_up) for _ in range(2)]
+    for thread in waiting:
+        thread.start()
+    give_up = time.monotonic() + 5.0
+    while len(pdok.requests) < 2:  # both are at the server (it answers after 3 s, they give up after 2)
+        assert time.monotonic() < give_up, "the two lookups did not both reach the server"
+        time.sleep(0.01)
+    with pytest.raises(AddressServiceUnavailable):
+        source.find(AddressQuery.from_fields("1251KV", "12"))
+    for thread in waiting:
+        thread.join()
+    assert len(outcomes) == 2 and len(pdok.requests) == 2, "the third lookup asked the server"
+
+
+def test_a_base_url_with_a_trailing_slash_asks_the_same_path(pdok):
+    """PDOK_URL may be written with a slash at the end; the request goes to the service's path all the same."""
+    source = PdokSource(pdok.url + "/", "GM0417", timeout=1.0)
+    assert source.find(AddressQuery.from_fields("1251KV", "12")).woonplaats == "Laren"
+    assert pdok.paths == ["/bzk/locatieserver/search/v3_1/free"]
+
+
+def test_finished_calls_leave_nothing_behind(pdok):
+    """A call notes its connection so that the watchdog can cut it; once the call has ended, answered, refused
+    or cut, nothing of it is kept (else a long-running site would keep a connection per lookup, for ever)."""
+    from geo_registry.lookup import pdok as module
+
+    source = PdokSource(pdok.url, "GM0417", timeout=0.5)
+    source.find(AddressQuery.from_fields("1251KV", "12"))
+    pdok.mode = "error"
+    with pytest.raises(AddressServiceUnavailable):
+        source.find(AddressQuery.from_fields("1251KV", "12"))
+    pdok.mode, pdok.delay = "trickle_headers", 0.1
+    with pytest.raises(AddressServiceUnavailable):
+        source.find(AddressQuery.from_fields("1251KV", "12"))
+    give_up = time.monotonic() + 5.0  # the cut call's thread ends just after the cut (0.5 s)
+    while module._in_flight:
+        assert time.monotonic() < give_up, f"calls kept after they ended: {module._in_flight}"
+        time.sleep(0.05)
