@@ -162,3 +162,18 @@ def test_the_limit_per_group_counts_per_group_whoever_asks(tmp_path):
         with app.test_request_context(url, method="POST", environ_base={"REMOTE_ADDR": client}):
             keys.setdefault(url, set()).add(path_group())
     assert len(keys["/groep/1/aanmelden"]) == 1 and keys["/groep/1/aanmelden"] != keys["/groep/2/aanmelden"]
+
+
+def test_the_limit_per_address_says_so_and_the_limit_per_client_says_wait(mail_app):
+    """A refusal by the daily limit per e-mail address has its own message ("mailed often today": waiting a
+    quarter of an hour would not help); a client's own limit says to wait a quarter of an hour."""
+    from test_subscribe import subscribe
+
+    mail_app.config["JOIN_LIMIT"] = 1
+    first, second = mail_app.test_client(), mail_app.test_client()
+    first.environ_base["REMOTE_ADDR"], second.environ_base["REMOTE_ADDR"] = "2001:db8::1", "2001:db8::2"
+    assert subscribe(first, email="vreemde@voorbeeld.invalid").status_code == 302
+    per_address = subscribe(second, email="vreemde@voorbeeld.invalid")
+    assert per_address.status_code == 429 and "vandaag al vaak gemaild" in per_address.get_data(as_text=True)
+    per_client = subscribe(first, email="ander@voorbeeld.invalid")
+    assert per_client.status_code == 429 and "Wacht een kwartier" in per_client.get_data(as_text=True)
