@@ -340,3 +340,39 @@ def test_a_collection_without_a_surface_is_not_an_area():
     """A GeometryCollection of a point and a line (an upload of markers) is refused as not being a surface."""
     markers = shapely.GeometryCollection([shapely.Point(5.21, 52.25), shapely.LineString([(5.21, 52.25), (5.22, 52.25)])])
     assert square_refusal(markers) == "Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen GeometryCollection."
+
+
+def test_buurten_not_in_the_list_are_refused(buurten):
+    """Picked buurten make the area together; a code that is not one of the list is refused, not skipped."""
+    from geo_registry.areas import area_from_buurten
+
+    first, second = buurten[0], buurten[1]
+    both = area_from_buurten([first.code, second.code], buurten)
+    assert both.area == pytest.approx(shapely.union_all([first.geometry, second.geometry]).area)
+    with pytest.raises(AreaRefused) as caught:
+        area_from_buurten([first.code, "BU04179999"], buurten)
+    assert caught.value.message == "Kies buurten uit de lijst."
+
+
+def test_overlapping_groups_are_named_largest_overlap_first_but_not_the_group_itself():
+    """The groups an area shares more than a square metre with, with their share of it, the largest first; the
+    group whose own area is being changed is not an overlap of itself."""
+    from types import SimpleNamespace
+
+    from geo_registry.areas import find_overlaps
+
+    area = shapely.box(GW + 0.01, GS + 0.005, GW + 0.02, GS + 0.01)
+    m2 = area_m2(area)
+
+    def group(group_id, name, geom):
+        return SimpleNamespace(id=group_id, name=name, area=geom)
+
+    groups = [group(1, "Elders", shapely.box(GE - 0.005, GN - 0.005, GE, GN)),  # does not touch it
+              group(2, "Rand", shapely.box(GW + 0.02 - 4e-8, GS + 0.005, GW + 0.03, GS + 0.01)),  # ~1.5 m²
+              group(3, "Half", shapely.box(GW + 0.015, GS, GW + 0.03, GN)),
+              group(4, "Zelf", area)]
+    found = find_overlaps(area, m2, groups, exclude_group_id=4)
+    assert [(o.group_id, o.group_name) for o in found] == [(3, "Half"), (2, "Rand")]
+    assert found[0].share_of_new == pytest.approx(0.5, rel=0.01) and found[0].m2 == pytest.approx(m2 / 2, rel=0.01)
+    assert 1 < found[1].m2 < 2
+    assert [o.group_id for o in find_overlaps(area, m2, groups)] == [4, 3, 2]
