@@ -376,3 +376,13 @@ def test_overlapping_groups_are_named_largest_overlap_first_but_not_the_group_it
     assert found[0].share_of_new == pytest.approx(0.5, rel=0.01) and found[0].m2 == pytest.approx(m2 / 2, rel=0.01)
     assert 1 < found[1].m2 < 2
     assert [o.group_id for o in find_overlaps(area, m2, groups)] == [4, 3, 2]
+    # The check of a changed area says the same, without the group itself.
+    checked = square_check(area, groups=groups, exclude_group_id=4)
+    assert [(o.group_id, round(o.share_of_new, 2)) for o in checked.overlaps] == [(3, 0.5), (2, 0.0)]
+
+
+def test_too_small_is_explained_in_full():
+    """The whole reason, word for word, not only its gist."""
+    small = shapely.box(GW + 0.01, GS + 0.01, GW + 0.0105, GS + 0.0103)
+    assert re.fullmatch(r"Het gebied is te klein \(1\.\d{3} m²; minstens 2\.000 m², een paar huizen\)\.",
+                        square_refusal(small))
