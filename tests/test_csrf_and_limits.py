@@ -177,3 +177,20 @@ def test_the_limit_per_address_says_so_and_the_limit_per_client_says_wait(mail_a
     assert per_address.status_code == 429 and "vandaag al vaak gemaild" in per_address.get_data(as_text=True)
     per_client = subscribe(first, email="ander@voorbeeld.invalid")
     assert per_client.status_code == 429 and "Wacht een kwartier" in per_client.get_data(as_text=True)
+
+
+def test_a_rate_limit_store_that_does_not_answer_is_no_500(tmp_path):
+    """A shared limit store (redis) that is down does not take the forms down: each process counts in its own
+    memory meanwhile, so the limit still holds and nobody gets a server error."""
+    import socket
+
+    with socket.socket() as probe:  # a port on which nothing listens: every connection is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = make_app(tmp_path, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}")
+    assert "aangemaakt" in app.test_cli_runner().invoke(
+        args=["create-staff", "medewerker", "--password", "lang-genoeg-wachtwoord"]).output
+    client = app.test_client()
+    for _ in range(5):
+        assert login(client, "medewerker", "fout-wachtwoord").status_code == 401
+    assert login(client, "medewerker", "lang-genoeg-wachtwoord").status_code == 429
