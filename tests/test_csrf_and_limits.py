@@ -194,3 +194,14 @@ def test_a_rate_limit_store_that_does_not_answer_is_no_500(tmp_path):
     for _ in range(5):
         assert login(client, "medewerker", "fout-wachtwoord").status_code == 401
     assert login(client, "medewerker", "lang-genoeg-wachtwoord").status_code == 429
+
+
+def test_an_empty_rate_limit_storage_setting_counts_in_memory(tmp_path, monkeypatch):
+    """GEO_REGISTRY_RATELIMIT_STORAGE_URI left empty (as in a settings file with the line kept) means the
+    default: each process counts in its own memory."""
+    from geo_registry.security import limiter
+
+    monkeypatch.setenv("GEO_REGISTRY_RATELIMIT_STORAGE_URI", "")
+    app = make_app(tmp_path)
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert type(limiter.storage).__name__ == "MemoryStorage"
