@@ -440,3 +440,18 @@ def test_a_new_wijken_file_is_read_once_and_coverage_follows_it(store):
     assert source.loads == 2 and registry.snapshot().base.stamp == ("wijken.geojson", 2)
     source.stamp_now = None  # the file is being replaced by hand
     assert [b.code for b in registry.snapshot().buurten] == [b.code for b in buurten[1:]] and source.loads == 2
+
+
+def test_a_group_moved_to_another_buurt_leaves_its_old_buurt_uncovered(buurten):
+    """Coverage by difference recomputes the buurt a group left, not only the one it moved to."""
+    from geo_registry.areas import area_from_buurten
+
+    codes = [b.code for b in buurten]
+    here = Group(1, "Verhuisd", area_from_buurten(codes[:1], buurten), "B", "b1@voorbeeld.invalid")
+    snapshot = Snapshot(buurten, [here], (1, 0))
+    assert snapshot.coverage()[0].covered_m2 > 0
+    far = next(b.code for b in buurten if not b.geometry.buffer(0.001).intersects(buurten[0].geometry))
+    there = Group(1, "Verhuisd", area_from_buurten([far], buurten), "B", "b1@voorbeeld.invalid")
+    moved = snapshot.updated({1: there}, (2, 0))
+    assert _coverage_figures(moved) == _coverage_figures(Snapshot(buurten, [there], (2, 0)))
+    assert moved.coverage()[0].covered_m2 == 0
