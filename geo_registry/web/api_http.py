@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from functools import wraps
 
-from flask import Response, current_app, g, make_response, request
+from flask import Response, current_app, make_response, request
 
 from .. import app_services
 
@@ -18,6 +18,7 @@ DOCS_PAGE = "/api/docs"  # a page of the site (language switch and all), not an 
 DEPRECATED_AT = datetime(2026, 12, 1, tzinfo=timezone.utc)
 SUNSET_AT = datetime(2027, 6, 1, tzinfo=timezone.utc)
 EXPOSED = "API-Version, ETag, Deprecation, Sunset, Link"
+SNAPSHOT_KEY = "geo_registry.snapshot"  # the request's snapshot, in its WSGI environ
 
 
 # The headers every API response carries, prepared once. The public API is read-only and holds nothing private:
@@ -56,9 +57,12 @@ def register_tag(snapshot) -> str:
 
 def current_snapshot():
     """The register's snapshot for this request (the one its ETag was made from, when it has one)."""
-    if "api_snapshot" not in g:
-        g.api_snapshot = app_services.current().registry.snapshot()
-    return g.api_snapshot
+    # Kept with the request itself: g belongs to the app context, which several requests may share (a CLI or a
+    # test that holds one open), and a later request must not answer from an earlier one's snapshot.
+    environ = request.environ
+    if SNAPSHOT_KEY not in environ:
+        environ[SNAPSHOT_KEY] = app_services.current().registry.snapshot()
+    return environ[SNAPSHOT_KEY]
 
 
 def by_register_version(view):
