@@ -8,6 +8,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from fakes import FakeSMTP
 
@@ -153,3 +154,61 @@ def test_flush_answers_false_when_the_pass_does_not_finish_in_time(engine, tmp_p
     finally:
         stuck.set()
         worker.stop()
+
+
+def claim(engine, message_id: int, worker: str, minutes_ago: int) -> None:
+    """Mark the message as taken by worker that many minutes ago (as a worker does before sending)."""
+    moment = (datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)).replace(microsecond=0).isoformat()
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE mail_outbox SET claimed_by = :w, claimed_at = :t WHERE id = :i"),
+                     {"w": worker, "t": moment, "i": message_id})
+
+
+def test_a_message_another_worker_is_sending_is_left_alone_until_that_worker_is_presumed_dead(engine, tmp_path):
+    """Taken by another worker a minute ago: not sent again. Taken 16 minutes ago (that worker died mid-delivery,
+    the claim expires after 15): sent, once."""
+    [recent, stale] = put(engine, GOOD, GOOD)
+    claim(engine, recent, "andere-worker", minutes_ago=1)
+    claim(engine, stale, "dode-worker", minutes_ago=16)
+    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    assert mailer.deliver() == (1, 0)
+    assert [r["id"] for r in mailer.pending()] == [recent]
+    assert len(list((tmp_path / "uit").iterdir())) == 1
+    assert mailer.deliver(ids=[recent]) == (0, 0)
+
+
+def test_delivering_chosen_messages_leaves_the_others_queued(engine, tmp_path):
+    """deliver(ids) (the yearly confirmation round sends the messages it queued) sends only those."""
+    [first, second, third] = put(engine, GOOD, GOOD, GOOD)
+    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    assert mailer.deliver(ids=[second]) == (1, 0)
+    assert [r["id"] for r in mailer.pending()] == [first, third]
+    assert mailer.deliver(ids=[]) == (0, 0)
+    assert mailer.deliver() == (2, 0) and mailer.pending() == []
+
+
+def test_stop_ends_the_worker_and_does_not_wait_for_a_stuck_pass(engine, tmp_path):
+    """stop() ends an idle worker's thread; a pass stuck (here in a chore, as on a dead server) is left behind
+    after the given wait instead of holding up whoever stops it (the app's shutdown, the test session)."""
+    before = set(threading.enumerate())
+    idle = DeliveryWorker(Mailer(engine, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60).start()
+    assert idle.flush(timeout=10)
+    idle.stop(timeout=10)
+    assert not [t for t in set(threading.enumerate()) - before if t.name == "mail-delivery"]
+    assert idle not in DeliveryWorker.running
+
+    release, entered, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def stuck_chore():
+        entered.set()
+        release.wait(30)
+        finished.set()
+
+    stuck = DeliveryWorker(Mailer(engine, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60,
+                           chores=[stuck_chore]).start()
+    try:
+        assert entered.wait(10)
+        stuck.stop(timeout=0.2)
+        assert not finished.is_set() and stuck not in DeliveryWorker.running  # stop() came back first
+    finally:
+        release.set()
