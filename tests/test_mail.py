@@ -11,6 +11,7 @@ import threading
 import time
 from datetime import datetime, timezone
 from email import policy
+from email.utils import parsedate_to_datetime
 
 import pytest
 from aiosmtpd.smtp import AuthResult
@@ -226,3 +227,27 @@ def test_mail_settings_are_read_as_written_in_the_environment():
     assert settings == MailSettings(host="smtp.laren.invalid", port=587, tls="starttls", user=USER,
                                     password=PASSWORD, sender=REQUIRED["MAIL_SENDER"], outbox="/tmp/uit",
                                     timeout=2.5)
+
+
+def test_a_message_comes_from_the_configured_sender_with_its_date_and_its_own_message_id(engine, tmp_path,
+                                                                                          dutch_clock):
+    """The headers a mail program and a spam filter need: From is MAIL_SENDER, To and Reply-To as queued, the
+    Date the moment it was written (a correct moment, also on a server set to Dutch time), and a Message-ID of
+    its own for each message."""
+    sender = "Buurtpreventie Laren <noreply@laren.invalid>"
+    with engine.begin() as conn:
+        queue(conn, Message("aanmelding-lid", "beheerder@voorbeeld.invalid", "Nieuw lid", "Hallo",
+                            reply_to="bewoner@voorbeeld.invalid"))
+        queue(conn, GOOD)
+    outbox = tmp_path / "uit"
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    assert Mailer(engine, MailSettings(sender=sender, outbox=str(outbox))).deliver() == (2, 0)
+    after = datetime.now(timezone.utc)
+    first, second = (email.message_from_bytes(path.read_bytes(), policy=policy.default)
+                     for path in sorted(outbox.iterdir()))
+    assert (first["From"], first["To"], first["Reply-To"], first["Subject"]) == \
+        (sender, "beheerder@voorbeeld.invalid", "bewoner@voorbeeld.invalid", "Nieuw lid")
+    assert second["From"] == sender and second["Reply-To"] is None
+    for message in (first, second):
+        assert before <= parsedate_to_datetime(message["Date"]) <= after
+    assert first["Message-ID"] and second["Message-ID"] and first["Message-ID"] != second["Message-ID"]
