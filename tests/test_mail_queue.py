@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from fakes import FakeSMTP
 
 from geo_registry.db import make_engine, upgrade
-from geo_registry.mail import DeliveryWorker, Failure, Mailer, MailSettings, Message, queue
+from geo_registry.mail import DeliveryWorker, Failure, Mailer, MailSettings, Message, build_email, queue
 
 GOOD = Message("aanmelding-lid", "bo@voorbeeld.invalid", "Aanmelding", "Hallo")
 # A recipient with a line break cannot go into a header: the message cannot be built.
@@ -95,7 +95,10 @@ def test_a_message_that_cannot_be_built_is_set_aside_until_staff_retry_it(engine
         assert mailer.deliver(failures=failures) == (1, 1)
     [failure] = failures
     assert failure == Failure(broken, BROKEN.kind, BROKEN.recipient, failure.reason, permanent=True)
-    assert failure.reason.startswith("kan niet worden opgebouwd: ")
+    # Staff read what is wrong with it (here: a line break in the address), not only that something is.
+    with pytest.raises(ValueError) as why:
+        build_email(MailSettings(), BROKEN)
+    assert failure.reason == f"kan niet worden opgebouwd: {why.value}" and "carriage return" in failure.reason
     # The operator's log names the message and what is wrong with it.
     assert any(r.getMessage().endswith(f" {broken} cannot be built: {failure.reason.partition(': ')[2]}")
                for r in caplog.records)
