@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -215,3 +216,35 @@ def test_stop_ends_the_worker_and_does_not_wait_for_a_stuck_pass(engine, tmp_pat
         assert not finished.is_set() and stuck not in DeliveryWorker.running  # stop() came back first
     finally:
         release.set()
+
+
+def test_a_queued_message_records_the_moment_it_was_queued_in_utc(engine, monkeypatch):
+    """Staff's list of unsent mail shows when each message was queued, converted to Dutch time: the stored
+    moment carries its zone, also when the server's own clock is set to Dutch time."""
+    monkeypatch.setenv("TZ", "Europe/Amsterdam")
+    time.tzset()
+    try:
+        before = datetime.now(timezone.utc).replace(microsecond=0)
+        [message_id] = put(engine, GOOD)
+        after = datetime.now(timezone.utc)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    queued = moment(row(Mailer(engine, MailSettings()), message_id)["created_at"])
+    assert queued.utcoffset() == timedelta(0) and before <= queued <= after
+
+
+def test_the_worker_looks_for_due_messages_every_poll_interval_without_being_woken(engine, tmp_path):
+    """A message queued without waking the worker (as a retry that falls due) goes out on the worker's own next
+    look, poll_seconds later."""
+    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    worker = DeliveryWorker(mailer, poll_seconds=0.2).start()
+    try:
+        assert worker.flush(timeout=10)
+        put(engine, GOOD)  # no wake(): only the worker's polling can find it
+        deadline = time.monotonic() + 30  # a bound far beyond the 0.2 s asked for, not a measure of speed
+        while mailer.pending() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert mailer.pending() == []
+    finally:
+        worker.stop()
