@@ -50,7 +50,7 @@ test: setup browser postgres redis
 	$(BIN)/pytest -q
 
 bench: setup postgres
-	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
+	@command -v wrk >/dev/null && command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk valgrind; }
 	$(BIN)/python bench/benchmark.py
 
 # Load test: lookups, joins and registrations for 30 s against 2 worker processes on PostgreSQL + PostGIS (a

@@ -64,10 +64,10 @@ class LookupService:
         self.addresses = addresses
         self.rd_areas = RDAreas()  # the areas near which residents look up, in RD New, for every snapshot
 
-    def at_point(self, lat, lon) -> LookupAnswer:
-        """Answer for a point (a map click, or lat/lon in the API)."""
+    def at_point(self, lat, lon, snapshot: Snapshot | None = None) -> LookupAnswer:
+        """Answer for a point (a map click, or lat/lon in the API), from snapshot (by default the current one)."""
         lat, lon = parse_point(lat, lon)
-        return self._answer(self.registry.snapshot(), lat, lon)
+        return self._answer(snapshot or self.registry.snapshot(), lat, lon)
 
     def at_address(self, query: AddressQuery) -> LookupAnswer:
         """Answer for an address query."""

@@ -6,6 +6,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 
 from .coverage import to_rd_many
@@ -54,20 +55,27 @@ class RDAreas:
         self._known: OrderedDict[int, tuple] = OrderedDict()
         self._lock = threading.Lock()
 
-    def of(self, groups: list[Group]) -> list:
+    def of(self, groups: list[Group]) -> np.ndarray:
         """The RD New areas of groups, in their order."""
         with self._lock:
             known = [self._known.get(g.id) for g in groups]
             missing = [g for g, k in zip(groups, known) if k is None or k[0] is not g.area]
-        made = dict(zip((g.id for g in missing), to_rd_many([g.area for g in missing]))) if missing else {}
+        if missing:
+            made = {g.id: (g.area, rd) for g, rd in zip(missing, to_rd_many([g.area for g in missing]))}
+            known = [made.get(g.id, k) for g, k in zip(groups, known)]
         with self._lock:
             for group in missing:
-                self._known[group.id] = (group.area, made[group.id])
+                self._known[group.id] = made[group.id]
             for group in groups:
                 self._known.move_to_end(group.id)
             while len(self._known) > self.most:
                 self._known.popitem(last=False)
-        return [made[g.id] if g.id in made else k[1] for g, k in zip(groups, known)]
+        return np.array([k[1] for k in known], dtype=object)
+
+
+# Where groups are many, the nearest few lie well within the radius: they are looked for within this share of it
+# first, and within the whole radius only when fewer were found there.
+FIRST_REACH = 0.25
 
 
 def nearby_groups(in_bounds, lat: float, lon: float, radius: float = RADIUS_M, limit: int = MAX_GROUPS,
@@ -75,13 +83,24 @@ def nearby_groups(in_bounds, lat: float, lon: float, radius: float = RADIUS_M, l
     """Up to limit groups whose area lies within radius metres of (lat, lon), nearest first (then by name).
     in_bounds(box) gives the groups whose bounding box meets a WGS84 box (the snapshot's group index): only those
     few are put in RD New (or taken from rd_areas), so nothing is made per snapshot."""
-    candidates = in_bounds(search_box(lat, lon, radius))
-    if not candidates:
-        return []
-    x, y = transformer(WGS84, RD_NEW).transform(lon, lat)
-    point = shapely.Point(x, y)
-    areas = (rd_areas or RDAreas()).of(candidates)
-    # For a point outside an area, the distance to the area is the distance to its boundary.
-    distances = shapely.distance(areas, point)
-    found = sorted(((d, g) for d, g in zip(distances, candidates) if d <= radius), key=lambda f: (f[0], f[1].name))
-    return [NearbyGroup(group, int(round(d))) for d, group in found[:limit]]
+    point = None
+    for reach in (radius * FIRST_REACH, radius):
+        candidates = in_bounds(search_box(lat, lon, reach))
+        if len(candidates) < limit and reach < radius:
+            continue  # too few areas reach this far to hold `limit` groups
+        if not candidates:
+            return []
+        if point is None:
+            point = shapely.Point(transformer(WGS84, RD_NEW).transform(lon, lat))
+        # For a point outside an area, the distance to the area is the distance to its boundary.
+        distances = shapely.distance((rd_areas or RDAreas()).of(candidates), point)
+        within = np.flatnonzero(distances <= reach)
+        # Enough found within the reach: every area beyond its search box lies farther than the reach.
+        if within.size >= limit:
+            break
+    if within.size > limit:
+        # Only the limit nearest are ordered (with any as near as the last of them, whose names decide).
+        last = np.partition(distances[within], limit - 1)[limit - 1]
+        within = within[distances[within] <= last]
+    found = sorted((distances[i], candidates[i].name, i) for i in within.tolist())
+    return [NearbyGroup(candidates[i], int(round(d))) for d, _, i in found[:limit]]

@@ -75,3 +75,22 @@ def test_the_writes_anchor_replays_what_the_app_did(tmp_path):
         mails = conn.execute("SELECT count(*) FROM mail_outbox").fetchone()[0]
     conn.close()
     assert done > 0 and len(names) == len(set(names)) == audits == mails == done
+
+
+def test_the_request_cost_driver_answers_both_endpoints_and_its_dumps_are_read_in_order(tmp_path, monkeypatch):
+    """bench/request_cost.py: the driver valgrind runs calls the app with 200 answers for ping and lookup (it
+    raises on any other), and the counts are read from callgrind's dumps in the order they were made, leaving
+    out the near-empty ones."""
+    from request_cost import drive, dump_totals, laren_register
+
+    from geo_registry.buurten import load_buurten
+    from helpers import WIJKEN_FILE
+
+    url = laren_register(tmp_path, np.random.default_rng(1), load_buurten(WIJKEN_FILE), groups=20)
+    monkeypatch.chdir(tmp_path)
+    for name in ("DATABASE_URL", "TILES", "PDOK_URL", "SECRET_KEY", "MAIL_OUTBOX"):
+        monkeypatch.setenv(f"GEO_REGISTRY_{name}", "")  # the driver sets them; undone after the test
+    drive(url, 30, ["ping", "lookup"])
+    for part, total in ((10, 4_000_000), (2, 3_000_000), (1, 475), (3, 6_000_000)):
+        (tmp_path / f"callgrind.123.{part}").write_text(f"events: Ir\nsummary: {total}\ntotals: {total}\n")
+    assert dump_totals(tmp_path) == [3_000_000, 6_000_000, 4_000_000]

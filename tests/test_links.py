@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from geo_registry.tokens import LinkInvalid, fingerprint, make_token, read_token
+from geo_registry.tokens import LinkInvalid, fingerprint, make_sealed_token, make_token, read_sealed_token, read_token
 
 EXPIRED = {"nl": "Deze link is verlopen. Vraag een nieuwe aan.",
            "en": "This link has expired. Please ask for a new one."}
@@ -46,6 +46,27 @@ def test_a_link_is_valid_only_for_its_purpose_its_secret_and_its_lifetime():
     assert str(expired.value) == EXPIRED["nl"]
     fresh = make_token("geheim", "confirm-email", payload)
     assert read_token("geheim", "confirm-email", fresh, max_age_seconds=50) == payload
+
+
+def test_a_sealed_link_is_valid_only_for_its_purpose_its_secret_and_its_lifetime_and_hides_its_payload():
+    """A handover link (sealed: encrypted and signed) gives back exactly what was sealed, for its purpose and
+    secret only, until it expires; a changed or foreign token is not valid and is not called expired."""
+    payload = {"g": 7, "n": "Bo Bakker", "e": "bo@voorbeeld.invalid", "c": "2026-01-02T03:04:05"}
+    token = make_sealed_token("geheim", "handover", payload, issued_at=int(time.time()) - 100)
+    assert "Bo" not in token and "bo@" not in token
+    assert read_sealed_token("geheim", "handover", token, max_age_seconds=3600) == payload
+    for secret, purpose, changed in (("geheim", "renewal", token), ("ander-geheim", "handover", token),
+                                     ("geheim", "handover", token[:-4] + ("AAAA" if token[-4:] != "AAAA" else "BBBB")),
+                                     ("geheim", "handover", "gAAAAA" + token[6:40]), ("geheim", "handover", "é" * 20),
+                                     ("geheim", "handover", make_token("geheim", "handover", payload))):
+        with pytest.raises(LinkInvalid) as refused:
+            read_sealed_token(secret, purpose, changed, max_age_seconds=3600)
+        assert str(refused.value) == INVALID["nl"], (secret, purpose, changed)
+    with pytest.raises(LinkInvalid) as expired:
+        read_sealed_token("geheim", "handover", token, max_age_seconds=50)
+    assert str(expired.value) == EXPIRED["nl"]
+    fresh = make_sealed_token("geheim", "handover", payload)
+    assert read_sealed_token("geheim", "handover", fresh, max_age_seconds=50) == payload
 
 
 def test_an_address_fingerprint_is_keyed_stable_and_hides_the_address():

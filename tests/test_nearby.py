@@ -80,3 +80,33 @@ def test_kept_rd_areas_follow_a_changed_area_and_stay_bounded():
     second = nearby_groups(GroupIndex([moved] + GROUPS[1:]).in_bounds, *at_rd(*POINT), rd_areas=kept)
     assert [(n.group.name, n.metres) for n in second] == [("Oost", 50), ("Noordwest", 71), ("Zuid", 500)]
     assert len(kept._known) <= 2
+
+
+def test_the_nearest_three_are_those_a_full_measure_of_every_group_gives():
+    """Nearest first, then by name, at most three within 1 km: the same as measuring every group, at many points,
+    with groups at equal distances (the same area twice) so that the names decide, and long thin areas at every
+    angle, whose bounding boxes say little about how near they are."""
+    import random
+
+    from shapely import affinity
+
+    from geo_registry.coverage import to_rd_many
+
+    def strip(x, y):
+        """A street-long strip, 400 by 20 m, turned by a random angle about its centre."""
+        turned = affinity.rotate(shapely.box(x - 200, y - 10, x + 200, y + 10), rng.uniform(0, 180))
+        return reproject(turned, RD_NEW, WGS84)
+
+    rng = random.Random(7)
+    groups = [group(i + 1, f"G{rng.randrange(6)}", rd_square(142000 + 250 * (i % 8), 473000 + 250 * (i // 8), 100)
+                    if i % 2 else strip(142000 + 250 * (i % 8), 473000 + 250 * (i // 8))) for i in range(48)]
+    groups += [group(100 + i, f"G{rng.randrange(6)}", groups[i].area) for i in range(0, 48, 3)]  # exactly as near
+    rd = dict(zip((g.id for g in groups), to_rd_many([g.area for g in groups])))  # as a lookup measures
+    index = GroupIndex(groups).in_bounds
+    for _ in range(200):
+        x, y = 141500 + rng.random() * 3000, 472500 + rng.random() * 2500
+        lat, lon = at_rd(x, y)
+        point = shapely.Point(transformer(WGS84, RD_NEW).transform(lon, lat))
+        measured = sorted((shapely.distance(rd[g.id], point), g.name, g.id) for g in groups)
+        expected = [(gid, int(round(d))) for d, _, gid in measured if d <= 1000][:3]
+        assert [(n.group.id, n.metres) for n in nearby_groups(index, lat, lon)] == expected, (x, y)

@@ -3,7 +3,7 @@ import pytest
 import sqlalchemy as sa
 
 from helpers import csrf_token, login, register_pending
-from geo_registry.tokens import make_token
+from geo_registry.tokens import make_sealed_token, make_token
 
 PHONE = "0612345678"
 
@@ -21,7 +21,7 @@ def tokens(app):
         stamp = app_services.current().store.get(1).last_confirmed_at or app_services.current().store.get(1).created_at
     secret = app.config["SECRET_KEY"]
     return {"renew": make_token(secret, RENEW, {"g": 1, "c": stamp}),
-            "handover": make_token(secret, HANDOVER, {"g": 1, "n": "Nieuwe Beheerder", "e": "nieuw@voorbeeld.invalid",
+            "handover": make_sealed_token(secret, HANDOVER, {"g": 1, "n": "Nieuwe Beheerder", "e": "nieuw@voorbeeld.invalid",
                                                       "c": stamp}),
             "confirm": make_token(secret, PURPOSE, {"g": pending, "e": "nina@voorbeeld.invalid"})}
 

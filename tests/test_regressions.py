@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from helpers import csrf_token, login, make_app
 from mailbox import link_in, wait_for_mail
 from geo_registry.geometry import area_m2
-from geo_registry.tokens import make_token, read_token
+from geo_registry.tokens import make_sealed_token, make_token, read_sealed_token, read_token
 
 BEHEERDER = "beheerder1@voorbeeld.invalid"
 RESIDENT = "bewoner@voorbeeld.invalid"
@@ -65,8 +65,9 @@ def waiting_confirm_path(app, client, email="wanda@voorbeeld.invalid") -> dict:
 def aged(path: str, purpose: str, seconds: int) -> str:
     """The same signed link, but issued `seconds` ago (signed again with the test app's secret)."""
     prefix, token = path.rsplit("/", 1)
-    payload = read_token("test", purpose, token, 10**9)
-    return f"{prefix}/{make_token('test', purpose, payload, issued_at=int(time.time()) - seconds)}"
+    read, make = (read_sealed_token, make_sealed_token) if purpose == "handover" else (read_token, make_token)
+    payload = read("test", purpose, token, 10**9)
+    return f"{prefix}/{make('test', purpose, payload, issued_at=int(time.time()) - seconds)}"
 
 
 # --- CSRF ------------------------------------------------------------------------------------------------------

@@ -98,6 +98,44 @@ def test_handover_to_a_new_beheerder_who_confirms(due):
             == "Nico Nieuw"
 
 
+def readable_forms(token: str) -> str:
+    """Every way a link's token can be read without a key: as it is, and each dot-separated part and the whole
+    decoded from URL-safe base64 (signed links are base64 JSON; itsdangerous compresses with zlib behind a dot)."""
+    import base64
+    import zlib
+
+    forms = [token]
+    for part in [token] + token.split("."):
+        try:
+            raw = base64.urlsafe_b64decode(part.lstrip(".") + "=" * (-len(part.lstrip(".")) % 4))
+        except ValueError:
+            continue
+        forms.append(raw.decode("latin-1"))
+        try:
+            forms.append(zlib.decompress(raw).decode("latin-1"))
+        except zlib.error:
+            pass
+    return "\n".join(forms)
+
+
+def test_a_handover_link_does_not_show_the_new_beheerders_name_or_address(due):
+    """The link is mailed, may sit in a mail server's or proxy's log and in a browser's history: it still opens the
+    handover, but nobody who sees it can read whom it is for."""
+    round_(due)
+    path = renewal_path(due)
+    client = due.test_client()
+    client.post(path + "/overdragen", data={"csrf_token": csrf_token(client, path), "nieuwe_naam": "Nico Nieuwenhuis",
+                                            "nieuw_email": "nico.nieuwenhuis@voorbeeld.invalid"})
+    accept = re.search(r"http://localhost(/beheerder/overdracht/\S+)",
+                       due.smtp.to("nico.nieuwenhuis@voorbeeld.invalid")[0].get_content()).group(1)
+    readable = readable_forms(accept.rsplit("/", 1)[1])
+    assert "nieuwenhuis" not in readable.lower() and "voorbeeld" not in readable.lower()
+    assert "Nico Nieuwenhuis" in client.get(accept).get_data(as_text=True)  # the page itself still greets Nico
+    # the reader of forms would have found them in a signed link
+    signed = make_token("test", "handover", {"n": "Nico Nieuwenhuis", "e": "nico.nieuwenhuis@voorbeeld.invalid"})
+    assert "Nico Nieuwenhuis" in readable_forms(signed)
+
+
 def test_proposed_change_goes_to_staff_review(due, staff_user):
     round_(due)
     path = renewal_path(due)

@@ -30,6 +30,29 @@ def test_the_security_headers_are_prepared_once_per_app(tmp_path, monkeypatch):
         assert page.headers["X-Content-Type-Options"] == "nosniff" and page.headers["X-Frame-Options"] == "DENY"
 
 
+def test_each_prepared_header_is_sent_exactly_once(tmp_path):
+    """Headers added at once rather than set one by one still appear once each: on a page, an API answer, a 304,
+    an error, a redirect and an OPTIONS answer."""
+    client = make_app(tmp_path).test_client()
+    lookup = client.get("/api/v1/lookup?lat=52.25&lon=5.22")
+    answers = [client.get("/"), client.get("/api/v1/ping"), lookup, client.get("/bestaat-niet"),
+               client.get("/api/v1/lookup?lat=abc&lon=5"), client.get("/beheer"), client.options("/api/v1/ping"),
+               client.get("/api/v1/lookup?lat=52.25&lon=5.22", headers={"If-None-Match": lookup.headers["ETag"]}),
+               client.get("/api/ping")]
+    assert answers[-2].status_code == 304
+    once = ["Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options",
+            "Permissions-Policy"]
+    api_once = once + ["API-Version", "Access-Control-Allow-Origin", "Access-Control-Allow-Methods",
+                       "Access-Control-Allow-Headers", "Access-Control-Expose-Headers", "Access-Control-Max-Age"]
+    for answer in answers:
+        is_api = answer.request.path.startswith("/api/")
+        for name in api_once if is_api else once:
+            assert len(answer.headers.getlist(name)) == 1, (answer.request.path, name, answer.headers)
+    for answer in (lookup, answers[-2]):
+        assert answer.headers.getlist("ETag") == [lookup.headers["ETag"]] and lookup.headers["ETag"].startswith('W/"')
+        assert answer.headers.getlist("Cache-Control") == ["no-cache"]
+
+
 class WaitingTask:
     """Stands for a request that holds the server's one thread until it is released."""
 

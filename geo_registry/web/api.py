@@ -37,8 +37,11 @@ def lookup():
 
 @by_register_version
 def point_lookup():
-    """Answer for lat/lon: it depends on the register alone, so it can be cached by its version."""
-    return jsonify(app_services.current().lookup.at_point(request.args.get("lat"), request.args.get("lon")).to_public())
+    """Answer for lat/lon: it depends on the register alone, so it can be cached by its version (the answer is
+    made from the snapshot whose version is its ETag)."""
+    args = request.args
+    answer = app_services.current().lookup.at_point(args.get("lat"), args.get("lon"), current_snapshot())
+    return jsonify(answer.to_public())
 
 
 @bp.get("/suggest")

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from functools import wraps
 
-from flask import current_app, g, make_response, request
+from flask import Response, current_app, g, make_response, request
 
 from .. import app_services
 
@@ -18,6 +18,18 @@ DOCS_PAGE = "/api/docs"  # a page of the site (language switch and all), not an 
 DEPRECATED_AT = datetime(2026, 12, 1, tzinfo=timezone.utc)
 SUNSET_AT = datetime(2027, 6, 1, tzinfo=timezone.utc)
 EXPOSED = "API-Version, ETag, Deprecation, Sunset, Link"
+
+
+# The headers every API response carries, prepared once. The public API is read-only and holds nothing private:
+# any site may use it (CORS).
+EVERY_API_RESPONSE = (
+    ("API-Version", API_VERSION),
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Methods", "GET, OPTIONS"),
+    ("Access-Control-Allow-Headers", "Accept, Accept-Language, Content-Type, If-None-Match"),
+    ("Access-Control-Expose-Headers", EXPOSED),
+    ("Access-Control-Max-Age", "86400"),
+)
 
 
 def is_api_path(path: str) -> bool:
@@ -56,15 +68,20 @@ def by_register_version(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         tag = register_tag(current_snapshot())
-        if request.if_none_match.contains_weak(tag):
+        # Most requests carry no If-None-Match: the header is parsed only when it is there.
+        if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains_weak(tag):
             response = current_app.response_class(status=304)
         else:
-            response = make_response(view(*args, **kwargs))
+            response = view(*args, **kwargs)
+            if not isinstance(response, Response):
+                response = make_response(response)
             if response.status_code != 200:
                 return response
-        # Weak: equal meaning, not necessarily equal bytes (links follow the Host the client used).
-        response.set_etag(tag, weak=True)
-        response.headers["Cache-Control"] = "no-cache"  # may be stored, but ask again (cheaply, with the ETag)
+        # Weak: equal meaning, not necessarily equal bytes (links follow the Host the client used). The tag is made
+        # of digits, letters, dots and dashes only, so it needs no quoting beyond the quotes.
+        # Added, not set: the answer was just made and has neither (setting looks through every header first).
+        response.headers.add("ETag", f'W/"{tag}"')
+        response.headers.add("Cache-Control", "no-cache")  # may be stored, but ask again (cheaply, with the ETag)
         return response
 
     return wrapper
@@ -75,13 +92,7 @@ def api_headers(response):
     if not is_api_path(request.path):
         return response
     headers = response.headers
-    headers["API-Version"] = API_VERSION
-    # The public API is read-only and holds nothing private: any site may use it (CORS).
-    headers["Access-Control-Allow-Origin"] = "*"
-    headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
-    headers["Access-Control-Allow-Headers"] = "Accept, Accept-Language, Content-Type, If-None-Match"
-    headers["Access-Control-Expose-Headers"] = EXPOSED
-    headers["Access-Control-Max-Age"] = "86400"
+    headers.extend(EVERY_API_RESPONSE)  # no view sets these: added at once, not looked for one by one
     if response.status_code >= 400:
         response.vary.add("Accept-Language")  # only the error messages depend on the language
     if is_legacy_path(request.path):

@@ -64,8 +64,7 @@ def init_app(app) -> None:
         if not prepared:
             prepared.append(SecurityHeaders(app.config))
         headers, sent = prepared[0], response.headers
-        if "Content-Security-Policy" not in sent:
-            sent["Content-Security-Policy"] = headers.policy(g.get("csp_nonce"))
-        for name, value in headers.fixed:
-            sent.setdefault(name, value)
+        # Only this function sets them, once per response: added together, not looked for one by one.
+        sent.add("Content-Security-Policy", headers.policy(g.get("csp_nonce")))
+        sent.extend(headers.fixed)
         return response

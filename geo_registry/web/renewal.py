@@ -8,7 +8,7 @@ from ..actions import ActionRefused, send_messages
 from ..groups import GroupStatus
 from ..i18n import current_language
 from ..security import limit_per, limiter
-from ..tokens import LinkInvalid, make_token, read_token
+from ..tokens import LinkInvalid, make_sealed_token, make_token, read_sealed_token, read_token
 from ..text import _
 from .form_classes import ChangeProposalForm, HandoverForm
 from .forms import area_changed, first_error
@@ -110,9 +110,10 @@ def hand_over(token: str):
         return render_template("renewal/start.html", group=group, token=token, errors=errors, form=form,
                                error=first_error(errors)), 400
     name, email = form.nieuwe_naam.cleaned, form.nieuw_email.cleaned
-    handover_token = make_token(current_app.config["SECRET_KEY"], HANDOVER,
-                                {"g": group.id, "n": name, "e": email,
-                                 "c": group.last_confirmed_at or group.created_at})
+    # Sealed, not only signed: the link carries the new beheerder's name and address.
+    handover_token = make_sealed_token(current_app.config["SECRET_KEY"], HANDOVER,
+                                       {"g": group.id, "n": name, "e": email,
+                                        "c": group.last_confirmed_at or group.created_at})
     message = mail_message("overdracht", email, "handover", group=group, name=name,
                            link=external_url("renewal.accept", token=handover_token),
                            hours=current_app.config["CONFIRM_MAX_AGE_HOURS"])
@@ -122,8 +123,8 @@ def hand_over(token: str):
 
 
 def _handover(token: str):
-    payload = read_token(current_app.config["SECRET_KEY"], HANDOVER, token,
-                         int(current_app.config["CONFIRM_MAX_AGE_HOURS"]) * 3600)
+    payload = read_sealed_token(current_app.config["SECRET_KEY"], HANDOVER, token,
+                                int(current_app.config["CONFIRM_MAX_AGE_HOURS"]) * 3600)
     group = app_services.current().store.get(int(payload["g"]))
     if group is None or group.status != GroupStatus.ACTIVE or (group.last_confirmed_at or group.created_at) != payload["c"]:
         raise LinkInvalid(_("Deze link is al gebruikt of hoort niet meer bij deze groep."))

@@ -299,7 +299,7 @@ def coverage():
     """Where the municipality is not covered: the map, and the buurten from least to most covered."""
     snapshot = app_services.current().registry.snapshot()
     served, chosen = app_services.served(), chosen_gemeente()
-    items = by_priority(coverage_of(snapshot, chosen))
+    items = by_priority(coverage_in_gemeente(snapshot, chosen))
     waiting = subscriptions.count_per_buurt(app_services.current().store.engine, snapshot.buurt_index)
     return render_template("staff/coverage.html", items=items, classes=CLASSES, patterns=COVERAGE_PATTERNS,
                            waiting=waiting,
@@ -320,7 +320,7 @@ def chosen_gemeente():
     return gemeente
 
 
-def coverage_of(snapshot, gemeente):
+def coverage_in_gemeente(snapshot, gemeente):
     """The coverage of every buurt, or of one municipality's buurten."""
     items = snapshot.coverage()
     return [item for item in items if item.buurt.gemeentecode == gemeente.code] if gemeente else items
@@ -340,7 +340,7 @@ def coverage_csv():
              round(item.share * 100, 1), len(item.groups), item.addresses, item.addresses_covered,
              item.addresses_without_group, names.get(item.buurt.gemeentecode, item.buurt.gemeentecode),
              waiting.get(item.buurt.code, 0)]
-            for item in coverage_of(snapshot, chosen_gemeente()))
+            for item in coverage_in_gemeente(snapshot, chosen_gemeente()))
     body = csv_text(["buurtcode", "buurt", "oppervlakte_m2", "gedekt_m2", "gedekt_pct", "groepen", "adressen",
                      "adressen_gedekt", "adressen_zonder_groep", "gemeente", "wachtende_bewoners"], rows,
                     current_language())

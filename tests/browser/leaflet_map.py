@@ -28,3 +28,16 @@ def fitted_to(page, buurten) -> list:
         const map = {FIND_MAP}, bounds = L.latLngBounds([s, w], [n, e]);
         return [map.getBounds().contains(bounds), map.getZoom(), map.getBoundsZoom(bounds)];
     }}""", [miny, minx, maxy, maxx])
+
+
+def settled_box(page, locator) -> dict:
+    """The bounding box of locator once it stops moving (a map still scrolling or panning into view moves its
+    markers between two reads, and a drag begun at the old place misses them)."""
+    box = locator.bounding_box()
+    for _ in range(50):
+        page.wait_for_timeout(100)
+        again = locator.bounding_box()
+        if again == box:
+            return box
+        box = again
+    raise AssertionError(f"{locator} kept moving")

@@ -4,7 +4,7 @@ import shapely
 
 from pages import renewal_path
 from staff_login import log_in
-from leaflet_map import FIND_MAP, fitted_to
+from leaflet_map import FIND_MAP, fitted_to, settled_box
 
 pytestmark = pytest.mark.browser
 
@@ -215,12 +215,14 @@ def test_beheerder_change_loads_the_current_area_and_sends_the_moved_vertex(brow
     # move one corner by hand: the editor's own buttons, a drag, and "Bewaren"
     page.locator(".map-frame-small").scroll_into_view_if_needed()
     page.click("a[title='Gebied aanpassen']")
-    corner = page.locator(".leaflet-editing-icon").first.bounding_box()
+    handle = page.locator(".leaflet-editing-icon").first
+    corner = settled_box(page, handle)
     x, y = corner["x"] + corner["width"] / 2, corner["y"] + corner["height"] / 2
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x + 15, y + 10, steps=5)
     page.mouse.up()
+    assert settled_box(page, handle) != corner  # the corner went with the mouse
     page.get_by_text("Bewaren", exact=True).click()
     after = editor_state(page)
     assert after["counts"] == before["counts"]

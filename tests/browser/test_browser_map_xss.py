@@ -76,7 +76,14 @@ def hover_tooltip(page, lat, lon) -> str:
         map.setView([lat, lon], 15, {animate: false});
         return false;
     }""", arg=[lat, lon])
-    page.mouse.move(*map_point(page, lat, lon))
+    x, y = map_point(page, lat, lon)
+    # A map that loads its shapes per tile draws them a moment after the view moved; the mouse must arrive over
+    # a drawn shape, or no tooltip opens until it moves again.
+    page.wait_for_function("""([x, y]) => {
+        const hit = document.elementFromPoint(x, y);
+        return hit !== null && hit.classList.contains("leaflet-interactive");
+    }""", arg=[x, y])
+    page.mouse.move(x, y)
     tooltip = page.locator(".leaflet-tooltip-pane .leaflet-tooltip")
     tooltip.wait_for()
     assert tooltip.locator("img, script").count() == 0, tooltip.inner_html()
