@@ -197,9 +197,9 @@ def test_stop_ends_the_worker_and_does_not_wait_for_a_stuck_pass(engine, tmp_pat
     before = set(threading.enumerate())
     idle = DeliveryWorker(Mailer(engine, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60).start()
     assert idle.flush(timeout=10)
+    [thread] = set(threading.enumerate()) - before
     idle.stop(timeout=10)
-    assert not [t for t in set(threading.enumerate()) - before if t.name == "mail-delivery"]
-    assert idle not in DeliveryWorker.running
+    assert not thread.is_alive() and idle not in DeliveryWorker.running
 
     release, entered, finished = threading.Event(), threading.Event(), threading.Event()
 
@@ -212,8 +212,11 @@ def test_stop_ends_the_worker_and_does_not_wait_for_a_stuck_pass(engine, tmp_pat
                            chores=[stuck_chore]).start()
     try:
         assert entered.wait(10)
+        left_behind = [t for t in threading.enumerate() if t.is_alive() and t not in before and t is not thread]
         stuck.stop(timeout=0.2)
         assert not finished.is_set() and stuck not in DeliveryWorker.running  # stop() came back first
+        # The thread left behind does not keep the process from exiting (a daemon thread).
+        assert len(left_behind) == 1 and left_behind[0].daemon
     finally:
         release.set()
 
@@ -248,3 +251,18 @@ def test_the_worker_looks_for_due_messages_every_poll_interval_without_being_wok
         assert mailer.pending() == []
     finally:
         worker.stop()
+
+
+def test_undeliverable_mail_is_dropped_after_the_retention_period_and_not_before(engine, tmp_path):
+    """A message (with a resident's data in it) that could not be delivered is kept for the retention period
+    (MAIL_RETENTION_DAYS) for staff to retry, then dropped."""
+    [old, recent] = put(engine, GOOD, GOOD)
+    with engine.begin() as conn:
+        for message_id, days in ((old, 15), (recent, 13)):
+            moment = (datetime.now(timezone.utc) - timedelta(days=days)).replace(microsecond=0).isoformat()
+            conn.execute(sa.text("UPDATE mail_outbox SET created_at = :t WHERE id = :i"),
+                         {"t": moment, "i": message_id})
+    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    assert mailer.purge(14) == 1
+    assert [r["id"] for r in mailer.pending()] == [recent]
+    assert mailer.purge(12) == 1 and mailer.pending() == []
