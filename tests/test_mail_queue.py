@@ -266,3 +266,20 @@ def test_undeliverable_mail_is_dropped_after_the_retention_period_and_not_before
     assert mailer.purge(14) == 1
     assert [r["id"] for r in mailer.pending()] == [recent]
     assert mailer.purge(12) == 1 and mailer.pending() == []
+
+
+def test_a_failed_pass_is_logged_with_its_error_and_the_worker_goes_on(engine, tmp_path, caplog):
+    """A pass that fails (here a chore; in practice a locked database) is in the operator's log with its error,
+    and the next pass delivers as usual."""
+    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    worker = DeliveryWorker(mailer, poll_seconds=60, chores=[lambda: 1 / 0])
+    try:
+        with caplog.at_level(logging.ERROR, logger="geo_registry.mail"):
+            assert worker.start().flush(timeout=10)
+        failed = [r for r in caplog.records if r.exc_info]
+        assert failed and all(r.getMessage() == "Mail delivery pass failed" and r.exc_info[0] is ZeroDivisionError
+                              for r in failed)
+        put(engine, GOOD)
+        assert worker.flush(timeout=10) and mailer.pending() == []
+    finally:
+        worker.stop()
