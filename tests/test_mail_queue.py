@@ -283,3 +283,11 @@ def test_a_failed_pass_is_logged_with_its_error_and_the_worker_goes_on(engine, t
         assert worker.flush(timeout=10) and mailer.pending() == []
     finally:
         worker.stop()
+
+
+def test_a_run_counts_every_message_that_failed(engine, tmp_path):
+    """send-mail and staff hear how many messages did not go: each failure counts, and each is reported."""
+    [first, second] = put(engine, BROKEN, BROKEN)
+    failures: list[Failure] = []
+    assert Mailer(engine, MailSettings(outbox=str(tmp_path / "uit"))).deliver(failures=failures) == (0, 2)
+    assert [f.id for f in failures] == [first, second]
