@@ -291,3 +291,14 @@ def test_a_run_counts_every_message_that_failed(engine, tmp_path):
     failures: list[Failure] = []
     assert Mailer(engine, MailSettings(outbox=str(tmp_path / "uit"))).deliver(failures=failures) == (0, 2)
     assert [f.id for f in failures] == [first, second]
+
+
+def test_a_message_whose_retry_is_due_goes_on_the_next_pass(engine, tmp_path):
+    """The worker's passes (due only) send a message once its wait after a failed attempt is over."""
+    [message_id] = put(engine, GOOD)
+    due = (datetime.now(timezone.utc) - timedelta(minutes=1)).replace(microsecond=0).isoformat()
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE mail_outbox SET attempts = 1, next_attempt_at = :t WHERE id = :i"),
+                     {"t": due, "i": message_id})
+    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    assert mailer.deliver(due_only=True) == (1, 0) and mailer.pending() == []
