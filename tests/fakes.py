@@ -35,6 +35,7 @@ class FakeLocatieserver:
         self.mode = "normal"
         self.delay = 5.0
         self.requests: list[tuple[str, dict]] = []
+        self.paths: list[str] = []  # the path of each request as it arrived
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/bzk/locatieserver/search/v3_1"
@@ -76,6 +77,7 @@ class FakeLocatieserver:
                 params = parse_qs(parsed.query)
                 endpoint = parsed.path.rsplit("/", 1)[-1]
                 fake.requests.append((endpoint, params))
+                fake.paths.append(parsed.path)
                 if fake.mode == "slow":
                     time.sleep(fake.delay)
                 if fake.mode == "error":

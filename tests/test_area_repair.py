@@ -1,9 +1,11 @@
 """Which broken shapes are repaired (only the unambiguous) and which are refused, saying what is wrong."""
 import json
+import math
 import re
 
 import pytest
 import shapely
+import shapely.affinity
 from shapely import MultiPolygon, Polygon
 
 from geo_registry.areas import AreaRefused, _checked_hole, check_area, combine_areas, parse_geojson_area
@@ -269,3 +271,118 @@ def test_a_hole_the_size_of_its_shell_is_refused_saying_nothing_is_left():
         _checked_hole(Polygon(SHELL), Polygon(SHELL))
     assert caught.value.message == ("Een gat in het gebied is even groot als het gebied zelf (of groter): er blijft "
                                     "niets over.")
+
+
+# A square municipality of about 2.7 by 2.2 km, so that what lies inside, outside or across its border is exact.
+GW, GS, GE, GN = 5.20, 52.24, 5.24, 52.26
+SQUARE_GEMEENTE = shapely.box(GW, GS, GE, GN)
+
+
+def square_check(geom, **options):
+    return check_area(geom, SQUARE_GEMEENTE, gemeentenaam="Vierkant", **options)
+
+
+def square_refusal(geom, **options) -> str:
+    with pytest.raises(AreaRefused) as caught:
+        square_check(geom, **options)
+    return caught.value.message
+
+
+def test_at_most_five_thousand_corner_points_and_the_refusal_says_how_many(gemeente):
+    """A drawing of 5,000 points (the first repeated at the end) is checked; one more is refused before any
+    costly repair, naming both numbers."""
+    from geo_registry.areas import MAX_VERTICES
+
+    def ring(count):  # count coordinates, the last equal to the first
+        angles = [2 * math.pi * i / (count - 1) for i in range(count - 1)]
+        points = [((W + E) / 2 + 0.0015 * math.cos(a), (S + N) / 2 + 0.001 * math.sin(a)) for a in angles]
+        return Polygon(points + points[:1])
+
+    assert shapely.get_num_coordinates(ring(MAX_VERTICES)) == MAX_VERTICES
+    assert check(ring(MAX_VERTICES), gemeente).m2 > 2_000
+    assert refusal(ring(MAX_VERTICES + 1), gemeente) == (
+        f"Het gebied heeft te veel hoekpunten ({MAX_VERTICES + 1}; hoogstens {MAX_VERTICES}). Vereenvoudig de vorm.")
+
+
+def test_the_whole_municipality_is_an_area_and_a_much_larger_one_is_refused():
+    """An area as large as the municipality (up to 5% more, for a border drawn by hand) is taken, clipped to it;
+    one of about 1.4 times the municipality is refused."""
+    assert square_check(SQUARE_GEMEENTE).m2 == pytest.approx(area_m2(SQUARE_GEMEENTE))
+    larger = shapely.affinity.scale(SQUARE_GEMEENTE, 1.2, 1.2)
+    assert square_refusal(larger) == "Het gebied is groter dan heel Vierkant. Kies een kleiner gebied."
+
+
+def test_an_area_touching_the_municipality_by_a_sliver_lies_outside_it():
+    """Sharing less than a square metre with the municipality is lying outside it; sharing a few is not."""
+    height = 0.002  # about 220 m along the eastern border
+    sliver = shapely.box(GE - 1e-9, GS + 0.01, GE + 0.003, GS + 0.01 + height)  # shares about 0.02 m²
+    assert square_refusal(sliver) == "Het gebied ligt helemaal buiten Vierkant."
+    strip = shapely.box(GE - 1e-7, GS + 0.01, GE + 0.003, GS + 0.01 + height)  # shares about 1.5 m²
+    assert 1 < area_m2(strip.intersection(SQUARE_GEMEENTE)) < 2
+    assert square_check(strip, min_m2=0).m2 == pytest.approx(area_m2(strip.intersection(SQUARE_GEMEENTE)))
+
+
+def test_the_part_outside_the_municipality_is_left_out_and_said_with_its_size():
+    """What lies outside the municipality is cut off, and the note says how much, the Dutch way; a cut of more than
+    a square metre is said, however thin."""
+    across = shapely.box(GE - 0.003, GS + 0.01, GE + 0.001, GS + 0.012)
+    outside = area_m2(across) - area_m2(across.intersection(SQUARE_GEMEENTE))
+    checked = square_check(across)
+    assert checked.m2 == pytest.approx(area_m2(across.intersection(SQUARE_GEMEENTE)))
+    assert 10_000 < outside < 100_000
+    assert checked.notes == [f"Het deel buiten Vierkant ({round(outside) // 1000}.{round(outside) % 1000:03d} m²) is "
+                             "weggelaten."]
+    thin = shapely.box(GE - 0.003, GS + 0.01, GE + 1e-7, GS + 0.012)  # about 1.5 m² outside
+    assert square_check(thin).notes == ["Het deel buiten Vierkant (2 m²) is weggelaten."]
+
+
+def test_a_collection_without_a_surface_is_not_an_area():
+    """A GeometryCollection of a point and a line (an upload of markers) is refused as not being a surface."""
+    markers = shapely.GeometryCollection([shapely.Point(5.21, 52.25), shapely.LineString([(5.21, 52.25), (5.22, 52.25)])])
+    assert square_refusal(markers) == "Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen GeometryCollection."
+
+
+def test_buurten_not_in_the_list_are_refused(buurten):
+    """Picked buurten make the area together; a code that is not one of the list is refused, not skipped."""
+    from geo_registry.areas import area_from_buurten
+
+    first, second = buurten[0], buurten[1]
+    both = area_from_buurten([first.code, second.code], buurten)
+    assert both.area == pytest.approx(shapely.union_all([first.geometry, second.geometry]).area)
+    with pytest.raises(AreaRefused) as caught:
+        area_from_buurten([first.code, "BU04179999"], buurten)
+    assert caught.value.message == "Kies buurten uit de lijst."
+
+
+def test_overlapping_groups_are_named_largest_overlap_first_but_not_the_group_itself():
+    """The groups an area shares more than a square metre with, with their share of it, the largest first; the
+    group whose own area is being changed is not an overlap of itself."""
+    from types import SimpleNamespace
+
+    from geo_registry.areas import find_overlaps
+
+    area = shapely.box(GW + 0.01, GS + 0.005, GW + 0.02, GS + 0.01)
+    m2 = area_m2(area)
+
+    def group(group_id, name, geom):
+        return SimpleNamespace(id=group_id, name=name, area=geom)
+
+    groups = [group(1, "Elders", shapely.box(GE - 0.005, GN - 0.005, GE, GN)),  # does not touch it
+              group(2, "Rand", shapely.box(GW + 0.02 - 4e-8, GS + 0.005, GW + 0.03, GS + 0.01)),  # ~1.5 m²
+              group(3, "Half", shapely.box(GW + 0.015, GS, GW + 0.03, GN)),
+              group(4, "Zelf", area)]
+    found = find_overlaps(area, m2, groups, exclude_group_id=4)
+    assert [(o.group_id, o.group_name) for o in found] == [(3, "Half"), (2, "Rand")]
+    assert found[0].share_of_new == pytest.approx(0.5, rel=0.01) and found[0].m2 == pytest.approx(m2 / 2, rel=0.01)
+    assert 1 < found[1].m2 < 2
+    assert [o.group_id for o in find_overlaps(area, m2, groups)] == [4, 3, 2]
+    # The check of a changed area says the same, without the group itself.
+    checked = square_check(area, groups=groups, exclude_group_id=4)
+    assert [(o.group_id, round(o.share_of_new, 2)) for o in checked.overlaps] == [(3, 0.5), (2, 0.0)]
+
+
+def test_too_small_is_explained_in_full():
+    """The whole reason, word for word, not only its gist."""
+    small = shapely.box(GW + 0.01, GS + 0.01, GW + 0.0105, GS + 0.0103)
+    assert re.fullmatch(r"Het gebied is te klein \(1\.\d{3} m²; minstens 2\.000 m², een paar huizen\)\.",
+                        square_refusal(small))

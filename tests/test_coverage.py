@@ -178,3 +178,12 @@ def test_an_rd_new_shape_back_in_wgs84_is_where_it_was():
     [rd] = to_rd_many([WEST.geometry])
     assert 100_000 < rd.bounds[0] < 200_000  # metres in RD New
     assert shapely.hausdorff_distance(to_wgs84(rd), WEST.geometry) < 1e-7  # about a centimetre
+
+
+def test_a_group_counts_the_addresses_in_its_area_not_in_its_bounding_box():
+    """A triangular group's count leaves out an address in the corner of its box that the triangle does not cover."""
+    triangle = Group(7, "Driehoek", shapely.Polygon([(5.20, 52.20), (5.30, 52.20), (5.20, 52.30)]), "b",
+                     "b@voorbeeld.invalid")
+    inside, corner = (5.21, 52.21), (5.29, 52.29)
+    points = (np.array([inside[0], corner[0]]), np.array([inside[1], corner[1]]))
+    assert group_address_counts([triangle], points) == {7: 1}

@@ -162,3 +162,46 @@ def test_the_limit_per_group_counts_per_group_whoever_asks(tmp_path):
         with app.test_request_context(url, method="POST", environ_base={"REMOTE_ADDR": client}):
             keys.setdefault(url, set()).add(path_group())
     assert len(keys["/groep/1/aanmelden"]) == 1 and keys["/groep/1/aanmelden"] != keys["/groep/2/aanmelden"]
+
+
+def test_the_limit_per_address_says_so_and_the_limit_per_client_says_wait(mail_app):
+    """A refusal by the daily limit per e-mail address has its own message ("mailed often today": waiting a
+    quarter of an hour would not help); a client's own limit says to wait a quarter of an hour."""
+    from test_subscribe import subscribe
+
+    mail_app.config["JOIN_LIMIT"] = 1
+    first, second = mail_app.test_client(), mail_app.test_client()
+    first.environ_base["REMOTE_ADDR"], second.environ_base["REMOTE_ADDR"] = "2001:db8::1", "2001:db8::2"
+    assert subscribe(first, email="vreemde@voorbeeld.invalid").status_code == 302
+    per_address = subscribe(second, email="vreemde@voorbeeld.invalid")
+    assert per_address.status_code == 429 and "vandaag al vaak gemaild" in per_address.get_data(as_text=True)
+    per_client = subscribe(first, email="ander@voorbeeld.invalid")
+    assert per_client.status_code == 429 and "Wacht een kwartier" in per_client.get_data(as_text=True)
+
+
+def test_a_rate_limit_store_that_does_not_answer_is_no_500(tmp_path):
+    """A shared limit store (redis) that is down does not take the forms down: each process counts in its own
+    memory meanwhile, so the limit still holds and nobody gets a server error."""
+    import socket
+
+    with socket.socket() as probe:  # a port on which nothing listens: every connection is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = make_app(tmp_path, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}")
+    assert "aangemaakt" in app.test_cli_runner().invoke(
+        args=["create-staff", "medewerker", "--password", "lang-genoeg-wachtwoord"]).output
+    client = app.test_client()
+    for _ in range(5):
+        assert login(client, "medewerker", "fout-wachtwoord").status_code == 401
+    assert login(client, "medewerker", "lang-genoeg-wachtwoord").status_code == 429
+
+
+def test_an_empty_rate_limit_storage_setting_counts_in_memory(tmp_path, monkeypatch):
+    """GEO_REGISTRY_RATELIMIT_STORAGE_URI left empty (as in a settings file with the line kept) means the
+    default: each process counts in its own memory."""
+    from geo_registry.security import limiter
+
+    monkeypatch.setenv("GEO_REGISTRY_RATELIMIT_STORAGE_URI", "")
+    app = make_app(tmp_path)
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert type(limiter.storage).__name__ == "MemoryStorage"

@@ -65,6 +65,10 @@ def test_a_sealed_link_is_valid_only_for_its_purpose_its_secret_and_its_lifetime
     with pytest.raises(LinkInvalid) as expired:
         read_sealed_token("geheim", "handover", token, max_age_seconds=50)
     assert str(expired.value) == EXPIRED["nl"]
+    months_old = make_sealed_token("geheim", "handover", payload, issued_at=int(time.time()) - 90 * 86400)
+    with pytest.raises(LinkInvalid) as long_expired:
+        read_sealed_token("geheim", "handover", months_old, max_age_seconds=48 * 3600)
+    assert str(long_expired.value) == EXPIRED["nl"]
     fresh = make_sealed_token("geheim", "handover", payload)
     assert read_sealed_token("geheim", "handover", fresh, max_age_seconds=50) == payload
 

@@ -1,4 +1,5 @@
 """The Locatieserver adapter against a real HTTP server on 127.0.0.1 speaking its format."""
+import threading
 import time
 
 import pytest
@@ -192,3 +193,129 @@ def test_a_lookup_asks_for_twenty_addresses_and_the_fields_it_reads(source, pdok
     source.find(AddressQuery.from_fields("1251KV", "12"))
     _, params = pdok.requests[-1]
     assert params["rows"] == ["20"] and set(FIELDS) | {"centroide_ll"} <= set(params["fl"][0].split())
+
+
+@pytest.fixture
+def https_pdok(pdok_docs, tmp_path, monkeypatch):
+    """The fake Locatieserver over HTTPS, with a self-signed certificate for 127.0.0.1 that requests trusts
+    through REQUESTS_CA_BUNDLE (the production Locatieserver is HTTPS)."""
+    import ssl
+    import subprocess
+
+    from fakes import FakeLocatieserver
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with FakeLocatieserver(pdok_docs) as server:
+        server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
+        server.url = server.url.replace("http://", "https://")
+        yield server
+
+
+def test_a_cut_trickling_https_call_frees_its_place_for_the_next_lookup(https_pdok):
+    """The same over HTTPS, as the real Locatieserver speaks: its connections can be cut at the deadline too."""
+    source = PdokSource(https_pdok.url, "GM0417", timeout=0.5, max_at_once=1)
+    assert source.find(AddressQuery.from_fields("1251KV", "12")).woonplaats == "Laren"  # the certificate is trusted
+    https_pdok.mode, https_pdok.delay = "trickle_headers", 0.1  # about 30 s for the whole answer
+    with pytest.raises(AddressServiceUnavailable):
+        source.find(AddressQuery.from_fields("1251KV", "12"))
+    https_pdok.mode = "normal"
+    give_up = time.monotonic() + 5.0  # generous: the cut comes at 0.5 s
+    while True:
+        try:
+            assert source.find(AddressQuery.from_fields("1251KV", "12")).woonplaats == "Laren"
+            break
+        except AddressServiceUnavailable:
+            assert time.monotonic() < give_up, "the trickling HTTPS call still holds the only place"
+            time.sleep(0.1)
+
+
+def test_a_name_lookup_that_does_not_answer_is_unavailable_within_the_limit(pdok, monkeypatch):
+    """The watchdog cuts a connection, but the server's name is looked up before there is one: a DNS server that
+    does not answer (the system's resolver waits 30 s and more) must not hold the resident's lookup past the
+    limit. Only the resolver's answer for one name is held back; the rest is the real stack and server."""
+    import socket
+
+    answer, resolve = threading.Event(), socket.getaddrinfo
+
+    def stalled(host, *args, **kwargs):
+        if host == "locatieserver.test":
+            answer.wait(3.0)  # then resolves, so that a lookup waiting for it ends
+            host = "127.0.0.1"
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", stalled)
+    source = PdokSource(pdok.url.replace("127.0.0.1", "locatieserver.test"), "GM0417", timeout=0.05)
+    started = time.monotonic()
+    try:
+        with pytest.raises(AddressServiceUnavailable):
+            source.find(AddressQuery.from_fields("1251KV", "12"))
+        # The limit and its quarter second of grace (0.3 s), with a generous margin for a loaded machine.
+        assert time.monotonic() - started < 1.2
+    finally:
+        answer.set()
+
+
+def test_a_short_limit_still_gets_a_quick_answer(pdok):
+    """A limit below a quarter of a second (PDOK_TIMEOUT) still waits that long for the answer: a local server
+    answers within it."""
+    source = PdokSource(pdok.url, "GM0417", timeout=0.25)
+    assert source.find(AddressQuery.from_fields("1251KV", "12")).woonplaats == "Laren"
+
+
+def test_two_lookups_wait_on_the_locatieserver_together_and_a_third_is_refused_at_once(pdok):
+    """While the Locatieserver is slow, at most two lookups (the default) wait on it; a third is 'unavailable'
+    without asking it, so that the server's own threads stay free for the map."""
+    pdok.mode, pdok.delay = "slow", 3.0
+    source = PdokSource(pdok.url, "GM0417", timeout=2.0)
+    outcomes = []
+
+    def look_up():
+        try:
+            source.find(AddressQuery.from_fields("1251KV", "12"))
+        except AddressServiceUnavailable as error:
+            outcomes.append(error)
+
+    waiting = [threading.Thread(target=look_up) for _ in range(2)]
+    for thread in waiting:
+        thread.start()
+    give_up = time.monotonic() + 5.0
+    while len(pdok.requests) < 2:  # both are at the server (it answers after 3 s, they give up after 2)
+        assert time.monotonic() < give_up, "the two lookups did not both reach the server"
+        time.sleep(0.01)
+    with pytest.raises(AddressServiceUnavailable):
+        source.find(AddressQuery.from_fields("1251KV", "12"))
+    for thread in waiting:
+        thread.join()
+    assert len(outcomes) == 2 and len(pdok.requests) == 2, "the third lookup asked the server"
+
+
+def test_a_base_url_with_a_trailing_slash_asks_the_same_path(pdok):
+    """PDOK_URL may be written with a slash at the end; the request goes to the service's path all the same."""
+    source = PdokSource(pdok.url + "/", "GM0417", timeout=1.0)
+    assert source.find(AddressQuery.from_fields("1251KV", "12")).woonplaats == "Laren"
+    assert pdok.paths == ["/bzk/locatieserver/search/v3_1/free"]
+
+
+def test_finished_calls_leave_nothing_behind(pdok):
+    """A call notes its connection so that the watchdog can cut it; once the call has ended, answered, refused
+    or cut, nothing of it is kept (else a long-running site would keep a connection per lookup, for ever)."""
+    from geo_registry.lookup import pdok as module
+
+    source = PdokSource(pdok.url, "GM0417", timeout=0.5)
+    source.find(AddressQuery.from_fields("1251KV", "12"))
+    pdok.mode = "error"
+    with pytest.raises(AddressServiceUnavailable):
+        source.find(AddressQuery.from_fields("1251KV", "12"))
+    pdok.mode, pdok.delay = "trickle_headers", 0.1
+    with pytest.raises(AddressServiceUnavailable):
+        source.find(AddressQuery.from_fields("1251KV", "12"))
+    give_up = time.monotonic() + 5.0  # the cut call's thread ends just after the cut (0.5 s)
+    while module._in_flight:
+        assert time.monotonic() < give_up, f"calls kept after they ended: {module._in_flight}"
+        time.sleep(0.05)

@@ -71,3 +71,16 @@ def test_a_stricter_samesite_setting_is_kept(tmp_path):
     assert "SameSite=Strict" in app.test_client().get("/beheer/inloggen").headers["Set-Cookie"]
     assert "SameSite=Lax" in make_app(tmp_path / "standaard").test_client().get("/beheer/inloggen").headers[
         "Set-Cookie"]
+
+
+def test_behind_a_trusted_proxy_links_name_the_site_as_the_visitor_asked_for_it(tmp_path):
+    """The proxy connects to the app at an internal address; the API's links (the OGC landing page) name the
+    public host and scheme the visitor used, as the proxy reports them."""
+    from geo_registry.web.features import API_ROOT
+
+    app = make_app(tmp_path, TRUST_PROXY=True)
+    answer = app.test_client().get(API_ROOT, base_url="http://127.0.0.1:8000",
+                                   headers={"X-Forwarded-Host": "buurtpreventie.laren.nl", "X-Forwarded-Proto": "https"})
+    assert answer.status_code == 200
+    links = [link["href"] for link in answer.get_json()["links"]]
+    assert links and all(href.startswith("https://buurtpreventie.laren.nl/") for href in links), links

@@ -6,7 +6,7 @@ import pytest
 import shapely
 
 from geo_registry.db import make_engine, upgrade
-from geo_registry.groups import Group, GroupStore, import_groups
+from geo_registry.groups import Group, GroupStatus, GroupStore, import_groups
 from geo_registry.spatial import Registry, Snapshot
 from geo_registry.buurten import load_buurten
 
@@ -320,3 +320,138 @@ def test_a_snapshot_updated_by_difference_equals_one_made_anew(buurten):
     # A change of the addresses' version: the successor reads them again rather than keep the old ones.
     moved = snapshot.updated({}, (len(steps) + 2, 1))
     assert moved.points() is not None and len(reads) == 2
+
+
+def test_a_set_of_buurten_has_their_bounds_the_outline_of_each_municipality_and_a_version_of_its_own(buurten):
+    """The map is fitted to the buurten's bounds; the outline of several municipalities holds all of them, each
+    municipality's its own; the API's ETag changes with the buurten (their version), and only with them."""
+    from geo_registry.spatial import BuurtenBase
+
+    base = BuurtenBase(buurten)
+    assert base.bounds == tuple(shapely.total_bounds([b.geometry for b in buurten]))
+    assert base.version and base.version == BuurtenBase(buurten).version != BuurtenBase(buurten[:-1]).version
+    assert BuurtenBase(buurten, ("wijken.geojson", 1)).version == BuurtenBase(buurten, ("wijken.geojson", 1)).version \
+        != BuurtenBase(buurten, ("wijken.geojson", 2)).version
+    bel = BuurtenBase(load_buurten(Path(__file__).parent.parent / "data" / "bel_wijken.geojson"))
+    assert set(bel.gemeenten) == {"GM0317", "GM0376", "GM0417"}
+    for code, outline in bel.gemeenten.items():
+        inside = [b for b in bel.buurten if b.gemeentecode == code]
+        assert all(outline.covers(b.geometry.representative_point()) for b in inside)
+        assert bel.gemeente.covers(outline.representative_point())
+    assert shapely.area(bel.gemeente) == pytest.approx(sum(shapely.area(o) for o in bel.gemeenten.values()))
+
+
+def test_updated_twice_without_a_look_at_coverage_between_it_still_equals_coverage_made_anew(buurten):
+    """Coverage asked for only after two changes: the second successor combines both changes' areas."""
+    from geo_registry.areas import area_from_buurten
+
+    codes = [b.code for b in buurten]
+    first = Group(1, "Een", area_from_buurten(codes[:1], buurten), "B", "b1@voorbeeld.invalid")
+    snapshot = Snapshot(buurten, [first], (1, 0))
+    snapshot.coverage()
+    moved = Group(1, "Een", area_from_buurten(codes[2:3], buurten), "B", "b1@voorbeeld.invalid")
+    second = Group(2, "Twee", area_from_buurten(codes[4:5], buurten), "B", "b2@voorbeeld.invalid")
+    twice = snapshot.updated({1: moved}, (2, 0)).updated({2: second}, (3, 0))
+    assert _coverage_figures(twice) == _coverage_figures(Snapshot(buurten, [moved, second], (3, 0)))
+
+
+class CountingStore:
+    """A group store that counts how often the whole list of groups is read (a snapshot made from scratch) and
+    how often its version is asked for."""
+
+    def __init__(self, store):
+        self.store, self.full_reads, self.version_reads = store, 0, 0
+
+    def list(self, *args, **kwargs):
+        self.full_reads += 1
+        return self.store.list(*args, **kwargs)
+
+    def version(self):
+        self.version_reads += 1
+        return self.store.version()
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+def counted(monkeypatch, module, name, made: list):
+    """Replace module.name (a class or function) by one that notes each call in made."""
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *args, **kwargs: made.append(name) or real(*args, **kwargs))
+
+
+def test_an_approval_updates_the_snapshot_by_difference_and_what_never_changes_is_made_once(store, monkeypatch):
+    """Issue 11: after a change the next snapshot is made from the previous one: the groups are not all read
+    again, the group index is not built anew and coverage is not computed from scratch; the buurten in RD New
+    are made once; within the recheck interval the database is not asked again; the address points given to the
+    registry reach its snapshots' coverage."""
+    from geo_registry import coverage as coverage_module
+    from geo_registry import spatial
+
+    made = []
+    counted(monkeypatch, spatial, "BuurtenRD", made)
+    counted(monkeypatch, coverage_module, "BuurtenRD", made)
+    counted(monkeypatch, spatial, "GroupIndex", made)
+    counted(monkeypatch, spatial, "compute_coverage", made)
+    buurten = load_buurten(DATA / "tiny_buurten.geojson")
+    import_groups(store, DATA / "tiny_groups.geojson")
+    counting = CountingStore(store)
+    inside = buurten[0].geometry.representative_point()
+    registry = Registry(buurten, counting, address_points=lambda: (np.array([inside.x]), np.array([inside.y])),
+                        recheck_seconds=60)
+    first = registry.snapshot()
+    assert registry.snapshot() is first and counting.version_reads == 1  # within the interval: not asked again
+    assert sum(c.addresses for c in first.coverage()) == 1
+    group = store.list()[0]
+    store.set_status(group.id, GroupStatus.INACTIVE)  # a public change, committed through the store
+    second = registry.snapshot()
+    assert second is not first and group.id not in [g.id for g in second.groups]
+    assert sum(c.addresses for c in second.coverage()) == 1
+    assert counting.full_reads == 1  # the first snapshot read them all; the second only the change
+    assert sorted(made) == ["BuurtenRD", "GroupIndex", "compute_coverage"]  # each once, for the first snapshot
+
+
+class WijkenSource:
+    """Stands for the wijken file: its stamp, and the buurten read from it."""
+
+    def __init__(self, buurten):
+        self.buurten, self.stamp_now, self.loads = buurten, ("wijken.geojson", 1), 0
+
+    def stamp(self):
+        return self.stamp_now
+
+    def load(self):
+        self.loads += 1
+        return self.buurten
+
+
+def test_a_new_wijken_file_is_read_once_and_coverage_follows_it(store):
+    """A new wijken file (another stamp) gives snapshots with its buurten and their coverage; the same file is not
+    read again; a file being replaced (no stamp for a moment) leaves the buurten as they were."""
+    buurten = load_buurten(DATA / "tiny_buurten.geojson")
+    import_groups(store, DATA / "tiny_groups.geojson")
+    source = WijkenSource(buurten)
+    registry = Registry(source, store, recheck_seconds=0)
+    assert [c.buurt.code for c in registry.snapshot().coverage()] == [b.code for b in buurten]
+    registry.snapshot()
+    assert source.loads == 1
+    source.buurten, source.stamp_now = buurten[1:], ("wijken.geojson", 2)
+    assert [c.buurt.code for c in registry.snapshot().coverage()] == [b.code for b in buurten[1:]]
+    assert source.loads == 2 and registry.snapshot().base.stamp == ("wijken.geojson", 2)
+    source.stamp_now = None  # the file is being replaced by hand
+    assert [b.code for b in registry.snapshot().buurten] == [b.code for b in buurten[1:]] and source.loads == 2
+
+
+def test_a_group_moved_to_another_buurt_leaves_its_old_buurt_uncovered(buurten):
+    """Coverage by difference recomputes the buurt a group left, not only the one it moved to."""
+    from geo_registry.areas import area_from_buurten
+
+    codes = [b.code for b in buurten]
+    here = Group(1, "Verhuisd", area_from_buurten(codes[:1], buurten), "B", "b1@voorbeeld.invalid")
+    snapshot = Snapshot(buurten, [here], (1, 0))
+    assert snapshot.coverage()[0].covered_m2 > 0
+    far = next(b.code for b in buurten if not b.geometry.buffer(0.001).intersects(buurten[0].geometry))
+    there = Group(1, "Verhuisd", area_from_buurten([far], buurten), "B", "b1@voorbeeld.invalid")
+    moved = snapshot.updated({1: there}, (2, 0))
+    assert _coverage_figures(moved) == _coverage_figures(Snapshot(buurten, [there], (2, 0)))
+    assert moved.coverage()[0].covered_m2 == 0
