@@ -1,10 +1,26 @@
-"""E-mail without an SMTP server: every message lands as a file in the outbox folder."""
+"""How e-mail leaves (geo_registry/mail.py): without an SMTP server every message lands as a file in the outbox
+folder; with one, against real servers on 127.0.0.1, the MAIL_* settings as an operator writes them, an encrypted
+connection (STARTTLS or implicit TLS) only to a server whose certificate is trusted, the login, and a mail server
+that never answers given up after MAIL_TIMEOUT."""
+from __future__ import annotations
+
 import email
 import re
+import subprocess
+import threading
+import time
+from datetime import datetime, timezone
 from email import policy
+from email.utils import parsedate_to_datetime
 
+import pytest
+from aiosmtpd.smtp import AuthResult
+
+from fakes import SilentSMTP, _SMTPHandler, _tracking_controller
 from helpers import csrf_token, make_app
 
+from geo_registry.db import make_engine, upgrade
+from geo_registry.mail import Mailer, MailSettings, Message, queue
 from geo_registry.web.mailing import mail_worker
 
 
@@ -49,3 +65,189 @@ def test_a_failed_message_waits_longer_each_time_but_never_more_than_an_hour():
     from geo_registry.mail import retry_delay
 
     assert [retry_delay(n) for n in range(0, 9)] == [timedelta(minutes=m) for m in (1, 1, 2, 4, 8, 16, 32, 60, 60)]
+
+
+GOOD = Message("aanmelding-lid", "bo@voorbeeld.invalid", "Aanmelding", "Hallo")
+USER, PASSWORD = "buurtpreventie", "geheim-wachtwoord-1"
+
+
+@pytest.fixture
+def engine(tmp_path):
+    """A fresh register database with the current schema."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'mail.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 (certificate file, key file)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return cert, key
+
+
+class TlsSMTP:
+    """A real SMTP server on 127.0.0.1 that speaks only over TLS (mode "starttls": STARTTLS required before
+    anything else; mode "ssl": TLS from the first byte) and accepts mail only after a login as USER."""
+
+    def __init__(self, mode: str, cert, key):
+        import socket
+        import ssl
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        self.fail, self.logins, self._messages = False, [], []
+        self.settle = lambda: None
+        # Implicit TLS: aiosmtpd does not count the wrapped connection as TLS for AUTH, so it cannot also
+        # require the login there; the test checks the login that arrived instead.
+        tls = {"tls_context": context, "require_starttls": True, "auth_required": True} if mode == "starttls" \
+            else {"ssl_context": context, "auth_require_tls": False}
+        self.controller = _tracking_controller(_SMTPHandler(self), hostname="127.0.0.1", port=self.port,
+                                               authenticator=self._authenticate, **tls)
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=(auth_data.login.decode(), auth_data.password.decode()) == (USER, PASSWORD))
+
+    @property
+    def messages(self):
+        """The messages that arrived."""
+        return self._messages
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()
+
+
+def send_one(engine, settings: MailSettings) -> tuple[tuple[int, int], list]:
+    """Queue one message and deliver it with these settings; return (sent, failed) and the failures."""
+    with engine.begin() as conn:
+        queue(conn, GOOD)
+    failures: list = []
+    return Mailer(engine, settings).deliver(failures=failures), failures
+
+
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_mail_goes_encrypted_and_logged_in_to_a_trusted_server(engine, certificate, monkeypatch, mode):
+    """MAIL_TLS=starttls or ssl: the message reaches a server that speaks only TLS, after the configured login."""
+    cert, key = certificate
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the operator's trust store: this server's certificate
+    with TlsSMTP(mode, cert, key) as server:
+        result, failures = send_one(engine, MailSettings(host="127.0.0.1", port=server.port, tls=mode, user=USER,
+                                                         password=PASSWORD, timeout=10))
+        assert (result, failures) == ((1, 0), [])
+        assert server.logins == [(USER, PASSWORD)]
+        assert [m["To"] for m in server.messages] == [GOOD.recipient]
+
+
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_no_password_or_mail_goes_to_a_server_whose_certificate_is_not_trusted(engine, certificate, mode):
+    """A certificate the machine does not trust (a server in between): the login and the message are not sent;
+    the message stays queued for a later attempt, and the reason names the certificate."""
+    cert, key = certificate
+    with TlsSMTP(mode, cert, key) as server:
+        result, failures = send_one(engine, MailSettings(host="127.0.0.1", port=server.port, tls=mode, user=USER,
+                                                         password=PASSWORD, timeout=10))
+        assert result == (0, 1) and not failures[0].permanent and "certificate" in failures[0].reason
+        assert server.logins == [] and server.messages == []
+    assert len(Mailer(engine, MailSettings()).pending()) == 1
+
+
+@pytest.mark.parametrize("mode", ["none", "starttls", "ssl"])
+def test_a_mail_server_that_never_answers_is_given_up_after_the_timeout(engine, mode):
+    """A server that accepts the connection and then says nothing: after MAIL_TIMEOUT the attempt fails, the
+    message waits for a retry and the worker is free again (it is not held for ever)."""
+    outcome = {}
+    with SilentSMTP() as silent:
+        settings = MailSettings(host="127.0.0.1", port=silent.port, tls=mode, timeout=0.5)
+        attempt = threading.Thread(target=lambda: outcome.update(result=send_one(engine, settings)), daemon=True)
+        attempt.start()
+        attempt.join(30)  # a bound far beyond the 0.5 s asked for, not a measure of speed
+        assert not attempt.is_alive(), "the delivery attempt is still waiting for the silent server"
+    (result, [failure]) = outcome["result"]
+    assert result == (0, 1) and not failure.permanent
+    [waiting] = Mailer(engine, MailSettings()).pending()
+    assert waiting["attempts"] == 1 and waiting["next_attempt_at"]
+
+
+@pytest.fixture
+def dutch_clock(monkeypatch):
+    """The server's local time is Dutch time (as on the municipality's server), not UTC."""
+    monkeypatch.setenv("TZ", "Europe/Amsterdam")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_outbox_folder_is_made_with_its_parents_and_keeps_every_message_in_order(engine, tmp_path, dutch_clock):
+    """Without an SMTP server each message becomes its own .eml file, also in a folder that does not exist yet,
+    named by the UTC time it was written (also on a server set to Dutch time, whose clock jumps back an hour in
+    October) and its number, so that the folder lists them in the order sent."""
+    outbox = tmp_path / "var" / "geo" / "uit"
+    with engine.begin() as conn:
+        ids = [queue(conn, GOOD), queue(conn, GOOD)]
+    before = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+    assert Mailer(engine, MailSettings(outbox=str(outbox))).deliver() == (2, 0)
+    after = datetime.now(timezone.utc).replace(tzinfo=None)
+    names = sorted(path.name for path in outbox.iterdir())
+    assert [name.partition("-")[2] for name in names] == [f"{i:06d}.eml" for i in ids]
+    assert all(before <= datetime.strptime(name.partition("-")[0], "%Y%m%dT%H%M%S") <= after for name in names)
+
+
+REQUIRED = {"MAIL_SENDER": "Buurtpreventie <noreply@laren.invalid>", "MAIL_OUTBOX": "/tmp/uit"}
+
+
+def test_mail_settings_left_empty_mean_the_documented_defaults():
+    """An operator's environment file with MAIL_PORT= and the like: port 25, no TLS, no login, 10 s timeout."""
+    empty = {"MAIL_HOST": "", "MAIL_PORT": "", "MAIL_TLS": "", "MAIL_USER": "", "MAIL_PASSWORD": "",
+             "MAIL_TIMEOUT": ""}
+    expected = MailSettings(host="", port=25, tls="none", user="", password="", sender=REQUIRED["MAIL_SENDER"],
+                            outbox="/tmp/uit", timeout=10.0)
+    assert MailSettings.from_config({**empty, **REQUIRED}) == expected
+    assert MailSettings.from_config(REQUIRED) == expected
+
+
+def test_mail_settings_are_read_as_written_in_the_environment():
+    """Values arrive as text: the port and timeout are read as numbers, the TLS mode in any case."""
+    settings = MailSettings.from_config({**REQUIRED, "MAIL_HOST": "smtp.laren.invalid", "MAIL_PORT": "587",
+                                         "MAIL_TLS": "STARTTLS", "MAIL_USER": USER, "MAIL_PASSWORD": PASSWORD,
+                                         "MAIL_TIMEOUT": "2.5"})
+    assert settings == MailSettings(host="smtp.laren.invalid", port=587, tls="starttls", user=USER,
+                                    password=PASSWORD, sender=REQUIRED["MAIL_SENDER"], outbox="/tmp/uit",
+                                    timeout=2.5)
+
+
+def test_a_message_comes_from_the_configured_sender_with_its_date_and_its_own_message_id(engine, tmp_path,
+                                                                                          dutch_clock):
+    """The headers a mail program and a spam filter need: From is MAIL_SENDER, To and Reply-To as queued, the
+    Date the moment it was written (a correct moment, also on a server set to Dutch time), and a Message-ID of
+    its own for each message."""
+    sender = "Buurtpreventie Laren <noreply@laren.invalid>"
+    with engine.begin() as conn:
+        queue(conn, Message("aanmelding-lid", "beheerder@voorbeeld.invalid", "Nieuw lid", "Hallo",
+                            reply_to="bewoner@voorbeeld.invalid"))
+        queue(conn, GOOD)
+    outbox = tmp_path / "uit"
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    assert Mailer(engine, MailSettings(sender=sender, outbox=str(outbox))).deliver() == (2, 0)
+    after = datetime.now(timezone.utc)
+    first, second = (email.message_from_bytes(path.read_bytes(), policy=policy.default)
+                     for path in sorted(outbox.iterdir()))
+    assert (first["From"], first["To"], first["Reply-To"], first["Subject"]) == \
+        (sender, "beheerder@voorbeeld.invalid", "bewoner@voorbeeld.invalid", "Nieuw lid")
+    assert second["From"] == sender and second["Reply-To"] is None
+    for message in (first, second):
+        assert before <= parsedate_to_datetime(message["Date"]) <= after
+    assert first["Message-ID"] and second["Message-ID"] and first["Message-ID"] != second["Message-ID"]

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from fakes import FakeSMTP
 
 from geo_registry.db import make_engine, upgrade
-from geo_registry.mail import DeliveryWorker, Failure, Mailer, MailSettings, Message, queue
+from geo_registry.mail import DeliveryWorker, Failure, Mailer, MailSettings, Message, build_email, queue
 
 GOOD = Message("aanmelding-lid", "bo@voorbeeld.invalid", "Aanmelding", "Hallo")
 # A recipient with a line break cannot go into a header: the message cannot be built.
@@ -94,7 +96,10 @@ def test_a_message_that_cannot_be_built_is_set_aside_until_staff_retry_it(engine
         assert mailer.deliver(failures=failures) == (1, 1)
     [failure] = failures
     assert failure == Failure(broken, BROKEN.kind, BROKEN.recipient, failure.reason, permanent=True)
-    assert failure.reason.startswith("kan niet worden opgebouwd: ")
+    # Staff read what is wrong with it (here: a line break in the address), not only that something is.
+    with pytest.raises(ValueError) as why:
+        build_email(MailSettings(), BROKEN)
+    assert failure.reason == f"kan niet worden opgebouwd: {why.value}" and "carriage return" in failure.reason
     # The operator's log names the message and what is wrong with it.
     assert any(r.getMessage().endswith(f" {broken} cannot be built: {failure.reason.partition(': ')[2]}")
                for r in caplog.records)
@@ -153,3 +158,147 @@ def test_flush_answers_false_when_the_pass_does_not_finish_in_time(engine, tmp_p
     finally:
         stuck.set()
         worker.stop()
+
+
+def claim(engine, message_id: int, worker: str, minutes_ago: int) -> None:
+    """Mark the message as taken by worker that many minutes ago (as a worker does before sending)."""
+    moment = (datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)).replace(microsecond=0).isoformat()
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE mail_outbox SET claimed_by = :w, claimed_at = :t WHERE id = :i"),
+                     {"w": worker, "t": moment, "i": message_id})
+
+
+def test_a_message_another_worker_is_sending_is_left_alone_until_that_worker_is_presumed_dead(engine, tmp_path):
+    """Taken by another worker a minute ago: not sent again. Taken 16 minutes ago (that worker died mid-delivery,
+    the claim expires after 15): sent, once."""
+    [recent, stale] = put(engine, GOOD, GOOD)
+    claim(engine, recent, "andere-worker", minutes_ago=1)
+    claim(engine, stale, "dode-worker", minutes_ago=16)
+    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    assert mailer.deliver() == (1, 0)
+    assert [r["id"] for r in mailer.pending()] == [recent]
+    assert len(list((tmp_path / "uit").iterdir())) == 1
+    assert mailer.deliver(ids=[recent]) == (0, 0)
+
+
+def test_delivering_chosen_messages_leaves_the_others_queued(engine, tmp_path):
+    """deliver(ids) (the yearly confirmation round sends the messages it queued) sends only those."""
+    [first, second, third] = put(engine, GOOD, GOOD, GOOD)
+    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    assert mailer.deliver(ids=[second]) == (1, 0)
+    assert [r["id"] for r in mailer.pending()] == [first, third]
+    assert mailer.deliver(ids=[]) == (0, 0)
+    assert mailer.deliver() == (2, 0) and mailer.pending() == []
+
+
+def test_stop_ends_the_worker_and_does_not_wait_for_a_stuck_pass(engine, tmp_path):
+    """stop() ends an idle worker's thread; a pass stuck (here in a chore, as on a dead server) is left behind
+    after the given wait instead of holding up whoever stops it (the app's shutdown, the test session)."""
+    before = set(threading.enumerate())
+    idle = DeliveryWorker(Mailer(engine, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60).start()
+    assert idle.flush(timeout=10)
+    [thread] = set(threading.enumerate()) - before
+    idle.stop(timeout=10)
+    assert not thread.is_alive() and idle not in DeliveryWorker.running
+
+    release, entered, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def stuck_chore():
+        entered.set()
+        release.wait(30)
+        finished.set()
+
+    stuck = DeliveryWorker(Mailer(engine, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60,
+                           chores=[stuck_chore]).start()
+    try:
+        assert entered.wait(10)
+        left_behind = [t for t in threading.enumerate() if t.is_alive() and t not in before and t is not thread]
+        stuck.stop(timeout=0.2)
+        assert not finished.is_set() and stuck not in DeliveryWorker.running  # stop() came back first
+        # The thread left behind does not keep the process from exiting (a daemon thread).
+        assert len(left_behind) == 1 and left_behind[0].daemon
+    finally:
+        release.set()
+
+
+def test_a_queued_message_records_the_moment_it_was_queued_in_utc(engine, monkeypatch):
+    """Staff's list of unsent mail shows when each message was queued, converted to Dutch time: the stored
+    moment carries its zone, also when the server's own clock is set to Dutch time."""
+    monkeypatch.setenv("TZ", "Europe/Amsterdam")
+    time.tzset()
+    try:
+        before = datetime.now(timezone.utc).replace(microsecond=0)
+        [message_id] = put(engine, GOOD)
+        after = datetime.now(timezone.utc)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    queued = moment(row(Mailer(engine, MailSettings()), message_id)["created_at"])
+    assert queued.utcoffset() == timedelta(0) and before <= queued <= after
+
+
+def test_the_worker_looks_for_due_messages_every_poll_interval_without_being_woken(engine, tmp_path):
+    """A message queued without waking the worker (as a retry that falls due) goes out on the worker's own next
+    look, poll_seconds later."""
+    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    worker = DeliveryWorker(mailer, poll_seconds=0.2).start()
+    try:
+        assert worker.flush(timeout=10)
+        put(engine, GOOD)  # no wake(): only the worker's polling can find it
+        deadline = time.monotonic() + 30  # a bound far beyond the 0.2 s asked for, not a measure of speed
+        while mailer.pending() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert mailer.pending() == []
+    finally:
+        worker.stop()
+
+
+def test_undeliverable_mail_is_dropped_after_the_retention_period_and_not_before(engine, tmp_path):
+    """A message (with a resident's data in it) that could not be delivered is kept for the retention period
+    (MAIL_RETENTION_DAYS) for staff to retry, then dropped."""
+    [old, recent] = put(engine, GOOD, GOOD)
+    with engine.begin() as conn:
+        for message_id, days in ((old, 15), (recent, 13)):
+            moment = (datetime.now(timezone.utc) - timedelta(days=days)).replace(microsecond=0).isoformat()
+            conn.execute(sa.text("UPDATE mail_outbox SET created_at = :t WHERE id = :i"),
+                         {"t": moment, "i": message_id})
+    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    assert mailer.purge(14) == 1
+    assert [r["id"] for r in mailer.pending()] == [recent]
+    assert mailer.purge(12) == 1 and mailer.pending() == []
+
+
+def test_a_failed_pass_is_logged_with_its_error_and_the_worker_goes_on(engine, tmp_path, caplog):
+    """A pass that fails (here a chore; in practice a locked database) is in the operator's log with its error,
+    and the next pass delivers as usual."""
+    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    worker = DeliveryWorker(mailer, poll_seconds=60, chores=[lambda: 1 / 0])
+    try:
+        with caplog.at_level(logging.ERROR, logger="geo_registry.mail"):
+            assert worker.start().flush(timeout=10)
+        failed = [r for r in caplog.records if r.exc_info]
+        assert failed and all(r.getMessage() == "Mail delivery pass failed" and r.exc_info[0] is ZeroDivisionError
+                              for r in failed)
+        put(engine, GOOD)
+        assert worker.flush(timeout=10) and mailer.pending() == []
+    finally:
+        worker.stop()
+
+
+def test_a_run_counts_every_message_that_failed(engine, tmp_path):
+    """send-mail and staff hear how many messages did not go: each failure counts, and each is reported."""
+    [first, second] = put(engine, BROKEN, BROKEN)
+    failures: list[Failure] = []
+    assert Mailer(engine, MailSettings(outbox=str(tmp_path / "uit"))).deliver(failures=failures) == (0, 2)
+    assert [f.id for f in failures] == [first, second]
+
+
+def test_a_message_whose_retry_is_due_goes_on_the_next_pass(engine, tmp_path):
+    """The worker's passes (due only) send a message once its wait after a failed attempt is over."""
+    [message_id] = put(engine, GOOD)
+    due = (datetime.now(timezone.utc) - timedelta(minutes=1)).replace(microsecond=0).isoformat()
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE mail_outbox SET attempts = 1, next_attempt_at = :t WHERE id = :i"),
+                     {"t": due, "i": message_id})
+    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    assert mailer.deliver(due_only=True) == (1, 0) and mailer.pending() == []

@@ -1,8 +1,14 @@
-"""Staff sessions end for real: logout, disabling an account and a new password make old cookies worthless."""
+"""Staff sessions end for real: logout, disabling an account and a new password make old cookies worthless; and
+the staff accounts' promises (geo_registry/staff.py) called directly, on SQLite and PostgreSQL."""
 import pytest
 import sqlalchemy as sa
 
 from helpers import csrf_token, login
+
+from geo_registry.db import make_engine, upgrade
+from geo_registry.staff import (UnknownStaff, audit, audit_entries, authenticate, check_password, create_staff,
+                                end_sessions, find_staff, get_staff, list_staff, session_id, set_active,
+                                set_password, staff_for_session)
 
 pytestmark = pytest.mark.both_databases  # sessions end through the database, on SQLite and PostgreSQL
 
@@ -147,3 +153,163 @@ def test_a_session_used_from_another_browser_must_log_in_again_for_the_password_
     elsewhere = mail_app.test_client()
     elsewhere.set_cookie("session", captured)
     assert_login_page(elsewhere.get("/beheer/wachtwoord", headers={"User-Agent": "Ander/1.0"}))
+
+
+# staff.py's promises called directly (not through a page or a command): names are unique in any case, passwords
+# are long and stored only as scrypt hashes, a login works only for an active account with its own password, every
+# change of an account ends its sessions, and the audit log records who did what.
+PASSWORD = "een-lang-wachtwoord"  # 19 characters
+OTHER = "nog-een-lang-wachtwoord"
+
+
+@pytest.fixture
+def engine(db_url):
+    """A fresh register database with the current schema (SQLite, and PostgreSQL in the full suite)."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def stored(engine, staff_id: int) -> dict:
+    """The staff row as stored."""
+    with engine.connect() as conn:
+        return dict(conn.execute(sa.text("SELECT * FROM staff WHERE id = :i"), {"i": staff_id}).mappings().one())
+
+
+def test_a_password_needs_twelve_characters():
+    """Eleven characters (or none) are refused with the rule in the message; twelve are enough."""
+    for short in ("", None, "x" * 11):
+        with pytest.raises(ValueError, match="minstens 12 tekens"):
+            check_password(short)
+    check_password("x" * 12)
+
+
+def test_create_staff_stores_the_trimmed_name_and_only_a_scrypt_hash(engine):
+    """The name is stored without surrounding spaces; the password only as a scrypt hash; the id is returned."""
+    staff_id = create_staff(engine, "  Anna  ", PASSWORD)
+    row = stored(engine, staff_id)
+    assert row["username"] == "Anna" and row["active"] == 1 and row["session_version"] == 0
+    assert row["password_hash"].startswith("scrypt:") and PASSWORD not in row["password_hash"]
+    assert row["created_at"]
+    assert create_staff(engine, "a" * 64, PASSWORD) != staff_id  # 64 characters is the longest name
+
+
+@pytest.mark.parametrize("name, password, message", [
+    ("", PASSWORD, "1 tot 64 tekens"), ("   ", PASSWORD, "1 tot 64 tekens"), (None, PASSWORD, "1 tot 64 tekens"),
+    ("a" * 65, PASSWORD, "1 tot 64 tekens"), ("Bert", "x" * 11, "minstens 12 tekens"),
+    ("ANNA", PASSWORD, "Er bestaat al een medewerker 'ANNA'")])
+def test_create_staff_refuses_a_bad_name_a_short_password_or_a_name_taken_in_any_case(engine, name, password,
+                                                                                       message):
+    """Each refusal says why, and adds no account."""
+    create_staff(engine, "anna", PASSWORD)
+    with pytest.raises(ValueError, match=message):
+        create_staff(engine, name, password)
+    assert [s["username"] for s in list_staff(engine)] == ["anna"]
+
+
+def test_only_an_active_account_with_its_own_password_logs_in(engine):
+    """The name in any case and with spaces; the wrong password, an unknown name, nothing at all or a disabled
+    account give None (not an error)."""
+    staff_id = create_staff(engine, "Anna", PASSWORD)
+    create_staff(engine, "Bert", OTHER)
+    assert authenticate(engine, " anna ", PASSWORD) == {"id": staff_id, "username": "Anna", "session_version": 0}
+    for name, password in (("Anna", OTHER), ("Anna", ""), ("Anna", None), ("Carla", PASSWORD), (None, None),
+                           ("", PASSWORD)):
+        assert authenticate(engine, name, password) is None
+    set_active(engine, "anna", False, actor="admin")
+    assert authenticate(engine, "Anna", PASSWORD) is None
+
+
+def test_a_session_id_is_valid_until_the_accounts_sessions_end(engine):
+    """A session carries 'id:version'; ending the sessions of one account makes its id worthless, not another's."""
+    anna, bert = create_staff(engine, "Anna", PASSWORD), create_staff(engine, "Bert", OTHER)
+    anna_session = session_id(authenticate(engine, "Anna", PASSWORD))
+    bert_session = session_id(authenticate(engine, "Bert", OTHER))
+    assert anna_session == f"{anna}:0"
+    assert staff_for_session(engine, anna_session) == {"id": anna, "username": "Anna", "session_version": 0}
+    end_sessions(engine, anna)
+    assert staff_for_session(engine, anna_session) is None
+    assert staff_for_session(engine, f"{anna}:1") == get_staff(engine, anna) == \
+        {"id": anna, "username": "Anna", "session_version": 1}
+    assert staff_for_session(engine, bert_session) == {"id": bert, "username": "Bert", "session_version": 0}
+
+
+@pytest.mark.parametrize("stored_id", [None, "", "abc", "1", "1:0:0", "1:x", ":0", "999:0"])
+def test_a_session_id_that_is_not_one_of_ours_belongs_to_nobody(engine, stored_id):
+    """Garbage, a missing part or an unknown account: None, never an error."""
+    create_staff(engine, "Anna", PASSWORD)
+    assert staff_for_session(engine, stored_id) is None
+
+
+def test_find_staff_finds_a_disabled_account_in_any_case_and_names_an_unknown_one(engine):
+    """The account by name, also when disabled; an unknown name raises UnknownStaff naming it."""
+    staff_id = create_staff(engine, "Anna", PASSWORD)
+    set_active(engine, "Anna", False, actor="admin")
+    assert find_staff(engine, " ANNA ") == {"id": staff_id, "username": "Anna", "active": 0}
+    assert get_staff(engine, staff_id) is None  # a disabled account has no sessions
+    with pytest.raises(UnknownStaff, match="Geen medewerker 'Carla'"):
+        find_staff(engine, "Carla")
+    with pytest.raises(UnknownStaff):
+        set_active(engine, "Carla", True, actor="admin")
+    with pytest.raises(UnknownStaff):
+        set_password(engine, "Carla", OTHER, actor="admin")
+
+
+def test_disabling_and_enabling_end_sessions_and_are_audited(engine):
+    """Each change ends the account's sessions (not another's), says the stored name, and is in the audit log
+    with who did it."""
+    anna, bert = create_staff(engine, "Anna", PASSWORD), create_staff(engine, "Bert", OTHER)
+    assert set_active(engine, "anna", False, actor="admin") == "Anna"
+    assert stored(engine, anna)["active"] == 0 and stored(engine, anna)["session_version"] == 1
+    assert set_active(engine, "ANNA", True, actor="beheer") == "Anna"
+    assert stored(engine, anna)["active"] == 1 and stored(engine, anna)["session_version"] == 2
+    assert authenticate(engine, "Anna", PASSWORD)["session_version"] == 2
+    assert stored(engine, bert)["session_version"] == 0 and stored(engine, bert)["active"] == 1
+    entries = [(e["actor"], e["action"], e["detail"], e["group_id"]) for e in audit_entries(engine)]
+    assert entries == [("beheer", "medewerker ingeschakeld", "Anna", None),
+                       ("admin", "medewerker uitgeschakeld", "Anna", None)]
+
+
+def test_a_new_password_replaces_the_old_one_and_ends_sessions(engine):
+    """Only the new password logs in; the returned account carries the new session version; audited."""
+    anna, bert = create_staff(engine, "Anna", PASSWORD), create_staff(engine, "Bert", OTHER)
+    account = set_password(engine, "anna", OTHER, actor="admin")
+    assert account == {"id": anna, "username": "Anna", "active": 1, "session_version": 1}
+    assert authenticate(engine, "Anna", PASSWORD) is None
+    assert authenticate(engine, "Anna", OTHER)["session_version"] == 1
+    assert stored(engine, anna)["password_hash"].startswith("scrypt:")
+    assert stored(engine, bert)["session_version"] == 0 and authenticate(engine, "Bert", OTHER)
+    [entry] = audit_entries(engine)
+    assert (entry["actor"], entry["action"], entry["detail"]) == ("admin", "wachtwoord gewijzigd", "Anna")
+    with pytest.raises(ValueError, match="minstens 12 tekens"):
+        set_password(engine, "Anna", "x" * 11, actor="admin")
+    assert authenticate(engine, "Anna", OTHER) and stored(engine, anna)["session_version"] == 1
+
+
+def test_the_staff_list_is_by_name_in_any_case_without_password_hashes(engine):
+    """Name, active and created, sorted by name regardless of capitals; never a hash."""
+    for name in ("bert", "Anna", "carla"):
+        create_staff(engine, name, PASSWORD)
+    set_active(engine, "carla", False, actor="admin")
+    listed = list_staff(engine)
+    assert [(s["username"], s["active"]) for s in listed] == [("Anna", 1), ("bert", 1), ("carla", 0)]
+    assert all(set(s) == {"id", "username", "active", "created_at"} and s["created_at"] for s in listed)
+
+
+def test_the_audit_log_keeps_every_field_and_shows_the_newest_first_up_to_the_limit(engine):
+    """An entry records when, who, what, which group (id and name) and the detail; the list is newest first."""
+    with engine.begin() as conn:
+        audit(conn, "admin", "goedgekeurd", group_id=7, group_name="Groep Zeven", detail="eerste")
+        audit(conn, "beheer", "afgewezen")
+    newest, oldest = audit_entries(engine)
+    assert (oldest["actor"], oldest["action"], oldest["group_id"], oldest["group_name"], oldest["detail"]) == \
+        ("admin", "goedgekeurd", 7, "Groep Zeven", "eerste")
+    assert (newest["actor"], newest["action"], newest["group_id"], newest["group_name"], newest["detail"]) == \
+        ("beheer", "afgewezen", None, None, None)
+    assert oldest["at"] and newest["id"] > oldest["id"]
+    assert [e["action"] for e in audit_entries(engine, limit=1)] == ["afgewezen"]
+    with engine.begin() as conn:
+        for number in range(501):
+            audit(conn, "admin", f"stap {number}")
+    assert len(audit_entries(engine)) == 500  # the default page of the log
