@@ -455,3 +455,19 @@ def test_a_group_moved_to_another_buurt_leaves_its_old_buurt_uncovered(buurten):
     moved = snapshot.updated({1: there}, (2, 0))
     assert _coverage_figures(moved) == _coverage_figures(Snapshot(buurten, [there], (2, 0)))
     assert moved.coverage()[0].covered_m2 == 0
+
+
+def test_a_change_made_by_another_process_is_seen_within_a_second(store, db_url):
+    """Another worker process (or a command) changes a group: this process is not told, yet its next snapshot
+    after a second has the change (the database's version is looked at every quarter of a second)."""
+    import time
+
+    import_groups(store, DATA / "tiny_groups.geojson")
+    registry = Registry(load_buurten(DATA / "tiny_buurten.geojson"), store)
+    first = registry.snapshot()
+    looked = time.monotonic()
+    other = GroupStore(make_engine(db_url))  # the other process's own store: this registry hears nothing of it
+    gone = first.groups[0].id
+    other.set_status(gone, GroupStatus.INACTIVE)
+    time.sleep(max(0.0, 1.0 - (time.monotonic() - looked)))  # a second after this process last looked
+    assert gone not in [g.id for g in registry.snapshot().groups]
