@@ -133,8 +133,10 @@ def init_limiter(app) -> None:
     if uri.startswith(("redis://", "rediss://", "redis+unix://")):
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
     # The limiter object is shared by every app in the process (its decorators are set when the views are
-    # defined); a new app starts on its own, live storage, not in the fallback a previous app's dead store left.
+    # defined); a new app starts on its own, live storage, not in the fallback a previous app's dead store left,
+    # and with its own storage options (Flask-Limiter adds each app's options to those the previous apps left).
     limiter._storage_dead = False
+    limiter._storage_options = {}
     try:
         limiter.init_app(app)
     except (ConfigurationError, NotImplementedError, ValueError) as error:

@@ -3,6 +3,8 @@ both_databases), its clients, example data and fake services."""
 from __future__ import annotations
 
 import csv
+import shutil
+import subprocess
 import weakref
 from contextlib import contextmanager
 
@@ -12,6 +14,7 @@ import sqlalchemy as sa
 
 from fakes import FakeLocatieserver, pdok_doc
 from helpers import WIJKEN_FILE, inside, inside_shape, make_app
+from servers import free_port, stopped_at_exit, wait_until
 from geo_registry.config import ROOT
 from geo_registry.buurten import load_buurten
 
@@ -205,6 +208,33 @@ def populated_app(tmp_path, pdok, address_csv, **overrides):
 def lookup_app(tmp_path, pdok, address_csv, db_url):
     """An app with the example groups, the local address table and the fake Locatieserver."""
     return populated_app(tmp_path, pdok, address_csv, DATABASE_URL=db_url)
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The URL of a throwaway redis-server."""
+    return redis_server[0]
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A throwaway redis-server from Debian's package on a free port, no persistence, files in tmp_path:
+    yield its URL and its process."""
+    import redis
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed: run `make redis` (Debian's redis-server)")
+    port = free_port()
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", "",
+               "--appendonly", "no", "--daemonize", "no", "--logfile", str(folder / "redis.log")]
+    with stopped_at_exit(subprocess.Popen(command, cwd=folder)) as process:
+        client = redis.Redis(host="127.0.0.1", port=port)
+        wait_until(client.ping, "redis-server", process=process)
+        client.close()
+        yield f"redis://127.0.0.1:{port}", process
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,71 +14,9 @@ import pytest
 import requests
 
 from helpers import login, make_app, register_pending
+from servers import free_port, stopped_at_exit, wait_until
 
 STAFF = ("medewerker", "lang-genoeg-wachtwoord")
-
-
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(ready, what: str, seconds: float = 60.0, process: subprocess.Popen | None = None) -> None:
-    """Poll ready() until it is true; fail with what when it is not within seconds (or the process ended)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise AssertionError(f"{what}: the process ended with {process.returncode}")
-        try:
-            if ready():
-                return
-        except (OSError, requests.RequestException):
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not ready within {seconds} s")
-
-
-@contextmanager
-def stopped_at_exit(process: subprocess.Popen):
-    """Yield process; afterwards end it (SIGTERM, then SIGKILL) and wait for it."""
-    try:
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@pytest.fixture
-def redis_url(redis_server):
-    """The URL of a throwaway redis-server."""
-    return redis_server[0]
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    """A throwaway redis-server from Debian's package on a free port, no persistence, files in tmp_path:
-    yield its URL and its process."""
-    import redis
-
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed: run `make redis` (Debian's redis-server)")
-    port = free_port()
-    folder = tmp_path / "redis"
-    folder.mkdir()
-    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", "",
-               "--appendonly", "no", "--daemonize", "no", "--logfile", str(folder / "redis.log")]
-    with stopped_at_exit(subprocess.Popen(command, cwd=folder)) as process:
-        client = redis.Redis(host="127.0.0.1", port=port)
-        wait_until(client.ping, "redis-server", process=process)
-        client.close()
-        yield f"redis://127.0.0.1:{port}", process
 
 
 @contextmanager

@@ -5,7 +5,6 @@ import email
 import os
 import queue
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -15,14 +14,9 @@ from pathlib import Path
 
 import requests
 
+from servers import free_port
+
 COMMAND = [str(Path(sys.executable).parent / "geo-registry")]
-
-
-def free_port() -> int:
-    """Return a port of 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for_line(lines: queue.Queue, start: str, seconds: float = 60) -> str:

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from test_processes import STAFF, free_port, prepared_app, stopped_at_exit, token, wait_until
+from servers import free_port, stopped_at_exit, wait_until
+from test_processes import STAFF, prepared_app, token
 
 COMMAND = [str(Path(sys.executable).with_name("geo-registry")), "serve"]
 
