@@ -238,6 +238,17 @@ def redis_server(tmp_path):
 
 
 @pytest.fixture
+def sqlite_register(tmp_path):
+    """A fresh SQLite register database with the current schema (its engine), for tests of the domain code."""
+    from geo_registry.db import make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'register.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def smtp():
     """A running SMTP server on 127.0.0.1 that keeps every message."""
     from fakes import FakeSMTP

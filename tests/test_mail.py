@@ -19,7 +19,6 @@ from aiosmtpd.smtp import AuthResult
 from fakes import SilentSMTP, _SMTPHandler, _tracking_controller
 from helpers import csrf_token, make_app
 
-from geo_registry.db import make_engine, upgrade
 from geo_registry.mail import Mailer, MailSettings, Message, queue
 from geo_registry.web.mailing import mail_worker
 
@@ -69,15 +68,6 @@ def test_a_failed_message_waits_longer_each_time_but_never_more_than_an_hour():
 
 GOOD = Message("aanmelding-lid", "bo@voorbeeld.invalid", "Aanmelding", "Hallo")
 USER, PASSWORD = "buurtpreventie", "geheim-wachtwoord-1"
-
-
-@pytest.fixture
-def engine(tmp_path):
-    """A fresh register database with the current schema."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'mail.db'}")
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -139,45 +129,46 @@ def send_one(engine, settings: MailSettings) -> tuple[tuple[int, int], list]:
 
 
 @pytest.mark.parametrize("mode", ["starttls", "ssl"])
-def test_mail_goes_encrypted_and_logged_in_to_a_trusted_server(engine, certificate, monkeypatch, mode):
+def test_mail_goes_encrypted_and_logged_in_to_a_trusted_server(sqlite_register, certificate, monkeypatch, mode):
     """MAIL_TLS=starttls or ssl: the message reaches a server that speaks only TLS, after the configured login."""
     cert, key = certificate
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the operator's trust store: this server's certificate
     with TlsSMTP(mode, cert, key) as server:
-        result, failures = send_one(engine, MailSettings(host="127.0.0.1", port=server.port, tls=mode, user=USER,
-                                                         password=PASSWORD, timeout=10))
+        settings = MailSettings(host="127.0.0.1", port=server.port, tls=mode, user=USER, password=PASSWORD, timeout=10)
+        result, failures = send_one(sqlite_register, settings)
         assert (result, failures) == ((1, 0), [])
         assert server.logins == [(USER, PASSWORD)]
         assert [m["To"] for m in server.messages] == [GOOD.recipient]
 
 
 @pytest.mark.parametrize("mode", ["starttls", "ssl"])
-def test_no_password_or_mail_goes_to_a_server_whose_certificate_is_not_trusted(engine, certificate, mode):
+def test_no_password_or_mail_goes_to_a_server_whose_certificate_is_not_trusted(sqlite_register, certificate, mode):
     """A certificate the machine does not trust (a server in between): the login and the message are not sent;
     the message stays queued for a later attempt, and the reason names the certificate."""
     cert, key = certificate
     with TlsSMTP(mode, cert, key) as server:
-        result, failures = send_one(engine, MailSettings(host="127.0.0.1", port=server.port, tls=mode, user=USER,
-                                                         password=PASSWORD, timeout=10))
+        settings = MailSettings(host="127.0.0.1", port=server.port, tls=mode, user=USER, password=PASSWORD, timeout=10)
+        result, failures = send_one(sqlite_register, settings)
         assert result == (0, 1) and not failures[0].permanent and "certificate" in failures[0].reason
         assert server.logins == [] and server.messages == []
-    assert len(Mailer(engine, MailSettings()).pending()) == 1
+    assert len(Mailer(sqlite_register, MailSettings()).pending()) == 1
 
 
 @pytest.mark.parametrize("mode", ["none", "starttls", "ssl"])
-def test_a_mail_server_that_never_answers_is_given_up_after_the_timeout(engine, mode):
+def test_a_mail_server_that_never_answers_is_given_up_after_the_timeout(sqlite_register, mode):
     """A server that accepts the connection and then says nothing: after MAIL_TIMEOUT the attempt fails, the
     message waits for a retry and the worker is free again (it is not held for ever)."""
     outcome = {}
     with SilentSMTP() as silent:
         settings = MailSettings(host="127.0.0.1", port=silent.port, tls=mode, timeout=0.5)
-        attempt = threading.Thread(target=lambda: outcome.update(result=send_one(engine, settings)), daemon=True)
+        attempt = threading.Thread(target=lambda: outcome.update(result=send_one(sqlite_register, settings)),
+                                   daemon=True)
         attempt.start()
         attempt.join(30)  # a bound far beyond the 0.5 s asked for, not a measure of speed
         assert not attempt.is_alive(), "the delivery attempt is still waiting for the silent server"
     (result, [failure]) = outcome["result"]
     assert result == (0, 1) and not failure.permanent
-    [waiting] = Mailer(engine, MailSettings()).pending()
+    [waiting] = Mailer(sqlite_register, MailSettings()).pending()
     assert waiting["attempts"] == 1 and waiting["next_attempt_at"]
 
 
@@ -191,15 +182,16 @@ def dutch_clock(monkeypatch):
     time.tzset()
 
 
-def test_the_outbox_folder_is_made_with_its_parents_and_keeps_every_message_in_order(engine, tmp_path, dutch_clock):
+def test_the_outbox_folder_is_made_with_its_parents_and_keeps_every_message_in_order(sqlite_register, tmp_path,
+                                                                                     dutch_clock):
     """Without an SMTP server each message becomes its own .eml file, also in a folder that does not exist yet,
     named by the UTC time it was written (also on a server set to Dutch time, whose clock jumps back an hour in
     October) and its number, so that the folder lists them in the order sent."""
     outbox = tmp_path / "var" / "geo" / "uit"
-    with engine.begin() as conn:
+    with sqlite_register.begin() as conn:
         ids = [queue(conn, GOOD), queue(conn, GOOD)]
     before = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
-    assert Mailer(engine, MailSettings(outbox=str(outbox))).deliver() == (2, 0)
+    assert Mailer(sqlite_register, MailSettings(outbox=str(outbox))).deliver() == (2, 0)
     after = datetime.now(timezone.utc).replace(tzinfo=None)
     names = sorted(path.name for path in outbox.iterdir())
     assert [name.partition("-")[2] for name in names] == [f"{i:06d}.eml" for i in ids]
@@ -229,19 +221,19 @@ def test_mail_settings_are_read_as_written_in_the_environment():
                                     timeout=2.5)
 
 
-def test_a_message_comes_from_the_configured_sender_with_its_date_and_its_own_message_id(engine, tmp_path,
+def test_a_message_comes_from_the_configured_sender_with_its_date_and_its_own_message_id(sqlite_register, tmp_path,
                                                                                           dutch_clock):
     """The headers a mail program and a spam filter need: From is MAIL_SENDER, To and Reply-To as queued, the
     Date the moment it was written (a correct moment, also on a server set to Dutch time), and a Message-ID of
     its own for each message."""
     sender = "Buurtpreventie Laren <noreply@laren.invalid>"
-    with engine.begin() as conn:
+    with sqlite_register.begin() as conn:
         queue(conn, Message("aanmelding-lid", "beheerder@voorbeeld.invalid", "Nieuw lid", "Hallo",
                             reply_to="bewoner@voorbeeld.invalid"))
         queue(conn, GOOD)
     outbox = tmp_path / "uit"
     before = datetime.now(timezone.utc).replace(microsecond=0)
-    assert Mailer(engine, MailSettings(sender=sender, outbox=str(outbox))).deliver() == (2, 0)
+    assert Mailer(sqlite_register, MailSettings(sender=sender, outbox=str(outbox))).deliver() == (2, 0)
     after = datetime.now(timezone.utc)
     first, second = (email.message_from_bytes(path.read_bytes(), policy=policy.default)
                      for path in sorted(outbox.iterdir()))

@@ -13,21 +13,11 @@ import sqlalchemy as sa
 
 from fakes import FakeSMTP
 
-from geo_registry.db import make_engine, upgrade
 from geo_registry.mail import DeliveryWorker, Failure, Mailer, MailSettings, Message, build_email, queue
 
 GOOD = Message("aanmelding-lid", "bo@voorbeeld.invalid", "Aanmelding", "Hallo")
 # A recipient with a line break cannot go into a header: the message cannot be built.
 BROKEN = Message("aanmelding-lid", "kapot@voorbeeld.invalid\r\nBcc: iedereen@voorbeeld.invalid", "Kapot", "b")
-
-
-@pytest.fixture
-def engine(tmp_path):
-    """A fresh register database with the current schema."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'mail.db'}")
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
@@ -53,11 +43,11 @@ def moment(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def test_a_refused_message_stays_queued_and_waits_longer_after_each_attempt(engine, refusing_smtp, caplog):
+def test_a_refused_message_stays_queued_and_waits_longer_after_each_attempt(sqlite_register, refusing_smtp, caplog):
     """Refused by the server: the caller hears which message, to whom and why (not permanent); the message waits
     1 minute after the first attempt and 2 after the second, and a due-only pass leaves it alone meanwhile."""
-    [message_id] = put(engine, GOOD)
-    mailer = Mailer(engine, MailSettings(host="127.0.0.1", port=refusing_smtp.port))
+    [message_id] = put(sqlite_register, GOOD)
+    mailer = Mailer(sqlite_register, MailSettings(host="127.0.0.1", port=refusing_smtp.port))
     failures: list[Failure] = []
     before = datetime.now(timezone.utc).replace(microsecond=0)
     with caplog.at_level(logging.WARNING, logger="geo_registry.mail"):
@@ -86,11 +76,11 @@ def test_a_refused_message_stays_queued_and_waits_longer_after_each_attempt(engi
     assert [m["To"] for m in refusing_smtp.messages] == ["bo@voorbeeld.invalid"]
 
 
-def test_a_message_that_cannot_be_built_is_set_aside_until_staff_retry_it(engine, tmp_path, caplog):
+def test_a_message_that_cannot_be_built_is_set_aside_until_staff_retry_it(sqlite_register, tmp_path, caplog):
     """An unbuildable message is reported as permanent (with its recipient), not retried by the worker's passes,
     and goes again only once staff ask for a retry of everything."""
-    [broken, good] = put(engine, BROKEN, GOOD)
-    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    [broken, good] = put(sqlite_register, BROKEN, GOOD)
+    mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
     failures: list[Failure] = []
     with caplog.at_level(logging.WARNING, logger="geo_registry.mail"):
         assert mailer.deliver(failures=failures) == (1, 1)
@@ -113,23 +103,23 @@ def test_a_message_that_cannot_be_built_is_set_aside_until_staff_retry_it(engine
     assert mailer.deliver(due_only=True) == (0, 1)  # due again (and still unbuildable)
 
 
-def test_the_reason_kept_for_staff_is_at_most_500_characters(engine, tmp_path):
+def test_the_reason_kept_for_staff_is_at_most_500_characters(sqlite_register, tmp_path):
     """However long the error (here one naming a long file path), the stored reason is cut at 500 characters."""
     blocked = tmp_path / ("a" * 200) / ("b" * 200) / ("c" * 200)
     blocked.parent.mkdir(parents=True)
     blocked.write_text("geen map")  # the outbox folder cannot be made: a file is in the way
-    [message_id] = put(engine, GOOD)
-    mailer = Mailer(engine, MailSettings(outbox=str(blocked / "uit")))
+    [message_id] = put(sqlite_register, GOOD)
+    mailer = Mailer(sqlite_register, MailSettings(outbox=str(blocked / "uit")))
     failures: list[Failure] = []
     assert mailer.deliver(failures=failures) == (0, 1)
     assert len(failures[0].reason) == 500 and len(row(mailer, message_id)["last_error"]) == 500
 
 
-def test_a_released_message_is_free_for_the_next_worker_with_its_attempt_and_reason(engine):
+def test_a_released_message_is_free_for_the_next_worker_with_its_attempt_and_reason(sqlite_register):
     """A claimed message is another worker's until released; released, it records the attempt, the reason and
     when it may go again (or that it was set aside), and any worker may take it."""
-    [message_id] = put(engine, GOOD)
-    first, second = Mailer(engine, MailSettings()), Mailer(engine, MailSettings())
+    [message_id] = put(sqlite_register, GOOD)
+    first, second = Mailer(sqlite_register, MailSettings()), Mailer(sqlite_register, MailSettings())
     assert first._claim(message_id)
     assert not second._claim(message_id)
     first._release(message_id, "451 later", next_attempt_at="2026-11-26T13:00:00+00:00")
@@ -145,10 +135,10 @@ def test_a_released_message_is_free_for_the_next_worker_with_its_attempt_and_rea
     assert first._claim(message_id)
 
 
-def test_flush_answers_false_when_the_pass_does_not_finish_in_time(engine, tmp_path):
+def test_flush_answers_false_when_the_pass_does_not_finish_in_time(sqlite_register, tmp_path):
     """flush() waits for a pass only as long as asked: a stuck pass gives False, not a request that hangs."""
     stuck = threading.Event()
-    worker = DeliveryWorker(Mailer(engine, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60,
+    worker = DeliveryWorker(Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60,
                             chores=[lambda: stuck.wait(5)])
     try:
         worker.start()
@@ -168,34 +158,35 @@ def claim(engine, message_id: int, worker: str, minutes_ago: int) -> None:
                      {"w": worker, "t": moment, "i": message_id})
 
 
-def test_a_message_another_worker_is_sending_is_left_alone_until_that_worker_is_presumed_dead(engine, tmp_path):
+def test_a_message_another_worker_is_sending_is_left_alone_until_that_worker_is_presumed_dead(sqlite_register,
+                                                                                             tmp_path):
     """Taken by another worker a minute ago: not sent again. Taken 16 minutes ago (that worker died mid-delivery,
     the claim expires after 15): sent, once."""
-    [recent, stale] = put(engine, GOOD, GOOD)
-    claim(engine, recent, "andere-worker", minutes_ago=1)
-    claim(engine, stale, "dode-worker", minutes_ago=16)
-    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    [recent, stale] = put(sqlite_register, GOOD, GOOD)
+    claim(sqlite_register, recent, "andere-worker", minutes_ago=1)
+    claim(sqlite_register, stale, "dode-worker", minutes_ago=16)
+    mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
     assert mailer.deliver() == (1, 0)
     assert [r["id"] for r in mailer.pending()] == [recent]
     assert len(list((tmp_path / "uit").iterdir())) == 1
     assert mailer.deliver(ids=[recent]) == (0, 0)
 
 
-def test_delivering_chosen_messages_leaves_the_others_queued(engine, tmp_path):
+def test_delivering_chosen_messages_leaves_the_others_queued(sqlite_register, tmp_path):
     """deliver(ids) (the yearly confirmation round sends the messages it queued) sends only those."""
-    [first, second, third] = put(engine, GOOD, GOOD, GOOD)
-    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    [first, second, third] = put(sqlite_register, GOOD, GOOD, GOOD)
+    mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
     assert mailer.deliver(ids=[second]) == (1, 0)
     assert [r["id"] for r in mailer.pending()] == [first, third]
     assert mailer.deliver(ids=[]) == (0, 0)
     assert mailer.deliver() == (2, 0) and mailer.pending() == []
 
 
-def test_stop_ends_the_worker_and_does_not_wait_for_a_stuck_pass(engine, tmp_path):
+def test_stop_ends_the_worker_and_does_not_wait_for_a_stuck_pass(sqlite_register, tmp_path):
     """stop() ends an idle worker's thread; a pass stuck (here in a chore, as on a dead server) is left behind
     after the given wait instead of holding up whoever stops it (the app's shutdown, the test session)."""
     before = set(threading.enumerate())
-    idle = DeliveryWorker(Mailer(engine, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60).start()
+    idle = DeliveryWorker(Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60).start()
     assert idle.flush(timeout=10)
     [thread] = set(threading.enumerate()) - before
     idle.stop(timeout=10)
@@ -208,7 +199,7 @@ def test_stop_ends_the_worker_and_does_not_wait_for_a_stuck_pass(engine, tmp_pat
         release.wait(30)
         finished.set()
 
-    stuck = DeliveryWorker(Mailer(engine, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60,
+    stuck = DeliveryWorker(Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60,
                            chores=[stuck_chore]).start()
     try:
         assert entered.wait(10)
@@ -221,30 +212,30 @@ def test_stop_ends_the_worker_and_does_not_wait_for_a_stuck_pass(engine, tmp_pat
         release.set()
 
 
-def test_a_queued_message_records_the_moment_it_was_queued_in_utc(engine, monkeypatch):
+def test_a_queued_message_records_the_moment_it_was_queued_in_utc(sqlite_register, monkeypatch):
     """Staff's list of unsent mail shows when each message was queued, converted to Dutch time: the stored
     moment carries its zone, also when the server's own clock is set to Dutch time."""
     monkeypatch.setenv("TZ", "Europe/Amsterdam")
     time.tzset()
     try:
         before = datetime.now(timezone.utc).replace(microsecond=0)
-        [message_id] = put(engine, GOOD)
+        [message_id] = put(sqlite_register, GOOD)
         after = datetime.now(timezone.utc)
     finally:
         monkeypatch.undo()
         time.tzset()
-    queued = moment(row(Mailer(engine, MailSettings()), message_id)["created_at"])
+    queued = moment(row(Mailer(sqlite_register, MailSettings()), message_id)["created_at"])
     assert queued.utcoffset() == timedelta(0) and before <= queued <= after
 
 
-def test_the_worker_looks_for_due_messages_every_poll_interval_without_being_woken(engine, tmp_path):
+def test_the_worker_looks_for_due_messages_every_poll_interval_without_being_woken(sqlite_register, tmp_path):
     """A message queued without waking the worker (as a retry that falls due) goes out on the worker's own next
     look, poll_seconds later."""
-    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
     worker = DeliveryWorker(mailer, poll_seconds=0.2).start()
     try:
         assert worker.flush(timeout=10)
-        put(engine, GOOD)  # no wake(): only the worker's polling can find it
+        put(sqlite_register, GOOD)  # no wake(): only the worker's polling can find it
         deadline = time.monotonic() + 30  # a bound far beyond the 0.2 s asked for, not a measure of speed
         while mailer.pending() and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -253,25 +244,25 @@ def test_the_worker_looks_for_due_messages_every_poll_interval_without_being_wok
         worker.stop()
 
 
-def test_undeliverable_mail_is_dropped_after_the_retention_period_and_not_before(engine, tmp_path):
+def test_undeliverable_mail_is_dropped_after_the_retention_period_and_not_before(sqlite_register, tmp_path):
     """A message (with a resident's data in it) that could not be delivered is kept for the retention period
     (MAIL_RETENTION_DAYS) for staff to retry, then dropped."""
-    [old, recent] = put(engine, GOOD, GOOD)
-    with engine.begin() as conn:
+    [old, recent] = put(sqlite_register, GOOD, GOOD)
+    with sqlite_register.begin() as conn:
         for message_id, days in ((old, 15), (recent, 13)):
             moment = (datetime.now(timezone.utc) - timedelta(days=days)).replace(microsecond=0).isoformat()
             conn.execute(sa.text("UPDATE mail_outbox SET created_at = :t WHERE id = :i"),
                          {"t": moment, "i": message_id})
-    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
     assert mailer.purge(14) == 1
     assert [r["id"] for r in mailer.pending()] == [recent]
     assert mailer.purge(12) == 1 and mailer.pending() == []
 
 
-def test_a_failed_pass_is_logged_with_its_error_and_the_worker_goes_on(engine, tmp_path, caplog):
+def test_a_failed_pass_is_logged_with_its_error_and_the_worker_goes_on(sqlite_register, tmp_path, caplog):
     """A pass that fails (here a chore; in practice a locked database) is in the operator's log with its error,
     and the next pass delivers as usual."""
-    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
     worker = DeliveryWorker(mailer, poll_seconds=60, chores=[lambda: 1 / 0])
     try:
         with caplog.at_level(logging.ERROR, logger="geo_registry.mail"):
@@ -279,26 +270,26 @@ def test_a_failed_pass_is_logged_with_its_error_and_the_worker_goes_on(engine, t
         failed = [r for r in caplog.records if r.exc_info]
         assert failed and all(r.getMessage() == "Mail delivery pass failed" and r.exc_info[0] is ZeroDivisionError
                               for r in failed)
-        put(engine, GOOD)
+        put(sqlite_register, GOOD)
         assert worker.flush(timeout=10) and mailer.pending() == []
     finally:
         worker.stop()
 
 
-def test_a_run_counts_every_message_that_failed(engine, tmp_path):
+def test_a_run_counts_every_message_that_failed(sqlite_register, tmp_path):
     """send-mail and staff hear how many messages did not go: each failure counts, and each is reported."""
-    [first, second] = put(engine, BROKEN, BROKEN)
+    [first, second] = put(sqlite_register, BROKEN, BROKEN)
     failures: list[Failure] = []
-    assert Mailer(engine, MailSettings(outbox=str(tmp_path / "uit"))).deliver(failures=failures) == (0, 2)
+    assert Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit"))).deliver(failures=failures) == (0, 2)
     assert [f.id for f in failures] == [first, second]
 
 
-def test_a_message_whose_retry_is_due_goes_on_the_next_pass(engine, tmp_path):
+def test_a_message_whose_retry_is_due_goes_on_the_next_pass(sqlite_register, tmp_path):
     """The worker's passes (due only) send a message once its wait after a failed attempt is over."""
-    [message_id] = put(engine, GOOD)
+    [message_id] = put(sqlite_register, GOOD)
     due = (datetime.now(timezone.utc) - timedelta(minutes=1)).replace(microsecond=0).isoformat()
-    with engine.begin() as conn:
+    with sqlite_register.begin() as conn:
         conn.execute(sa.text("UPDATE mail_outbox SET attempts = 1, next_attempt_at = :t WHERE id = :i"),
                      {"t": due, "i": message_id})
-    mailer = Mailer(engine, MailSettings(outbox=str(tmp_path / "uit")))
+    mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
     assert mailer.deliver(due_only=True) == (1, 0) and mailer.pending() == []
