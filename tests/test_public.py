@@ -88,6 +88,31 @@ def test_unknown_address(web):
     assert response.status_code == 404 and "Controleer de postcode" in text(response)
 
 
+@pytest.mark.parametrize("lang, check, overview", [
+    ("nl", "Controleer de postcode en het huisnummer", "overzicht per buurt"),
+    ("en", "Check the postcode and house number", "overview by neighbourhood")])
+def test_unknown_address_says_each_thing_once_and_offers_a_way_without_the_map(web, lang, check, overview):
+    """The answer asked the resident twice to check the postcode; its only other way on was the map, which a
+    keyboard or screen-reader user cannot click: the overview per buurt (with its streets) is offered too."""
+    web.get(f"/taal/{lang}")
+    answer = text(web.get("/?postcode=9999ZZ&huisnummer=1")).split('id="antwoord-inhoud"')[1].split("</section>")[0]
+    assert answer.count(check) == 1
+    assert re.search(rf'<a href="/overzicht">{overview}</a>', answer)
+
+
+@pytest.mark.parametrize("lang, unnamed, own", [
+    ("nl", "website van die gemeente", "website van uw eigen gemeente"),
+    ("en", "that municipality's website", "your own municipality's website")])
+def test_address_outside_without_its_municipality_named_does_not_say_that_municipality(web, lang, unnamed, own):
+    """A Blaricum address from the local table (which names no municipality): 'see that municipality's
+    website' pointed at a municipality the page never named."""
+    web.get(f"/taal/{lang}")
+    page = text(web.get("/?postcode=1261AA&huisnummer=5"))
+    assert unnamed not in page and own in page
+    named = text(web.get("/?q=Brink+12+Deventer"))  # the Locatieserver names Deventer: 'that' has its referent
+    assert "Deventer" in named and unnamed in named
+
+
 @pytest.mark.both_databases
 def test_ambiguous_address_lets_the_resident_pick(web):
     response = web.get("/?postcode=1251KV&huisnummer=14")
