@@ -101,6 +101,36 @@ def test_join_form_by_keyboard_alone_without_javascript(browser, live_server, ma
     context.close()
 
 
+def send_by_keyboard(page, button_name):
+    """Focus the form's button and press Enter, as a keyboard user sends a form; wait for the answer page."""
+    page.get_by_role("button", name=button_name).focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state("load")
+
+
+@pytest.mark.parametrize("size", [(390, 844), (1280, 800)])
+def test_a_form_sent_back_with_errors_puts_focus_on_its_error_summary(browser, live_server, size):
+    """WCAG 3.3.1/2.4.3: after sending a form with mistakes, focus was on the page body: a screen reader did not
+    read the (role=alert, present at load) summary and a keyboard user started again at the top of the page."""
+    context = browser.new_context(base_url=live_server, locale="nl-NL",
+                                  viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    for form_page, button in [("/groep-aanmelden/", "Groep aanmelden"), ("/groep/1/aanmelden", "Aanmelding versturen"),
+                              ("/?postcode=1251PT&huisnummer=3", "Stuur mij een e-mail")]:
+        page.goto(form_page)
+        send_by_keyboard(page, button)
+        assert page.evaluate("document.activeElement.id") == "foutmeldingen", form_page
+        # The summary's first link takes the keyboard on to the field it names.
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        target = page.evaluate("document.activeElement.id")
+        assert target and target != "foutmeldingen", form_page
+    page.goto("/groep-aanmelden/")  # a page without errors keeps the usual start (the skip link first)
+    assert page.evaluate("document.activeElement.tagName") == "BODY"
+    context.close()
+
+
 def test_reflow_at_320_pixels(browser, live_server):
     context = browser.new_context(base_url=live_server, viewport={"width": 320, "height": 640}, locale="nl-NL")
     page = context.new_page()
