@@ -9,6 +9,7 @@ from pathlib import Path
 import markdown
 
 FILE_RE = re.compile(r"^(\d+)-([a-z0-9-]+)\.md$")
+DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ def _rendered(path: Path, slug: str, _mtime_ns: int, _size: int) -> Page:
     heading = re.search(r"^# (.+)$", text, re.M)
     title = heading.group(1).strip() if heading else slug
     body = text[heading.end():] if heading else text
+    # A number typed in groups ("bel 14 035") stays on one line: at a line end an older resident reads '14'.
+    body = DIGIT_SPACE.sub("\u00a0", body)
     return Page(slug, title, markdown.markdown(body, extensions=["sane_lists"], output_format="html"))
 
 

@@ -78,6 +78,11 @@ def percent(share, digits: int = 1) -> str:
     return flask_babel.format_percent(share, formats.number_pattern(digits) + "%")
 
 
+def unbroken(value) -> str:
+    """Join the parts of a phone number with no-break spaces, so that '14 035' never ends a line at '14'."""
+    return str(value or "").replace(" ", "\u00a0")
+
+
 def init_app(app) -> None:
     """Set up Babel with the project's catalogues, time zone and filters, and the language switch."""
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", formats.TIMEZONE)
@@ -87,7 +92,7 @@ def init_app(app) -> None:
     text.set_translator(translate)
     text.set_language_source(current_language)
     app.jinja_env.globals.update(current_language=current_language, LANGUAGE_NAMES=LANGUAGE_NAMES)
-    app.jinja_env.filters.update(when=when, day=day, number=number, percent=percent)
+    app.jinja_env.filters.update(when=when, day=day, number=number, percent=percent, unbroken=unbroken)
 
     @app.after_request
     def vary_on_language(response):

@@ -179,3 +179,35 @@ def test_the_axe_harness_catches_real_problems(browser, live_server):
     assert found.get("image-alt") == "critical" and found.get("label") == "critical"
     assert found.get("color-contrast") == "serious"
     context.close()
+
+
+PHONE_LINES = """(phone) => {
+    // The distinct line tops of each occurrence of the phone number (spaces of any kind) in the page's text.
+    const pattern = new RegExp(phone.split(' ').join('[\\\\s\\u00a0]'), 'g');
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const found = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const match of node.textContent.matchAll(pattern)) {
+            const range = document.createRange();
+            range.setStart(node, match.index);
+            range.setEnd(node, match.index + match[0].length);
+            found.push(new Set([...range.getClientRects()].map(r => Math.round(r.top))).size);
+        }
+    }
+    return found;
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 360, 390])
+def test_the_phone_number_stays_on_one_line(browser, live_server, mail_app, width):
+    """On a phone the footer read 'telefoon 14' at the end of one line and '035.' on the next: an older resident
+    dials 14. The municipality's number never breaks (footer on every page, the no-group answer, the join reply)."""
+    context = browser.new_context(base_url=live_server, locale="nl-NL", viewport={"width": width, "height": 800})
+    page = context.new_page()
+    phone = mail_app.config["CONTACT_PHONE"]
+    for path in ["/", "/?postcode=1251PT&huisnummer=3", "/groep/1/poster", *[f"/informatie/{slug}" for slug in (
+            "contact", "meedoen", "toegankelijkheid")]]:
+        page.goto(path)
+        lines = page.evaluate(PHONE_LINES, phone)
+        assert lines and set(lines) == {1}, (path, lines)
+    context.close()
