@@ -211,3 +211,44 @@ def test_the_phone_number_stays_on_one_line(browser, live_server, mail_app, widt
         lines = page.evaluate(PHONE_LINES, phone)
         assert lines and set(lines) == {1}, (path, lines)
     context.close()
+
+
+FOCUS_CONTRAST = """() => {
+    // The best contrast between a colour of the focused element's indicator (its outline and box-shadow) and the
+    // background around it (the nearest ancestor that paints one), as WCAG 1.4.11 asks of a focus indicator.
+    const rgb = text => (text.match(/[\\d.]+/g) || []).slice(0, 4).map(Number);
+    const lum = ([r, g, b]) => 0.2126 * ch(r) + 0.7152 * ch(g) + 0.0722 * ch(b);
+    const ch = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+    const element = document.activeElement;
+    let around = element.parentElement, background = [255, 255, 255];
+    for (; around; around = around.parentElement) {
+        const colour = rgb(getComputedStyle(around).backgroundColor);
+        if (colour.length === 3 || colour[3] > 0) { background = colour.slice(0, 3); break; }
+    }
+    const style = getComputedStyle(element), colours = [];
+    if (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) colours.push(rgb(style.outlineColor));
+    for (const shadow of (style.boxShadow.match(/rgba?\\([^)]*\\)/g) || [])) colours.push(rgb(shadow));
+    return Math.max(0, ...colours.map(c => ratio(c.slice(0, 3), background)));
+}"""
+
+
+def test_the_focus_indicator_stands_out_from_what_is_around_it(browser, live_server):
+    """WCAG 1.4.11 and 2.4.7: the light yellow focus frame (#ffbf47) was 1.6:1 against the white page, so a
+    keyboard user could hardly see which link, field or button had focus outside the blue header; a text area
+    and a street list's summary had only the browser's thin default ring."""
+    context = browser.new_context(base_url=live_server, locale="nl-NL", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    weak = []
+    for path in ["/", "/overzicht", "/groep-aanmelden/"]:
+        page.goto(path)
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            label = page.evaluate("(e => e.tagName + '#' + e.id + ' ' + (e.innerText || '').slice(0, 30))"
+                                  "(document.activeElement)")
+            if label.startswith("BODY"):
+                break
+            if page.evaluate(FOCUS_CONTRAST) < 3:
+                weak.append((path, label))
+    context.close()
+    assert weak == []
