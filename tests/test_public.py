@@ -57,7 +57,7 @@ def test_lookup_without_group_says_how_to_start_one(web):
     page = text(web.get("/?postcode=1251PT&huisnummer=3"))
     assert "Er is nog geen WhatsApp-groep voor dit adres" in page
     for needed in ["Start hier een groep", "uw naam en e-mailadres", "het gebied",
-                   "veiligheid@belcombinatie.nl", "14 035"]:
+                   "veiligheid@belcombinatie.nl", "14\u00a0035"]:  # the number never breaks over two lines
         assert needed in page
 
 
@@ -182,3 +182,16 @@ def test_security_headers_keep_the_browser_on_this_site(tmp_path):
     assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
     assert "https://" not in make_app(tmp_path / "geen", TILES="none").test_client().get("/").headers[
         "Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("lang, help_text", [
+    ("nl", "Kwam deze link uit een e-mail van ons? Mail dan naar"),
+    ("en", "Did this link come from one of our e-mails? Then write to")])
+def test_a_link_that_no_longer_works_says_whom_to_ask(web, lang, help_text):
+    """An expired yearly, handover or confirmation link said 'Request a new one' with only a way back to the map:
+    the page now says how to reach the municipality, in the page itself (not only in the footer)."""
+    web.get(f"/taal/{lang}")
+    response = web.get("/beheerder/geen-geldige-link")
+    main = text(response).split("<main")[1].split("</main>")[0]
+    assert response.status_code == 400
+    assert help_text in main and 'href="mailto:veiligheid@belcombinatie.nl"' in main and "14\u00a0035" in main
