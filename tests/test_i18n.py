@@ -150,3 +150,11 @@ def test_content_is_read_from_files_staff_can_edit(tmp_path):
     assert "<h1>Proefpagina</h1>" in page and "<strong>aangepast</strong>" in page
     assert "Proefpagina" in client.get("/informatie/proef?lang=en").get_data(as_text=True)  # falls back to Dutch
     assert client.get("/informatie/bestaat-niet").status_code == 404
+
+
+def test_the_dutch_name_of_the_cbs_map_is_marked_as_dutch_on_english_pages(client):
+    """WCAG 3.1.2: the footer of every English page names CBS's 'Wijk- en buurtkaart 2025'; a screen reader read
+    it with English pronunciation because nothing said it is Dutch."""
+    client.get("/taal/en")
+    html = client.get("/informatie/").get_data(as_text=True)
+    assert '<span lang="nl">Wijk- en buurtkaart 2025</span>' in html
