@@ -131,6 +131,27 @@ def test_a_form_sent_back_with_errors_puts_focus_on_its_error_summary(browser, l
     context.close()
 
 
+@pytest.mark.parametrize("size", [(390, 844), (1280, 800)])
+def test_checking_the_area_puts_focus_on_the_result(browser, live_server, size):
+    """'Gebied controleren' reloads the form with the area's size and overlaps far down the page; focus was on
+    the body at the top, so a keyboard user had to tab back down and a screen reader said nothing of the result."""
+    context = browser.new_context(base_url=live_server, locale="nl-NL",
+                                  viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.goto("/groep-aanmelden/")
+    page.fill("#naam", "Postiljon Alert")
+    page.fill("#beheerder_naam", "Kees")
+    page.fill("#email", "kees@voorbeeld.invalid")
+    page.get_by_label("Postiljon").focus()
+    page.keyboard.press("Space")
+    send_by_keyboard(page, "Gebied controleren")
+    focused = page.evaluate("""() => { const e = document.activeElement, r = e.getBoundingClientRect();
+        return [e.getAttribute('role'), e.innerText, r.top >= 0 && r.top < innerHeight]; }""")
+    assert focused[0] == "status" and "m² groot" in focused[1] and focused[2], focused
+    assert page.get_by_label("Postiljon").is_checked()
+    context.close()
+
+
 def test_reflow_at_320_pixels(browser, live_server):
     context = browser.new_context(base_url=live_server, viewport={"width": 320, "height": 640}, locale="nl-NL")
     page = context.new_page()
