@@ -48,3 +48,17 @@ def test_an_unreadable_host_on_a_form_post_or_the_api_is_a_400_too(client):
     assert client.post("/wachtlijst/", headers={"Host": UNREADABLE_HOSTS[1]}).status_code == 400
     answer = client.get("/api/v1/lookup?lat=52.25&lon=5.23", headers={"Host": UNREADABLE_HOSTS[1]})
     assert answer.status_code == 400 and answer.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("path", ["/api/v1", "/api/v1/collections", "/api/v1/collections/groups",
+                                  "/api/v1/collections/groups/items?limit=1", "/api/v1/collections/groups/items/1"])
+def test_the_ogc_api_links_name_the_configured_site_whatever_the_host_header(examples_app, path):
+    # Before: "links": [{"href": "http://evil.example/api/v1", ...}], served with an ETag that a shared cache
+    # revalidates (304) for every later visitor, so the forged links stay in the cache for everyone.
+    from geo_registry.web.mailing import public_url
+
+    response = examples_app.test_client().get(path, headers={"Host": FORGED})
+    assert response.status_code == 200
+    hrefs = [link["href"] for link in response.get_json()["links"]]
+    assert hrefs and FORGED not in response.get_data(as_text=True)
+    assert all(href.startswith(public_url(examples_app.config) + "/api/") for href in hrefs), hrefs
