@@ -72,11 +72,19 @@ def limit_per(setting: str, window: str):
     return lambda: f"{int(current_app.config[setting])} per {window}"
 
 
+# Gmail ignores dots in the name and serves both domains from one mailbox (j.an@gmail.com is jan@googlemail.com).
+DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
 def posted_mailbox() -> str:
     """The limiter's key for a limit per recipient: the e-mail address in the form, as one mailbox (spaces,
-    capitals and a +tag do not make it another), so that many clients together cannot flood one address."""
+    capitals, a +tag and Gmail's dots do not make it another), so that many clients together cannot flood one
+    address."""
     local, _at, domain = "".join((request.form.get("email") or "").split()).lower().rpartition("@")
-    return f"mailbox:{local.partition('+')[0]}@{domain}"
+    local = local.partition("+")[0]
+    if domain in DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), DOTLESS_DOMAINS[domain]
+    return f"mailbox:{local}@{domain}"
 
 
 def limit_per_mailbox(setting: str, **options):

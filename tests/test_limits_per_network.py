@@ -43,3 +43,18 @@ def test_the_client_key_of_an_address(tmp_path):
     assert key("192.0.2.1") == key("::ffff:192.0.2.1") != key("192.0.2.2")
     assert key("fe80::1%eth0") == key("fe80::2")
     assert key("not an address") == "not an address"  # a unix socket or a test: counted as it is
+
+
+def test_dots_in_a_gmail_address_do_not_make_another_mailbox_for_the_daily_limit(mail_app):
+    """Gmail delivers j.a.n@gmail.com, jan@gmail.com and jan@googlemail.com to one mailbox: a flood of waiting-
+    list confirmations to one stranger from many clients cannot get round the daily limit by placing dots."""
+    from test_subscribe import subscribe
+
+    mail_app.config["JOIN_LIMIT"] = 2
+    typed = ["jan.jansen@gmail.com", "janjansen@gmail.com", "j.a.n.jansen@googlemail.com", "Jan.Jan.Sen+x@GMAIL.com"]
+    answers = [subscribe(client_at(mail_app, f"192.0.2.{n + 1}"), email=address).status_code
+               for n, address in enumerate(typed)]
+    assert answers == [302, 302, 429, 429]
+    # Elsewhere a dot is part of the name: another person's mailbox, with its own limit.
+    assert subscribe(client_at(mail_app, "192.0.2.9"), email="jan.jansen@voorbeeld.invalid").status_code == 302
+    assert subscribe(client_at(mail_app, "192.0.2.10"), email="janjansen@voorbeeld.invalid").status_code == 302
