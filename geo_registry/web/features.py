@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from ..features import (CRS84, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Collection, UnknownResource,
+from ..features import (CRS84, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Collection, UnknownResource, check_datetime,
                         check_parameters, page, parse_bbox, parse_count)
 from ..errors import BadInput
 from ..text import _
@@ -141,7 +141,7 @@ def items(collection_id: str):
     bbox = parse_bbox(args.get("bbox"))
     limit = parse_count(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = parse_count(args.get("offset"), "offset", 0, 0, MAX_OFFSET)
-    # datetime is accepted as Core asks, and every feature matches: none has a time of its own.
+    check_datetime(args.get("datetime"))  # a valid one matches every feature: none has a time of its own
     result = page(found, bbox, limit, offset)
     query = {name: args[name] for name in ("bbox", "datetime") if name in args}
     links = [_link(_href(".items", collection_id=found.id, limit=limit, offset=offset, **query),
