@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -115,6 +116,29 @@ class UnknownResource(GeoRegistryError):
     status = 404
     code = "not_found"
     default_message = N_("Dit staat niet in het register.")
+
+
+def _is_instant(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def check_datetime(text: str | None) -> None:
+    """Refuse a datetime that is neither an RFC 3339 time nor an interval of two ('..' or nothing for an open
+    end, not both), as OGC API Features asks; every feature matches a valid one (none has a time of its own)."""
+    if text is None:
+        return
+    ends = text.split("/")
+    instants = [_is_instant(end) for end in ends]
+    open_ends = [end in ("", "..") for end in ends]
+    valid = instants == [True] if len(ends) == 1 else (
+        len(ends) == 2 and any(instants) and all(i or o for i, o in zip(instants, open_ends)))
+    if not valid:
+        raise BadInput(_("'datetime' moet een tijdstip zijn (RFC 3339, bijvoorbeeld 2026-01-31T12:00:00Z) of twee, "
+                         "gescheiden door '/', met '..' voor een open einde."), field="datetime")
 
 
 def check_parameters(args, allowed: tuple[str, ...]) -> None:

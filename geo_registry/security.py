@@ -1,6 +1,7 @@
 """CSRF protection (Flask-WTF), rate limits (Flask-Limiter), and session cookie hardening."""
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 
 from flask import current_app, request
@@ -18,8 +19,25 @@ from .text import N_, _
 CSRF_TIME_LIMIT = 8 * 3600
 
 csrf = CSRFProtect()
-# The client's address (as the trusted proxy reports it when TRUST_PROXY is on: ProxyFix rewrites remote_addr).
-limiter = Limiter(get_remote_address)
+
+
+def client_address() -> str:
+    """The limiter's key for a client: its IPv4 address, or the /64 network of its IPv6 address."""
+    # The address as the trusted proxy reports it when TRUST_PROXY is on (ProxyFix rewrites remote_addr).
+    address = get_remote_address()
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:  # not an IP address (a unix socket): counted as it is
+        return address
+    if ip.version == 4:
+        return address
+    if ip.ipv4_mapped:  # an IPv4 client on a dual-stack socket is that one IPv4 client, not all of IPv4
+        return str(ip.ipv4_mapped)
+    # One subscriber is given a whole /64 and can take a new address from it for every request.
+    return str(ipaddress.IPv6Network((ip.packed[:8] + bytes(8), 64)))
+
+
+limiter = Limiter(client_address)
 
 
 class TooManyRequests(GeoRegistryError):
@@ -54,11 +72,19 @@ def limit_per(setting: str, window: str):
     return lambda: f"{int(current_app.config[setting])} per {window}"
 
 
+# Gmail ignores dots in the name and serves both domains from one mailbox (j.an@gmail.com is jan@googlemail.com).
+DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
 def posted_mailbox() -> str:
     """The limiter's key for a limit per recipient: the e-mail address in the form, as one mailbox (spaces,
-    capitals and a +tag do not make it another), so that many clients together cannot flood one address."""
+    capitals, a +tag and Gmail's dots do not make it another), so that many clients together cannot flood one
+    address."""
     local, _at, domain = "".join((request.form.get("email") or "").split()).lower().rpartition("@")
-    return f"mailbox:{local.partition('+')[0]}@{domain}"
+    local = local.partition("+")[0]
+    if domain in DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), DOTLESS_DOMAINS[domain]
+    return f"mailbox:{local}@{domain}"
 
 
 def limit_per_mailbox(setting: str, **options):

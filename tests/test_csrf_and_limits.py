@@ -171,7 +171,7 @@ def test_the_limit_per_address_says_so_and_the_limit_per_client_says_wait(mail_a
 
     mail_app.config["JOIN_LIMIT"] = 1
     first, second = mail_app.test_client(), mail_app.test_client()
-    first.environ_base["REMOTE_ADDR"], second.environ_base["REMOTE_ADDR"] = "2001:db8::1", "2001:db8::2"
+    first.environ_base["REMOTE_ADDR"], second.environ_base["REMOTE_ADDR"] = "2001:db8:1::1", "2001:db8:2::1"
     assert subscribe(first, email="vreemde@voorbeeld.invalid").status_code == 302
     per_address = subscribe(second, email="vreemde@voorbeeld.invalid")
     assert per_address.status_code == 429 and "vandaag al vaak gemaild" in per_address.get_data(as_text=True)

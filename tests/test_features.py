@@ -7,10 +7,12 @@ from shapely.geometry import shape
 from helpers import PRIVATE_EMAILS
 
 ROOT = "/api/v1"
+SITE = "https://buurtpreventie.example.nl"  # PUBLIC_URL: the links name the site, not the Host a client sent
 
 
 @pytest.fixture
 def api(examples_app):
+    examples_app.config["PUBLIC_URL"] = SITE
     return examples_app.test_client()
 
 
@@ -22,9 +24,9 @@ def test_landing_page_links_to_the_definition_conformance_and_collections(api):
     response = api.get(ROOT)
     assert response.status_code == 200 and response.mimetype == "application/json"
     rels = links(response.get_json())
-    assert rels["service-desc"]["href"] == "http://localhost/api/v1/openapi.json"
-    assert rels["conformance"]["href"] == "http://localhost/api/v1/conformance"
-    assert rels["data"]["href"] == "http://localhost/api/v1/collections"
+    assert rels["service-desc"]["href"] == f"{SITE}/api/v1/openapi.json"
+    assert rels["conformance"]["href"] == f"{SITE}/api/v1/conformance"
+    assert rels["data"]["href"] == f"{SITE}/api/v1/collections"
     assert api.get(rels["service-desc"]["href"]).status_code == 200
 
 
@@ -39,7 +41,7 @@ def test_collections_are_the_groups_and_the_buurten(api):
     assert [c["id"] for c in body["collections"]] == ["groups", "buurten"]
     for collection in body["collections"]:
         rels = links(collection)
-        assert rels["items"]["href"] == f"http://localhost/api/v1/collections/{collection['id']}/items"
+        assert rels["items"]["href"] == f"{SITE}/api/v1/collections/{collection['id']}/items"
         assert rels["items"]["type"] == "application/geo+json"
         minx, miny, maxx, maxy = collection["extent"]["spatial"]["bbox"][0]
         assert 5.1 < minx < maxx < 5.3 and 52.2 < miny < maxy < 52.3  # Laren, in CRS84 (lon, lat)
@@ -100,7 +102,7 @@ def test_bbox_in_its_3d_form_and_across_the_antimeridian(api):
 def test_a_single_item_and_its_links(api):
     body = api.get(f"{ROOT}/collections/buurten/items/BU04170320").get_json()
     assert body["type"] == "Feature" and body["properties"]["name"] == "Laren-Centrum"
-    assert links(body)["collection"]["href"] == "http://localhost/api/v1/collections/buurten"
+    assert links(body)["collection"]["href"] == f"{SITE}/api/v1/collections/buurten"
     group = api.get(f"{ROOT}/collections/groups/items/1").get_json()
     assert set(group["properties"]) == {"id", "name", "is_example", "colour"}
 

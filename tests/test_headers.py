@@ -26,6 +26,8 @@ def check_page(response, url):
     directive = script_src(policy)
     assert "'unsafe-inline'" not in directive and "unsafe-eval" not in directive, (url, directive)
     assert "script-src-attr 'none'" in policy, url
+    # Styles only from this origin's stylesheets: an inline style in a page would not be applied.
+    assert "style-src 'self';" in policy and "'unsafe-inline'" not in policy, (url, policy)
     nonce = re.search(r"'nonce-([^']+)'", directive)
     html = response.get_data(as_text=True)
     for tag in re.findall(r"<script\b[^>]*>", html, re.IGNORECASE):
@@ -34,6 +36,7 @@ def check_page(response, url):
         else:
             assert nonce and f'nonce="{nonce.group(1)}"' in tag, (url, tag)
     assert not re.search(r"<[^>]*\son[a-z]+\s*=", html, re.IGNORECASE), url
+    assert not re.search(r"<[^>]*\sstyle\s*=|<style\b", html, re.IGNORECASE), url
     assert "javascript:" not in html.lower(), url
 
 
@@ -72,3 +75,15 @@ def test_a_name_cannot_end_the_map_script(tmp_path, name):
     script = html.split('<script nonce="')[1]
     assert "<script" not in script.split("</script>")[0] and "<img" not in script.split("</script>")[0]
     assert json.dumps(name).replace("<", "\\u003c").replace(">", "\\u003e") in script  # in it as JSON text
+
+
+def test_each_group_swatch_class_gives_the_groups_map_colour():
+    """The legend's swatches are coloured by class (no inline style): each class in site.css is the colour the
+    same group gets on the map, for every colour of the palette."""
+    from geo_registry.config import ROOT
+    from geo_registry.web.maps import PALETTE, group_colour, group_swatch
+
+    css = (ROOT / "static" / "css" / "site.css").read_text(encoding="utf-8")
+    colours = dict(re.findall(r"\.(swatch-colour-\d+) \{ background: (#[0-9A-Fa-f]{6}); \}", css))
+    for group_id in range(1, 3 * len(PALETTE)):
+        assert colours[group_swatch(group_id)] == group_colour(group_id), group_id

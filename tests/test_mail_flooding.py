@@ -1,5 +1,5 @@
 """The public forms that send e-mail cannot be used to flood one mailbox from many client addresses (a botnet,
-or one IPv6 client that takes a new address from its /64 for every request): the waiting list mails a stranger's
+or clients in many networks): the waiting list mails a stranger's
 address at most JOIN_LIMIT times a day, a resident's join confirmation likewise, and one group's beheerder gets
 at most JOIN_GROUP_LIMIT join requests an hour, whoever sends them."""
 import pytest
@@ -17,7 +17,7 @@ def clients(app, count):
     made = []
     for i in range(count):
         client = app.test_client()
-        client.environ_base["REMOTE_ADDR"] = f"2001:db8::{i + 1:x}"
+        client.environ_base["REMOTE_ADDR"] = f"2001:db8:{i + 1:x}::1"  # each in its own /64
         made.append(client)
     return made
 

@@ -9,6 +9,8 @@ from functools import wraps
 from flask import Response, current_app, make_response, request
 
 from .. import app_services
+from ..errors import BadInput
+from ..text import _
 
 API_VERSION = "1.0.0"  # semantic version of the API; its major number is the one in API_ROOT
 API_ROOT = "/api/v1"
@@ -107,6 +109,18 @@ def api_headers(response):
     return response
 
 
+def one_value_each() -> None:
+    """Refuse an API question that gives a parameter twice (lat=52.2&lat=0): which value counts would be a guess,
+    and a cache or filter in front of the API may read the other one."""
+    if not is_api_path(request.path):
+        return
+    for name, values in request.args.lists():
+        if len(values) > 1:
+            raise BadInput(_("'%(name)s' staat meer dan één keer in de vraag. Geef het één keer.", name=name[:40]),
+                           field=name[:40])
+
+
 def init_app(app) -> None:
-    """Register the shared API headers on the app."""
+    """Register the shared API checks and headers on the app."""
+    app.before_request(one_value_each)
     app.after_request(api_headers)

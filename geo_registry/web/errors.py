@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, make_response, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -31,6 +32,15 @@ def problem(error: GeoRegistryError):
     return response
 
 
+def _paths_without_the_host() -> None:
+    """Let a page be built for a request whose Host header Werkzeug could not read (400 Bad Host: it leaves the
+    request without a URL adapter, so url_for in the page would fail with a 500): the page's links are paths on
+    this site, which need no host."""
+    if request_ctx.url_adapter is None:
+        request_ctx.url_adapter = current_app.url_map.bind("localhost", script_name=request.script_root or None,
+                                                           url_scheme=request.scheme)
+
+
 def init_app(app) -> None:
     """Register the error handlers on the app."""
 
@@ -42,6 +52,7 @@ def init_app(app) -> None:
             return problem(error)
         if wants_json():
             return jsonify(error.to_dict()), error.status
+        _paths_without_the_host()
         return render_template("errors/error.html", error=error), error.status
 
     @app.errorhandler(HTTPException)

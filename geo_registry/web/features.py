@@ -5,13 +5,14 @@ need no provider plugins, configuration file or second app, and keep the app's o
 headers and caching."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 
-from ..features import (CRS84, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Collection, UnknownResource,
+from ..features import (CRS84, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Collection, UnknownResource, check_datetime,
                         check_parameters, page, parse_bbox, parse_count)
 from ..errors import BadInput
 from ..text import _
 from .api_http import API_ROOT, by_register_version, current_snapshot
+from .mailing import public_url
 from .maps import groups_collection, buurten_collection
 from .openapi import OPENAPI_TYPE
 
@@ -44,6 +45,15 @@ def _build(snapshot) -> dict[str, Collection]:
     }
 
 
+def _href(endpoint: str, **values) -> str:
+    """An absolute link in an API document: on the site's address (PUBLIC_URL, or the address the server was
+    started on), never on the Host header a client sent (these documents carry an ETag, and a shared cache would
+    keep a forged host's links for everyone); behind a trusted proxy, on the host and scheme the proxy reports."""
+    if current_app.config.get("TRUST_PROXY"):
+        return url_for(endpoint, _external=True, **values)
+    return public_url(current_app.config) + url_for(endpoint, **values)
+
+
 def _link(href: str, rel: str, kind: str, title: str) -> dict:
     return {"href": href, "rel": rel, "type": kind, "title": title}
 
@@ -69,12 +79,12 @@ def landing():
         "title": "WhatsApp-buurtpreventie register",
         "description": "Neighbourhood WhatsApp groups and buurten as OGC API Features; also address lookups.",
         "links": [
-            _link(url_for(".landing", _external=True), "self", JSON, "This document"),
-            _link(url_for("openapi.openapi", _external=True), "service-desc",
+            _link(_href(".landing"), "self", JSON, "This document"),
+            _link(_href("openapi.openapi"), "service-desc",
                   OPENAPI_TYPE, "The API definition (OpenAPI 3.0)"),
-            _link(url_for("openapi.docs", _external=True), "service-doc", "text/html", "The API documentation"),
-            _link(url_for(".conformance", _external=True), "conformance", JSON, "Conformance classes"),
-            _link(url_for(".collection_list", _external=True), "data", JSON, "The collections"),
+            _link(_href("openapi.docs"), "service-doc", "text/html", "The API documentation"),
+            _link(_href(".conformance"), "conformance", JSON, "Conformance classes"),
+            _link(_href(".collection_list"), "data", JSON, "The collections"),
         ],
     })
 
@@ -91,8 +101,8 @@ def _describe(collection: Collection) -> dict:
         "id": collection.id, "title": collection.title, "description": collection.description,
         "itemType": "feature", "crs": [CRS84],
         "links": [
-            _link(url_for(".collection", collection_id=collection.id, _external=True), "self", JSON, collection.title),
-            _link(url_for(".items", collection_id=collection.id, _external=True), "items", GEOJSON,
+            _link(_href(".collection", collection_id=collection.id), "self", JSON, collection.title),
+            _link(_href(".items", collection_id=collection.id), "items", GEOJSON,
                   f"{collection.title} (GeoJSON)"),
         ],
     }
@@ -107,7 +117,7 @@ def _describe(collection: Collection) -> dict:
 def collection_list():
     """Every collection with its description."""
     return jsonify({
-        "links": [_link(url_for(".collection_list", _external=True), "self", JSON, "The collections")],
+        "links": [_link(_href(".collection_list"), "self", JSON, "The collections")],
         "collections": [_describe(c) for c in collections().values()],
     })
 
@@ -131,15 +141,15 @@ def items(collection_id: str):
     bbox = parse_bbox(args.get("bbox"))
     limit = parse_count(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = parse_count(args.get("offset"), "offset", 0, 0, MAX_OFFSET)
-    # datetime is accepted as Core asks, and every feature matches: none has a time of its own.
+    check_datetime(args.get("datetime"))  # a valid one matches every feature: none has a time of its own
     result = page(found, bbox, limit, offset)
     query = {name: args[name] for name in ("bbox", "datetime") if name in args}
-    links = [_link(url_for(".items", collection_id=found.id, limit=limit, offset=offset, **query, _external=True),
+    links = [_link(_href(".items", collection_id=found.id, limit=limit, offset=offset, **query),
                    "self", GEOJSON, "This page"),
-             _link(url_for(".collection", collection_id=found.id, _external=True), "collection", JSON, found.title)]
+             _link(_href(".collection", collection_id=found.id), "collection", JSON, found.title)]
     if result.next_offset is not None:
-        links.append(_link(url_for(".items", collection_id=found.id, limit=limit, offset=result.next_offset,
-                                   **query, _external=True), "next", GEOJSON, "Next page"))
+        links.append(_link(_href(".items", collection_id=found.id, limit=limit, offset=result.next_offset,
+                                   **query), "next", GEOJSON, "Next page"))
     return _geojson({"type": "FeatureCollection", "features": result.features, "numberMatched": result.matched,
                      "numberReturned": len(result.features), "links": links})
 
@@ -153,7 +163,7 @@ def item(collection_id: str, feature_id: str):
     if feature is None:
         raise UnknownResource(_("Collectie '%(collection)s' heeft geen item '%(id)s'.",
                                 collection=found.id, id=feature_id[:100]))
-    links = [_link(url_for(".item", collection_id=found.id, feature_id=feature_id, _external=True), "self",
+    links = [_link(_href(".item", collection_id=found.id, feature_id=feature_id), "self",
                    GEOJSON, "This feature"),
-             _link(url_for(".collection", collection_id=found.id, _external=True), "collection", JSON, found.title)]
+             _link(_href(".collection", collection_id=found.id), "collection", JSON, found.title)]
     return _geojson({**feature, "links": links})

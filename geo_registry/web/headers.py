@@ -20,7 +20,8 @@ def csp_nonce() -> str:
 def content_security_policy(config, nonce: str | None = None) -> str:
     """The Content-Security-Policy: everything from this origin; images also from the configured tile server.
     Scripts: this origin's files, and inline script only with this response's nonce, so that markup injected
-    into a page (an event handler, a <script>) never runs. Folium still writes inline styles."""
+    into a page (an event handler, a <script>) never runs. Styles: this origin's stylesheets only, no inline
+    style (an injected style attribute or <style> is not applied either)."""
     tiles = tile_url(config["TILES"])
     tile_origin = ""
     if tiles:
@@ -28,7 +29,7 @@ def content_security_policy(config, nonce: str | None = None) -> str:
         tile_origin = f" {parts.scheme}://{parts.netloc}"
     script_src = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
     return (f"default-src 'self'; script-src {script_src}; script-src-attr 'none'; "
-            "style-src 'self' 'unsafe-inline'; "
+            "style-src 'self'; "
             f"img-src 'self' data:{tile_origin}; connect-src 'self'; font-src 'self'; object-src 'none'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
 

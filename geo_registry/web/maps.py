@@ -42,6 +42,12 @@ def group_colour(group_id: int) -> str:
     return PALETTE[(group_id or 0) % len(PALETTE)]
 
 
+def group_swatch(group_id: int) -> str:
+    """Return the CSS class that gives a group's legend swatch its map colour (site.css has one per colour of
+    PALETTE: the policy allows no inline style)."""
+    return f"swatch-colour-{(group_id or 0) % len(PALETTE)}"
+
+
 def groups_collection(groups, simplify: bool = False) -> dict:
     """Return the groups as a GeoJSON FeatureCollection with public properties only."""
     features = []

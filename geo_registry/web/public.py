@@ -9,7 +9,7 @@ from ..gemeenten import sections
 from ..text import _
 from ..i18n import current_language
 from ..streets import street_coverage
-from .maps import group_colour, public_map
+from .maps import group_swatch, public_map
 
 bp = Blueprint("public", __name__)
 
@@ -34,7 +34,7 @@ def common_context():
     config = current_app.config
     served = app_services.served()
     return {"gemeentenaam": served.display_name(), "contact_email": config["CONTACT_EMAIL"],
-            "contact_phone": config["CONTACT_PHONE"], "group_colour": group_colour, "share_text": share_text,
+            "contact_phone": config["CONTACT_PHONE"], "group_swatch": group_swatch, "share_text": share_text,
             "served": served, "site_owner": site_owner(served),
             "gemeente_sections": lambda snapshot: sections(served, snapshot)}
 
