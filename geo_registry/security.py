@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 from datetime import timedelta
 
 from flask import current_app, request
@@ -159,10 +160,14 @@ def init_limiter(app) -> None:
     if uri.startswith(("redis://", "rediss://", "redis+unix://")):
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
     # The limiter object is shared by every app in the process (its decorators are set when the views are
-    # defined); a new app starts on its own, live storage, not in the fallback a previous app's dead store left,
-    # and with its own storage options (Flask-Limiter adds each app's options to those the previous apps left).
+    # defined); a new app starts as a new Limiter would: on its own, live storage, not in the fallback a previous
+    # app's dead store left; with its own storage options (Flask-Limiter adds each app's options to those the
+    # previous apps left); and with no back-off carried over from another app's store (the first check of a dead
+    # store a second after the start).
     limiter._storage_dead = False
     limiter._storage_options = {}
+    limiter._Limiter__check_backend_count = 0
+    limiter._Limiter__last_check_backend = time.time()
     try:
         limiter.init_app(app)
     except (ConfigurationError, NotImplementedError, ValueError) as error:
