@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import re
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -95,6 +96,12 @@ def test_approve_makes_the_group_public_and_mails_the_beheerder(web, mail_app, p
     form_post(web, f"/beheer/groep/{group_id}", f"/beheer/groep/{group_id}/beoordelen", besluit="goedkeuren")
     assert group(mail_app, group_id).status == "active"
     [mail] = [m for m in mail_app.smtp.to("nina@voorbeeld.invalid") if "overzicht" in m["Subject"]]
+    # The beheerder's next steps: the group's page to share, and its poster; both open.
+    links = re.findall(r"https?://\S+", mail.get_content())
+    join, poster = (next(link for link in links if link.endswith(end)) for end in
+                    (f"/groep/{group_id}/aanmelden", f"/groep/{group_id}/poster"))
+    for link in (join, poster):
+        assert web.get(urlsplit(link).path).status_code == 200, link
     lat, lon = places["postiljon"]
     answer = web.get(f"/api/lookup?lat={lat}&lon={lon}").get_json()
     assert [g["name"] for g in answer["groups"]] == ["Nieuwe groep"]

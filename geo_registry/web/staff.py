@@ -28,7 +28,7 @@ from ..validation import record_id
 from . import staff_feedback as feedback
 from .form_classes import GroupEditForm
 from .forms import area_changed, first_error
-from .mailing import deliver_later, mail_message, mail_worker
+from .mailing import deliver_later, external_url, mail_message, mail_worker
 from .maps import COVERAGE_PATTERNS, build_area_map, build_coverage_map, draw_map, groups_collection
 from .sessions import start_session
 from .subscribe import started_notice
@@ -145,8 +145,11 @@ def review(group_id: int):
     def message(item, waiting=0):
         """The e-mail that tells the beheerder the decision (and how many waiting residents are told)."""
         mailed.append(item)
+        # An approved beheerder's next steps: the group's own page to share with the street, and its poster.
+        links = {"join_link": external_url("join.form", group_id=item.id),
+                 "poster_link": external_url("poster.show", group_id=item.id)} if approve else {}
         return mail_message("beoordeling", item.beheerder_email, template, lang=item.lang, group=item, note=note,
-                            waiting_count=waiting)
+                            waiting_count=waiting, **links)
 
     if _done(lambda: actions.review(app_services.current().store, group_id, g.staff["username"], approve, note,
                                     message, notice=started_notice)):
