@@ -211,7 +211,15 @@ class Mailer:
             folder = Path(settings.outbox)
             folder.mkdir(parents=True, exist_ok=True)
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-            (folder / f"{stamp}-{message_id:06d}.eml").write_bytes(bytes(email))
+            final = folder / f"{stamp}-{message_id:06d}.eml"
+            # Written under another name and then renamed: whoever reads the folder never sees half a message, and
+            # a write that fails (a full disk) leaves no .eml behind; the message is tried again later.
+            partial = final.with_name(f".{final.name}.part")
+            try:
+                partial.write_bytes(bytes(email))
+                os.replace(partial, final)
+            finally:
+                partial.unlink(missing_ok=True)
             return
         context = ssl.create_default_context()
         if settings.tls == "ssl":

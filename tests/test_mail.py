@@ -198,6 +198,23 @@ def test_the_outbox_folder_is_made_with_its_parents_and_keeps_every_message_in_o
     assert all(before <= datetime.strptime(name.partition("-")[0], "%Y%m%dT%H%M%S") <= after for name in names)
 
 
+def test_a_message_in_the_outbox_folder_is_there_whole_or_not_at_all(sqlite_register, tmp_path):
+    """Whoever reads the outbox folder (an operator's tool, a test waiting for a link) never finds half a message:
+    a large message is watched for as it is written, and every .eml seen has the size it ends with."""
+    outbox = tmp_path / "uit"
+    with sqlite_register.begin() as conn:
+        queue(conn, Message("aanmelding-lid", "bo@voorbeeld.invalid", "Groot", "regel\n" * 3_000_000))  # ~18 MB
+    mailer = Mailer(sqlite_register, MailSettings(outbox=str(outbox)))
+    writing = threading.Thread(target=mailer.deliver)
+    seen = []
+    writing.start()
+    while writing.is_alive():
+        seen += [path.stat().st_size for path in outbox.glob("*.eml")] if outbox.exists() else []
+    writing.join()
+    [written] = outbox.iterdir()
+    assert written.suffix == ".eml" and set(seen) <= {written.stat().st_size}, (len(seen), set(seen))
+
+
 REQUIRED = {"MAIL_SENDER": "Buurtpreventie <noreply@laren.invalid>", "MAIL_OUTBOX": "/tmp/uit"}
 
 
