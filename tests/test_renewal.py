@@ -55,6 +55,16 @@ def test_round_mails_only_due_groups_and_never_twice(due):
     assert group(due, 1).reminder_sent_at is not None
 
 
+def test_the_renewal_page_lets_the_beheerder_mail_the_municipality_in_one_tap(due):
+    """'Does the group no longer exist? Let us know': the address is a mail link, in both languages."""
+    round_(due)
+    path = renewal_path(due)
+    contact = due.config["CONTACT_EMAIL"]
+    for query, sentence in (("", "Laat het ons weten via "), ("?lang=en", "Let us know at ")):
+        page = due.test_client().get(path + query).get_data(as_text=True)
+        assert f'{sentence}<a href="mailto:{contact}">{contact}</a>.' in page, query
+
+
 def test_link_confirms_and_cannot_be_used_twice(due):
     round_(due)
     path = renewal_path(due)

@@ -275,3 +275,15 @@ def test_the_focus_indicator_stands_out_from_what_is_around_it(browser, live_ser
                 weak.append((path, label))
     context.close()
     assert weak == []
+
+
+def test_the_buurt_checkboxes_are_targets_of_at_least_24_pixels_on_a_phone(browser, live_server):
+    """Ticking buurten is how a group's area is made without the map: each box is large enough to hit with a
+    finger on its own (WCAG 2.5.8), not only thanks to its label."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, locale="nl-NL")
+    page = context.new_page()
+    page.goto("/groep-aanmelden/")
+    boxes = page.eval_on_selector_all(".checkbox input", "all => all.map(e => e.getBoundingClientRect())"
+                                      ".map(r => [r.width, r.height])")
+    assert boxes and all(width >= 24 and height >= 24 for width, height in boxes), boxes[:3]
+    context.close()
