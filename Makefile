@@ -60,7 +60,7 @@ load: setup postgres
 
 # The mutation-testing benchmark (mutmut, fast tests only): share of mutants killed per module, and the survivors.
 # Slow (hours on 2 shared cores); not part of `make test`. `bench/mutation.py --report` reprints the last run;
-# `make mutation MUTANTS="geo_registry.tokens.*"` runs (again) only the mutants matching those names or globs.
+# `make mutation MUTANTS="geo_registry.domain.tokens.*"` runs (again) only the mutants matching those names or globs.
 mutation: setup
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,mutation]'
 	$(BIN)/python bench/mutation.py $(MUTANTS)

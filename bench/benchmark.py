@@ -32,11 +32,11 @@ from postgis_coverage import postgis_rows  # noqa: E402
 from writes import bench_writes  # noqa: E402
 from request_cost import bench_request_cost, laren_register  # noqa: E402
 
-from geo_registry.coverage import compute_coverage  # noqa: E402
-from geo_registry.db import make_engine, upgrade  # noqa: E402
-from geo_registry.spatial import Snapshot  # noqa: E402
-from geo_registry.buurten import load_buurten  # noqa: E402
-from geo_registry.gemeenten import default_wijken_file  # noqa: E402
+from geo_registry.spatial.coverage import compute_coverage  # noqa: E402
+from geo_registry.store.db import make_engine, upgrade  # noqa: E402
+from geo_registry.spatial.register import Snapshot  # noqa: E402
+from geo_registry.spatial.buurten import load_buurten  # noqa: E402
+from geo_registry.spatial.gemeenten import default_wijken_file  # noqa: E402
 
 ROWS: list[tuple[str, str, str]] = []
 
@@ -113,7 +113,7 @@ def bench_local_addresses(rng, count: int = 20_000, lookups: int = 5_000):
     """Postcode lookups in the local address table (SQLite), in-process, as the lookup makes them."""
     import csv
 
-    from geo_registry.addresses import import_addresses
+    from geo_registry.lookup.address_import import import_addresses
     from geo_registry.lookup import AddressQuery
     from geo_registry.lookup.local import LocalAddressSource
 

@@ -5,7 +5,7 @@ promises. Runs mutmut (configured under [tool.mutmut] in pyproject.toml) and pri
     python bench/mutation.py              run mutmut (resuming an earlier run), then report
     python bench/mutation.py --report     only report on the last run
     python bench/mutation.py --diffs      report with the change each survivor makes
-    python bench/mutation.py 'geo_registry.tokens.*'   run (again) only the mutants matching these names or globs
+    python bench/mutation.py 'geo_registry.domain.tokens.*'   run (again) only the mutants matching these names or globs
 """
 from __future__ import annotations
 
@@ -23,16 +23,16 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.85
 # What each module promises, as the issue names it; the files must match [tool.mutmut] only_mutate.
 MODULES = {
-    "geo_registry/security.py": "CSRF, rate limits, session cookie",
-    "geo_registry/web/sessions.py": "staff sessions (Flask-Login)",
-    "geo_registry/staff.py": "staff accounts, session versions",
-    "geo_registry/tokens.py": "signed links",
-    "geo_registry/areas.py": "area checks",
-    "geo_registry/area_index.py": "the point index",
-    "geo_registry/spatial.py": "snapshots: point answers, updates by difference",
-    "geo_registry/coverage.py": "coverage",
-    "geo_registry/mail.py": "mail queue and delivery (privacy)",
-    "geo_registry/mail_compose.py": "mail composition (privacy)",
+    "geo_registry/web/security.py": "CSRF, rate limits, session cookie",
+    "geo_registry/web/staff/sessions.py": "staff sessions (Flask-Login)",
+    "geo_registry/domain/staff.py": "staff accounts, session versions",
+    "geo_registry/domain/tokens.py": "signed links",
+    "geo_registry/domain/areas.py": "area checks",
+    "geo_registry/spatial/area_index.py": "the point index",
+    "geo_registry/spatial/register.py": "snapshots: point answers, updates by difference",
+    "geo_registry/spatial/coverage.py": "coverage",
+    "geo_registry/mail/delivery.py": "mail queue and delivery (privacy)",
+    "geo_registry/mail/compose.py": "mail composition (privacy)",
     "geo_registry/lookup/__init__.py": "address sources",
     "geo_registry/lookup/local.py": "address sources: local table",
     "geo_registry/lookup/model.py": "address sources: parsing",
@@ -49,15 +49,15 @@ LIMIT_TESTS = ["tests/test_limit_store.py", "tests/test_csrf_and_limits.py", "te
 # Each is run with the tests that state its promise, the mutant switched on by name (MUTANT_UNDER_TEST, read at
 # import); the exit codes are kept in mutants/by_hand.json and counted with mutmut's.
 BY_HAND = {
-    "geo_registry.security.x_init_limiter__mutmut_*": LIMIT_TESTS,
-    "geo_registry.security.x_limit_per__mutmut_*": ["tests/test_staff.py"],
-    "geo_registry.security.x_limit_per_mailbox__mutmut_*": ["tests/test_mail_flooding.py", *LIMIT_TESTS],
-    "geo_registry.security.x_client_address__mutmut_*": ["tests/test_limits_per_network.py", *LIMIT_TESTS],
-    "geo_registry.security.x_posted_mailbox__mutmut_*": ["tests/test_limits_per_network.py",
+    "geo_registry.web.security.x_init_limiter__mutmut_*": LIMIT_TESTS,
+    "geo_registry.web.security.x_limit_per__mutmut_*": ["tests/test_staff.py"],
+    "geo_registry.web.security.x_limit_per_mailbox__mutmut_*": ["tests/test_mail_flooding.py", *LIMIT_TESTS],
+    "geo_registry.web.security.x_client_address__mutmut_*": ["tests/test_limits_per_network.py", *LIMIT_TESTS],
+    "geo_registry.web.security.x_posted_mailbox__mutmut_*": ["tests/test_limits_per_network.py",
                                                          "tests/test_mail_flooding.py", *LIMIT_TESTS],
-    "geo_registry.staff.x_check_password__mutmut_*": STAFF_TESTS,
-    "geo_registry.staff.x_create_staff__mutmut_*": STAFF_TESTS,
-    "geo_registry.staff.x_authenticate__mutmut_*": STAFF_TESTS,
+    "geo_registry.domain.staff.x_check_password__mutmut_*": STAFF_TESTS,
+    "geo_registry.domain.staff.x_create_staff__mutmut_*": STAFF_TESTS,
+    "geo_registry.domain.staff.x_authenticate__mutmut_*": STAFF_TESTS,
 }
 
 

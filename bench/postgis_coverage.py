@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the throwaway PostgreSQL cluster of the tests
 
-from geo_registry.coverage import BuurtenRD, compute_coverage, to_rd_many  # noqa: E402
+from geo_registry.spatial.coverage import BuurtenRD, compute_coverage, to_rd_many  # noqa: E402
 
 COVERED = """
     SELECT b.code, ST_Area(ST_Intersection(b.geom, ST_Union(g.geom))) AS covered

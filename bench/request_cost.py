@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def laren_register(folder: Path, rng, buurten, groups: int = 200) -> str:
     """A SQLite register in folder with `groups` random group areas over Laren; returns its database URL."""
-    from geo_registry.db import make_engine, upgrade
-    from geo_registry.groups import GroupStore
+    from geo_registry.store.db import make_engine, upgrade
+    from geo_registry.domain.groups import GroupStore
     from synthetic import group_areas, laren_bounds
 
     url = f"sqlite:///{folder / 'bench.sqlite3'}"
@@ -83,7 +83,8 @@ def drive(url: str, requests: int, endpoints: list[str]) -> None:
     os.environ.update(GEO_REGISTRY_DATABASE_URL=url, GEO_REGISTRY_TILES="none", GEO_REGISTRY_PDOK_URL="",
                       GEO_REGISTRY_SECRET_KEY="bench", GEO_REGISTRY_MAIL_OUTBOX=str(Path.cwd() / "outbox"))
     sys.path.insert(0, str(ROOT))
-    from geo_registry import app_services, create_app
+    from geo_registry.web import services as app_services
+    from geo_registry import create_app
 
     app = create_app()
     with app.app_context():

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import shapely
 
-from geo_registry.db import make_engine, upgrade
-from geo_registry.groups import GroupStore, import_groups
+from geo_registry.store.db import make_engine, upgrade
+from geo_registry.domain.groups import GroupStore, import_groups
 
 # The minimal server: what any server answering a lookup at this size must at least do.
 MINIMAL_SERVER = textwrap.dedent('''

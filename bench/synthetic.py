@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from geo_registry.geometry import RD_NEW, WGS84, transformer
-from geo_registry.groups import Group
-from geo_registry.buurten import Buurt
+from geo_registry.core.geometry import RD_NEW, WGS84, transformer
+from geo_registry.domain.groups import Group
+from geo_registry.spatial.buurten import Buurt
 
 # The Netherlands' land area, roughly, in RD New metres.
 NL_BOUNDS = (13_000, 306_000, 278_000, 620_000)

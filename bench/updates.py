@@ -12,11 +12,11 @@ from pathlib import Path
 
 import shapely
 
-from geo_registry import actions
-from geo_registry.db import make_engine, upgrade
-from geo_registry.groups import NAME_TAKEN, Group, GroupStore, import_groups
-from geo_registry.mail import Message
-from geo_registry.spatial import Registry, Snapshot
+from geo_registry.domain import actions
+from geo_registry.store.db import make_engine, upgrade
+from geo_registry.domain.groups import NAME_TAKEN, Group, GroupStore, import_groups
+from geo_registry.mail.delivery import Message
+from geo_registry.spatial.register import Registry, Snapshot
 from synthetic import NL_BOUNDS, group_areas
 
 

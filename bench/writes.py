@@ -31,7 +31,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo_registry.db import make_engine  # noqa: E402
+from geo_registry.store.db import make_engine  # noqa: E402
 
 COMMAND = [str(Path(sys.executable).with_name("geo-registry"))]
 CLIENTS = 8

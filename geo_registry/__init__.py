@@ -5,7 +5,7 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import ROOT, defaults
+from geo_registry.core.config import ROOT, defaults
 
 if TYPE_CHECKING:  # the domain modules are imported without Flask; only the app factory needs it
     from flask import Flask
@@ -30,12 +30,12 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env("GEO_REGISTRY")
     if test_config:
         app.config.from_mapping(test_config)
-    from .gemeenten import default_wijken_file, served_from_config
+    from geo_registry.spatial.gemeenten import default_wijken_file, served_from_config
 
     try:  # a mistyped GEMEENTEN stops the start with its reason, rather than failing every page later
         served = served_from_config(app.config)
     except ValueError as error:
-        from .errors import StartupRefused
+        from geo_registry.core.errors import StartupRefused
 
         raise StartupRefused(f"GEO_REGISTRY_GEMEENTEN: {error} (bijvoorbeeld GM0417,GM0376,GM0317)") from None
     if not app.config.get("WIJKEN_FILE"):
@@ -56,8 +56,9 @@ def _instance_secret(folder: Path) -> str:
 
 def register_extensions(app: Flask) -> None:
     """Set up error handling, the database and the domain services."""
-    from . import db, i18n, security, app_services
-    from .web import errors
+    from geo_registry.store import db
+    from geo_registry.web import i18n, security, services as app_services
+    from geo_registry.web import error_pages as errors
 
     i18n.init_app(app)
     errors.init_app(app)
@@ -68,8 +69,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach the public pages, the JSON API, the vendored front-end assets and the security headers."""
-    from .web import (account, api, api_http, assets, features, headers, info, join, openapi, params, privacy, public,
-                      register, renewal, sessions, staff, subscribe, tiles)
+    from geo_registry.web.staff import account, sessions, views as staff
+    from geo_registry.web.api import views as api, http as api_http, ogc as features, openapi
+    from geo_registry.web import assets, headers, params, no_store as privacy
+    from geo_registry.web.public import info, join, home as public, register, renewal, subscribe, tiles
 
     params.init_app(app)
     headers.init_app(app)
@@ -81,13 +84,13 @@ def register_blueprints(app: Flask) -> None:
                       features.bp, openapi.bp, subscribe.bp, tiles.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(account.bp)
-    from .web import poster  # the printable poster of a group
+    from geo_registry.web.public import poster  # the printable poster of a group
 
     app.register_blueprint(poster.bp)
 
 
 def register_commands(app: Flask) -> None:
     """Add the geo-registry commands to the app's CLI."""
-    from . import cli
+    from geo_registry import cli
 
     cli.init_app(app)

@@ -1,4 +1,4 @@
 """`python -m geo_registry …` runs the geo-registry command line (the worker processes are started this way)."""
-from .cli import main
+from geo_registry.cli import main
 
 main()

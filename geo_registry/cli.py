@@ -8,16 +8,17 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import app_services, subscriptions
-from .addresses import import_addresses
-from .db import upgrade
-from .errors import GeoRegistryError
-from .actions import purge_stale
-from .groups import import_groups, now_iso
-from .staff import UnknownStaff, create_staff, find_staff, list_staff, set_active, set_password
-from .text import N_
-from .buurten import import_buurten
-from .buurten_cache import load_buurten_cached
+from geo_registry.web import services as app_services
+from geo_registry.domain import subscriptions
+from geo_registry.lookup.address_import import import_addresses
+from geo_registry.store.db import upgrade
+from geo_registry.core.errors import GeoRegistryError
+from geo_registry.domain.actions import purge_stale
+from geo_registry.domain.groups import import_groups, now_iso
+from geo_registry.domain.staff import UnknownStaff, create_staff, find_staff, list_staff, set_active, set_password
+from geo_registry.core.text import N_
+from geo_registry.spatial.buurten import import_buurten
+from geo_registry.spatial.buurten_cache import load_buurten_cached
 
 
 CLI_ACTOR = N_("opdrachtregel")  # who changed a staff account, in the audit log
@@ -190,8 +191,8 @@ def send_mail_command():
 @with_appcontext
 def confirmation_round_command():
     """E-mail every beheerder whose group is due for its yearly confirmation (for cron; safe to rerun)."""
-    from .renewal import run_round, utcnow
-    from .web.renewal import renewal_message
+    from geo_registry.domain.renewal import run_round, utcnow
+    from geo_registry.web.public.renewal import renewal_message
 
     config = current_app.config
     # renewal_message composes without a request: its link is built on PUBLIC_URL.
@@ -210,8 +211,8 @@ def confirmation_round_command():
               help="Een lege PostgreSQL-database, bijvoorbeeld postgresql+psycopg://gebruiker@host/register.")
 def copy_to_postgresql_command(target):
     """Copy this register (usually the SQLite file) into an empty PostgreSQL database; the source stays as it is."""
-    from .db import make_engine
-    from .dbcopy import TargetNotEmpty, copy_register
+    from geo_registry.store.db import make_engine
+    from geo_registry.store.dbcopy import TargetNotEmpty, copy_register
 
     try:
         if sa.engine.make_url(target).get_backend_name() != "postgresql":
@@ -244,8 +245,8 @@ def copy_to_postgresql_command(target):
 def serve_command(ctx, host, port, threads, workers, listen_fd, worker_index, supervisor_pid):
     """Serve the app with the production WSGI server (waitress), in one process per core, and deliver its
     e-mail in the background."""
-    from .serving import SERVER_SETTINGS, served_url
-    from .workers import Supervisor, can_fork_workers, default_workers, listening_socket, watch_parent
+    from geo_registry.web.serving import SERVER_SETTINGS, served_url
+    from geo_registry.web.workers import Supervisor, can_fork_workers, default_workers, listening_socket, watch_parent
 
     if listen_fd is not None:  # a worker process started by the supervisor below
         import socket
@@ -266,8 +267,8 @@ def _serve_here(ctx, threads: int, announce: bool, **where) -> None:
     """Load the app in this process and serve it with waitress (on host/port, or the shared socket sock)."""
     from flask.cli import ScriptInfo
 
-    from .serving import make_server, served_url
-    from .web.mailing import public_url
+    from geo_registry.web.serving import make_server, served_url
+    from geo_registry.web.mailing import public_url
 
     app = ctx.ensure_object(ScriptInfo).load_app()
     with app.app_context():
@@ -299,9 +300,9 @@ def init_app(app) -> None:
 
 def main() -> None:
     """Entry point of the geo-registry console script."""
-    from . import create_app
+    from geo_registry import create_app
 
-    from .errors import StartupRefused
+    from geo_registry.core.errors import StartupRefused
 
     try:
         FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from fakes import FakeLocatieserver, pdok_doc
 from helpers import WIJKEN_FILE, inside, inside_shape, make_app
 from servers import free_port, stopped_at_exit, wait_until
-from geo_registry.config import ROOT
-from geo_registry.buurten import load_buurten
+from geo_registry.core.config import ROOT
+from geo_registry.spatial.buurten import load_buurten
 
 DATABASES = ["sqlite", "postgresql"]
 
@@ -68,7 +68,7 @@ def postgresql_database(cluster, migrated: bool):
     name = cluster.new_database(migrated=migrated)
     with tracked_engines() as engines:
         yield cluster.url(name)
-        from geo_registry.mail import DeliveryWorker
+        from geo_registry.mail.delivery import DeliveryWorker
 
         for worker in list(DeliveryWorker.running):  # they hold connections to the database dropped below
             worker.stop()
@@ -240,7 +240,7 @@ def redis_server(tmp_path):
 @pytest.fixture
 def sqlite_register(tmp_path):
     """A fresh SQLite register database with the current schema (its engine), for tests of the domain code."""
-    from geo_registry.db import make_engine, upgrade
+    from geo_registry.store.db import make_engine, upgrade
 
     engine = make_engine(f"sqlite:///{tmp_path / 'register.db'}")
     upgrade(engine)
@@ -271,7 +271,7 @@ def mail_app(tmp_path, pdok, address_csv, smtp, db_url):
 
 
 def _stop_workers():
-    from geo_registry.mail import DeliveryWorker
+    from geo_registry.mail.delivery import DeliveryWorker
 
     for worker in list(DeliveryWorker.running):
         worker.stop()

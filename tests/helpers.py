@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from geo_registry import create_app
-from geo_registry.config import ROOT
+from geo_registry.core.config import ROOT
 
 DATA = Path(__file__).parent / "data"
 
@@ -57,10 +57,11 @@ def login(client, username: str, password: str):
 
 def register_pending(app, name="Nieuwe groep", codes=("BU04170324",)):
     """Put a registration in the review queue directly through the domain functions."""
-    from geo_registry import actions, app_services
-    from geo_registry.areas import area_from_buurten
-    from geo_registry.groups import Group
-    from geo_registry.mail import Message
+    from geo_registry.domain import actions
+    from geo_registry.web import services as app_services
+    from geo_registry.domain.areas import area_from_buurten
+    from geo_registry.domain.groups import Group
+    from geo_registry.mail.delivery import Message
 
     with app.app_context():
         store = app_services.current().store
@@ -74,7 +75,7 @@ def register_pending(app, name="Nieuwe groep", codes=("BU04170324",)):
 @contextmanager
 def served(app):
     """Serve app with waitress as `geo-registry serve` does, on a free port of 127.0.0.1; yield its base URL."""
-    from geo_registry.serving import make_server
+    from geo_registry.web.serving import make_server
 
     server = make_server(app, host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -48,8 +48,8 @@ class Visit:
 
 def renewal_path(app, group_id: int) -> str:
     """The yearly link the app would mail to the beheerder of group_id now."""
-    from geo_registry import app_services
-    from geo_registry.web.renewal import renewal_link
+    from geo_registry.web import services as app_services
+    from geo_registry.web.public.renewal import renewal_link
 
     with app.test_request_context():
         return re.sub(r"^https?://[^/]+", "", renewal_link(app_services.current().store.get(group_id)))
@@ -152,7 +152,7 @@ def staff_visits(pending_id: int) -> list[Visit]:
 
 def group_id_named(app, name: str) -> int:
     """The id of the group called name (any status)."""
-    from geo_registry import app_services
+    from geo_registry.web import services as app_services
 
     with app.app_context():
         return next(g.id for g in app_services.current().store.list(status=None) if g.name == name)

@@ -78,7 +78,7 @@ class Cluster:
         engine.dispose()
 
     def _make_templates(self) -> None:
-        from geo_registry.db import make_engine, upgrade
+        from geo_registry.store.db import make_engine, upgrade
 
         self._admin(f"CREATE DATABASE {POSTGIS_TEMPLATE}")
         self._admin("CREATE EXTENSION postgis", database=POSTGIS_TEMPLATE)

@@ -5,10 +5,10 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from geo_registry.addresses import import_addresses
-from geo_registry.db import make_engine, upgrade
-from geo_registry.errors import AddressAmbiguous, AddressNotFound, ImportRefused
-from geo_registry.geometry import RD_NEW, WGS84, transformer
+from geo_registry.lookup.address_import import import_addresses
+from geo_registry.store.db import make_engine, upgrade
+from geo_registry.core.errors import AddressAmbiguous, AddressNotFound, ImportRefused
+from geo_registry.core.geometry import RD_NEW, WGS84, transformer
 from geo_registry.lookup import AddressQuery
 from geo_registry.lookup.local import LocalAddressSource
 

@@ -6,7 +6,7 @@ import math
 import pytest
 import shapely
 
-from geo_registry.areas import AreaRefused, check_area, parse_geojson_area, self_crossings
+from geo_registry.domain.areas import AreaRefused, check_area, parse_geojson_area, self_crossings
 from helpers import csrf_token
 
 TOO_OFTEN = "kruist zichzelf te vaak"

@@ -17,14 +17,14 @@ def hidden_area(page: str):
 
 
 def current(app, group_id):
-    from geo_registry import app_services
+    from geo_registry.web import services as app_services
     with app.app_context():
         return app_services.current().store.get(group_id)
 
 
 def test_beheerder_who_sends_the_form_back_untouched_proposes_nothing(mail_app):
-    from geo_registry import app_services
-    from geo_registry.renewal import pending_changes
+    from geo_registry.web import services as app_services
+    from geo_registry.domain.renewal import pending_changes
 
     client = mail_app.test_client()
     path = renewal_path(mail_app, 1) + "/wijzigen"

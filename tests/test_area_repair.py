@@ -8,8 +8,8 @@ import shapely
 import shapely.affinity
 from shapely import MultiPolygon, Polygon
 
-from geo_registry.areas import AreaRefused, _checked_hole, check_area, combine_areas, parse_geojson_area
-from geo_registry.geometry import area_m2
+from geo_registry.domain.areas import AreaRefused, _checked_hole, check_area, combine_areas, parse_geojson_area
+from geo_registry.core.geometry import area_m2
 
 # A square of about 66,000 m² (260 m a side) well inside Laren.
 W, S, E, N = 5.2000, 52.2480, 5.2038, 52.2503
@@ -291,7 +291,7 @@ def square_refusal(geom, **options) -> str:
 def test_at_most_five_thousand_corner_points_and_the_refusal_says_how_many(gemeente):
     """A drawing of 5,000 points (the first repeated at the end) is checked; one more is refused before any
     costly repair, naming both numbers."""
-    from geo_registry.areas import MAX_VERTICES
+    from geo_registry.domain.areas import MAX_VERTICES
 
     def ring(count):  # count coordinates, the last equal to the first
         angles = [2 * math.pi * i / (count - 1) for i in range(count - 1)]
@@ -344,7 +344,7 @@ def test_a_collection_without_a_surface_is_not_an_area():
 
 def test_buurten_not_in_the_list_are_refused(buurten):
     """Picked buurten make the area together; a code that is not one of the list is refused, not skipped."""
-    from geo_registry.areas import area_from_buurten
+    from geo_registry.domain.areas import area_from_buurten
 
     first, second = buurten[0], buurten[1]
     both = area_from_buurten([first.code, second.code], buurten)
@@ -359,7 +359,7 @@ def test_overlapping_groups_are_named_largest_overlap_first_but_not_the_group_it
     group whose own area is being changed is not an overlap of itself."""
     from types import SimpleNamespace
 
-    from geo_registry.areas import find_overlaps
+    from geo_registry.domain.areas import find_overlaps
 
     area = shapely.box(GW + 0.01, GS + 0.005, GW + 0.02, GS + 0.01)
     m2 = area_m2(area)

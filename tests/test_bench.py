@@ -8,7 +8,7 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from synthetic import NL_BOUNDS, group_areas, neighbourhoods, points_in  # noqa: E402
 
-from geo_registry.spatial import Snapshot  # noqa: E402
+from geo_registry.spatial.register import Snapshot  # noqa: E402
 
 
 def test_synthetic_country_is_valid_and_the_index_matches_a_scan():
@@ -59,7 +59,7 @@ def test_the_writes_anchor_replays_what_the_app_did(tmp_path):
     writes new registrations (one per replay, each with its own name) and nothing half."""
     import sqlite3
 
-    from geo_registry.db import make_engine, upgrade
+    from geo_registry.store.db import make_engine, upgrade
     from writes import KINDS, capture, copy_database, environment, replay
 
     source = tmp_path / "app.sqlite3"
@@ -83,7 +83,7 @@ def test_the_request_cost_driver_answers_both_endpoints_and_its_dumps_are_read_i
     out the near-empty ones."""
     from request_cost import drive, dump_totals, laren_register
 
-    from geo_registry.buurten import load_buurten
+    from geo_registry.spatial.buurten import load_buurten
     from helpers import WIJKEN_FILE
 
     url = laren_register(tmp_path, np.random.default_rng(1), load_buurten(WIJKEN_FILE), groups=20)

@@ -6,8 +6,8 @@ import pytest
 from shapely.geometry import Point, Polygon, box
 
 from helpers import CBS, WIJKEN_FILE
-from geo_registry.errors import ImportRefused
-from geo_registry.buurten import import_buurten, load_buurten, normalise_gemeentecode
+from geo_registry.core.errors import ImportRefused
+from geo_registry.spatial.buurten import import_buurten, load_buurten, normalise_gemeentecode
 
 # Areas in hectares as the CBS README lists them for these shapes.
 LAREN_HA = {"BU04170320": 64.8, "BU04170321": 656.8, "BU04170322": 50.2, "BU04170323": 81.8,

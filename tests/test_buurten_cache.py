@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from geo_registry.buurten import load_buurten
-from geo_registry.buurten_cache import load_buurten_cached, write_copy
-from geo_registry.config import ROOT
+from geo_registry.spatial.buurten import load_buurten
+from geo_registry.spatial.buurten_cache import load_buurten_cached, write_copy
+from geo_registry.core.config import ROOT
 from helpers import make_app
 
 SHIPPED = [ROOT / "data" / "wijken.geojson", ROOT / "data" / "bel_wijken.geojson"]
@@ -63,7 +63,7 @@ def test_a_damaged_copy_is_passed_over_and_made_again(tmp_path, caplog):
     load_buurten_cached(source, tmp_path / "cache")
     [copy] = (tmp_path / "cache").glob("*.fgb")
     copy.write_bytes(b"fgb\x03" + os.urandom(200))
-    with caplog.at_level(logging.WARNING, logger="geo_registry.buurten_cache"):
+    with caplog.at_level(logging.WARNING, logger="geo_registry.spatial.buurten_cache"):
         assert same(load_buurten_cached(source, tmp_path / "cache"), load_buurten(source))
     assert "unreadable" in caplog.text
     assert same(load_buurten(copy), load_buurten(source))  # written whole again
@@ -74,7 +74,7 @@ def test_a_folder_that_cannot_be_written_only_means_no_copy(tmp_path, caplog):
     shutil.copy(SHIPPED[0], source)
     blocked = tmp_path / "cache"
     blocked.write_text("a file where the folder should be")
-    with caplog.at_level(logging.WARNING, logger="geo_registry.buurten_cache"):
+    with caplog.at_level(logging.WARNING, logger="geo_registry.spatial.buurten_cache"):
         assert same(load_buurten_cached(source, blocked), load_buurten(source))
     assert "not written" in caplog.text
     assert not list(tmp_path.glob(".*.fgb")) and not list(tmp_path.glob("*.fgb"))  # nothing half-written beside it

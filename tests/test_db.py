@@ -1,7 +1,7 @@
 """The schema is created and upgraded by the project itself (Alembic revisions inside the package)."""
 import sqlalchemy as sa
 
-from geo_registry.db import SchemaChange, current_revision, head_revision, make_engine, upgrade
+from geo_registry.store.db import SchemaChange, current_revision, head_revision, make_engine, upgrade
 from helpers import make_app
 
 # What the hand-written migrations (before Alembic) made as schema version 1.
@@ -60,7 +60,7 @@ def test_a_version_1_database_is_upgraded_keeping_its_groups(tmp_path):
     app = make_app(tmp_path, DATABASE_URL=url)
     assert app.extensions["geo_registry.schema"] == SchemaChange("0001", head_revision(), legacy_version=1)
     with app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         [old] = app_services.current().store.list()
     assert (old.name, old.lang, old.reminder_sent_at) == ("Oud", "nl", None)
     report = app.test_cli_runner().invoke(args=["init-db"]).output

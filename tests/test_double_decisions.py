@@ -4,9 +4,10 @@ import threading
 
 import sqlalchemy as sa
 
-from geo_registry import actions, renewal, app_services
-from geo_registry.actions import ActionRefused
-from geo_registry.mail import Message
+from geo_registry.domain import actions, renewal
+from geo_registry.web import services as app_services
+from geo_registry.domain.actions import ActionRefused
+from geo_registry.mail.delivery import Message
 from helpers import register_pending
 
 ROUNDS = 5
@@ -77,7 +78,7 @@ def test_a_proposed_change_is_decided_once(app):
 
 
 def test_a_confirmation_link_clicked_twice_at_once_confirms_once(app):
-    from geo_registry.groups import Group, GroupStatus
+    from geo_registry.domain.groups import Group, GroupStatus
 
     with app.app_context():
         store = app_services.current().store

@@ -5,7 +5,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from geo_registry import app_services
+from geo_registry.web import services as app_services
 from helpers import csrf_token
 
 BROKEN = {

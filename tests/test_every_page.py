@@ -34,7 +34,7 @@ def all_pages(app, staff_user, lang: str) -> dict:
 
 def data_names(app) -> set:
     """What the register holds and shows as it is: group, beheerder and buurt names, descriptions, users."""
-    from geo_registry import app_services
+    from geo_registry.web import services as app_services
 
     with app.app_context():
         current = app_services.current()
@@ -65,7 +65,7 @@ def test_the_check_finds_a_string_left_untranslated(mail_app, catalogue):
     """The check can fail: the English join form with a button, a label or a sentence left in Dutch."""
     from babel.messages.pofile import read_po
 
-    from geo_registry.config import ROOT
+    from geo_registry.core.config import ROOT
 
     with (ROOT / "translations/en/LC_MESSAGES/messages.po").open("rb") as handle:
         source_of = {m.string: m.id for m in read_po(handle) if isinstance(m.id, str) and m.id}

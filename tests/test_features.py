@@ -108,7 +108,7 @@ def test_a_single_item_and_its_links(api):
 
 
 def test_a_deactivated_group_leaves_the_collection(api, examples_app):
-    from geo_registry import app_services
+    from geo_registry.web import services as app_services
 
     with examples_app.app_context():
         app_services.current().store.set_status(1, "inactive")

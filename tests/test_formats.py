@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from babel.numbers import parse_decimal
 
-from geo_registry import formats
+from geo_registry.core import formats
 from helpers import login
 
 WINTER = "2026-11-26T12:45:00+00:00"  # CET, UTC+1
@@ -45,9 +45,9 @@ def test_numbers_and_percentages_per_language():
 
 def set_times(app, stamp):
     """Give every stored time in the register and outbox, and a new log entry, the same known UTC time."""
-    from geo_registry import app_services
-    from geo_registry.mail import Message
-    from geo_registry.actions import send_messages
+    from geo_registry.web import services as app_services
+    from geo_registry.mail.delivery import Message
+    from geo_registry.domain.actions import send_messages
 
     with app.app_context():
         engine = app_services.current().store.engine
@@ -102,7 +102,7 @@ def rows(response, delimiter):
 
 
 def test_the_dutch_coverage_csv_has_numbers_dutch_excel_reads(web, mail_app):
-    from geo_registry import app_services
+    from geo_registry.web import services as app_services
 
     with mail_app.app_context():
         expected = {c.buurt.code: c for c in app_services.current().registry.snapshot().coverage()}
@@ -126,8 +126,8 @@ def test_the_beheerders_csv_has_times_a_spreadsheet_reads(web, mail_app):
 
 
 def test_mail_templates_write_dates_in_the_recipients_language(tmp_path):
-    from geo_registry.config import ROOT
-    from geo_registry.mail_compose import MailComposer
+    from geo_registry.core.config import ROOT
+    from geo_registry.mail.compose import MailComposer
 
     for lang in ("nl", "en"):
         (tmp_path / lang).mkdir()

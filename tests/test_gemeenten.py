@@ -12,8 +12,8 @@ import shapely
 
 from fakes import FakeLocatieserver, pdok_doc
 from helpers import CBS, csrf_token, login, make_app
-from geo_registry import app_services
-from geo_registry.groups import Group
+from geo_registry.web import services as app_services
+from geo_registry.domain.groups import Group
 
 BEL = "GM0417,GM0376,GM0317"
 FILES = {"GM0417": "laren", "GM0376": "blaricum", "GM0317": "eemnes"}
@@ -193,8 +193,8 @@ def test_import_wijken_takes_several_codes_or_all_of_a_file(tmp_path):
 
 
 def test_the_shipped_bel_file_is_what_the_importer_makes_of_the_three_cbs_files(tmp_path):
-    from geo_registry.buurten import import_buurten
-    from geo_registry.config import ROOT
+    from geo_registry.spatial.buurten import import_buurten
+    from geo_registry.core.config import ROOT
 
     target = tmp_path / "bel.geojson"
     for code, name in FILES.items():

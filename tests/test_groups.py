@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from geo_registry.groups import GroupStore
+from geo_registry.domain.groups import GroupStore
 
 pytestmark = pytest.mark.both_databases  # the group store and its imports, on SQLite and PostgreSQL
 
@@ -52,7 +52,7 @@ def test_import_reports_each_feature(app, runner, tmp_path):
     assert "feature 8 ('Zonder beheerder'): geweigerd: de eigenschap 'beheerder_name' ontbreekt" in lines
     assert lines[-1] == "1 toegevoegd, 7 geweigerd"
     with app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         groups = app_services.current().store.list()
     assert [g.name for g in groups] == ["Goede groep"]
     assert groups[0].beheerder_email == "jan@voorbeeld.invalid" and groups[0].status == "active"
@@ -65,7 +65,7 @@ def test_import_reprojects_a_file_in_rd(app, runner, tmp_path):
     result = runner.invoke(args=["import-groups", str(write(tmp_path, [feature(rd_square)], crs=crs))])
     assert "1 toegevoegd" in result.output, result.output
     with app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         group = app_services.current().store.list()[0]
     minx, miny, _, _ = group.area.bounds
     assert 5.2 < minx < 5.25 and 52.2 < miny < 52.3
@@ -82,7 +82,7 @@ def test_unreadable_file_is_a_clear_error(runner, tmp_path):
 
 def test_public_fields_never_include_beheerder_details(examples_app):
     with examples_app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         store: GroupStore = app_services.current().store
         for group in store.list():
             public = json.dumps(group.to_public())
@@ -91,7 +91,7 @@ def test_public_fields_never_include_beheerder_details(examples_app):
 
 def test_examples_are_flagged_and_not_loaded_by_default(app, runner):
     with app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         assert app_services.current().store.list() == []
     assert "4 toegevoegd" in runner.invoke(args=["load-examples"]).output
     with app.app_context():

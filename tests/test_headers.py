@@ -68,8 +68,8 @@ def test_a_name_cannot_end_the_map_script(tmp_path, name):
     app = make_app(tmp_path)
     group_id = register_pending(app, name)
     with app.app_context():
-        from geo_registry import app_services
-        from geo_registry.groups import GroupStatus
+        from geo_registry.web import services as app_services
+        from geo_registry.domain.groups import GroupStatus
         app_services.current().store.set_status(group_id, GroupStatus.ACTIVE)
     html = app.test_client().get("/").get_data(as_text=True)
     script = html.split('<script nonce="')[1]
@@ -80,7 +80,7 @@ def test_a_name_cannot_end_the_map_script(tmp_path, name):
 def test_each_group_swatch_class_gives_the_groups_map_colour():
     """The legend's swatches are coloured by class (no inline style): each class in site.css is the colour the
     same group gets on the map, for every colour of the palette."""
-    from geo_registry.config import ROOT
+    from geo_registry.core.config import ROOT
     from geo_registry.web.maps import PALETTE, group_colour, group_swatch
 
     css = (ROOT / "static" / "css" / "site.css").read_text(encoding="utf-8")

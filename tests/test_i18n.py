@@ -7,7 +7,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from helpers import csrf_token, login
-from geo_registry.config import ROOT
+from geo_registry.core.config import ROOT
 
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 METHODS = [("geo_registry/**.py", "python"), ("templates/**.html", "jinja2")]
@@ -104,7 +104,7 @@ def test_english_staff_pages_show_no_dutch(mail_app, staff_user):
     client.get("/taal/en")
     login(client, *staff_user)
     with mail_app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         descriptions = [g.description for g in app_services.current().store.list() if g.description]
     for url in ["/beheer/", "/beheer/groep/1", "/beheer/groep/1/bewerken", "/beheer/groep/1/verwijderen",
                 "/beheer/logboek", "/beheer/e-mail", "/beheer/dekking"]:

@@ -6,8 +6,8 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from geo_registry.db import make_engine, upgrade
-from geo_registry.groups import IMPORT_BATCH, GroupStore, changed_since, import_groups
+from geo_registry.store.db import make_engine, upgrade
+from geo_registry.domain.groups import IMPORT_BATCH, GroupStore, changed_since, import_groups
 
 pytestmark = pytest.mark.both_databases
 

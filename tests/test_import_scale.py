@@ -3,8 +3,8 @@ reads an index, not the whole groups table (issue 11)."""
 import pytest
 import sqlalchemy as sa
 
-from geo_registry.db import make_engine, upgrade
-from geo_registry.groups import NAME_TAKEN
+from geo_registry.store.db import make_engine, upgrade
+from geo_registry.domain.groups import NAME_TAKEN
 
 pytestmark = pytest.mark.both_databases
 

@@ -21,7 +21,7 @@ def post(web, **fields):
 
 def outbox_rows(app):
     with app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         return app_services.current().mailer.pending()
 
 
@@ -76,7 +76,7 @@ def test_bad_input_is_explained_and_kept(web, mail_app, fields, message):
 
 def test_only_active_groups_take_requests(web, mail_app):
     with mail_app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         app_services.current().store.set_status(1, "inactive")
     assert web.get(URL).status_code == 404
     assert web.get("/groep/999/aanmelden").status_code == 404

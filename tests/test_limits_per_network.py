@@ -30,7 +30,7 @@ def test_ipv4_clients_seen_through_a_dual_stack_socket_are_counted_each_on_their
 
 def test_the_client_key_of_an_address(tmp_path):
     """The key the per-client limits count under: an IPv4 address itself, an IPv6 address's /64."""
-    from geo_registry.security import client_address
+    from geo_registry.web.security import client_address
 
     app = make_app(tmp_path)
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from geo_registry.tokens import LinkInvalid, fingerprint, make_sealed_token, make_token, read_sealed_token, read_token
+from geo_registry.domain.tokens import (LinkInvalid, fingerprint, make_sealed_token, make_token, read_sealed_token, read_token)
 
 EXPIRED = {"nl": "Deze link is verlopen. Vraag een nieuwe aan.",
            "en": "This link has expired. Please ask for a new one."}

@@ -1,7 +1,7 @@
 """Parsing what a resident types, and choosing the one address meant."""
 import pytest
 
-from geo_registry.errors import AddressAmbiguous, AddressNotFound, BadInput
+from geo_registry.core.errors import AddressAmbiguous, AddressNotFound, BadInput
 from geo_registry.lookup import Address, AddressQuery, normalise, pick
 from geo_registry.lookup.model import not_found
 

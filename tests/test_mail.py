@@ -1,4 +1,4 @@
-"""How e-mail leaves (geo_registry/mail.py): without an SMTP server every message lands as a file in the outbox
+"""How e-mail leaves (geo_registry/mail/delivery.py): without an SMTP server every message lands as a file in the outbox
 folder; with one, against real servers on 127.0.0.1, the MAIL_* settings as an operator writes them, an encrypted
 connection (STARTTLS or implicit TLS) only to a server whose certificate is trusted, the login, and a mail server
 that never answers given up after MAIL_TIMEOUT."""
@@ -19,7 +19,7 @@ from aiosmtpd.smtp import AuthResult
 from fakes import SilentSMTP, _SMTPHandler, _tracking_controller
 from helpers import csrf_token, make_app
 
-from geo_registry.mail import Mailer, MailSettings, Message, queue
+from geo_registry.mail.delivery import Mailer, MailSettings, Message, queue
 from geo_registry.web.mailing import mail_worker
 
 
@@ -39,7 +39,7 @@ def test_without_smtp_messages_are_written_to_the_outbox(tmp_path):
     to_beheerder = next(m for m in messages if m["To"] == "beheerder1@voorbeeld.invalid")
     assert to_beheerder["Reply-To"] == "olga@voorbeeld.invalid" and "Olga Outbox" in to_beheerder.get_content()
     with app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         assert app_services.current().mailer.pending() == []  # handed over: nothing kept in the database
 
 
@@ -61,7 +61,7 @@ def test_a_failed_message_waits_longer_each_time_but_never_more_than_an_hour():
     """1, 2, 4, ... minutes after the 1st, 2nd, 3rd failed attempt, and from the 7th on an hour."""
     from datetime import timedelta
 
-    from geo_registry.mail import retry_delay
+    from geo_registry.mail.delivery import retry_delay
 
     assert [retry_delay(n) for n in range(0, 9)] == [timedelta(minutes=m) for m in (1, 1, 2, 4, 8, 16, 32, 60, 60)]
 

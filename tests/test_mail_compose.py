@@ -1,12 +1,12 @@
-"""Mail composition (geo_registry/mail_compose.py) without Flask: a template becomes a Message in the recipient's
+"""Mail composition (geo_registry/mail/compose.py) without Flask: a template becomes a Message in the recipient's
 language (Dutch when theirs is not offered), its first line the subject on one line, the rest the body as plain
 text, with the project's translations, dates and numbers in that language and the municipality's time zone."""
 from __future__ import annotations
 
 import pytest
 
-from geo_registry.config import ROOT
-from geo_registry.mail_compose import MailComposer
+from geo_registry.core.config import ROOT
+from geo_registry.mail.compose import MailComposer
 
 SETTINGS = {"GEMEENTENAAM": "Laren", "CONTACT_EMAIL": "c@voorbeeld.invalid", "CONTACT_PHONE": "14 035"}
 GROUP = {"name": "Brink", "beheerder_name": "Bo"}

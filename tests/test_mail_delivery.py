@@ -14,8 +14,8 @@ import requests
 from fakes import SilentSMTP
 from helpers import csrf_token, make_app, served
 
-from geo_registry.db import make_engine
-from geo_registry.mail import Mailer, MailSettings, Message, queue
+from geo_registry.store.db import make_engine
+from geo_registry.mail.delivery import Mailer, MailSettings, Message, queue
 
 JOIN = "/groep/1/aanmelden"
 
@@ -84,7 +84,7 @@ def test_a_stuck_mail_server_does_not_slow_a_registration(stuck_app):
 
 def _queue(app, *messages):
     with app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
 
         with app_services.current().store.transaction() as conn:
             return [queue(conn, m) for m in messages]
@@ -105,7 +105,7 @@ def test_a_message_that_cannot_be_built_is_set_aside_and_the_others_go(mail_app)
     assert addresses == ["bea@voorbeeld.invalid", "beheerder1@voorbeeld.invalid", "eerste@voorbeeld.invalid",
                          "tweede@voorbeeld.invalid"]
     with mail_app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         [left] = app_services.current().mailer.pending()
     assert left["recipient"] == BROKEN.recipient and left["failed_at"] and "opgebouwd" in left["last_error"]
     # It is not retried on every pass (only when staff ask for it).
@@ -145,7 +145,7 @@ def test_a_group_name_with_a_line_break_is_cleaned_on_import_and_mail_still_goes
     output = mail_app.test_cli_runner().invoke(args=["import-groups", str(path)]).output
     assert "1 toegevoegd" in output, output
     with mail_app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         group = next(g for g in app_services.current().store.list() if g.beheerder_email == "bo@voorbeeld.invalid")
     assert (group.name, group.beheerder_name) == ("Kapotte naam groep", "Bo Beheer")
     client = mail_app.test_client()
@@ -203,9 +203,9 @@ def test_the_server_answers_while_200_idle_connections_are_open(app):
 def test_mail_composition_imports_no_flask():
     import ast
 
-    from geo_registry.config import ROOT
+    from geo_registry.core.config import ROOT
 
-    for module in ("mail.py", "mail_compose.py", "text.py"):
+    for module in ("mail/delivery.py", "mail/compose.py", "core/text.py"):
         tree = ast.parse((ROOT / "geo_registry" / module).read_text(encoding="utf-8"))
         names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
@@ -213,8 +213,8 @@ def test_mail_composition_imports_no_flask():
 
 
 def test_mail_is_composed_in_the_recipients_language_without_a_request(tmp_path):
-    from geo_registry.config import ROOT
-    from geo_registry.mail_compose import MailComposer
+    from geo_registry.core.config import ROOT
+    from geo_registry.mail.compose import MailComposer
 
     composer = MailComposer(ROOT / "templates" / "mail", ROOT / "translations",
                             {"GEMEENTENAAM": "Laren", "CONTACT_EMAIL": "c@x.nl", "CONTACT_PHONE": "14 035"})

@@ -78,7 +78,7 @@ def test_one_beheerder_gets_a_limited_number_of_join_requests_an_hour_from_any_n
 
 
 def test_the_join_group_limit_is_a_setting_with_a_default():
-    from geo_registry.config import defaults
+    from geo_registry.core.config import defaults
 
     assert defaults("/tmp")["JOIN_GROUP_LIMIT"] >= 10
 

@@ -1,4 +1,4 @@
-"""The mail queue's promises (geo_registry/mail.py), on a real SQLite database and a real SMTP server: a message
+"""The mail queue's promises (geo_registry/mail/delivery.py), on a real SQLite database and a real SMTP server: a message
 that was not delivered stays queued with its attempt counted and its reason, waits 1, 2, 4, ... minutes before it
 is tried again (or is set aside when it cannot be built), and is free again for the next worker."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from fakes import FakeSMTP
 
-from geo_registry.mail import DeliveryWorker, Failure, Mailer, MailSettings, Message, build_email, queue
+from geo_registry.mail.delivery import DeliveryWorker, Failure, Mailer, MailSettings, Message, build_email, queue
 
 GOOD = Message("aanmelding-lid", "bo@voorbeeld.invalid", "Aanmelding", "Hallo")
 # A recipient with a line break cannot go into a header: the message cannot be built.
@@ -50,7 +50,7 @@ def test_a_refused_message_stays_queued_and_waits_longer_after_each_attempt(sqli
     mailer = Mailer(sqlite_register, MailSettings(host="127.0.0.1", port=refusing_smtp.port))
     failures: list[Failure] = []
     before = datetime.now(timezone.utc).replace(microsecond=0)
-    with caplog.at_level(logging.WARNING, logger="geo_registry.mail"):
+    with caplog.at_level(logging.WARNING, logger="geo_registry.mail.delivery"):
         assert mailer.deliver(failures=failures) == (0, 1)
     after = datetime.now(timezone.utc)
     [failure] = failures
@@ -82,7 +82,7 @@ def test_a_message_that_cannot_be_built_is_set_aside_until_staff_retry_it(sqlite
     [broken, good] = put(sqlite_register, BROKEN, GOOD)
     mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
     failures: list[Failure] = []
-    with caplog.at_level(logging.WARNING, logger="geo_registry.mail"):
+    with caplog.at_level(logging.WARNING, logger="geo_registry.mail.delivery"):
         assert mailer.deliver(failures=failures) == (1, 1)
     [failure] = failures
     assert failure == Failure(broken, BROKEN.kind, BROKEN.recipient, failure.reason, permanent=True)
@@ -265,7 +265,7 @@ def test_a_failed_pass_is_logged_with_its_error_and_the_worker_goes_on(sqlite_re
     mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
     worker = DeliveryWorker(mailer, poll_seconds=60, chores=[lambda: 1 / 0])
     try:
-        with caplog.at_level(logging.ERROR, logger="geo_registry.mail"):
+        with caplog.at_level(logging.ERROR, logger="geo_registry.mail.delivery"):
             assert worker.start().flush(timeout=10)
         failed = [r for r in caplog.records if r.exc_info]
         assert failed and all(r.getMessage() == "Mail delivery pass failed" and r.exc_info[0] is ZeroDivisionError

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from geo_registry.config import ROOT
-from geo_registry.mail_compose import LANGUAGES, MailComposer
+from geo_registry.core.config import ROOT
+from geo_registry.mail.compose import LANGUAGES, MailComposer
 
 MAIL = ROOT / "templates" / "mail"
 TEMPLATES = sorted(path.stem for path in (MAIL / "nl").glob("*.txt"))

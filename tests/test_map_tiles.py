@@ -8,7 +8,7 @@ import shapely
 from shapely.geometry import shape
 
 from helpers import register_pending
-from geo_registry.map_tiles import SHAPES_FROM_ZOOM, TileOutOfRange, TileSource, pixel_degrees, tile_bounds
+from geo_registry.spatial.map_tiles import SHAPES_FROM_ZOOM, TileOutOfRange, TileSource, pixel_degrees, tile_bounds
 
 
 def tile_of(lat: float, lon: float, z: int) -> tuple[int, int, int]:
@@ -79,8 +79,9 @@ def test_the_tile_endpoint_is_public_safe_cacheable_and_follows_changes(examples
     group_id = register_pending(examples_app)
     assert "Nieuwe groep" not in client.get(url).get_data(as_text=True)  # not public before review
     with examples_app.app_context():
-        from geo_registry import actions, app_services
-        from geo_registry.mail import Message
+        from geo_registry.domain import actions
+        from geo_registry.web import services as app_services
+        from geo_registry.mail.delivery import Message
 
         actions.review(app_services.current().store, group_id, "test", True, "",
                        lambda group: Message("test", "nina@voorbeeld.invalid", "s", "b"))

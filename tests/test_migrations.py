@@ -11,7 +11,7 @@ import pytest
 import shapely
 import sqlalchemy as sa
 
-from geo_registry.db import SchemaChange, current_revision, head_revision, make_engine, upgrade
+from geo_registry.store.db import SchemaChange, current_revision, head_revision, make_engine, upgrade
 from helpers import DATA, make_app
 
 LEGACY_TABLES = ["groups", "addresses", "registry_state", "staff", "audit_log", "mail_outbox", "group_changes"]
@@ -76,8 +76,8 @@ def test_the_upgraded_database_works_in_the_app(tmp_path):
     path = legacy_copy(tmp_path)
     app = make_app(tmp_path, DATABASE_URL=f"sqlite:///{path}")
     with app.app_context():
-        from geo_registry import app_services
-        from geo_registry.staff import audit_entries, authenticate
+        from geo_registry.web import services as app_services
+        from geo_registry.domain.staff import audit_entries, authenticate
 
         current = app_services.current()
         groups = {g.name: (g.status, g.lang) for g in current.store.list(status=None)}
@@ -125,7 +125,7 @@ def test_the_upgraded_schema_is_the_schema_of_a_new_database(tmp_path):
 
 MIGRATE = """
 import sys
-from geo_registry.db import make_engine, upgrade
+from geo_registry.store.db import make_engine, upgrade
 print("ready", flush=True)
 for url in sys.stdin:  # each database's url reaches every process at once: they migrate it together
     print(upgrade(make_engine(url.strip())), flush=True)
@@ -178,7 +178,7 @@ def test_areas_are_stored_as_wkb_on_sqlite_and_revision_0010_converts_both_ways(
     from alembic import command
     from alembic.config import Config
 
-    from geo_registry.db import MIGRATIONS
+    from geo_registry.store.db import MIGRATIONS
 
     path = legacy_copy(tmp_path)
     before = rows(path)["groups"]

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import shapely
 
-from geo_registry.geometry import RD_NEW, WGS84, reproject, transformer
-from geo_registry.groups import Group
-from geo_registry.nearby import nearby_groups, search_box
-from geo_registry.spatial import GroupIndex
+from geo_registry.core.geometry import RD_NEW, WGS84, reproject, transformer
+from geo_registry.domain.groups import Group
+from geo_registry.spatial.nearby import nearby_groups, search_box
+from geo_registry.spatial.register import GroupIndex
 
 
 def rd_square(x0, y0, side=100.0):
@@ -71,7 +71,7 @@ def test_a_group_just_inside_the_radius_is_found_and_just_outside_is_not():
 
 def test_kept_rd_areas_follow_a_changed_area_and_stay_bounded():
     """The RD New areas are kept between lookups, but a group whose area changed is measured anew."""
-    from geo_registry.nearby import RDAreas
+    from geo_registry.spatial.nearby import RDAreas
 
     kept = RDAreas(most=2)
     first = nearby_groups(GroupIndex(GROUPS).in_bounds, *at_rd(*POINT), rd_areas=kept)
@@ -90,7 +90,7 @@ def test_the_nearest_three_are_those_a_full_measure_of_every_group_gives():
 
     from shapely import affinity
 
-    from geo_registry.coverage import to_rd_many
+    from geo_registry.spatial.coverage import to_rd_many
 
     def strip(x, y):
         """A street-long strip, 400 by 20 m, turned by a random angle about its centre."""

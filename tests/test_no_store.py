@@ -3,16 +3,16 @@ import pytest
 import sqlalchemy as sa
 
 from helpers import csrf_token, login, register_pending
-from geo_registry.tokens import make_sealed_token, make_token
+from geo_registry.domain.tokens import make_sealed_token, make_token
 
 PHONE = "0612345678"
 
 
 def tokens(app):
     """Personal links as the e-mails carry them: yearly renewal, handover, e-mail confirmation."""
-    from geo_registry import app_services
-    from geo_registry.web.register import PURPOSE
-    from geo_registry.web.renewal import HANDOVER, RENEW
+    from geo_registry.web import services as app_services
+    from geo_registry.web.public.register import PURPOSE
+    from geo_registry.web.public.renewal import HANDOVER, RENEW
 
     with app.extensions["geo_registry.engine"].begin() as conn:
         conn.execute(sa.text("UPDATE groups SET beheerder_phone = :p WHERE id = 1"), {"p": PHONE})

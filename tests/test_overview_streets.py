@@ -7,9 +7,9 @@ import re
 import pytest
 import shapely
 
-from geo_registry.buurten import Buurt
-from geo_registry.groups import Group
-from geo_registry.streets import street_coverage
+from geo_registry.spatial.buurten import Buurt
+from geo_registry.domain.groups import Group
+from geo_registry.spatial.streets import street_coverage
 
 
 def section(page: str, code: str) -> str:

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from geo_registry.errors import AddressAmbiguous, AddressNotFound, AddressServiceUnavailable
+from geo_registry.core.errors import AddressAmbiguous, AddressNotFound, AddressServiceUnavailable
 from geo_registry.lookup import AddressQuery, ChainLookup
 from geo_registry.lookup.pdok import PdokSource, doc_to_address
 

@@ -39,7 +39,7 @@ def test_a_name_server_that_does_not_answer_cannot_hold_a_lookup(monkeypatch):
 
     import pytest
 
-    from geo_registry.errors import AddressServiceUnavailable
+    from geo_registry.core.errors import AddressServiceUnavailable
     from geo_registry.lookup.model import AddressQuery
     from geo_registry.lookup.pdok import PdokSource
 

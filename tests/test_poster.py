@@ -6,10 +6,11 @@ import pytest
 import shapely
 
 from helpers import login, register_pending
-from geo_registry import actions, app_services
-from geo_registry.geometry import area_m2, to_rd
-from geo_registry.groups import Group
-from geo_registry.mail import Message
+from geo_registry.domain import actions
+from geo_registry.web import services as app_services
+from geo_registry.core.geometry import area_m2, to_rd
+from geo_registry.domain.groups import Group
+from geo_registry.mail.delivery import Message
 from pages import renewal_path
 
 PUBLIC = "https://buurtpreventie.example"
@@ -26,7 +27,7 @@ def poster_app(lookup_app):
 
 def add_active(app, name: str, codes=("BU04170326",)) -> int:
     """An approved group with the given name, whose beheerder has an e-mail address and a phone number."""
-    from geo_registry.areas import area_from_buurten
+    from geo_registry.domain.areas import area_from_buurten
 
     with app.app_context():
         services = app_services.current()
@@ -126,7 +127,7 @@ def test_staff_and_the_beheerder_find_the_poster(mail_app, staff_user):
 def test_the_map_is_drawn_to_scale_in_rd_new(buurten):
     """The area on the map has the group's true shape: its path, read back in the map's metres, has the area's
     size in square metres, and north is up."""
-    from geo_registry.poster import area_map_svg, frame_around
+    from geo_registry.spatial.poster_map import area_map_svg, frame_around
 
     area = shapely.union_all([b.geometry for b in buurten if b.name in ("Rijksweg-Zuid", "Oostereng")])
     svg = area_map_svg(area, buurten, "Kaart")

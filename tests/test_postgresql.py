@@ -8,11 +8,12 @@ import pytest
 import shapely
 import sqlalchemy as sa
 
-from geo_registry import actions, app_services
-from geo_registry.db import SchemaChange, head_revision, make_engine
-from geo_registry.groups import Group
-from geo_registry.renewal import pending_changes, propose_change
-from geo_registry.staff import audit_entries, authenticate, list_staff
+from geo_registry.domain import actions
+from geo_registry.web import services as app_services
+from geo_registry.store.db import SchemaChange, head_revision, make_engine
+from geo_registry.domain.groups import Group
+from geo_registry.domain.renewal import pending_changes, propose_change
+from geo_registry.domain.staff import audit_entries, authenticate, list_staff
 from helpers import make_app, register_pending
 
 ON_POSTGRESQL = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -41,7 +42,7 @@ def test_areas_are_postgis_geometries_with_a_spatial_index(lookup_app, places):
 
 MIGRATE = """
 import sys
-from geo_registry.db import make_engine, upgrade
+from geo_registry.store.db import make_engine, upgrade
 url = sys.stdin.readline().strip()  # every process gets the url at once: they migrate it together
 print(repr(upgrade(make_engine(url))), flush=True)
 """

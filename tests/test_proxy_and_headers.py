@@ -76,7 +76,7 @@ def test_a_stricter_samesite_setting_is_kept(tmp_path):
 def test_behind_a_trusted_proxy_links_name_the_site_as_the_visitor_asked_for_it(tmp_path):
     """The proxy connects to the app at an internal address; the API's links (the OGC landing page) name the
     public host and scheme the visitor used, as the proxy reports them."""
-    from geo_registry.web.features import API_ROOT
+    from geo_registry.web.api.ogc import API_ROOT
 
     app = make_app(tmp_path, TRUST_PROXY=True)
     answer = app.test_client().get(API_ROOT, base_url="http://127.0.0.1:8000",

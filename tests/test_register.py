@@ -8,7 +8,7 @@ import time
 import pytest
 
 from helpers import csrf_token
-from geo_registry.tokens import make_token
+from geo_registry.domain.tokens import make_token
 
 URL = "/groep-aanmelden/"
 BEHEERDER = "nieuwe.beheerder@voorbeeld.invalid"
@@ -40,7 +40,7 @@ def page(response):
 
 def statuses(app):
     with app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         return {g.name: g.status for g in app_services.current().store.list(status=None)}
 
 
@@ -148,7 +148,7 @@ def test_registration_by_buurten_confirm_and_not_public_before_review(web, mail_
 def test_expired_and_tampered_links_are_refused(web, mail_app):
     post(web, buurten=["BU04170324"])
     with mail_app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         group_id = next(g.id for g in app_services.current().store.list(status=None) if g.name == "Buurtapp Postiljon")
     old = make_token("test", "confirm-email", {"g": group_id, "e": BEHEERDER}, issued_at=int(time.time()) - 49 * 3600)
     response = web.get(f"/groep-aanmelden/bevestigen/{old}")
@@ -166,7 +166,7 @@ def test_failing_smtp_keeps_the_registration_and_its_mail(web, mail_app):
     assert statuses(mail_app)["Buurtapp Postiljon"] == "pending_email"
     mail_app.smtp.settle()  # the worker has tried, and failed
     with mail_app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         waiting = app_services.current().mailer.pending()
         assert [m["recipient"] for m in waiting] == [BEHEERDER] and waiting[0]["attempts"] == 1
         mail_app.smtp.fail = False

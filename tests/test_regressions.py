@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from helpers import csrf_token, login, make_app
 from mailbox import link_in, wait_for_mail
-from geo_registry.geometry import area_m2
-from geo_registry.tokens import make_sealed_token, make_token, read_sealed_token, read_token
+from geo_registry.core.geometry import area_m2
+from geo_registry.domain.tokens import make_sealed_token, make_token, read_sealed_token, read_token
 
 BEHEERDER = "beheerder1@voorbeeld.invalid"
 RESIDENT = "bewoner@voorbeeld.invalid"
@@ -265,6 +265,6 @@ def test_coverage_class_boundaries_as_residents_and_staff_read_them(tmp_path, bu
 @pytest.mark.parametrize("share, key", [(0.995, "heel"), (0.99499, "groot"), (0.5, "groot"), (0.49999, "deels"),
                                         (1e-6, "deels")])
 def test_coverage_class_exactly_at_the_boundaries(share, key):
-    from geo_registry.coverage import coverage_class
+    from geo_registry.spatial.coverage import coverage_class
 
     assert coverage_class(share)[0] == key

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from helpers import csrf_token, login
-from geo_registry.tokens import make_token
+from geo_registry.domain.tokens import make_token
 
 pytestmark = pytest.mark.both_databases  # the confirmation round and proposed changes, on SQLite and PostgreSQL
 
@@ -24,7 +24,7 @@ def age_group(app, group_id, days):
 
 def group(app, group_id):
     with app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         return app_services.current().store.get(group_id)
 
 
@@ -184,8 +184,8 @@ def test_staff_see_overdue_groups_and_can_remind(due, staff_user):
 def test_the_round_deletes_stale_registrations(mail_app):
     from helpers import register_pending
 
-    from geo_registry import app_services
-    from geo_registry.groups import Group, GroupStatus
+    from geo_registry.web import services as app_services
+    from geo_registry.domain.groups import Group, GroupStatus
 
     with mail_app.app_context():
         store = app_services.current().store

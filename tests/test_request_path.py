@@ -67,7 +67,7 @@ class WaitingTask:
 
 
 def test_requests_waiting_for_a_thread_write_no_log_line(tmp_path, caplog):
-    from geo_registry.serving import make_server
+    from geo_registry.web.serving import make_server
 
     server = make_server(make_app(tmp_path), host="127.0.0.1", port=0, threads=1)
     release = threading.Event()

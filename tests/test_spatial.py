@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import shapely
 
-from geo_registry.db import make_engine, upgrade
-from geo_registry.groups import Group, GroupStatus, GroupStore, import_groups
-from geo_registry.spatial import Registry, Snapshot
-from geo_registry.buurten import load_buurten
+from geo_registry.store.db import make_engine, upgrade
+from geo_registry.domain.groups import Group, GroupStatus, GroupStore, import_groups
+from geo_registry.spatial.register import Registry, Snapshot
+from geo_registry.spatial.buurten import load_buurten
 
 pytestmark = pytest.mark.both_databases  # answers from the stored areas, on SQLite and PostgreSQL
 
@@ -87,7 +87,7 @@ def test_snapshot_without_groups_answers_nothing():
 def test_a_large_index_agrees_with_checking_every_area():
     """Above AreaIndex.SMALL areas the grid is used: it must answer exactly what a full scan answers,
     also on the grid's own edges and on shared borders."""
-    from geo_registry.spatial import AreaIndex
+    from geo_registry.spatial.register import AreaIndex
 
     boxes = [shapely.box(5.0 + 0.01 * i, 52.0 + 0.01 * j, 5.01 + 0.01 * i, 52.01 + 0.01 * j)
              for i in range(10) for j in range(10)]  # 100 squares sharing their borders
@@ -106,7 +106,7 @@ def test_a_large_index_of_irregular_areas_agrees_with_a_scan_at_their_corners(sw
     """Drawn shapes, an empty one among them: every vertex and every corner of every bounding box (the grid's
     cells are found from those corners) is answered as a full scan answers it; also with x and y swapped, so
     that no mix-up of the two can go unseen because one is always the smaller."""
-    from geo_registry.spatial import AreaIndex
+    from geo_registry.spatial.register import AreaIndex
 
     rng = np.random.default_rng(11)
     corners = list(zip(rng.uniform(5.0, 5.2, 120), rng.uniform(52.0, 52.2, 120)))
@@ -128,7 +128,7 @@ def test_a_large_index_of_irregular_areas_agrees_with_a_scan_at_their_corners(sw
 
 @pytest.mark.parametrize("count", [47, 48, 49])
 def test_an_index_answers_alike_just_below_at_and_above_the_size_that_uses_the_grid(count):
-    from geo_registry.spatial import AreaIndex
+    from geo_registry.spatial.register import AreaIndex
 
     squares = [shapely.box(5.0 + 0.01 * i, 52.0, 5.01 + 0.01 * i, 52.01) for i in range(count)]
     index = AreaIndex(list(range(count)), squares)
@@ -139,7 +139,7 @@ def test_an_index_answers_alike_just_below_at_and_above_the_size_that_uses_the_g
 
 
 def test_an_index_of_only_empty_areas_answers_nothing():
-    from geo_registry.spatial import AreaIndex
+    from geo_registry.spatial.register import AreaIndex
 
     index = AreaIndex(list(range(60)), [shapely.Polygon()] * 60)
     assert index.at_xy(5.0, 52.0) == [] and index.at_xy(0.0, 0.0) == [] and index.in_bounds((4, 51, 6, 53)) == []
@@ -150,7 +150,7 @@ def test_the_group_index_updated_by_difference_answers_as_one_built_anew(compact
     """Approvals, a moved area, a rename, a removal, one after another: after each, every point and every box
     gets from the updated index what an index of the new list built from scratch gives (also when the updates
     pass the point where the index is built anew)."""
-    from geo_registry.area_index import GroupIndex, group_order
+    from geo_registry.spatial.area_index import GroupIndex, group_order
 
     monkeypatch.setattr(GroupIndex, "COMPACT", compact)
     rng = np.random.default_rng(3)
@@ -189,9 +189,9 @@ def test_a_lookup_never_waits_for_the_municipality_outline(buurten, monkeypatch)
     a buurt is inside the municipality; it is made once, in the background, after the first snapshot."""
     import threading
 
-    from geo_registry import spatial
-    from geo_registry.buurten import gemeente_shape
-    from geo_registry.spatial import Registry
+    from geo_registry.spatial import register as spatial
+    from geo_registry.spatial.buurten import gemeente_shape
+    from geo_registry.spatial.register import Registry
 
     made, may_make = [], threading.Event()
 
@@ -233,7 +233,7 @@ class _EmptyStore:
 def test_a_point_on_an_edge_a_rounding_away_from_a_cell_border_is_found(swapped):
     """(v - x0) / dx rounds up to 14 here while the floor division the grid is built with gives 13: the lookup
     must find the cell the same way, or an area whose box ends at v is not found at its own edge."""
-    from geo_registry.spatial import AreaIndex
+    from geo_registry.spatial.register import AreaIndex
 
     x0, far, v = 5.0, 5.315829371011096, 5.157914685505548  # 49 areas: a grid of 28 cells a side
     assert (v - x0) / ((far - x0) / 28) == 14.0 and (v - x0) // ((far - x0) / 28) == 13.0
@@ -251,7 +251,7 @@ def test_a_point_on_an_edge_a_rounding_away_from_a_cell_border_is_found(swapped)
 @pytest.mark.parametrize("swapped", [False, True], ids=["column", "row"])
 def test_an_area_lying_only_in_the_last_cells_is_found(swapped):
     """49 squares one above the other: the top one lies wholly in the grid's last row (or column)."""
-    from geo_registry.spatial import AreaIndex
+    from geo_registry.spatial.register import AreaIndex
 
     squares = [shapely.box(5.0, 52.0 + 0.01 * i, 5.01, 52.01 + 0.01 * i) for i in range(49)]
     point = (5.005, 52.485)
@@ -271,8 +271,8 @@ def test_a_snapshot_updated_by_difference_equals_one_made_anew(buurten):
     """Approve, move, rename, deactivate, several at once: after each, the snapshot made from the previous one
     lists the same groups, answers every point, gives every buurt's coverage (with addresses) and every group's
     address count exactly as a snapshot made from scratch, and keeps what does not change (addresses, buurten)."""
-    from geo_registry.areas import area_from_buurten
-    from geo_registry.area_index import group_order
+    from geo_registry.domain.areas import area_from_buurten
+    from geo_registry.spatial.area_index import group_order
 
     rng = np.random.default_rng(8)
     minx, miny, maxx, maxy = shapely.total_bounds([b.geometry for b in buurten])
@@ -325,7 +325,7 @@ def test_a_snapshot_updated_by_difference_equals_one_made_anew(buurten):
 def test_a_set_of_buurten_has_their_bounds_the_outline_of_each_municipality_and_a_version_of_its_own(buurten):
     """The map is fitted to the buurten's bounds; the outline of several municipalities holds all of them, each
     municipality's its own; the API's ETag changes with the buurten (their version), and only with them."""
-    from geo_registry.spatial import BuurtenBase
+    from geo_registry.spatial.register import BuurtenBase
 
     base = BuurtenBase(buurten)
     assert base.bounds == tuple(shapely.total_bounds([b.geometry for b in buurten]))
@@ -343,7 +343,7 @@ def test_a_set_of_buurten_has_their_bounds_the_outline_of_each_municipality_and_
 
 def test_updated_twice_without_a_look_at_coverage_between_it_still_equals_coverage_made_anew(buurten):
     """Coverage asked for only after two changes: the second successor combines both changes' areas."""
-    from geo_registry.areas import area_from_buurten
+    from geo_registry.domain.areas import area_from_buurten
 
     codes = [b.code for b in buurten]
     first = Group(1, "Een", area_from_buurten(codes[:1], buurten), "B", "b1@voorbeeld.invalid")
@@ -385,8 +385,8 @@ def test_an_approval_updates_the_snapshot_by_difference_and_what_never_changes_i
     again, the group index is not built anew and coverage is not computed from scratch; the buurten in RD New
     are made once; within the recheck interval the database is not asked again; the address points given to the
     registry reach its snapshots' coverage."""
-    from geo_registry import coverage as coverage_module
-    from geo_registry import spatial
+    from geo_registry.spatial import coverage as coverage_module
+    from geo_registry.spatial import register as spatial
 
     made = []
     counted(monkeypatch, spatial, "BuurtenRD", made)
@@ -444,7 +444,7 @@ def test_a_new_wijken_file_is_read_once_and_coverage_follows_it(store):
 
 def test_a_group_moved_to_another_buurt_leaves_its_old_buurt_uncovered(buurten):
     """Coverage by difference recomputes the buurt a group left, not only the one it moved to."""
-    from geo_registry.areas import area_from_buurten
+    from geo_registry.domain.areas import area_from_buurten
 
     codes = [b.code for b in buurten]
     here = Group(1, "Verhuisd", area_from_buurten(codes[:1], buurten), "B", "b1@voorbeeld.invalid")

@@ -28,7 +28,7 @@ def engine_of(app):
 
 def group(app, group_id):
     with app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         return app_services.current().store.get(group_id)
 
 
@@ -137,7 +137,7 @@ def test_edit_details_and_area(web, mail_app):
 
 def _wijken(app):
     with app.app_context():
-        from geo_registry import app_services
+        from geo_registry.web import services as app_services
         return app_services.current().buurten
 
 
@@ -179,7 +179,8 @@ def test_audit_log_records_and_cannot_be_changed(web, mail_app):
 
 @pytest.mark.both_databases
 def test_a_failure_halfway_leaves_nothing_written(mail_app):
-    from geo_registry import actions, app_services
+    from geo_registry.domain import actions
+    from geo_registry.web import services as app_services
 
     group_id = register_pending(mail_app)
     with mail_app.app_context():

@@ -31,7 +31,7 @@ def notice(html: str) -> str:
 
 
 def beheerder_of(app, group_id):
-    from geo_registry import app_services
+    from geo_registry.web import services as app_services
 
     with app.app_context():
         item = app_services.current().store.get(group_id)
@@ -120,7 +120,8 @@ def test_a_reminder_says_to_whom_it_goes(web, mail_app):
 
 @pytest.mark.parametrize("approve", [True, False])
 def test_deciding_a_proposed_change_says_who_is_mailed(web, mail_app, approve):
-    from geo_registry import app_services, renewal
+    from geo_registry.web import services as app_services
+    from geo_registry.domain import renewal
 
     with mail_app.app_context():
         renewal.propose_change(app_services.current().store, 1, {"description": "Ook de Brink zelf"})
@@ -134,8 +135,9 @@ def test_deciding_a_proposed_change_says_who_is_mailed(web, mail_app, approve):
 
 
 def test_sending_waiting_mail_again_says_how_many_and_to_whom(web, mail_app):
-    from geo_registry import actions, app_services
-    from geo_registry.mail import Message
+    from geo_registry.domain import actions
+    from geo_registry.web import services as app_services
+    from geo_registry.mail.delivery import Message
 
     _status, html = post(web, "/beheer/e-mail", "/beheer/e-mail")
     assert notice(html) == "Er wachtte geen e-mail; er is niets opnieuw verstuurd."
@@ -154,8 +156,9 @@ def test_sending_waiting_mail_again_says_how_many_and_to_whom(web, mail_app):
 
 
 def test_one_waiting_mail_is_singular(web, mail_app):
-    from geo_registry import actions, app_services
-    from geo_registry.mail import Message
+    from geo_registry.domain import actions
+    from geo_registry.web import services as app_services
+    from geo_registry.mail.delivery import Message
 
     mail_app.smtp.fail = True
     with mail_app.app_context():

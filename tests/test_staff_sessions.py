@@ -1,14 +1,12 @@
 """Staff sessions end for real: logout, disabling an account and a new password make old cookies worthless; and
-the staff accounts' promises (geo_registry/staff.py) called directly, on SQLite and PostgreSQL."""
+the staff accounts' promises (geo_registry/domain/staff.py) called directly, on SQLite and PostgreSQL."""
 import pytest
 import sqlalchemy as sa
 
 from helpers import csrf_token, login
 
-from geo_registry.db import make_engine, upgrade
-from geo_registry.staff import (UnknownStaff, audit, audit_entries, authenticate, check_password, create_staff,
-                                end_sessions, find_staff, get_staff, list_staff, session_id, set_active,
-                                set_password, staff_for_session)
+from geo_registry.store.db import make_engine, upgrade
+from geo_registry.domain.staff import (UnknownStaff, audit, audit_entries, authenticate, check_password, create_staff, end_sessions, find_staff, get_staff, list_staff, session_id, set_active, set_password, staff_for_session)
 
 pytestmark = pytest.mark.both_databases  # sessions end through the database, on SQLite and PostgreSQL
 

@@ -110,8 +110,9 @@ def test_an_unconfirmed_request_gets_nothing(mail_app, staff_user):
 
 
 def test_an_approved_change_that_grows_an_area_tells_the_residents_now_inside(mail_app, staff_user):
-    from geo_registry import app_services, renewal
-    from geo_registry.areas import area_from_buurten
+    from geo_registry.web import services as app_services
+    from geo_registry.domain import renewal
+    from geo_registry.domain.areas import area_from_buurten
 
     client = mail_app.test_client()
     subscribe(client)
@@ -183,7 +184,7 @@ def test_a_forged_or_missing_place_is_refused_clearly(mail_app, plek):
 
 
 def test_unknown_expired_or_used_up_confirmation_links_get_a_clear_400(mail_app, staff_user):
-    from geo_registry.tokens import make_token, read_token
+    from geo_registry.domain.tokens import make_token, read_token
 
     client = mail_app.test_client()
     assert client.get("/wachtlijst/bevestigen/geen-geldige-link").status_code == 400
@@ -204,8 +205,9 @@ def test_unknown_expired_or_used_up_confirmation_links_get_a_clear_400(mail_app,
 
 def test_a_place_where_a_group_started_meanwhile_shows_the_group(mail_app):
     client = mail_app.test_client()
-    from geo_registry import actions, app_services
-    from geo_registry.mail import Message
+    from geo_registry.domain import actions
+    from geo_registry.web import services as app_services
+    from geo_registry.mail.delivery import Message
 
     fields = offer(client)  # the page was opened before the group was approved
     group_id = register_pending(mail_app)
@@ -222,7 +224,7 @@ def test_a_place_where_a_group_started_meanwhile_shows_the_group(mail_app):
 
 @pytest.mark.both_databases
 def test_unconfirmed_go_after_7_days_and_unfulfilled_after_a_year(app):
-    from geo_registry import subscriptions
+    from geo_registry.domain import subscriptions
 
     engine = app.extensions["geo_registry.engine"]
     start = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
@@ -238,7 +240,7 @@ def test_unconfirmed_go_after_7_days_and_unfulfilled_after_a_year(app):
 
 
 def test_the_yearly_round_and_the_running_site_purge(mail_app):
-    from geo_registry import subscriptions
+    from geo_registry.domain import subscriptions
     from geo_registry.web.mailing import mail_worker
 
     engine = mail_app.extensions["geo_registry.engine"]
@@ -283,7 +285,7 @@ def test_staff_see_how_many_residents_wait_per_buurt_never_who(mail_app, staff_u
             "as soon as that e-mail has been sent, we delete your e-mail address and address"]),
 ])
 def test_the_privacy_statement_says_how_long_waiting_residents_are_kept(lang, promises):
-    from geo_registry.config import ROOT
+    from geo_registry.core.config import ROOT
 
     text = (ROOT / "content" / lang / "60-privacy.md").read_text(encoding="utf-8")
     flat = " ".join(text.split())

@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geo_registry import actions, groups as groups_module
-from geo_registry.addresses import import_addresses
-from geo_registry.db import make_engine, upgrade
-from geo_registry.groups import Group, GroupStatus, GroupStore
+from geo_registry.domain import actions, groups as groups_module
+from geo_registry.lookup.address_import import import_addresses
+from geo_registry.store.db import make_engine, upgrade
+from geo_registry.domain.groups import Group, GroupStatus, GroupStore
 from geo_registry.lookup.local import LocalAddressSource
-from geo_registry.mail import Message
-from geo_registry.spatial import Registry, Snapshot
-from geo_registry.buurten import load_buurten
+from geo_registry.mail.delivery import Message
+from geo_registry.spatial.register import Registry, Snapshot
+from geo_registry.spatial.buurten import load_buurten
 from helpers import WIJKEN_FILE
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))

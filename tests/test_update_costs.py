@@ -2,10 +2,11 @@
 answered at once, and what comes from the buurten alone is made once per process (issue 11)."""
 import pytest
 
-from geo_registry import actions, app_services
-from geo_registry.areas import area_from_buurten
-from geo_registry.groups import Group, GroupStatus
-from geo_registry.mail import Message
+from geo_registry.domain import actions
+from geo_registry.web import services as app_services
+from geo_registry.domain.areas import area_from_buurten
+from geo_registry.domain.groups import Group, GroupStatus
+from geo_registry.mail.delivery import Message
 from helpers import inside_shape
 
 pytestmark = pytest.mark.both_databases  # the version the snapshot watches lives in the database

@@ -8,9 +8,9 @@ import sqlite3
 
 import sqlalchemy as sa
 
-from geo_registry import content
-from geo_registry.config import ROOT
-from geo_registry.db import make_engine
+from geo_registry.web import content
+from geo_registry.core.config import ROOT
+from geo_registry.store.db import make_engine
 from helpers import make_app
 
 

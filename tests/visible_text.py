@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 from babel.messages.pofile import read_po
 
-from geo_registry.config import ROOT
+from geo_registry.core.config import ROOT
 
 SKIPPED = {"script", "style", "template", "noscript", "svg"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ..errors import AddressAmbiguous, AddressNotFound, AddressServiceUnavailable
-from .model import Address, AddressQuery, normalise, not_found, pick
+from geo_registry.core.errors import AddressAmbiguous, AddressNotFound, AddressServiceUnavailable
+from geo_registry.lookup.model import Address, AddressQuery, normalise, not_found, pick
 
 
 class AddressSource(Protocol):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import sqlalchemy as sa
 
-from ..errors import AddressNotFound
-from .model import Address, AddressQuery, normalise, pick
+from geo_registry.core.errors import AddressNotFound
+from geo_registry.lookup.model import Address, AddressQuery, normalise, pick
 
 COLUMNS = "straat, huisnummer, huisletter, toevoeging, postcode, woonplaats, lat, lon"
 

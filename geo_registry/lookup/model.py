@@ -5,8 +5,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..errors import AddressAmbiguous, AddressNotFound, BadInput
-from ..text import _
+from geo_registry.core.errors import AddressAmbiguous, AddressNotFound, BadInput
+from geo_registry.core.text import _
 
 # ASCII digits only: str.isdigit() and \d also accept digits such as '²' that int() refuses.
 POSTCODE_RE = re.compile(r"^\s*([0-9]{4})\s*([A-Za-z]{2})\s*$")

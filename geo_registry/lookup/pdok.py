@@ -11,8 +11,8 @@ from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.connection import HTTPConnection, HTTPSConnection
 
-from ..errors import AddressNotFound, AddressServiceUnavailable
-from .model import Address, AddressQuery, pick
+from geo_registry.core.errors import AddressNotFound, AddressServiceUnavailable
+from geo_registry.lookup.model import Address, AddressQuery, pick
 
 POINT_RE = re.compile(r"POINT\s*\(\s*([-0-9.eE]+)\s+([-0-9.eE]+)\s*\)")
 # The Locatieserver's field names mapped to ours, in one place.

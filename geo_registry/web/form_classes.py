@@ -16,10 +16,10 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
-from ..errors import BadInput
-from ..text import N_, _
-from ..validation import email_address, mobile_number, optional_text, required_text
-from .forms import checked_area_from_form, drawing_text
+from geo_registry.core.errors import BadInput
+from geo_registry.core.text import N_, _
+from geo_registry.domain.validation import email_address, mobile_number, optional_text, required_text
+from geo_registry.web.forms import checked_area_from_form, drawing_text
 
 
 class Checked:

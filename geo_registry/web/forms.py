@@ -5,10 +5,10 @@ import json
 
 import shapely
 
-from .. import app_services
-from ..areas import AreaRefused, CheckedArea, area_from_buurten, check_area, combine_areas, parse_geojson_area
-from ..errors import BadInput
-from ..geometry import to_geojson_mapping, to_rd
+from geo_registry.web import services as app_services
+from geo_registry.domain.areas import (AreaRefused, CheckedArea, area_from_buurten, check_area, combine_areas, parse_geojson_area)
+from geo_registry.core.errors import BadInput
+from geo_registry.core.geometry import to_geojson_mapping, to_rd
 
 
 def area_from_form(form):

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import g
 
-from ..config import tile_url
+from geo_registry.core.config import tile_url
 
 
 def csp_nonce() -> str:

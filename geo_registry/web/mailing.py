@@ -6,11 +6,11 @@ from datetime import datetime, timezone
 
 from flask import current_app
 
-from .. import subscriptions
-from ..config import LOCAL_URL, ROOT
-from ..i18n import LANGUAGES, current_language
-from ..mail import DeliveryWorker, Mailer, MailSettings, Message
-from ..mail_compose import MailComposer
+from geo_registry.domain import subscriptions
+from geo_registry.core.config import LOCAL_URL, ROOT
+from geo_registry.web.i18n import LANGUAGES, current_language
+from geo_registry.mail.delivery import DeliveryWorker, Mailer, MailSettings, Message
+from geo_registry.mail.compose import MailComposer
 
 WORKER = "geo_registry.mail_worker"
 COMPOSER = "geo_registry.mail_composer"

@@ -14,12 +14,12 @@ from flask import url_for
 from flask_babel import ngettext
 from markupsafe import Markup
 
-from ..config import CBS_ATTRIBUTION, tile_url
-from ..gemeenten import served_from_config
-from ..geometry import simplify_for_display, to_geojson_mapping
-from ..spatial import Snapshot
-from ..text import _
-from .assets import vendor_url
+from geo_registry.core.config import CBS_ATTRIBUTION, tile_url
+from geo_registry.spatial.gemeenten import served_from_config
+from geo_registry.core.geometry import simplify_for_display, to_geojson_mapping
+from geo_registry.spatial.register import Snapshot
+from geo_registry.core.text import _
+from geo_registry.web.assets import vendor_url
 
 # Colour-blind-safe colours (Okabe-Ito first); a group keeps its colour while its id does.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#882255",

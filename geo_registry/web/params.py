@@ -6,9 +6,9 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import request
 from werkzeug.routing import IntegerConverter
 
-from ..errors import BadInput
-from ..text import _
-from ..validation import MAX_ID
+from geo_registry.core.errors import BadInput
+from geo_registry.core.text import _
+from geo_registry.domain.validation import MAX_ID
 
 
 class RecordIdConverter(IntegerConverter):

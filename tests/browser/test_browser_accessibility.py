@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from geo_registry.config import ROOT
+from geo_registry.core.config import ROOT
 
 pytestmark = pytest.mark.browser
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"

@@ -1,7 +1,7 @@
 """Issue 9 #15: the staff coverage map, readable without telling red from green, in plain words."""
 import pytest
 
-from geo_registry.coverage import CLASSES
+from geo_registry.spatial.coverage import CLASSES
 from staff_login import log_in
 from leaflet_map import FIND_MAP, fitted_to
 

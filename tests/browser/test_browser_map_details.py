@@ -187,7 +187,7 @@ def sent_area(value):
 
 
 def stored_area(app, group_id):
-    from geo_registry import app_services
+    from geo_registry.web import services as app_services
     with app.app_context():
         return app_services.current().store.get(group_id).area
 

@@ -27,7 +27,7 @@ def tiled(tmp_path_factory):
     runner = app.test_cli_runner()
     assert "4 toegevoegd" in runner.invoke(args=["load-examples"]).output
     assert "1 toegevoegd" in runner.invoke(args=["import-groups", str(folder / "groups.geojson")]).output
-    from geo_registry.buurten import load_buurten
+    from geo_registry.spatial.buurten import load_buurten
     with served(app) as url:
         yield {"url": url, "buurten": load_buurten(WIJKEN_FILE)}
 

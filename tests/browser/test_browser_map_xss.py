@@ -43,7 +43,8 @@ def hostile(tmp_path_factory, browser):
     assert "aangemaakt" in runner.invoke(args=["create-staff", STAFF[0], "--password", STAFF[1]]).output
     registered = register_pending(app, REGISTERED, ("BU04170325",))  # Rijksweg-Noord
     with app.app_context():  # the beheerder of Oostereng Waakt proposes a new name (as through the renewal form)
-        from geo_registry import renewal, app_services
+        from geo_registry.domain import renewal
+        from geo_registry.web import services as app_services
         renewal.propose_change(app_services.current().store, 6, {"name": RENAMED})
     with served(app) as url:
         context = browser.new_context(base_url=url, locale="nl-NL")
@@ -57,7 +58,7 @@ def hostile(tmp_path_factory, browser):
         page.get_by_role("heading", name=RENAMED).wait_for()
         state = context.storage_state()
         context.close()
-        from geo_registry.buurten import load_buurten
+        from geo_registry.spatial.buurten import load_buurten
         yield {"url": url, "state": state, "wijken": load_buurten(folder / "wijken.geojson"), "registered": registered}
 
 

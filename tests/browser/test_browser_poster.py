@@ -8,9 +8,9 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from geo_registry import app_services
-from geo_registry.areas import area_from_buurten
-from geo_registry.groups import Group
+from geo_registry.web import services as app_services
+from geo_registry.domain.areas import area_from_buurten
+from geo_registry.domain.groups import Group
 
 pytestmark = pytest.mark.browser
 # mail_app's PUBLIC_URL is http://localhost: the link on a poster is the site's public address, not the test server's.

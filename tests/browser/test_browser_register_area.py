@@ -22,7 +22,7 @@ def highlighted(page) -> dict:
 
 def stored_area(app, name):
     """Return the area of the named registration as stored."""
-    from geo_registry import app_services
+    from geo_registry.web import services as app_services
 
     with app.app_context():
         return next(g.area for g in app_services.current().store.list(status=None) if g.name == name)

@@ -1,7 +1,7 @@
 """The staff coverage map in a real browser."""
 import pytest
 
-from geo_registry.coverage import CLASSES
+from geo_registry.spatial.coverage import CLASSES
 from helpers import register_pending
 from staff_login import log_in
 

@@ -14,10 +14,11 @@ LONG_EMAIL = "maria.theresia.van.oldenbarnevelt.hoogstraten@gemeentelijke-buurtp
 
 def long_pending_group(app) -> int:
     """A registration awaiting review whose name, beheerder and e-mail address are long (as people's are)."""
-    from geo_registry import actions, app_services
-    from geo_registry.areas import area_from_buurten
-    from geo_registry.groups import Group
-    from geo_registry.mail import Message
+    from geo_registry.domain import actions
+    from geo_registry.web import services as app_services
+    from geo_registry.domain.areas import area_from_buurten
+    from geo_registry.domain.groups import Group
+    from geo_registry.mail.delivery import Message
 
     with app.app_context():
         store = app_services.current().store

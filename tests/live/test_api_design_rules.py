@@ -175,7 +175,7 @@ def test_etag_from_the_register_version_and_304(live_url, lookup_app, spec):
         assert again.headers["ETag"] == tags[url]
     url = f"{live_url}/api/v1/groups.geojson"
     old_tag = get(url).headers["ETag"]
-    from geo_registry import app_services
+    from geo_registry.web import services as app_services
 
     with lookup_app.app_context():  # the same store as the server's, so its registry hears of it at once
         app_services.current().store.set_status(1, "inactive")

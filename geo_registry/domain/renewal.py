@@ -1,0 +1,139 @@
+"""Keeping the register current: the yearly confirmation round, proposed changes and handovers."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import shapely
+import sqlalchemy as sa
+
+from geo_registry.domain.actions import ActionRefused, tell_waiting, update_group
+from geo_registry.core.geometry import to_geojson_text
+from geo_registry.domain.groups import Group, GroupStatus, GroupStore, now_iso
+from geo_registry.mail.delivery import queue
+from geo_registry.domain.staff import audit
+from geo_registry.core.text import N_, _
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """Read an ISO 8601 time as stored in the database."""
+    return datetime.fromisoformat(text) if text else None
+
+
+def last_confirmed(group: Group) -> datetime:
+    """When the beheerder (or staff, by approving) last confirmed the group."""
+    return parse_time(group.last_confirmed_at) or parse_time(group.created_at)
+
+
+def due_date(group: Group, interval_days: int) -> datetime:
+    """When the group must be confirmed again."""
+    return last_confirmed(group) + timedelta(days=interval_days)
+
+
+def is_overdue(group: Group, now: datetime, interval_days: int) -> bool:
+    """Tell whether an active group was not confirmed within the interval."""
+    return group.status == GroupStatus.ACTIVE and due_date(group, interval_days) <= now
+
+
+def needs_reminder(group: Group, now: datetime, interval_days: int) -> bool:
+    """Overdue, and not yet reminded since it became due (so a second run sends nothing)."""
+    sent = parse_time(group.reminder_sent_at)
+    return is_overdue(group, now, interval_days) and (sent is None or sent < due_date(group, interval_days))
+
+
+def overdue_groups(store: GroupStore, now: datetime, interval_days: int) -> list[Group]:
+    """Active groups not confirmed within the interval, longest overdue first."""
+    return sorted([g for g in store.list() if is_overdue(g, now, interval_days)], key=last_confirmed)
+
+
+def remind(store: GroupStore, group: Group, actor: str, message) -> int:
+    """Queue one reminder (message(group) builds it) and note when it was sent; return the message id."""
+    with store.transaction() as conn:
+        message_id = queue(conn, message(group))
+        conn.execute(sa.text("UPDATE groups SET reminder_sent_at = :t WHERE id = :id"),
+                     {"t": now_iso(), "id": group.id})
+        audit(conn, actor, N_("herinnering verstuurd"), group.id, group.name)
+    return message_id
+
+
+def run_round(store: GroupStore, now: datetime, interval_days: int, message) -> list[int]:
+    """Remind every beheerder whose group is due and was not reminded yet; return the message ids."""
+    return [remind(store, g, N_("jaarronde"), message) for g in store.list() if needs_reminder(g, now, interval_days)]
+
+
+def confirm_active(store: GroupStore, group_id: int, actor: str = "beheerder") -> None:
+    """The beheerder confirms that the group is still active."""
+    group = _active(store, group_id)
+    with store.transaction() as conn:
+        update_group(conn, group_id, last_confirmed_at=now_iso())
+        audit(conn, actor, N_("bevestigd als actief"), group_id, group.name)
+
+
+def propose_change(store: GroupStore, group_id: int, changes: dict) -> int:
+    """Store the beheerder's proposed change for review; proposing also confirms the group is active."""
+    group = _active(store, group_id)
+    payload = dict(changes)
+    if "area" in payload:
+        payload["area"] = json.loads(to_geojson_text(payload["area"]))
+    with store.transaction() as conn:
+        change_id = conn.execute(sa.text("INSERT INTO group_changes (group_id, payload, created_at)"
+                                         " VALUES (:g, :p, :t) RETURNING id"),
+                                 {"g": group_id, "p": json.dumps(payload), "t": now_iso()}).scalar_one()
+        update_group(conn, group_id, last_confirmed_at=now_iso())
+        audit(conn, N_("beheerder"), N_("wijziging voorgesteld"), group_id, group.name, ", ".join(sorted(payload)))
+    return change_id
+
+
+def pending_changes(store: GroupStore, group_id: int | None = None) -> list[dict]:
+    """Return proposed changes (of one group, or all), oldest first, with their payload decoded."""
+    sql = "SELECT * FROM group_changes" + (" WHERE group_id = :g" if group_id else "") + " ORDER BY id"
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.text(sql), {"g": group_id}).mappings().all()
+    return [{**row, "payload": json.loads(row["payload"])} for row in rows]
+
+
+def review_change(store: GroupStore, change_id: int, actor: str, approve: bool, note: str, message,
+                  notice=None) -> list[int]:
+    """Apply or drop a proposed change; message(group, approve) tells the beheerder. An applied new area tells
+    the residents waiting in it (notice(waiting, group), see subscriptions.fulfil)."""
+    with store.transaction() as conn:
+        row = conn.execute(sa.text("SELECT * FROM group_changes WHERE id = :id"), {"id": change_id}).mappings().first()
+        # Deleted first, and counted: of two decisions at once (a double click, two staff members) only the one
+        # that removed the change goes on; the other finds it gone and changes nothing.
+        taken = row is not None and conn.execute(sa.text("DELETE FROM group_changes WHERE id = :id"),
+                                                 {"id": change_id}).rowcount == 1
+        if not taken:
+            raise ActionRefused(_("Deze wijziging is al beoordeeld."))
+        group = store.get(row["group_id"])
+        payload = json.loads(row["payload"])
+        if approve:
+            if "area" in payload:
+                payload["area"] = shapely.geometry.shape(payload["area"])
+            update_group(conn, group.id, **payload)
+        audit(conn, actor, N_("wijziging goedgekeurd") if approve else N_("wijziging afgewezen"), group.id, group.name,
+              note or None)
+        told = (tell_waiting(conn, replace(group, **payload), notice)
+                if approve and "area" in payload and group.status == GroupStatus.ACTIVE else [])
+        return [queue(conn, message(group, approve))] + told
+
+
+def hand_over(store: GroupStore, group_id: int, name: str, email: str, lang: str = "nl") -> None:
+    """Make the new beheerder (who confirmed their own address) the group's beheerder."""
+    group = _active(store, group_id)
+    with store.transaction() as conn:
+        update_group(conn, group_id, beheerder_name=name, beheerder_email=email, beheerder_phone=None,
+                     last_confirmed_at=now_iso(), lang=lang)
+        audit(conn, N_("nieuwe beheerder"), N_("overgedragen"), group_id, group.name, name)
+
+
+def _active(store: GroupStore, group_id: int) -> Group:
+    group = store.get(group_id)
+    if group is None or group.status != GroupStatus.ACTIVE:
+        raise ActionRefused(_("Deze groep is niet (meer) actief in het register."))
+    return group
+
+
+def utcnow() -> datetime:
+    """The current time, in UTC."""
+    return datetime.now(timezone.utc)

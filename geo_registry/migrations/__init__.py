@@ -1,1 +1,0 @@
-"""The database schema as Alembic revisions, run by geo_registry.db.upgrade (no alembic.ini needed)."""

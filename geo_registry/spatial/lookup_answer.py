@@ -1,0 +1,92 @@
+"""The resident's question, answered without Flask: which group covers this address or point?"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from geo_registry.core.errors import BadInput
+from geo_registry.core.text import _
+from geo_registry.lookup import Address, AddressQuery, ChainLookup
+from geo_registry.spatial.nearby import NearbyGroup, RDAreas, nearby_groups
+from geo_registry.spatial.register import PointAnswer, Registry, Snapshot
+
+
+def parse_point(lat, lon) -> tuple[float, float]:
+    """Validate lat/lon text or numbers (raises BadInput naming the field)."""
+    values = []
+    for name, value, limit in (("lat", lat, 90), ("lon", lon, 180)):
+        try:
+            number = float(str(value).strip().replace(",", "."))
+        except (TypeError, ValueError):
+            raise BadInput(_("'%(name)s' moet een getal zijn, bijvoorbeeld 52.25.", name=name), field=name) from None
+        if not math.isfinite(number) or abs(number) > limit:
+            raise BadInput(_("'%(name)s' moet tussen -%(limit)d en %(limit)d liggen.", name=name, limit=limit),
+                           field=name)
+        values.append(number)
+    return values[0], values[1]
+
+
+@dataclass(frozen=True)
+class LookupAnswer:
+    """The answer to a lookup: the address (when one was asked) and what lies at its point."""
+
+    point: PointAnswer
+    address: Address | None = None
+    nearby: tuple[NearbyGroup, ...] = ()
+
+    @property
+    def other_gemeente(self) -> str:
+        """The municipality the address lies in when it is outside ours and the source names it, else ''."""
+        if self.point.in_gemeente or not self.address:
+            return ""
+        return self.address.gemeentenaam
+
+    def to_public(self) -> dict:
+        """Return the answer as the public API's JSON: no private fields."""
+        buurt = self.point.buurt
+        return {
+            "point": {"lat": self.point.lat, "lon": self.point.lon},
+            "in_gemeente": self.point.in_gemeente,
+            "gemeentecode": buurt.gemeentecode if buurt else None,
+            "wijk": {"code": buurt.code, "name": buurt.name} if buurt else None,
+            "wijken": [{"code": w.code, "name": w.name} for w in self.point.buurten],
+            "groups": [g.to_public() for g in self.point.groups],
+            "address": self.address.to_public() if self.address else None,
+            "nearby_groups": [n.to_public() for n in self.nearby],
+        }
+
+
+class LookupService:
+    """Finds the address, then the neighbourhood and the groups at its point."""
+
+    def __init__(self, registry: Registry, addresses: ChainLookup):
+        self.registry = registry
+        self.addresses = addresses
+        self.rd_areas = RDAreas()  # the areas near which residents look up, in RD New, for every snapshot
+
+    def at_point(self, lat, lon, snapshot: Snapshot | None = None) -> LookupAnswer:
+        """Answer for a point (a map click, or lat/lon in the API), from snapshot (by default the current one)."""
+        lat, lon = parse_point(lat, lon)
+        return self._answer(snapshot or self.registry.snapshot(), lat, lon)
+
+    def at_address(self, query: AddressQuery) -> LookupAnswer:
+        """Answer for an address query."""
+        address = self.addresses.find(query)
+        return self._answer(self.registry.snapshot(), address.lat, address.lon, address)
+
+    def _answer(self, snapshot: Snapshot, lat: float, lon: float, address: Address | None = None) -> LookupAnswer:
+        """What lies at the point; where no group covers it (in the municipality), the groups nearby."""
+        point = snapshot.answer(lat, lon)
+        nearby = ()
+        if point.in_gemeente and not point.groups:
+            nearby = tuple(nearby_groups(snapshot.group_index.in_bounds, lat, lon, rd_areas=self.rd_areas))
+        return LookupAnswer(point, address, nearby)
+
+    def query_from_args(self, args) -> AddressQuery | None:
+        """Build the address query from request-like args, or None when no address was asked."""
+        if (args.get("postcode") or "").strip() or (args.get("huisnummer") or "").strip():
+            return AddressQuery.from_fields(args.get("postcode"), args.get("huisnummer"),
+                                            args.get("huisletter", ""), args.get("toevoeging", ""))
+        if "q" in args:
+            return AddressQuery.from_text(args.get("q"))
+        return None

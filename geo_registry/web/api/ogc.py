@@ -1,0 +1,168 @@
+"""OGC API Features (Part 1, Core, GeoJSON) for the active groups and the buurten, under /api/v1.
+
+Written small rather than with pygeoapi: two read-only collections held in memory per register snapshot
+need no provider plugins, configuration file or second app, and keep the app's own error handling,
+headers and caching."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+
+from geo_registry.spatial.features import (CRS84, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Collection, UnknownResource, check_datetime, check_parameters, page, parse_bbox, parse_count)
+from geo_registry.core.errors import BadInput
+from geo_registry.core.text import _
+from geo_registry.web.api.http import API_ROOT, by_register_version, current_snapshot
+from geo_registry.web.mailing import public_url
+from geo_registry.web.maps import groups_collection, buurten_collection
+from geo_registry.web.api.openapi import OPENAPI_TYPE
+
+bp = Blueprint("features", __name__, url_prefix=API_ROOT)
+
+CONFORMANCE = ["http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+               "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"]
+JSON, GEOJSON = "application/json", "application/geo+json"
+# f=json or f=geojson is what some OGC clients send; the only encoding here is GeoJSON anyway.
+ITEM_PARAMETERS = ("bbox", "limit", "offset", "datetime", "f", "lang")
+
+
+def collections() -> dict[str, Collection]:
+    """The collections of the current snapshot, built once per change of the register."""
+    snapshot = current_snapshot()
+    return snapshot.cached("ogc-collections", lambda: _build(snapshot))
+
+
+def _build(snapshot) -> dict[str, Collection]:
+    groups = sorted(snapshot.groups, key=lambda group: group.id)
+    buurten = sorted(snapshot.buurten, key=lambda buurt: buurt.code)
+    return {
+        "groups": Collection(
+            "groups", "WhatsApp-buurtpreventiegroepen",
+            "The active neighbourhood WhatsApp groups and their areas (public properties only).",
+            groups_collection(groups)["features"], [group.area for group in groups]),
+        "buurten": Collection(
+            "buurten", "Buurten (CBS)", "The municipality's neighbourhoods (CBS buurten, CC BY 4.0).",
+            buurten_collection(buurten)["features"], [buurt.geometry for buurt in buurten]),
+    }
+
+
+def _href(endpoint: str, **values) -> str:
+    """An absolute link in an API document: on the site's address (PUBLIC_URL, or the address the server was
+    started on), never on the Host header a client sent (these documents carry an ETag, and a shared cache would
+    keep a forged host's links for everyone); behind a trusted proxy, on the host and scheme the proxy reports."""
+    if current_app.config.get("TRUST_PROXY"):
+        return url_for(endpoint, _external=True, **values)
+    return public_url(current_app.config) + url_for(endpoint, **values)
+
+
+def _link(href: str, rel: str, kind: str, title: str) -> dict:
+    return {"href": href, "rel": rel, "type": kind, "title": title}
+
+
+def _collection(collection_id: str) -> Collection:
+    found = collections().get(collection_id)
+    if found is None:
+        raise UnknownResource(_("Er is geen collectie '%(id)s'.", id=collection_id[:100]))
+    return found
+
+
+def _geojson(body: dict):
+    response = jsonify(body)
+    response.mimetype = GEOJSON
+    return response
+
+
+@bp.get("")
+@by_register_version
+def landing():
+    """The landing page: what this API offers and where."""
+    return jsonify({
+        "title": "WhatsApp-buurtpreventie register",
+        "description": "Neighbourhood WhatsApp groups and buurten as OGC API Features; also address lookups.",
+        "links": [
+            _link(_href(".landing"), "self", JSON, "This document"),
+            _link(_href("openapi.openapi"), "service-desc",
+                  OPENAPI_TYPE, "The API definition (OpenAPI 3.0)"),
+            _link(_href("openapi.docs"), "service-doc", "text/html", "The API documentation"),
+            _link(_href(".conformance"), "conformance", JSON, "Conformance classes"),
+            _link(_href(".collection_list"), "data", JSON, "The collections"),
+        ],
+    })
+
+
+@bp.get("/conformance")
+@by_register_version
+def conformance():
+    """The OGC conformance classes this API implements."""
+    return jsonify({"conformsTo": CONFORMANCE})
+
+
+def _describe(collection: Collection) -> dict:
+    body = {
+        "id": collection.id, "title": collection.title, "description": collection.description,
+        "itemType": "feature", "crs": [CRS84],
+        "links": [
+            _link(_href(".collection", collection_id=collection.id), "self", JSON, collection.title),
+            _link(_href(".items", collection_id=collection.id), "items", GEOJSON,
+                  f"{collection.title} (GeoJSON)"),
+        ],
+    }
+    extent = collection.extent()
+    if extent:
+        body["extent"] = {"spatial": {"bbox": [extent], "crs": CRS84}}
+    return body
+
+
+@bp.get("/collections")
+@by_register_version
+def collection_list():
+    """Every collection with its description."""
+    return jsonify({
+        "links": [_link(_href(".collection_list"), "self", JSON, "The collections")],
+        "collections": [_describe(c) for c in collections().values()],
+    })
+
+
+@bp.get("/collections/<collection_id>")
+@by_register_version
+def collection(collection_id: str):
+    """One collection's description."""
+    return jsonify(_describe(_collection(collection_id)))
+
+
+@bp.get("/collections/<collection_id>/items")
+@by_register_version
+def items(collection_id: str):
+    """A page of a collection's features, optionally those intersecting bbox."""
+    found = _collection(collection_id)
+    args = request.args
+    check_parameters(args, ITEM_PARAMETERS)
+    if args.get("f", "json") not in ("json", "geojson"):
+        raise BadInput(_("'f' kan alleen 'json' of 'geojson' zijn."), field="f")
+    bbox = parse_bbox(args.get("bbox"))
+    limit = parse_count(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = parse_count(args.get("offset"), "offset", 0, 0, MAX_OFFSET)
+    check_datetime(args.get("datetime"))  # a valid one matches every feature: none has a time of its own
+    result = page(found, bbox, limit, offset)
+    query = {name: args[name] for name in ("bbox", "datetime") if name in args}
+    links = [_link(_href(".items", collection_id=found.id, limit=limit, offset=offset, **query),
+                   "self", GEOJSON, "This page"),
+             _link(_href(".collection", collection_id=found.id), "collection", JSON, found.title)]
+    if result.next_offset is not None:
+        links.append(_link(_href(".items", collection_id=found.id, limit=limit, offset=result.next_offset,
+                                   **query), "next", GEOJSON, "Next page"))
+    return _geojson({"type": "FeatureCollection", "features": result.features, "numberMatched": result.matched,
+                     "numberReturned": len(result.features), "links": links})
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+@by_register_version
+def item(collection_id: str, feature_id: str):
+    """One feature."""
+    found = _collection(collection_id)
+    feature = found.find(feature_id)
+    if feature is None:
+        raise UnknownResource(_("Collectie '%(collection)s' heeft geen item '%(id)s'.",
+                                collection=found.id, id=feature_id[:100]))
+    links = [_link(_href(".item", collection_id=found.id, feature_id=feature_id), "self",
+                   GEOJSON, "This feature"),
+             _link(_href(".collection", collection_id=found.id), "collection", JSON, found.title)]
+    return _geojson({**feature, "links": links})

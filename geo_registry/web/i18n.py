@@ -1,0 +1,105 @@
+"""Languages: Dutch first, English complete. Message catalogues in translations/ (Babel)."""
+from __future__ import annotations
+
+import flask_babel
+from flask import Blueprint, has_request_context, redirect, request
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as babel_gettext
+
+from geo_registry.core import formats, text
+from geo_registry.core.config import ROOT
+from geo_registry.web.redirects import local_target
+
+LANGUAGES = ("nl", "en")
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+COOKIE = "taal"
+
+bp = Blueprint("i18n", __name__)
+
+
+def translate(msgid: str, **params) -> str:
+    """Translate msgid into the request's language (Dutch, the source language, outside a request)."""
+    if has_request_context():
+        return babel_gettext(msgid, **params)
+    return msgid % params if params else msgid
+
+
+def select_locale() -> str:
+    """The language: ?lang=, then the remembered choice, then the browser's preference, then Dutch.
+    The public API remembers nothing: there only ?lang= and Accept-Language count (so caches need no cookie)."""
+    from geo_registry.web.api.http import is_api_path
+
+    remembered = None if is_api_path(request.path) else request.cookies.get(COOKIE)
+    for choice in (request.args.get("lang"), remembered):
+        if choice in LANGUAGES:
+            return choice
+    return request.accept_languages.best_match(LANGUAGES, default="nl")
+
+
+def current_language() -> str:
+    """The language of this request ('nl' or 'en')."""
+    return str(get_locale() or "nl") if has_request_context() else "nl"
+
+
+@bp.get("/taal/<lang>")
+def switch(lang: str):
+    """Remember the chosen language for a year and go back to where the visitor was."""
+    response = redirect(local_target(request.args.get("next"), "/"))
+    if lang in LANGUAGES:
+        response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="Lax", httponly=True,
+                            secure=request.is_secure)
+    return response
+
+
+def when(value) -> str:
+    """Jinja filter: a stored UTC time as "26 november 2026 om 13:45" / "26 November 2026, 13:45" in the app's
+    time zone (BABEL_DEFAULT_TIMEZONE); '' for none."""
+    stamp = formats.moment(value)
+    if stamp is None:
+        return str(value or "")
+    return flask_babel.format_datetime(stamp, formats.pattern_for(current_language()))
+
+
+def day(value) -> str:
+    """Jinja filter: the date of a stored UTC time in the app's time zone, "26 november 2026"."""
+    stamp = formats.moment(value)
+    if stamp is None:
+        return str(value or "")
+    return flask_babel.format_datetime(stamp, formats.DAY)
+
+
+def number(value, digits: int = 0) -> str:
+    """Jinja filter: a number with the thousands separator and decimal sign of the page's language."""
+    return flask_babel.format_decimal(value, formats.number_pattern(digits))
+
+
+def percent(share, digits: int = 1) -> str:
+    """Jinja filter: a share (0.52) as "52,0%" / "52.0%"."""
+    return flask_babel.format_percent(share, formats.number_pattern(digits) + "%")
+
+
+def unbroken(value) -> str:
+    """Join the parts of a phone number with no-break spaces, so that '14 035' never ends a line at '14'."""
+    return str(value or "").replace(" ", "\u00a0")
+
+
+def init_app(app) -> None:
+    """Set up Babel with the project's catalogues, time zone and filters, and the language switch."""
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", formats.TIMEZONE)
+    Babel(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"),
+          default_domain="messages")
+    app.register_blueprint(bp)
+    text.set_translator(translate)
+    text.set_language_source(current_language)
+    app.jinja_env.globals.update(current_language=current_language, LANGUAGE_NAMES=LANGUAGE_NAMES)
+    app.jinja_env.filters.update(when=when, day=day, number=number, percent=percent, unbroken=unbroken)
+
+    @app.after_request
+    def vary_on_language(response):
+        """Tell caches that the page depends on the language (the API sets its own Vary)."""
+        from geo_registry.web.api.http import is_api_path
+
+        if not is_api_path(request.path):
+            response.headers.add("Vary", "Accept-Language, Cookie")
+        return response
+

@@ -1,0 +1,36 @@
+"""Information pages for residents, from the Markdown files in CONTENT_DIR."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template
+
+from geo_registry.web.content import find_page, pages
+from geo_registry.web.i18n import current_language
+
+bp = Blueprint("info", __name__, url_prefix="/informatie")
+
+
+def _folder() -> Path:
+    return Path(current_app.config["CONTENT_DIR"])
+
+
+@bp.app_context_processor
+def info_pages():
+    """The information pages, for the menu and the footer of every page."""
+    return {"info_pages": lambda: pages(_folder(), current_language())}
+
+
+@bp.get("/")
+def index():
+    """All information pages."""
+    return render_template("info/index.html", pages=pages(_folder(), current_language()))
+
+
+@bp.get("/<slug>")
+def page(slug: str):
+    """One information page."""
+    found = find_page(_folder(), current_language(), slug)
+    if found is None:
+        abort(404)
+    return render_template("info/page.html", page=found)

@@ -1,0 +1,1 @@
+"""The staff area under /beheer: login, review, edit, coverage, exports and the audit log."""
