@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test browser postgres redis bench load mutation clean messages
+.PHONY: setup run test lint browser postgres redis bench load mutation clean messages
 
 setup: $(VENV)/.installed node_modules/.installed translations/en/LC_MESSAGES/messages.mo
 
@@ -46,7 +46,12 @@ run: setup
 	$(BIN)/geo-registry init-db
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/geo-registry serve
 
-test: setup browser postgres redis
+# The code's own checks: lint and formatting (ruff). `$(BIN)/ruff format .` formats.
+lint: setup
+	$(BIN)/ruff check --quiet .
+	$(BIN)/ruff format --check --quiet .
+
+test: setup browser postgres redis lint
 	$(BIN)/pytest -q
 
 bench: setup postgres

@@ -2,6 +2,7 @@
 
 Run with `make bench` (or `.venv/bin/python bench/benchmark.py [--quick]`). Prints a table of figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,19 +25,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from map_view import bench_map_view  # noqa: E402
+from postgis_coverage import postgis_rows  # noqa: E402
+from request_cost import bench_request_cost, laren_register  # noqa: E402
+from startup import bench_startup  # noqa: E402
 from synthetic import NL_BOUNDS, group_areas, laren_bounds, neighbourhoods, points_in  # noqa: E402
 from updates import bench_import_and_updates  # noqa: E402
-from map_view import bench_map_view  # noqa: E402
-from startup import bench_startup  # noqa: E402
-from postgis_coverage import postgis_rows  # noqa: E402
 from writes import bench_writes  # noqa: E402
-from request_cost import bench_request_cost, laren_register  # noqa: E402
 
-from geo_registry.spatial.coverage import compute_coverage  # noqa: E402
-from geo_registry.store.db import make_engine, upgrade  # noqa: E402
-from geo_registry.spatial.register import Snapshot  # noqa: E402
 from geo_registry.spatial.buurten import load_buurten  # noqa: E402
+from geo_registry.spatial.coverage import compute_coverage  # noqa: E402
 from geo_registry.spatial.gemeenten import default_wijken_file  # noqa: E402
+from geo_registry.spatial.register import Snapshot  # noqa: E402
+from geo_registry.store.db import make_engine, upgrade  # noqa: E402
 
 ROWS: list[tuple[str, str, str]] = []
 
@@ -75,12 +76,16 @@ def bench_lookups(label, buurten, groups, points, naive_points):
         naive_answers.append(set(np.flatnonzero(series.intersects(shapely.Point(x, y)).to_numpy())))
     naive_us = (time.perf_counter() - started) / len(naive_points[0]) * 1e6
     position = {id(g): i for i, g in enumerate(groups)}
-    mismatches = sum(answer != {position[id(g)] for g in index.at_xy(x, y)}
-                     for answer, x, y in zip(naive_answers, *naive_points))
+    mismatches = sum(
+        answer != {position[id(g)] for g in index.at_xy(x, y)} for answer, x, y in zip(naive_answers, *naive_points)
+    )
     row(f"{label}: groups at a point via the index ({len(lon)} points)", f"{index_us:,.1f} µs")
     row(f"{label}: groups at a point, naive GeoSeries scan ({len(naive_points[0])} points)", f"{naive_us:,.1f} µs")
-    row(f"{label}: index speed-up", f"{naive_us / index_us:,.0f}x",
-        "target ≥ 100x at national size" if "national" in label else "")
+    row(
+        f"{label}: index speed-up",
+        f"{naive_us / index_us:,.0f}x",
+        "target ≥ 100x at national size" if "national" in label else "",
+    )
     row(f"{label}: answers that differ from the naive scan", str(mismatches), "must be 0")
     row(f"{label}: whole answer (buurt + groups) per point", f"{answer_us:,.1f} µs")
 
@@ -91,8 +96,11 @@ def bench_coverage(label, buurten, groups, points):
     result, seconds = timed(compute_coverage, buurten, groups, points)
     covered = sum(c.covered_m2 for c in result) / sum(c.area_m2 for c in result)
     anchor, anchor_seconds = timed(geopandas_coverage, buurten, groups)
-    row(f"{label}: coverage of {len(buurten)} buurten, {len(points[0]):,} adressen", f"{seconds:.2f} s",
-        f"{seconds / anchor_seconds:.2f}x the anchor; target ≤ 1x" if "national" in label else "")
+    row(
+        f"{label}: coverage of {len(buurten)} buurten, {len(points[0]):,} adressen",
+        f"{seconds:.2f} s",
+        f"{seconds / anchor_seconds:.2f}x the anchor; target ≤ 1x" if "national" in label else "",
+    )
     row(f"{label}: anchor: geopandas overlay + dissolve (areas only)", f"{anchor_seconds:.2f} s")
     row(f"{label}: share of the area covered", f"{covered * 100:.1f}% (anchor {anchor * 100:.1f}%)")
     if "national" in label:  # the second anchor (issue 11): PostGIS in a throwaway cluster, skipped without it
@@ -101,10 +109,12 @@ def bench_coverage(label, buurten, groups, points):
 
 def geopandas_coverage(buurten, groups) -> float:
     """The covered share of all buurten as geopandas computes it: overlay, dissolve per buurt, area."""
-    frame = gpd.GeoDataFrame({"code": [b.code for b in buurten]}, geometry=[b.geometry for b in buurten],
-                             crs="EPSG:4326").to_crs("EPSG:28992")
-    areas = gpd.GeoDataFrame({"gid": [g.id for g in groups]}, geometry=[g.area for g in groups],
-                             crs="EPSG:4326").to_crs("EPSG:28992")
+    frame = gpd.GeoDataFrame(
+        {"code": [b.code for b in buurten]}, geometry=[b.geometry for b in buurten], crs="EPSG:4326"
+    ).to_crs("EPSG:28992")
+    areas = gpd.GeoDataFrame(
+        {"gid": [g.id for g in groups]}, geometry=[g.area for g in groups], crs="EPSG:4326"
+    ).to_crs("EPSG:28992")
     pieces = gpd.overlay(frame, areas, how="intersection", keep_geom_type=True)
     return float(pieces.dissolve(by="code").area.sum() / frame.area.sum())
 
@@ -113,8 +123,8 @@ def bench_local_addresses(rng, count: int = 20_000, lookups: int = 5_000):
     """Postcode lookups in the local address table (SQLite), in-process, as the lookup makes them."""
     import csv
 
-    from geo_registry.lookup.address_import import import_addresses
     from geo_registry.lookup import AddressQuery
+    from geo_registry.lookup.address_import import import_addresses
     from geo_registry.lookup.local import LocalAddressSource
 
     folder = Path(tempfile.mkdtemp(prefix="geo-bench-addr-"))
@@ -125,20 +135,31 @@ def bench_local_addresses(rng, count: int = 20_000, lookups: int = 5_000):
         writer = csv.writer(handle)
         writer.writerow(["postcode", "huisnummer", "openbare_ruimte", "woonplaats", "lat", "lon"])
         for i in range(count):
-            writer.writerow([f"{1251 + i // 2000:04d}{chr(65 + (i // 80) % 26)}{chr(65 + (i // 4) % 20)}",
-                             1 + i % 4 * 2, f"Straat {i // 80}", "Laren", 52.25, 5.22])
+            writer.writerow(
+                [
+                    f"{1251 + i // 2000:04d}{chr(65 + (i // 80) % 26)}{chr(65 + (i // 4) % 20)}",
+                    1 + i % 4 * 2,
+                    f"Straat {i // 80}",
+                    "Laren",
+                    52.25,
+                    5.22,
+                ]
+            )
     import_addresses(engine, path)
     source = LocalAddressSource(engine)
     with path.open() as handle:
         rows = list(csv.DictReader(handle))
-    queries = [AddressQuery.from_fields(r["postcode"], r["huisnummer"])
-               for r in (rows[int(i)] for i in rng.integers(0, count, lookups))]
+    queries = [
+        AddressQuery.from_fields(r["postcode"], r["huisnummer"])
+        for r in (rows[int(i)] for i in rng.integers(0, count, lookups))
+    ]
     started = time.perf_counter()
     for query in queries:
         source.find(query)
     per_lookup = (time.perf_counter() - started) / lookups * 1e6
-    row(f"local address table: postcode lookup ({count:,} addresses)", f"{per_lookup:,.0f} µs",
-        "target well under 1 ms")
+    row(
+        f"local address table: postcode lookup ({count:,} addresses)", f"{per_lookup:,.0f} µs", "target well under 1 ms"
+    )
     engine.dispose()
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -152,8 +173,14 @@ def free_port() -> int:
 
 def serve(db_url: str, port: int, folder: Path) -> subprocess.Popen:
     """Start the production server (waitress, via geo-registry serve) and wait until it answers."""
-    env = dict(os.environ, GEO_REGISTRY_DATABASE_URL=db_url, GEO_REGISTRY_TILES="none", GEO_REGISTRY_PDOK_URL="",
-               GEO_REGISTRY_SECRET_KEY="bench", GEO_REGISTRY_MAIL_OUTBOX=str(folder / "outbox"))
+    env = dict(
+        os.environ,
+        GEO_REGISTRY_DATABASE_URL=db_url,
+        GEO_REGISTRY_TILES="none",
+        GEO_REGISTRY_PDOK_URL="",
+        GEO_REGISTRY_SECRET_KEY="bench",
+        GEO_REGISTRY_MAIL_OUTBOX=str(folder / "outbox"),
+    )
     command = [str(Path(sys.executable).parent / "geo-registry"), "serve", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(600):  # a minute: on a busy shared machine the start alone can take tens of seconds
@@ -169,6 +196,7 @@ def serve(db_url: str, port: int, folder: Path) -> subprocess.Popen:
 def transferred(base: str, path: str) -> tuple[int, int]:
     """Bytes a browser receives for a page and every script, style sheet and icon it names (asking for br/gzip),
     and how many such files there are."""
+
     def fetch(url):
         request = urllib.request.Request(base + url, headers={"Accept-Encoding": "br, gzip"})
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -186,8 +214,10 @@ def wrk(url: str, seconds: int, script: Path | None = None) -> tuple[float, int]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     if re.search(r"Non-2xx or 3xx responses: (\d+)", output):
         raise RuntimeError(f"errors under load:\n{output}")
-    return (float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-            int(re.search(r"(\d+) requests in", output).group(1)))
+    return (
+        float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        int(re.search(r"(\d+) requests in", output).group(1)),
+    )
 
 
 def server_cpu_seconds(pid: int) -> float:
@@ -218,8 +248,11 @@ def bench_http(buurten, rng, seconds: int):
         page = urllib.request.urlopen(base + "/", timeout=30).read()
         row("home page with 200 groups (bytes)", f"{len(page):,}", "target < 500,000")
         sent, assets = transferred(base, "/")
-        row(f"home page with 200 groups and its {assets} files, bytes transferred", f"{sent:,}",
-            f"{sent / len(page) * 100:.0f}% of the bare HTML; target ≤ 250,000")
+        row(
+            f"home page with 200 groups and its {assets} files, bytes transferred",
+            f"{sent:,}",
+            f"{sent / len(page) * 100:.0f}% of the bare HTML; target ≤ 250,000",
+        )
         if shutil.which("wrk") is None:
             row("HTTP throughput", "skipped", "wrk not installed (make bench installs it)")
             return
@@ -232,28 +265,42 @@ def bench_http(buurten, rng, seconds: int):
                 "math.randomseed(42)\nrequest = function()\n"
                 f"  local lat = {miny} + math.random() * {maxy - miny}\n"
                 f"  local lon = {minx} + math.random() * {maxx - minx}\n"
-                f"  return wrk.format('GET', string.format('/api/v1/{endpoint}?lat=%.6f&lon=%.6f', lat, lon))\nend\n")
+                f"  return wrk.format('GET', string.format('/api/v1/{endpoint}?lat=%.6f&lon=%.6f', lat, lon))\nend\n"
+            )
         wrk(base + "/", 2, scripts["ping"])  # warm-up
         wrk(base + "/", 2, scripts["lookup"])
         # Alternating short runs, the ratio of each pair: on a shared machine one long run of each measured
         # whatever else ran at that moment (ratios from 39% to 139% in one minute while tests ran beside it).
         # The server's own CPU time per request is measured too: it is what the throughput of a server alone on
         # its cores follows, and what else runs on the machine (wrk itself, other work) changes it far less.
-        pairs = [(measured_run(process, base + "/", max(2, seconds // 2), scripts["ping"]),
-                  measured_run(process, base + "/", max(2, seconds // 2), scripts["lookup"])) for _ in range(5)]
+        pairs = [
+            (
+                measured_run(process, base + "/", max(2, seconds // 2), scripts["ping"]),
+                measured_run(process, base + "/", max(2, seconds // 2), scripts["lookup"]),
+            )
+            for _ in range(5)
+        ]
         ratios = sorted(lookup[0] / trivial[0] for trivial, lookup in pairs)
         cpu_ratios = sorted(trivial[1] / lookup[1] for trivial, lookup in pairs)
-        row("HTTP /api/ping (trivial endpoint), requests/s (median of 5)",
-            f"{sorted(t[0] for t, _ in pairs)[2]:,.0f}")
-        row("HTTP /api/lookup by point (200 groups), requests/s (median of 5)",
-            f"{sorted(lk[0] for _, lk in pairs)[2]:,.0f}")
-        row("HTTP lookup throughput / trivial throughput, median of 5 alternating pairs",
-            f"{ratios[2] * 100:.0f}% ({ratios[0] * 100:.0f}–{ratios[-1] * 100:.0f}%)", "target ≥ 90% (issue 11)")
-        row("HTTP server CPU per request: /api/ping, /api/lookup (medians of 5)",
-            f"{sorted(t[1] for t, _ in pairs)[2]:.3f} ms, {sorted(lk[1] for _, lk in pairs)[2]:.3f} ms")
-        row("HTTP server CPU per ping / per lookup, median of 5 pairs",
+        row("HTTP /api/ping (trivial endpoint), requests/s (median of 5)", f"{sorted(t[0] for t, _ in pairs)[2]:,.0f}")
+        row(
+            "HTTP /api/lookup by point (200 groups), requests/s (median of 5)",
+            f"{sorted(lk[0] for _, lk in pairs)[2]:,.0f}",
+        )
+        row(
+            "HTTP lookup throughput / trivial throughput, median of 5 alternating pairs",
+            f"{ratios[2] * 100:.0f}% ({ratios[0] * 100:.0f}–{ratios[-1] * 100:.0f}%)",
+            "target ≥ 90% (issue 11)",
+        )
+        row(
+            "HTTP server CPU per request: /api/ping, /api/lookup (medians of 5)",
+            f"{sorted(t[1] for t, _ in pairs)[2]:.3f} ms, {sorted(lk[1] for _, lk in pairs)[2]:.3f} ms",
+        )
+        row(
+            "HTTP server CPU per ping / per lookup, median of 5 pairs",
             f"{cpu_ratios[2] * 100:.0f}% ({cpu_ratios[0] * 100:.0f}–{cpu_ratios[-1] * 100:.0f}%)",
-            "the throughput ratio of a server alone on its cores; target ≥ 90%")
+            "the throughput ratio of a server alone on its cores; target ≥ 90%",
+        )
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -278,10 +325,13 @@ def main() -> None:
     national_groups = group_areas(rng, 20_000 // scale, NL_BOUNDS)
     vertices = [shapely.get_num_coordinates(w.geometry) for w in national]
     row("national: vertices per buurt (median)", f"{int(np.median(vertices))}")
-    row("national: vertices per group (median)",
-        f"{int(np.median([shapely.get_num_coordinates(g.area) for g in national_groups]))}")
-    bench_lookups("national", national, national_groups, points_in(rng, 5000, NL_BOUNDS),
-                  points_in(rng, 100, NL_BOUNDS))
+    row(
+        "national: vertices per group (median)",
+        f"{int(np.median([shapely.get_num_coordinates(g.area) for g in national_groups]))}",
+    )
+    bench_lookups(
+        "national", national, national_groups, points_in(rng, 5000, NL_BOUNDS), points_in(rng, 100, NL_BOUNDS)
+    )
     bench_coverage("national", national, national_groups, points_in(rng, 100_000, NL_BOUNDS))
     bench_map_view(row, rng, national, national_groups)
     bench_import_and_updates(row, rng, national, 20_000 // scale)

@@ -5,6 +5,7 @@ SMTP server (no mail lost, none doubled). Prints requests/s and p50/p99 per kind
 
     .venv/bin/python bench/load.py [--seconds 30] [--clients 12]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,11 +49,19 @@ def free_port() -> int:
 def environment(database_url: str, smtp_port: int) -> dict:
     """The server's settings: this database, the SMTP server, limits out of the way of a load test."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("GEO_REGISTRY_")}
-    env.update(GEO_REGISTRY_DATABASE_URL=database_url, GEO_REGISTRY_SECRET_KEY="load-test",
-               GEO_REGISTRY_PDOK_URL="", GEO_REGISTRY_TILES="none", GEO_REGISTRY_PUBLIC_URL="http://localhost",
-               GEO_REGISTRY_MAIL_HOST="127.0.0.1", GEO_REGISTRY_MAIL_PORT=str(smtp_port),
-               GEO_REGISTRY_MAIL_POLL_SECONDS="1", GEO_REGISTRY_JOIN_LIMIT="1000000",
-               GEO_REGISTRY_REGISTER_LIMIT="1000000", GEO_REGISTRY_MEMBER_LIMIT="1000000")
+    env.update(
+        GEO_REGISTRY_DATABASE_URL=database_url,
+        GEO_REGISTRY_SECRET_KEY="load-test",
+        GEO_REGISTRY_PDOK_URL="",
+        GEO_REGISTRY_TILES="none",
+        GEO_REGISTRY_PUBLIC_URL="http://localhost",
+        GEO_REGISTRY_MAIL_HOST="127.0.0.1",
+        GEO_REGISTRY_MAIL_PORT=str(smtp_port),
+        GEO_REGISTRY_MAIL_POLL_SECONDS="1",
+        GEO_REGISTRY_JOIN_LIMIT="1000000",
+        GEO_REGISTRY_REGISTER_LIMIT="1000000",
+        GEO_REGISTRY_MEMBER_LIMIT="1000000",
+    )
     return env
 
 
@@ -63,8 +72,12 @@ def server(env: dict, workers: int, log: Path):
     subprocess.run([*COMMAND, "load-examples"], env=env, check=True, capture_output=True)
     port = free_port()
     with log.open("w") as output:
-        process = subprocess.Popen([*COMMAND, "serve", "--port", str(port), "--workers", str(workers)], env=env,
-                                   stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [*COMMAND, "serve", "--port", str(port), "--workers", str(workers)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -115,8 +128,11 @@ class Load:
     def lookup(self, web, rng) -> bool | str:
         """A resident's point lookup through the public API."""
         lat, lon = rng.choice(POINTS)
-        response = web.get(f"{self.base}/api/v1/lookup?lat={lat + rng.uniform(-1e-3, 1e-3):.6f}"
-                           f"&lon={lon + rng.uniform(-1e-3, 1e-3):.6f}", timeout=30)
+        response = web.get(
+            f"{self.base}/api/v1/lookup?lat={lat + rng.uniform(-1e-3, 1e-3):.6f}"
+            f"&lon={lon + rng.uniform(-1e-3, 1e-3):.6f}",
+            timeout=30,
+        )
         return True if response.status_code == 200 else str(response.status_code)
 
     def _post_form(self, web, page: str, data: dict, done: str) -> bool | str:
@@ -130,9 +146,18 @@ class Load:
     def join(self, web, rng) -> bool | str:
         """A resident asks to join an example group (a mail to the resident and one to the beheerder)."""
         email = f"bewoner{next(self.serial)}@voorbeeld.invalid"
-        result = self._post_form(web, f"/groep/{rng.randint(1, 4)}/aanmelden", {
-            "naam": "Bea Bewoner", "mobiel": "06-12345678", "email": email, "straat": "Brink",
-            "huisnummer": str(rng.randint(1, 99))}, "/verstuurd")
+        result = self._post_form(
+            web,
+            f"/groep/{rng.randint(1, 4)}/aanmelden",
+            {
+                "naam": "Bea Bewoner",
+                "mobiel": "06-12345678",
+                "email": email,
+                "straat": "Brink",
+                "huisnummer": str(rng.randint(1, 99)),
+            },
+            "/verstuurd",
+        )
         if result is True:
             with self.lock:
                 self.emails["join"].add(email)
@@ -142,9 +167,18 @@ class Load:
         """Someone registers a new group (a confirmation mail to them)."""
         n = next(self.serial)
         email = f"aanmelder{n}@voorbeeld.invalid"
-        result = self._post_form(web, "/groep-aanmelden/", {
-            "naam": f"Buurtapp {n}", "beheerder_naam": "Bram Beheerder", "email": email,
-            "buurten": "BU04170324", "actie": "aanmelden"}, "/groep-aanmelden/verstuurd")
+        result = self._post_form(
+            web,
+            "/groep-aanmelden/",
+            {
+                "naam": f"Buurtapp {n}",
+                "beheerder_naam": "Bram Beheerder",
+                "email": email,
+                "buurten": "BU04170324",
+                "actie": "aanmelden",
+            },
+            "/groep-aanmelden/verstuurd",
+        )
         if result is True:
             with self.lock:
                 self.emails["registration"].add(email)
@@ -179,8 +213,10 @@ def mail_check(smtp: FakeSMTP, load: Load, database_url: str) -> str:
     to_beheerders = len(smtp._messages) - sum(arrived[email] for email in wanted)
     lost += max(0, len(load.emails["join"]) - to_beheerders)
     doubled += max(0, to_beheerders - len(load.emails["join"]))
-    return (f"{len(wanted)} forms sent, {len(smtp._messages)} messages arrived "
-            f"({to_beheerders} of them to beheerders), {lost} lost, {doubled} doubled")
+    return (
+        f"{len(wanted)} forms sent, {len(smtp._messages)} messages arrived "
+        f"({to_beheerders} of them to beheerders), {lost} lost, {doubled} doubled"
+    )
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -192,11 +228,15 @@ def percentile(values: list[float], share: float) -> float:
 def report(name: str, load: Load, seconds: float, mail: str) -> None:
     """Print one configuration's figures."""
     total = sum(len(times) for times in load.times.values())
-    print(f"\n{name}: {total / seconds:.0f} requests/s (a form counts once, its page and post together), "
-          f"{len(load.errors)} errors; mail: {mail}")
+    print(
+        f"\n{name}: {total / seconds:.0f} requests/s (a form counts once, its page and post together), "
+        f"{len(load.errors)} errors; mail: {mail}"
+    )
     for kind, times in sorted(load.times.items()):
-        print(f"  {kind:<13} {len(times) / seconds:7.1f}/s  p50 {percentile(times, 0.5) * 1000:7.1f} ms"
-              f"  p99 {percentile(times, 0.99) * 1000:7.1f} ms")
+        print(
+            f"  {kind:<13} {len(times) / seconds:7.1f}/s  p50 {percentile(times, 0.5) * 1000:7.1f} ms"
+            f"  p99 {percentile(times, 0.99) * 1000:7.1f} ms"
+        )
     for error in sorted(set(load.errors))[:10]:
         print(f"  error: {error} ({load.errors.count(error)}x)")
 
@@ -218,8 +258,10 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=12)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="geo-registry-load-"))
-    print(f"Load test: {args.clients} clients, {args.seconds:.0f} s per configuration, {os.cpu_count()} cores "
-          "(the clients run on the same machine)")
+    print(
+        f"Load test: {args.clients} clients, {args.seconds:.0f} s per configuration, {os.cpu_count()} cores "
+        "(the clients run on the same machine)"
+    )
     good = run("SQLite, 1 process", f"sqlite:///{folder / 'load.sqlite3'}", 1, args.seconds, args.clients, folder)
     cluster = Cluster().start()
     try:

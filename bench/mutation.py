@@ -7,6 +7,7 @@ promises. Runs mutmut (configured under [tool.mutmut] in pyproject.toml) and pri
     python bench/mutation.py --diffs      report with the change each survivor makes
     python bench/mutation.py 'geo_registry.domain.tokens.*'   run (again) only the mutants matching these names or globs
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,11 @@ BY_HAND = {
     "geo_registry.web.security.x_limit_per__mutmut_*": ["tests/test_staff.py"],
     "geo_registry.web.security.x_limit_per_mailbox__mutmut_*": ["tests/test_mail_flooding.py", *LIMIT_TESTS],
     "geo_registry.web.security.x_client_address__mutmut_*": ["tests/test_limits_per_network.py", *LIMIT_TESTS],
-    "geo_registry.web.security.x_posted_mailbox__mutmut_*": ["tests/test_limits_per_network.py",
-                                                         "tests/test_mail_flooding.py", *LIMIT_TESTS],
+    "geo_registry.web.security.x_posted_mailbox__mutmut_*": [
+        "tests/test_limits_per_network.py",
+        "tests/test_mail_flooding.py",
+        *LIMIT_TESTS,
+    ],
     "geo_registry.domain.staff.x_check_password__mutmut_*": STAFF_TESTS,
     "geo_registry.domain.staff.x_create_staff__mutmut_*": STAFF_TESTS,
     "geo_registry.domain.staff.x_authenticate__mutmut_*": STAFF_TESTS,
@@ -100,8 +104,11 @@ def by_hand_results() -> dict[str, int]:
     """Exit code of the tests for each mutant run by hand on the module as mutated now."""
     path = by_hand_file()
     kept = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    return {name: result["exit"] for name, result in kept.items()
-            if module_of(name).exists() and result["module"] == fingerprint(name)}
+    return {
+        name: result["exit"]
+        for name, result in kept.items()
+        if module_of(name).exists() and result["module"] == fingerprint(name)
+    }
 
 
 def tests_by_hand(name: str) -> list[str] | None:
@@ -119,12 +126,29 @@ def run_by_hand(patterns: list[str], seconds: float = 600) -> None:
             asked = any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
             if tests is None or code in KILLED or (name in done and not asked):
                 continue
-            command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-k", "not postgresql",
-                       *tests]
+            command = [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-x",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-k",
+                "not postgresql",
+                *tests,
+            ]
             environment = {**os.environ, "MUTANT_UNDER_TEST": name, "PYTHONPATH": "."}
             try:
-                code = subprocess.run(command, cwd=ROOT / "mutants", env=environment, check=False,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds).returncode
+                code = subprocess.run(
+                    command,
+                    cwd=ROOT / "mutants",
+                    env=environment,
+                    check=False,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    timeout=seconds,
+                ).returncode
             except subprocess.TimeoutExpired:
                 code = TIMEOUT  # a test waiting for ever on the mutant: a stall is a failure
             done[name] = code
@@ -153,8 +177,10 @@ def report(diffs: bool) -> bool:
         total = len(checked)
         share = killed / total if total else 0.0
         ok = ok and share >= TARGET and total == len(codes) and not unnamed
-        print(f"{path:36} {killed:>5}/{total:<5} ({share:6.1%})  {unnamed:>7}  {len(codes) - total:>7}  {promise}"
-              + ("" if share >= TARGET else "  < 85%"))
+        print(
+            f"{path:36} {killed:>5}/{total:<5} ({share:6.1%})  {unnamed:>7}  {len(codes) - total:>7}  {promise}"
+            + ("" if share >= TARGET else "  < 85%")
+        )
     for path in MODULES:
         survivors = sorted(name for name, code in results(path).items() if code not in KILLED | SKIPPED | {None})
         for name in survivors:
@@ -172,18 +198,34 @@ def main() -> int:
     parser.add_argument("--report", action="store_true", help="only report on the last run")
     parser.add_argument("--diffs", action="store_true", help="show the change each survivor makes")
     parser.add_argument("--max-children", default="1", help="parallel test processes (default 1: a shared machine)")
-    parser.add_argument("--trust-clean", action="store_true",
-                        help="skip mutmut's run of the unmutated tests (only right after they passed)")
-    parser.add_argument("mutants", nargs="*", help="only these mutants (names or globs); "
-                        "mutmut runs named mutants again even when they have a result")
+    parser.add_argument(
+        "--trust-clean",
+        action="store_true",
+        help="skip mutmut's run of the unmutated tests (only right after they passed)",
+    )
+    parser.add_argument(
+        "mutants",
+        nargs="*",
+        help="only these mutants (names or globs); mutmut runs named mutants again even when they have a result",
+    )
     args = parser.parse_args()
     if not args.report:
         os.nice(5)  # a benchmark on a shared machine: let interactive work go first
         if args.trust_clean:
             os.environ["MUTMUT_TRUST_CLEAN"] = "1"
         # mutmut's own command line, through bench/mutmut_cli.py (a fix its max_stack_depth needs)
-        subprocess.run([sys.executable, str(ROOT / "bench" / "mutmut_cli.py"), "run", "--max-children",
-                        args.max_children, *args.mutants], cwd=ROOT, check=False)
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "mutmut_cli.py"),
+                "run",
+                "--max-children",
+                args.max_children,
+                *args.mutants,
+            ],
+            cwd=ROOT,
+            check=False,
+        )
         run_by_hand(args.mutants)
     met = report(args.diffs)
     print(f"target {TARGET:.0%} killed in every module: {'met' if met else 'NOT met'}")

@@ -10,6 +10,7 @@ With MUTMUT_TRUST_CLEAN=1 (`bench/mutation.py --trust-clean`) the run skips mutm
 runs every test associated with the named mutants once on the unmutated code (the whole fast suite for a plain
 resume, 10 minutes and more on a shared machine): only when the tests just passed, e.g. in the stats run.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -43,10 +44,12 @@ def record_trampoline_hit(name: str, caller: str | None = None) -> None:
 
 def trusting_clean_tests(make_runner):
     """Wrap mutmut's runner factory so that its runners report the clean tests as passed without running them."""
+
     def make(*args, **kwargs):
         runner = make_runner(*args, **kwargs)
         runner.run_clean_tests = lambda tests: 0
         return runner
+
     return make
 
 

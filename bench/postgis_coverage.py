@@ -8,6 +8,7 @@ the buurt, its area; buurten no group meets are covered 0 m².
 
     .venv/bin/python bench/postgis_coverage.py [scale]   # this row alone, national size / scale
 """
+
 from __future__ import annotations
 
 import statistics
@@ -90,10 +91,16 @@ def postgis_rows(row, label: str, buurten, groups, ours, our_seconds: float, poi
     started = time.perf_counter()
     compute_coverage(buurten, groups)  # the same work as PostGIS's: areas only, no addresses
     areas_only = time.perf_counter() - started
-    row(f"{label}: anchor: PostGIS ST_Union per buurt, GiST (median of {RUNS})", f"{seconds:.2f} s",
-        f"ours {our_seconds:.2f} s = {our_seconds / seconds:.2f}x PostGIS; target ≤ 1x")
-    row(f"{label}: ours, areas only (no addresses), as PostGIS", f"{areas_only:.2f} s",
-        f"{areas_only / seconds:.2f}x PostGIS")
+    row(
+        f"{label}: anchor: PostGIS ST_Union per buurt, GiST (median of {RUNS})",
+        f"{seconds:.2f} s",
+        f"ours {our_seconds:.2f} s = {our_seconds / seconds:.2f}x PostGIS; target ≤ 1x",
+    )
+    row(
+        f"{label}: ours, areas only (no addresses), as PostGIS",
+        f"{areas_only:.2f} s",
+        f"{areas_only / seconds:.2f}x PostGIS",
+    )
     # PostGIS holds the buurten in RD New in its table; a process holds them so too (BuurtenRD, made once per
     # process and kept by every snapshot), so coverage from scratch in the app does not reproject them.
     held = BuurtenRD(buurten)
@@ -101,10 +108,16 @@ def postgis_rows(row, label: str, buurten, groups, ours, our_seconds: float, poi
     started = time.perf_counter()
     compute_coverage(buurten, groups, points, held)
     kept = time.perf_counter() - started
-    row(f"{label}: ours, the buurten in RD New as a process holds them, with addresses", f"{kept:.2f} s",
-        f"{kept / seconds:.2f}x PostGIS; target ≤ 1x")
-    row(f"{label}: buurten whose covered m² differ from PostGIS (> 1 m² and > 0.01%)",
-        str(differing(ours, covered)), "must be 0")
+    row(
+        f"{label}: ours, the buurten in RD New as a process holds them, with addresses",
+        f"{kept:.2f} s",
+        f"{kept / seconds:.2f}x PostGIS; target ≤ 1x",
+    )
+    row(
+        f"{label}: buurten whose covered m² differ from PostGIS (> 1 m² and > 0.01%)",
+        str(differing(ours, covered)),
+        "must be 0",
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ to the request path shows as a change in this row. It leaves out the server (wai
 same for both) and waiting for the GIL between threads.
 
 Run as a script, it is the driver that valgrind runs: `request_cost.py DATABASE_URL N ENDPOINT...`."""
+
 from __future__ import annotations
 
 import functools
@@ -24,9 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def laren_register(folder: Path, rng, buurten, groups: int = 200) -> str:
     """A SQLite register in folder with `groups` random group areas over Laren; returns its database URL."""
-    from geo_registry.store.db import make_engine, upgrade
-    from geo_registry.domain.groups import GroupStore
     from synthetic import group_areas, laren_bounds
+
+    from geo_registry.domain.groups import GroupStore
+    from geo_registry.store.db import make_engine, upgrade
 
     url = f"sqlite:///{folder / 'bench.sqlite3'}"
     engine = make_engine(url)
@@ -48,19 +50,42 @@ def bench_request_cost(row, buurten, rng, requests: int = 300) -> None:
     try:
         url = laren_register(folder, rng, buurten)
         endpoints = ["ping", "lookup", "ping", "lookup"]  # twice each: the second pair shows the count holds
-        subprocess.run(["valgrind", "--tool=callgrind", "--collect-atstart=no", "--toggle-collect=functools_reduce",
-                        "--dump-after=functools_reduce", f"--callgrind-out-file={folder}/callgrind.%p",
-                        sys.executable, __file__, url, str(requests), *endpoints],
-                       check=True, capture_output=True, cwd=folder, env=dict(os.environ, PYTHONHASHSEED="0"),
-                       timeout=1800)
+        subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--collect-atstart=no",
+                "--toggle-collect=functools_reduce",
+                "--dump-after=functools_reduce",
+                f"--callgrind-out-file={folder}/callgrind.%p",
+                sys.executable,
+                __file__,
+                url,
+                str(requests),
+                *endpoints,
+            ],
+            check=True,
+            capture_output=True,
+            cwd=folder,
+            env=dict(os.environ, PYTHONHASHSEED="0"),
+            timeout=1800,
+        )
         counts = dump_totals(folder)
         if len(counts) != len(endpoints):
             raise RuntimeError(f"expected {len(endpoints)} counts from callgrind, got {counts}")
-        ping, lookup = (min(c for e, c in zip(endpoints, counts) if e == name) / requests for name in ("ping", "lookup"))
-        row("HTTP ping / lookup by point in one process (WSGI), instructions per request",
-            f"{ping / 1000:,.0f}k / {lookup / 1000:,.0f}k", "callgrind; the same figures in every run")
-        row("HTTP lookup by point vs ping, by instructions per request", f"{ping / lookup * 100:.0f}%",
-            "target ≥ 90% (issue 11), before the server's own work, which is the same for both")
+        ping, lookup = (
+            min(c for e, c in zip(endpoints, counts) if e == name) / requests for name in ("ping", "lookup")
+        )
+        row(
+            "HTTP ping / lookup by point in one process (WSGI), instructions per request",
+            f"{ping / 1000:,.0f}k / {lookup / 1000:,.0f}k",
+            "callgrind; the same figures in every run",
+        )
+        row(
+            "HTTP lookup by point vs ping, by instructions per request",
+            f"{ping / lookup * 100:.0f}%",
+            "target ≥ 90% (issue 11), before the server's own work, which is the same for both",
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -80,11 +105,16 @@ def drive(url: str, requests: int, endpoints: list[str]) -> None:
     call, which is what callgrind counts (and dumps after)."""
     import random
 
-    os.environ.update(GEO_REGISTRY_DATABASE_URL=url, GEO_REGISTRY_TILES="none", GEO_REGISTRY_PDOK_URL="",
-                      GEO_REGISTRY_SECRET_KEY="bench", GEO_REGISTRY_MAIL_OUTBOX=str(Path.cwd() / "outbox"))
+    os.environ.update(
+        GEO_REGISTRY_DATABASE_URL=url,
+        GEO_REGISTRY_TILES="none",
+        GEO_REGISTRY_PDOK_URL="",
+        GEO_REGISTRY_SECRET_KEY="bench",
+        GEO_REGISTRY_MAIL_OUTBOX=str(Path.cwd() / "outbox"),
+    )
     sys.path.insert(0, str(ROOT))
-    from geo_registry.web import services as app_services
     from geo_registry import create_app
+    from geo_registry.web import services as app_services
 
     app = create_app()
     with app.app_context():
@@ -94,16 +124,26 @@ def drive(url: str, requests: int, endpoints: list[str]) -> None:
         registry.recheck_seconds = 1e9
         minx, miny, maxx, maxy = registry.snapshot().base.bounds
     chosen = random.Random(42)
-    points = [(miny + chosen.random() * (maxy - miny), minx + chosen.random() * (maxx - minx))
-              for _ in range(requests)]
+    points = [(miny + chosen.random() * (maxy - miny), minx + chosen.random() * (maxx - minx)) for _ in range(requests)]
 
     def call(endpoint: str, lat: float, lon: float) -> bool:
-        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": f"/api/v1/{endpoint}",
-                   "QUERY_STRING": f"lat={lat:.6f}&lon={lon:.6f}", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
-                   "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1",
-                   "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr,
-                   "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
-                   "wsgi.version": (1, 0)}
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": f"/api/v1/{endpoint}",
+            "QUERY_STRING": f"lat={lat:.6f}&lon={lon:.6f}",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "127.0.0.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "wsgi.version": (1, 0),
+        }
         status = []
         body = app(environ, lambda line, headers, exc_info=None: status.append(line))
         b"".join(body)

@@ -1,6 +1,7 @@
 """Benchmark rows of issue 11 for a server process at national size: start-up to the first answered lookup, and
 the memory (RSS) a process holds after it, for `geo-registry serve --workers 1` against a minimal server (SQLite +
 pyogrio + a shapely STRtree + http.server answering one lookup) started on the same data in the same run."""
+
 from __future__ import annotations
 
 import json
@@ -16,11 +17,11 @@ from pathlib import Path
 
 import shapely
 
-from geo_registry.store.db import make_engine, upgrade
 from geo_registry.domain.groups import GroupStore, import_groups
+from geo_registry.store.db import make_engine, upgrade
 
 # The minimal server: what any server answering a lookup at this size must at least do.
-MINIMAL_SERVER = textwrap.dedent('''
+MINIMAL_SERVER = textwrap.dedent("""
     import sqlite3, sys, urllib.parse
     from http.server import BaseHTTPRequestHandler, HTTPServer
     import pyogrio, shapely
@@ -48,21 +49,31 @@ MINIMAL_SERVER = textwrap.dedent('''
             pass
 
     HTTPServer(("127.0.0.1", port), Handler).serve_forever()
-''')
+""")
 
 
 def _write_wijken(path: Path, buurten) -> None:
     """The buurten as the wijken GeoJSON file the app reads."""
-    features = [{"type": "Feature", "geometry": json.loads(shapely.to_geojson(b.geometry)),
-                 "properties": {"code": b.code, "name": b.name, "wijkcode": b.wijkcode,
-                                "gemeentecode": b.gemeentecode}} for b in buurten]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(shapely.to_geojson(b.geometry)),
+            "properties": {"code": b.code, "name": b.name, "wijkcode": b.wijkcode, "gemeentecode": b.gemeentecode},
+        }
+        for b in buurten
+    ]
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
 
 
 def _write_groups(path: Path, groups) -> None:
-    features = [{"type": "Feature", "geometry": json.loads(shapely.to_geojson(g.area)),
-                 "properties": {"name": g.name, "beheerder_name": "B", "beheerder_email": g.beheerder_email}}
-                for g in groups]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(shapely.to_geojson(g.area)),
+            "properties": {"name": g.name, "beheerder_name": "B", "beheerder_email": g.beheerder_email},
+        }
+        for g in groups
+    ]
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
 
 
@@ -87,7 +98,7 @@ def _first_answer(command: list[str], url: str, env=None) -> tuple[subprocess.Po
             return process, time.perf_counter() - started
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError(f"{command[0]} stopped with {process.returncode}")
+                raise RuntimeError(f"{command[0]} stopped with {process.returncode}") from None
             time.sleep(0.05)
     process.kill()
     raise RuntimeError(f"{command} did not answer in 10 minutes")
@@ -123,12 +134,22 @@ def bench_startup(row, buurten, groups, free_port, settle: float = 15.0) -> None
         engine.dispose()
         lat, lon = shapely.get_coordinates(groups[0].area.representative_point())[0][::-1]
         port = free_port()
-        anchor_s, anchor_mib, _, _ = _measure([sys.executable, "-c", MINIMAL_SERVER, str(db_file), str(wijken), str(port)],
-                                        f"http://127.0.0.1:{port}/?lat={lat}&lon={lon}", settle=settle)
-        env = dict(os.environ, GEO_REGISTRY_DATABASE_URL=f"sqlite:///{db_file}", GEO_REGISTRY_WIJKEN_FILE=str(wijken),
-                   GEO_REGISTRY_GEMEENTECODE=buurten[0].gemeentecode, GEO_REGISTRY_TILES="none",
-                   GEO_REGISTRY_PDOK_URL="", GEO_REGISTRY_SECRET_KEY="bench",
-                   GEO_REGISTRY_MAIL_OUTBOX=str(folder / "outbox"), GEO_REGISTRY_BUURTEN_CACHE=str(folder / "cache"))
+        anchor_s, anchor_mib, _, _ = _measure(
+            [sys.executable, "-c", MINIMAL_SERVER, str(db_file), str(wijken), str(port)],
+            f"http://127.0.0.1:{port}/?lat={lat}&lon={lon}",
+            settle=settle,
+        )
+        env = dict(
+            os.environ,
+            GEO_REGISTRY_DATABASE_URL=f"sqlite:///{db_file}",
+            GEO_REGISTRY_WIJKEN_FILE=str(wijken),
+            GEO_REGISTRY_GEMEENTECODE=buurten[0].gemeentecode,
+            GEO_REGISTRY_TILES="none",
+            GEO_REGISTRY_PDOK_URL="",
+            GEO_REGISTRY_SECRET_KEY="bench",
+            GEO_REGISTRY_MAIL_OUTBOX=str(folder / "outbox"),
+            GEO_REGISTRY_BUURTEN_CACHE=str(folder / "cache"),
+        )
         command = [str(Path(sys.executable).parent / "geo-registry"), "serve", "--workers", "1"]
         url = f"/api/v1/lookup?lat={lat:.6f}&lon={lon:.6f}"
         # The first start after a new wijken file writes the buurten's fast copy (import-wijken writes it too);
@@ -136,19 +157,32 @@ def bench_startup(row, buurten, groups, free_port, settle: float = 15.0) -> None
         port = free_port()
         cold_s, *_ = _measure(command + ["--port", str(port)], f"http://127.0.0.1:{port}{url}", env, settle)
         port = free_port()
-        app_s, app_mib, app_most, app_settled = _measure(command + ["--port", str(port)],
-                                                          f"http://127.0.0.1:{port}{url}", env, settle)
+        app_s, app_mib, app_most, app_settled = _measure(
+            command + ["--port", str(port)], f"http://127.0.0.1:{port}{url}", env, settle
+        )
         size = f"{len(buurten):,} buurten, {len(groups):,} groups"
         row(f"anchor: minimal server, start → first lookup ({size})", f"{anchor_s:.1f} s")
-        row("geo-registry serve --workers 1, start → first lookup", f"{app_s:.1f} s",
-            f"{app_s / anchor_s:.2f}x the anchor; target ≤ 4 s")
-        row("  the same, first start after a new wijken file (writes its fast copy)", f"{cold_s:.1f} s",
-            f"{cold_s / anchor_s:.2f}x the anchor")
+        row(
+            "geo-registry serve --workers 1, start → first lookup",
+            f"{app_s:.1f} s",
+            f"{app_s / anchor_s:.2f}x the anchor; target ≤ 4 s",
+        )
+        row(
+            "  the same, first start after a new wijken file (writes its fast copy)",
+            f"{cold_s:.1f} s",
+            f"{cold_s / anchor_s:.2f}x the anchor",
+        )
         row("anchor: minimal server, memory after the first lookup", f"{anchor_mib:,.0f} MiB")
-        row("geo-registry serve --workers 1, memory after the first lookup", f"{app_mib:,.0f} MiB",
-            f"{app_mib / anchor_mib:.2f}x the anchor; target ≤ 350 MiB")
-        row("  the same, once the outline is made in the background (most on the way)",
-            f"{app_settled:,.0f} MiB ({app_most:,.0f})", f"{app_settled / anchor_mib:.2f}x the anchor")
+        row(
+            "geo-registry serve --workers 1, memory after the first lookup",
+            f"{app_mib:,.0f} MiB",
+            f"{app_mib / anchor_mib:.2f}x the anchor; target ≤ 350 MiB",
+        )
+        row(
+            "  the same, once the outline is made in the background (most on the way)",
+            f"{app_settled:,.0f} MiB ({app_most:,.0f})",
+            f"{app_settled / anchor_mib:.2f}x the anchor",
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -1,4 +1,5 @@
 """Seeded synthetic data at Laren's size and at national size, for the benchmark (and its smoke test)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,7 @@ NL_BOUNDS = (13_000, 306_000, 278_000, 620_000)
 
 
 def _to_wgs84(geoms):
-    return shapely.transform(np.asarray(geoms, dtype=object), transformer(RD_NEW, WGS84).transform,
-                             interleaved=False)
+    return shapely.transform(np.asarray(geoms, dtype=object), transformer(RD_NEW, WGS84).transform, interleaved=False)
 
 
 def blob(rng, x, y, radius, vertices):
@@ -41,11 +41,15 @@ def neighbourhoods(rng, count, bounds=NL_BOUNDS, vertex_spacing=60.0) -> list[Bu
 def group_areas(rng, count, bounds, radius=(150, 700), vertices=(20, 120), first_id=1) -> list[Group]:
     """Irregular group areas scattered over bounds (RD), as beheerders draw them."""
     minx, miny, maxx, maxy = bounds
-    shapes = [blob(rng, rng.uniform(minx, maxx), rng.uniform(miny, maxy), rng.uniform(*radius),
-                   int(rng.integers(*vertices))) for _ in range(count)]
+    shapes = [
+        blob(rng, rng.uniform(minx, maxx), rng.uniform(miny, maxy), rng.uniform(*radius), int(rng.integers(*vertices)))
+        for _ in range(count)
+    ]
     wgs = _to_wgs84(shapes)
-    return [Group(first_id + i, f"Groep {first_id + i}", geom, "Beheerder", f"b{i}@voorbeeld.invalid")
-            for i, geom in enumerate(wgs)]
+    return [
+        Group(first_id + i, f"Groep {first_id + i}", geom, "Beheerder", f"b{i}@voorbeeld.invalid")
+        for i, geom in enumerate(wgs)
+    ]
 
 
 def points_in(rng, count, bounds) -> tuple[np.ndarray, np.ndarray]:

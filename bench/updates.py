@@ -1,6 +1,7 @@
 """Benchmark rows of issue 11 whose cost should follow the change, not the register: import-groups at two sizes,
 and the next lookup after a write nobody sees and after an approval, at national size. Each with its anchor
 measured in the same run."""
+
 from __future__ import annotations
 
 import json
@@ -11,21 +12,29 @@ import time
 from pathlib import Path
 
 import shapely
+from synthetic import NL_BOUNDS, group_areas
 
 from geo_registry.domain import actions
-from geo_registry.store.db import make_engine, upgrade
 from geo_registry.domain.groups import NAME_TAKEN, Group, GroupStore, import_groups
 from geo_registry.mail.delivery import Message
 from geo_registry.spatial.register import Registry, Snapshot
-from synthetic import NL_BOUNDS, group_areas
+from geo_registry.store.db import make_engine, upgrade
 
 
 def _write_groups(path: Path, groups, offset: int) -> None:
     """Write groups as the GeoJSON FeatureCollection that import-groups reads."""
-    features = [{"type": "Feature", "geometry": shapely.geometry.mapping(group.area),
-                 "properties": {"name": f"Groep {offset + i}", "beheerder_name": "B. Heerder",
-                                "beheerder_email": f"b{offset + i}@voorbeeld.invalid"}}
-                for i, group in enumerate(groups)]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": shapely.geometry.mapping(group.area),
+            "properties": {
+                "name": f"Groep {offset + i}",
+                "beheerder_name": "B. Heerder",
+                "beheerder_email": f"b{offset + i}@voorbeeld.invalid",
+            },
+        }
+        for i, group in enumerate(groups)
+    ]
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
 
 
@@ -66,8 +75,11 @@ def bench_import_and_updates(row, rng, buurten, national_groups: int) -> None:
         row(f"import-groups: per group, up to {national_groups:,}", f"{rest * 1e3:,.2f} ms")
         row("import-groups: per-group time, large / small", f"{rest / first:.2f}", "target ≈ 1 (linear)")
         row("anchor: the same-name check alone on sqlite3, indexed", f"{anchor:,.0f} µs")
-        row(f"import-groups of {national_groups:,} groups", f"{first * small + rest * (national_groups - small):,.0f} s",
-            "target ≤ 60 s at 20,000")
+        row(
+            f"import-groups of {national_groups:,} groups",
+            f"{first * small + rest * (national_groups - small):,.0f} s",
+            "target ≤ 60 s at 20,000",
+        )
         _bench_updates(row, store, buurten)
     finally:
         engine.dispose()
@@ -91,23 +103,32 @@ def _bench_updates(row, store: GroupStore, buurten) -> None:
     point = (52.25, 5.22)
     message = Message("bench", "b@voorbeeld.invalid", "s", "b")
     area = store.list()[0].area
-    group_id, _ = actions.register(store, Group(None, "Nieuw in de bench", area, "B", "b@voorbeeld.invalid"),
-                                   lambda gid: message)
+    group_id, _ = actions.register(
+        store, Group(None, "Nieuw in de bench", area, "B", "b@voorbeeld.invalid"), lambda gid: message
+    )
     pending = _next_lookup(registry, point)
     actions.confirm_email(store, group_id)
     actions.review(store, group_id, "bench", True, "", lambda group: message)
     approved = _next_lookup(registry, point)
     updated, coverage_update = _timed(registry.snapshot().coverage)
     fresh = Snapshot(buurten, store.list()).coverage()
-    differ = sum(a.covered_m2 != b.covered_m2 or [g.id for g, _ in a.groups] != [g.id for g, _ in b.groups]
-                 for a, b in zip(updated, fresh))
+    differ = sum(
+        a.covered_m2 != b.covered_m2 or [g.id for g, _ in a.groups] != [g.id for g, _ in b.groups]
+        for a, b in zip(updated, fresh)
+    )
     row(f"anchor: whole snapshot from scratch ({len(buurten):,} buurten)", f"{scratch:.2f} s")
     row("pending registration → next lookup", f"{pending * 1e3:,.1f} ms", "target: rebuilds nothing")
-    row("approval → next lookup", f"{approved * 1e3:,.0f} ms",
-        f"{approved / scratch * 100:.2f}% of from scratch; target ≤ 50 ms")
+    row(
+        "approval → next lookup",
+        f"{approved * 1e3:,.0f} ms",
+        f"{approved / scratch * 100:.2f}% of from scratch; target ≤ 50 ms",
+    )
     row("anchor: coverage of every buurt from scratch", f"{coverage_scratch:.2f} s")
-    row("approval → coverage again (only the buurten it touches)", f"{coverage_update * 1e3:,.0f} ms",
-        f"{coverage_update / coverage_scratch * 100:.2f}% of from scratch; target ≤ 1 s")
+    row(
+        "approval → coverage again (only the buurten it touches)",
+        f"{coverage_update * 1e3:,.0f} ms",
+        f"{coverage_update / coverage_scratch * 100:.2f}% of from scratch; target ≤ 1 s",
+    )
     row("coverage after the approval: buurten that differ from scratch", str(differ), "must be 0")
 
 

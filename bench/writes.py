@@ -10,6 +10,7 @@ not the mail worker's delivery), including the reads of the form page and of the
 
     .venv/bin/python bench/writes.py [--seconds 10] [--clients 8] [--workers N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,11 @@ COMMAND = [str(Path(sys.executable).with_name("geo-registry"))]
 CLIENTS = 8
 MARK = "benchmark0serial"  # replaced by a serial number in every captured parameter: names and addresses differ
 # The rate limits out of the way: a benchmark's clients all come from 127.0.0.1.
-RAISED_LIMITS = {"GEO_REGISTRY_JOIN_LIMIT": "100000000", "GEO_REGISTRY_JOIN_GROUP_LIMIT": "100000000",
-                 "GEO_REGISTRY_REGISTER_LIMIT": "100000000"}
+RAISED_LIMITS = {
+    "GEO_REGISTRY_JOIN_LIMIT": "100000000",
+    "GEO_REGISTRY_JOIN_GROUP_LIMIT": "100000000",
+    "GEO_REGISTRY_REGISTER_LIMIT": "100000000",
+}
 
 
 @dataclass(frozen=True)
@@ -55,21 +59,42 @@ class Kind:
 
 
 KINDS = {
-    "join": Kind("/groep/1/aanmelden", {"naam": "Bea Bewoner", "mobiel": "06-12345678", "straat": "Brink",
-                                        "email": f"bewoner{MARK}@voorbeeld.invalid", "huisnummer": "12"},
-                 "/aanmelden/verstuurd"),
-    "registration": Kind("/groep-aanmelden/", {"naam": f"Buurtapp {MARK}", "beheerder_naam": "Bram Beheerder",
-                                               "email": f"aanmelder{MARK}@voorbeeld.invalid",
-                                               "buurten": "BU04170324", "actie": "aanmelden"},
-                         "/groep-aanmelden/verstuurd"),
+    "join": Kind(
+        "/groep/1/aanmelden",
+        {
+            "naam": "Bea Bewoner",
+            "mobiel": "06-12345678",
+            "straat": "Brink",
+            "email": f"bewoner{MARK}@voorbeeld.invalid",
+            "huisnummer": "12",
+        },
+        "/aanmelden/verstuurd",
+    ),
+    "registration": Kind(
+        "/groep-aanmelden/",
+        {
+            "naam": f"Buurtapp {MARK}",
+            "beheerder_naam": "Bram Beheerder",
+            "email": f"aanmelder{MARK}@voorbeeld.invalid",
+            "buurten": "BU04170324",
+            "actie": "aanmelden",
+        },
+        "/groep-aanmelden/verstuurd",
+    ),
 }
 
 
 def environment(db_url: str, folder: Path) -> dict:
     """The server's settings: this database, mail to an outbox folder, no network, raised rate limits."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("GEO_REGISTRY_")}
-    env.update(GEO_REGISTRY_DATABASE_URL=db_url, GEO_REGISTRY_SECRET_KEY="bench", GEO_REGISTRY_PDOK_URL="",
-               GEO_REGISTRY_TILES="none", GEO_REGISTRY_MAIL_OUTBOX=str(folder / "outbox"), **RAISED_LIMITS)
+    env.update(
+        GEO_REGISTRY_DATABASE_URL=db_url,
+        GEO_REGISTRY_SECRET_KEY="bench",
+        GEO_REGISTRY_PDOK_URL="",
+        GEO_REGISTRY_TILES="none",
+        GEO_REGISTRY_MAIL_OUTBOX=str(folder / "outbox"),
+        **RAISED_LIMITS,
+    )
     return env
 
 
@@ -94,11 +119,13 @@ def free_port() -> int:
 
 # --- the app: 8 clients over HTTP -------------------------------------------------------------------------------
 
+
 def serve(env: dict, port: int, workers: int | None) -> subprocess.Popen:
     """Start `geo-registry serve` and wait until it answers."""
     extra = ["--workers", str(workers)] if workers else []
-    process = subprocess.Popen([*COMMAND, "serve", "--port", str(port), *extra], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*COMMAND, "serve", "--port", str(port), *extra], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         try:
@@ -147,6 +174,7 @@ def written(db_file: Path, outbox: Path) -> dict:
 
 # --- the anchor: the same SQL on sqlite3 -------------------------------------------------------------------------
 
+
 @dataclass
 class Capture:
     """The statements one write made, in order; ("COMMIT", None) and ("ROLLBACK", None) where it ended one."""
@@ -161,9 +189,11 @@ class Capture:
 
     def ended(self, word: str):
         """A listener that marks the end of a transaction."""
+
         def listener(conn):
             if threading.get_ident() == self.thread:
                 self.steps.append((word, None, False))
+
         return listener
 
 
@@ -286,8 +316,10 @@ def bench_writes(row, seconds: float = 10.0, clients: int = CLIENTS, workers: in
         plain.execute("PRAGMA journal_mode=DELETE")  # the copy is in WAL mode like its source
     plain.close()
     copy_database(db_file, folder / "capture.sqlite3")
-    steps = {name: capture(environment(f"sqlite:///{folder / 'capture.sqlite3'}", folder / "capture"), kind)
-             for name, kind in KINDS.items()}
+    steps = {
+        name: capture(environment(f"sqlite:///{folder / 'capture.sqlite3'}", folder / "capture"), kind)
+        for name, kind in KINDS.items()
+    }
     serials = itertools.count(1)  # shared by both runs: every name and address is new
     port = free_port()
     process = serve(env, port, workers)
@@ -299,23 +331,37 @@ def bench_writes(row, seconds: float = 10.0, clients: int = CLIENTS, workers: in
             ok, failed = drive(base, kind, seconds, clients, serials)
             time.sleep(1)  # the mail worker may still be moving a message from the queue to the outbox folder
             after = written(db_file, folder / "outbox")
-            grown = (after["registrations"] - before["registrations"] if name == "registration"
-                     else (after["mails"] - before["mails"]) // 2)
+            grown = (
+                after["registrations"] - before["registrations"]
+                if name == "registration"
+                else (after["mails"] - before["mails"]) // 2
+            )
             raw = replay(f"sqlite:///{folder / 'anchor.sqlite3'}", steps[name], seconds, clients, serials)
-            plain = replay(f"sqlite:///{folder / 'defaults.sqlite3'}", steps[name], seconds, clients, serials,
-                           app_settings=False)
+            plain = replay(
+                f"sqlite:///{folder / 'defaults.sqlite3'}", steps[name], seconds, clients, serials, app_settings=False
+            )
             app_rate, raw_rate, plain_rate = ok / seconds, raw / seconds, plain / seconds
             statements = sum(1 for step in steps[name] if step[0] not in ("COMMIT", "ROLLBACK"))
-            row(f"anchor: the same SQL on sqlite3 ({statements} statements), {name}s/s, {clients} threads",
-                f"{raw_rate:,.0f}/s")
-            row(f"anchor: the same SQL, sqlite's defaults (rollback journal, sync FULL), {name}s/s",
-                f"{plain_rate:,.0f}/s")
-            row(f"{name}s/s via HTTP (form + post + sent page), {clients} clients", f"{app_rate:,.0f}/s",
+            row(
+                f"anchor: the same SQL on sqlite3 ({statements} statements), {name}s/s, {clients} threads",
+                f"{raw_rate:,.0f}/s",
+            )
+            row(
+                f"anchor: the same SQL, sqlite's defaults (rollback journal, sync FULL), {name}s/s",
+                f"{plain_rate:,.0f}/s",
+            )
+            row(
+                f"{name}s/s via HTTP (form + post + sent page), {clients} clients",
+                f"{app_rate:,.0f}/s",
                 f"{app_rate / raw_rate * 100:.1f}% of the anchor ({app_rate / plain_rate * 100:.0f}% of sqlite's "
-                "defaults); target ≥ 50%")
+                "defaults); target ≥ 50%",
+            )
             if failed or grown != ok:
-                row(f"{name}s: failed answers, or writes not found in the database", f"{failed} / {ok - grown}",
-                    "must be 0 / 0")
+                row(
+                    f"{name}s: failed answers, or writes not found in the database",
+                    f"{failed} / {ok - grown}",
+                    "must be 0 / 0",
+                )
     finally:
         process.terminate()
         process.wait(timeout=30)

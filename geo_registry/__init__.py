@@ -1,4 +1,5 @@
 """geo_registry: the register of Laren's neighbourhood WhatsApp groups."""
+
 from __future__ import annotations
 
 import secrets
@@ -15,8 +16,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then GEO_REGISTRY_* environment, then test_config."""
     from flask import Flask
 
-    app = Flask(__name__, instance_relative_config=True,
-                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
     configure(app, test_config)
     register_extensions(app)
     register_blueprints(app)
@@ -57,8 +62,9 @@ def _instance_secret(folder: Path) -> str:
 def register_extensions(app: Flask) -> None:
     """Set up error handling, the database and the domain services."""
     from geo_registry.store import db
-    from geo_registry.web import i18n, security, services as app_services
     from geo_registry.web import error_pages as errors
+    from geo_registry.web import i18n, security
+    from geo_registry.web import services as app_services
 
     i18n.init_app(app)
     errors.init_app(app)
@@ -69,10 +75,16 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach the public pages, the JSON API, the vendored front-end assets and the security headers."""
-    from geo_registry.web.staff import account, sessions, views as staff
-    from geo_registry.web.api import views as api, http as api_http, ogc as features, openapi
-    from geo_registry.web import assets, headers, params, no_store as privacy
-    from geo_registry.web.public import info, join, home as public, register, renewal, subscribe, tiles
+    from geo_registry.web import assets, headers, params
+    from geo_registry.web import no_store as privacy
+    from geo_registry.web.api import http as api_http
+    from geo_registry.web.api import ogc as features
+    from geo_registry.web.api import openapi
+    from geo_registry.web.api import views as api
+    from geo_registry.web.public import home as public
+    from geo_registry.web.public import info, join, register, renewal, subscribe, tiles
+    from geo_registry.web.staff import account, sessions
+    from geo_registry.web.staff import views as staff
 
     params.init_app(app)
     headers.init_app(app)
@@ -80,8 +92,20 @@ def register_blueprints(app: Flask) -> None:
     sessions.init_app(app)
     privacy.init_app(app)
     api_http.init_app(app)
-    for blueprint in (public.bp, info.bp, register.bp, join.bp, renewal.bp, staff.bp, api.bp, api.legacy,
-                      features.bp, openapi.bp, subscribe.bp, tiles.bp):
+    for blueprint in (
+        public.bp,
+        info.bp,
+        register.bp,
+        join.bp,
+        renewal.bp,
+        staff.bp,
+        api.bp,
+        api.legacy,
+        features.bp,
+        openapi.bp,
+        subscribe.bp,
+        tiles.bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(account.bp)
     from geo_registry.web.public import poster  # the printable poster of a group

@@ -1,4 +1,5 @@
 """The geo-registry command line: database, imports, examples and the production server."""
+
 from __future__ import annotations
 
 import sys
@@ -8,18 +9,17 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from geo_registry.web import services as app_services
-from geo_registry.domain import subscriptions
-from geo_registry.lookup.address_import import import_addresses
-from geo_registry.store.db import upgrade
 from geo_registry.core.errors import GeoRegistryError
+from geo_registry.core.text import N_
+from geo_registry.domain import subscriptions
 from geo_registry.domain.actions import purge_stale
 from geo_registry.domain.groups import import_groups, now_iso
 from geo_registry.domain.staff import UnknownStaff, create_staff, find_staff, list_staff, set_active, set_password
-from geo_registry.core.text import N_
+from geo_registry.lookup.address_import import import_addresses
 from geo_registry.spatial.buurten import import_buurten
 from geo_registry.spatial.buurten_cache import load_buurten_cached
-
+from geo_registry.store.db import upgrade
+from geo_registry.web import services as app_services
 
 CLI_ACTOR = N_("opdrachtregel")  # who changed a staff account, in the audit log
 
@@ -44,8 +44,12 @@ def init_db_command():
 @click.command("import-wijken")
 @with_appcontext
 @click.argument("source", type=click.Path(dir_okay=False))
-@click.option("--gemeentecode", "codes", multiple=True,
-              help="Bijvoorbeeld GM0376; herhaal voor meer gemeenten. Standaard de ingestelde gemeenten.")
+@click.option(
+    "--gemeentecode",
+    "codes",
+    multiple=True,
+    help="Bijvoorbeeld GM0376; herhaal voor meer gemeenten. Standaard de ingestelde gemeenten.",
+)
 @click.option("--alle", is_flag=True, help="Alle gemeenten in het bestand.")
 @click.option("--layer", default=None, help="Laag in een GeoPackage (standaard 'buurten').")
 @click.option("--out", "target", default=None, help="Doelbestand; standaard het ingestelde wijkenbestand.")
@@ -109,8 +113,12 @@ def import_addresses_command(path):
 @click.command("create-staff")
 @with_appcontext
 @click.argument("username")
-@click.password_option("--password", prompt="Wachtwoord", confirmation_prompt="Herhaal het wachtwoord",
-                       help="Wordt gevraagd als u het weglaat (aanbevolen: dan komt het niet in uw shellgeschiedenis).")
+@click.password_option(
+    "--password",
+    prompt="Wachtwoord",
+    confirmation_prompt="Herhaal het wachtwoord",
+    help="Wordt gevraagd als u het weglaat (aanbevolen: dan komt het niet in uw shellgeschiedenis).",
+)
 def create_staff_command(username, password):
     """Create a staff account for /beheer; the password is asked for and stored hashed."""
     try:
@@ -150,8 +158,11 @@ def enable_staff_command(username):
 @click.command("set-password")
 @with_appcontext
 @click.argument("username")
-@click.option("--password", default=None,
-              help="Wordt gevraagd als u het weglaat (aanbevolen: dan komt het niet in uw shellgeschiedenis).")
+@click.option(
+    "--password",
+    default=None,
+    help="Wordt gevraagd als u het weglaat (aanbevolen: dan komt het niet in uw shellgeschiedenis).",
+)
 def set_password_command(username, password):
     """Give a staff account a new password (asked twice, 12+ characters); its open sessions end."""
     _change_staff(lambda: find_staff(_engine(), username), username)
@@ -180,8 +191,9 @@ def send_mail_command():
     failures: list = []
     sent, failed = app_services.current().mailer.deliver(failures=failures)
     for failure in failures:
-        click.echo(f"bericht {failure.id} ({failure.kind}) aan {failure.recipient} niet verstuurd: {failure.reason}",
-                   err=True)
+        click.echo(
+            f"bericht {failure.id} ({failure.kind}) aan {failure.recipient} niet verstuurd: {failure.reason}", err=True
+        )
     click.echo(f"{sent} verstuurd, {failed} niet verstuurd")
     if failed:
         sys.exit(1)
@@ -207,8 +219,12 @@ def confirmation_round_command():
 
 @click.command("copy-to-postgresql")
 @with_appcontext
-@click.option("--target", required=True, metavar="URL",
-              help="Een lege PostgreSQL-database, bijvoorbeeld postgresql+psycopg://gebruiker@host/register.")
+@click.option(
+    "--target",
+    required=True,
+    metavar="URL",
+    help="Een lege PostgreSQL-database, bijvoorbeeld postgresql+psycopg://gebruiker@host/register.",
+)
 def copy_to_postgresql_command(target):
     """Copy this register (usually the SQLite file) into an empty PostgreSQL database; the source stays as it is."""
     from geo_registry.store.db import make_engine
@@ -228,16 +244,23 @@ def copy_to_postgresql_command(target):
         engine.dispose()
     for line in report.lines():
         click.echo(line)
-    click.echo(f"Register gekopieerd naar {engine.url.render_as_string(hide_password=True)}. Zet"
-               " GEO_REGISTRY_DATABASE_URL op die URL om het te gebruiken.")
+    click.echo(
+        f"Register gekopieerd naar {engine.url.render_as_string(hide_password=True)}. Zet"
+        " GEO_REGISTRY_DATABASE_URL op die URL om het te gebruiken."
+    )
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", envvar="HOST", show_default=True)
 @click.option("--port", default=5000, type=int, envvar="PORT", show_default=True)
 @click.option("--threads", default=4, type=int, show_default=True, help="Threads per serverproces.")
-@click.option("--workers", type=click.IntRange(min=1), default=None, envvar="GEO_REGISTRY_WORKERS",
-              help="Aantal serverprocessen; standaard één per processorkern.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    envvar="GEO_REGISTRY_WORKERS",
+    help="Aantal serverprocessen; standaard één per processorkern.",
+)
 @click.option("--listen-fd", type=int, default=None, hidden=True)  # set by the supervisor for its workers
 @click.option("--worker-index", type=int, default=0, hidden=True)
 @click.option("--supervisor-pid", type=int, default=0, hidden=True)
@@ -267,8 +290,8 @@ def _serve_here(ctx, threads: int, announce: bool, **where) -> None:
     """Load the app in this process and serve it with waitress (on host/port, or the shared socket sock)."""
     from flask.cli import ScriptInfo
 
-    from geo_registry.web.serving import make_server, served_url
     from geo_registry.web.mailing import public_url
+    from geo_registry.web.serving import make_server, served_url
 
     app = ctx.ensure_object(ScriptInfo).load_app()
     with app.app_context():
@@ -276,20 +299,38 @@ def _serve_here(ctx, threads: int, announce: bool, **where) -> None:
         server = make_server(app, threads=threads, **where)
         if announce:
             click.echo(f"geo_registry op {served_url(server.effective_host, server.effective_port)}/")
-            how = "ingesteld met GEO_REGISTRY_PUBLIC_URL" if configured else "het adres van deze server; stel " \
+            how = (
+                "ingesteld met GEO_REGISTRY_PUBLIC_URL"
+                if configured
+                else "het adres van deze server; stel "
                 "GEO_REGISTRY_PUBLIC_URL in als bewoners de site op een ander adres bereiken"
+            )
             click.echo(f"Links in e-mail: {public_url(app.config)}/ ({how})", nl=True)
             if app.config["RATELIMIT_STORAGE_URI"].startswith("memory") and "sock" in where:
-                click.echo("Snelheidslimieten tellen per serverproces (in het geheugen); stel "
-                           "GEO_REGISTRY_RATELIMIT_STORAGE_URI in op een Redis-URL om ze te delen.")
+                click.echo(
+                    "Snelheidslimieten tellen per serverproces (in het geheugen); stel "
+                    "GEO_REGISTRY_RATELIMIT_STORAGE_URI in op een Redis-URL om ze te delen."
+                )
         sys.stdout.flush()
         server.run()
 
 
-COMMANDS = [init_db_command, import_buurten_command, import_groups_command, load_examples_command,
-            import_addresses_command, create_staff_command, disable_staff_command, enable_staff_command,
-            set_password_command, list_staff_command, send_mail_command, confirmation_round_command,
-            copy_to_postgresql_command, serve_command]
+COMMANDS = [
+    init_db_command,
+    import_buurten_command,
+    import_groups_command,
+    load_examples_command,
+    import_addresses_command,
+    create_staff_command,
+    disable_staff_command,
+    enable_staff_command,
+    set_password_command,
+    list_staff_command,
+    send_mail_command,
+    confirmation_round_command,
+    copy_to_postgresql_command,
+    serve_command,
+]
 
 
 def init_app(app) -> None:
@@ -301,11 +342,15 @@ def init_app(app) -> None:
 def main() -> None:
     """Entry point of the geo-registry console script."""
     from geo_registry import create_app
-
     from geo_registry.core.errors import StartupRefused
 
     try:
-        FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,
-                   load_dotenv=False, help="Register van WhatsApp-buurtpreventiegroepen.")(prog_name="geo-registry")
+        FlaskGroup(
+            create_app=create_app,
+            add_default_commands=False,
+            add_version_option=False,
+            load_dotenv=False,
+            help="Register van WhatsApp-buurtpreventiegroepen.",
+        )(prog_name="geo-registry")
     except StartupRefused as refusal:  # a setting or the database: the message says what to do, no traceback
         _fail(refusal)

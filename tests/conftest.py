@@ -1,5 +1,6 @@
 """Shared fixtures: an app on a fresh database (an SQLite file; PostgreSQL + PostGIS too for the tests marked
 both_databases), its clients, example data and fake services."""
+
 from __future__ import annotations
 
 import csv
@@ -11,10 +12,10 @@ from contextlib import contextmanager
 import pytest
 import shapely
 import sqlalchemy as sa
-
 from fakes import FakeLocatieserver, pdok_doc
 from helpers import WIJKEN_FILE, inside, inside_shape, make_app
 from servers import free_port, stopped_at_exit, wait_until
+
 from geo_registry.core.config import ROOT
 from geo_registry.spatial.buurten import load_buurten
 
@@ -149,16 +150,56 @@ def address_rows(places):
     """A small BAG-like address list with known places."""
     c, p, b = places["centrum"], places["postiljon"], places["blaricum"]
     return [
-        {"postcode": "1251 KV", "huisnummer": "12", "huisletter": "", "huisnummertoevoeging": "",
-         "openbare_ruimte": "Brink", "woonplaats": "Laren", "lat": c[0], "lon": c[1]},
-        {"postcode": "1251KV", "huisnummer": "14", "huisletter": "A", "huisnummertoevoeging": "",
-         "openbare_ruimte": "Brink", "woonplaats": "Laren", "lat": c[0], "lon": c[1]},
-        {"postcode": "1251KV", "huisnummer": "14", "huisletter": "B", "huisnummertoevoeging": "",
-         "openbare_ruimte": "Brink", "woonplaats": "Laren", "lat": c[0], "lon": c[1]},
-        {"postcode": "1251 PT", "huisnummer": "3", "huisletter": "", "huisnummertoevoeging": "",
-         "openbare_ruimte": "Postiljonlaan", "woonplaats": "Laren", "lat": p[0], "lon": p[1]},
-        {"postcode": "1261 AA", "huisnummer": "5", "huisletter": "", "huisnummertoevoeging": "",
-         "openbare_ruimte": "Torenlaan", "woonplaats": "Blaricum", "lat": b[0], "lon": b[1]},
+        {
+            "postcode": "1251 KV",
+            "huisnummer": "12",
+            "huisletter": "",
+            "huisnummertoevoeging": "",
+            "openbare_ruimte": "Brink",
+            "woonplaats": "Laren",
+            "lat": c[0],
+            "lon": c[1],
+        },
+        {
+            "postcode": "1251KV",
+            "huisnummer": "14",
+            "huisletter": "A",
+            "huisnummertoevoeging": "",
+            "openbare_ruimte": "Brink",
+            "woonplaats": "Laren",
+            "lat": c[0],
+            "lon": c[1],
+        },
+        {
+            "postcode": "1251KV",
+            "huisnummer": "14",
+            "huisletter": "B",
+            "huisnummertoevoeging": "",
+            "openbare_ruimte": "Brink",
+            "woonplaats": "Laren",
+            "lat": c[0],
+            "lon": c[1],
+        },
+        {
+            "postcode": "1251 PT",
+            "huisnummer": "3",
+            "huisletter": "",
+            "huisnummertoevoeging": "",
+            "openbare_ruimte": "Postiljonlaan",
+            "woonplaats": "Laren",
+            "lat": p[0],
+            "lon": p[1],
+        },
+        {
+            "postcode": "1261 AA",
+            "huisnummer": "5",
+            "huisletter": "",
+            "huisnummertoevoeging": "",
+            "openbare_ruimte": "Torenlaan",
+            "woonplaats": "Blaricum",
+            "lat": b[0],
+            "lon": b[1],
+        },
     ]
 
 
@@ -228,8 +269,23 @@ def redis_server(tmp_path):
     port = free_port()
     folder = tmp_path / "redis"
     folder.mkdir()
-    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", "",
-               "--appendonly", "no", "--daemonize", "no", "--logfile", str(folder / "redis.log")]
+    command = [
+        binary,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(folder),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+        "--logfile",
+        str(folder / "redis.log"),
+    ]
     with stopped_at_exit(subprocess.Popen(command, cwd=folder)) as process:
         client = redis.Redis(host="127.0.0.1", port=port)
         wait_until(client.ping, "redis-server", process=process)
@@ -262,8 +318,15 @@ def mail_app(tmp_path, pdok, address_csv, smtp, db_url):
     """A populated app that sends its e-mail to the test SMTP server."""
     from geo_registry.web.mailing import mail_worker
 
-    app = populated_app(tmp_path, pdok, address_csv, MAIL_HOST="127.0.0.1", MAIL_PORT=smtp.port,
-                        PUBLIC_URL="http://localhost", DATABASE_URL=db_url)
+    app = populated_app(
+        tmp_path,
+        pdok,
+        address_csv,
+        MAIL_HOST="127.0.0.1",
+        MAIL_PORT=smtp.port,
+        PUBLIC_URL="http://localhost",
+        DATABASE_URL=db_url,
+    )
     app.smtp = smtp
     smtp.settle = lambda: mail_worker(app).flush()
     yield app
@@ -287,7 +350,8 @@ def _stop_mail_workers():
 @pytest.fixture
 def staff_user(mail_app):
     """A staff account made with the create-staff command."""
-    result = mail_app.test_cli_runner().invoke(args=["create-staff", "medewerker", "--password",
-                                                      "lang-genoeg-wachtwoord"])
+    result = mail_app.test_cli_runner().invoke(
+        args=["create-staff", "medewerker", "--password", "lang-genoeg-wachtwoord"]
+    )
     assert "aangemaakt" in result.output, result.output
     return ("medewerker", "lang-genoeg-wachtwoord")

@@ -1,4 +1,5 @@
 """A real HTTP server on 127.0.0.1 that answers in the PDOK Locatieserver format."""
+
 from __future__ import annotations
 
 import json
@@ -8,16 +9,33 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 
-def pdok_doc(straat, huisnummer, postcode, woonplaats, lat, lon, huisletter="", toevoeging="",
-             gemeentenaam="Laren", gemeentecode="0417"):
+def pdok_doc(
+    straat,
+    huisnummer,
+    postcode,
+    woonplaats,
+    lat,
+    lon,
+    huisletter="",
+    toevoeging="",
+    gemeentenaam="Laren",
+    gemeentecode="0417",
+):
     """Build one Locatieserver address document as the service returns it."""
     house = f"{huisnummer}{huisletter}" + (f"-{toevoeging}" if toevoeging else "")
     doc = {
-        "type": "adres", "weergavenaam": f"{straat} {house}, {postcode} {woonplaats}",
-        "straatnaam": straat, "huisnummer": huisnummer, "postcode": postcode,
-        "woonplaatsnaam": woonplaats, "gemeentenaam": gemeentenaam, "gemeentecode": gemeentecode,
-        "buurtcode": "BU04170320", "wijkcode": "WK041703",
-        "centroide_ll": f"POINT({lon} {lat})", "centroide_rd": "POINT(143000 474000)",
+        "type": "adres",
+        "weergavenaam": f"{straat} {house}, {postcode} {woonplaats}",
+        "straatnaam": straat,
+        "huisnummer": huisnummer,
+        "postcode": postcode,
+        "woonplaatsnaam": woonplaats,
+        "gemeentenaam": gemeentenaam,
+        "gemeentecode": gemeentecode,
+        "buurtcode": "BU04170320",
+        "wijkcode": "WK041703",
+        "centroide_ll": f"POINT({lon} {lat})",
+        "centroide_rd": "POINT(143000 474000)",
     }
     if huisletter:
         doc["huisletter"] = huisletter
@@ -55,7 +73,9 @@ class FakeLocatieserver:
         for fq in params.get("fq", []):
             key, _, value = fq.partition(":")
             if key != "type":
-                docs = [d for d in docs if str(d.get(key, "")).replace(" ", "").lower() == value.replace(" ", "").lower()]
+                docs = [
+                    d for d in docs if str(d.get(key, "")).replace(" ", "").lower() == value.replace(" ", "").lower()
+                ]
         words = [w.strip(",").lower() for w in params.get("q", [""])[0].split()]
         if not any(fq.startswith(("postcode", "huisnummer")) for fq in params.get("fq", [])):
             docs = [d for d in docs if any(w and w in d["weergavenaam"].lower() for w in words)]
@@ -91,15 +111,26 @@ class FakeLocatieserver:
                     return
                 docs = fake.search(endpoint, params)
                 if endpoint == "suggest":
-                    docs = [{"weergavenaam": d["weergavenaam"], "type": "adres", "id": str(i)} for i, d in enumerate(docs)]
-                body = {"response": {"numFound": len(docs), "start": 0, "maxScore": 10.0,
-                                     "numFoundExact": True, "docs": docs}}
+                    docs = [
+                        {"weergavenaam": d["weergavenaam"], "type": "adres", "id": str(i)} for i, d in enumerate(docs)
+                    ]
+                body = {
+                    "response": {
+                        "numFound": len(docs),
+                        "start": 0,
+                        "maxScore": 10.0,
+                        "numFoundExact": True,
+                        "docs": docs,
+                    }
+                }
                 self._send(200, json.dumps(body).encode())
 
             def _trickle(self, body):
                 """A valid answer, one byte at a time: each read is quick, the whole takes for ever."""
-                head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                        f"X-Padding: {'x' * 200}\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+                head = (
+                    f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    f"X-Padding: {'x' * 200}\r\nContent-Length: {len(body)}\r\n\r\n"
+                ).encode()
                 if fake.mode == "trickle":
                     self.wfile.write(head)
                     head = b""
@@ -221,12 +252,11 @@ class SilentSMTP:
         self.thread = threading.Thread(target=self._accept, daemon=True)
 
     def _accept(self):
-        import socket
 
         while not self.stopping:
             try:
                 connection, _ = self.listener.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             self.accepted.append(connection)
 

@@ -1,4 +1,5 @@
 """Helpers the tests share: paths, the app factory call, and points inside shapes."""
+
 from __future__ import annotations
 
 import threading
@@ -20,8 +21,13 @@ PRIVATE_EMAILS = [f"beheerder{i}@voorbeeld.invalid" for i in range(1, 5)]
 
 def make_app(tmp_path, **overrides):
     """Create an app on a database in tmp_path, without address service or basemap."""
-    config = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
-              "PDOK_URL": "", "TILES": "none"}
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "PDOK_URL": "",
+        "TILES": "none",
+    }
     config.update(overrides)
     return create_app(config)
 
@@ -51,23 +57,27 @@ def csrf_token(client, url: str) -> str:
 def login(client, username: str, password: str):
     """Log in as staff through the login form."""
     token = csrf_token(client, "/beheer/inloggen")
-    return client.post("/beheer/inloggen", data={"csrf_token": token, "gebruikersnaam": username,
-                                                 "wachtwoord": password})
+    return client.post(
+        "/beheer/inloggen", data={"csrf_token": token, "gebruikersnaam": username, "wachtwoord": password}
+    )
 
 
 def register_pending(app, name="Nieuwe groep", codes=("BU04170324",)):
     """Put a registration in the review queue directly through the domain functions."""
     from geo_registry.domain import actions
-    from geo_registry.web import services as app_services
     from geo_registry.domain.areas import area_from_buurten
     from geo_registry.domain.groups import Group
     from geo_registry.mail.delivery import Message
+    from geo_registry.web import services as app_services
 
     with app.app_context():
         store = app_services.current().store
         area = area_from_buurten(list(codes), app_services.current().buurten)
-        group_id, _ = actions.register(store, Group(None, name, area, "Nina Nieuw", "nina@voorbeeld.invalid"),
-                                       lambda gid: Message("test", "nina@voorbeeld.invalid", "s", "b"))
+        group_id, _ = actions.register(
+            store,
+            Group(None, name, area, "Nina Nieuw", "nina@voorbeeld.invalid"),
+            lambda gid: Message("test", "nina@voorbeeld.invalid", "s", "b"),
+        )
         actions.confirm_email(store, group_id)
     return group_id
 

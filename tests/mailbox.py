@@ -1,4 +1,5 @@
 """Waiting for e-mail at the test SMTP server: delivery may happen after the request (a worker sends it)."""
+
 from __future__ import annotations
 
 import re

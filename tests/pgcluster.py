@@ -1,6 +1,7 @@
 """A throwaway PostgreSQL + PostGIS cluster for the tests: initdb into a temporary folder, serve it on a unix
 socket in that folder, hand out a fresh database per test (copied from a template), remove it all at the end.
 Nothing has to be running beforehand; Debian's postgresql and postgis packages must be installed (`make postgres`)."""
+
 from __future__ import annotations
 
 import glob
@@ -57,11 +58,13 @@ class Cluster:
         if done.returncode:
             raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
 
-    def start(self) -> "Cluster":
+    def start(self) -> Cluster:
         """initdb and start the server (unix socket only, no durability needed for tests)."""
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
-        options = (f"-p {self.port} -k {self.folder} -c listen_addresses='' -c fsync=off"
-                   " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses='' -c fsync=off"
+            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
         self._run("pg_ctl", "start", "-w", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-o", options)
         self._make_templates()
         return self

@@ -1,5 +1,6 @@
 """Helpers for tests that run real servers in processes of their own: a free port, waiting until one is ready,
 and stopping it whatever the test did."""
+
 from __future__ import annotations
 
 import socket

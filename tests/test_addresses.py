@@ -1,16 +1,17 @@
 """Importing a BAG extract into the local address table, and looking addresses up in it."""
+
 import csv
 
 import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from geo_registry.lookup.address_import import import_addresses
-from geo_registry.store.db import make_engine, upgrade
 from geo_registry.core.errors import AddressAmbiguous, AddressNotFound, ImportRefused
 from geo_registry.core.geometry import RD_NEW, WGS84, transformer
 from geo_registry.lookup import AddressQuery
+from geo_registry.lookup.address_import import import_addresses
 from geo_registry.lookup.local import LocalAddressSource
+from geo_registry.store.db import make_engine, upgrade
 
 pytestmark = pytest.mark.both_databases  # the address table and its answers, on SQLite and PostgreSQL
 
@@ -48,8 +49,11 @@ def test_free_text_in_the_local_table(engine, address_csv):
 
 def test_suggestions_from_the_local_table(engine, address_csv):
     import_addresses(engine, address_csv)
-    assert LocalAddressSource(engine).suggest("Brin") == ["Brink 12, 1251 KV Laren", "Brink 14A, 1251 KV Laren",
-                                                          "Brink 14B, 1251 KV Laren"]
+    assert LocalAddressSource(engine).suggest("Brin") == [
+        "Brink 12, 1251 KV Laren",
+        "Brink 14A, 1251 KV Laren",
+        "Brink 14B, 1251 KV Laren",
+    ]
     assert LocalAddressSource(engine).suggest("brink 14") == ["Brink 14A, 1251 KV Laren", "Brink 14B, 1251 KV Laren"]
     assert LocalAddressSource(engine).suggest("br") == []
 
@@ -79,21 +83,26 @@ def test_suggestions_from_three_characters_and_for_streets_of_several_words(engi
     assert local.suggest("bri")[:1] == ["Brink 12, 1251 KV Laren"]
     assert local.suggest("Sint Jan") == local.suggest("sint-jans 4") == ["Sint Janstraat 4, 1251 KV Laren"]
 
+
 def test_csv_with_rd_coordinates_and_bad_rows(engine, tmp_path):
     x, y = 143600.0, 474200.0
     path = tmp_path / "bag_rd.csv"
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
-        writer.writerow(["postcode", "huisnummer", "huisletter", "toevoeging", "openbareruimtenaam",
-                         "woonplaatsnaam", "x", "y"])
+        writer.writerow(
+            ["postcode", "huisnummer", "huisletter", "toevoeging", "openbareruimtenaam", "woonplaatsnaam", "x", "y"]
+        )
         writer.writerow(["1251AB", "7", "", "", "Naarderstraat", "Laren", x, y])
         writer.writerow(["12AB", "8", "", "", "Naarderstraat", "Laren", x, y])
         writer.writerow(["1251AB", "nul", "", "", "Naarderstraat", "Laren", x, y])
         writer.writerow(["1251AB", "9", "", "", "Naarderstraat", "Laren", "", ""])
     report = import_addresses(engine, path)
     assert report.imported == 1
-    assert report.refused == ["regel 3: postcode '12AB' is ongeldig", "regel 4: huisnummer 'nul' is ongeldig",
-                              "regel 5: coördinaten ontbreken of zijn ongeldig"]
+    assert report.refused == [
+        "regel 3: postcode '12AB' is ongeldig",
+        "regel 4: huisnummer 'nul' is ongeldig",
+        "regel 5: coördinaten ontbreken of zijn ongeldig",
+    ]
     found = LocalAddressSource(engine).find(AddressQuery.from_fields("1251AB", "7"))
     lon, lat = transformer(RD_NEW, WGS84).transform(x, y)
     assert (found.lat, found.lon) == pytest.approx((lat, lon))
@@ -101,9 +110,17 @@ def test_csv_with_rd_coordinates_and_bad_rows(engine, tmp_path):
 
 def test_geopackage_with_points(engine, tmp_path):
     frame = gpd.GeoDataFrame(
-        {"postcode": ["1251KV"], "huisnummer": [3], "huisletter": [None], "huisnummertoevoeging": ["2"],
-         "openbare_ruimte": ["Brink"], "woonplaats": ["Laren"], "geometry": [Point(143600, 474200)]},
-        crs="EPSG:28992")
+        {
+            "postcode": ["1251KV"],
+            "huisnummer": [3],
+            "huisletter": [None],
+            "huisnummertoevoeging": ["2"],
+            "openbare_ruimte": ["Brink"],
+            "woonplaats": ["Laren"],
+            "geometry": [Point(143600, 474200)],
+        },
+        crs="EPSG:28992",
+    )
     path = tmp_path / "bag.gpkg"
     frame.to_file(path, driver="GPKG", engine="pyogrio")
     assert import_addresses(engine, path).imported == 1

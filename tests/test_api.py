@@ -1,8 +1,7 @@
 """The public JSON API (/api/v1): answers, every error path (as problem details), and no private fields."""
+
 import pytest
-
 from helpers import PRIVATE_EMAILS, make_app
-
 
 
 @pytest.fixture
@@ -83,11 +82,21 @@ def test_unreachable_service_is_503(api):
     assert api.get("/api/v1/lookup?postcode=1251KV&huisnummer=12").status_code == 200
 
 
-@pytest.mark.parametrize("query, field", [
-    ("lat=abc&lon=5.2", "lat"), ("lat=95&lon=5.2", "lat"), ("lat=52.2&lon=200", "lon"), ("lat=52.2", "lon"),
-    ("lat=nan&lon=5.2", "lat"), ("postcode=12&huisnummer=1", "postcode"), ("postcode=1251KV&huisnummer=0", "huisnummer"),
-    ("postcode=1251KV", "huisnummer"), ("q=Brink", "q"), ("", None),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("lat=abc&lon=5.2", "lat"),
+        ("lat=95&lon=5.2", "lat"),
+        ("lat=52.2&lon=200", "lon"),
+        ("lat=52.2", "lon"),
+        ("lat=nan&lon=5.2", "lat"),
+        ("postcode=12&huisnummer=1", "postcode"),
+        ("postcode=1251KV&huisnummer=0", "huisnummer"),
+        ("postcode=1251KV", "huisnummer"),
+        ("q=Brink", "q"),
+        ("", None),
+    ],
+)
 def test_bad_input_is_400_with_a_message(api, query, field):
     response = api.get(f"/api/v1/lookup?{query}")
     assert response.status_code == 400 and response.mimetype == "application/problem+json"
@@ -126,11 +135,22 @@ def test_unknown_api_path_is_a_problem(api):
 @pytest.mark.both_databases
 def test_no_private_data_in_any_public_response(api, places):
     lat, lon = places["centrum"]
-    urls = ["/", "/overzicht", f"/?lat={lat}&lon={lon}", "/?postcode=1251KV&huisnummer=12",
-            f"/antwoord?lat={lat}&lon={lon}", "/api/v1/groups.geojson", "/api/v1/wijken.geojson",
-            f"/api/v1/lookup?lat={lat}&lon={lon}", "/api/v1/lookup?postcode=1251KV&huisnummer=12",
-            "/api/v1/lookup?postcode=1251KV&huisnummer=14", "/api/v1/suggest?q=Brink",
-            "/api/v1/collections/groups/items", "/api/v1/collections/groups/items/1", "/api/v1/collections/groups"]
+    urls = [
+        "/",
+        "/overzicht",
+        f"/?lat={lat}&lon={lon}",
+        "/?postcode=1251KV&huisnummer=12",
+        f"/antwoord?lat={lat}&lon={lon}",
+        "/api/v1/groups.geojson",
+        "/api/v1/wijken.geojson",
+        f"/api/v1/lookup?lat={lat}&lon={lon}",
+        "/api/v1/lookup?postcode=1251KV&huisnummer=12",
+        "/api/v1/lookup?postcode=1251KV&huisnummer=14",
+        "/api/v1/suggest?q=Brink",
+        "/api/v1/collections/groups/items",
+        "/api/v1/collections/groups/items/1",
+        "/api/v1/collections/groups",
+    ]
     for url in urls:
         body = api.get(url).get_data(as_text=True)
         for secret in PRIVATE_EMAILS + ["Voorbeeldbeheerder"]:

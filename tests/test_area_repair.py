@@ -1,4 +1,5 @@
 """Which broken shapes are repaired (only the unambiguous) and which are refused, saying what is wrong."""
+
 import json
 import math
 import re
@@ -8,8 +9,8 @@ import shapely
 import shapely.affinity
 from shapely import MultiPolygon, Polygon
 
-from geo_registry.domain.areas import AreaRefused, _checked_hole, check_area, combine_areas, parse_geojson_area
 from geo_registry.core.geometry import area_m2
+from geo_registry.domain.areas import AreaRefused, _checked_hole, check_area, combine_areas, parse_geojson_area
 
 # A square of about 66,000 m² (260 m a side) well inside Laren.
 W, S, E, N = 5.2000, 52.2480, 5.2038, 52.2503
@@ -67,8 +68,9 @@ def test_a_hole_sharing_a_stretch_of_the_border_is_refused(gemeente):
 def test_overlapping_or_nested_holes_are_refused(gemeente):
     outer = [(W + 0.0005, S + 0.0005), (E - 0.0005, S + 0.0005), (E - 0.0005, N - 0.0005), (W + 0.0005, N - 0.0005)]
     inner = [(W + 0.001, S + 0.001), (W + 0.002, S + 0.001), (W + 0.002, S + 0.0015), (W + 0.001, S + 0.0015)]
-    assert refusal(Polygon(SHELL, [outer, inner]), gemeente) == ("Twee gaten in het gebied overlappen elkaar of "
-                                                                 "liggen in elkaar. Teken elk gat één keer.")
+    assert refusal(Polygon(SHELL, [outer, inner]), gemeente) == (
+        "Twee gaten in het gebied overlappen elkaar of liggen in elkaar. Teken elk gat één keer."
+    )
 
 
 def test_a_bow_tie_with_a_hole_in_one_of_its_triangles_is_repaired_and_keeps_the_hole(gemeente):
@@ -82,8 +84,9 @@ def test_a_bow_tie_with_a_hole_in_one_of_its_triangles_is_repaired_and_keeps_the
 
 def test_a_border_along_one_line_encloses_nothing_and_is_refused(gemeente):
     flat = [(W, S), (E, S), (MX, S), (W, S)]
-    assert refusal(Polygon(flat), gemeente) == ("De buitenrand van het gebied omsluit geen vlak. Teken het gebied "
-                                                "opnieuw.")
+    assert refusal(Polygon(flat), gemeente) == (
+        "De buitenrand van het gebied omsluit geen vlak. Teken het gebied opnieuw."
+    )
 
 
 def test_a_hole_crossing_itself_is_refused(gemeente):
@@ -93,8 +96,19 @@ def test_a_hole_crossing_itself_is_refused(gemeente):
 
 def test_a_border_that_goes_around_twice_is_refused(gemeente):
     mx, my = (W + E) / 2, (S + N) / 2
-    ring = [(W, S), (E, S), (E, N), (W, N), (W, my), (mx, my), (mx, N - 0.0005), (W + 0.001, N - 0.0005),
-            (W + 0.001, S + 0.0005), (W, S + 0.0005), (W, S)]
+    ring = [
+        (W, S),
+        (E, S),
+        (E, N),
+        (W, N),
+        (W, my),
+        (mx, my),
+        (mx, N - 0.0005),
+        (W + 0.001, N - 0.0005),
+        (W + 0.001, S + 0.0005),
+        (W, S + 0.0005),
+        (W, S),
+    ]
     assert "twee keer omrand" in refusal(Polygon(ring), gemeente)
 
 
@@ -165,36 +179,67 @@ HOLE_NOTCH = [(W, S + 0.0005), (W + 0.001, S + 0.0005), (W + 0.001, S + 0.0015),
 HOLE_BOWTIE = [(W + 0.001, S + 0.001), (W + 0.002, S + 0.002), (W + 0.002, S + 0.001), (W + 0.001, S + 0.002)]
 
 
-@pytest.mark.parametrize("hole, message", [
-    (SHELL, "Een gat in het gebied is even groot als het gebied zelf (of groter): er blijft niets over."),
-    (HOLE_OUTSIDE, "Een gat ligt buiten de buitenrand van het gebied. Een gat moet binnen het gebied liggen; teken "
-                   "een los stuk als een eigen vlak."),
-    (HOLE_ACROSS, "De rand van een gat kruist de buitenrand van het gebied. Een gat moet binnen het gebied liggen."),
-    (HOLE_NOTCH, "Een gat raakt de buitenrand van het gebied over een stuk lijn. Teken de buitenrand om het gat "
-                 "heen, of laat het gat binnen het gebied liggen."),
-    (HOLE_BOWTIE, "Een gat in het gebied kruist zichzelf of heeft geen oppervlakte."),
-])
+@pytest.mark.parametrize(
+    "hole, message",
+    [
+        (SHELL, "Een gat in het gebied is even groot als het gebied zelf (of groter): er blijft niets over."),
+        (
+            HOLE_OUTSIDE,
+            "Een gat ligt buiten de buitenrand van het gebied. Een gat moet binnen het gebied liggen; teken "
+            "een los stuk als een eigen vlak.",
+        ),
+        (
+            HOLE_ACROSS,
+            "De rand van een gat kruist de buitenrand van het gebied. Een gat moet binnen het gebied liggen.",
+        ),
+        (
+            HOLE_NOTCH,
+            "Een gat raakt de buitenrand van het gebied over een stuk lijn. Teken de buitenrand om het gat "
+            "heen, of laat het gat binnen het gebied liggen.",
+        ),
+        (HOLE_BOWTIE, "Een gat in het gebied kruist zichzelf of heeft geen oppervlakte."),
+    ],
+)
 def test_a_refused_hole_is_explained_in_full(gemeente, hole, message):
     """The resident reads the whole reason, word for word as written for them (not a fragment of it)."""
     assert refusal(Polygon(SHELL, [hole]), gemeente) == message
 
 
 MX, MY = (W + E) / 2, (S + N) / 2
-TWICE_AROUND = [(W, S), (E, S), (E, N), (W, N), (W, MY), (MX, MY), (MX, N - 0.0005), (W + 0.001, N - 0.0005),
-                (W + 0.001, S + 0.0005), (W, S + 0.0005), (W, S)]
+TWICE_AROUND = [
+    (W, S),
+    (E, S),
+    (E, N),
+    (W, N),
+    (W, MY),
+    (MX, MY),
+    (MX, N - 0.0005),
+    (W + 0.001, N - 0.0005),
+    (W + 0.001, S + 0.0005),
+    (W, S + 0.0005),
+    (W, S),
+]
 SPIKE = [(W, S), (E, S), (E, N), (E + 0.002, N + 0.002), (E, N), (W, N), (W, S)]
 
 
-@pytest.mark.parametrize("geom, message", [
-    (Polygon(TWICE_AROUND), "De buitenrand van het gebied kruist zichzelf zo dat niet duidelijk is wat binnen ligt: "
-                            "een deel wordt twee keer omrand. Teken het gebied opnieuw."),
-    (Polygon(SPIKE), "De buitenrand van het gebied gaat ergens heen en terug over dezelfde lijn. Teken het gebied "
-                     "opnieuw."),
-    (None, "Geef het gebied van de groep: teken het op de kaart, kies buurten of upload een bestand."),
-    (shapely.LineString(SHELL), "Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen LineString."),
-    (shapely.box(4.0, 51.0, 6.0, 53.0), "Het gebied is groter dan heel Laren. Kies een kleiner gebied."),
-    (shapely.box(5.0, 52.0, 5.01, 52.01), "Het gebied ligt helemaal buiten Laren."),
-])
+@pytest.mark.parametrize(
+    "geom, message",
+    [
+        (
+            Polygon(TWICE_AROUND),
+            "De buitenrand van het gebied kruist zichzelf zo dat niet duidelijk is wat binnen ligt: "
+            "een deel wordt twee keer omrand. Teken het gebied opnieuw.",
+        ),
+        (
+            Polygon(SPIKE),
+            "De buitenrand van het gebied gaat ergens heen en terug over dezelfde lijn. Teken het gebied opnieuw.",
+        ),
+        (None, "Geef het gebied van de groep: teken het op de kaart, kies buurten of upload een bestand."),
+        (shapely.LineString(SHELL), "Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen LineString."),
+        (shapely.box(4.0, 51.0, 6.0, 53.0), "Het gebied is groter dan heel Laren. Kies een kleiner gebied."),
+        (shapely.box(5.0, 52.0, 5.01, 52.01), "Het gebied ligt helemaal buiten Laren."),
+    ],
+)
 def test_a_refused_area_is_explained_in_full(gemeente, geom, message):
     """The resident reads the whole reason, with the municipality's name, word for word."""
     assert refusal(geom, gemeente) == message
@@ -203,10 +248,12 @@ def test_a_refused_area_is_explained_in_full(gemeente, geom, message):
 def test_repairs_are_told_in_full_once(gemeente):
     bowtie = Polygon([(W, S), (E, N), (E, S), (W, N), (W, S)])
     assert check(MultiPolygon([bowtie]), gemeente).notes == [
-        "De vorm kruiste zichzelf; die is hersteld. Controleer het gebied op de kaart."]
+        "De vorm kruiste zichzelf; die is hersteld. Controleer het gebied op de kaart."
+    ]
     right = [(W + 0.002, S), (E + 0.002, S), (E + 0.002, N), (W + 0.002, N)]
     assert check(MultiPolygon([Polygon(SHELL), Polygon(right)]), gemeente).notes == [
-        "Delen van het gebied overlapten elkaar of raakten elkaar over een lijn; ze zijn samengevoegd."]
+        "Delen van het gebied overlapten elkaar of raakten elkaar over een lijn; ze zijn samengevoegd."
+    ]
 
 
 def test_an_upload_is_read_as_text_bytes_or_an_already_parsed_object():
@@ -225,40 +272,69 @@ def test_an_upload_that_is_no_geojson_object_is_refused_at_the_area_field(upload
 
 def test_a_feature_collection_upload_is_all_its_features(gemeente):
     right = [(W + 0.004, S), (E + 0.004, S), (E + 0.004, N), (W + 0.004, N), (W + 0.004, S)]
-    collection = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [SHELL]}},
-        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [right]}}]}
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [SHELL]}},
+            {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [right]}},
+        ],
+    }
     area = parse_geojson_area(json.dumps(collection))
     assert area.geom_type == "GeometryCollection" and area.equals(shapely.union_all([Polygon(SHELL), Polygon(right)]))
 
 
-@pytest.mark.parametrize("upload, message", [
-    ({"type": "FeatureCollection", "features": []}, "Er staat geen gebied in het bestand."),
-    ({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [[[5.2, "x"]]]}},
-     "Het gebied in het bestand heeft ongeldige coördinaten."),
-    ({"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [5.2, 52.25]}},
-     "Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen Point."),
-    ({"type": "Polygon", "coordinates": [[[155000, 463000], [155100, 463000], [155100, 463100], [155000, 463000]]]},
-     "De coördinaten zijn geen lengte- en breedtegraden (WGS84)."),
-    ({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [5.2, 52.25]}},
-        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [SHELL]}},
-        {"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": SHELL}}]},
-     "Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen LineString, Point."),
-    ({"type": "Polygon", "crs": {"type": "name", "properties": {"name": "EPSG:99999"}}, "coordinates": [SHELL]},
-     "Het coördinatenstelsel EPSG:99999 van het bestand is onbekend."),
-    *(({"type": "Polygon", "coordinates": [[[x, y], [x, y + 0.01], [x + 0.01, y], [x, y]]]},
-       "De coördinaten zijn geen lengte- en breedtegraden (WGS84).")
-      for x, y in [(180.0, 52.0), (-180.5, 52.0), (5.0, 90.0), (5.0, -90.5)]),  # just past the globe's edges
-])
+@pytest.mark.parametrize(
+    "upload, message",
+    [
+        ({"type": "FeatureCollection", "features": []}, "Er staat geen gebied in het bestand."),
+        (
+            {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [[[5.2, "x"]]]}},
+            "Het gebied in het bestand heeft ongeldige coördinaten.",
+        ),
+        (
+            {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [5.2, 52.25]}},
+            "Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen Point.",
+        ),
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [[[155000, 463000], [155100, 463000], [155100, 463100], [155000, 463000]]],
+            },
+            "De coördinaten zijn geen lengte- en breedtegraden (WGS84).",
+        ),
+        (
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [5.2, 52.25]}},
+                    {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [SHELL]}},
+                    {"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": SHELL}},
+                ],
+            },
+            "Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen LineString, Point.",
+        ),
+        (
+            {"type": "Polygon", "crs": {"type": "name", "properties": {"name": "EPSG:99999"}}, "coordinates": [SHELL]},
+            "Het coördinatenstelsel EPSG:99999 van het bestand is onbekend.",
+        ),
+        *(
+            (
+                {"type": "Polygon", "coordinates": [[[x, y], [x, y + 0.01], [x + 0.01, y], [x, y]]]},
+                "De coördinaten zijn geen lengte- en breedtegraden (WGS84).",
+            )
+            for x, y in [(180.0, 52.0), (-180.5, 52.0), (5.0, 90.0), (5.0, -90.5)]
+        ),  # just past the globe's edges
+    ],
+)
 def test_an_unusable_upload_is_explained_in_full(upload, message):
     with pytest.raises(AreaRefused) as caught:
         parse_geojson_area(upload)
     assert caught.value.message == message
 
 
-@pytest.mark.parametrize("bounds", [(-180.0, 0.0, -179.0, 1.0), (179.0, 0.0, 180.0, 1.0), (0.0, -90.0, 1.0, -89.0),
-                                    (0.0, 89.0, 1.0, 90.0)])
+@pytest.mark.parametrize(
+    "bounds", [(-180.0, 0.0, -179.0, 1.0), (179.0, 0.0, 180.0, 1.0), (0.0, -90.0, 1.0, -89.0), (0.0, 89.0, 1.0, 90.0)]
+)
 def test_coordinates_up_to_the_edges_of_the_globe_are_degrees(bounds):
     """From -180 to 180 degrees east and -90 to 90 north is WGS84, edges included (such an area is then refused
     as lying outside the municipality, not as being in the wrong coordinates)."""
@@ -269,8 +345,9 @@ def test_coordinates_up_to_the_edges_of_the_globe_are_degrees(bounds):
 def test_a_hole_the_size_of_its_shell_is_refused_saying_nothing_is_left():
     with pytest.raises(AreaRefused) as caught:
         _checked_hole(Polygon(SHELL), Polygon(SHELL))
-    assert caught.value.message == ("Een gat in het gebied is even groot als het gebied zelf (of groter): er blijft "
-                                    "niets over.")
+    assert caught.value.message == (
+        "Een gat in het gebied is even groot als het gebied zelf (of groter): er blijft niets over."
+    )
 
 
 # A square municipality of about 2.7 by 2.2 km, so that what lies inside, outside or across its border is exact.
@@ -301,7 +378,8 @@ def test_at_most_five_thousand_corner_points_and_the_refusal_says_how_many(gemee
     assert shapely.get_num_coordinates(ring(MAX_VERTICES)) == MAX_VERTICES
     assert check(ring(MAX_VERTICES), gemeente).m2 > 2_000
     assert refusal(ring(MAX_VERTICES + 1), gemeente) == (
-        f"Het gebied heeft te veel hoekpunten ({MAX_VERTICES + 1}; hoogstens {MAX_VERTICES}). Vereenvoudig de vorm.")
+        f"Het gebied heeft te veel hoekpunten ({MAX_VERTICES + 1}; hoogstens {MAX_VERTICES}). Vereenvoudig de vorm."
+    )
 
 
 def test_the_whole_municipality_is_an_area_and_a_much_larger_one_is_refused():
@@ -330,16 +408,21 @@ def test_the_part_outside_the_municipality_is_left_out_and_said_with_its_size():
     checked = square_check(across)
     assert checked.m2 == pytest.approx(area_m2(across.intersection(SQUARE_GEMEENTE)))
     assert 10_000 < outside < 100_000
-    assert checked.notes == [f"Het deel buiten Vierkant ({round(outside) // 1000}.{round(outside) % 1000:03d} m²) is "
-                             "weggelaten."]
+    assert checked.notes == [
+        f"Het deel buiten Vierkant ({round(outside) // 1000}.{round(outside) % 1000:03d} m²) is weggelaten."
+    ]
     thin = shapely.box(GE - 0.003, GS + 0.01, GE + 1e-7, GS + 0.012)  # about 1.5 m² outside
     assert square_check(thin).notes == ["Het deel buiten Vierkant (2 m²) is weggelaten."]
 
 
 def test_a_collection_without_a_surface_is_not_an_area():
     """A GeometryCollection of a point and a line (an upload of markers) is refused as not being a surface."""
-    markers = shapely.GeometryCollection([shapely.Point(5.21, 52.25), shapely.LineString([(5.21, 52.25), (5.22, 52.25)])])
-    assert square_refusal(markers) == "Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen GeometryCollection."
+    markers = shapely.GeometryCollection(
+        [shapely.Point(5.21, 52.25), shapely.LineString([(5.21, 52.25), (5.22, 52.25)])]
+    )
+    assert (
+        square_refusal(markers) == "Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen GeometryCollection."
+    )
 
 
 def test_buurten_not_in_the_list_are_refused(buurten):
@@ -367,10 +450,12 @@ def test_overlapping_groups_are_named_largest_overlap_first_but_not_the_group_it
     def group(group_id, name, geom):
         return SimpleNamespace(id=group_id, name=name, area=geom)
 
-    groups = [group(1, "Elders", shapely.box(GE - 0.005, GN - 0.005, GE, GN)),  # does not touch it
-              group(2, "Rand", shapely.box(GW + 0.02 - 4e-8, GS + 0.005, GW + 0.03, GS + 0.01)),  # ~1.5 m²
-              group(3, "Half", shapely.box(GW + 0.015, GS, GW + 0.03, GN)),
-              group(4, "Zelf", area)]
+    groups = [
+        group(1, "Elders", shapely.box(GE - 0.005, GN - 0.005, GE, GN)),  # does not touch it
+        group(2, "Rand", shapely.box(GW + 0.02 - 4e-8, GS + 0.005, GW + 0.03, GS + 0.01)),  # ~1.5 m²
+        group(3, "Half", shapely.box(GW + 0.015, GS, GW + 0.03, GN)),
+        group(4, "Zelf", area),
+    ]
     found = find_overlaps(area, m2, groups, exclude_group_id=4)
     assert [(o.group_id, o.group_name) for o in found] == [(3, "Half"), (2, "Rand")]
     assert found[0].share_of_new == pytest.approx(0.5, rel=0.01) and found[0].m2 == pytest.approx(m2 / 2, rel=0.01)
@@ -384,5 +469,6 @@ def test_overlapping_groups_are_named_largest_overlap_first_but_not_the_group_it
 def test_too_small_is_explained_in_full():
     """The whole reason, word for word, not only its gist."""
     small = shapely.box(GW + 0.01, GS + 0.01, GW + 0.0105, GS + 0.0103)
-    assert re.fullmatch(r"Het gebied is te klein \(1\.\d{3} m²; minstens 2\.000 m², een paar huizen\)\.",
-                        square_refusal(small))
+    assert re.fullmatch(
+        r"Het gebied is te klein \(1\.\d{3} m²; minstens 2\.000 m², een paar huizen\)\.", square_refusal(small)
+    )

@@ -1,4 +1,5 @@
 """The benchmark's synthetic data and its index agree with a naive scan (correctness only, no timing)."""
+
 import sys
 from pathlib import Path
 
@@ -46,8 +47,13 @@ def test_the_start_up_rows_run_against_the_minimal_server():
 
     rows = []
     rng = np.random.default_rng(5)
-    bench_startup(lambda *cells: rows.append(cells), neighbourhoods(rng, 40), group_areas(rng, 50, NL_BOUNDS),
-                  free_port, settle=0.5)
+    bench_startup(
+        lambda *cells: rows.append(cells),
+        neighbourhoods(rng, 40),
+        group_areas(rng, 50, NL_BOUNDS),
+        free_port,
+        settle=0.5,
+    )
     names = [cells[0] for cells in rows]
     assert "geo-registry serve --workers 1, start → first lookup" in names
     assert "geo-registry serve --workers 1, memory after the first lookup" in names
@@ -59,8 +65,9 @@ def test_the_writes_anchor_replays_what_the_app_did(tmp_path):
     writes new registrations (one per replay, each with its own name) and nothing half."""
     import sqlite3
 
-    from geo_registry.store.db import make_engine, upgrade
     from writes import KINDS, capture, copy_database, environment, replay
+
+    from geo_registry.store.db import make_engine, upgrade
 
     source = tmp_path / "app.sqlite3"
     upgrade(make_engine(f"sqlite:///{source}"))
@@ -81,10 +88,10 @@ def test_the_request_cost_driver_answers_both_endpoints_and_its_dumps_are_read_i
     """bench/request_cost.py: the driver valgrind runs calls the app with 200 answers for ping and lookup (it
     raises on any other), and the counts are read from callgrind's dumps in the order they were made, leaving
     out the near-empty ones."""
+    from helpers import WIJKEN_FILE
     from request_cost import drive, dump_totals, laren_register
 
     from geo_registry.spatial.buurten import load_buurten
-    from helpers import WIJKEN_FILE
 
     url = laren_register(tmp_path, np.random.default_rng(1), load_buurten(WIJKEN_FILE), groups=20)
     monkeypatch.chdir(tmp_path)

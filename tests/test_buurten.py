@@ -1,18 +1,28 @@
 """The neighbourhood importer: CBS GeoJSON and WijkBuurtkaart GeoPackage into wijken.geojson."""
+
 import json
 
 import geopandas as gpd
 import pytest
+from helpers import CBS, WIJKEN_FILE
 from shapely.geometry import Point, Polygon, box
 
-from helpers import CBS, WIJKEN_FILE
 from geo_registry.core.errors import ImportRefused
 from geo_registry.spatial.buurten import import_buurten, load_buurten, normalise_gemeentecode
 
 # Areas in hectares as the CBS README lists them for these shapes.
-LAREN_HA = {"BU04170320": 64.8, "BU04170321": 656.8, "BU04170322": 50.2, "BU04170323": 81.8,
-            "BU04170324": 3.9, "BU04170325": 76.3, "BU04170326": 30.5, "BU04170327": 80.3,
-            "BU04170328": 91.8, "BU04170329": 119.3}
+LAREN_HA = {
+    "BU04170320": 64.8,
+    "BU04170321": 656.8,
+    "BU04170322": 50.2,
+    "BU04170323": 81.8,
+    "BU04170324": 3.9,
+    "BU04170325": 76.3,
+    "BU04170326": 30.5,
+    "BU04170327": 80.3,
+    "BU04170328": 91.8,
+    "BU04170329": 119.3,
+}
 
 
 def test_real_laren_file_gives_ten_buurten_in_wgs84(tmp_path):
@@ -53,14 +63,22 @@ def write_gpkg(path, rows, layer="buurten", crs="EPSG:28992"):
 
 
 def buurt(code, name, geom, gemeente="GM0417"):
-    return {"buurtcode": code, "buurtnaam": name, "wijkcode": "WK" + code[2:8], "gemeentecode": gemeente,
-            "gemeentenaam": "Laren" if gemeente == "GM0417" else "Elders", "geometry": geom}
+    return {
+        "buurtcode": code,
+        "buurtnaam": name,
+        "wijkcode": "WK" + code[2:8],
+        "gemeentecode": gemeente,
+        "gemeentenaam": "Laren" if gemeente == "GM0417" else "Elders",
+        "geometry": geom,
+    }
 
 
 def test_wijkbuurtkaart_geopackage_is_filtered_and_reprojected(tmp_path):
-    rows = [buurt("BU04170001", "West", box(143000, 474000, 143500, 474500)),
-            buurt("BU04170002", "Oost", box(143500, 474000, 144000, 474500)),
-            buurt("BU03760001", "Elders", box(150000, 474000, 150500, 474500), "GM0376")]
+    rows = [
+        buurt("BU04170001", "West", box(143000, 474000, 143500, 474500)),
+        buurt("BU04170002", "Oost", box(143500, 474000, 144000, 474500)),
+        buurt("BU03760001", "Elders", box(150000, 474000, 150500, 474500), "GM0376"),
+    ]
     source = write_gpkg(tmp_path / "WijkBuurtkaart_2025.gpkg", rows)
     target = tmp_path / "wijken.geojson"
     assert import_buurten(source, "GM0417", target) == 2
@@ -74,12 +92,17 @@ def test_wijkbuurtkaart_geopackage_is_filtered_and_reprojected(tmp_path):
     assert properties["gemeentenaam"] == "Laren"
 
 
-@pytest.mark.parametrize("geom, message", [
-    (Point(143000, 474000), "BU04170002 \\(Fout\\) is geen vlak"),
-    (Polygon([(143000, 474000), (143500, 474500), (143500, 474000), (143000, 474500)]),
-     "BU04170002 \\(Fout\\) heeft een ongeldige vorm"),
-    (box(143400, 474000, 143900, 474500), "BU04170001 \\(Goed\\) overlapt buurt BU04170002 \\(Fout\\)"),
-])
+@pytest.mark.parametrize(
+    "geom, message",
+    [
+        (Point(143000, 474000), "BU04170002 \\(Fout\\) is geen vlak"),
+        (
+            Polygon([(143000, 474000), (143500, 474500), (143500, 474000), (143000, 474500)]),
+            "BU04170002 \\(Fout\\) heeft een ongeldige vorm",
+        ),
+        (box(143400, 474000, 143900, 474500), "BU04170001 \\(Goed\\) overlapt buurt BU04170002 \\(Fout\\)"),
+    ],
+)
 def test_bad_shapes_are_refused_naming_the_feature(tmp_path, geom, message):
     rows = [buurt("BU04170001", "Goed", box(142500, 474000, 143000, 474500)), buurt("BU04170002", "Fout", geom)]
     if "overlapt" in message:
@@ -92,8 +115,10 @@ def test_bad_shapes_are_refused_naming_the_feature(tmp_path, geom, message):
 
 
 def test_buurten_that_only_touch_are_accepted(tmp_path):
-    rows = [buurt("BU04170001", "A", box(143000, 474000, 143500, 474500)),
-            buurt("BU04170002", "B", box(143500, 474000, 144000, 474500))]
+    rows = [
+        buurt("BU04170001", "A", box(143000, 474000, 143500, 474500)),
+        buurt("BU04170002", "B", box(143500, 474000, 144000, 474500)),
+    ]
     assert import_buurten(write_gpkg(tmp_path / "t.gpkg", rows), "GM0417", tmp_path / "w.geojson") == 2
 
 
@@ -109,8 +134,9 @@ def test_a_file_without_cbs_fields_or_buurten_layer_is_refused(tmp_path):
         import_buurten(tmp_path / "missing.geojson", "GM0417", tmp_path / "w.geojson")
 
 
-@pytest.mark.parametrize("raw, expected", [("GM0417", "GM0417"), ("417", "GM0417"), ("0417", "GM0417"),
-                                           ("gm0376", "GM0376")])
+@pytest.mark.parametrize(
+    "raw, expected", [("GM0417", "GM0417"), ("417", "GM0417"), ("0417", "GM0417"), ("gm0376", "GM0376")]
+)
 def test_gemeentecode_forms(raw, expected):
     assert normalise_gemeentecode(raw) == expected
 

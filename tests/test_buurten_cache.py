@@ -1,5 +1,6 @@
 """The wijken file's fast copy (FlatGeobuf, per version of the file): the same buurten bit for bit, made again when
 the file changes, and never in the way (a damaged copy or a folder that cannot be written only costs time)."""
+
 from __future__ import annotations
 
 import logging
@@ -8,11 +9,11 @@ import shutil
 from dataclasses import replace
 
 import pytest
+from helpers import make_app
 
+from geo_registry.core.config import ROOT
 from geo_registry.spatial.buurten import load_buurten
 from geo_registry.spatial.buurten_cache import load_buurten_cached, write_copy
-from geo_registry.core.config import ROOT
-from helpers import make_app
 
 SHIPPED = [ROOT / "data" / "wijken.geojson", ROOT / "data" / "bel_wijken.geojson"]
 
@@ -21,8 +22,10 @@ def same(first, second) -> bool:
     """The same buurten: every field, and every shape coordinate for coordinate."""
     return len(first) == len(second) and all(
         (a.code, a.name, a.wijkcode, a.gemeentecode) == (b.code, b.name, b.wijkcode, b.gemeentecode)
-        and a.geometry.equals_exact(b.geometry, 0) and a.geometry.geom_type == b.geometry.geom_type
-        for a, b in zip(first, second))
+        and a.geometry.equals_exact(b.geometry, 0)
+        and a.geometry.geom_type == b.geometry.geom_type
+        for a, b in zip(first, second)
+    )
 
 
 @pytest.mark.parametrize("shipped", SHIPPED, ids=lambda p: p.name)
@@ -84,7 +87,8 @@ def test_the_app_and_import_wijken_keep_the_copy_in_the_configured_folder(tmp_pa
     target = tmp_path / "mijn_wijken.geojson"
     app = make_app(tmp_path, WIJKEN_FILE=str(target), BUURTEN_CACHE=str(tmp_path / "kopie"))
     result = app.test_cli_runner().invoke(
-        args=["import-wijken", str(ROOT / "data" / "cbs" / "laren_buurten_2025_rd.geojson")])
+        args=["import-wijken", str(ROOT / "data" / "cbs" / "laren_buurten_2025_rd.geojson")]
+    )
     assert result.exit_code == 0, result.output
     [copy] = (tmp_path / "kopie").glob("*.fgb")  # made by the import, before any server process starts
     assert same(load_buurten(copy), load_buurten(target))

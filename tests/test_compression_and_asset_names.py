@@ -1,11 +1,11 @@
 """Responses are compressed and the front-end files carry content-hashed names that browsers keep for a year
 (issue 11): a returning visitor downloads nothing again until a file's content changes."""
+
 import gzip
 import re
 
 import brotli
 import pytest
-
 
 ASSET_URL = re.compile(r'(?:src|href)="(/(?:static|vendor)/[^"?#]+)"')
 

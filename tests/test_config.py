@@ -1,4 +1,5 @@
 """Settings: defaults, then GEO_REGISTRY_* environment, then the test mapping."""
+
 from geo_registry import create_app
 
 

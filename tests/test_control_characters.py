@@ -2,19 +2,26 @@
 the field, in the visitor's language, on SQLite and PostgreSQL alike (PostgreSQL cannot store a NUL at all, so
 it used to be a 500 there, or a join request silently lost in the mail queue); nothing stored, nothing sent.
 Tabs and line breaks in a message stay allowed."""
+
 import pytest
 import sqlalchemy as sa
-
-from helpers import csrf_token
 import test_register
+from helpers import csrf_token
 
 JOIN = "/groep/1/aanmelden"
 BEHEERDER = "beheerder1@voorbeeld.invalid"
 
 
 def join(client, **fields):
-    data = {"csrf_token": csrf_token(client, JOIN), "naam": "Bea Bewoner", "mobiel": "06-12345678",
-            "email": "bewoner@voorbeeld.invalid", "straat": "Brink", "huisnummer": "12", **fields}
+    data = {
+        "csrf_token": csrf_token(client, JOIN),
+        "naam": "Bea Bewoner",
+        "mobiel": "06-12345678",
+        "email": "bewoner@voorbeeld.invalid",
+        "straat": "Brink",
+        "huisnummer": "12",
+        **fields,
+    }
     return client.post(JOIN, data=data)
 
 

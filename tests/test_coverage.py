@@ -1,12 +1,13 @@
 """Coverage per neighbourhood, checked against figures worked out by hand on small shapes."""
+
 import numpy as np
 import pytest
 import shapely
 
-from geo_registry.spatial.coverage import compute_coverage, coverage_class, group_address_counts
 from geo_registry.core.geometry import area_m2
 from geo_registry.domain.groups import Group
 from geo_registry.spatial.buurten import Buurt
+from geo_registry.spatial.coverage import compute_coverage, coverage_class, group_address_counts
 
 
 def buurt(code, name, *bounds):
@@ -23,8 +24,10 @@ NOORD = buurt("BU3", "Noord", 5.20, 52.26, 5.22, 52.27)
 A = group(1, "A crosses West and Oost", 5.20, 52.25, 5.215, 52.26)  # all of West, the west half of Oost
 B = group(2, "B inside A", 5.205, 52.25, 5.21, 52.255)  # a quarter of West, overlapping A
 C = group(3, "C partly outside", 5.2175, 52.25, 5.23, 52.255)  # an eighth of Oost; the rest outside
-POINTS = (np.array([5.202, 5.207, 5.212, 5.219, 5.219, 5.21]),
-          np.array([52.252, 52.252, 52.257, 52.252, 52.258, 52.265]))
+POINTS = (
+    np.array([5.202, 5.207, 5.212, 5.219, 5.219, 5.21]),
+    np.array([52.252, 52.252, 52.257, 52.252, 52.258, 52.265]),
+)
 
 
 @pytest.fixture  # per test, so that each test that reads a figure computes it (and mutmut sees that)
@@ -34,8 +37,10 @@ def figures():
 
 def test_overlapping_groups_are_counted_once(figures):
     assert figures["West"].share == pytest.approx(1.0, abs=1e-3)
-    assert [(g.name, round(s, 2)) for g, s in figures["West"].groups] == [("A crosses West and Oost", 1.0),
-                                                                          ("B inside A", 0.25)]
+    assert [(g.name, round(s, 2)) for g, s in figures["West"].groups] == [
+        ("A crosses West and Oost", 1.0),
+        ("B inside A", 0.25),
+    ]
     assert figures["West"].uncovered.area == pytest.approx(0, abs=1e-9)
 
 
@@ -55,8 +60,11 @@ def test_a_neighbourhood_without_group(figures):
 
 def test_address_figures(figures):
     assert (figures["West"].addresses, figures["West"].addresses_covered) == (2, 2)
-    assert (figures["Oost"].addresses, figures["Oost"].addresses_covered, figures["Oost"].addresses_without_group)\
-        == (3, 2, 1)
+    assert (figures["Oost"].addresses, figures["Oost"].addresses_covered, figures["Oost"].addresses_without_group) == (
+        3,
+        2,
+        1,
+    )
     assert (figures["Noord"].addresses, figures["Noord"].address_share) == (1, 0.0)
     assert group_address_counts([A, B, C], POINTS) == {1: 3, 2: 1, 3: 1}
 
@@ -67,18 +75,23 @@ def test_without_addresses_only_areas_are_given():
     assert group_address_counts([A], None) is None
 
 
-@pytest.mark.parametrize("share, key", [(1.0, "heel"), (0.996, "heel"), (0.6, "groot"), (0.01, "deels"),
-                                        (0.0, "geen")])
+@pytest.mark.parametrize("share, key", [(1.0, "heel"), (0.996, "heel"), (0.6, "groot"), (0.01, "deels"), (0.0, "geen")])
 def test_classes(share, key):
     assert coverage_class(share)[0] == key
 
 
-@pytest.mark.parametrize("share, key, words, colour", [
-    # The colour-blind-safe palette the legend names: dark blue, light blue, yellow, orange-red (Okabe-Ito).
-    (0.995, "heel", "Helemaal gedekt", "#0072B2"), (0.9949, "groot", "Grotendeels gedekt", "#56B4E9"),
-    (0.5, "groot", "Grotendeels gedekt", "#56B4E9"), (0.4999, "deels", "Deels gedekt", "#F0E442"),
-    (1e-9, "deels", "Deels gedekt", "#F0E442"), (1e-10, "geen", "Nog geen groep", "#D55E00"),
-])
+@pytest.mark.parametrize(
+    "share, key, words, colour",
+    [
+        # The colour-blind-safe palette the legend names: dark blue, light blue, yellow, orange-red (Okabe-Ito).
+        (0.995, "heel", "Helemaal gedekt", "#0072B2"),
+        (0.9949, "groot", "Grotendeels gedekt", "#56B4E9"),
+        (0.5, "groot", "Grotendeels gedekt", "#56B4E9"),
+        (0.4999, "deels", "Deels gedekt", "#F0E442"),
+        (1e-9, "deels", "Deels gedekt", "#F0E442"),
+        (1e-10, "geen", "Nog geen groep", "#D55E00"),
+    ],
+)
 def test_class_boundaries_as_the_legend_states_them(share, key, words, colour):
     """The legend promises: from 99.5% 'helemaal', from 50% 'grotendeels', any part 'deels', with these colours."""
     assert coverage_class(share) == (key, words, colour)
@@ -88,10 +101,10 @@ def test_class_boundaries_as_the_legend_states_them(share, key, words, colour):
 def test_snapshot_caches_coverage_until_groups_change(db_url):
     from pathlib import Path
 
-    from geo_registry.store.db import make_engine, upgrade
     from geo_registry.domain.groups import GroupStore, import_groups
-    from geo_registry.spatial.register import Registry
     from geo_registry.spatial.buurten import load_buurten
+    from geo_registry.spatial.register import Registry
+    from geo_registry.store.db import make_engine, upgrade
 
     data = Path(__file__).parent / "data"
     engine = make_engine(db_url)
@@ -109,8 +122,9 @@ def test_snapshot_caches_coverage_until_groups_change(db_url):
 
 def test_an_address_counts_only_in_the_neighbourhood_it_lies_in():
     """A triangular buurt: an address in the corner of its bounding box but outside it is not its address."""
-    triangle = Buurt("BU4", "Driehoek", "WK099900", "GM0999",
-                     shapely.Polygon([(5.20, 52.25), (5.22, 52.25), (5.20, 52.27)]))
+    triangle = Buurt(
+        "BU4", "Driehoek", "WK099900", "GM0999", shapely.Polygon([(5.20, 52.25), (5.22, 52.25), (5.20, 52.27)])
+    )
     points = (np.array([5.201, 5.219]), np.array([52.251, 52.269]))  # inside; in the box's far corner only
     empty = buurt("BU5", "Leeg", 5.30, 52.30, 5.31, 52.31)
     [figures, leeg] = compute_coverage([triangle, empty], [], points)
@@ -120,24 +134,39 @@ def test_an_address_counts_only_in_the_neighbourhood_it_lies_in():
 
 APART = buurt("BU6", "Apart", 5.30, 52.30, 5.31, 52.31)
 # Thin strips (about 3.5 m wide) along each edge of Apart, inside it: a change there must still be seen.
-STRIPS = [group(10, "Strook west", 5.30, 52.30, 5.30005, 52.31), group(11, "Strook zuid", 5.30, 52.30, 5.31, 52.30005),
-          group(12, "Strook oost", 5.30995, 52.30, 5.31, 52.31), group(13, "Strook noord", 5.30, 52.30995, 5.31, 52.31)]
+STRIPS = [
+    group(10, "Strook west", 5.30, 52.30, 5.30005, 52.31),
+    group(11, "Strook zuid", 5.30, 52.30, 5.31, 52.30005),
+    group(12, "Strook oost", 5.30995, 52.30, 5.31, 52.31),
+    group(13, "Strook noord", 5.30, 52.30995, 5.31, 52.31),
+]
 
 
 def figures_of(coverage):
     """What a page shows of each buurt's coverage."""
-    return [(c.buurt.code, round(c.share, 6), [(g.id, round(s, 6)) for g, s in c.groups], c.addresses,
-             c.addresses_covered, c.status[0], round(area_m2(c.uncovered))) for c in coverage]
+    return [
+        (
+            c.buurt.code,
+            round(c.share, 6),
+            [(g.id, round(s, 6)) for g, s in c.groups],
+            c.addresses,
+            c.addresses_covered,
+            c.status[0],
+            round(area_m2(c.uncovered)),
+        )
+        for c in coverage
+    ]
 
 
 def test_a_change_of_groups_recomputes_only_the_buurten_it_touches_to_the_same_figures():
     """After groups change, the coverage updated from the previous one equals the coverage computed afresh, and
     only the buurten that the changed areas meet (not merely their bounding boxes) are computed again."""
-    from geo_registry.spatial.coverage import BuurtenRD, to_rd_many, update_coverage
     from geo_registry.spatial.area_index import AreaIndex
+    from geo_registry.spatial.coverage import BuurtenRD, to_rd_many, update_coverage
 
-    triangle = Buurt("BU4", "Driehoek", "WK099900", "GM0999",
-                     shapely.Polygon([(5.20, 52.28), (5.22, 52.28), (5.20, 52.30)]))
+    triangle = Buurt(
+        "BU4", "Driehoek", "WK099900", "GM0999", shapely.Polygon([(5.20, 52.28), (5.22, 52.28), (5.20, 52.30)])
+    )
     buurten = [WEST, OOST, NOORD, triangle, APART]
     points = (np.append(POINTS[0], [5.3000, 5.305, 5.3099]), np.append(POINTS[1], [52.305, 52.30002, 52.305]))
     base = BuurtenRD(buurten)
@@ -182,8 +211,9 @@ def test_an_rd_new_shape_back_in_wgs84_is_where_it_was():
 
 def test_a_group_counts_the_addresses_in_its_area_not_in_its_bounding_box():
     """A triangular group's count leaves out an address in the corner of its box that the triangle does not cover."""
-    triangle = Group(7, "Driehoek", shapely.Polygon([(5.20, 52.20), (5.30, 52.20), (5.20, 52.30)]), "b",
-                     "b@voorbeeld.invalid")
+    triangle = Group(
+        7, "Driehoek", shapely.Polygon([(5.20, 52.20), (5.30, 52.20), (5.20, 52.30)]), "b", "b@voorbeeld.invalid"
+    )
     inside, corner = (5.21, 52.21), (5.29, 52.29)
     points = (np.array([inside[0], corner[0]]), np.array([inside[1], corner[1]]))
     assert group_address_counts([triangle], points) == {7: 1}

@@ -1,10 +1,10 @@
 """CSRF on every form and the rate limits: a forged or odd token is a clear 400, never a 500 or an action."""
+
 import time
 
 import pytest
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-
 from helpers import csrf_token, login, make_app
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 JOIN = "/groep/1/aanmelden"
 RESIDENT = "bewoner@voorbeeld.invalid"
@@ -29,15 +29,25 @@ def post_routes(app) -> list[str]:
     urls = []
     for rule in app.url_map.iter_rules():
         if "POST" in rule.methods:
-            urls.append(rule.rule.replace("<int:group_id>", "1").replace("<int:change_id>", "1")
-                        .replace("<token>", "x").replace("<lang>", "en"))
+            urls.append(
+                rule.rule.replace("<int:group_id>", "1")
+                .replace("<int:change_id>", "1")
+                .replace("<token>", "x")
+                .replace("<lang>", "en")
+            )
     return urls
 
 
 def test_non_ascii_token_is_a_clear_400_on_every_post_route(mail_app, staff_user):
     urls = post_routes(mail_app)
-    assert {"/groep/1/aanmelden", "/groep-aanmelden/", "/beheer/inloggen", "/beheer/groep/1/bewerken",
-            "/beheer/uitloggen", "/beheerder/x/wijzigen"} <= set(urls)
+    assert {
+        "/groep/1/aanmelden",
+        "/groep-aanmelden/",
+        "/beheer/inloggen",
+        "/beheer/groep/1/bewerken",
+        "/beheer/uitloggen",
+        "/beheerder/x/wijzigen",
+    } <= set(urls)
     client = mail_app.test_client()
     login(client, *staff_user)
     csrf_token(client, "/beheer/")  # now the session holds a token, which the sent one is compared with
@@ -56,12 +66,16 @@ def test_refusal_is_in_the_visitors_language(web):
     assert "The form has expired or did not come from this website." in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("forge", [
-    lambda good, other: None,                           # no token at all
-    lambda good, other: "x",                            # any non-empty token
-    lambda good, other: good[:-2] + ("AA" if not good.endswith("AA") else "BB"),  # a tampered one
-    lambda good, other: other,                          # a real token of another visitor's session
-], ids=["missing", "any-non-empty", "tampered", "other-session"])
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda good, other: None,  # no token at all
+        lambda good, other: "x",  # any non-empty token
+        lambda good, other: good[:-2] + ("AA" if not good.endswith("AA") else "BB"),  # a tampered one
+        lambda good, other: other,  # a real token of another visitor's session
+    ],
+    ids=["missing", "any-non-empty", "tampered", "other-session"],
+)
 def test_join_form_refuses_a_forged_token_and_sends_nothing(mail_app, web, forge):
     good = csrf_token(web, JOIN)
     other = csrf_token(mail_app.test_client(), JOIN)
@@ -74,6 +88,7 @@ def test_join_form_refuses_a_forged_token_and_sends_nothing(mail_app, web, forge
 
 def aged_token(app, client, seconds: int) -> str:
     """This session's CSRF token as Flask-WTF would have issued it `seconds` ago."""
+
     class Earlier(TimestampSigner):
         def get_timestamp(self):
             return int(time.time()) - seconds
@@ -120,14 +135,21 @@ def test_login_limit_is_per_client_and_a_success_starts_it_again(mail_app, staff
 def test_checking_an_area_is_never_refused_by_the_registration_limit(mail_app, web):
     mail_app.config["REGISTER_LIMIT"] = 1
     data = {"naam": "Buurtapp", "beheerder_naam": "B", "email": "b@voorbeeld.invalid", "buurten": "BU04170324"}
-    assert web.post("/groep-aanmelden/", data={"csrf_token": csrf_token(web, "/groep-aanmelden/"),
-                                               "actie": "aanmelden", **data}).status_code == 302
+    assert (
+        web.post(
+            "/groep-aanmelden/", data={"csrf_token": csrf_token(web, "/groep-aanmelden/"), "actie": "aanmelden", **data}
+        ).status_code
+        == 302
+    )
     for _ in range(3):
-        response = web.post("/groep-aanmelden/", data={"csrf_token": csrf_token(web, "/groep-aanmelden/"),
-                                                       "actie": "controleren", **data})
+        response = web.post(
+            "/groep-aanmelden/",
+            data={"csrf_token": csrf_token(web, "/groep-aanmelden/"), "actie": "controleren", **data},
+        )
         assert response.status_code == 200
-    response = web.post("/groep-aanmelden/", data={"csrf_token": csrf_token(web, "/groep-aanmelden/"),
-                                                   "actie": "aanmelden", **data})
+    response = web.post(
+        "/groep-aanmelden/", data={"csrf_token": csrf_token(web, "/groep-aanmelden/"), "actie": "aanmelden", **data}
+    )
     assert response.status_code == 429
 
 
@@ -143,11 +165,20 @@ def test_the_limit_per_address_counts_one_mailbox_however_it_is_typed(tmp_path):
     """Spaces, capitals and a +tag do not make another mailbox (so they cannot get round the daily limit); another
     name or another domain is another mailbox."""
     app = make_app(tmp_path)
-    same = {_mailbox_key(app, typed) for typed in ("bo@voorbeeld.invalid", " Bo+buren@Voorbeeld.INVALID ",
-                                                   "b o+x+y@voorbeeld.invalid", "BO@voorbeeld.invalid")}
+    same = {
+        _mailbox_key(app, typed)
+        for typed in (
+            "bo@voorbeeld.invalid",
+            " Bo+buren@Voorbeeld.INVALID ",
+            "b o+x+y@voorbeeld.invalid",
+            "BO@voorbeeld.invalid",
+        )
+    }
     assert len(same) == 1
-    others = [_mailbox_key(app, typed) for typed in ("bea@voorbeeld.invalid", "bo@ander.invalid",
-                                                     "bobo@voorbeeld.invalid", "o@voorbeeld.invalid")]
+    others = [
+        _mailbox_key(app, typed)
+        for typed in ("bea@voorbeeld.invalid", "bo@ander.invalid", "bobo@voorbeeld.invalid", "o@voorbeeld.invalid")
+    ]
     assert len(set(others) | same) == 5
 
 
@@ -157,8 +188,11 @@ def test_the_limit_per_group_counts_per_group_whoever_asks(tmp_path):
 
     app = make_app(tmp_path)
     keys = {}
-    for url, client in (("/groep/1/aanmelden", "1.2.3.4"), ("/groep/1/aanmelden", "5.6.7.8"),
-                        ("/groep/2/aanmelden", "1.2.3.4")):
+    for url, client in (
+        ("/groep/1/aanmelden", "1.2.3.4"),
+        ("/groep/1/aanmelden", "5.6.7.8"),
+        ("/groep/2/aanmelden", "1.2.3.4"),
+    ):
         with app.test_request_context(url, method="POST", environ_base={"REMOTE_ADDR": client}):
             keys.setdefault(url, set()).add(path_group())
     assert len(keys["/groep/1/aanmelden"]) == 1 and keys["/groep/1/aanmelden"] != keys["/groep/2/aanmelden"]
@@ -188,8 +222,12 @@ def test_a_rate_limit_store_that_does_not_answer_is_no_500(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     app = make_app(tmp_path, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}")
-    assert "aangemaakt" in app.test_cli_runner().invoke(
-        args=["create-staff", "medewerker", "--password", "lang-genoeg-wachtwoord"]).output
+    assert (
+        "aangemaakt"
+        in app.test_cli_runner()
+        .invoke(args=["create-staff", "medewerker", "--password", "lang-genoeg-wachtwoord"])
+        .output
+    )
     client = app.test_client()
     for _ in range(5):
         assert login(client, "medewerker", "fout-wachtwoord").status_code == 401

@@ -1,8 +1,9 @@
 """The schema is created and upgraded by the project itself (Alembic revisions inside the package)."""
+
 import sqlalchemy as sa
+from helpers import make_app
 
 from geo_registry.store.db import SchemaChange, current_revision, head_revision, make_engine, upgrade
-from helpers import make_app
 
 # What the hand-written migrations (before Alembic) made as schema version 1.
 LEGACY_V1 = [
@@ -31,8 +32,16 @@ def test_a_new_database_gets_the_head_revision_once(tmp_path):
     assert upgrade(engine) == SchemaChange(head_revision(), head_revision())
     assert current_revision(engine) == head_revision() == "0010"
     tables = set(sa.inspect(engine).get_table_names())
-    assert {"groups", "addresses", "registry_state", "staff", "audit_log", "mail_outbox", "group_changes",
-            "alembic_version"} <= tables
+    assert {
+        "groups",
+        "addresses",
+        "registry_state",
+        "staff",
+        "audit_log",
+        "mail_outbox",
+        "group_changes",
+        "alembic_version",
+    } <= tables
     assert "schema_version" not in tables
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
@@ -54,13 +63,18 @@ def test_a_version_1_database_is_upgraded_keeping_its_groups(tmp_path):
     with make_engine(url).begin() as conn:
         for statement in LEGACY_V1:
             conn.execute(sa.text(statement))
-        conn.execute(sa.text("INSERT INTO groups (name, area, beheerder_name, beheerder_email, created_at, updated_at)"
-                             " VALUES ('Oud', '{\"type\":\"Point\",\"coordinates\":[5.22,52.25]}', 'b', 'b@x.nl',"
-                             " '2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO groups (name, area, beheerder_name, beheerder_email, created_at, updated_at)"
+                " VALUES ('Oud', '{\"type\":\"Point\",\"coordinates\":[5.22,52.25]}', 'b', 'b@x.nl',"
+                " '2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00')"
+            )
+        )
     app = make_app(tmp_path, DATABASE_URL=url)
     assert app.extensions["geo_registry.schema"] == SchemaChange("0001", head_revision(), legacy_version=1)
     with app.app_context():
         from geo_registry.web import services as app_services
+
         [old] = app_services.current().store.list()
     assert (old.name, old.lang, old.reminder_sent_at) == ("Oud", "nl", None)
     report = app.test_cli_runner().invoke(args=["init-db"]).output

@@ -1,7 +1,7 @@
 """Every page, in both languages: the page list follows the URL map, and no English page shows Dutch text
 (found by what is visible, compared with the Dutch page and the message catalogue, not by a word list)."""
-import pytest
 
+import pytest
 from helpers import login
 from pages import SKIP, fetch, group_id_named, prepare, public_visits, staff_visits, uncovered_get_endpoints
 from visible_text import dutch_messages, untranslated, visible_lines
@@ -39,10 +39,23 @@ def data_names(app) -> set:
     with app.app_context():
         current = app_services.current()
         groups = current.store.list(status=None)
-        names = {g.name for g in groups} | {g.beheerder_name for g in groups} |\
-            {g.description for g in groups if g.description} | {w.name for w in current.buurten}
-    return names | {"medewerker", "Brink", "Postiljonlaan", "Paula Pagina", "Henk Hand", "Olle Overname", "Bram",
-                    "Pien", app.config["GEMEENTENAAM"]}
+        names = (
+            {g.name for g in groups}
+            | {g.beheerder_name for g in groups}
+            | {g.description for g in groups if g.description}
+            | {w.name for w in current.buurten}
+        )
+    return names | {
+        "medewerker",
+        "Brink",
+        "Postiljonlaan",
+        "Paula Pagina",
+        "Henk Hand",
+        "Olle Overname",
+        "Bram",
+        "Pien",
+        app.config["GEMEENTENAAM"],
+    }
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,10 @@
 """OGC API Features (Part 1, Core, GeoJSON) at /api/v1: landing page, conformance, collections, items with
 bbox, limit and next links, single items; public properties only; clear 400/404 for hostile input."""
+
 import pytest
 import shapely
-from shapely.geometry import shape
-
 from helpers import PRIVATE_EMAILS
+from shapely.geometry import shape
 
 ROOT = "/api/v1"
 SITE = "https://buurtpreventie.example.nl"  # PUBLIC_URL: the links name the site, not the Host a client sent
@@ -32,8 +32,10 @@ def test_landing_page_links_to_the_definition_conformance_and_collections(api):
 
 def test_conformance_declares_core_and_geojson(api):
     conforms = api.get(f"{ROOT}/conformance").get_json()["conformsTo"]
-    assert {"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-            "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"} <= set(conforms)
+    assert {
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    } <= set(conforms)
 
 
 def test_collections_are_the_groups_and_the_buurten(api):
@@ -128,12 +130,25 @@ def test_long_runs_of_zeros_are_just_numbers(api):
     assert api.get(f"{ROOT}/collections/buurten/items?offset={'9' * 5000}").get_json()["features"] == []
 
 
-@pytest.mark.parametrize("query, field", [
-    ("bbox=1,2,3", "bbox"), ("bbox=a,b,c,d", "bbox"), ("bbox=1,2,3,nan", "bbox"), ("bbox=5,53,6,52", "bbox"),
-    ("bbox=1,2,3,4,5", "bbox"), ("bbox=", "bbox"), ("limit=0", "limit"), ("limit=-1", "limit"),
-    ("limit=abc", "limit"), ("limit=１０", "limit"), ("offset=-5", "offset"), ("bbx=1,2,3,4", "bbx"),
-    ("f=html", "f"), ("limit=" + "0" * 5000, "limit"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("bbox=1,2,3", "bbox"),
+        ("bbox=a,b,c,d", "bbox"),
+        ("bbox=1,2,3,nan", "bbox"),
+        ("bbox=5,53,6,52", "bbox"),
+        ("bbox=1,2,3,4,5", "bbox"),
+        ("bbox=", "bbox"),
+        ("limit=0", "limit"),
+        ("limit=-1", "limit"),
+        ("limit=abc", "limit"),
+        ("limit=１０", "limit"),
+        ("offset=-5", "offset"),
+        ("bbx=1,2,3,4", "bbx"),
+        ("f=html", "f"),
+        ("limit=" + "0" * 5000, "limit"),
+    ],
+)
 def test_bad_parameters_are_400_problems_naming_the_parameter(api, query, field):
     response = api.get(f"{ROOT}/collections/groups/items?{query}")
     assert response.status_code == 400 and response.mimetype == "application/problem+json"
@@ -141,8 +156,16 @@ def test_bad_parameters_are_400_problems_naming_the_parameter(api, query, field)
     assert problem["field"] == field and problem["code"] == "bad_input" and problem["detail"]
 
 
-@pytest.mark.parametrize("path", ["/collections/nope", "/collections/nope/items", "/collections/groups/items/999",
-                                  "/collections/buurten/items/BU0000", "/collections/groups/items/1%27%3B--"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/collections/nope",
+        "/collections/nope/items",
+        "/collections/groups/items/999",
+        "/collections/buurten/items/BU0000",
+        "/collections/groups/items/1%27%3B--",
+    ],
+)
 def test_what_does_not_exist_is_a_404_problem(api, path):
     response = api.get(ROOT + path)
     assert response.status_code == 404 and response.mimetype == "application/problem+json"

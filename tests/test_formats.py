@@ -1,5 +1,6 @@
 """Issue 9 #13: dates and numbers as people read them (Babel), in Dutch and in English, on the staff pages, in
 e-mail and in the CSV exports."""
+
 import csv
 import io
 import re
@@ -7,9 +8,9 @@ import re
 import pytest
 import sqlalchemy as sa
 from babel.numbers import parse_decimal
+from helpers import login
 
 from geo_registry.core import formats
-from helpers import login
 
 WINTER = "2026-11-26T12:45:00+00:00"  # CET, UTC+1
 SUMMER = "2026-07-01T12:45:00+00:00"  # CEST, UTC+2
@@ -45,9 +46,9 @@ def test_numbers_and_percentages_per_language():
 
 def set_times(app, stamp):
     """Give every stored time in the register and outbox, and a new log entry, the same known UTC time."""
-    from geo_registry.web import services as app_services
-    from geo_registry.mail.delivery import Message
     from geo_registry.domain.actions import send_messages
+    from geo_registry.mail.delivery import Message
+    from geo_registry.web import services as app_services
 
     with app.app_context():
         engine = app_services.current().store.engine
@@ -55,15 +56,24 @@ def set_times(app, stamp):
         send_messages(engine, [Message("test", "wacht@voorbeeld.invalid", "Wacht", "w")])
         app.smtp.settle()
         with engine.begin() as conn:
-            conn.execute(sa.text("UPDATE groups SET created_at = :t, email_confirmed_at = :t,"
-                                 " last_confirmed_at = :t, reminder_sent_at = :t"), {"t": stamp})
-            conn.execute(sa.text("INSERT INTO audit_log (at, actor, action, group_id, group_name)"
-                                 " VALUES (:t, 'medewerker', 'goedgekeurd', 1, 'Brink')"), {"t": stamp})
+            conn.execute(
+                sa.text(
+                    "UPDATE groups SET created_at = :t, email_confirmed_at = :t,"
+                    " last_confirmed_at = :t, reminder_sent_at = :t"
+                ),
+                {"t": stamp},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO audit_log (at, actor, action, group_id, group_name)"
+                    " VALUES (:t, 'medewerker', 'goedgekeurd', 1, 'Brink')"
+                ),
+                {"t": stamp},
+            )
             conn.execute(sa.text("UPDATE mail_outbox SET created_at = :t"), {"t": stamp})
 
 
-@pytest.mark.parametrize("lang, expected", [("nl", "26 november 2026 om 13:45"),
-                                            ("en", "26 November 2026, 13:45")])
+@pytest.mark.parametrize("lang, expected", [("nl", "26 november 2026 om 13:45"), ("en", "26 November 2026, 13:45")])
 def test_staff_pages_show_dates_as_people_read_them(web, mail_app, lang, expected):
     set_times(mail_app, WINTER)
     group_page = text_of(web.get(f"/beheer/groep/1?lang={lang}"))
@@ -87,9 +97,13 @@ def test_staff_pages_write_numbers_per_language(web, mail_app):
     assert re.search(r"Area \d{1,3}(,\d{3})+ m²", en_group)
 
 
-@pytest.mark.parametrize("interval, nl, en", [
-    (1, "Niet bevestigd binnen 1 dag", "Not confirmed within 1 day"),
-    (365, "Niet bevestigd binnen 365 dagen", "Not confirmed within 365 days")])
+@pytest.mark.parametrize(
+    "interval, nl, en",
+    [
+        (1, "Niet bevestigd binnen 1 dag", "Not confirmed within 1 day"),
+        (365, "Niet bevestigd binnen 365 dagen", "Not confirmed within 365 days"),
+    ],
+)
 def test_day_counts_are_singular_or_plural(web, mail_app, interval, nl, en):
     mail_app.config["CONFIRM_INTERVAL_DAYS"] = interval
     assert nl in text_of(web.get("/beheer/?lang=nl")) and en in text_of(web.get("/beheer/?lang=en"))
@@ -115,8 +129,9 @@ def test_the_dutch_coverage_csv_has_numbers_dutch_excel_reads(web, mail_app):
         assert float(parse_decimal(row["gedekt_pct"], locale="nl")) == round(item.share * 100, 1)
         assert int(parse_decimal(row["oppervlakte_m2"], locale="nl")) == round(item.area_m2)
     english = rows(web.get("/beheer/export/dekking.csv?lang=en"), ",")
-    assert {row["buurtcode"]: float(row["gedekt_pct"]) for row in english} == \
-        {code: round(c.share * 100, 1) for code, c in expected.items()}
+    assert {row["buurtcode"]: float(row["gedekt_pct"]) for row in english} == {
+        code: round(c.share * 100, 1) for code, c in expected.items()
+    }
 
 
 def test_the_beheerders_csv_has_times_a_spreadsheet_reads(web, mail_app):
@@ -133,7 +148,11 @@ def test_mail_templates_write_dates_in_the_recipients_language(tmp_path):
         (tmp_path / lang).mkdir()
         (tmp_path / lang / "datum.txt").write_text("Onderwerp\n{{ when(at) }} / {{ day(at) }} / {{ number(n) }}\n")
     composer = MailComposer(tmp_path, ROOT / "translations", {})
-    assert composer.compose("t", "a@voorbeeld.invalid", "datum", "nl", at=WINTER, n=12345).body == \
-        "26 november 2026 om 13:45 / 26 november 2026 / 12.345\n"
-    assert composer.compose("t", "a@voorbeeld.invalid", "datum", "en", at=WINTER, n=12345).body == \
-        "26 November 2026, 13:45 / 26 November 2026 / 12,345\n"
+    assert (
+        composer.compose("t", "a@voorbeeld.invalid", "datum", "nl", at=WINTER, n=12345).body
+        == "26 november 2026 om 13:45 / 26 november 2026 / 12.345\n"
+    )
+    assert (
+        composer.compose("t", "a@voorbeeld.invalid", "datum", "en", at=WINTER, n=12345).body
+        == "26 November 2026, 13:45 / 26 November 2026 / 12,345\n"
+    )

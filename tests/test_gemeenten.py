@@ -1,4 +1,5 @@
 """Several municipalities in one register: Laren, Blaricum and Eemnes (the BEL Combinatie) served together."""
+
 import csv
 import io
 import json
@@ -6,14 +7,13 @@ import re
 import time
 
 import geopandas as gpd
-
 import pytest
 import shapely
-
 from fakes import FakeLocatieserver, pdok_doc
 from helpers import CBS, csrf_token, login, make_app
-from geo_registry.web import services as app_services
+
 from geo_registry.domain.groups import Group
+from geo_registry.web import services as app_services
 
 BEL = "GM0417,GM0376,GM0317"
 FILES = {"GM0417": "laren", "GM0376": "blaricum", "GM0317": "eemnes"}
@@ -49,13 +49,15 @@ def bel_app(tmp_path, db_url):
 
 
 @pytest.mark.both_databases
-@pytest.mark.parametrize("code, buurt, group, gemeente", [
-    ("GM0417", "Laren-Centrum", "Buurtapp Centrum Laren", "Laren"),
-    ("GM0376", "Blaricum-Dorp", "Blaricum-Dorp Alert", "Blaricum"),
-    ("GM0317", "Noordbuurt", "Eemnes Noordbuurt Let Op", "Eemnes"),
-])
-def test_a_point_in_each_municipality_gets_its_group_and_names_the_municipality(bel_app, code, buurt, group,
-                                                                                  gemeente):
+@pytest.mark.parametrize(
+    "code, buurt, group, gemeente",
+    [
+        ("GM0417", "Laren-Centrum", "Buurtapp Centrum Laren", "Laren"),
+        ("GM0376", "Blaricum-Dorp", "Blaricum-Dorp Alert", "Blaricum"),
+        ("GM0317", "Noordbuurt", "Eemnes Noordbuurt Let Op", "Eemnes"),
+    ],
+)
+def test_a_point_in_each_municipality_gets_its_group_and_names_the_municipality(bel_app, code, buurt, group, gemeente):
     lat, lon = cbs_point(code, buurt)
     page = bel_app.test_client().get(f"/antwoord?lat={lat}&lon={lon}").get_data(as_text=True)
     assert "niet in" not in page
@@ -108,15 +110,17 @@ def test_titles_name_the_deployment_and_a_setting_names_it_otherwise(bel_app, tm
 
 def test_overview_and_map_legend_are_grouped_per_municipality(bel_app):
     page = bel_app.test_client().get("/overzicht").get_data(as_text=True)
-    headings = [page.index(f'<h2 id="gemeente-{code}">{name}</h2>')
-                for code, name in (("GM0376", "Blaricum"), ("GM0317", "Eemnes"), ("GM0417", "Laren"))]
+    headings = [
+        page.index(f'<h2 id="gemeente-{code}">{name}</h2>')
+        for code, name in (("GM0376", "Blaricum"), ("GM0317", "Eemnes"), ("GM0417", "Laren"))
+    ]
     assert headings == sorted(headings)  # by name
     assert "Blaricum, Eemnes en Laren hebben samen 29 buurten." in page
-    eemnes = page[headings[1]:headings[2]]
+    eemnes = page[headings[1] : headings[2]]
     assert "Noordbuurt" in eemnes and "Eemnes Noordbuurt Let Op" in eemnes and "Blaricum-Dorp" not in eemnes
     assert "10 buurten, 1 WhatsApp-groep." in eemnes
     home = bel_app.test_client().get("/").get_data(as_text=True)
-    legend = home[home.index('id="legenda-GM0317"'):home.index('id="legenda-GM0417"')]
+    legend = home[home.index('id="legenda-GM0317"') : home.index('id="legenda-GM0417"')]
     assert "Eemnes Noordbuurt Let Op" in legend and "Blaricum-Dorp Alert" not in legend
 
 
@@ -134,15 +138,18 @@ def test_a_group_across_the_laren_blaricum_border_counts_for_both(tmp_path, db_u
     app = make_app(tmp_path, DATABASE_URL=db_url, GEMEENTEN=BEL)
     add_group(app, "Grensgroep", buurt_area(app, "BU04170322", "BU03760102"))  # Laren's Omloop + Blaricum-Dorp
     client = staff_client(app)
-    rows = list(csv.DictReader(io.StringIO(client.get("/beheer/export/dekking.csv").get_data(as_text=True)
-                                           .lstrip("\ufeff")), delimiter=";"))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/beheer/export/dekking.csv").get_data(as_text=True).lstrip("\ufeff")), delimiter=";"
+        )
+    )
     by_code = {row["buurtcode"]: row for row in rows}
     assert len(rows) == 29
     assert (by_code["BU04170322"]["gemeente"], by_code["BU04170322"]["groepen"]) == ("Laren", "1")
     assert (by_code["BU03760102"]["gemeente"], by_code["BU03760102"]["groepen"]) == ("Blaricum", "1")
     assert float(by_code["BU03760102"]["gedekt_pct"].replace(",", ".")) > 99  # Dutch decimal comma
     blaricum = client.get("/beheer/dekking?gemeente=GM0376").get_data(as_text=True)
-    table = blaricum[blaricum.index('<table class="table" id="dekking">'):blaricum.index("</table>")]
+    table = blaricum[blaricum.index('<table class="table" id="dekking">') : blaricum.index("</table>")]
     assert "Dekking in Blaricum." in blaricum and "Blaricum-Dorp" in table and "Omloop" not in table
     only = client.get("/beheer/export/dekking.csv?gemeente=GM0417").get_data(as_text=True)
     assert "Omloop" in only and "Blaricum-Dorp" not in only
@@ -161,14 +168,16 @@ def test_import_wijken_beside_a_running_register_shows_the_new_buurten_without_r
     wijken = tmp_path / "wijken.geojson"
     settings = {"GEMEENTEN": BEL, "WIJKEN_FILE": str(wijken)}
     command = make_app(tmp_path, **settings).test_cli_runner()  # another process's command, as from a shell
-    result = command.invoke(args=["import-wijken", str(CBS / "laren_buurten_2025_rd.geojson"),
-                                  "--gemeentecode", "GM0417"])
+    result = command.invoke(
+        args=["import-wijken", str(CBS / "laren_buurten_2025_rd.geojson"), "--gemeentecode", "GM0417"]
+    )
     assert result.exit_code == 0, result.output
     running = make_app(tmp_path, **settings)
     client = running.test_client()
     assert "Blaricum-Dorp" not in client.get("/overzicht").get_data(as_text=True)
-    result = command.invoke(args=["import-wijken", str(CBS / "blaricum_buurten_2025_rd.geojson"),
-                                  "--gemeentecode", "GM0376"])
+    result = command.invoke(
+        args=["import-wijken", str(CBS / "blaricum_buurten_2025_rd.geojson"), "--gemeentecode", "GM0376"]
+    )
     assert result.exit_code == 0 and "9 buurten van GM0376" in result.output, result.output
     time.sleep(0.3)  # past the register's recheck (a quarter of a second)
     page = client.get("/overzicht").get_data(as_text=True)
@@ -179,22 +188,25 @@ def test_import_wijken_beside_a_running_register_shows_the_new_buurten_without_r
 
 def test_import_wijken_takes_several_codes_or_all_of_a_file(tmp_path):
     mixed = tmp_path / "bel_rd.geojson"
-    gpd.pd.concat([gpd.read_file(CBS / f"{name}_buurten_2025_rd.geojson") for name in FILES.values()]) \
-        .to_file(mixed, driver="GeoJSON")
+    gpd.pd.concat([gpd.read_file(CBS / f"{name}_buurten_2025_rd.geojson") for name in FILES.values()]).to_file(
+        mixed, driver="GeoJSON"
+    )
     app = make_app(tmp_path, GEMEENTEN=BEL, WIJKEN_FILE=str(tmp_path / "w.geojson"))
-    result = app.test_cli_runner().invoke(args=["import-wijken", str(mixed), "--gemeentecode", "GM0376",
-                                                "--gemeentecode", "GM0317"])
+    result = app.test_cli_runner().invoke(
+        args=["import-wijken", str(mixed), "--gemeentecode", "GM0376", "--gemeentecode", "GM0317"]
+    )
     assert result.exit_code == 0 and "19 buurten van GM0376, GM0317" in result.output, result.output
     codes = {f["properties"]["gemeentecode"] for f in json.loads((tmp_path / "w.geojson").read_text())["features"]}
     assert codes == {"GM0376", "GM0317"}
-    result = app.test_cli_runner().invoke(args=["import-wijken", str(mixed), "--alle", "--out",
-                                                str(tmp_path / "alle.geojson")])
+    result = app.test_cli_runner().invoke(
+        args=["import-wijken", str(mixed), "--alle", "--out", str(tmp_path / "alle.geojson")]
+    )
     assert result.exit_code == 0 and "29 buurten van alle gemeenten" in result.output, result.output
 
 
 def test_the_shipped_bel_file_is_what_the_importer_makes_of_the_three_cbs_files(tmp_path):
-    from geo_registry.spatial.buurten import import_buurten
     from geo_registry.core.config import ROOT
+    from geo_registry.spatial.buurten import import_buurten
 
     target = tmp_path / "bel.geojson"
     for code, name in FILES.items():
@@ -217,25 +229,35 @@ def test_laren_alone_looks_as_it_always_did(tmp_path):
     assert "Gemeente:" not in client.get(f"/antwoord?lat={lat}&lon={lon}").get_data(as_text=True)
 
 
-
 def register_check(app, area: dict):
     """Post the registration form's 'check' step with a drawn area; return the response."""
     client = app.test_client()
-    data = {"csrf_token": csrf_token(client, "/groep-aanmelden/"), "naam": "Grens", "beheerder_naam": "Bea",
-            "email": "bea@voorbeeld.invalid", "actie": "controleren", "gebied_getekend": json.dumps(area)}
+    data = {
+        "csrf_token": csrf_token(client, "/groep-aanmelden/"),
+        "naam": "Grens",
+        "beheerder_naam": "Bea",
+        "email": "bea@voorbeeld.invalid",
+        "actie": "controleren",
+        "gebied_getekend": json.dumps(area),
+    }
     return client.post("/groep-aanmelden/", data=data, content_type="multipart/form-data")
 
 
 def box_feature(minx, miny, maxx, maxy) -> dict:
     """A drawn rectangle as the form sends it."""
-    return {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(shapely.box(minx, miny, maxx, maxy))}
+    return {
+        "type": "Feature",
+        "properties": {},
+        "geometry": shapely.geometry.mapping(shapely.box(minx, miny, maxx, maxy)),
+    }
 
 
 def test_an_area_across_a_border_is_allowed_and_one_outside_all_three_is_refused_naming_them(bel_app):
     lat_l, lon_l = cbs_point("GM0417", "Omloop")
     lat_b, lon_b = cbs_point("GM0376", "Blaricum-Dorp")
-    across = register_check(bel_app, box_feature(min(lon_l, lon_b), min(lat_l, lat_b), max(lon_l, lon_b) + 0.001,
-                                                 max(lat_l, lat_b) + 0.001))
+    across = register_check(
+        bel_app, box_feature(min(lon_l, lon_b), min(lat_l, lat_b), max(lon_l, lon_b) + 0.001, max(lat_l, lat_b) + 0.001)
+    )
     assert across.status_code == 200, across.get_data(as_text=True)
     assert "weggelaten" not in across.get_data(as_text=True)  # nothing clipped: both sides are served
     outside = register_check(bel_app, box_feature(6.15, 52.25, 6.16, 52.26))  # Deventer

@@ -1,8 +1,8 @@
 """One personal link is one link for the limit on handovers, however its text is varied: the signature at its end
 decodes the same with another last letter or with '=' padding added, and each such variant once counted as a link
 of its own (129 of them, so a leaked link with many clients could mail 129 times as many strangers)."""
-import pytest
 
+import pytest
 from helpers import csrf_token
 from test_renewal import age_group, renewal_path, round_
 
@@ -30,9 +30,16 @@ def test_variants_of_one_personal_link_share_its_handover_limit(due):
     for n, variant in enumerate(variants(path)):
         client = due.test_client()
         client.environ_base["REMOTE_ADDR"] = f"192.0.2.{n + 1}"  # each from its own client
-        answers.append(client.post(variant + "/overdragen", data={
-            "csrf_token": csrf_token(client, variant), "nieuwe_naam": f"Nico {n}",
-            "nieuw_email": f"nico{n}@voorbeeld.invalid"}).status_code)
+        answers.append(
+            client.post(
+                variant + "/overdragen",
+                data={
+                    "csrf_token": csrf_token(client, variant),
+                    "nieuwe_naam": f"Nico {n}",
+                    "nieuw_email": f"nico{n}@voorbeeld.invalid",
+                },
+            ).status_code
+        )
     assert answers[:2] == [200, 200] and set(answers[2:]) == {429}, answers
     due.smtp.settle()
     assert sum(len(due.smtp.to(f"nico{n}@voorbeeld.invalid")) for n in range(len(answers))) == 2

@@ -1,18 +1,41 @@
 """The Content-Security-Policy lets only the app's own scripts run: files from this origin and the inline map
 script that carries this response's nonce; never an inline event handler or an injected <script>."""
+
 import json
 import re
 
 import pytest
-
 from helpers import login, make_app, register_pending
 
-PUBLIC = ["/", "/?lang=en", "/?postcode=1251KV&huisnummer=12", "/?lat=52.25&lon=5.22", "/overzicht",
-          "/informatie/", "/informatie/privacy", "/groep-aanmelden/", "/groep-aanmelden/?lang=en",
-          "/groep/1/aanmelden", "/api/docs", "/api/groups", "/bestaat-niet", "/beheer/inloggen", "/taal/en"]
-STAFF = ["/beheer/", "/beheer/groep/{pending}", "/beheer/groep/1", "/beheer/groep/1?lang=en",
-         "/beheer/groep/1/bewerken", "/beheer/groep/1/verwijderen", "/beheer/dekking", "/beheer/dekking?lang=en",
-         "/beheer/logboek", "/beheer/e-mail"]
+PUBLIC = [
+    "/",
+    "/?lang=en",
+    "/?postcode=1251KV&huisnummer=12",
+    "/?lat=52.25&lon=5.22",
+    "/overzicht",
+    "/informatie/",
+    "/informatie/privacy",
+    "/groep-aanmelden/",
+    "/groep-aanmelden/?lang=en",
+    "/groep/1/aanmelden",
+    "/api/docs",
+    "/api/groups",
+    "/bestaat-niet",
+    "/beheer/inloggen",
+    "/taal/en",
+]
+STAFF = [
+    "/beheer/",
+    "/beheer/groep/{pending}",
+    "/beheer/groep/1",
+    "/beheer/groep/1?lang=en",
+    "/beheer/groep/1/bewerken",
+    "/beheer/groep/1/verwijderen",
+    "/beheer/dekking",
+    "/beheer/dekking?lang=en",
+    "/beheer/logboek",
+    "/beheer/e-mail",
+]
 
 
 def script_src(policy: str) -> str:
@@ -68,8 +91,9 @@ def test_a_name_cannot_end_the_map_script(tmp_path, name):
     app = make_app(tmp_path)
     group_id = register_pending(app, name)
     with app.app_context():
-        from geo_registry.web import services as app_services
         from geo_registry.domain.groups import GroupStatus
+        from geo_registry.web import services as app_services
+
         app_services.current().store.set_status(group_id, GroupStatus.ACTIVE)
     html = app.test_client().get("/").get_data(as_text=True)
     script = html.split('<script nonce="')[1]

@@ -1,12 +1,14 @@
 """Nothing a client puts in the Host header ends up in an answer: not in a redirect, not in the API document
 (a shared cache would keep such an answer for everyone)."""
+
 import pytest
 
 FORGED = "evil.example"
 
 
-@pytest.mark.parametrize("path", ["/beheer", "/informatie", "/groep-aanmelden", "/static//css/site.css",
-                                  "/vendor/leaflet//leaflet.js"])
+@pytest.mark.parametrize(
+    "path", ["/beheer", "/informatie", "/groep-aanmelden", "/static//css/site.css", "/vendor/leaflet//leaflet.js"]
+)
 def test_the_sites_own_redirects_stay_on_the_site_whatever_the_host_header(client, path):
     # Before: 308 Location: http://evil.example/beheer/ (Werkzeug builds it from the Host header).
     response = client.get(path, headers={"Host": FORGED})
@@ -50,8 +52,16 @@ def test_an_unreadable_host_on_a_form_post_or_the_api_is_a_400_too(client):
     assert answer.status_code == 400 and answer.mimetype == "application/problem+json"
 
 
-@pytest.mark.parametrize("path", ["/api/v1", "/api/v1/collections", "/api/v1/collections/groups",
-                                  "/api/v1/collections/groups/items?limit=1", "/api/v1/collections/groups/items/1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1",
+        "/api/v1/collections",
+        "/api/v1/collections/groups",
+        "/api/v1/collections/groups/items?limit=1",
+        "/api/v1/collections/groups/items/1",
+    ],
+)
 def test_the_ogc_api_links_name_the_configured_site_whatever_the_host_header(examples_app, path):
     # Before: "links": [{"href": "http://evil.example/api/v1", ...}], served with an ETag that a shared cache
     # revalidates (304) for every later visitor, so the forged links stay in the cache for everyone.

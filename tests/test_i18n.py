@@ -1,12 +1,13 @@
 """Dutch first, English complete: catalogues, language choice, and no Dutch left on English pages."""
+
 import re
 
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-
 from helpers import csrf_token, login
+
 from geo_registry.core.config import ROOT
 
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
@@ -85,10 +86,22 @@ def visible_words(html: str) -> set:
 
 
 def page_urls(app):
-    return ["/", "/overzicht", "/informatie/", "/informatie/zo-werkt-het", "/groep-aanmelden/", "/groep/1/aanmelden",
-            "/?postcode=1251KV&huisnummer=12", "/?postcode=1251PT&huisnummer=3", "/?postcode=12&huisnummer=x",
-            "/?postcode=1251KV&huisnummer=14", "/?lat=52.3&lon=5.2", "/bestaat-niet", "/api/docs",
-            "/beheer/inloggen"]
+    return [
+        "/",
+        "/overzicht",
+        "/informatie/",
+        "/informatie/zo-werkt-het",
+        "/groep-aanmelden/",
+        "/groep/1/aanmelden",
+        "/?postcode=1251KV&huisnummer=12",
+        "/?postcode=1251PT&huisnummer=3",
+        "/?postcode=12&huisnummer=x",
+        "/?postcode=1251KV&huisnummer=14",
+        "/?lat=52.3&lon=5.2",
+        "/bestaat-niet",
+        "/api/docs",
+        "/beheer/inloggen",
+    ]
 
 
 def test_english_pages_show_no_dutch(lookup_app):
@@ -105,9 +118,17 @@ def test_english_staff_pages_show_no_dutch(mail_app, staff_user):
     login(client, *staff_user)
     with mail_app.app_context():
         from geo_registry.web import services as app_services
+
         descriptions = [g.description for g in app_services.current().store.list() if g.description]
-    for url in ["/beheer/", "/beheer/groep/1", "/beheer/groep/1/bewerken", "/beheer/groep/1/verwijderen",
-                "/beheer/logboek", "/beheer/e-mail", "/beheer/dekking"]:
+    for url in [
+        "/beheer/",
+        "/beheer/groep/1",
+        "/beheer/groep/1/bewerken",
+        "/beheer/groep/1/verwijderen",
+        "/beheer/logboek",
+        "/beheer/e-mail",
+        "/beheer/dekking",
+    ]:
         html = client.get(url).get_data(as_text=True)
         for description in descriptions:  # data the beheerders wrote in Dutch, not interface text
             html = html.replace(description, "")
@@ -121,17 +142,27 @@ def test_english_error_messages_and_mail(mail_app):
     # The API remembers no language (no cookie: it is stateless); a client asks with Accept-Language.
     body = client.get("/api/v1/lookup?postcode=12&huisnummer=1", headers={"Accept-Language": "en"}).get_json()
     assert body["detail"] == "A postcode has 4 digits and 2 letters, for example 1251 KV."
-    response = client.post("/groep/1/aanmelden", data={
-        "csrf_token": csrf_token(client, "/groep/1/aanmelden"), "naam": "Ann", "mobiel": "0612345678",
-        "email": "ann@voorbeeld.invalid"})
+    response = client.post(
+        "/groep/1/aanmelden",
+        data={
+            "csrf_token": csrf_token(client, "/groep/1/aanmelden"),
+            "naam": "Ann",
+            "mobiel": "0612345678",
+            "email": "ann@voorbeeld.invalid",
+        },
+    )
     assert response.status_code == 302
     [to_resident] = mail_app.smtp.to("ann@voorbeeld.invalid")
-    assert to_resident["Subject"].strip() == "Your request to join Voorbeeld: Buurtapp Brink en Centrum has been forwarded"
+    assert (
+        to_resident["Subject"].strip() == "Your request to join Voorbeeld: Buurtapp Brink en Centrum has been forwarded"
+    )
     [to_beheerder] = mail_app.smtp.to("beheerder1@voorbeeld.invalid")
     assert "Aanmelding voor uw WhatsApp-groep" in to_beheerder["Subject"]  # the beheerder registered in Dutch
 
 
-@pytest.mark.parametrize("lang, title", [("nl", "Zo werkt het: de SAAR-methode"), ("en", "How it works: the SAAR method")])
+@pytest.mark.parametrize(
+    "lang, title", [("nl", "Zo werkt het: de SAAR-methode"), ("en", "How it works: the SAAR method")]
+)
 def test_information_pages_in_both_languages(client, lang, title):
     page = client.get(f"/informatie/zo-werkt-het?lang={lang}").get_data(as_text=True)
     assert f"<h1>{title}</h1>" in page and "112" in page and "0900-8844" in page

@@ -1,10 +1,11 @@
 """import-groups grows with the file, not with the register times the file: the same-name check of each feature
 reads an index, not the whole groups table (issue 11)."""
+
 import pytest
 import sqlalchemy as sa
 
-from geo_registry.store.db import make_engine, upgrade
 from geo_registry.domain.groups import NAME_TAKEN
+from geo_registry.store.db import make_engine, upgrade
 
 pytestmark = pytest.mark.both_databases
 

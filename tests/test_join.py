@@ -1,6 +1,6 @@
 """A resident asks to join a group: the beheerder gets it by e-mail, and never shows up anywhere public."""
-import pytest
 
+import pytest
 from helpers import PRIVATE_EMAILS, csrf_token
 
 URL = "/groep/1/aanmelden"
@@ -13,8 +13,15 @@ def web(mail_app):
 
 
 def post(web, **fields):
-    data = {"csrf_token": csrf_token(web, URL), "naam": "Bea Bewoner", "mobiel": "06-12345678", "email": RESIDENT,
-            "straat": "Brink", "huisnummer": "12", "bericht": "Ik woon hier sinds kort."}
+    data = {
+        "csrf_token": csrf_token(web, URL),
+        "naam": "Bea Bewoner",
+        "mobiel": "06-12345678",
+        "email": RESIDENT,
+        "straat": "Brink",
+        "huisnummer": "12",
+        "bericht": "Ik woon hier sinds kort.",
+    }
     data.update(fields)
     return web.post(URL, data={k: v for k, v in data.items() if v is not None})
 
@@ -22,12 +29,14 @@ def post(web, **fields):
 def outbox_rows(app):
     with app.app_context():
         from geo_registry.web import services as app_services
+
         return app_services.current().mailer.pending()
 
 
 def test_join_form_is_reachable_from_answer_and_overview(web):
     assert 'href="/groep/1/aanmelden?straat=Brink&amp;huisnummer=12"' in web.get(
-        "/?postcode=1251KV&huisnummer=12").get_data(as_text=True)
+        "/?postcode=1251KV&huisnummer=12"
+    ).get_data(as_text=True)
     assert 'href="/groep/1/aanmelden"' in web.get("/overzicht").get_data(as_text=True)
     html = web.get(URL).get_data(as_text=True)
     assert "Aanmelden bij Voorbeeld: Buurtapp Brink en Centrum" in html and 'name="website"' in html
@@ -57,14 +66,17 @@ def test_dutch_mobile_numbers_are_accepted(web, mail_app, number):
     assert "+31612345678" in mail_app.smtp.to("beheerder1@voorbeeld.invalid")[0].get_content()
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"mobiel": "020 1234567"}, "Nederlands mobiel nummer"),
-    ({"mobiel": "06 1234567"}, "Nederlands mobiel nummer"),
-    ({"mobiel": ""}, "Vul uw mobiele nummer in"),
-    ({"email": "bewoner-at-voorbeeld"}, "geldig e-mailadres"),
-    ({"naam": " "}, "Vul uw naam in."),
-    ({"bericht": "x" * 1001}, "te lang (hoogstens 1000 tekens)"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"mobiel": "020 1234567"}, "Nederlands mobiel nummer"),
+        ({"mobiel": "06 1234567"}, "Nederlands mobiel nummer"),
+        ({"mobiel": ""}, "Vul uw mobiele nummer in"),
+        ({"email": "bewoner-at-voorbeeld"}, "geldig e-mailadres"),
+        ({"naam": " "}, "Vul uw naam in."),
+        ({"bericht": "x" * 1001}, "te lang (hoogstens 1000 tekens)"),
+    ],
+)
 def test_bad_input_is_explained_and_kept(web, mail_app, fields, message):
     response = post(web, **fields)
     html = response.get_data(as_text=True)
@@ -77,6 +89,7 @@ def test_bad_input_is_explained_and_kept(web, mail_app, fields, message):
 def test_only_active_groups_take_requests(web, mail_app):
     with mail_app.app_context():
         from geo_registry.web import services as app_services
+
         app_services.current().store.set_status(1, "inactive")
     assert web.get(URL).status_code == 404
     assert web.get("/groep/999/aanmelden").status_code == 404

@@ -1,4 +1,5 @@
 """The layers: domain code (geometry, coverage, lookup, import, mail composition) imports no Flask."""
+
 import pkgutil
 import subprocess
 import sys
@@ -6,8 +7,14 @@ import sys
 import geo_registry
 
 # The modules that make up the web layer and the command line; everything else is domain code.
-WEB_LAYER = {"geo_registry.web", "geo_registry.cli", "geo_registry.__main__", "geo_registry.web.i18n",
-             "geo_registry.web.security", "geo_registry.web.services"}
+WEB_LAYER = {
+    "geo_registry.web",
+    "geo_registry.cli",
+    "geo_registry.__main__",
+    "geo_registry.web.i18n",
+    "geo_registry.web.security",
+    "geo_registry.web.services",
+}
 
 
 def domain_modules() -> list[str]:
@@ -23,11 +30,17 @@ def domain_modules() -> list[str]:
 
 def test_domain_modules_import_without_flask():
     modules = domain_modules()
-    assert {"geo_registry.core.geometry", "geo_registry.spatial.coverage", "geo_registry.mail.delivery",
-            "geo_registry.lookup.pdok"} <= set(modules)
+    assert {
+        "geo_registry.core.geometry",
+        "geo_registry.spatial.coverage",
+        "geo_registry.mail.delivery",
+        "geo_registry.lookup.pdok",
+    } <= set(modules)
     # Flask made unimportable: any domain module that imports it (directly or through another) fails.
-    script = ("import importlib, sys\n"
-              "for name in ('flask', 'flask_babel', 'flask_wtf', 'flask_login', 'flask_limiter'): sys.modules[name] = None\n"
-              f"for name in {modules!r}: importlib.import_module(name)\n")
+    script = (
+        "import importlib, sys\n"
+        "for name in ('flask', 'flask_babel', 'flask_wtf', 'flask_login', 'flask_limiter'): sys.modules[name] = None\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+    )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -1,6 +1,7 @@
 """Only a request that was carried out counts against a visitor's limit: submissions silently dropped by the
 honeypot (a browser's autofill can fill it, and so can a bot on the same network) leave the people at that
 address their full number of joins."""
+
 from helpers import csrf_token
 
 URL = "/groep/1/aanmelden"
@@ -8,8 +9,15 @@ BEHEERDER = "beheerder1@voorbeeld.invalid"
 
 
 def join(client, **fields):
-    data = {"csrf_token": csrf_token(client, URL), "naam": "Bea Bewoner", "mobiel": "06-12345678",
-            "email": "bewoner@voorbeeld.invalid", "straat": "Brink", "huisnummer": "12", **fields}
+    data = {
+        "csrf_token": csrf_token(client, URL),
+        "naam": "Bea Bewoner",
+        "mobiel": "06-12345678",
+        "email": "bewoner@voorbeeld.invalid",
+        "straat": "Brink",
+        "huisnummer": "12",
+        **fields,
+    }
     return client.post(URL, data=data)
 
 

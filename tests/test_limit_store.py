@@ -1,6 +1,7 @@
 """The rate limits' shared store (redis): counts are kept there while it answers, and one that hangs costs a form
 about a second, never a stalled site. Real sockets throughout: a real redis-server, a port that accepts and never
 answers (plain, TLS and a unix socket), and a port whose queue is full so that connecting hangs."""
+
 from __future__ import annotations
 
 import socket
@@ -10,7 +11,6 @@ from contextlib import contextmanager
 
 import pytest
 import redis
-
 from helpers import csrf_token, login, make_app
 from servers import free_port
 
@@ -26,8 +26,9 @@ def staff_app(folder, uri):
     """An app in folder whose limits are kept in the store at uri, with one staff account."""
     folder.mkdir(parents=True, exist_ok=True)
     app = make_app(folder, RATELIMIT_STORAGE_URI=uri)
-    assert "aangemaakt" in app.test_cli_runner().invoke(
-        args=["create-staff", "medewerker", "--password", PASSWORD]).output
+    assert (
+        "aangemaakt" in app.test_cli_runner().invoke(args=["create-staff", "medewerker", "--password", PASSWORD]).output
+    )
     return app
 
 
@@ -45,8 +46,11 @@ def timed_login(client, password: str, give_up: float = 30.0):
     def send():
         token = csrf_token(client, "/beheer/inloggen")
         started.append(time.monotonic())
-        answer.append(client.post("/beheer/inloggen", data={"csrf_token": token, "gebruikersnaam": "medewerker",
-                                                              "wachtwoord": password}))
+        answer.append(
+            client.post(
+                "/beheer/inloggen", data={"csrf_token": token, "gebruikersnaam": "medewerker", "wachtwoord": password}
+            )
+        )
         answer.append(time.monotonic() - started[0])
 
     worker = threading.Thread(target=send, daemon=True)
@@ -112,8 +116,7 @@ def test_a_store_that_cannot_be_reached_costs_a_form_seconds(tmp_path):
     assert waited < WAITS_AT_MOST, f"the login form waited {waited:.1f} s for a store it cannot reach"
 
 
-def test_attempts_are_counted_in_the_live_store_also_after_another_app_found_its_store_dead(tmp_path,
-                                                                                          redis_server):
+def test_attempts_are_counted_in_the_live_store_also_after_another_app_found_its_store_dead(tmp_path, redis_server):
     """Counts go to the shared store (so that every process sees them), from a new app's first request on, even
     when an app before it in this process fell back to counting in memory just before."""
     url = redis_server[0]

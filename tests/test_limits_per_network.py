@@ -1,6 +1,7 @@
 """A rate limit counts one client however many addresses it has: an IPv6 subscriber is given a whole /64 and
 can take a new address from it for every request, so the limits count that /64 as one client; an IPv4 client
 that reaches a dual-stack server as ::ffff:a.b.c.d is still that one IPv4 address, not all of IPv4 at once."""
+
 from helpers import login, make_app
 
 
@@ -13,7 +14,9 @@ def client_at(app, address):
 
 def test_a_new_address_from_the_same_ipv6_network_does_not_get_new_login_attempts(mail_app, staff_user):
     for i in range(5):
-        assert login(client_at(mail_app, f"2001:db8:1:2::{i + 1:x}"), staff_user[0], "fout-wachtwoord").status_code == 401
+        assert (
+            login(client_at(mail_app, f"2001:db8:1:2::{i + 1:x}"), staff_user[0], "fout-wachtwoord").status_code == 401
+        )
     refused = login(client_at(mail_app, "2001:db8:1:2:ffff:ffff:ffff:ff"), *staff_user)
     assert refused.status_code == 429 and "te vaak" in refused.get_data(as_text=True)
     # Another network is another client: the staff member at the office still logs in.
@@ -52,8 +55,9 @@ def test_dots_in_a_gmail_address_do_not_make_another_mailbox_for_the_daily_limit
 
     mail_app.config["JOIN_LIMIT"] = 2
     typed = ["jan.jansen@gmail.com", "janjansen@gmail.com", "j.a.n.jansen@googlemail.com", "Jan.Jan.Sen+x@GMAIL.com"]
-    answers = [subscribe(client_at(mail_app, f"192.0.2.{n + 1}"), email=address).status_code
-               for n, address in enumerate(typed)]
+    answers = [
+        subscribe(client_at(mail_app, f"192.0.2.{n + 1}"), email=address).status_code for n, address in enumerate(typed)
+    ]
     assert answers == [302, 302, 429, 429]
     # Elsewhere a dot is part of the name: another person's mailbox, with its own limit.
     assert subscribe(client_at(mail_app, "192.0.2.9"), email="jan.jansen@voorbeeld.invalid").status_code == 302

@@ -1,21 +1,32 @@
 """Signed links as the person who clicks one sees them: an expired link says that it has expired and what to do,
 in the visitor's language; a tampered one says only that it is not valid."""
+
 import base64
 import time
 
 import pytest
 
-from geo_registry.domain.tokens import (LinkInvalid, fingerprint, make_sealed_token, make_token, read_sealed_token, read_token)
+from geo_registry.domain.tokens import (
+    LinkInvalid,
+    fingerprint,
+    make_sealed_token,
+    make_token,
+    read_sealed_token,
+    read_token,
+)
 
-EXPIRED = {"nl": "Deze link is verlopen. Vraag een nieuwe aan.",
-           "en": "This link has expired. Please ask for a new one."}
+EXPIRED = {
+    "nl": "Deze link is verlopen. Vraag een nieuwe aan.",
+    "en": "This link has expired. Please ask for a new one.",
+}
 INVALID = {"nl": "Deze link is niet geldig.", "en": "This link is not valid."}
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_an_expired_confirmation_link_says_so_in_the_visitors_language(client, lang):
-    old = make_token("test", "confirm-email", {"g": 1, "e": "rita@voorbeeld.invalid"},
-                     issued_at=int(time.time()) - 49 * 3600)
+    old = make_token(
+        "test", "confirm-email", {"g": 1, "e": "rita@voorbeeld.invalid"}, issued_at=int(time.time()) - 49 * 3600
+    )
     response = client.get(f"/groep-aanmelden/bevestigen/{old}?lang={lang}")
     assert response.status_code == 400
     assert EXPIRED[lang] in response.get_data(as_text=True)
@@ -58,10 +69,14 @@ def test_a_sealed_link_is_valid_only_for_its_purpose_its_secret_and_its_lifetime
     assert "Bakker" not in token and "voorbeeld" not in token
     assert b"Bakker" not in base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     assert read_sealed_token("geheim", "handover", token, max_age_seconds=3600) == payload
-    for secret, purpose, changed in (("geheim", "renewal", token), ("ander-geheim", "handover", token),
-                                     ("geheim", "handover", token[:-4] + ("AAAA" if token[-4:] != "AAAA" else "BBBB")),
-                                     ("geheim", "handover", "gAAAAA" + token[6:40]), ("geheim", "handover", "é" * 20),
-                                     ("geheim", "handover", make_token("geheim", "handover", payload))):
+    for secret, purpose, changed in (
+        ("geheim", "renewal", token),
+        ("ander-geheim", "handover", token),
+        ("geheim", "handover", token[:-4] + ("AAAA" if token[-4:] != "AAAA" else "BBBB")),
+        ("geheim", "handover", "gAAAAA" + token[6:40]),
+        ("geheim", "handover", "é" * 20),
+        ("geheim", "handover", make_token("geheim", "handover", payload)),
+    ):
         with pytest.raises(LinkInvalid) as refused:
             read_sealed_token(secret, purpose, changed, max_age_seconds=3600)
         assert str(refused.value) == INVALID["nl"], (secret, purpose, changed)

@@ -2,6 +2,7 @@
 folder; with one, against real servers on 127.0.0.1, the MAIL_* settings as an operator writes them, an encrypted
 connection (STARTTLS or implicit TLS) only to a server whose certificate is trusted, the login, and a mail server
 that never answers given up after MAIL_TIMEOUT."""
+
 from __future__ import annotations
 
 import email
@@ -9,13 +10,12 @@ import re
 import subprocess
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from email.utils import parsedate_to_datetime
 
 import pytest
 from aiosmtpd.smtp import AuthResult
-
 from fakes import SilentSMTP, _SMTPHandler, _tracking_controller
 from helpers import csrf_token, make_app
 
@@ -28,9 +28,15 @@ def test_without_smtp_messages_are_written_to_the_outbox(tmp_path):
     app = make_app(tmp_path, MAIL_OUTBOX=str(outbox), PUBLIC_URL="https://buurtapp.example")
     app.test_cli_runner().invoke(args=["load-examples"])
     client = app.test_client()
-    response = client.post("/groep/1/aanmelden", data={
-        "csrf_token": csrf_token(client, "/groep/1/aanmelden"), "naam": "Olga Outbox", "mobiel": "0612345678",
-        "email": "olga@voorbeeld.invalid"})
+    response = client.post(
+        "/groep/1/aanmelden",
+        data={
+            "csrf_token": csrf_token(client, "/groep/1/aanmelden"),
+            "naam": "Olga Outbox",
+            "mobiel": "0612345678",
+            "email": "olga@voorbeeld.invalid",
+        },
+    )
     assert response.status_code == 302
     assert mail_worker(app).flush()
     files = sorted(outbox.glob("*.eml"))
@@ -40,6 +46,7 @@ def test_without_smtp_messages_are_written_to_the_outbox(tmp_path):
     assert to_beheerder["Reply-To"] == "olga@voorbeeld.invalid" and "Olga Outbox" in to_beheerder.get_content()
     with app.app_context():
         from geo_registry.web import services as app_services
+
         assert app_services.current().mailer.pending() == []  # handed over: nothing kept in the database
 
 
@@ -47,9 +54,17 @@ def test_registration_link_in_the_outbox_uses_the_public_url(tmp_path):
     outbox = tmp_path / "uitgaand"
     app = make_app(tmp_path, MAIL_OUTBOX=str(outbox), PUBLIC_URL="https://buurtapp.example")
     client = app.test_client()
-    client.post("/groep-aanmelden/", data={
-        "csrf_token": csrf_token(client, "/groep-aanmelden/"), "naam": "Outboxgroep", "beheerder_naam": "B",
-        "email": "b@voorbeeld.invalid", "buurten": "BU04170324", "actie": "aanmelden"})
+    client.post(
+        "/groep-aanmelden/",
+        data={
+            "csrf_token": csrf_token(client, "/groep-aanmelden/"),
+            "naam": "Outboxgroep",
+            "beheerder_naam": "B",
+            "email": "b@voorbeeld.invalid",
+            "buurten": "BU04170324",
+            "actie": "aanmelden",
+        },
+    )
     assert mail_worker(app).flush()
     [file] = outbox.glob("*.eml")
     body = email.message_from_bytes(file.read_bytes(), policy=policy.default).get_content()
@@ -75,9 +90,30 @@ def certificate(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1 (certificate file, key file)."""
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -98,10 +134,14 @@ class TlsSMTP:
         self.settle = lambda: None
         # Implicit TLS: aiosmtpd does not count the wrapped connection as TLS for AUTH, so it cannot also
         # require the login there; the test checks the login that arrived instead.
-        tls = {"tls_context": context, "require_starttls": True, "auth_required": True} if mode == "starttls" \
+        tls = (
+            {"tls_context": context, "require_starttls": True, "auth_required": True}
+            if mode == "starttls"
             else {"ssl_context": context, "auth_require_tls": False}
-        self.controller = _tracking_controller(_SMTPHandler(self), hostname="127.0.0.1", port=self.port,
-                                               authenticator=self._authenticate, **tls)
+        )
+        self.controller = _tracking_controller(
+            _SMTPHandler(self), hostname="127.0.0.1", port=self.port, authenticator=self._authenticate, **tls
+        )
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
@@ -161,8 +201,9 @@ def test_a_mail_server_that_never_answers_is_given_up_after_the_timeout(sqlite_r
     outcome = {}
     with SilentSMTP() as silent:
         settings = MailSettings(host="127.0.0.1", port=silent.port, tls=mode, timeout=0.5)
-        attempt = threading.Thread(target=lambda: outcome.update(result=send_one(sqlite_register, settings)),
-                                   daemon=True)
+        attempt = threading.Thread(
+            target=lambda: outcome.update(result=send_one(sqlite_register, settings)), daemon=True
+        )
         attempt.start()
         attempt.join(30)  # a bound far beyond the 0.5 s asked for, not a measure of speed
         assert not attempt.is_alive(), "the delivery attempt is still waiting for the silent server"
@@ -182,17 +223,18 @@ def dutch_clock(monkeypatch):
     time.tzset()
 
 
-def test_the_outbox_folder_is_made_with_its_parents_and_keeps_every_message_in_order(sqlite_register, tmp_path,
-                                                                                     dutch_clock):
+def test_the_outbox_folder_is_made_with_its_parents_and_keeps_every_message_in_order(
+    sqlite_register, tmp_path, dutch_clock
+):
     """Without an SMTP server each message becomes its own .eml file, also in a folder that does not exist yet,
     named by the UTC time it was written (also on a server set to Dutch time, whose clock jumps back an hour in
     October) and its number, so that the folder lists them in the order sent."""
     outbox = tmp_path / "var" / "geo" / "uit"
     with sqlite_register.begin() as conn:
         ids = [queue(conn, GOOD), queue(conn, GOOD)]
-    before = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+    before = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
     assert Mailer(sqlite_register, MailSettings(outbox=str(outbox))).deliver() == (2, 0)
-    after = datetime.now(timezone.utc).replace(tzinfo=None)
+    after = datetime.now(UTC).replace(tzinfo=None)
     names = sorted(path.name for path in outbox.iterdir())
     assert [name.partition("-")[2] for name in names] == [f"{i:06d}.eml" for i in ids]
     assert all(before <= datetime.strptime(name.partition("-")[0], "%Y%m%dT%H%M%S") <= after for name in names)
@@ -220,42 +262,78 @@ REQUIRED = {"MAIL_SENDER": "Buurtpreventie <noreply@laren.invalid>", "MAIL_OUTBO
 
 def test_mail_settings_left_empty_mean_the_documented_defaults():
     """An operator's environment file with MAIL_PORT= and the like: port 25, no TLS, no login, 10 s timeout."""
-    empty = {"MAIL_HOST": "", "MAIL_PORT": "", "MAIL_TLS": "", "MAIL_USER": "", "MAIL_PASSWORD": "",
-             "MAIL_TIMEOUT": ""}
-    expected = MailSettings(host="", port=25, tls="none", user="", password="", sender=REQUIRED["MAIL_SENDER"],
-                            outbox="/tmp/uit", timeout=10.0)
+    empty = {"MAIL_HOST": "", "MAIL_PORT": "", "MAIL_TLS": "", "MAIL_USER": "", "MAIL_PASSWORD": "", "MAIL_TIMEOUT": ""}
+    expected = MailSettings(
+        host="",
+        port=25,
+        tls="none",
+        user="",
+        password="",
+        sender=REQUIRED["MAIL_SENDER"],
+        outbox="/tmp/uit",
+        timeout=10.0,
+    )
     assert MailSettings.from_config({**empty, **REQUIRED}) == expected
     assert MailSettings.from_config(REQUIRED) == expected
 
 
 def test_mail_settings_are_read_as_written_in_the_environment():
     """Values arrive as text: the port and timeout are read as numbers, the TLS mode in any case."""
-    settings = MailSettings.from_config({**REQUIRED, "MAIL_HOST": "smtp.laren.invalid", "MAIL_PORT": "587",
-                                         "MAIL_TLS": "STARTTLS", "MAIL_USER": USER, "MAIL_PASSWORD": PASSWORD,
-                                         "MAIL_TIMEOUT": "2.5"})
-    assert settings == MailSettings(host="smtp.laren.invalid", port=587, tls="starttls", user=USER,
-                                    password=PASSWORD, sender=REQUIRED["MAIL_SENDER"], outbox="/tmp/uit",
-                                    timeout=2.5)
+    settings = MailSettings.from_config(
+        {
+            **REQUIRED,
+            "MAIL_HOST": "smtp.laren.invalid",
+            "MAIL_PORT": "587",
+            "MAIL_TLS": "STARTTLS",
+            "MAIL_USER": USER,
+            "MAIL_PASSWORD": PASSWORD,
+            "MAIL_TIMEOUT": "2.5",
+        }
+    )
+    assert settings == MailSettings(
+        host="smtp.laren.invalid",
+        port=587,
+        tls="starttls",
+        user=USER,
+        password=PASSWORD,
+        sender=REQUIRED["MAIL_SENDER"],
+        outbox="/tmp/uit",
+        timeout=2.5,
+    )
 
 
-def test_a_message_comes_from_the_configured_sender_with_its_date_and_its_own_message_id(sqlite_register, tmp_path,
-                                                                                          dutch_clock):
+def test_a_message_comes_from_the_configured_sender_with_its_date_and_its_own_message_id(
+    sqlite_register, tmp_path, dutch_clock
+):
     """The headers a mail program and a spam filter need: From is MAIL_SENDER, To and Reply-To as queued, the
     Date the moment it was written (a correct moment, also on a server set to Dutch time), and a Message-ID of
     its own for each message."""
     sender = "Buurtpreventie Laren <noreply@laren.invalid>"
     with sqlite_register.begin() as conn:
-        queue(conn, Message("aanmelding-lid", "beheerder@voorbeeld.invalid", "Nieuw lid", "Hallo",
-                            reply_to="bewoner@voorbeeld.invalid"))
+        queue(
+            conn,
+            Message(
+                "aanmelding-lid",
+                "beheerder@voorbeeld.invalid",
+                "Nieuw lid",
+                "Hallo",
+                reply_to="bewoner@voorbeeld.invalid",
+            ),
+        )
         queue(conn, GOOD)
     outbox = tmp_path / "uit"
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+    before = datetime.now(UTC).replace(microsecond=0)
     assert Mailer(sqlite_register, MailSettings(sender=sender, outbox=str(outbox))).deliver() == (2, 0)
-    after = datetime.now(timezone.utc)
-    first, second = (email.message_from_bytes(path.read_bytes(), policy=policy.default)
-                     for path in sorted(outbox.iterdir()))
-    assert (first["From"], first["To"], first["Reply-To"], first["Subject"]) == \
-        (sender, "beheerder@voorbeeld.invalid", "bewoner@voorbeeld.invalid", "Nieuw lid")
+    after = datetime.now(UTC)
+    first, second = (
+        email.message_from_bytes(path.read_bytes(), policy=policy.default) for path in sorted(outbox.iterdir())
+    )
+    assert (first["From"], first["To"], first["Reply-To"], first["Subject"]) == (
+        sender,
+        "beheerder@voorbeeld.invalid",
+        "bewoner@voorbeeld.invalid",
+        "Nieuw lid",
+    )
     assert second["From"] == sender and second["Reply-To"] is None
     for message in (first, second):
         assert before <= parsedate_to_datetime(message["Date"]) <= after

@@ -1,6 +1,7 @@
 """Mail composition (geo_registry/mail/compose.py) without Flask: a template becomes a Message in the recipient's
 language (Dutch when theirs is not offered), its first line the subject on one line, the rest the body as plain
 text, with the project's translations, dates and numbers in that language and the municipality's time zone."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,10 +17,12 @@ WINTER = "2026-11-26T12:45:00+00:00"  # CET, UTC+1: 13:45 in Laren
 @pytest.fixture
 def own_templates(tmp_path):
     """A composer over a template folder of the test's own: write(name, nl_text, en_text) adds a template."""
+
     def write(name: str, nl: str, en: str) -> None:
         for lang, text in (("nl", nl), ("en", en)):
             (tmp_path / lang).mkdir(exist_ok=True)
             (tmp_path / lang / f"{name}.txt").write_text(text, encoding="utf-8")
+
     return write
 
 
@@ -31,27 +34,46 @@ def project_composer(settings=SETTINGS) -> MailComposer:
 @pytest.mark.parametrize("lang", ["de", "", "NL", "xx-evil"])
 def test_a_language_not_offered_gets_the_dutch_mail(lang):
     """A recipient whose language the site does not offer (or a garbled one) gets the Dutch mail, not an error."""
-    message = project_composer().compose("jaarlijkse-bevestiging", "bo@voorbeeld.invalid", "renewal", lang,
-                                         group=GROUP, link="https://buurt.example/b/abc", days=60)
+    message = project_composer().compose(
+        "jaarlijkse-bevestiging",
+        "bo@voorbeeld.invalid",
+        "renewal",
+        lang,
+        group=GROUP,
+        link="https://buurt.example/b/abc",
+        days=60,
+    )
     assert message.subject == "Is Brink nog actief?"
     assert message.body.startswith("Beste Bo,")
 
 
 def test_the_message_carries_kind_recipient_and_reply_to():
     """What the caller passes for the envelope arrives in the message unchanged."""
-    message = project_composer().compose("aanmelding", "bo@voorbeeld.invalid", "renewal", "en",
-                                         reply_to="olga@voorbeeld.invalid", group=GROUP, link="x", days=1)
-    assert (message.kind, message.recipient, message.reply_to) == \
-        ("aanmelding", "bo@voorbeeld.invalid", "olga@voorbeeld.invalid")
-    assert project_composer().compose("k", "r@voorbeeld.invalid", "renewal", "nl", group=GROUP, link="x",
-                                      days=1).reply_to is None
+    message = project_composer().compose(
+        "aanmelding",
+        "bo@voorbeeld.invalid",
+        "renewal",
+        "en",
+        reply_to="olga@voorbeeld.invalid",
+        group=GROUP,
+        link="x",
+        days=1,
+    )
+    assert (message.kind, message.recipient, message.reply_to) == (
+        "aanmelding",
+        "bo@voorbeeld.invalid",
+        "olga@voorbeeld.invalid",
+    )
+    assert (
+        project_composer().compose("k", "r@voorbeeld.invalid", "renewal", "nl", group=GROUP, link="x", days=1).reply_to
+        is None
+    )
 
 
 def test_first_line_is_the_subject_the_rest_the_body_ending_in_one_newline(tmp_path, own_templates):
     """The subject is the template's first line (rendered, on one line); the body is the rest, without the
     blank lines around it, ending in exactly one line break."""
-    own_templates("kort", "\nOver {{ name }}\n\n\nRegel een.\n\nRegel twee.\n\n\n",
-                  "About {{ name }}\nLine one.\n")
+    own_templates("kort", "\nOver {{ name }}\n\n\nRegel een.\n\nRegel twee.\n\n\n", "About {{ name }}\nLine one.\n")
     composer = MailComposer(tmp_path, ROOT / "translations", {})
     nl = composer.compose("t", "a@voorbeeld.invalid", "kort", "nl", name="Carla\r\nBcc: x@voorbeeld.invalid")
     assert nl.subject == "Over Carla Bcc: x@voorbeeld.invalid"

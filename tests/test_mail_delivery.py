@@ -1,5 +1,6 @@
 """E-mail goes out in the background: a stuck mail server never stalls the site, one message that cannot be
 built never blocks the others, and each message is delivered once."""
+
 import json
 import re
 import socket
@@ -10,12 +11,11 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from fakes import SilentSMTP
 from helpers import csrf_token, make_app, served
 
-from geo_registry.store.db import make_engine
 from geo_registry.mail.delivery import Mailer, MailSettings, Message, queue
+from geo_registry.store.db import make_engine
 
 JOIN = "/groep/1/aanmelden"
 
@@ -38,8 +38,12 @@ def _token(session, url):
 
 def _join_form(base, number):
     session = requests.Session()
-    return session, {"csrf_token": _token(session, base + JOIN), "naam": f"Bewoner {number}",
-                     "mobiel": "0612345678", "email": f"bewoner{number}@voorbeeld.invalid"}
+    return session, {
+        "csrf_token": _token(session, base + JOIN),
+        "naam": f"Bewoner {number}",
+        "mobiel": "0612345678",
+        "email": f"bewoner{number}@voorbeeld.invalid",
+    }
 
 
 def _join(base, session, data):
@@ -58,8 +62,9 @@ def test_a_stuck_mail_server_does_not_slow_joins_or_the_site(stuck_app):
             # or (now) the delivery worker, with the joins answered.
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and not (
-                    len(stuck_app.silent.accepted) >= 4
-                    or (stuck_app.silent.accepted and all(join.done() for join in joins))):
+                len(stuck_app.silent.accepted) >= 4
+                or (stuck_app.silent.accepted and all(join.done() for join in joins))
+            ):
                 time.sleep(0.02)
             assert stuck_app.silent.accepted
             started = time.monotonic()
@@ -74,8 +79,14 @@ def test_a_stuck_mail_server_does_not_slow_joins_or_the_site(stuck_app):
 
 def test_a_stuck_mail_server_does_not_slow_a_registration(stuck_app):
     client = stuck_app.test_client()
-    data = {"csrf_token": csrf_token(client, "/groep-aanmelden/"), "naam": "Stille groep", "beheerder_naam": "B",
-            "email": "b@voorbeeld.invalid", "buurten": "BU04170324", "actie": "aanmelden"}
+    data = {
+        "csrf_token": csrf_token(client, "/groep-aanmelden/"),
+        "naam": "Stille groep",
+        "beheerder_naam": "B",
+        "email": "b@voorbeeld.invalid",
+        "buurten": "BU04170324",
+        "actie": "aanmelden",
+    }
     started = time.monotonic()
     response = client.post("/groep-aanmelden/", data=data)
     assert response.status_code == 302 and time.monotonic() - started < 5  # before: 10 s
@@ -96,16 +107,32 @@ BROKEN = Message("aanmelding-lid", "kapot@voorbeeld.invalid\r\nBcc: iedereen@voo
 
 @pytest.mark.both_databases
 def test_a_message_that_cannot_be_built_is_set_aside_and_the_others_go(mail_app):
-    _queue(mail_app, Message("test", "eerste@voorbeeld.invalid", "Eerste", "1"), BROKEN,
-           Message("test", "tweede@voorbeeld.invalid", "Tweede", "2"))
+    _queue(
+        mail_app,
+        Message("test", "eerste@voorbeeld.invalid", "Eerste", "1"),
+        BROKEN,
+        Message("test", "tweede@voorbeeld.invalid", "Tweede", "2"),
+    )
     client = mail_app.test_client()
-    client.post(JOIN, data={"csrf_token": csrf_token(client, JOIN), "naam": "Bea", "mobiel": "0612345678",
-                            "email": "bea@voorbeeld.invalid"})
+    client.post(
+        JOIN,
+        data={
+            "csrf_token": csrf_token(client, JOIN),
+            "naam": "Bea",
+            "mobiel": "0612345678",
+            "email": "bea@voorbeeld.invalid",
+        },
+    )
     addresses = sorted(m["To"] for m in mail_app.smtp.messages)
-    assert addresses == ["bea@voorbeeld.invalid", "beheerder1@voorbeeld.invalid", "eerste@voorbeeld.invalid",
-                         "tweede@voorbeeld.invalid"]
+    assert addresses == [
+        "bea@voorbeeld.invalid",
+        "beheerder1@voorbeeld.invalid",
+        "eerste@voorbeeld.invalid",
+        "tweede@voorbeeld.invalid",
+    ]
     with mail_app.app_context():
         from geo_registry.web import services as app_services
+
         [left] = app_services.current().mailer.pending()
     assert left["recipient"] == BROKEN.recipient and left["failed_at"] and "opgebouwd" in left["last_error"]
     # It is not retried on every pass (only when staff ask for it).
@@ -137,8 +164,14 @@ def test_send_mail_delivers_the_good_ones_and_reports_the_bad_one(mail_app):
 
 def test_a_group_name_with_a_line_break_is_cleaned_on_import_and_mail_still_goes(mail_app, tmp_path):
     source = json.loads(Path(mail_app.config["EXAMPLES_FILE"]).read_text(encoding="utf-8"))["features"][1]
-    feature = dict(source, properties={"name": "Kapotte\rnaam\u2028groep", "beheerder_name": "Bo\u2029Beheer",
-                                       "beheerder_email": "bo@voorbeeld.invalid"})
+    feature = dict(
+        source,
+        properties={
+            "name": "Kapotte\rnaam\u2028groep",
+            "beheerder_name": "Bo\u2029Beheer",
+            "beheerder_email": "bo@voorbeeld.invalid",
+        },
+    )
     path = tmp_path / "groepen.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
     # The example groups are in already: the same area overlaps, which import-groups allows.
@@ -146,12 +179,20 @@ def test_a_group_name_with_a_line_break_is_cleaned_on_import_and_mail_still_goes
     assert "1 toegevoegd" in output, output
     with mail_app.app_context():
         from geo_registry.web import services as app_services
+
         group = next(g for g in app_services.current().store.list() if g.beheerder_email == "bo@voorbeeld.invalid")
     assert (group.name, group.beheerder_name) == ("Kapotte naam groep", "Bo Beheer")
     client = mail_app.test_client()
     url = f"/groep/{group.id}/aanmelden"
-    response = client.post(url, data={"csrf_token": csrf_token(client, url), "naam": "Bea", "mobiel": "0612345678",
-                                      "email": "bea@voorbeeld.invalid"})
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "naam": "Bea",
+            "mobiel": "0612345678",
+            "email": "bea@voorbeeld.invalid",
+        },
+    )
     assert response.status_code == 302  # before: 500
     [mail] = mail_app.smtp.to("bo@voorbeeld.invalid")
     assert mail["Subject"] == "Aanmelding voor uw WhatsApp-groep Kapotte naam groep"
@@ -160,9 +201,17 @@ def test_a_group_name_with_a_line_break_is_cleaned_on_import_and_mail_still_goes
 @pytest.mark.parametrize("name", ["Twee\rregels", "Twee\u2028regels", "Twee\nregels"])
 def test_registration_keeps_a_group_name_on_one_line(mail_app, name):
     client = mail_app.test_client()
-    client.post("/groep-aanmelden/", data={
-        "csrf_token": csrf_token(client, "/groep-aanmelden/"), "naam": name, "beheerder_naam": "B",
-        "email": "regels@voorbeeld.invalid", "buurten": "BU04170324", "actie": "aanmelden"})
+    client.post(
+        "/groep-aanmelden/",
+        data={
+            "csrf_token": csrf_token(client, "/groep-aanmelden/"),
+            "naam": name,
+            "beheerder_naam": "B",
+            "email": "regels@voorbeeld.invalid",
+            "buurten": "BU04170324",
+            "actie": "aanmelden",
+        },
+    )
     [mail] = mail_app.smtp.to("regels@voorbeeld.invalid")
     assert mail["Subject"] == "Bevestig uw e-mailadres voor Twee regels"
 
@@ -216,10 +265,20 @@ def test_mail_is_composed_in_the_recipients_language_without_a_request(tmp_path)
     from geo_registry.core.config import ROOT
     from geo_registry.mail.compose import MailComposer
 
-    composer = MailComposer(ROOT / "templates" / "mail", ROOT / "translations",
-                            {"GEMEENTENAAM": "Laren", "CONTACT_EMAIL": "c@x.nl", "CONTACT_PHONE": "14 035"})
+    composer = MailComposer(
+        ROOT / "templates" / "mail",
+        ROOT / "translations",
+        {"GEMEENTENAAM": "Laren", "CONTACT_EMAIL": "c@x.nl", "CONTACT_PHONE": "14 035"},
+    )
     group = {"name": "Brink\r\nBcc: x@y.nl", "beheerder_name": "Bo"}
-    message = composer.compose("jaarlijkse-bevestiging", "bo@x.nl", "renewal", "en", group=group,
-                               link="https://buurt.example/beheerder/abc", days=60)
+    message = composer.compose(
+        "jaarlijkse-bevestiging",
+        "bo@x.nl",
+        "renewal",
+        "en",
+        group=group,
+        link="https://buurt.example/beheerder/abc",
+        days=60,
+    )
     assert message.subject == "Is Brink Bcc: x@y.nl still active?"  # one line, in English
     assert "https://buurt.example/beheerder/abc" in message.body and "Laren" in message.body

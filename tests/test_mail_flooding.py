@@ -2,8 +2,8 @@
 or clients in many networks): the waiting list mails a stranger's
 address at most JOIN_LIMIT times a day, a resident's join confirmation likewise, and one group's beheerder gets
 at most JOIN_GROUP_LIMIT join requests an hour, whoever sends them."""
-import pytest
 
+import pytest
 from helpers import csrf_token
 from test_subscribe import subscribe
 
@@ -23,8 +23,15 @@ def clients(app, count):
 
 
 def join(client, email="bewoner@voorbeeld.invalid", **fields):
-    data = {"csrf_token": csrf_token(client, JOIN), "naam": "Bea Bewoner", "mobiel": "06-12345678", "email": email, "straat": "Brink",
-            "huisnummer": "12", **fields}
+    data = {
+        "csrf_token": csrf_token(client, JOIN),
+        "naam": "Bea Bewoner",
+        "mobiel": "06-12345678",
+        "email": email,
+        "straat": "Brink",
+        "huisnummer": "12",
+        **fields,
+    }
     return client.post(JOIN, data=data)
 
 
@@ -64,16 +71,27 @@ def test_join_confirmations_to_one_address_are_limited_from_any_number_of_client
 @pytest.mark.parametrize("limit", [3])
 def test_one_beheerder_gets_a_limited_number_of_join_requests_an_hour_from_any_number_of_clients(mail_app, limit):
     mail_app.config["JOIN_GROUP_LIMIT"] = limit
-    answers = [join(client, email=f"bewoner{i}@voorbeeld.invalid").status_code
-               for i, client in enumerate(clients(mail_app, limit + 2))]
+    answers = [
+        join(client, email=f"bewoner{i}@voorbeeld.invalid").status_code
+        for i, client in enumerate(clients(mail_app, limit + 2))
+    ]
     assert answers == [302] * limit + [429, 429]
     mail_app.smtp.settle()
     assert len(mail_app.smtp.to(BEHEERDER)) == limit
     # Another group's beheerder is not affected.
     other = clients(mail_app, limit + 3)[-1]
     url = "/groep/2/aanmelden"
-    response = other.post(url, data={"csrf_token": csrf_token(other, url), "naam": "Bea", "mobiel": "06-12345678", "straat": "Brink",
-                                     "email": "bewoner@voorbeeld.invalid", "huisnummer": "1"})
+    response = other.post(
+        url,
+        data={
+            "csrf_token": csrf_token(other, url),
+            "naam": "Bea",
+            "mobiel": "06-12345678",
+            "straat": "Brink",
+            "email": "bewoner@voorbeeld.invalid",
+            "huisnummer": "1",
+        },
+    )
     assert response.status_code == 302
 
 
@@ -89,8 +107,9 @@ def test_registrations_mail_one_address_a_limited_number_of_times_from_any_numbe
     import test_register
 
     mail_app.config["REGISTER_LIMIT"] = 2
-    answers = [test_register.post(client, email=STRANGER, buurten="BU04170324").status_code
-               for client in clients(mail_app, 4)]
+    answers = [
+        test_register.post(client, email=STRANGER, buurten="BU04170324").status_code for client in clients(mail_app, 4)
+    ]
     assert answers == [302, 302, 429, 429]
     mail_app.smtp.settle()
     assert len(mail_app.smtp.to(STRANGER)) == 2

@@ -1,16 +1,16 @@
-"""The mail queue's promises (geo_registry/mail/delivery.py), on a real SQLite database and a real SMTP server: a message
-that was not delivered stays queued with its attempt counted and its reason, waits 1, 2, 4, ... minutes before it
-is tried again (or is set aside when it cannot be built), and is free again for the next worker."""
+"""The mail queue's promises (geo_registry/mail/delivery.py), on a real SQLite database and a real SMTP server:
+a message that was not delivered stays queued with its attempt counted and its reason, waits 1, 2, 4, ... minutes
+before it is tried again (or is set aside when it cannot be built), and is free again for the next worker."""
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from fakes import FakeSMTP
 
 from geo_registry.mail.delivery import DeliveryWorker, Failure, Mailer, MailSettings, Message, build_email, queue
@@ -49,10 +49,10 @@ def test_a_refused_message_stays_queued_and_waits_longer_after_each_attempt(sqli
     [message_id] = put(sqlite_register, GOOD)
     mailer = Mailer(sqlite_register, MailSettings(host="127.0.0.1", port=refusing_smtp.port))
     failures: list[Failure] = []
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+    before = datetime.now(UTC).replace(microsecond=0)
     with caplog.at_level(logging.WARNING, logger="geo_registry.mail.delivery"):
         assert mailer.deliver(failures=failures) == (0, 1)
-    after = datetime.now(timezone.utc)
+    after = datetime.now(UTC)
     [failure] = failures
     assert failure == Failure(message_id, "aanmelding-lid", "bo@voorbeeld.invalid", failure.reason, permanent=False)
     assert "451" in failure.reason and "Tijdelijk niet beschikbaar" in failure.reason
@@ -63,9 +63,9 @@ def test_a_refused_message_stays_queued_and_waits_longer_after_each_attempt(sqli
     assert before + timedelta(minutes=1) <= moment(first["next_attempt_at"]) <= after + timedelta(minutes=1)
     assert mailer.deliver(due_only=True) == (0, 0)  # not due yet: not tried on the next pass
 
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+    before = datetime.now(UTC).replace(microsecond=0)
     assert mailer.deliver() == (0, 1)  # "send now" tries it anyway
-    after = datetime.now(timezone.utc)
+    after = datetime.now(UTC)
     second = row(mailer, message_id)
     assert second["attempts"] == 2
     assert before + timedelta(minutes=2) <= moment(second["next_attempt_at"]) <= after + timedelta(minutes=2)
@@ -91,8 +91,10 @@ def test_a_message_that_cannot_be_built_is_set_aside_until_staff_retry_it(sqlite
         build_email(MailSettings(), BROKEN)
     assert failure.reason == f"kan niet worden opgebouwd: {why.value}" and "carriage return" in failure.reason
     # The operator's log names the message and what is wrong with it.
-    assert any(r.getMessage().endswith(f" {broken} cannot be built: {failure.reason.partition(': ')[2]}")
-               for r in caplog.records)
+    assert any(
+        r.getMessage().endswith(f" {broken} cannot be built: {failure.reason.partition(': ')[2]}")
+        for r in caplog.records
+    )
     aside = row(mailer, broken)
     assert aside["failed_at"] and aside["attempts"] == 1 and aside["last_error"] == failure.reason
     assert mailer.deliver(due_only=True) == (0, 0)
@@ -124,22 +126,34 @@ def test_a_released_message_is_free_for_the_next_worker_with_its_attempt_and_rea
     assert not second._claim(message_id)
     first._release(message_id, "451 later", next_attempt_at="2026-11-26T13:00:00+00:00")
     released = row(first, message_id)
-    assert (released["attempts"], released["last_error"], released["next_attempt_at"], released["failed_at"],
-            released["claimed_by"], released["claimed_at"]) == (1, "451 later", "2026-11-26T13:00:00+00:00",
-                                                                None, None, None)
+    assert (
+        released["attempts"],
+        released["last_error"],
+        released["next_attempt_at"],
+        released["failed_at"],
+        released["claimed_by"],
+        released["claimed_at"],
+    ) == (1, "451 later", "2026-11-26T13:00:00+00:00", None, None, None)
     assert second._claim(message_id)
     second._release(message_id, "kan niet", failed_at="2026-11-26T14:00:00+00:00")
     aside = row(first, message_id)
-    assert (aside["attempts"], aside["last_error"], aside["failed_at"], aside["next_attempt_at"]) == \
-        (2, "kan niet", "2026-11-26T14:00:00+00:00", None)
+    assert (aside["attempts"], aside["last_error"], aside["failed_at"], aside["next_attempt_at"]) == (
+        2,
+        "kan niet",
+        "2026-11-26T14:00:00+00:00",
+        None,
+    )
     assert first._claim(message_id)
 
 
 def test_flush_answers_false_when_the_pass_does_not_finish_in_time(sqlite_register, tmp_path):
     """flush() waits for a pass only as long as asked: a stuck pass gives False, not a request that hangs."""
     stuck = threading.Event()
-    worker = DeliveryWorker(Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60,
-                            chores=[lambda: stuck.wait(5)])
+    worker = DeliveryWorker(
+        Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit"))),
+        poll_seconds=60,
+        chores=[lambda: stuck.wait(5)],
+    )
     try:
         worker.start()
         assert worker.flush(timeout=0.3) is False
@@ -152,14 +166,17 @@ def test_flush_answers_false_when_the_pass_does_not_finish_in_time(sqlite_regist
 
 def claim(engine, message_id: int, worker: str, minutes_ago: int) -> None:
     """Mark the message as taken by worker that many minutes ago (as a worker does before sending)."""
-    moment = (datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)).replace(microsecond=0).isoformat()
+    moment = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).replace(microsecond=0).isoformat()
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE mail_outbox SET claimed_by = :w, claimed_at = :t WHERE id = :i"),
-                     {"w": worker, "t": moment, "i": message_id})
+        conn.execute(
+            sa.text("UPDATE mail_outbox SET claimed_by = :w, claimed_at = :t WHERE id = :i"),
+            {"w": worker, "t": moment, "i": message_id},
+        )
 
 
-def test_a_message_another_worker_is_sending_is_left_alone_until_that_worker_is_presumed_dead(sqlite_register,
-                                                                                             tmp_path):
+def test_a_message_another_worker_is_sending_is_left_alone_until_that_worker_is_presumed_dead(
+    sqlite_register, tmp_path
+):
     """Taken by another worker a minute ago: not sent again. Taken 16 minutes ago (that worker died mid-delivery,
     the claim expires after 15): sent, once."""
     [recent, stale] = put(sqlite_register, GOOD, GOOD)
@@ -199,8 +216,9 @@ def test_stop_ends_the_worker_and_does_not_wait_for_a_stuck_pass(sqlite_register
         release.wait(30)
         finished.set()
 
-    stuck = DeliveryWorker(Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60,
-                           chores=[stuck_chore]).start()
+    stuck = DeliveryWorker(
+        Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60, chores=[stuck_chore]
+    ).start()
     try:
         assert entered.wait(10)
         left_behind = [t for t in threading.enumerate() if t.is_alive() and t not in before and t is not thread]
@@ -218,9 +236,9 @@ def test_a_queued_message_records_the_moment_it_was_queued_in_utc(sqlite_registe
     monkeypatch.setenv("TZ", "Europe/Amsterdam")
     time.tzset()
     try:
-        before = datetime.now(timezone.utc).replace(microsecond=0)
+        before = datetime.now(UTC).replace(microsecond=0)
         [message_id] = put(sqlite_register, GOOD)
-        after = datetime.now(timezone.utc)
+        after = datetime.now(UTC)
     finally:
         monkeypatch.undo()
         time.tzset()
@@ -250,9 +268,10 @@ def test_undeliverable_mail_is_dropped_after_the_retention_period_and_not_before
     [old, recent] = put(sqlite_register, GOOD, GOOD)
     with sqlite_register.begin() as conn:
         for message_id, days in ((old, 15), (recent, 13)):
-            moment = (datetime.now(timezone.utc) - timedelta(days=days)).replace(microsecond=0).isoformat()
-            conn.execute(sa.text("UPDATE mail_outbox SET created_at = :t WHERE id = :i"),
-                         {"t": moment, "i": message_id})
+            moment = (datetime.now(UTC) - timedelta(days=days)).replace(microsecond=0).isoformat()
+            conn.execute(
+                sa.text("UPDATE mail_outbox SET created_at = :t WHERE id = :i"), {"t": moment, "i": message_id}
+            )
     mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
     assert mailer.purge(14) == 1
     assert [r["id"] for r in mailer.pending()] == [recent]
@@ -268,8 +287,9 @@ def test_a_failed_pass_is_logged_with_its_error_and_the_worker_goes_on(sqlite_re
         with caplog.at_level(logging.ERROR, logger="geo_registry.mail.delivery"):
             assert worker.start().flush(timeout=10)
         failed = [r for r in caplog.records if r.exc_info]
-        assert failed and all(r.getMessage() == "Mail delivery pass failed" and r.exc_info[0] is ZeroDivisionError
-                              for r in failed)
+        assert failed and all(
+            r.getMessage() == "Mail delivery pass failed" and r.exc_info[0] is ZeroDivisionError for r in failed
+        )
         put(sqlite_register, GOOD)
         assert worker.flush(timeout=10) and mailer.pending() == []
     finally:
@@ -287,9 +307,11 @@ def test_a_run_counts_every_message_that_failed(sqlite_register, tmp_path):
 def test_a_message_whose_retry_is_due_goes_on_the_next_pass(sqlite_register, tmp_path):
     """The worker's passes (due only) send a message once its wait after a failed attempt is over."""
     [message_id] = put(sqlite_register, GOOD)
-    due = (datetime.now(timezone.utc) - timedelta(minutes=1)).replace(microsecond=0).isoformat()
+    due = (datetime.now(UTC) - timedelta(minutes=1)).replace(microsecond=0).isoformat()
     with sqlite_register.begin() as conn:
-        conn.execute(sa.text("UPDATE mail_outbox SET attempts = 1, next_attempt_at = :t WHERE id = :i"),
-                     {"t": due, "i": message_id})
+        conn.execute(
+            sa.text("UPDATE mail_outbox SET attempts = 1, next_attempt_at = :t WHERE id = :i"),
+            {"t": due, "i": message_id},
+        )
     mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
     assert mailer.deliver(due_only=True) == (1, 0) and mailer.pending() == []

@@ -1,4 +1,5 @@
 """Every e-mail reads as plain paragraphs: no line break in the middle of a sentence, one line per paragraph."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,14 @@ MAIL = ROOT / "templates" / "mail"
 TEMPLATES = sorted(path.stem for path in (MAIL / "nl").glob("*.txt"))
 SETTINGS = {"GEMEENTENAAM": "Laren", "CONTACT_EMAIL": "veiligheid@belcombinatie.nl", "CONTACT_PHONE": "14 035"}
 GROUP = SimpleNamespace(name="Buurtpreventie Brink", beheerder_name="Anna de Vries")
-RESIDENT = {"naam": "Bert Bewoner", "mobiel": "+31612345678", "email": "bert@voorbeeld.invalid",
-            "straat": "Brink", "huisnummer": "12", "bericht": "Kan de groep uitbreiden naar Brink 12?"}
+RESIDENT = {
+    "naam": "Bert Bewoner",
+    "mobiel": "+31612345678",
+    "email": "bert@voorbeeld.invalid",
+    "straat": "Brink",
+    "huisnummer": "12",
+    "bericht": "Kan de groep uitbreiden naar Brink 12?",
+}
 WAITING = SimpleNamespace(address_text="Brink 12, Laren", lat=52.25, lon=5.22)  # a resident on the waiting list
 # A line that is a link or an e-mail address stands on its own by design.
 OWN_LINE = re.compile(r"^(https?://|\S+@\S+)")
@@ -26,11 +33,24 @@ def bodies():
     for lang in LANGUAGES:
         for name in TEMPLATES:
             for approve in (True, False):
-                message = composer.compose("test", "x@voorbeeld.invalid", name, lang, group=GROUP,
-                                           resident=RESIDENT, link="http://localhost/link/abc", note="Prima zo.",
-                                           approve=approve, hours=48, days=30, name="Carla Nieuw",
-                                           waiting_count=2, waiting=WAITING, group_name="Brink",
-                                           withdraw_link="http://localhost/uit/abc")
+                message = composer.compose(
+                    "test",
+                    "x@voorbeeld.invalid",
+                    name,
+                    lang,
+                    group=GROUP,
+                    resident=RESIDENT,
+                    link="http://localhost/link/abc",
+                    note="Prima zo.",
+                    approve=approve,
+                    hours=48,
+                    days=30,
+                    name="Carla Nieuw",
+                    waiting_count=2,
+                    waiting=WAITING,
+                    group_name="Brink",
+                    withdraw_link="http://localhost/uit/abc",
+                )
                 yield f"{lang}/{name}", message.body
 
 
@@ -63,5 +83,7 @@ def test_the_check_finds_a_break_in_mid_sentence():
     """The check itself: a sentence over two lines is found; lists, links, signatures and fields are not."""
     assert breaks_mid_sentence("De groep staat op de kaart en in het\noverzicht.")
     assert breaks_mid_sentence("Eerste zin.\nTweede zin.")
-    assert not breaks_mid_sentence("Naam: Bert\nMobiel nummer: 06\n\nU kunt:\n- dit;\n- dat.\n\nMet vriendelijke groet,"
-                                   "\nBeleidsmedewerkers\nveiligheid@belcombinatie.nl – 14 035")
+    assert not breaks_mid_sentence(
+        "Naam: Bert\nMobiel nummer: 06\n\nU kunt:\n- dit;\n- dat.\n\nMet vriendelijke groet,"
+        "\nBeleidsmedewerkers\nveiligheid@belcombinatie.nl – 14 035"
+    )

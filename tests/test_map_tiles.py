@@ -1,19 +1,20 @@
 """The map's data per tile of the view, for registers too large to embed in the page: the groups and buurten in
 a tile (public properties only, simplified to about a pixel), counts when zoomed out, cacheable per change."""
+
 import json
 import math
 
 import pytest
 import shapely
+from helpers import register_pending
 from shapely.geometry import shape
 
-from helpers import register_pending
 from geo_registry.spatial.map_tiles import SHAPES_FROM_ZOOM, TileOutOfRange, TileSource, pixel_degrees, tile_bounds
 
 
 def tile_of(lat: float, lon: float, z: int) -> tuple[int, int, int]:
     """The z/x/y of the tile that holds (lat, lon)."""
-    n = 2 ** z
+    n = 2**z
     x = int((lon + 180) / 360 * n)
     y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
     return z, x, y
@@ -38,8 +39,9 @@ class Area:
 
 
 def test_a_tile_holds_the_shapes_that_reach_into_it_simplified_to_a_pixel(buurten):
-    wiggly = shapely.Polygon([(5.22 + 0.01 * i / 400, 52.25 + 0.00001 * (i % 2)) for i in range(400)]
-                             + [(5.23, 52.26), (5.22, 52.26)])
+    wiggly = shapely.Polygon(
+        [(5.22 + 0.01 * i / 400, 52.25 + 0.00001 * (i % 2)) for i in range(400)] + [(5.23, 52.26), (5.22, 52.26)]
+    )
     far = Area(2, "Elders", shapely.box(6.0, 53.0, 6.01, 53.01))
     source = TileSource([Area(1, "Wiebel <b>", wiggly), far], buurten, lambda g: {"id": g.id, "name": g.name})
     z, x, y = tile_of(52.255, 5.225, 14)
@@ -80,15 +82,21 @@ def test_the_tile_endpoint_is_public_safe_cacheable_and_follows_changes(examples
     assert "Nieuwe groep" not in client.get(url).get_data(as_text=True)  # not public before review
     with examples_app.app_context():
         from geo_registry.domain import actions
-        from geo_registry.web import services as app_services
         from geo_registry.mail.delivery import Message
+        from geo_registry.web import services as app_services
 
-        actions.review(app_services.current().store, group_id, "test", True, "",
-                       lambda group: Message("test", "nina@voorbeeld.invalid", "s", "b"))
+        actions.review(
+            app_services.current().store,
+            group_id,
+            "test",
+            True,
+            "",
+            lambda group: Message("test", "nina@voorbeeld.invalid", "s", "b"),
+        )
         app_services.current().registry.invalidate()  # as the approving process does at once
     after = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert after.status_code == 200 and "Nieuwe groep" in after.get_data(as_text=True)
-    for bad in ["/kaart/tegels/25/0/0.json", f"/kaart/tegels/3/{2 ** 3}/0.json"]:
+    for bad in ["/kaart/tegels/25/0/0.json", f"/kaart/tegels/3/{2**3}/0.json"]:
         assert client.get(bad).status_code == 404
 
 

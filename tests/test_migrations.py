@@ -1,5 +1,6 @@
 """Moving to Alembic: a database made by the hand-written migrations upgrades in place without losing a
 row, processes starting together migrate once, and a failed migration changes nothing."""
+
 import re
 import shutil
 import sqlite3
@@ -10,9 +11,9 @@ from contextlib import ExitStack
 import pytest
 import shapely
 import sqlalchemy as sa
+from helpers import DATA, make_app
 
 from geo_registry.store.db import SchemaChange, current_revision, head_revision, make_engine, upgrade
-from helpers import DATA, make_app
 
 LEGACY_TABLES = ["groups", "addresses", "registry_state", "staff", "audit_log", "mail_outbox", "group_changes"]
 
@@ -37,7 +38,7 @@ def rows(path, columns: dict | None = None) -> dict:
             found = db.execute(f"SELECT {', '.join(names)} FROM {table}").fetchall()
             if table == "groups":
                 at = names.index("area")
-                found = [row[:at] + (shape_wkb(row[at]),) + row[at + 1:] for row in found]
+                found = [row[:at] + (shape_wkb(row[at]),) + row[at + 1 :] for row in found]
             out[table] = sorted(found, key=repr)
         return out
 
@@ -68,21 +69,26 @@ def test_a_version_4_database_upgrades_in_place_keeping_every_row(tmp_path):
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):
                 db.execute(statement)
     report = app.test_cli_runner().invoke(args=["init-db"]).output
-    assert report.strip() == ("Database van vóór Alembic (oude schemaversie 4) overgenomen als 0004"
-                              f" en bijgewerkt naar schemaversie {head_revision()}")
+    assert report.strip() == (
+        "Database van vóór Alembic (oude schemaversie 4) overgenomen als 0004"
+        f" en bijgewerkt naar schemaversie {head_revision()}"
+    )
 
 
 def test_the_upgraded_database_works_in_the_app(tmp_path):
     path = legacy_copy(tmp_path)
     app = make_app(tmp_path, DATABASE_URL=f"sqlite:///{path}")
     with app.app_context():
-        from geo_registry.web import services as app_services
         from geo_registry.domain.staff import audit_entries, authenticate
+        from geo_registry.web import services as app_services
 
         current = app_services.current()
         groups = {g.name: (g.status, g.lang) for g in current.store.list(status=None)}
-        assert groups == {"Brink Oost": ("active", "nl"), "Oud Laren": ("inactive", "en"),
-                          "Nieuwe straat": ("pending_email", "en")}
+        assert groups == {
+            "Brink Oost": ("active", "nl"),
+            "Oud Laren": ("inactive", "en"),
+            "Nieuwe straat": ("pending_email", "en"),
+        }
         assert [m["recipient"] for m in current.mailer.pending()] == ["carla@voorbeeld.invalid"]
         assert len(audit_entries(current.store.engine)) == 3
         assert authenticate(current.store.engine, "medewerker", "lang-genoeg-wachtwoord")["username"] == "medewerker"
@@ -91,26 +97,44 @@ def test_the_upgraded_database_works_in_the_app(tmp_path):
 def schema(path) -> dict:
     """The schema of an SQLite file as SQLite sees it: column affinity, NOT NULL, default, key;
     indexes, foreign keys, AUTOINCREMENT and triggers."""
+
     def affinity(declared):
         declared = declared.upper()
-        return next((a for keys, a in ((("INT",), "INTEGER"), (("CHAR", "CLOB", "TEXT"), "TEXT"),
-                                       (("REAL", "FLOA", "DOUB"), "REAL")) if any(k in declared for k in keys)),
-                    "NUMERIC")
+        return next(
+            (
+                a
+                for keys, a in (
+                    (("INT",), "INTEGER"),
+                    (("CHAR", "CLOB", "TEXT"), "TEXT"),
+                    (("REAL", "FLOA", "DOUB"), "REAL"),
+                )
+                if any(k in declared for k in keys)
+            ),
+            "NUMERIC",
+        )
 
     with sqlite3.connect(path) as db:
         out = {}
-        for table, sql in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"
-                                     " AND name NOT IN ('alembic_version', 'sqlite_sequence')"):
+        for table, sql in db.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table'"
+            " AND name NOT IN ('alembic_version', 'sqlite_sequence')"
+        ):
             out[table] = {
-                "columns": [(name, affinity(kind), bool(notnull or pk), default, pk)
-                            for _, name, kind, notnull, default, pk in db.execute(f"PRAGMA table_info({table})")],
-                "indexes": sorted((unique, [c[2] or "(expression)" for c in db.execute(f"PRAGMA index_info('{name}')")])
-                                  for _, name, unique, *_ in db.execute(f"PRAGMA index_list({table})")),
+                "columns": [
+                    (name, affinity(kind), bool(notnull or pk), default, pk)
+                    for _, name, kind, notnull, default, pk in db.execute(f"PRAGMA table_info({table})")
+                ],
+                "indexes": sorted(
+                    (unique, [c[2] or "(expression)" for c in db.execute(f"PRAGMA index_info('{name}')")])
+                    for _, name, unique, *_ in db.execute(f"PRAGMA index_list({table})")
+                ),
                 "foreign_keys": [fk[2:] for fk in db.execute(f"PRAGMA foreign_key_list({table})")],
                 "autoincrement": "AUTOINCREMENT" in sql.upper(),
             }
-        out["triggers"] = sorted((name, re.sub(r"\s+", " ", sql)) for name, sql in
-                                 db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+        out["triggers"] = sorted(
+            (name, re.sub(r"\s+", " ", sql))
+            for name, sql in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        )
         out["state"] = db.execute("SELECT key FROM registry_state ORDER BY key").fetchall()
         return out
 
@@ -135,8 +159,14 @@ for url in sys.stdin:  # each database's url reaches every process at once: they
 def test_processes_starting_together_migrate_a_new_database_once(tmp_path):
     count, head = 4, head_revision()
     with ExitStack() as stack:  # closes the pipes and waits for the processes, also when an assert fails
-        processes = [stack.enter_context(subprocess.Popen([sys.executable, "-c", MIGRATE], stdin=subprocess.PIPE,
-                                                          stdout=subprocess.PIPE, text=True)) for _ in range(count)]
+        processes = [
+            stack.enter_context(
+                subprocess.Popen(
+                    [sys.executable, "-c", MIGRATE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+                )
+            )
+            for _ in range(count)
+        ]
         stack.callback(lambda: [p.kill() for p in processes])
         assert [p.stdout.readline() for p in processes] == ["ready\n"] * count
         for attempt in range(3):  # a few races, as one may happen to come out right by chance
@@ -150,7 +180,9 @@ def test_processes_starting_together_migrate_a_new_database_once(tmp_path):
             with make_engine(url).connect() as conn:
                 assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == [head]
                 assert conn.execute(sa.text("SELECT key FROM registry_state ORDER BY key")).scalars().all() == [
-                    "addresses_version", "groups_version"]
+                    "addresses_version",
+                    "groups_version",
+                ]
         for p in processes:
             p.stdin.close()
         assert [p.wait(timeout=60) for p in processes] == [0] * count

@@ -1,5 +1,6 @@
 """`make mutation` (bench/mutation.py) counts the mutants mutmut cannot tell about: those are run with the tests
 that state their function's promise, and their result counts only for the code it was measured on."""
+
 import json
 import sys
 from pathlib import Path
@@ -24,10 +25,12 @@ def test_mutants_mutmut_cannot_reach_are_run_by_hand_and_counted_for_their_code_
     (tmp_path / "mutants" / "tests").mkdir()
     # A test that notices mutant 1 only (mutant 2 is a survivor).
     (tmp_path / "mutants" / "tests" / "test_store.py").write_text(
-        "from geo_registry.web.security import MUTANT\n\n\ndef test_store():\n    assert not MUTANT.endswith('_1')\n")
+        "from geo_registry.web.security import MUTANT\n\n\ndef test_store():\n    assert not MUTANT.endswith('_1')\n"
+    )
     # mutmut's record: no test reaches init_limiter; csrf_field's mutants were measured by mutmut itself.
-    (package / "security.py.meta").write_text(json.dumps({"exit_code_by_key": {
-        LIMITER + "1": 33, LIMITER + "2": 33, FIELD + "1": 0, FIELD + "2": 1}}))
+    (package / "security.py.meta").write_text(
+        json.dumps({"exit_code_by_key": {LIMITER + "1": 33, LIMITER + "2": 33, FIELD + "1": 0, FIELD + "2": 1}})
+    )
 
     mutation.run_by_hand([])
     codes = mutation.results("geo_registry/web/security.py")

@@ -1,4 +1,5 @@
 """Groups near a point that no group covers: distances measured in RD New to the area's edge, nearest first."""
+
 from __future__ import annotations
 
 import shapely
@@ -26,11 +27,11 @@ def group(group_id, name, area):
 
 POINT = (143000.0, 474000.0)
 GROUPS = [
-    group(1, "Oost", rd_square(143200, 473950)),          # its west edge 200 m east of the point
-    group(2, "Noordwest", rd_square(142850, 474050)),     # its corner (142950, 474050): 70.7 m away
-    group(3, "Zuid", rd_square(142950, 473400)),          # its north edge 500 m south
-    group(4, "Ver weg", rd_square(144100, 474000)),       # 1,100 m east: beyond walking distance
-    group(5, "Noord", rd_square(142950, 474900)),         # 900 m north
+    group(1, "Oost", rd_square(143200, 473950)),  # its west edge 200 m east of the point
+    group(2, "Noordwest", rd_square(142850, 474050)),  # its corner (142950, 474050): 70.7 m away
+    group(3, "Zuid", rd_square(142950, 473400)),  # its north edge 500 m south
+    group(4, "Ver weg", rd_square(144100, 474000)),  # 1,100 m east: beyond walking distance
+    group(5, "Noord", rd_square(142950, 474900)),  # 900 m north
 ]
 
 
@@ -41,8 +42,12 @@ def test_distances_are_metres_to_the_area_edge_nearest_first():
 
 def test_only_groups_within_a_kilometre_and_at_most_three():
     found = nearby_groups(GroupIndex(GROUPS).in_bounds, *at_rd(*POINT), limit=10)
-    assert [(n.group.name, n.metres) for n in found] == [("Noordwest", 71), ("Oost", 200), ("Zuid", 500),
-                                                          ("Noord", 900)]
+    assert [(n.group.name, n.metres) for n in found] == [
+        ("Noordwest", 71),
+        ("Oost", 200),
+        ("Zuid", 500),
+        ("Noord", 900),
+    ]
     assert all(n.group.name != "Ver weg" for n in found)
     assert len(nearby_groups(GroupIndex(GROUPS).in_bounds, *at_rd(*POINT))) == 3
 
@@ -98,8 +103,16 @@ def test_the_nearest_three_are_those_a_full_measure_of_every_group_gives():
         return reproject(turned, RD_NEW, WGS84)
 
     rng = random.Random(7)
-    groups = [group(i + 1, f"G{rng.randrange(6)}", rd_square(142000 + 250 * (i % 8), 473000 + 250 * (i // 8), 100)
-                    if i % 2 else strip(142000 + 250 * (i % 8), 473000 + 250 * (i // 8))) for i in range(48)]
+    groups = [
+        group(
+            i + 1,
+            f"G{rng.randrange(6)}",
+            rd_square(142000 + 250 * (i % 8), 473000 + 250 * (i // 8), 100)
+            if i % 2
+            else strip(142000 + 250 * (i % 8), 473000 + 250 * (i // 8)),
+        )
+        for i in range(48)
+    ]
     groups += [group(100 + i, f"G{rng.randrange(6)}", groups[i].area) for i in range(0, 48, 3)]  # exactly as near
     rd = dict(zip((g.id for g in groups), to_rd_many([g.area for g in groups])))  # as a lookup measures
     index = GroupIndex(groups).in_bounds

@@ -1,8 +1,9 @@
 """Pages with a beheerder's or staff member's personal data are never kept by browsers or proxies."""
+
 import pytest
 import sqlalchemy as sa
-
 from helpers import csrf_token, login, register_pending
+
 from geo_registry.domain.tokens import make_sealed_token, make_token
 
 PHONE = "0612345678"
@@ -20,10 +21,13 @@ def tokens(app):
     with app.app_context():
         stamp = app_services.current().store.get(1).last_confirmed_at or app_services.current().store.get(1).created_at
     secret = app.config["SECRET_KEY"]
-    return {"renew": make_token(secret, RENEW, {"g": 1, "c": stamp}),
-            "handover": make_sealed_token(secret, HANDOVER, {"g": 1, "n": "Nieuwe Beheerder", "e": "nieuw@voorbeeld.invalid",
-                                                      "c": stamp}),
-            "confirm": make_token(secret, PURPOSE, {"g": pending, "e": "nina@voorbeeld.invalid"})}
+    return {
+        "renew": make_token(secret, RENEW, {"g": 1, "c": stamp}),
+        "handover": make_sealed_token(
+            secret, HANDOVER, {"g": 1, "n": "Nieuwe Beheerder", "e": "nieuw@voorbeeld.invalid", "c": stamp}
+        ),
+        "confirm": make_token(secret, PURPOSE, {"g": pending, "e": "nina@voorbeeld.invalid"}),
+    }
 
 
 def assert_no_store(response):
@@ -42,9 +46,18 @@ def test_the_change_page_with_name_and_phone_is_not_stored(mail_app, links):
     assert_no_store(response)
 
 
-@pytest.mark.parametrize("path", ["/beheerder/{renew}", "/beheerder/{renew}/wijzigen", "/beheerder/overdracht/{handover}",
-                                  "/groep-aanmelden/bevestigen/{confirm}", "/groep-aanmelden/verstuurd",
-                                  "/beheerder/{renew}-kapot", "/beheerder/onbekend/pad"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/beheerder/{renew}",
+        "/beheerder/{renew}/wijzigen",
+        "/beheerder/overdracht/{handover}",
+        "/groep-aanmelden/bevestigen/{confirm}",
+        "/groep-aanmelden/verstuurd",
+        "/beheerder/{renew}-kapot",
+        "/beheerder/onbekend/pad",
+    ],
+)
 def test_personal_link_pages_are_not_stored(mail_app, links, path):
     response = mail_app.test_client().get(path.format(**links))
     assert response.status_code < 500
@@ -53,13 +66,16 @@ def test_personal_link_pages_are_not_stored(mail_app, links, path):
 
 def test_answers_to_personal_forms_are_not_stored(mail_app, links):
     client = mail_app.test_client()
-    confirmed = client.post(f"/groep-aanmelden/bevestigen/{links['confirm']}",
-                            data={"csrf_token": csrf_token(client, f"/groep-aanmelden/bevestigen/{links['confirm']}")})
+    confirmed = client.post(
+        f"/groep-aanmelden/bevestigen/{links['confirm']}",
+        data={"csrf_token": csrf_token(client, f"/groep-aanmelden/bevestigen/{links['confirm']}")},
+    )
     assert confirmed.status_code == 200
     assert_no_store(confirmed)
     page = f"/beheerder/{links['renew']}/wijzigen"
-    refused = client.post(page, data={"csrf_token": csrf_token(client, page), "naam": "", "beheerder_naam": "Jan",
-                                      "mobiel": "06 kapot"})
+    refused = client.post(
+        page, data={"csrf_token": csrf_token(client, page), "naam": "", "beheerder_naam": "Jan", "mobiel": "06 kapot"}
+    )
     assert refused.status_code == 400 and "Jan" in refused.get_data(as_text=True)
     assert_no_store(refused)
 

@@ -1,5 +1,6 @@
 """The OpenAPI description: valid for the version it declares (checked by an independent validator), served
 at the versioned root, describing the API; and CORS is open for the public API only."""
+
 import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
@@ -24,12 +25,28 @@ def test_openapi_document_describes_the_api(app, client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["servers"] == [{"url": app.config["PUBLIC_URL"] + "/api/v1"}]  # the configured site, not Host
     assert set(spec["paths"]) == {
-        "/lookup", "/groups.geojson", "/wijken.geojson", "/suggest", "/ping", "/openapi.json", "/conformance",
-        "/collections", "/collections/{collectionId}", "/collections/{collectionId}/items",
-        "/collections/{collectionId}/items/{featureId}"}
+        "/lookup",
+        "/groups.geojson",
+        "/wijken.geojson",
+        "/suggest",
+        "/ping",
+        "/openapi.json",
+        "/conformance",
+        "/collections",
+        "/collections/{collectionId}",
+        "/collections/{collectionId}/items",
+        "/collections/{collectionId}/items/{featureId}",
+    }
     lookup = spec["paths"]["/lookup"]["get"]
-    assert {p["name"] for p in lookup["parameters"]} == {"postcode", "huisnummer", "huisletter", "toevoeging", "q",
-                                                         "lat", "lon"}
+    assert {p["name"] for p in lookup["parameters"]} == {
+        "postcode",
+        "huisnummer",
+        "huisletter",
+        "toevoeging",
+        "q",
+        "lat",
+        "lon",
+    }
     assert set(lookup["responses"]) == {"200", "400", "404", "409", "503"}
     assert "application/problem+json" in lookup["responses"]["400"]["content"]
     assert "beheerder" not in str(spec["components"]["schemas"]["GroupRef"])
@@ -45,8 +62,9 @@ def test_cors_on_the_public_api_only(client, tmp_path):
     response = client.get("/api/v1/wijken.geojson", headers={"Origin": "https://politie.example"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "Access-Control-Allow-Credentials" not in response.headers
-    preflight = client.options("/api/v1/lookup", headers={"Origin": "https://politie.example",
-                                                          "Access-Control-Request-Method": "GET"})
+    preflight = client.options(
+        "/api/v1/lookup", headers={"Origin": "https://politie.example", "Access-Control-Request-Method": "GET"}
+    )
     assert preflight.status_code == 200 and "GET" in preflight.headers["Access-Control-Allow-Methods"]
     error = client.get("/api/v1/lookup?lat=x&lon=1", headers={"Origin": "https://politie.example"})
     assert error.status_code == 400 and error.headers["Access-Control-Allow-Origin"] == "*"

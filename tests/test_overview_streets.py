@@ -1,5 +1,6 @@
 """The overview without a map tells a resident whether their street is covered (with an address table loaded);
 buurt names are the labels, CBS codes only a small aside."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,8 @@ import re
 import pytest
 import shapely
 
-from geo_registry.spatial.buurten import Buurt
 from geo_registry.domain.groups import Group
+from geo_registry.spatial.buurten import Buurt
 from geo_registry.spatial.streets import street_coverage
 
 
@@ -27,8 +28,10 @@ def test_overview_lists_each_buurts_streets_and_whether_they_are_covered(lookup_
     assert "<strong>Postiljonlaan</strong>: nog geen groep" in postiljon
     assert "Torenlaan" not in page  # in Blaricum, not in any buurt of Laren
     english = lookup_app.test_client().get("/overzicht?lang=en").get_data(as_text=True)
-    assert "<strong>Brink</strong>: entirely in a group&#39;s area" in english or \
-        "<strong>Brink</strong>: entirely in a group's area" in english
+    assert (
+        "<strong>Brink</strong>: entirely in a group&#39;s area" in english
+        or "<strong>Brink</strong>: entirely in a group's area" in english
+    )
 
 
 def test_buurt_names_are_the_labels_and_codes_only_an_aside(lookup_app):
@@ -41,7 +44,7 @@ def test_buurt_names_are_the_labels_and_codes_only_an_aside(lookup_app):
 def test_without_an_address_table_the_overview_points_to_the_address_lookup(examples_app):
     client = examples_app.test_client()
     page = client.get("/overzicht").get_data(as_text=True)
-    assert "Gebruik dan het <a href=\"/\">adres zoeken</a>" in page and "<details" not in page
+    assert 'Gebruik dan het <a href="/">adres zoeken</a>' in page and "<details" not in page
 
 
 def test_streets_appear_once_an_address_table_is_imported(examples_app, address_csv):

@@ -1,4 +1,5 @@
 """The Locatieserver adapter against a real HTTP server on 127.0.0.1 speaking its format."""
+
 import threading
 import time
 
@@ -87,9 +88,16 @@ def test_suggest_uses_the_suggest_endpoint(source, pdok):
 
 
 def test_document_mapping():
-    doc = {"straatnaam": "Brink", "huisnummer": 3, "huisletter": "a", "huisnummertoevoeging": "2",
-           "postcode": "1251KV", "woonplaatsnaam": "Laren", "gemeentenaam": "Laren",
-           "centroide_ll": "POINT(5.2261 52.2565)"}
+    doc = {
+        "straatnaam": "Brink",
+        "huisnummer": 3,
+        "huisletter": "a",
+        "huisnummertoevoeging": "2",
+        "postcode": "1251KV",
+        "woonplaatsnaam": "Laren",
+        "gemeentenaam": "Laren",
+        "centroide_ll": "POINT(5.2261 52.2565)",
+    }
     address = doc_to_address(doc)
     assert (address.house, address.lat, address.lon) == ("3A-2", 52.2565, 5.2261)
     with pytest.raises(ValueError):
@@ -121,6 +129,7 @@ def test_chain_falls_through_not_found_and_reports_unavailable(source):
 
 class Listing:
     """A source that knows these display names (an address source without a server behind it)."""
+
     name = "lijst"
 
     def __init__(self, names):
@@ -139,8 +148,11 @@ def test_chain_suggests_from_the_first_source_that_has_some():
     names = [f"Brink {n}, 1251 KV Laren" for n in range(1, 13)]
     chain = ChainLookup([Broken(AddressServiceUnavailable()), Listing([]), Listing(names), Listing(["Brink 99"])])
     assert chain.suggest("Brink") == names[:8]
-    assert chain.suggest("Brink 1", 3) == ["Brink 1, 1251 KV Laren", "Brink 10, 1251 KV Laren",
-                                           "Brink 11, 1251 KV Laren"]
+    assert chain.suggest("Brink 1", 3) == [
+        "Brink 1, 1251 KV Laren",
+        "Brink 10, 1251 KV Laren",
+        "Brink 11, 1251 KV Laren",
+    ]
     assert ChainLookup([Broken(AddressServiceUnavailable()), Listing([])]).suggest("Brink") == []
 
 
@@ -170,10 +182,23 @@ def test_a_cut_trickling_call_frees_its_place_for_the_next_lookup(pdok):
 
 def test_a_document_with_missing_fields_gives_empty_ones_and_addresses_as_written_on_the_door():
     bare = doc_to_address({"centroide_ll": "POINT(5.2261 52.2565)"})
-    assert (bare.straat, bare.huisnummer, bare.huisletter, bare.toevoeging, bare.postcode, bare.woonplaats,
-            bare.gemeentenaam) == ("", 0, "", "", "", "", "")
-    spaced = doc_to_address({"centroide_ll": "POINT(5.2261 52.2565)", "huisnummer": 10,
-                             "huisnummertoevoeging": "bis", "postcode": "1251 kv"})
+    assert (
+        bare.straat,
+        bare.huisnummer,
+        bare.huisletter,
+        bare.toevoeging,
+        bare.postcode,
+        bare.woonplaats,
+        bare.gemeentenaam,
+    ) == ("", 0, "", "", "", "", "")
+    spaced = doc_to_address(
+        {
+            "centroide_ll": "POINT(5.2261 52.2565)",
+            "huisnummer": 10,
+            "huisnummertoevoeging": "bis",
+            "postcode": "1251 kv",
+        }
+    )
     assert (spaced.toevoeging, spaced.postcode, spaced.house) == ("BIS", "1251KV", "10-BIS")
 
 
@@ -211,9 +236,28 @@ def https_pdok(pdok_docs, tmp_path, monkeypatch):
     from fakes import FakeLocatieserver
 
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
-                    "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)

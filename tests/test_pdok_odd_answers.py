@@ -1,12 +1,12 @@
 """A Locatieserver answer of an unexpected shape (a proxy's error page in JSON, a changed format) means the
 address service is unavailable for that lookup (503, 'klik op de kaart'), or that the address was not found;
 never a server error. Served by a real HTTP server on 127.0.0.1."""
+
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from helpers import make_app
 
 POINT = "POINT(5.2262 52.2566)"
@@ -15,10 +15,25 @@ ODD_ANSWERS = {
     "response is null": {"response": None},
     "docs is an object": {"response": {"docs": {"a": 1}}},
     "docs are not objects": {"response": {"docs": ["x", 5, None]}},
-    "fields are lists and objects": {"response": {"docs": [{"centroide_ll": POINT, "huisnummer": 12,
-                                                            "postcode": ["1251KV"], "straatnaam": {"a": 1}}]}},
-    "fields are numbers": {"response": {"docs": [{"centroide_ll": POINT, "huisnummer": "12", "postcode": 1251,
-                                                  "straatnaam": 7, "huisletter": 5, "weergavenaam": {"x": 1}}]}},
+    "fields are lists and objects": {
+        "response": {
+            "docs": [{"centroide_ll": POINT, "huisnummer": 12, "postcode": ["1251KV"], "straatnaam": {"a": 1}}]
+        }
+    },
+    "fields are numbers": {
+        "response": {
+            "docs": [
+                {
+                    "centroide_ll": POINT,
+                    "huisnummer": "12",
+                    "postcode": 1251,
+                    "straatnaam": 7,
+                    "huisletter": 5,
+                    "weergavenaam": {"x": 1},
+                }
+            ]
+        }
+    },
     "the point is a number": {"response": {"docs": [{"centroide_ll": 5, "huisnummer": 12}]}},
 }
 
@@ -55,8 +70,12 @@ def test_an_odd_answer_is_unavailable_or_not_found_never_a_500(tmp_path, odd_ser
     odd_server["answer"] = ODD_ANSWERS[kind]
     app = make_app(tmp_path, PDOK_URL=odd_server["url"], PDOK_TIMEOUT=1.0, PROPAGATE_EXCEPTIONS=False)
     client = app.test_client()
-    for url in ("/api/lookup?q=Brink+12+Laren", "/api/lookup?postcode=1251KV&huisnummer=12",
-                "/?q=Brink+12+Laren", "/antwoord?q=Brink+12+Laren&lang=en"):
+    for url in (
+        "/api/lookup?q=Brink+12+Laren",
+        "/api/lookup?postcode=1251KV&huisnummer=12",
+        "/?q=Brink+12+Laren",
+        "/antwoord?q=Brink+12+Laren&lang=en",
+    ):
         response = client.get(url)
         assert response.status_code in (404, 503), (url, response.status_code)
     assert client.get("/api/suggest?q=Brink").status_code == 200

@@ -1,11 +1,11 @@
 """A slow Locatieserver does not stall the site: lookups and autocomplete wait on it only a few at a time,
 so /api/ping still answers within 1 s while a dozen suggestions are asked at once (served by waitress, as
 `geo-registry serve` does, against a real HTTP server that does not answer in time)."""
+
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-
 from helpers import make_app, served
 
 
@@ -19,7 +19,8 @@ def test_a_silent_locatieserver_does_not_take_every_server_thread(tmp_path, pdok
             # Wait until the Locatieserver holds calls: (before) all 4 server threads, (now) 2, the rest answered.
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and not (
-                    len(pdok.requests) >= 4 or (len(pdok.requests) >= 2 and sum(a.done() for a in asked) >= 10)):
+                len(pdok.requests) >= 4 or (len(pdok.requests) >= 2 and sum(a.done() for a in asked) >= 10)
+            ):
                 time.sleep(0.02)
             assert len(pdok.requests) >= 2
             started = time.monotonic()

@@ -1,21 +1,25 @@
 """A printable poster for every approved group (issue 9 #16): what the page holds, for whom it exists, and where
 beheerders and staff find it. Printing it on one A4 page and reading its QR code back: tests/browser."""
+
 import re
 
 import pytest
 import shapely
-
 from helpers import login, register_pending
-from geo_registry.domain import actions
-from geo_registry.web import services as app_services
-from geo_registry.core.geometry import area_m2, to_rd
-from geo_registry.domain.groups import Group
-from geo_registry.mail.delivery import Message
 from pages import renewal_path
 
+from geo_registry.core.geometry import area_m2, to_rd
+from geo_registry.domain import actions
+from geo_registry.domain.groups import Group
+from geo_registry.mail.delivery import Message
+from geo_registry.web import services as app_services
+
 PUBLIC = "https://buurtpreventie.example"
-SECRETS = {"beheerder_name": "Geheime Gerda", "beheerder_email": "gerda.geheim@voorbeeld.invalid",
-           "beheerder_phone": "0687654321"}
+SECRETS = {
+    "beheerder_name": "Geheime Gerda",
+    "beheerder_email": "gerda.geheim@voorbeeld.invalid",
+    "beheerder_phone": "0687654321",
+}
 
 
 @pytest.fixture
@@ -61,9 +65,13 @@ def test_the_poster_in_english(poster_app):
     response = poster_app.test_client().get("/groep/1/poster?lang=en")
     words = text_of(response.get_data(as_text=True))
     assert response.status_code == 200 and '<html lang="en">' in response.get_data(as_text=True)
-    for english in ("Do you live in this area? Join in!", "In an emergency: always call 112 first",
-                    "Scan the QR code or go to the link below and ask to join", "Print a poster",
-                    "Map of the area of Voorbeeld: Buurtapp Brink en Centrum"):
+    for english in (
+        "Do you live in this area? Join in!",
+        "In an emergency: always call 112 first",
+        "Scan the QR code or go to the link below and ask to join",
+        "Print a poster",
+        "Map of the area of Voorbeeld: Buurtapp Brink en Centrum",
+    ):
         assert english in words or english in response.get_data(as_text=True), english
     assert "spoedeisende" not in words and "Doe mee" not in words
 
@@ -97,8 +105,14 @@ def test_only_approved_active_groups_have_a_poster(poster_app, lang, message):
     deactivated = add_active(poster_app, "Wordt gedeactiveerd")
     with poster_app.app_context():
         store = app_services.current().store
-        actions.review(store, rejected, "test", False, "nee",
-                       lambda group: Message("afwijzing", "nina@voorbeeld.invalid", "s", "b"))
+        actions.review(
+            store,
+            rejected,
+            "test",
+            False,
+            "nee",
+            lambda group: Message("afwijzing", "nina@voorbeeld.invalid", "s", "b"),
+        )
         actions.set_active(store, deactivated, "test", False)
     for group_id in (pending, rejected, deactivated, 999):
         response = client.get(f"/groep/{group_id}/poster?lang={lang}")
@@ -133,8 +147,11 @@ def test_the_map_is_drawn_to_scale_in_rd_new(buurten):
     svg = area_map_svg(area, buurten, "Kaart")
     paths = re.findall(r'<path d="([^"]*)"', svg)
     drawn_area = next(d for d in paths if "Z" in d)  # the area's path: closed rings (buurt borders are open lines)
-    rings = [[tuple(map(float, pair.split())) for pair in re.findall(r"-?\d+ -?\d+", ring)]
-             for ring in drawn_area.split("Z") if ring.strip()]
+    rings = [
+        [tuple(map(float, pair.split())) for pair in re.findall(r"-?\d+ -?\d+", ring)]
+        for ring in drawn_area.split("Z")
+        if ring.strip()
+    ]
     drawn = shapely.union_all([shapely.Polygon(ring) for ring in rings])
     assert drawn.area == pytest.approx(area_m2(area), rel=0.02)
     width, height = map(float, re.search(r'viewBox="0 0 (\d+) (\d+)"', svg).groups())

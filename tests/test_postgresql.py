@@ -1,5 +1,6 @@
 """PostgreSQL + PostGIS as the server database: areas in a geometry column with a spatial index, migrations
 that several processes start together, and copying an SQLite register over without losing a row."""
+
 import subprocess
 import sys
 from contextlib import ExitStack
@@ -7,14 +8,14 @@ from contextlib import ExitStack
 import pytest
 import shapely
 import sqlalchemy as sa
+from helpers import make_app, register_pending
 
 from geo_registry.domain import actions
-from geo_registry.web import services as app_services
-from geo_registry.store.db import SchemaChange, head_revision, make_engine
 from geo_registry.domain.groups import Group
 from geo_registry.domain.renewal import pending_changes, propose_change
 from geo_registry.domain.staff import audit_entries, authenticate, list_staff
-from helpers import make_app, register_pending
+from geo_registry.store.db import SchemaChange, head_revision, make_engine
+from geo_registry.web import services as app_services
 
 ON_POSTGRESQL = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
@@ -32,9 +33,18 @@ def test_areas_are_postgis_geometries_with_a_spatial_index(lookup_app, places):
     with engine.connect() as conn:
         kinds = conn.execute(sa.text("SELECT DISTINCT ST_SRID(area), GeometryType(area) FROM groups")).all()
         index = conn.execute(sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'groups_area'")).scalar()
-        in_database = conn.execute(sa.text(
-            "SELECT name FROM groups WHERE status = 'active' AND ST_Contains(area, ST_SetSRID(ST_Point(:x, :y), 4326))"
-            " ORDER BY name"), {"x": lon, "y": lat}).scalars().all()
+        in_database = (
+            conn.execute(
+                sa.text(
+                    "SELECT name FROM groups WHERE status = 'active'"
+                    " AND ST_Contains(area, ST_SetSRID(ST_Point(:x, :y), 4326))"
+                    " ORDER BY name"
+                ),
+                {"x": lon, "y": lat},
+            )
+            .scalars()
+            .all()
+        )
     assert set(kinds) <= {(4326, "POLYGON"), (4326, "MULTIPOLYGON")}
     assert "USING gist (area)" in index
     assert in_database == in_python and in_python  # the database's own spatial answer agrees with the app's
@@ -51,8 +61,14 @@ print(repr(upgrade(make_engine(url))), flush=True)
 def test_processes_starting_together_migrate_a_new_postgresql_database_once(empty_postgresql_url):
     count, head = 3, head_revision()
     with ExitStack() as stack:
-        processes = [stack.enter_context(subprocess.Popen([sys.executable, "-c", MIGRATE], stdin=subprocess.PIPE,
-                                                          stdout=subprocess.PIPE, text=True)) for _ in range(count)]
+        processes = [
+            stack.enter_context(
+                subprocess.Popen(
+                    [sys.executable, "-c", MIGRATE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+                )
+            )
+            for _ in range(count)
+        ]
         for process in processes:
             process.stdin.write(empty_postgresql_url + "\n")
             process.stdin.flush()
@@ -64,7 +80,9 @@ def test_processes_starting_together_migrate_a_new_postgresql_database_once(empt
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == [head]
         assert conn.execute(sa.text("SELECT key FROM registry_state ORDER BY key")).scalars().all() == [
-            "addresses_version", "groups_version"]
+            "addresses_version",
+            "groups_version",
+        ]
     engine.dispose()
 
 
@@ -75,9 +93,15 @@ def everything(app) -> dict:
         engine = current.store.engine
         with engine.connect() as conn:
             addresses = [tuple(row) for row in conn.execute(sa.text("SELECT * FROM addresses ORDER BY id"))]
-        return {"groups": current.store.list(status=None), "staff": list_staff(engine),
-                "audit": audit_entries(engine), "mail": current.mailer.pending(),
-                "changes": pending_changes(current.store), "addresses": addresses, "versions": current.store.version()}
+        return {
+            "groups": current.store.list(status=None),
+            "staff": list_staff(engine),
+            "audit": audit_entries(engine),
+            "mail": current.mailer.pending(),
+            "changes": pending_changes(current.store),
+            "addresses": addresses,
+            "versions": current.store.version(),
+        }
 
 
 def fill(app) -> int:
@@ -93,8 +117,9 @@ def fill(app) -> int:
     return max(pending, doomed)
 
 
-def test_copy_to_postgresql_keeps_every_row_and_refuses_a_filled_target(mail_app, staff_user,
-                                                                       empty_postgresql_url, tmp_path):
+def test_copy_to_postgresql_keeps_every_row_and_refuses_a_filled_target(
+    mail_app, staff_user, empty_postgresql_url, tmp_path
+):
     highest_id = fill(mail_app)
     before = everything(mail_app)
     assert all(before.values()) and len(before["addresses"]) == 5 and before["mail"]
@@ -113,8 +138,9 @@ def test_copy_to_postgresql_keeps_every_row_and_refuses_a_filled_target(mail_app
     with target.app_context():
         engine = app_services.current().store.engine
         assert authenticate(engine, *staff_user)["username"] == "medewerker"
-        new_id = app_services.current().store.add(Group(None, "Na de verhuizing", shapely.box(5.21, 52.25, 5.22, 52.26),
-                                                     "B", "b@voorbeeld.invalid"))
+        new_id = app_services.current().store.add(
+            Group(None, "Na de verhuizing", shapely.box(5.21, 52.25, 5.22, 52.26), "B", "b@voorbeeld.invalid")
+        )
     assert new_id > highest_id  # the deleted group's id is not given out again
 
     again = mail_app.test_cli_runner().invoke(args=["copy-to-postgresql", "--target", empty_postgresql_url])

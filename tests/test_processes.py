@@ -1,5 +1,6 @@
 """Several server processes on one register: rate limits shared through a real redis-server, a change made in
 one process seen by the other within a second (SQLite and PostgreSQL), and each e-mail delivered once."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from helpers import login, make_app, register_pending
 from servers import free_port, stopped_at_exit, wait_until
 
@@ -24,13 +24,15 @@ def server_process(settings: dict, log: Path):
     """Run `geo-registry serve` in a process of its own with these GEO_REGISTRY_* settings; yield its URL."""
     port = free_port()
     env = {**os.environ, **{f"GEO_REGISTRY_{key}": str(value) for key, value in settings.items()}}
-    command = [str(Path(sys.executable).with_name("geo-registry")), "serve", "--port", str(port),
-               "--workers", "1"]
-    with log.open("w") as output, stopped_at_exit(subprocess.Popen(command, env=env, stdout=output,
-                                                                   stderr=subprocess.STDOUT)) as process:
+    command = [str(Path(sys.executable).with_name("geo-registry")), "serve", "--port", str(port), "--workers", "1"]
+    with (
+        log.open("w") as output,
+        stopped_at_exit(subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)) as process,
+    ):
         base = f"http://127.0.0.1:{port}"
-        wait_until(lambda: requests.get(base + "/api/ping", timeout=2).ok, f"server ({log.read_text()})",
-                   process=process)
+        wait_until(
+            lambda: requests.get(base + "/api/ping", timeout=2).ok, f"server ({log.read_text()})", process=process
+        )
         yield base
 
 
@@ -56,9 +58,16 @@ def register_db(tmp_path, address_csv, smtp, db_url):
 @contextmanager
 def two_servers(app, tmp_path, **settings):
     """Two server processes on app's database, each with its own mail worker, both mailing to app.smtp."""
-    shared = {"SECRET_KEY": "shared-secret", "DATABASE_URL": app.config["DATABASE_URL"], "PDOK_URL": "",
-              "TILES": "none", "MAIL_HOST": "127.0.0.1", "MAIL_PORT": app.smtp.port,
-              "PUBLIC_URL": "http://localhost", **settings}
+    shared = {
+        "SECRET_KEY": "shared-secret",
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "PDOK_URL": "",
+        "TILES": "none",
+        "MAIL_HOST": "127.0.0.1",
+        "MAIL_PORT": app.smtp.port,
+        "PUBLIC_URL": "http://localhost",
+        **settings,
+    }
     with ExitStack() as stack:
         yield [stack.enter_context(server_process(shared, tmp_path / f"server{n}.log")) for n in (1, 2)]
 
@@ -87,14 +96,30 @@ def attempt(web: requests.Session, base: str, form: str, n: int) -> requests.Res
     if form == "login":
         page, data = "/beheer/inloggen", {"gebruikersnaam": STAFF[0], "wachtwoord": "fout-wachtwoord"}
     elif form == "join":
-        page, data = "/groep/1/aanmelden", {"naam": "Bea Bewoner", "mobiel": "06-12345678",
-                                            "email": f"bewoner{n}@voorbeeld.invalid", "straat": "Brink",
-                                            "huisnummer": "12"}
+        page, data = (
+            "/groep/1/aanmelden",
+            {
+                "naam": "Bea Bewoner",
+                "mobiel": "06-12345678",
+                "email": f"bewoner{n}@voorbeeld.invalid",
+                "straat": "Brink",
+                "huisnummer": "12",
+            },
+        )
     else:
-        page, data = "/groep-aanmelden/", {"naam": f"Buurtapp {n}", "beheerder_naam": "B", "actie": "aanmelden",
-                                           "email": f"aanmelder{n}@voorbeeld.invalid", "buurten": "BU04170324"}
-    return web.post(base + page, data={"csrf_token": token(web, base + page), **data}, allow_redirects=False,
-                    timeout=10)
+        page, data = (
+            "/groep-aanmelden/",
+            {
+                "naam": f"Buurtapp {n}",
+                "beheerder_naam": "B",
+                "actie": "aanmelden",
+                "email": f"aanmelder{n}@voorbeeld.invalid",
+                "buurten": "BU04170324",
+            },
+        )
+    return web.post(
+        base + page, data={"csrf_token": token(web, base + page), **data}, allow_redirects=False, timeout=10
+    )
 
 
 def test_rate_limits_hold_across_processes_through_redis(register_db, tmp_path, redis_url):
@@ -126,8 +151,11 @@ def test_a_change_in_one_process_is_seen_in_the_other_within_a_second(register_d
         assert "Nieuwe groep" not in requests.get(public_side + "/", timeout=30).text  # the map is now cached
         staff = requests.Session()
         login = staff_side + "/beheer/inloggen"
-        staff.post(login, data={"csrf_token": token(staff, login), "gebruikersnaam": STAFF[0],
-                                "wachtwoord": STAFF[1]}, timeout=10).raise_for_status()
+        staff.post(
+            login,
+            data={"csrf_token": token(staff, login), "gebruikersnaam": STAFF[0], "wachtwoord": STAFF[1]},
+            timeout=10,
+        ).raise_for_status()
         page = f"{staff_side}/beheer/groep/{group_id}"
         approve = {"csrf_token": token(staff, page), "besluit": "goedkeuren"}
         assert requests.get(lookup, timeout=10).json()["groups"] == []  # it has just looked at the database

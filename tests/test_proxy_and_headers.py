@@ -1,8 +1,8 @@
 """Behind a trusted reverse proxy the site sees each visitor's own address and scheme (rate limits per visitor,
 Secure cookies over HTTPS); without one, a forged X-Forwarded-For changes nothing. Every answer keeps the
 browser from leaking a personal link to another site and from using the camera, microphone or location."""
-import pytest
 
+import pytest
 from helpers import csrf_token, make_app
 
 STAFF = ("medewerker", "lang-genoeg-wachtwoord")
@@ -18,8 +18,11 @@ def staff_app(tmp_path, **config):
 def wrong_login(client, forwarded_for: str):
     headers = {"X-Forwarded-For": forwarded_for}
     token = csrf_token(client, "/beheer/inloggen")
-    return client.post("/beheer/inloggen", headers=headers,
-                       data={"csrf_token": token, "gebruikersnaam": STAFF[0], "wachtwoord": "fout-wachtwoord"})
+    return client.post(
+        "/beheer/inloggen",
+        headers=headers,
+        data={"csrf_token": token, "gebruikersnaam": STAFF[0], "wachtwoord": "fout-wachtwoord"},
+    )
 
 
 def test_behind_a_trusted_proxy_each_visitor_has_their_own_login_limit(tmp_path):
@@ -56,8 +59,15 @@ def test_no_page_leaks_its_address_to_other_sites_or_asks_for_camera_or_location
     assert {"camera=()", "microphone=()", "geolocation=()"} <= permissions
     policy = {part.strip() for part in headers["Content-Security-Policy"].split(";")}
     # Only this site by default; no plugins, no form posting to another site, no <base> that would redirect links.
-    assert {"default-src 'self'", "object-src 'none'", "form-action 'self'", "base-uri 'self'",
-            "font-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"} <= policy
+    assert {
+        "default-src 'self'",
+        "object-src 'none'",
+        "form-action 'self'",
+        "base-uri 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+    } <= policy
 
 
 def test_the_secure_cookie_setting_holds_even_when_the_proxy_does_not_say_https(tmp_path):
@@ -69,8 +79,9 @@ def test_the_secure_cookie_setting_holds_even_when_the_proxy_does_not_say_https(
 def test_a_stricter_samesite_setting_is_kept(tmp_path):
     app = make_app(tmp_path, SESSION_COOKIE_SAMESITE="Strict")
     assert "SameSite=Strict" in app.test_client().get("/beheer/inloggen").headers["Set-Cookie"]
-    assert "SameSite=Lax" in make_app(tmp_path / "standaard").test_client().get("/beheer/inloggen").headers[
-        "Set-Cookie"]
+    assert (
+        "SameSite=Lax" in make_app(tmp_path / "standaard").test_client().get("/beheer/inloggen").headers["Set-Cookie"]
+    )
 
 
 def test_behind_a_trusted_proxy_links_name_the_site_as_the_visitor_asked_for_it(tmp_path):
@@ -79,8 +90,11 @@ def test_behind_a_trusted_proxy_links_name_the_site_as_the_visitor_asked_for_it(
     from geo_registry.web.api.ogc import API_ROOT
 
     app = make_app(tmp_path, TRUST_PROXY=True)
-    answer = app.test_client().get(API_ROOT, base_url="http://127.0.0.1:8000",
-                                   headers={"X-Forwarded-Host": "buurtpreventie.laren.nl", "X-Forwarded-Proto": "https"})
+    answer = app.test_client().get(
+        API_ROOT,
+        base_url="http://127.0.0.1:8000",
+        headers={"X-Forwarded-Host": "buurtpreventie.laren.nl", "X-Forwarded-Proto": "https"},
+    )
     assert answer.status_code == 200
     links = [link["href"] for link in answer.get_json()["links"]]
     assert links and all(href.startswith("https://buurtpreventie.laren.nl/") for href in links), links

@@ -1,10 +1,9 @@
 """The public pages: the map page with its lookup answers, and the overview per neighbourhood."""
+
 import re
 
 import pytest
-
 from helpers import make_app
-
 
 
 @pytest.fixture
@@ -19,8 +18,12 @@ def text(response):
 def test_home_has_map_with_all_buurten_groups_legend_and_attribution(web):
     page = text(web.get("/"))
     assert page.count('"code": "BU0417032') == 10  # every buurt is drawn
-    for name in ["Voorbeeld: Buurtapp Brink en Centrum", "Voorbeeld: Omloop Waakt",
-                 "Voorbeeld: Steenbergen Noord", "Voorbeeld: Zevenend-Oost Alert"]:
+    for name in [
+        "Voorbeeld: Buurtapp Brink en Centrum",
+        "Voorbeeld: Omloop Waakt",
+        "Voorbeeld: Steenbergen Noord",
+        "Voorbeeld: Zevenend-Oost Alert",
+    ]:
         assert page.count(name) >= 2  # on the map and in the legend
     assert 'class="legend"' in page and "voorbeeld</span>" in page
     assert "CBS / Kadaster, CC BY 4.0" in page
@@ -56,8 +59,13 @@ def test_postcode_lookup_answers_with_the_group(web):
 def test_lookup_without_group_says_how_to_start_one(web):
     page = text(web.get("/?postcode=1251PT&huisnummer=3"))
     assert "Er is nog geen WhatsApp-groep voor dit adres" in page
-    for needed in ["Start hier een groep", "uw naam en e-mailadres", "het gebied",
-                   "veiligheid@belcombinatie.nl", "14\u00a0035"]:  # the number never breaks over two lines
+    for needed in [
+        "Start hier een groep",
+        "uw naam en e-mailadres",
+        "het gebied",
+        "veiligheid@belcombinatie.nl",
+        "14\u00a0035",
+    ]:  # the number never breaks over two lines
         assert needed in page
 
 
@@ -78,8 +86,11 @@ def test_bad_postcode_keeps_the_input_and_marks_the_field(web):
     page = text(response)
     assert response.status_code == 400
     assert "4 cijfers en 2 letters" in page
-    assert re.search(r'id="postcode" name="postcode" value="12AB"[^>]*aria-invalid="true"[^>]*'
-                     r'aria-describedby="postcode-hint postcode-fout"', page)
+    assert re.search(
+        r'id="postcode" name="postcode" value="12AB"[^>]*aria-invalid="true"[^>]*'
+        r'aria-describedby="postcode-hint postcode-fout"',
+        page,
+    )
     assert 'value="7"' in page and 'value="c"' in page
 
 
@@ -88,9 +99,13 @@ def test_unknown_address(web):
     assert response.status_code == 404 and "Controleer de postcode" in text(response)
 
 
-@pytest.mark.parametrize("lang, check, overview", [
-    ("nl", "Controleer de postcode en het huisnummer", "overzicht per buurt"),
-    ("en", "Check the postcode and house number", "overview by neighbourhood")])
+@pytest.mark.parametrize(
+    "lang, check, overview",
+    [
+        ("nl", "Controleer de postcode en het huisnummer", "overzicht per buurt"),
+        ("en", "Check the postcode and house number", "overview by neighbourhood"),
+    ],
+)
 def test_unknown_address_says_each_thing_once_and_offers_a_way_without_the_map(web, lang, check, overview):
     """The answer asked the resident twice to check the postcode; its only other way on was the map, which a
     keyboard or screen-reader user cannot click: the overview per buurt (with its streets) is offered too."""
@@ -100,9 +115,13 @@ def test_unknown_address_says_each_thing_once_and_offers_a_way_without_the_map(w
     assert re.search(rf'<a href="/overzicht">{overview}</a>', answer)
 
 
-@pytest.mark.parametrize("lang, unnamed, own", [
-    ("nl", "website van die gemeente", "website van uw eigen gemeente"),
-    ("en", "that municipality's website", "your own municipality's website")])
+@pytest.mark.parametrize(
+    "lang, unnamed, own",
+    [
+        ("nl", "website van die gemeente", "website van uw eigen gemeente"),
+        ("en", "that municipality's website", "your own municipality's website"),
+    ],
+)
 def test_address_outside_without_its_municipality_named_does_not_say_that_municipality(web, lang, unnamed, own):
     """A Blaricum address from the local table (which names no municipality): 'see that municipality's
     website' pointed at a municipality the page never named."""
@@ -144,16 +163,18 @@ def test_point_answer_fragment(web, places):
 @pytest.mark.both_databases
 def test_overview_lists_every_buurt_with_its_groups(web):
     page = text(web.get("/overzicht"))
-    items = re.findall(r'<li class="overview-item[^"]*" id="buurt-(BU\d+)">(.*?)</li>\s*(?=<li class="overview-item|</ul>\s*<p>)',
-                       page, re.S)
+    items = re.findall(
+        r'<li class="overview-item[^"]*" id="buurt-(BU\d+)">(.*?)</li>\s*(?=<li class="overview-item|</ul>\s*<p>)',
+        page,
+        re.S,
+    )
     assert len(items) == 10
     by_code = dict(items)
     assert "Voorbeeld: Buurtapp Brink en Centrum" in by_code["BU04170320"]
     assert "Voorbeeld: Omloop Waakt" in by_code["BU04170320"]  # overlaps the centre
     assert "Nog geen groep" in by_code["BU04170324"]  # Postiljon
     uncovered = [code for code, body in items if "Nog geen groep" in body]
-    assert sorted(uncovered) == ["BU04170321", "BU04170323", "BU04170324", "BU04170325", "BU04170326",
-                                 "BU04170329"]
+    assert sorted(uncovered) == ["BU04170321", "BU04170323", "BU04170324", "BU04170325", "BU04170326", "BU04170329"]
 
 
 def test_overview_without_groups_says_no_group_everywhere(tmp_path):
@@ -180,13 +201,19 @@ def test_security_headers_keep_the_browser_on_this_site(tmp_path):
     assert "default-src 'self'" in policy and "connect-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert "img-src 'self' data: https://service.pdok.nl" in policy  # the tile server, and no other origin
     assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
-    assert "https://" not in make_app(tmp_path / "geen", TILES="none").test_client().get("/").headers[
-        "Content-Security-Policy"]
+    assert (
+        "https://"
+        not in make_app(tmp_path / "geen", TILES="none").test_client().get("/").headers["Content-Security-Policy"]
+    )
 
 
-@pytest.mark.parametrize("lang, help_text", [
-    ("nl", "Kwam deze link uit een e-mail van ons? Mail dan naar"),
-    ("en", "Did this link come from one of our e-mails? Then write to")])
+@pytest.mark.parametrize(
+    "lang, help_text",
+    [
+        ("nl", "Kwam deze link uit een e-mail van ons? Mail dan naar"),
+        ("en", "Did this link come from one of our e-mails? Then write to"),
+    ],
+)
 def test_a_link_that_no_longer_works_says_whom_to_ask(web, lang, help_text):
     """An expired yearly, handover or confirmation link said 'Request a new one' with only a way back to the map:
     the page now says how to reach the municipality, in the page itself (not only in the footer)."""

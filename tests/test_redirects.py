@@ -1,18 +1,33 @@
 """Every next= (language switch, staff login) stays on this site, whatever a hostile link puts in it."""
-from urllib.parse import quote, urljoin, urlsplit
 
 import unicodedata
+from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
-
 from helpers import csrf_token
 
 SITE = "https://laren.example/"
 # Raw values of next= (as the server reads them after decoding the query string).
-HOSTILE = ["/\t/evil.example", "//evil.example", "/\\evil.example", "\\\\evil.example", "https://evil.example",
-           "http:evil.example", "javascript:alert(1)", "/\n/evil.example", "/\r\n/evil.example", "\r\n",
-           " //evil.example", "/\x00/evil.example", "/\u200b/evil.example", "///evil.example", "/\\/evil.example",
-           "//evil.example/%2e%2e", "\t//evil.example", "/\x7f/evil.example"]
+HOSTILE = [
+    "/\t/evil.example",
+    "//evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "https://evil.example",
+    "http:evil.example",
+    "javascript:alert(1)",
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "\r\n",
+    " //evil.example",
+    "/\x00/evil.example",
+    "/\u200b/evil.example",
+    "///evil.example",
+    "/\\/evil.example",
+    "//evil.example/%2e%2e",
+    "\t//evil.example",
+    "/\x7f/evil.example",
+]
 
 
 def browser_destination(location: str) -> str:
@@ -59,8 +74,10 @@ def test_login_sends_only_into_the_staff_area(mail_app, staff_user, target):
     form_page = client.get(f"/beheer/inloggen?next={quote(target, safe='')}")
     assert form_page.status_code == (400 if has_control_characters(target) else 200)
     token = csrf_token(client, "/beheer/inloggen")
-    response = client.post("/beheer/inloggen", data={"csrf_token": token, "gebruikersnaam": staff_user[0],
-                                                      "wachtwoord": staff_user[1], "next": target})
+    response = client.post(
+        "/beheer/inloggen",
+        data={"csrf_token": token, "gebruikersnaam": staff_user[0], "wachtwoord": staff_user[1], "next": target},
+    )
     assert_on_site(response, target)
     if response.status_code != 400:
         assert response.headers["Location"] == "/beheer/"
@@ -73,6 +90,13 @@ def test_login_goes_back_to_the_staff_page_asked_for(mail_app, staff_user):
     login_page = asked.headers["Location"]
     assert "next=" in login_page and client.get(login_page).status_code == 200
     token = csrf_token(client, login_page)
-    response = client.post("/beheer/inloggen", data={"csrf_token": token, "gebruikersnaam": staff_user[0],
-                                                      "wachtwoord": staff_user[1], "next": "/beheer/logboek?x=1"})
+    response = client.post(
+        "/beheer/inloggen",
+        data={
+            "csrf_token": token,
+            "gebruikersnaam": staff_user[0],
+            "wachtwoord": staff_user[1],
+            "next": "/beheer/logboek?x=1",
+        },
+    )
     assert response.headers["Location"] == "/beheer/logboek?x=1"

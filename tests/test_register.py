@@ -1,4 +1,5 @@
 """A beheerder registers a group: every check on the form, the confirmation link, and nothing public early."""
+
 import base64
 import io
 import json
@@ -6,8 +7,8 @@ import re
 import time
 
 import pytest
-
 from helpers import csrf_token
+
 from geo_registry.domain.tokens import make_token
 
 URL = "/groep-aanmelden/"
@@ -26,12 +27,16 @@ def web(mail_app):
 
 
 def post(web, token=None, **fields):
-    data = {"csrf_token": token or csrf_token(web, URL), "naam": "Buurtapp Postiljon",
-            "beheerder_naam": "Nieuwe Beheerder", "email": BEHEERDER, "mobiel": "06 12345678",
-            "actie": "aanmelden"}
+    data = {
+        "csrf_token": token or csrf_token(web, URL),
+        "naam": "Buurtapp Postiljon",
+        "beheerder_naam": "Nieuwe Beheerder",
+        "email": BEHEERDER,
+        "mobiel": "06 12345678",
+        "actie": "aanmelden",
+    }
     data.update(fields)
-    return web.post(URL, data={k: v for k, v in data.items() if v is not None},
-                    content_type="multipart/form-data")
+    return web.post(URL, data={k: v for k, v in data.items() if v is not None}, content_type="multipart/form-data")
 
 
 def page(response):
@@ -41,6 +46,7 @@ def page(response):
 def statuses(app):
     with app.app_context():
         from geo_registry.web import services as app_services
+
         return {g.name: g.status for g in app_services.current().store.list(status=None)}
 
 
@@ -69,18 +75,41 @@ def test_missing_fields_are_named_and_input_is_kept(web):
     assert "Buurtapp Postiljon" not in statuses(web.application)
 
 
-@pytest.mark.parametrize("upload, message", [
-    ({"type": "Point", "coordinates": [5.22, 52.25]}, "moet een vlak zijn"),
-    ({"type": "Polygon", "coordinates": [[[5.22, 52.25], [5.23, 52.25], [5.23, 52.26], [5.225, 52.26],
-                                          [5.225, 52.27], [5.225, 52.26], [5.22, 52.26], [5.22, 52.25]]]},
-     "heen en terug over dezelfde lijn"),
-    (square(5.2255, 52.2555, 0.0002), "te klein"),
-    (square(5.10, 52.15, 0.25), "groter dan heel Laren"),
-    (square(4.90, 52.37, 0.01), "helemaal buiten Laren"),
-    ("{kapot", "geen geldig GeoJSON"),
-    ({"type": "Polygon", "coordinates": [[[143000, 474000], [143500, 474000], [143500, 474500], [143000, 474000]]]},
-     "geen lengte- en breedtegraden"),
-])
+@pytest.mark.parametrize(
+    "upload, message",
+    [
+        ({"type": "Point", "coordinates": [5.22, 52.25]}, "moet een vlak zijn"),
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [5.22, 52.25],
+                        [5.23, 52.25],
+                        [5.23, 52.26],
+                        [5.225, 52.26],
+                        [5.225, 52.27],
+                        [5.225, 52.26],
+                        [5.22, 52.26],
+                        [5.22, 52.25],
+                    ]
+                ],
+            },
+            "heen en terug over dezelfde lijn",
+        ),
+        (square(5.2255, 52.2555, 0.0002), "te klein"),
+        (square(5.10, 52.15, 0.25), "groter dan heel Laren"),
+        (square(4.90, 52.37, 0.01), "helemaal buiten Laren"),
+        ("{kapot", "geen geldig GeoJSON"),
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [[[143000, 474000], [143500, 474000], [143500, 474500], [143000, 474000]]],
+            },
+            "geen lengte- en breedtegraden",
+        ),
+    ],
+)
 def test_area_problems_get_a_clear_message(web, upload, message):
     body = upload if isinstance(upload, str) else json.dumps(upload)
     response = post(web, gebied_bestand=(io.BytesIO(body.encode()), "gebied.geojson"))
@@ -91,8 +120,11 @@ def test_area_problems_get_a_clear_message(web, upload, message):
 
 def test_too_many_vertices(web):
     import math
-    ring = [[5.225 + 0.003 * math.cos(i / 6000 * 2 * math.pi), 52.256 + 0.002 * math.sin(i / 6000 * 2 * math.pi)]
-            for i in range(6000)]
+
+    ring = [
+        [5.225 + 0.003 * math.cos(i / 6000 * 2 * math.pi), 52.256 + 0.002 * math.sin(i / 6000 * 2 * math.pi)]
+        for i in range(6000)
+    ]
     ring.append(ring[0])
     upload = {"type": "Polygon", "coordinates": [ring]}
     response = post(web, gebied_bestand=(io.BytesIO(json.dumps(upload).encode()), "veel.geojson"))
@@ -100,8 +132,10 @@ def test_too_many_vertices(web):
 
 
 def test_self_intersection_is_repaired_and_said(web):
-    bowtie = {"type": "Polygon", "coordinates": [[[5.222, 52.252], [5.228, 52.258], [5.228, 52.252], [5.222, 52.258],
-                                                  [5.222, 52.252]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[5.222, 52.252], [5.228, 52.258], [5.228, 52.252], [5.222, 52.258], [5.222, 52.252]]],
+    }
     response = post(web, actie="controleren", gebied_getekend=json.dumps(bowtie))
     assert response.status_code == 200 and "kruiste zichzelf; die is hersteld" in page(response)
 
@@ -115,8 +149,9 @@ def test_part_outside_is_clipped_and_overlaps_are_shown(web):
     assert response.status_code == 200
     assert re.search(r"Het deel buiten Laren \([\d.]+ m²\) is weggelaten", html)
     assert re.search(r"Voorbeeld: Buurtapp Brink en Centrum: [\d.]+ m², \d+% van dit gebied", html)
-    kept = json.loads(re.search(r'id="gebied_getekend" name="gebied_getekend" value="([^"]+)"', html)
-                      .group(1).replace("&#34;", '"'))
+    kept = json.loads(
+        re.search(r'id="gebied_getekend" name="gebied_getekend" value="([^"]+)"', html).group(1).replace("&#34;", '"')
+    )
     assert kept["geometry"]["type"] in ("Polygon", "MultiPolygon")
     assert "Buurtapp Postiljon" not in statuses(web.application)  # checking stores nothing
 
@@ -149,6 +184,7 @@ def test_expired_and_tampered_links_are_refused(web, mail_app):
     post(web, buurten=["BU04170324"])
     with mail_app.app_context():
         from geo_registry.web import services as app_services
+
         group_id = next(g.id for g in app_services.current().store.list(status=None) if g.name == "Buurtapp Postiljon")
     old = make_token("test", "confirm-email", {"g": group_id, "e": BEHEERDER}, issued_at=int(time.time()) - 49 * 3600)
     response = web.get(f"/groep-aanmelden/bevestigen/{old}")
@@ -167,6 +203,7 @@ def test_failing_smtp_keeps_the_registration_and_its_mail(web, mail_app):
     mail_app.smtp.settle()  # the worker has tried, and failed
     with mail_app.app_context():
         from geo_registry.web import services as app_services
+
         waiting = app_services.current().mailer.pending()
         assert [m["recipient"] for m in waiting] == [BEHEERDER] and waiting[0]["attempts"] == 1
         mail_app.smtp.fail = False
@@ -193,8 +230,12 @@ def test_upload_larger_than_two_megabytes(web):
     from urllib3 import encode_multipart_formdata
 
     # Encoded here, so that the test client does not spool the body to a file it never closes.
-    body, content_type = encode_multipart_formdata({
-        "csrf_token": csrf_token(web, URL), "naam": "Groot",
-        "gebied_bestand": ("groot.geojson", b" " * (2 * 1024 * 1024 + 10), "application/geo+json")})
+    body, content_type = encode_multipart_formdata(
+        {
+            "csrf_token": csrf_token(web, URL),
+            "naam": "Groot",
+            "gebied_bestand": ("groot.geojson", b" " * (2 * 1024 * 1024 + 10), "application/geo+json"),
+        }
+    )
     response = web.post(URL, data=body, content_type=content_type)
     assert response.status_code == 413 and "te groot" in page(response)

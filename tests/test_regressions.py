@@ -1,16 +1,17 @@
 """Promises that small deliberate bugs once broke without any test noticing (the named mutants of the issue
 "Tests that catch regressions"): CSRF on every form, signed links that expire and work for one purpose only,
 no beheerder address in a resident's mail in any language, and the coverage classes' boundaries."""
+
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from mailbox import link_in, wait_for_mail
 
 import pytest
 import shapely
 import sqlalchemy as sa
-
 from helpers import csrf_token, login, make_app
-from mailbox import link_in, wait_for_mail
+
 from geo_registry.core.geometry import area_m2
 from geo_registry.domain.tokens import make_sealed_token, make_token, read_sealed_token, read_token
 
@@ -22,7 +23,7 @@ JOIN_DATA = {"naam": "Bea Bewoner", "mobiel": "0612345678", "email": RESIDENT, "
 
 def renewal_path(app) -> str:
     """Make group 1 due (last confirmed 400 days ago), run the yearly round and return the mailed link's path."""
-    stamp = (datetime.now(timezone.utc) - timedelta(days=400)).replace(microsecond=0).isoformat()
+    stamp = (datetime.now(UTC) - timedelta(days=400)).replace(microsecond=0).isoformat()
     with app.extensions["geo_registry.engine"].begin() as conn:
         conn.execute(sa.text("UPDATE groups SET last_confirmed_at = :t WHERE id = 1"), {"t": stamp})
     result = app.test_cli_runner().invoke(args=["confirmation-round"])
@@ -32,17 +33,27 @@ def renewal_path(app) -> str:
 
 def handover_path(app, client, renewal: str, new_email="nico@voorbeeld.invalid") -> str:
     """Hand group 1 over through the yearly link; return the path of the link the new beheerder is mailed."""
-    response = client.post(renewal + "/overdragen", data={"csrf_token": csrf_token(client, renewal),
-                                                           "nieuwe_naam": "Nico Nieuw", "nieuw_email": new_email})
+    response = client.post(
+        renewal + "/overdragen",
+        data={"csrf_token": csrf_token(client, renewal), "nieuwe_naam": "Nico Nieuw", "nieuw_email": new_email},
+    )
     assert response.status_code == 200
     return link_in(wait_for_mail(app.smtp, new_email)[-1], "/beheerder/overdracht/")
 
 
 def registration_confirm_path(app, client, email="rita@voorbeeld.invalid") -> str:
     """Register a group through the form; return the path of the confirmation link mailed to the beheerder."""
-    response = client.post("/groep-aanmelden/", data={
-        "csrf_token": csrf_token(client, "/groep-aanmelden/"), "naam": "Regressiegroep", "beheerder_naam": "Rita",
-        "email": email, "buurten": "BU04170324", "actie": "aanmelden"})
+    response = client.post(
+        "/groep-aanmelden/",
+        data={
+            "csrf_token": csrf_token(client, "/groep-aanmelden/"),
+            "naam": "Regressiegroep",
+            "beheerder_naam": "Rita",
+            "email": email,
+            "buurten": "BU04170324",
+            "actie": "aanmelden",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     return link_in(wait_for_mail(app.smtp, email)[-1], "/groep-aanmelden/bevestigen/")
 
@@ -54,12 +65,17 @@ def waiting_confirm_path(app, client, email="wanda@voorbeeld.invalid") -> dict:
 
     answer = client.get("/?postcode=1251PT&huisnummer=3").get_data(as_text=True)
     plek = re.search(r'name="plek" value="([^"]+)"', answer).group(1)
-    response = client.post("/wachtlijst/", data={"csrf_token": csrf_token(client, "/?postcode=1251PT&huisnummer=3"),
-                                                 "plek": plek, "email": email})
+    response = client.post(
+        "/wachtlijst/",
+        data={"csrf_token": csrf_token(client, "/?postcode=1251PT&huisnummer=3"), "plek": plek, "email": email},
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     mail = wait_for_mail(app.smtp, email)[-1]
-    return {"plek": plek, "confirm": link_in(mail, "/wachtlijst/bevestigen/"),
-            "withdraw": link_in(mail, "/wachtlijst/afmelden/")}
+    return {
+        "plek": plek,
+        "confirm": link_in(mail, "/wachtlijst/bevestigen/"),
+        "withdraw": link_in(mail, "/wachtlijst/afmelden/"),
+    }
 
 
 def aged(path: str, purpose: str, seconds: int) -> str:
@@ -71,6 +87,7 @@ def aged(path: str, purpose: str, seconds: int) -> str:
 
 
 # --- CSRF ------------------------------------------------------------------------------------------------------
+
 
 def test_join_form_refuses_a_missing_forged_or_foreign_token(mail_app):
     """Mutants: the join form exempted from CSRF; any non-empty token accepted; a token of another session."""
@@ -90,8 +107,10 @@ def test_join_form_refuses_a_missing_forged_or_foreign_token(mail_app):
 def test_staff_login_refuses_a_forged_token_even_with_the_right_password(mail_app, staff_user):
     client = mail_app.test_client()
     csrf_token(client, "/beheer/inloggen")
-    response = client.post("/beheer/inloggen", data={"csrf_token": "vervalst-token-0123456789",
-                                                      "gebruikersnaam": staff_user[0], "wachtwoord": staff_user[1]})
+    response = client.post(
+        "/beheer/inloggen",
+        data={"csrf_token": "vervalst-token-0123456789", "gebruikersnaam": staff_user[0], "wachtwoord": staff_user[1]},
+    )
     assert response.status_code == 400
     assert client.get("/beheer/").status_code == 302  # still not logged in
     assert login(client, *staff_user).status_code == 302 and client.get("/beheer/").status_code == 200
@@ -100,9 +119,17 @@ def test_staff_login_refuses_a_forged_token_even_with_the_right_password(mail_ap
 def test_registration_and_renewal_refuse_a_forged_token(mail_app):
     client = mail_app.test_client()
     csrf_token(client, "/groep-aanmelden/")
-    forged = client.post("/groep-aanmelden/", data={
-        "csrf_token": "vervalst-token-0123456789", "naam": "Vervalst", "beheerder_naam": "V",
-        "email": "v@voorbeeld.invalid", "buurten": "BU04170324", "actie": "aanmelden"})
+    forged = client.post(
+        "/groep-aanmelden/",
+        data={
+            "csrf_token": "vervalst-token-0123456789",
+            "naam": "Vervalst",
+            "beheerder_naam": "V",
+            "email": "v@voorbeeld.invalid",
+            "buurten": "BU04170324",
+            "actie": "aanmelden",
+        },
+    )
     assert forged.status_code == 400
     renewal = renewal_path(mail_app)
     before = client.get(renewal)
@@ -120,16 +147,29 @@ def post_routes(mail_app, staff_user):
     renewal = renewal_path(mail_app)
     accept = handover_path(mail_app, client, renewal)
     login(client, *staff_user)
-    group = {"naam": "Nieuwe naam", "beheerder_naam": "B", "email": "b@voorbeeld.invalid", "mobiel": "",
-             "toelichting": ""}
+    group = {
+        "naam": "Nieuwe naam",
+        "beheerder_naam": "B",
+        "email": "b@voorbeeld.invalid",
+        "mobiel": "",
+        "toelichting": "",
+    }
     waiting = waiting_confirm_path(mail_app, client)
     routes = {
         "join.submit": (JOIN, JOIN_DATA),
         "subscribe.submit": ("/wachtlijst/", {"plek": waiting["plek"], "email": "w@voorbeeld.invalid"}),
         "subscribe.confirm_post": (waiting["confirm"], {}),
         "subscribe.withdraw_post": (waiting["withdraw"], {}),
-        "register.submit": ("/groep-aanmelden/", {"naam": "G", "beheerder_naam": "B", "email": "g@voorbeeld.invalid",
-                                                   "buurten": "BU04170324", "actie": "aanmelden"}),
+        "register.submit": (
+            "/groep-aanmelden/",
+            {
+                "naam": "G",
+                "beheerder_naam": "B",
+                "email": "g@voorbeeld.invalid",
+                "buurten": "BU04170324",
+                "actie": "aanmelden",
+            },
+        ),
         "register.confirm_post": (confirm, {}),
         "renewal.confirm": (renewal + "/bevestigen", {}),
         "renewal.change_post": (renewal + "/wijzigen", {**group, "beheerder_naam": "Voorbeeldbeheerder 1"}),
@@ -144,8 +184,10 @@ def post_routes(mail_app, staff_user):
         "staff.outbox_retry": ("/beheer/e-mail", {}),
         "staff.reminder": ("/beheer/groep/1/herinnering", {}),
         "staff.review_change": ("/beheer/wijziging/1/beoordelen", {"besluit": "goedkeuren", "groep": "1"}),
-        "account.password_post": ("/beheer/wachtwoord", {"huidig": staff_user[1], "nieuw": "een-nieuw-wachtwoord",
-                                                         "herhaal": "een-nieuw-wachtwoord"}),
+        "account.password_post": (
+            "/beheer/wachtwoord",
+            {"huidig": staff_user[1], "nieuw": "een-nieuw-wachtwoord", "herhaal": "een-nieuw-wachtwoord"},
+        ),
     }
     return client, routes
 
@@ -164,6 +206,7 @@ def test_every_post_route_refuses_a_request_without_token(mail_app, post_routes)
 
 
 # --- signed links ----------------------------------------------------------------------------------------------
+
 
 def test_handover_link_expires_after_the_confirmation_period(mail_app):
     """Mutant: a handover link that never expires (48 hours, GEO_REGISTRY_CONFIRM_MAX_AGE_HOURS)."""
@@ -199,9 +242,14 @@ def test_a_link_works_only_for_its_own_purpose(mail_app):
     renewal = renewal_path(mail_app)
     accept = handover_path(mail_app, client, renewal)
     confirm_token, renewal_token, accept_token = (p.rsplit("/", 1)[1] for p in (confirm, renewal, accept))
-    misused = [f"/beheerder/{accept_token}", f"/beheerder/{confirm_token}", f"/beheerder/overdracht/{renewal_token}",
-               f"/beheerder/overdracht/{confirm_token}", f"/groep-aanmelden/bevestigen/{renewal_token}",
-               f"/groep-aanmelden/bevestigen/{accept_token}"]
+    misused = [
+        f"/beheerder/{accept_token}",
+        f"/beheerder/{confirm_token}",
+        f"/beheerder/overdracht/{renewal_token}",
+        f"/beheerder/overdracht/{confirm_token}",
+        f"/groep-aanmelden/bevestigen/{renewal_token}",
+        f"/groep-aanmelden/bevestigen/{accept_token}",
+    ]
     for path in misused:
         response = client.get(path)
         assert response.status_code == 400, (path, response.status_code)
@@ -211,6 +259,7 @@ def test_a_link_works_only_for_its_own_purpose(mail_app):
 
 
 # --- mail privacy ----------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_the_residents_confirmation_never_holds_the_beheerders_details(mail_app, lang):
@@ -230,6 +279,7 @@ def test_the_residents_confirmation_never_holds_the_beheerders_details(mail_app,
 
 # --- coverage classes ------------------------------------------------------------------------------------------
 
+
 def half_of(buurt, share):
     """The western part of buurt whose area (in RD New) is `share` of the buurt's, found by bisection."""
     minx, miny, maxx, maxy = buurt.bounds
@@ -241,19 +291,37 @@ def half_of(buurt, share):
     return buurt.intersection(shapely.box(minx - 1, miny - 1, high, maxy + 1))
 
 
-@pytest.mark.parametrize("share, words, not_words", [
-    (0.52, "Grotendeels gedekt", "Deels gedekt"),
-    (0.48, "Deels gedekt", "Grotendeels gedekt"),
-    (0.993, "Grotendeels gedekt", "Helemaal gedekt"),
-])
+@pytest.mark.parametrize(
+    "share, words, not_words",
+    [
+        (0.52, "Grotendeels gedekt", "Deels gedekt"),
+        (0.48, "Deels gedekt", "Grotendeels gedekt"),
+        (0.993, "Grotendeels gedekt", "Helemaal gedekt"),
+    ],
+)
 def test_coverage_class_boundaries_as_residents_and_staff_read_them(tmp_path, buurten, share, words, not_words):
     """Mutant: the class boundary moved from 50% to 55%. 'Half or more' is light green, 99.5% or more green."""
     buurt = next(w for w in buurten if w.name == "Postiljon")
     area = half_of(buurt.geometry, share)
     path = tmp_path / "groep.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [{
-        "type": "Feature", "geometry": shapely.geometry.mapping(area),
-        "properties": {"name": "Halve Postiljon", "beheerder_name": "H", "beheerder_email": "h@voorbeeld.invalid"}}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": shapely.geometry.mapping(area),
+                        "properties": {
+                            "name": "Halve Postiljon",
+                            "beheerder_name": "H",
+                            "beheerder_email": "h@voorbeeld.invalid",
+                        },
+                    }
+                ],
+            }
+        )
+    )
     app = make_app(tmp_path)
     assert "1 toegevoegd" in app.test_cli_runner().invoke(args=["import-groups", str(path)]).output
     html = app.test_client().get("/overzicht").get_data(as_text=True)
@@ -262,8 +330,9 @@ def test_coverage_class_boundaries_as_residents_and_staff_read_them(tmp_path, bu
     assert f"ongeveer {round(share * 100)}%" in item
 
 
-@pytest.mark.parametrize("share, key", [(0.995, "heel"), (0.99499, "groot"), (0.5, "groot"), (0.49999, "deels"),
-                                        (1e-6, "deels")])
+@pytest.mark.parametrize(
+    "share, key", [(0.995, "heel"), (0.99499, "groot"), (0.5, "groot"), (0.49999, "deels"), (1e-6, "deels")]
+)
 def test_coverage_class_exactly_at_the_boundaries(share, key):
     from geo_registry.spatial.coverage import coverage_class
 

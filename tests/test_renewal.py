@@ -1,12 +1,13 @@
 """The yearly confirmation round, end to end with the test SMTP server."""
+
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from helpers import csrf_token, login
+
 from geo_registry.domain.tokens import make_token
 
 pytestmark = pytest.mark.both_databases  # the confirmation round and proposed changes, on SQLite and PostgreSQL
@@ -16,7 +17,7 @@ BEHEERDER = "beheerder1@voorbeeld.invalid"
 
 def age_group(app, group_id, days):
     """Pretend the group was last confirmed `days` ago."""
-    stamp = (datetime.now(timezone.utc) - timedelta(days=days)).replace(microsecond=0).isoformat()
+    stamp = (datetime.now(UTC) - timedelta(days=days)).replace(microsecond=0).isoformat()
     with app.extensions["geo_registry.engine"].begin() as conn:
         conn.execute(sa.text("UPDATE groups SET last_confirmed_at = :t WHERE id = :id"), {"t": stamp, "id": group_id})
     return stamp
@@ -25,6 +26,7 @@ def age_group(app, group_id, days):
 def group(app, group_id):
     with app.app_context():
         from geo_registry.web import services as app_services
+
         return app_services.current().store.get(group_id)
 
 
@@ -90,22 +92,33 @@ def test_handover_to_a_new_beheerder_who_confirms(due):
     round_(due)
     path = renewal_path(due)
     client = due.test_client()
-    bad = client.post(path + "/overdragen", data={"csrf_token": csrf_token(client, path), "nieuwe_naam": "Nico",
-                                                  "nieuw_email": "geen-adres"})
+    bad = client.post(
+        path + "/overdragen",
+        data={"csrf_token": csrf_token(client, path), "nieuwe_naam": "Nico", "nieuw_email": "geen-adres"},
+    )
     assert bad.status_code == 400 and "geldig e-mailadres" in bad.get_data(as_text=True)
-    client.post(path + "/overdragen", data={"csrf_token": csrf_token(client, path), "nieuwe_naam": "Nico Nieuw",
-                                            "nieuw_email": "nico@voorbeeld.invalid"})
+    client.post(
+        path + "/overdragen",
+        data={
+            "csrf_token": csrf_token(client, path),
+            "nieuwe_naam": "Nico Nieuw",
+            "nieuw_email": "nico@voorbeeld.invalid",
+        },
+    )
     assert group(due, 1).beheerder_email == BEHEERDER  # nothing changes before Nico confirms
-    accept = re.search(r"http://localhost(/beheerder/overdracht/\S+)",
-                       due.smtp.to("nico@voorbeeld.invalid")[0].get_content()).group(1)
+    accept = re.search(
+        r"http://localhost(/beheerder/overdracht/\S+)", due.smtp.to("nico@voorbeeld.invalid")[0].get_content()
+    ).group(1)
     assert "Ik neem het beheer over" in client.get(accept).get_data(as_text=True)
     client.post(accept, data={"csrf_token": csrf_token(client, accept)})
     taken = group(due, 1)
     assert (taken.beheerder_name, taken.beheerder_email) == ("Nico Nieuw", "nico@voorbeeld.invalid")
     assert client.get(accept).status_code == 400  # used
     with due.extensions["geo_registry.engine"].connect() as conn:
-        assert conn.execute(sa.text("SELECT detail FROM audit_log WHERE action = 'overgedragen'")).scalar_one()\
+        assert (
+            conn.execute(sa.text("SELECT detail FROM audit_log WHERE action = 'overgedragen'")).scalar_one()
             == "Nico Nieuw"
+        )
 
 
 def readable_forms(token: str) -> str:
@@ -134,10 +147,18 @@ def test_a_handover_link_does_not_show_the_new_beheerders_name_or_address(due):
     round_(due)
     path = renewal_path(due)
     client = due.test_client()
-    client.post(path + "/overdragen", data={"csrf_token": csrf_token(client, path), "nieuwe_naam": "Nico Nieuwenhuis",
-                                            "nieuw_email": "nico.nieuwenhuis@voorbeeld.invalid"})
-    accept = re.search(r"http://localhost(/beheerder/overdracht/\S+)",
-                       due.smtp.to("nico.nieuwenhuis@voorbeeld.invalid")[0].get_content()).group(1)
+    client.post(
+        path + "/overdragen",
+        data={
+            "csrf_token": csrf_token(client, path),
+            "nieuwe_naam": "Nico Nieuwenhuis",
+            "nieuw_email": "nico.nieuwenhuis@voorbeeld.invalid",
+        },
+    )
+    accept = re.search(
+        r"http://localhost(/beheerder/overdracht/\S+)",
+        due.smtp.to("nico.nieuwenhuis@voorbeeld.invalid")[0].get_content(),
+    ).group(1)
     readable = readable_forms(accept.rsplit("/", 1)[1])
     assert "nieuwenhuis" not in readable.lower() and "voorbeeld" not in readable.lower()
     assert "Nico Nieuwenhuis" in client.get(accept).get_data(as_text=True)  # the page itself still greets Nico
@@ -151,9 +172,17 @@ def test_proposed_change_goes_to_staff_review(due, staff_user):
     path = renewal_path(due)
     client = due.test_client()
     change = path + "/wijzigen"
-    client.post(change, data={"csrf_token": csrf_token(client, change), "naam": "Brink-app (nieuw)",
-                              "beheerder_naam": "Voorbeeldbeheerder 1", "mobiel": "", "toelichting": "",
-                              "buurten": "BU04170320"})
+    client.post(
+        change,
+        data={
+            "csrf_token": csrf_token(client, change),
+            "naam": "Brink-app (nieuw)",
+            "beheerder_naam": "Voorbeeldbeheerder 1",
+            "mobiel": "",
+            "toelichting": "",
+            "buurten": "BU04170320",
+        },
+    )
     assert group(due, 1).name == "Voorbeeld: Buurtapp Brink en Centrum"  # not before review
     assert "Brink-app (nieuw)" not in client.get("/api/groups.geojson").get_data(as_text=True)
     staff = due.test_client()
@@ -162,8 +191,10 @@ def test_proposed_change_goes_to_staff_review(due, staff_user):
     assert "Voorgestelde wijzigingen (1)" in index
     page = staff.get("/beheer/groep/1").get_data(as_text=True)
     change_id = re.search(r"/beheer/wijziging/(\d+)/beoordelen", page).group(1)
-    staff.post(f"/beheer/wijziging/{change_id}/beoordelen", data={
-        "csrf_token": csrf_token(staff, "/beheer/groep/1"), "besluit": "goedkeuren", "groep": "1"})
+    staff.post(
+        f"/beheer/wijziging/{change_id}/beoordelen",
+        data={"csrf_token": csrf_token(staff, "/beheer/groep/1"), "besluit": "goedkeuren", "groep": "1"},
+    )
     changed = group(due, 1)
     assert changed.name == "Brink-app (nieuw)"
     assert "Brink-app (nieuw)" in client.get("/api/groups.geojson").get_data(as_text=True)
@@ -184,22 +215,27 @@ def test_staff_see_overdue_groups_and_can_remind(due, staff_user):
 def test_the_round_deletes_stale_registrations(mail_app):
     from helpers import register_pending
 
-    from geo_registry.web import services as app_services
     from geo_registry.domain.groups import Group, GroupStatus
+    from geo_registry.web import services as app_services
 
     with mail_app.app_context():
         store = app_services.current().store
         area = store.get(1).area
-        unconfirmed = store.add(Group(None, "Nooit bevestigd", area, "N", "n@voorbeeld.invalid",
-                                      status=GroupStatus.PENDING_EMAIL))
-        fresh = store.add(Group(None, "Net aangemeld", area, "N", "n@voorbeeld.invalid", status=GroupStatus.PENDING_EMAIL))
+        unconfirmed = store.add(
+            Group(None, "Nooit bevestigd", area, "N", "n@voorbeeld.invalid", status=GroupStatus.PENDING_EMAIL)
+        )
+        fresh = store.add(
+            Group(None, "Net aangemeld", area, "N", "n@voorbeeld.invalid", status=GroupStatus.PENDING_EMAIL)
+        )
     rejected = register_pending(mail_app, "Afgewezen groep")
     with mail_app.extensions["geo_registry.engine"].begin() as conn:
-        old = (datetime.now(timezone.utc) - timedelta(days=40)).replace(microsecond=0).isoformat()
-        older = (datetime.now(timezone.utc) - timedelta(days=400)).replace(microsecond=0).isoformat()
+        old = (datetime.now(UTC) - timedelta(days=40)).replace(microsecond=0).isoformat()
+        older = (datetime.now(UTC) - timedelta(days=400)).replace(microsecond=0).isoformat()
         conn.execute(sa.text("UPDATE groups SET created_at = :t WHERE id = :id"), {"t": old, "id": unconfirmed})
-        conn.execute(sa.text("UPDATE groups SET status = 'rejected', reviewed_at = :t WHERE id = :id"),
-                     {"t": older, "id": rejected})
+        conn.execute(
+            sa.text("UPDATE groups SET status = 'rejected', reviewed_at = :t WHERE id = :id"),
+            {"t": older, "id": rejected},
+        )
     assert "2 verouderde aanmelding(en) verwijderd" in round_(mail_app)
     assert group(mail_app, unconfirmed) is None and group(mail_app, rejected) is None
     assert group(mail_app, fresh) is not None and group(mail_app, 1) is not None
@@ -210,9 +246,14 @@ def test_handover_mails_are_limited_per_client_and_per_link(due):
     path = renewal_path(due)
 
     def hand_over(client, n):
-        return client.post(path + "/overdragen", data={"csrf_token": csrf_token(client, path),
-                                                       "nieuwe_naam": f"Nico {n}",
-                                                       "nieuw_email": f"nico{n}@voorbeeld.invalid"})
+        return client.post(
+            path + "/overdragen",
+            data={
+                "csrf_token": csrf_token(client, path),
+                "nieuwe_naam": f"Nico {n}",
+                "nieuw_email": f"nico{n}@voorbeeld.invalid",
+            },
+        )
 
     first = due.test_client()
     assert [hand_over(first, n).status_code for n in range(3)] == [200, 200, 200]

@@ -1,12 +1,12 @@
 """What a resident gets where no group covers the address: start one here (the buurt already ticked), the groups
 nearby that might grow to include it, the municipality an outside address lies in, and a join form that knows
 the address just looked up."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
-
 from helpers import PRIVATE_EMAILS
 
 POSTILJON = "/?postcode=1251PT&huisnummer=3"
@@ -68,7 +68,9 @@ def test_a_covered_address_lists_no_nearby_groups(web):
 def test_api_lookup_names_nearby_groups_with_distance_and_nothing_private(web):
     body = web.get("/api/v1/lookup?postcode=1251PT&huisnummer=3").get_json()
     assert [(g["name"], g["distance_m"]) for g in body["nearby_groups"]] == [
-        ("Voorbeeld: Zevenend-Oost Alert", 99), ("Voorbeeld: Buurtapp Brink en Centrum", 944)]
+        ("Voorbeeld: Zevenend-Oost Alert", 99),
+        ("Voorbeeld: Buurtapp Brink en Centrum", 944),
+    ]
     assert set(body["nearby_groups"][0]) == {"id", "name", "is_example", "distance_m"}
     assert web.get("/api/v1/lookup?postcode=1251KV&huisnummer=12").get_json()["nearby_groups"] == []
 
@@ -101,8 +103,9 @@ def test_join_form_to_grow_a_group_has_the_question_ready(web):
 
 
 def test_join_form_prefill_of_hostile_length_is_cut_not_refused(web):
-    response = web.get("/groep/1/aanmelden", query_string={"straat": "x" * 5000, "huisnummer": "9" * 50,
-                                                            "uitbreiden": "1"})
+    response = web.get(
+        "/groep/1/aanmelden", query_string={"straat": "x" * 5000, "huisnummer": "9" * 50, "uitbreiden": "1"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'value="' + "x" * 100 + '"' in html and 'value="' + "x" * 101 not in html

@@ -1,4 +1,5 @@
 """`geo-registry serve` without PUBLIC_URL: links in e-mail point where the app runs, and it says so at start."""
+
 from __future__ import annotations
 
 import email
@@ -13,7 +14,6 @@ from email import policy
 from pathlib import Path
 
 import requests
-
 from servers import free_port
 
 COMMAND = [str(Path(sys.executable).parent / "geo-registry")]
@@ -35,15 +35,23 @@ def wait_for_line(lines: queue.Queue, start: str, seconds: float = 60) -> str:
 
 
 def test_confirmation_link_follows_the_port_the_app_was_started_on(tmp_path):
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith("GEO_REGISTRY_") or name == "GEO_REGISTRY_BUURTEN_CACHE"}  # the tests' copy folder
-    env.update(GEO_REGISTRY_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}", GEO_REGISTRY_SECRET_KEY="test",
-               GEO_REGISTRY_MAIL_OUTBOX=str(tmp_path / "outbox"), GEO_REGISTRY_PDOK_URL="",
-               GEO_REGISTRY_TILES="none")
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("GEO_REGISTRY_") or name == "GEO_REGISTRY_BUURTEN_CACHE"
+    }  # the tests' copy folder
+    env.update(
+        GEO_REGISTRY_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        GEO_REGISTRY_SECRET_KEY="test",
+        GEO_REGISTRY_MAIL_OUTBOX=str(tmp_path / "outbox"),
+        GEO_REGISTRY_PDOK_URL="",
+        GEO_REGISTRY_TILES="none",
+    )
     subprocess.run(COMMAND + ["init-db"], env=env, check=True, capture_output=True)
     port = free_port()
-    server = subprocess.Popen(COMMAND + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        COMMAND + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line.strip()) for line in server.stdout], daemon=True).start()
     try:
@@ -54,9 +62,18 @@ def test_confirmation_link_follows_the_port_the_app_was_started_on(tmp_path):
         with requests.Session() as browser:
             form = browser.get(f"{base}/groep-aanmelden/", timeout=30).text
             token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-            sent = browser.post(f"{base}/groep-aanmelden/", timeout=30, data={
-                "csrf_token": token, "naam": "Poortgroep", "beheerder_naam": "Pim Poort",
-                "email": "pim@voorbeeld.invalid", "buurten": "BU04170324", "actie": "aanmelden"})
+            sent = browser.post(
+                f"{base}/groep-aanmelden/",
+                timeout=30,
+                data={
+                    "csrf_token": token,
+                    "naam": "Poortgroep",
+                    "beheerder_naam": "Pim Poort",
+                    "email": "pim@voorbeeld.invalid",
+                    "buurten": "BU04170324",
+                    "actie": "aanmelden",
+                },
+            )
             assert sent.status_code == 200 and "/groep-aanmelden/verstuurd" in sent.url
             deadline = time.monotonic() + 60  # the delivery worker writes the message outside the request
             while not list((tmp_path / "outbox").glob("*.eml")) and time.monotonic() < deadline:

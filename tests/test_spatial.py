@@ -1,14 +1,15 @@
 """Point answers and neighbourhood coverage on small fixed shapes."""
+
 from pathlib import Path
 
 import numpy as np
 import pytest
 import shapely
 
-from geo_registry.store.db import make_engine, upgrade
 from geo_registry.domain.groups import Group, GroupStatus, GroupStore, import_groups
-from geo_registry.spatial.register import Registry, Snapshot
 from geo_registry.spatial.buurten import load_buurten
+from geo_registry.spatial.register import Registry, Snapshot
+from geo_registry.store.db import make_engine, upgrade
 
 pytestmark = pytest.mark.both_databases  # answers from the stored areas, on SQLite and PostgreSQL
 
@@ -89,8 +90,11 @@ def test_a_large_index_agrees_with_checking_every_area():
     also on the grid's own edges and on shared borders."""
     from geo_registry.spatial.register import AreaIndex
 
-    boxes = [shapely.box(5.0 + 0.01 * i, 52.0 + 0.01 * j, 5.01 + 0.01 * i, 52.01 + 0.01 * j)
-             for i in range(10) for j in range(10)]  # 100 squares sharing their borders
+    boxes = [
+        shapely.box(5.0 + 0.01 * i, 52.0 + 0.01 * j, 5.01 + 0.01 * i, 52.01 + 0.01 * j)
+        for i in range(10)
+        for j in range(10)
+    ]  # 100 squares sharing their borders
     index = AreaIndex(list(range(100)), boxes)
     rng = np.random.default_rng(5)
     points = list(zip(rng.uniform(4.99, 5.11, 500), rng.uniform(51.99, 52.11, 500)))
@@ -110,8 +114,9 @@ def test_a_large_index_of_irregular_areas_agrees_with_a_scan_at_their_corners(sw
 
     rng = np.random.default_rng(11)
     corners = list(zip(rng.uniform(5.0, 5.2, 120), rng.uniform(52.0, 52.2, 120)))
-    shapes = [shapely.Polygon(np.c_[x + rng.uniform(0, 0.02, 7), y + rng.uniform(0, 0.02, 7)]).convex_hull
-              for x, y in corners]
+    shapes = [
+        shapely.Polygon(np.c_[x + rng.uniform(0, 0.02, 7), y + rng.uniform(0, 0.02, 7)]).convex_hull for x, y in corners
+    ]
     if swapped:
         shapes = [shapely.transform(shape, lambda xy: xy[:, ::-1]) for shape in shapes]
     shapes[17] = shapely.Polygon()
@@ -161,19 +166,23 @@ def test_the_group_index_updated_by_difference_answers_as_one_built_anew(compact
     def made(gid, name, x, y):
         return Group(gid, name, square(x, y), "B", f"b{gid}@voorbeeld.invalid")
 
-    groups = sorted([made(i, f"Groep {i:02d}", *rng.uniform((5.0, 52.0), (5.05, 52.05))) for i in range(60)],
-                    key=group_order)
+    groups = sorted(
+        [made(i, f"Groep {i:02d}", *rng.uniform((5.0, 52.0), (5.05, 52.05))) for i in range(60)], key=group_order
+    )
     index = GroupIndex(groups)
-    steps = [{100: made(100, "Aaa nieuw", 5.01, 52.01)},                       # approved
-             {5: made(5, "Groep 05", 5.02, 52.02)},                            # moved
-             {7: made(7, "Zzz hernoemd", *groups[[g.id for g in groups].index(7)].area.bounds[:2])},  # renamed
-             {9: None},                                                        # deactivated
-             {100: None, 101: made(101, "Bbb", 5.0, 52.0)},                    # two at once
-             {5: made(5, "Groep 05", 5.03, 52.03), 102: made(102, "Ccc", 5.04, 52.04)}]
+    steps = [
+        {100: made(100, "Aaa nieuw", 5.01, 52.01)},  # approved
+        {5: made(5, "Groep 05", 5.02, 52.02)},  # moved
+        {7: made(7, "Zzz hernoemd", *groups[[g.id for g in groups].index(7)].area.bounds[:2])},  # renamed
+        {9: None},  # deactivated
+        {100: None, 101: made(101, "Bbb", 5.0, 52.0)},  # two at once
+        {5: made(5, "Groep 05", 5.03, 52.03), 102: made(102, "Ccc", 5.04, 52.04)},
+    ]
     points = list(zip(rng.uniform(4.999, 5.055, 400), rng.uniform(51.999, 52.055, 400)))
     for changes in steps:
-        groups = sorted([g for g in groups if g.id not in changes] + [g for g in changes.values() if g],
-                        key=group_order)
+        groups = sorted(
+            [g for g in groups if g.id not in changes] + [g for g in changes.values() if g], key=group_order
+        )
         index = index.updated(groups, changes)
         fresh = GroupIndex(groups)
         for x, y in points:
@@ -263,8 +272,17 @@ def test_an_area_lying_only_in_the_last_cells_is_found(swapped):
 
 def _coverage_figures(snapshot):
     """Every buurt's coverage as plain figures: area, covered area, groups and shares, addresses."""
-    return [(c.buurt.code, round(c.area_m2, 3), round(c.covered_m2, 3), [(g.id, round(s, 9)) for g, s in c.groups],
-             c.addresses, c.addresses_covered) for c in snapshot.coverage()]
+    return [
+        (
+            c.buurt.code,
+            round(c.area_m2, 3),
+            round(c.covered_m2, 3),
+            [(g.id, round(s, 9)) for g, s in c.groups],
+            c.addresses,
+            c.addresses_covered,
+        )
+        for c in snapshot.coverage()
+    ]
 
 
 def test_a_snapshot_updated_by_difference_equals_one_made_anew(buurten):
@@ -290,28 +308,39 @@ def test_a_snapshot_updated_by_difference_equals_one_made_anew(buurten):
         return Group(gid, name, area, "B", f"b{gid}@voorbeeld.invalid")
 
     codes = [b.code for b in buurten]
-    groups = sorted([made(1, "Heel een buurt", area_from_buurten(codes[:1], buurten)),
-                     made(2, "Twee buurten", area_from_buurten(codes[1:3], buurten)),
-                     made(3, "Hoekje", square(minx + 0.01, miny + 0.01))], key=group_order)
+    groups = sorted(
+        [
+            made(1, "Heel een buurt", area_from_buurten(codes[:1], buurten)),
+            made(2, "Twee buurten", area_from_buurten(codes[1:3], buurten)),
+            made(3, "Hoekje", square(minx + 0.01, miny + 0.01)),
+        ],
+        key=group_order,
+    )
     snapshot = Snapshot(buurten, groups, (1, 0), points)
     snapshot.coverage(), snapshot.group_addresses()  # what the successors update by difference
-    steps = [{4: made(4, "Nieuw", square((minx + maxx) / 2, (miny + maxy) / 2, 0.01))},
-             {3: made(3, "Hoekje", square(minx + 0.02, miny + 0.02))},
-             {2: made(2, "Aaa hernoemd", groups[[g.id for g in groups].index(2)].area)},
-             {1: None},
-             {4: None, 5: made(5, "Vijf", area_from_buurten(codes[3:5], buurten)), 3: None}]
+    steps = [
+        {4: made(4, "Nieuw", square((minx + maxx) / 2, (miny + maxy) / 2, 0.01))},
+        {3: made(3, "Hoekje", square(minx + 0.02, miny + 0.02))},
+        {2: made(2, "Aaa hernoemd", groups[[g.id for g in groups].index(2)].area)},
+        {1: None},
+        {4: None, 5: made(5, "Vijf", area_from_buurten(codes[3:5], buurten)), 3: None},
+    ]
     probes = list(zip(rng.uniform(minx, maxx, 300), rng.uniform(miny, maxy, 300)))
     for number, changes in enumerate(steps, start=2):
-        groups = sorted([g for g in groups if g.id not in changes] + [g for g in changes.values() if g],
-                        key=group_order)
+        groups = sorted(
+            [g for g in groups if g.id not in changes] + [g for g in changes.values() if g], key=group_order
+        )
         snapshot = snapshot.updated(changes, (number, 0))
         fresh = Snapshot(buurten, groups, (number, 0), lambda: (lons, lats))
         assert [g.id for g in snapshot.groups] == [g.id for g in fresh.groups]
         assert snapshot.version == (number, 0) and snapshot.base is not None
         for lon, lat in probes:
             mine, theirs = snapshot.answer(lat, lon), fresh.answer(lat, lon)
-            assert (mine.lat, mine.lon, mine.in_gemeente) == (theirs.lat, theirs.lon, theirs.in_gemeente) == \
-                (lat, lon, theirs.in_gemeente)
+            assert (
+                (mine.lat, mine.lon, mine.in_gemeente)
+                == (theirs.lat, theirs.lon, theirs.in_gemeente)
+                == (lat, lon, theirs.in_gemeente)
+            )
             assert [g.id for g in mine.groups] == [g.id for g in theirs.groups]
             assert [b.code for b in mine.buurten] == [b.code for b in theirs.buurten]
         assert _coverage_figures(snapshot) == _coverage_figures(fresh)
@@ -330,8 +359,11 @@ def test_a_set_of_buurten_has_their_bounds_the_outline_of_each_municipality_and_
     base = BuurtenBase(buurten)
     assert base.bounds == tuple(shapely.total_bounds([b.geometry for b in buurten]))
     assert base.version and base.version == BuurtenBase(buurten).version != BuurtenBase(buurten[:-1]).version
-    assert BuurtenBase(buurten, ("wijken.geojson", 1)).version == BuurtenBase(buurten, ("wijken.geojson", 1)).version \
+    assert (
+        BuurtenBase(buurten, ("wijken.geojson", 1)).version
+        == BuurtenBase(buurten, ("wijken.geojson", 1)).version
         != BuurtenBase(buurten, ("wijken.geojson", 2)).version
+    )
     bel = BuurtenBase(load_buurten(Path(__file__).parent.parent / "data" / "bel_wijken.geojson"))
     assert set(bel.gemeenten) == {"GM0317", "GM0376", "GM0417"}
     for code, outline in bel.gemeenten.items():
@@ -397,8 +429,9 @@ def test_an_approval_updates_the_snapshot_by_difference_and_what_never_changes_i
     import_groups(store, DATA / "tiny_groups.geojson")
     counting = CountingStore(store)
     inside = buurten[0].geometry.representative_point()
-    registry = Registry(buurten, counting, address_points=lambda: (np.array([inside.x]), np.array([inside.y])),
-                        recheck_seconds=60)
+    registry = Registry(
+        buurten, counting, address_points=lambda: (np.array([inside.x]), np.array([inside.y])), recheck_seconds=60
+    )
     first = registry.snapshot()
     assert registry.snapshot() is first and counting.version_reads == 1  # within the interval: not asked again
     assert sum(c.addresses for c in first.coverage()) == 1

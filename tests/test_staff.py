@@ -1,4 +1,5 @@
 """The staff area: accounts, login, review, editing, exports and the audit log."""
+
 import csv
 import io
 import json
@@ -7,12 +8,18 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-
 from helpers import csrf_token, login, register_pending
 
-
-STAFF_URLS = ["/beheer/", "/beheer/groep/1", "/beheer/groep/1/bewerken", "/beheer/groep/1/verwijderen",
-              "/beheer/export/beheerders.csv", "/beheer/export/gebieden.geojson", "/beheer/logboek", "/beheer/e-mail"]
+STAFF_URLS = [
+    "/beheer/",
+    "/beheer/groep/1",
+    "/beheer/groep/1/bewerken",
+    "/beheer/groep/1/verwijderen",
+    "/beheer/export/beheerders.csv",
+    "/beheer/export/gebieden.geojson",
+    "/beheer/logboek",
+    "/beheer/e-mail",
+]
 
 
 @pytest.fixture
@@ -29,6 +36,7 @@ def engine_of(app):
 def group(app, group_id):
     with app.app_context():
         from geo_registry.web import services as app_services
+
         return app_services.current().store.get(group_id)
 
 
@@ -63,9 +71,11 @@ def test_login_cookie_flags_and_logout(mail_app, staff_user):
     secure = mail_app.test_client()
     csrf = csrf_token(secure, "https://localhost/beheer/inloggen")
     # Over HTTPS Flask-WTF also wants the Referer of this site (browsers send it: Referrer-Policy same-origin).
-    response = secure.post("https://localhost/beheer/inloggen", data={
-        "csrf_token": csrf, "gebruikersnaam": staff_user[0], "wachtwoord": staff_user[1]},
-        headers={"Referer": "https://localhost/beheer/inloggen"})
+    response = secure.post(
+        "https://localhost/beheer/inloggen",
+        data={"csrf_token": csrf, "gebruikersnaam": staff_user[0], "wachtwoord": staff_user[1]},
+        headers={"Referer": "https://localhost/beheer/inloggen"},
+    )
     assert "Secure" in response.headers["Set-Cookie"]
 
 
@@ -81,8 +91,15 @@ def test_wrong_password_and_rate_limit(mail_app, staff_user):
 def test_login_redirects_only_inside_beheer(mail_app, staff_user):
     client = mail_app.test_client()
     token = csrf_token(client, "/beheer/inloggen")
-    response = client.post("/beheer/inloggen", data={"csrf_token": token, "gebruikersnaam": staff_user[0],
-                                                      "wachtwoord": staff_user[1], "next": "https://evil.example/"})
+    response = client.post(
+        "/beheer/inloggen",
+        data={
+            "csrf_token": token,
+            "gebruikersnaam": staff_user[0],
+            "wachtwoord": staff_user[1],
+            "next": "https://evil.example/",
+        },
+    )
     assert response.headers["Location"] == "/beheer/"
 
 
@@ -98,8 +115,10 @@ def test_approve_makes_the_group_public_and_mails_the_beheerder(web, mail_app, p
     [mail] = [m for m in mail_app.smtp.to("nina@voorbeeld.invalid") if "overzicht" in m["Subject"]]
     # The beheerder's next steps: the group's page to share, and its poster; both open.
     links = re.findall(r"https?://\S+", mail.get_content())
-    join, poster = (next(link for link in links if link.endswith(end)) for end in
-                    (f"/groep/{group_id}/aanmelden", f"/groep/{group_id}/poster"))
+    join, poster = (
+        next(link for link in links if link.endswith(end))
+        for end in (f"/groep/{group_id}/aanmelden", f"/groep/{group_id}/poster")
+    )
     for link in (join, poster):
         assert web.get(urlsplit(link).path).status_code == 200, link
     lat, lon = places["postiljon"]
@@ -113,8 +132,13 @@ def test_reject_needs_a_reason_which_the_beheerder_reads(web, mail_app):
     refused = form_post(web, f"/beheer/groep/{group_id}", f"/beheer/groep/{group_id}/beoordelen", besluit="afwijzen")
     assert group(mail_app, group_id).status == "pending_review"
     assert refused.status_code == 400 and "Geef een reden" in refused.get_data(as_text=True)
-    form_post(web, f"/beheer/groep/{group_id}", f"/beheer/groep/{group_id}/beoordelen", besluit="afwijzen",
-              reden="Dit gebied heeft al een groep.")
+    form_post(
+        web,
+        f"/beheer/groep/{group_id}",
+        f"/beheer/groep/{group_id}/beoordelen",
+        besluit="afwijzen",
+        reden="Dit gebied heeft al een groep.",
+    )
     assert group(mail_app, group_id).status == "rejected"
     [mail] = [m for m in mail_app.smtp.to("nina@voorbeeld.invalid") if "niet goedgekeurd" in m["Subject"]]
     assert "Dit gebied heeft al een groep." in mail.get_content()
@@ -123,8 +147,17 @@ def test_reject_needs_a_reason_which_the_beheerder_reads(web, mail_app):
 @pytest.mark.both_databases
 def test_edit_details_and_area(web, mail_app):
     page = "/beheer/groep/1/bewerken"
-    response = form_post(web, page, page, naam="Brink-app", beheerder_naam="Nieuwe Beheerder",
-                         email="nieuw@voorbeeld.invalid", mobiel="", toelichting="", buurten="BU04170329")
+    response = form_post(
+        web,
+        page,
+        page,
+        naam="Brink-app",
+        beheerder_naam="Nieuwe Beheerder",
+        email="nieuw@voorbeeld.invalid",
+        mobiel="",
+        toelichting="",
+        buurten="BU04170329",
+    )
     assert response.status_code == 302
     edited = group(mail_app, 1)
     assert (edited.name, edited.beheerder_email) == ("Brink-app", "nieuw@voorbeeld.invalid")
@@ -138,6 +171,7 @@ def test_edit_details_and_area(web, mail_app):
 def _wijken(app):
     with app.app_context():
         from geo_registry.web import services as app_services
+
         return app_services.current().buurten
 
 
@@ -219,8 +253,11 @@ def test_coverage_page_and_exports(web):
     rows = re.findall(r'<tr class="status-(\w+)"><th scope="row">([^<]+)</th>', page)
     assert len(rows) == 10 and rows[0][0] == "geen"  # least covered first
     assert "Adressen zonder groep" in page  # the address table is loaded in this app
-    table = list(csv.DictReader(io.StringIO(web.get("/beheer/export/dekking.csv").get_data(as_text=True)
-                                             .lstrip("\ufeff")), delimiter=";"))
+    table = list(
+        csv.DictReader(
+            io.StringIO(web.get("/beheer/export/dekking.csv").get_data(as_text=True).lstrip("\ufeff")), delimiter=";"
+        )
+    )
     assert len(table) == 10
     postiljon = next(r for r in table if r["buurt"] == "Postiljon")
     assert (postiljon["gedekt_pct"], postiljon["adressen"], postiljon["adressen_zonder_groep"]) == ("0,0", "1", "1")

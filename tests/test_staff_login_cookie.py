@@ -1,6 +1,7 @@
 """How long a staff login lasts, as the browser is told: the working day (8 hours), also across a browser restart,
 and no longer."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 
 from helpers import login
@@ -20,6 +21,6 @@ def test_a_staff_login_is_kept_for_eight_hours_and_no_longer(mail_app, staff_use
     assert response.status_code == 302
     cookie = session_cookie(response)
     assert cookie["expires"], "a browser-session cookie: closing the browser would end the working day's login"
-    expires = datetime.strptime(cookie["expires"], "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=timezone.utc)
-    left = expires - datetime.now(timezone.utc)
+    expires = datetime.strptime(cookie["expires"], "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC)
+    left = expires - datetime.now(UTC)
     assert timedelta(hours=7, minutes=55) < left <= timedelta(hours=8, minutes=1)

@@ -1,12 +1,27 @@
 """Staff sessions end for real: logout, disabling an account and a new password make old cookies worthless; and
 the staff accounts' promises (geo_registry/domain/staff.py) called directly, on SQLite and PostgreSQL."""
+
 import pytest
 import sqlalchemy as sa
-
 from helpers import csrf_token, login
 
+from geo_registry.domain.staff import (
+    UnknownStaff,
+    audit,
+    audit_entries,
+    authenticate,
+    check_password,
+    create_staff,
+    end_sessions,
+    find_staff,
+    get_staff,
+    list_staff,
+    session_id,
+    set_active,
+    set_password,
+    staff_for_session,
+)
 from geo_registry.store.db import make_engine, upgrade
-from geo_registry.domain.staff import (UnknownStaff, audit, audit_entries, authenticate, check_password, create_staff, end_sessions, find_staff, get_staff, list_staff, session_id, set_active, set_password, staff_for_session)
 
 pytestmark = pytest.mark.both_databases  # sessions end through the database, on SQLite and PostgreSQL
 
@@ -100,14 +115,18 @@ def test_account_changes_are_in_the_audit_log(mail_app, staff_user):
     cli(mail_app, "enable-staff", "medewerker")
     with mail_app.extensions["geo_registry.engine"].connect() as conn:
         rows = conn.execute(sa.text("SELECT action, detail FROM audit_log ORDER BY id")).all()
-    assert [tuple(r) for r in rows][-2:] == [("medewerker uitgeschakeld", "medewerker"),
-                                              ("medewerker ingeschakeld", "medewerker")]
+    assert [tuple(r) for r in rows][-2:] == [
+        ("medewerker uitgeschakeld", "medewerker"),
+        ("medewerker ingeschakeld", "medewerker"),
+    ]
 
 
 def change_password(client, current, new, repeat=None):
     token = csrf_token(client, "/beheer/wachtwoord")
-    return client.post("/beheer/wachtwoord", data={"csrf_token": token, "huidig": current, "nieuw": new,
-                                                   "herhaal": new if repeat is None else repeat})
+    return client.post(
+        "/beheer/wachtwoord",
+        data={"csrf_token": token, "huidig": current, "nieuw": new, "herhaal": new if repeat is None else repeat},
+    )
 
 
 def test_staff_change_their_own_password_and_other_sessions_end(mail_app, staff_user):
@@ -197,11 +216,18 @@ BAD_NAME = "Geef een gebruikersnaam van 1 tot 64 tekens."
 SHORT_PASSWORD = "Het wachtwoord moet minstens 12 tekens hebben."
 
 
-@pytest.mark.parametrize("name, password, message", [
-    ("", PASSWORD, BAD_NAME), ("   ", PASSWORD, BAD_NAME), (None, PASSWORD, BAD_NAME), ("a" * 65, PASSWORD, BAD_NAME),
-    ("Bert", "x" * 11, SHORT_PASSWORD), ("ANNA", PASSWORD, "Er bestaat al een medewerker 'ANNA'.")])
-def test_create_staff_refuses_a_bad_name_a_short_password_or_a_name_taken_in_any_case(engine, name, password,
-                                                                                       message):
+@pytest.mark.parametrize(
+    "name, password, message",
+    [
+        ("", PASSWORD, BAD_NAME),
+        ("   ", PASSWORD, BAD_NAME),
+        (None, PASSWORD, BAD_NAME),
+        ("a" * 65, PASSWORD, BAD_NAME),
+        ("Bert", "x" * 11, SHORT_PASSWORD),
+        ("ANNA", PASSWORD, "Er bestaat al een medewerker 'ANNA'."),
+    ],
+)
+def test_create_staff_refuses_a_bad_name_a_short_password_or_a_name_taken_in_any_case(engine, name, password, message):
     """Each refusal says why, in the one plain sentence the command prints as it is, and adds no account."""
     create_staff(engine, "anna", PASSWORD)
     with pytest.raises(ValueError) as refusal:
@@ -216,8 +242,14 @@ def test_only_an_active_account_with_its_own_password_logs_in(engine):
     staff_id = create_staff(engine, "Anna", PASSWORD)
     create_staff(engine, "Bert", OTHER)
     assert authenticate(engine, " anna ", PASSWORD) == {"id": staff_id, "username": "Anna", "session_version": 0}
-    for name, password in (("Anna", OTHER), ("Anna", ""), ("Anna", None), ("Carla", PASSWORD), (None, None),
-                           ("", PASSWORD)):
+    for name, password in (
+        ("Anna", OTHER),
+        ("Anna", ""),
+        ("Anna", None),
+        ("Carla", PASSWORD),
+        (None, None),
+        ("", PASSWORD),
+    ):
         assert authenticate(engine, name, password) is None
     set_active(engine, "anna", False, actor="admin")
     assert authenticate(engine, "Anna", PASSWORD) is None
@@ -232,8 +264,11 @@ def test_a_session_id_is_valid_until_the_accounts_sessions_end(engine):
     assert staff_for_session(engine, anna_session) == {"id": anna, "username": "Anna", "session_version": 0}
     end_sessions(engine, anna)
     assert staff_for_session(engine, anna_session) is None
-    assert staff_for_session(engine, f"{anna}:1") == get_staff(engine, anna) == \
-        {"id": anna, "username": "Anna", "session_version": 1}
+    assert (
+        staff_for_session(engine, f"{anna}:1")
+        == get_staff(engine, anna)
+        == {"id": anna, "username": "Anna", "session_version": 1}
+    )
     assert staff_for_session(engine, bert_session) == {"id": bert, "username": "Bert", "session_version": 0}
 
 
@@ -269,8 +304,10 @@ def test_disabling_and_enabling_end_sessions_and_are_audited(engine):
     assert authenticate(engine, "Anna", PASSWORD)["session_version"] == 2
     assert stored(engine, bert)["session_version"] == 0 and stored(engine, bert)["active"] == 1
     entries = [(e["actor"], e["action"], e["detail"], e["group_id"]) for e in audit_entries(engine)]
-    assert entries == [("beheer", "medewerker ingeschakeld", "Anna", None),
-                       ("admin", "medewerker uitgeschakeld", "Anna", None)]
+    assert entries == [
+        ("beheer", "medewerker ingeschakeld", "Anna", None),
+        ("admin", "medewerker uitgeschakeld", "Anna", None),
+    ]
 
 
 def test_a_new_password_replaces_the_old_one_and_ends_sessions(engine):
@@ -305,10 +342,20 @@ def test_the_audit_log_keeps_every_field_and_shows_the_newest_first_up_to_the_li
         audit(conn, "admin", "goedgekeurd", group_id=7, group_name="Groep Zeven", detail="eerste")
         audit(conn, "beheer", "afgewezen")
     newest, oldest = audit_entries(engine)
-    assert (oldest["actor"], oldest["action"], oldest["group_id"], oldest["group_name"], oldest["detail"]) == \
-        ("admin", "goedgekeurd", 7, "Groep Zeven", "eerste")
-    assert (newest["actor"], newest["action"], newest["group_id"], newest["group_name"], newest["detail"]) == \
-        ("beheer", "afgewezen", None, None, None)
+    assert (oldest["actor"], oldest["action"], oldest["group_id"], oldest["group_name"], oldest["detail"]) == (
+        "admin",
+        "goedgekeurd",
+        7,
+        "Groep Zeven",
+        "eerste",
+    )
+    assert (newest["actor"], newest["action"], newest["group_id"], newest["group_name"], newest["detail"]) == (
+        "beheer",
+        "afgewezen",
+        None,
+        None,
+        None,
+    )
     assert oldest["at"] and newest["id"] > oldest["id"]
     assert [e["action"] for e in audit_entries(engine, limit=1)] == ["afgewezen"]
     with engine.begin() as conn:

@@ -1,15 +1,15 @@
 """'Tell me when a group starts here' (issue 9 point 2): a resident without a group leaves an e-mail address,
 confirms it, and gets exactly one e-mail with the join link when a group covering the address is approved;
 then the request is gone. Unconfirmed requests go after 7 days, unfulfilled ones after a year."""
+
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from mailbox import link_in, wait_for_mail
 
 import pytest
 import sqlalchemy as sa
-
 from helpers import csrf_token, login, register_pending
-from mailbox import link_in, wait_for_mail
 
 NO_GROUP = "/?postcode=1251PT&huisnummer=3"  # Postiljonlaan 3, in Postiljon (BU04170324), where no group is
 RESIDENT = "wachtend@voorbeeld.invalid"
@@ -48,8 +48,7 @@ def approve(app, staff_user, codes=("BU04170324",), name="Nieuwe groep") -> int:
     client = app.test_client()
     login(client, *staff_user)
     page = f"/beheer/groep/{group_id}"
-    response = client.post(page + "/beoordelen", data={"csrf_token": csrf_token(client, page),
-                                                       "besluit": "goedkeuren"})
+    response = client.post(page + "/beoordelen", data={"csrf_token": csrf_token(client, page), "besluit": "goedkeuren"})
     assert response.status_code == 302
     wait_for_mail(app.smtp, NINA)
     app.smtp.settle()
@@ -69,7 +68,11 @@ def test_subscribe_confirm_and_one_mail_with_the_join_link_when_a_covering_group
     assert "Postiljonlaan 3" in confirmation.get_content()
     [row] = waiting_rows(mail_app)
     assert (row["email"], row["address_text"], row["lang"], row["confirmed_at"]) == (
-        RESIDENT, "Postiljonlaan 3, 1251 PT Laren", "nl", None)
+        RESIDENT,
+        "Postiljonlaan 3, 1251 PT Laren",
+        "nl",
+        None,
+    )
     assert "op de lijst" in confirm(mail_app, client).get_data(as_text=True)
     assert waiting_rows(mail_app)[0]["confirmed_at"]
 
@@ -110,9 +113,9 @@ def test_an_unconfirmed_request_gets_nothing(mail_app, staff_user):
 
 
 def test_an_approved_change_that_grows_an_area_tells_the_residents_now_inside(mail_app, staff_user):
-    from geo_registry.web import services as app_services
     from geo_registry.domain import renewal
     from geo_registry.domain.areas import area_from_buurten
+    from geo_registry.web import services as app_services
 
     client = mail_app.test_client()
     subscribe(client)
@@ -123,8 +126,10 @@ def test_an_approved_change_that_grows_an_area_tells_the_residents_now_inside(ma
         change_id = renewal.propose_change(store, 1, {"area": grown})
     staff = mail_app.test_client()
     login(staff, *staff_user)
-    response = staff.post(f"/beheer/wijziging/{change_id}/beoordelen", data={
-        "csrf_token": csrf_token(staff, "/beheer/groep/1"), "besluit": "goedkeuren", "groep": "1"})
+    response = staff.post(
+        f"/beheer/wijziging/{change_id}/beoordelen",
+        data={"csrf_token": csrf_token(staff, "/beheer/groep/1"), "besluit": "goedkeuren", "groep": "1"},
+    )
     assert response.status_code == 302
     notice = wait_for_mail(mail_app.smtp, RESIDENT, count=2)[1]
     assert link_in(notice, "/groep/") == "/groep/1/aanmelden"
@@ -147,8 +152,17 @@ def test_english_resident_gets_english_mails(mail_app, staff_user):
 
 # --- hostile input -------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("address", ["wachtend@voorbeeld.invalid\r\nBcc: slachtoffer@voorbeeld.invalid",
-                                     "a,b@voorbeeld.invalid", "wächtend@voorbeeld.invalid", "geen-adres", ""])
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "wachtend@voorbeeld.invalid\r\nBcc: slachtoffer@voorbeeld.invalid",
+        "a,b@voorbeeld.invalid",
+        "wächtend@voorbeeld.invalid",
+        "geen-adres",
+        "",
+    ],
+)
 def test_header_unsafe_or_missing_addresses_are_refused_clearly(mail_app, address):
     client = mail_app.test_client()
     response = subscribe(client, email=address)
@@ -194,8 +208,10 @@ def test_unknown_expired_or_used_up_confirmation_links_get_a_clear_400(mail_app,
     old = make_token("test", "waiting-confirm", payload, issued_at=int(time.time()) - 8 * 86400)
     expired = client.get("/wachtlijst/bevestigen/" + old)
     assert expired.status_code == 400 and "verlopen" in expired.get_data(as_text=True)
-    assert client.post("/wachtlijst/bevestigen/" + old,
-                       data={"csrf_token": csrf_token(client, NO_GROUP)}).status_code == 400
+    assert (
+        client.post("/wachtlijst/bevestigen/" + old, data={"csrf_token": csrf_token(client, NO_GROUP)}).status_code
+        == 400
+    )
     assert waiting_rows(mail_app)[0]["confirmed_at"] is None
     with mail_app.extensions["geo_registry.engine"].begin() as conn:
         conn.execute(sa.text("DELETE FROM waiting_residents"))
@@ -206,14 +222,15 @@ def test_unknown_expired_or_used_up_confirmation_links_get_a_clear_400(mail_app,
 def test_a_place_where_a_group_started_meanwhile_shows_the_group(mail_app):
     client = mail_app.test_client()
     from geo_registry.domain import actions
-    from geo_registry.web import services as app_services
     from geo_registry.mail.delivery import Message
+    from geo_registry.web import services as app_services
 
     fields = offer(client)  # the page was opened before the group was approved
     group_id = register_pending(mail_app)
     with mail_app.app_context():
-        actions.review(app_services.current().store, group_id, "medewerker", True, "",
-                       lambda group: Message("x", NINA, "s", "b"))
+        actions.review(
+            app_services.current().store, group_id, "medewerker", True, "", lambda group: Message("x", NINA, "s", "b")
+        )
     response = client.post("/wachtlijst/", data={**fields, "email": RESIDENT})
     assert response.status_code == 302 and "antwoord" in response.headers["Location"]
     assert "Nieuwe groep" in client.get(response.headers["Location"]).get_data(as_text=True)
@@ -222,12 +239,13 @@ def test_a_place_where_a_group_started_meanwhile_shows_the_group(mail_app):
 
 # --- purge ---------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.both_databases
 def test_unconfirmed_go_after_7_days_and_unfulfilled_after_a_year(app):
     from geo_registry.domain import subscriptions
 
     engine = app.extensions["geo_registry.engine"]
-    start = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, 12, tzinfo=UTC)
     kept, _ = subscriptions.add(engine, "a@voorbeeld.invalid", 52.25, 5.22, "A 1", "nl", now=start)
     unconfirmed, _ = subscriptions.add(engine, "b@voorbeeld.invalid", 52.25, 5.22, "B 1", "nl", now=start)
     subscriptions.confirm(engine, kept.id, now=start + timedelta(days=1))
@@ -244,7 +262,7 @@ def test_the_yearly_round_and_the_running_site_purge(mail_app):
     from geo_registry.web.mailing import mail_worker
 
     engine = mail_app.extensions["geo_registry.engine"]
-    old = datetime.now(timezone.utc) - timedelta(days=8)
+    old = datetime.now(UTC) - timedelta(days=8)
     subscriptions.add(engine, "oud@voorbeeld.invalid", 52.25, 5.22, "A 1", "nl", now=old)
     result = mail_app.test_cli_runner().invoke(args=["confirmation-round"])
     assert "1 verlopen verzoek(en)" in result.output and waiting_rows(mail_app) == []
@@ -254,6 +272,7 @@ def test_the_yearly_round_and_the_running_site_purge(mail_app):
 
 
 # --- staff ---------------------------------------------------------------------------------------------------------
+
 
 def test_staff_see_how_many_residents_wait_per_buurt_never_who(mail_app, staff_user):
     for number in (1, 2):
@@ -278,12 +297,27 @@ def test_staff_see_how_many_residents_wait_per_buurt_never_who(mail_app, staff_u
     assert postiljon.rstrip().split(";")[-1] == "2"
 
 
-@pytest.mark.parametrize("lang, promises", [
-    ("nl", ["binnen 7 dagen, dan wissen we de aanvraag na 7 dagen", "wissen we de aanvraag\nna een jaar",
-            "zodra die e-mail is verstuurd, wissen we uw e-mailadres en adres"]),
-    ("en", ["within 7 days, we delete the request after 7 days", "we delete\nthe request after one year",
-            "as soon as that e-mail has been sent, we delete your e-mail address and address"]),
-])
+@pytest.mark.parametrize(
+    "lang, promises",
+    [
+        (
+            "nl",
+            [
+                "binnen 7 dagen, dan wissen we de aanvraag na 7 dagen",
+                "wissen we de aanvraag\nna een jaar",
+                "zodra die e-mail is verstuurd, wissen we uw e-mailadres en adres",
+            ],
+        ),
+        (
+            "en",
+            [
+                "within 7 days, we delete the request after 7 days",
+                "we delete\nthe request after one year",
+                "as soon as that e-mail has been sent, we delete your e-mail address and address",
+            ],
+        ),
+    ],
+)
 def test_the_privacy_statement_says_how_long_waiting_residents_are_kept(lang, promises):
     from geo_registry.core.config import ROOT
 

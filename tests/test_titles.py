@@ -1,15 +1,18 @@
 """Every page has a title that says what it is, and a meta description, in both languages."""
+
 import html
 import re
 
 import pytest
-
 from helpers import login
 from pages import fetch, group_id_named, prepare, public_visits, staff_visits
 
 # Visits that are the same kind of page (and so may share a title): the error page for two different refusals.
 SAME_KIND = [{"error 400 link invalid", "error 400 form expired"}]
-SITE = {"nl": " – WhatsApp-buurtpreventie – Gemeente Laren", "en": " – Neighbourhood WhatsApp groups – Municipality of Laren"}
+SITE = {
+    "nl": " – WhatsApp-buurtpreventie – Gemeente Laren",
+    "en": " – Neighbourhood WhatsApp groups – Municipality of Laren",
+}
 
 
 def heads(app, staff_user, lang: str) -> dict:
@@ -23,8 +26,10 @@ def heads(app, staff_user, lang: str) -> dict:
         page = fetch(client, visit).get_data(as_text=True)
         title = re.search(r"<title>(.*?)</title>", page, re.S)
         description = re.search(r'<meta name="description" content="([^"]*)"', page)
-        found[visit.label] = (" ".join(html.unescape(title.group(1)).split()) if title else "",
-                              html.unescape(description.group(1)).strip() if description else "")
+        found[visit.label] = (
+            " ".join(html.unescape(title.group(1)).split()) if title else "",
+            html.unescape(description.group(1)).strip() if description else "",
+        )
 
     for visit in public_visits(links):
         note(visit)

@@ -1,22 +1,24 @@
 """Updates by difference (issue 11): after any sequence of public changes, the snapshot a process updated from the
 database's change log answers, lists and covers exactly what a snapshot built from scratch does, while only the
 changed groups are read and only the buurten they touch are computed again."""
+
 import csv
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import WIJKEN_FILE
 
-from geo_registry.domain import actions, groups as groups_module
-from geo_registry.lookup.address_import import import_addresses
-from geo_registry.store.db import make_engine, upgrade
+from geo_registry.domain import actions
+from geo_registry.domain import groups as groups_module
 from geo_registry.domain.groups import Group, GroupStatus, GroupStore
+from geo_registry.lookup.address_import import import_addresses
 from geo_registry.lookup.local import LocalAddressSource
 from geo_registry.mail.delivery import Message
-from geo_registry.spatial.register import Registry, Snapshot
 from geo_registry.spatial.buurten import load_buurten
-from helpers import WIJKEN_FILE
+from geo_registry.spatial.register import Registry, Snapshot
+from geo_registry.store.db import make_engine, upgrade
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from synthetic import group_areas, laren_bounds, points_in  # noqa: E402

@@ -1,13 +1,14 @@
 """Costs that follow the change, not the register: a write nobody sees rebuilds nothing, an approved group is
 answered at once, and what comes from the buurten alone is made once per process (issue 11)."""
+
 import pytest
+from helpers import inside_shape
 
 from geo_registry.domain import actions
-from geo_registry.web import services as app_services
 from geo_registry.domain.areas import area_from_buurten
 from geo_registry.domain.groups import Group, GroupStatus
 from geo_registry.mail.delivery import Message
-from helpers import inside_shape
+from geo_registry.web import services as app_services
 
 pytestmark = pytest.mark.both_databases  # the version the snapshot watches lives in the database
 
@@ -21,8 +22,9 @@ def _message(*_args):
 def _register(store, buurten, name):
     """Register (pending e-mail confirmation) a group over CODES; return its id and area."""
     area = area_from_buurten(list(CODES), buurten)
-    group_id, _ = actions.register(store, Group(None, name, area, "Nina Nieuw", "nina@voorbeeld.invalid"),
-                                   lambda gid: _message())
+    group_id, _ = actions.register(
+        store, Group(None, name, area, "Nina Nieuw", "nina@voorbeeld.invalid"), lambda gid: _message()
+    )
     return group_id, area
 
 

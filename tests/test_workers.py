@@ -1,6 +1,7 @@
 """`geo-registry serve` in several worker processes on one port: one per core by default, a worker that dies is
 replaced while the others keep answering, stopping the server stops every worker, a change is seen by every
 worker within a second, and idle connections do not stop any of them."""
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from servers import free_port, stopped_at_exit, wait_until
 from test_processes import STAFF, prepared_app, token
 
@@ -42,19 +42,29 @@ def alive(pid: int) -> bool:
 def serving(app, tmp_path, *options: str, prefix: tuple[str, ...] = ()):
     """Run `geo-registry serve` (with options) on app's database; yield (base URL, process)."""
     port = free_port()
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith("GEO_REGISTRY_") or name == "GEO_REGISTRY_BUURTEN_CACHE"}  # the tests' copy folder
-    env.update(GEO_REGISTRY_DATABASE_URL=app.config["DATABASE_URL"], GEO_REGISTRY_SECRET_KEY="shared-secret",
-               GEO_REGISTRY_PDOK_URL="", GEO_REGISTRY_TILES="none", GEO_REGISTRY_PUBLIC_URL="http://localhost",
-               GEO_REGISTRY_MAIL_OUTBOX=str(tmp_path / "outbox"))
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("GEO_REGISTRY_") or name == "GEO_REGISTRY_BUURTEN_CACHE"
+    }  # the tests' copy folder
+    env.update(
+        GEO_REGISTRY_DATABASE_URL=app.config["DATABASE_URL"],
+        GEO_REGISTRY_SECRET_KEY="shared-secret",
+        GEO_REGISTRY_PDOK_URL="",
+        GEO_REGISTRY_TILES="none",
+        GEO_REGISTRY_PUBLIC_URL="http://localhost",
+        GEO_REGISTRY_MAIL_OUTBOX=str(tmp_path / "outbox"),
+    )
     log = tmp_path / f"serve-{port}.log"
     with log.open("w") as output:
-        process = subprocess.Popen([*prefix, *COMMAND, "--port", str(port), *options], env=env, stdout=output,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [*prefix, *COMMAND, "--port", str(port), *options], env=env, stdout=output, stderr=subprocess.STDOUT
+        )
     base = f"http://127.0.0.1:{port}"
     with stopped_at_exit(process):
-        wait_until(lambda: requests.get(base + "/api/v1/ping", timeout=2).ok, f"server ({log.read_text()})",
-                   process=process)
+        wait_until(
+            lambda: requests.get(base + "/api/v1/ping", timeout=2).ok, f"server ({log.read_text()})", process=process
+        )
         yield base, process
 
 
@@ -103,17 +113,24 @@ def test_stopping_the_server_stops_every_worker(register_app, tmp_path):
         pids = workers_of(server)
         server.kill()  # a supervisor that cannot clean up: its workers notice and end themselves
         server.wait()
-    wait_until(lambda: not any(alive(pid) for pid in pids), "workers gone after the supervisor was killed",
-               seconds=15)
+    wait_until(lambda: not any(alive(pid) for pid in pids), "workers gone after the supervisor was killed", seconds=15)
 
 
 def test_workers_that_cannot_start_stop_the_server_with_an_error(tmp_path):
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith("GEO_REGISTRY_") or name == "GEO_REGISTRY_BUURTEN_CACHE"}  # the tests' copy folder
-    env.update(GEO_REGISTRY_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/nothing",
-               GEO_REGISTRY_SECRET_KEY="x", GEO_REGISTRY_PDOK_URL="", GEO_REGISTRY_TILES="none")
-    process = subprocess.run([*COMMAND, "--port", str(free_port()), "--workers", "2"], env=env, timeout=180,
-                             capture_output=True, text=True)
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("GEO_REGISTRY_") or name == "GEO_REGISTRY_BUURTEN_CACHE"
+    }  # the tests' copy folder
+    env.update(
+        GEO_REGISTRY_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/nothing",
+        GEO_REGISTRY_SECRET_KEY="x",
+        GEO_REGISTRY_PDOK_URL="",
+        GEO_REGISTRY_TILES="none",
+    )
+    process = subprocess.run(
+        [*COMMAND, "--port", str(free_port()), "--workers", "2"], env=env, timeout=180, capture_output=True, text=True
+    )
     assert process.returncode == 1  # not an endless loop of restarts
 
 
@@ -129,8 +146,11 @@ def test_a_change_is_seen_by_every_worker_within_a_second(register_app, tmp_path
             assert requests.get(lookup, timeout=10).json()["groups"] == []
         staff = requests.Session()
         login = base + "/beheer/inloggen"
-        staff.post(login, data={"csrf_token": token(staff, login), "gebruikersnaam": STAFF[0],
-                                "wachtwoord": STAFF[1]}, timeout=10).raise_for_status()
+        staff.post(
+            login,
+            data={"csrf_token": token(staff, login), "gebruikersnaam": STAFF[0], "wachtwoord": STAFF[1]},
+            timeout=10,
+        ).raise_for_status()
         page = f"{base}/beheer/groep/{group_id}"
         approve = {"csrf_token": token(staff, page), "besluit": "goedkeuren"}
         assert staff.post(page + "/beoordelen", data=approve, allow_redirects=False, timeout=10).status_code == 302

@@ -2,16 +2,17 @@
 
 Pages keep answering while someone else writes (SQLite in WAL mode), and the information pages that every page's
 menu and footer list are rendered once per version of their file, not on every request."""
+
 import os
 import shutil
 import sqlite3
 
 import sqlalchemy as sa
+from helpers import make_app
 
-from geo_registry.web import content
 from geo_registry.core.config import ROOT
 from geo_registry.store.db import make_engine
-from helpers import make_app
+from geo_registry.web import content
 
 
 def test_an_sqlite_file_writes_ahead_and_syncs_at_checkpoints(tmp_path):

@@ -1,5 +1,6 @@
 """What a reader sees (or a screen reader says) on a page: its visible text lines, and the checks that find Dutch
 text left on an English page, by comparison with the Dutch page and with the message catalogue."""
+
 from __future__ import annotations
 
 import re
@@ -11,15 +12,82 @@ from geo_registry.core.config import ROOT
 
 SKIPPED = {"script", "style", "template", "noscript", "svg"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-BLOCKS = {"address", "article", "aside", "blockquote", "button", "caption", "dd", "details", "div", "dl", "dt",
-          "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
-          "label", "legend", "li", "main", "nav", "ol", "option", "p", "pre", "section", "select", "summary",
-          "table", "td", "textarea", "th", "title", "tr", "ul", "br"}
+BLOCKS = {
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "button",
+    "caption",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "label",
+    "legend",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "option",
+    "p",
+    "pre",
+    "section",
+    "select",
+    "summary",
+    "table",
+    "td",
+    "textarea",
+    "th",
+    "title",
+    "tr",
+    "ul",
+    "br",
+}
 SPOKEN = ("alt", "title", "aria-label", "placeholder")
 # Names that read the same in both languages: brands, products, organisations, the language names.
-NAMES = {"WhatsApp", "WhatsApp-buurtpreventie", "PDOK", "CBS", "Kadaster", "BRT-Achtergrondkaart", "Leaflet",
-         "OpenAPI", "JSON", "GeoJSON", "CSV", "API", "SAAR", "BAG", "Nederlands", "English", "Laren", "CC", "BY",
-         "Locatieserver", "OpenStreetMap", "Folium", "Contact", "GET", "ok", "OK"}
+NAMES = {
+    "WhatsApp",
+    "WhatsApp-buurtpreventie",
+    "PDOK",
+    "CBS",
+    "Kadaster",
+    "BRT-Achtergrondkaart",
+    "Leaflet",
+    "OpenAPI",
+    "JSON",
+    "GeoJSON",
+    "CSV",
+    "API",
+    "SAAR",
+    "BAG",
+    "Nederlands",
+    "English",
+    "Laren",
+    "CC",
+    "BY",
+    "Locatieserver",
+    "OpenStreetMap",
+    "Folium",
+    "Contact",
+    "GET",
+    "ok",
+    "OK",
+}
 
 
 class _Text(HTMLParser):
@@ -40,9 +108,14 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         values = {name: value or "" for name, value in attrs}
-        hidden = self._hidden() or tag in SKIPPED or "hidden" in values or values.get("type") == "hidden" or\
-            bool(re.search(r"display\s*:\s*none", values.get("style", ""))) or\
-            (tag != "html" and "lang" in values)  # a part declared in its own language (WCAG 3.1.2) is deliberate
+        hidden = (
+            self._hidden()
+            or tag in SKIPPED
+            or "hidden" in values
+            or values.get("type") == "hidden"
+            or bool(re.search(r"display\s*:\s*none", values.get("style", "")))
+            or (tag != "html" and "lang" in values)
+        )  # a part declared in its own language (WCAG 3.1.2) is deliberate
         if tag in BLOCKS:
             self._break()
         if not hidden:
@@ -88,8 +161,9 @@ def dutch_messages() -> list[tuple[str, re.Pattern]]:
             if not msgid or msgid in strings:
                 continue
             literal = " ".join(re.sub(r"<[^>]+>", " ", msgid.replace("%%", "%")).split())
-            chunks = [re.escape(" ".join(c.split())).replace(r"\ ", r"\s*") for c in
-                      re.split(r"%\(\w+\)[sd]|%[sd]", literal)]
+            chunks = [
+                re.escape(" ".join(c.split())).replace(r"\ ", r"\s*") for c in re.split(r"%\(\w+\)[sd]|%[sd]", literal)
+            ]
             if sum(len(re.findall(r"[A-Za-zÀ-ÿ]", c)) for c in chunks) < 4:
                 continue  # too short to tell from a name
             found.append((msgid, re.compile(r"\s*(.+?)\s*".join(chunks) if len(chunks) > 1 else chunks[0])))

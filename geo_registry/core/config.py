@@ -1,4 +1,5 @@
 """Default settings; each can be overridden by a GEO_REGISTRY_* environment variable."""
+
 from pathlib import Path
 
 from geo_registry.core.text import N_
@@ -8,9 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 PDOK_LOCATIESERVER = "https://api.pdok.nl/bzk/locatieserver/search/v3_1"
 
 # PDOK's BRT-Achtergrondkaart, the government's standard basemap (WMTS, web mercator).
-PDOK_BRT_TILES = (
-    "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
-)
+PDOK_BRT_TILES = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
 PDOK_BRT_ATTRIBUTION = N_('Achtergrondkaart: <a href="https://www.pdok.nl/">PDOK</a> / Kadaster (BRT-Achtergrondkaart)')
 
 # Links in e-mail composed where no server runs and no PUBLIC_URL is set (e.g. by a command from cron).

@@ -1,4 +1,5 @@
 """Domain exceptions that carry an HTTP status; the web layer (web/errors.py) renders them. No Flask here."""
+
 from __future__ import annotations
 
 from geo_registry.core.text import N_, _
@@ -72,8 +73,7 @@ class AddressServiceUnavailable(GeoRegistryError):
     status = 503
     code = "unavailable"
     default_message = N_(
-        "De adresservice is nu niet bereikbaar. Probeer het later nog eens, "
-        "of klik op de kaart op uw woning."
+        "De adresservice is nu niet bereikbaar. Probeer het later nog eens, of klik op de kaart op uw woning."
     )
 
 

@@ -3,9 +3,10 @@
 use the same words as the pages (the web layer's Jinja filters are in i18n.py).
 
 Times are stored as UTC ISO 8601 text (groups.now_iso); people read them in the municipality's time zone."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from babel.dates import format_datetime, get_timezone
 from babel.numbers import format_decimal, format_percent
@@ -28,7 +29,7 @@ def moment(value) -> datetime | None:
             value = datetime.fromisoformat(str(value))
         except ValueError:
             return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def pattern_for(lang: str) -> str:

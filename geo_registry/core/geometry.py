@@ -1,4 +1,5 @@
 """Geometry helpers: WGS84 for storage, RD New (EPSG:28992) for areas and distances."""
+
 from __future__ import annotations
 
 import json
@@ -101,8 +102,12 @@ def load_geojson(data) -> dict:
     except UnicodeDecodeError:
         raise ValueError(_("Het bestand is geen geldig GeoJSON.")) from None
     if json_depth(text) > MAX_JSON_DEPTH:
-        raise ValueError(_("Het bestand is te diep genest (meer dan %(max)d niveaus); GeoJSON heeft er maar "
-                           "een paar nodig.", max=MAX_JSON_DEPTH))
+        raise ValueError(
+            _(
+                "Het bestand is te diep genest (meer dan %(max)d niveaus); GeoJSON heeft er maar een paar nodig.",
+                max=MAX_JSON_DEPTH,
+            )
+        )
     try:
         obj = json.loads(text)
     except ValueError:
@@ -120,8 +125,12 @@ def geojson_crs(obj: dict) -> str:
     name = crs.get("properties") if isinstance(crs, dict) else None
     name = name.get("name") if isinstance(name, dict) else None
     if not isinstance(name, str) or not name.strip():
-        raise ValueError(_("Het bestand is geen geldig GeoJSON: 'crs' moet de naam van een coördinatenstelsel "
-                           "geven, zoals EPSG:28992."))
+        raise ValueError(
+            _(
+                "Het bestand is geen geldig GeoJSON: 'crs' moet de naam van een coördinatenstelsel "
+                "geven, zoals EPSG:28992."
+            )
+        )
     return name.strip()
 
 

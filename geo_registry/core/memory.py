@@ -1,4 +1,5 @@
 """Giving memory back to the system after a one-off build (the buurten's outline, a snapshot from scratch)."""
+
 from __future__ import annotations
 
 import ctypes

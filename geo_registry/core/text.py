@@ -1,7 +1,8 @@
 """Translatable text for the domain code, without Flask: the web layer plugs in the translator."""
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 
 def _untranslated(msgid: str, **params) -> str:
@@ -46,7 +47,7 @@ def single_line(value) -> str:
     return "".join(c for c in " ".join(str(value or "").split()) if c.isprintable())
 
 
-@lru_cache(maxsize=None)
+@cache
 def translator_for(lang: str, folder: str):
     """Return a function that translates a msgid (with %(name)s params) into lang, from the catalogues in folder."""
     from babel.support import Translations

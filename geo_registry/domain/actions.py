@@ -1,4 +1,5 @@
 """Changes to the register, each in one transaction with its audit entry and its e-mails."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -6,12 +7,12 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from geo_registry.domain import subscriptions
-from geo_registry.store import tables
-from geo_registry.domain.groups import Group, GroupStatus, GroupStore, note_change, now_iso, status_of
-from geo_registry.mail.delivery import Message, queue
-from geo_registry.domain.staff import audit
 from geo_registry.core.text import N_, _
+from geo_registry.domain import subscriptions
+from geo_registry.domain.groups import Group, GroupStatus, GroupStore, note_change, now_iso, status_of
+from geo_registry.domain.staff import audit
+from geo_registry.mail.delivery import Message, queue
+from geo_registry.store import tables
 
 EDITABLE = ("name", "beheerder_name", "beheerder_email", "beheerder_phone", "description")
 
@@ -53,8 +54,13 @@ def confirm_email(store: GroupStore, group_id: int) -> Group:
     if group.status == GroupStatus.PENDING_EMAIL:
         try:
             with store.transaction() as conn:
-                update_group(conn, group_id, expect_status=GroupStatus.PENDING_EMAIL,
-                             status=GroupStatus.PENDING_REVIEW, email_confirmed_at=now_iso())
+                update_group(
+                    conn,
+                    group_id,
+                    expect_status=GroupStatus.PENDING_EMAIL,
+                    status=GroupStatus.PENDING_REVIEW,
+                    email_confirmed_at=now_iso(),
+                )
                 audit(conn, N_("aanvrager"), N_("e-mailadres bevestigd"), group_id, group.name)
         except ActionRefused:
             pass  # confirmed a moment ago through the same link (a double click): once is enough
@@ -72,8 +78,15 @@ def review(store: GroupStore, group_id: int, actor: str, approve: bool, note: st
     status = GroupStatus.ACTIVE if approve else GroupStatus.REJECTED
     with store.transaction() as conn:
         stamp = now_iso()
-        update_group(conn, group_id, expect_status=GroupStatus.PENDING_REVIEW, status=status, reviewed_at=stamp,
-                     review_note=note or None, **({"last_confirmed_at": stamp} if approve else {}))
+        update_group(
+            conn,
+            group_id,
+            expect_status=GroupStatus.PENDING_REVIEW,
+            status=status,
+            reviewed_at=stamp,
+            review_note=note or None,
+            **({"last_confirmed_at": stamp} if approve else {}),
+        )
         audit(conn, actor, N_("goedgekeurd") if approve else N_("afgewezen"), group_id, group.name, note or None)
         told = tell_waiting(conn, group, notice) if approve else []
         told_beheerder = message(group, waiting=len(told)) if notice else message(group)
@@ -91,14 +104,14 @@ def edit(store: GroupStore, group_id: int, actor: str, changes: dict, notice=Non
     group = store.get(group_id)
     if group is None:
         raise ActionRefused(_("Deze groep bestaat niet (meer)."))
-    changed = {k: v for k, v in changes.items() if k in EDITABLE + ("area",)
-               and (k == "area" or getattr(group, k) != v)}
+    changed = {
+        k: v for k, v in changes.items() if k in EDITABLE + ("area",) and (k == "area" or getattr(group, k) != v)
+    }
     if not changed:
         return []
     with store.transaction() as conn:
         update_group(conn, group_id, **changed)
-        audit(conn, actor, N_("gewijzigd"), group_id, changes.get("name", group.name),
-              ", ".join(sorted(changed)))
+        audit(conn, actor, N_("gewijzigd"), group_id, changes.get("name", group.name), ", ".join(sorted(changed)))
         if "area" in changed and group.status == GroupStatus.ACTIVE:
             tell_waiting(conn, replace(group, **changed), notice)
     return sorted(changed)
@@ -138,10 +151,15 @@ def purge_stale(store: GroupStore, now_text: str, unconfirmed_days: int = 30, re
     """Delete registrations whose address was never confirmed, and rejected ones, once they are old
     (the privacy statement promises this); return how many were deleted."""
     now = datetime.fromisoformat(now_text)
-    cutoffs = {GroupStatus.PENDING_EMAIL: (now - timedelta(days=unconfirmed_days)).isoformat(),
-               GroupStatus.REJECTED: (now - timedelta(days=rejected_days)).isoformat()}
-    stale = [g for g in store.list(status=None) if g.status in cutoffs
-             and (g.reviewed_at or g.created_at) < cutoffs[g.status]]
+    cutoffs = {
+        GroupStatus.PENDING_EMAIL: (now - timedelta(days=unconfirmed_days)).isoformat(),
+        GroupStatus.REJECTED: (now - timedelta(days=rejected_days)).isoformat(),
+    }
+    stale = [
+        g
+        for g in store.list(status=None)
+        if g.status in cutoffs and (g.reviewed_at or g.created_at) < cutoffs[g.status]
+    ]
     with store.transaction() as conn:
         for group in stale:
             conn.execute(sa.text("DELETE FROM groups WHERE id = :id"), {"id": group.id})

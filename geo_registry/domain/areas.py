@@ -1,4 +1,5 @@
 """Checking a group's area: the same rules whether it was drawn, picked as buurten or uploaded."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,7 +10,15 @@ from shapely.geometry.base import BaseGeometry
 
 from geo_registry.core import formats, text
 from geo_registry.core.errors import BadInput
-from geo_registry.core.geometry import (WGS84, area_m2, geojson_crs, geojson_features, is_polygonal, load_geojson, reproject)
+from geo_registry.core.geometry import (
+    WGS84,
+    area_m2,
+    geojson_crs,
+    geojson_features,
+    is_polygonal,
+    load_geojson,
+    reproject,
+)
 from geo_registry.core.text import _
 
 MIN_AREA_M2 = 2_000  # a few houses with their gardens
@@ -85,8 +94,9 @@ def parse_geojson_area(data) -> BaseGeometry:
         raise AreaRefused(_("Er staat geen gebied in het bestand."))
     if any(not is_polygonal(s) for s in shapes):
         kinds = sorted({s.geom_type for s in shapes if not is_polygonal(s)})
-        raise AreaRefused(_("Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen %(kind)s.",
-                            kind=", ".join(kinds)))
+        raise AreaRefused(
+            _("Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen %(kind)s.", kind=", ".join(kinds))
+        )
     try:
         shapes = [reproject(s, crs, WGS84) for s in shapes]
     except Exception:
@@ -109,8 +119,9 @@ def area_from_buurten(codes, buurten) -> BaseGeometry:
 def combine_areas(parts: list[BaseGeometry]) -> BaseGeometry | None:
     """Return the parts (drawn, picked, uploaded) as one collection, unrepaired, for check_area to judge."""
     # make_valid() here would 'repair' a hole equal to its shell into a whole square before the checks see it.
-    flat = [p for part in parts for p in (shapely.get_parts(part) if part.geom_type == "GeometryCollection"
-                                             else [part])]
+    flat = [
+        p for part in parts for p in (shapely.get_parts(part) if part.geom_type == "GeometryCollection" else [part])
+    ]
     if not flat:
         return None
     return flat[0] if len(flat) == 1 else shapely.geometrycollections(flat)
@@ -121,8 +132,9 @@ def _repair(geom: BaseGeometry, notes: list[str]) -> BaseGeometry:
     if geom.geom_type in ("GeometryCollection", "MultiPolygon"):
         parts = list(shapely.get_parts(geom))
         if geom.geom_type == "MultiPolygon" and not geom.is_valid and all(p.is_valid for p in parts):
-            notes.append(_("Delen van het gebied overlapten elkaar of raakten elkaar over een lijn; ze zijn "
-                           "samengevoegd."))
+            notes.append(
+                _("Delen van het gebied overlapten elkaar of raakten elkaar over een lijn; ze zijn samengevoegd.")
+            )
         # Separate parts (drawn, picked, uploaded, or the polygons of one file) together cover their union.
         return shapely.union_all([_repair(part, notes) for part in parts])
     if geom.is_valid:  # duplicate points and either ring orientation are valid already
@@ -135,8 +147,7 @@ def _repair(geom: BaseGeometry, notes: list[str]) -> BaseGeometry:
     if all_holes.covers(shell):
         raise AreaRefused(_nothing_left())
     if sum(hole.area for hole in holes) - all_holes.area > 1e-9 * all_holes.area:
-        raise AreaRefused(_("Twee gaten in het gebied overlappen elkaar of liggen in elkaar. Teken elk gat één "
-                            "keer."))
+        raise AreaRefused(_("Twee gaten in het gebied overlappen elkaar of liggen in elkaar. Teken elk gat één keer."))
     rest = polygonal_part(shell.difference(all_holes))
     if rest is None:
         raise AreaRefused(_nothing_left())
@@ -153,28 +164,40 @@ def _repaired_shell(shell: BaseGeometry, notes: list[str]) -> BaseGeometry:
     if shell.is_valid:
         return shell
     if self_crossings(shell.exterior, MAX_CROSSINGS) > MAX_CROSSINGS:
-        raise AreaRefused(_("De buitenrand van het gebied kruist zichzelf te vaak (meer dan %(max)d keer). Teken "
-                            "het gebied opnieuw.", max=MAX_CROSSINGS))
+        raise AreaRefused(
+            _(
+                "De buitenrand van het gebied kruist zichzelf te vaak (meer dan %(max)d keer). Teken "
+                "het gebied opnieuw.",
+                max=MAX_CROSSINGS,
+            )
+        )
     linework = shapely.make_valid(shell, method="linework")
     polygons = polygonal_part(linework)
     if polygons is None:
         raise AreaRefused(_("De buitenrand van het gebied omsluit geen vlak. Teken het gebied opnieuw."))
     lost = shapely.difference(linework, polygons)
     if not lost.is_empty and lost.length > 1e-6:  # more than ~10 cm of border that encloses nothing
-        raise AreaRefused(_("De buitenrand van het gebied gaat ergens heen en terug over dezelfde lijn. "
-                            "Teken het gebied opnieuw."))
+        raise AreaRefused(
+            _("De buitenrand van het gebied gaat ergens heen en terug over dezelfde lijn. Teken het gebied opnieuw.")
+        )
     # Where the border runs around a part twice, 'inside' could mean either; a bow-tie reads the same both ways.
     union = polygonal_part(shapely.make_valid(shell, method="structure"))
     if union is None or shapely.symmetric_difference(polygons, union).area > 1e-9 * polygons.area:
-        raise AreaRefused(_("De buitenrand van het gebied kruist zichzelf zo dat niet duidelijk is wat binnen "
-                            "ligt: een deel wordt twee keer omrand. Teken het gebied opnieuw."))
+        raise AreaRefused(
+            _(
+                "De buitenrand van het gebied kruist zichzelf zo dat niet duidelijk is wat binnen "
+                "ligt: een deel wordt twee keer omrand. Teken het gebied opnieuw."
+            )
+        )
     notes.append(_("De vorm kruiste zichzelf; die is hersteld. Controleer het gebied op de kaart."))
     return polygons
 
 
 def _orientation(p, q, r):
     """The sign of the turn p -> q -> r (positive left, negative right, zero in line), element-wise."""
-    return np.sign((q[..., 0] - p[..., 0]) * (r[..., 1] - p[..., 1]) - (q[..., 1] - p[..., 1]) * (r[..., 0] - p[..., 0]))
+    return np.sign(
+        (q[..., 0] - p[..., 0]) * (r[..., 1] - p[..., 1]) - (q[..., 1] - p[..., 1]) * (r[..., 0] - p[..., 0])
+    )
 
 
 def self_crossings(ring, limit: int, chunk: int = 128) -> int:
@@ -191,9 +214,11 @@ def self_crossings(ring, limit: int, chunk: int = 128) -> int:
         # Only segments whose box meets this run's box can meet it: few, for a shape drawn by hand.
         near = np.flatnonzero(np.all((low <= high[rows].max(axis=0)) & (high >= low[rows].min(axis=0)), axis=1))
         r, c = rows[:, None], near[None]
-        meets = (np.all((low[r] <= high[c]) & (low[c] <= high[r]), axis=2)
-                 & (_orientation(starts[r], ends[r], starts[c]) * _orientation(starts[r], ends[r], ends[c]) <= 0)
-                 & (_orientation(starts[c], ends[c], starts[r]) * _orientation(starts[c], ends[c], ends[r]) <= 0))
+        meets = (
+            np.all((low[r] <= high[c]) & (low[c] <= high[r]), axis=2)
+            & (_orientation(starts[r], ends[r], starts[c]) * _orientation(starts[r], ends[r], ends[c]) <= 0)
+            & (_orientation(starts[c], ends[c], starts[r]) * _orientation(starts[c], ends[c], ends[r]) <= 0)
+        )
         gap = np.abs(r - c)
         meets &= (gap > 1) & (gap < count - 1)  # neighbours share a point; the first and last close the ring
         found += int(meets.sum())  # every pair is seen twice, (i, j) and (j, i)
@@ -214,33 +239,54 @@ def _checked_hole(hole: BaseGeometry, shell: BaseGeometry) -> BaseGeometry:
     if ie == "F" and be == "F":  # no part of the shell lies outside the hole
         raise AreaRefused(_nothing_left())
     if ii == "F":
-        raise AreaRefused(_("Een gat ligt buiten de buitenrand van het gebied. Een gat moet binnen het gebied "
-                            "liggen; teken een los stuk als een eigen vlak."))
+        raise AreaRefused(
+            _(
+                "Een gat ligt buiten de buitenrand van het gebied. Een gat moet binnen het gebied "
+                "liggen; teken een los stuk als een eigen vlak."
+            )
+        )
     if ei != "F" or eb != "F":  # part of the hole lies outside the shell
-        raise AreaRefused(_("De rand van een gat kruist de buitenrand van het gebied. Een gat moet binnen het "
-                            "gebied liggen."))
+        raise AreaRefused(
+            _("De rand van een gat kruist de buitenrand van het gebied. Een gat moet binnen het gebied liggen.")
+        )
     if bb == "1":
-        raise AreaRefused(_("Een gat raakt de buitenrand van het gebied over een stuk lijn. Teken de buitenrand "
-                            "om het gat heen, of laat het gat binnen het gebied liggen."))
+        raise AreaRefused(
+            _(
+                "Een gat raakt de buitenrand van het gebied over een stuk lijn. Teken de buitenrand "
+                "om het gat heen, of laat het gat binnen het gebied liggen."
+            )
+        )
     return hole
 
 
-def check_area(geom: BaseGeometry | None, gemeente: BaseGeometry, groups=(), gemeentenaam: str = "de gemeente",
-               exclude_group_id: int | None = None, min_m2: float = MIN_AREA_M2,
-               max_vertices: int = MAX_VERTICES) -> CheckedArea:
+def check_area(
+    geom: BaseGeometry | None,
+    gemeente: BaseGeometry,
+    groups=(),
+    gemeentenaam: str = "de gemeente",
+    exclude_group_id: int | None = None,
+    min_m2: float = MIN_AREA_M2,
+    max_vertices: int = MAX_VERTICES,
+) -> CheckedArea:
     """Check, repair and clip an area; raise AreaRefused with a plain-language reason."""
     if geom is None or geom.is_empty:
-        raise AreaRefused(_("Geef het gebied van de groep: teken het op de kaart, kies buurten of upload een "
-                            "bestand."))
+        raise AreaRefused(_("Geef het gebied van de groep: teken het op de kaart, kies buurten of upload een bestand."))
     # Not polygonal_part(): the union of parts not yet repaired can fail (two bow-ties gave a TopologyException).
     if geom.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection") or not any(
-            part.geom_type == "Polygon" and not part.is_empty for part in shapely.get_parts(geom)):
-        raise AreaRefused(_("Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen %(kind)s.",
-                            kind=geom.geom_type))
+        part.geom_type == "Polygon" and not part.is_empty for part in shapely.get_parts(geom)
+    ):
+        raise AreaRefused(
+            _("Het gebied moet een vlak zijn (Polygon of MultiPolygon), geen %(kind)s.", kind=geom.geom_type)
+        )
     vertices = shapely.get_num_coordinates(geom)
     if vertices > max_vertices:
-        raise AreaRefused(_("Het gebied heeft te veel hoekpunten (%(count)d; hoogstens %(max)d). "
-                            "Vereenvoudig de vorm.", count=vertices, max=max_vertices))
+        raise AreaRefused(
+            _(
+                "Het gebied heeft te veel hoekpunten (%(count)d; hoogstens %(max)d). Vereenvoudig de vorm.",
+                count=vertices,
+                max=max_vertices,
+            )
+        )
     notes: list[str] = []
     geom = _repair(geom, notes)
     total_m2 = area_m2(geom)
@@ -251,11 +297,21 @@ def check_area(geom: BaseGeometry | None, gemeente: BaseGeometry, groups=(), gem
     clipped = polygonal_part(geom.intersection(gemeente))
     clipped_m2 = area_m2(clipped)
     if total_m2 - clipped_m2 > 1:
-        notes.append(_("Het deel buiten %(name)s (%(m2)s m²) is weggelaten.", name=gemeentenaam,
-                       m2=whole_number(total_m2 - clipped_m2)))
+        notes.append(
+            _(
+                "Het deel buiten %(name)s (%(m2)s m²) is weggelaten.",
+                name=gemeentenaam,
+                m2=whole_number(total_m2 - clipped_m2),
+            )
+        )
     if clipped_m2 < min_m2:
-        raise AreaRefused(_("Het gebied is te klein (%(m2)s m²; minstens %(min)s m², een paar huizen).",
-                            m2=whole_number(clipped_m2), min=whole_number(min_m2)))
+        raise AreaRefused(
+            _(
+                "Het gebied is te klein (%(m2)s m²; minstens %(min)s m², een paar huizen).",
+                m2=whole_number(clipped_m2),
+                min=whole_number(min_m2),
+            )
+        )
     notes = list(dict.fromkeys(notes))  # once each, however many parts were repaired (notes go into the cookie)
     return CheckedArea(clipped, clipped_m2, notes, find_overlaps(clipped, clipped_m2, groups, exclude_group_id))
 

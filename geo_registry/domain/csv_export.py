@@ -16,6 +16,7 @@ Excel expects; the English export uses a comma between cells and a decimal point
 (a spreadsheet could take 1.234 for a decimal). Times are written as 2026-11-26 13:45 in Dutch time
 (formats.spreadsheet_time), which Excel and LibreOffice read as a date and time in either language.
 """
+
 from __future__ import annotations
 
 import csv

@@ -1,27 +1,38 @@
 """WhatsApp groups: the store in the database and the GeoJSON import."""
+
 from __future__ import annotations
 
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from datetime import UTC, datetime
 from enum import StrEnum
-from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 import shapely
 import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
 
-from geo_registry.store import tables
-from geo_registry.core.geometry import (WGS84, geojson_crs, geojson_features, geometry_from_geojson, is_polygonal, load_geojson, reproject)
+from geo_registry.core.geometry import (
+    WGS84,
+    geojson_crs,
+    geojson_features,
+    geometry_from_geojson,
+    is_polygonal,
+    load_geojson,
+    reproject,
+)
 from geo_registry.core.text import N_, single_line
+from geo_registry.store import tables
 
 # An address as every mail server takes it (RFC 5321/5322 dot-atom, ASCII): no control characters, quotes,
 # commas, semicolons or brackets, which turned 'a\x00b@x.nl' into a NUL in a header and 'a,b@x.nl' into two
 # recipients; no letters outside ASCII, which without SMTPUTF8 became a garbled header ('=?unknown-8bit?...').
-EMAIL_RE = re.compile(r"(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-                      r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z")
+EMAIL_RE = re.compile(
+    r"(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z"
+)
 
 
 class GroupStatus(StrEnum):
@@ -39,9 +50,13 @@ class GroupStatus(StrEnum):
         return STATUS_LABELS[self]
 
 
-STATUS_LABELS = {GroupStatus.ACTIVE: N_("actief"), GroupStatus.INACTIVE: N_("niet actief"),
-                 GroupStatus.PENDING_EMAIL: N_("wacht op bevestiging e-mail"),
-                 GroupStatus.PENDING_REVIEW: N_("wacht op beoordeling"), GroupStatus.REJECTED: N_("afgewezen")}
+STATUS_LABELS = {
+    GroupStatus.ACTIVE: N_("actief"),
+    GroupStatus.INACTIVE: N_("niet actief"),
+    GroupStatus.PENDING_EMAIL: N_("wacht op bevestiging e-mail"),
+    GroupStatus.PENDING_REVIEW: N_("wacht op beoordeling"),
+    GroupStatus.REJECTED: N_("afgewezen"),
+}
 MAX_NAME = 120
 # What the public snapshot shows of an active group (on the map, in answers, in the API): a change to any other
 # field (the beheerder's details, renewal dates) leaves every process's snapshot as it is.
@@ -52,7 +67,7 @@ PUBLIC_FIELDS = frozenset({"name", "area", "is_example", "description"})
 
 def now_iso() -> str:
     """Return the current UTC time as ISO 8601 text."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 @dataclass
@@ -104,8 +119,13 @@ class GroupStore:
     def version(self) -> tuple[int, int]:
         """Return (groups version, addresses version): either changes whenever its data changes."""
         with self.engine.connect() as conn:
-            rows = dict(conn.execute(sa.text(
-                "SELECT key, value FROM registry_state WHERE key IN ('groups_version', 'addresses_version')")).all())
+            rows = dict(
+                conn.execute(
+                    sa.text(
+                        "SELECT key, value FROM registry_state WHERE key IN ('groups_version', 'addresses_version')"
+                    )
+                ).all()
+            )
         return rows["groups_version"], rows.get("addresses_version", 0)
 
     def list(self, status: GroupStatus | None = GroupStatus.ACTIVE) -> list[Group]:
@@ -127,8 +147,11 @@ class GroupStore:
             ids = changed_since(conn, since, until)
             if ids is None or len(ids) > most:
                 return None
-            rows = conn.execute(sa.select(tables.groups).where(tables.groups.c.id.in_(sorted(ids)),
-                                                               tables.groups.c.status == GroupStatus.ACTIVE))
+            rows = conn.execute(
+                sa.select(tables.groups).where(
+                    tables.groups.c.id.in_(sorted(ids)), tables.groups.c.status == GroupStatus.ACTIVE
+                )
+            )
             active = {row["id"]: _row_to_group(row) for row in rows.mappings()}
         return {group_id: active.get(group_id) for group_id in ids}
 
@@ -158,8 +181,10 @@ class GroupStore:
         """Change a group's status."""
         with self.transaction() as conn:
             before = status_of(conn, group_id)
-            conn.execute(sa.text("UPDATE groups SET status = :s, updated_at = :t WHERE id = :id"),
-                         {"s": status, "t": now_iso(), "id": group_id})
+            conn.execute(
+                sa.text("UPDATE groups SET status = :s, updated_at = :t WHERE id = :id"),
+                {"s": status, "t": now_iso(), "id": group_id},
+            )
             note_change(conn, before, {"status": status}, group_id)
 
 
@@ -176,8 +201,9 @@ UNKNOWN_GROUP = -1  # a change not tied to one group: every process builds anew
 # Statements made once: building a text clause parses it again (a regular expression per call), which was a
 # fifth of an import's time.
 _VERSION_UP = sa.text("UPDATE registry_state SET value = value + 1 WHERE key = 'groups_version' RETURNING value")
-_LOG = sa.text("INSERT INTO registry_state (key, value) VALUES (:k, :g) "
-               "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+_LOG = sa.text(
+    "INSERT INTO registry_state (key, value) VALUES (:k, :g) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
 _LOG_PRUNE = sa.text("DELETE FROM registry_state WHERE key >= :lo AND key <= :hi")
 _LOG_READ = sa.text("SELECT value FROM registry_state WHERE key > :lo AND key <= :hi")
 _NAME_TAKEN = sa.text(NAME_TAKEN)
@@ -186,7 +212,8 @@ _INSERT = tables.groups.insert().returning(tables.groups.c.id)
 # name (unique within a batch): asking them back in the rows' order makes SQLAlchemy insert row by row on SQLite.
 _INSERT_MANY = tables.groups.insert().returning(tables.groups.c.name, tables.groups.c.id)
 _NAMES_TAKEN = sa.text("SELECT lower(name) FROM groups WHERE lower(name) IN :names").bindparams(
-    sa.bindparam("names", expanding=True))
+    sa.bindparam("names", expanding=True)
+)
 _VERSION_UP_BY = sa.text("UPDATE registry_state SET value = value + :n WHERE key = 'groups_version' RETURNING value")
 
 
@@ -237,26 +264,41 @@ def note_change(conn: sa.Connection, before: GroupStatus | None, fields, group_i
 def _insert_values(group: Group) -> dict:
     """The row values of a new group."""
     return {
-        "name": group.name, "area": group.area,
-        "beheerder_name": group.beheerder_name, "beheerder_email": group.beheerder_email,
-        "beheerder_phone": group.beheerder_phone, "description": group.description,
-        "status": group.status, "is_example": int(group.is_example),
-        "created_at": group.created_at, "updated_at": group.updated_at,
-        "last_confirmed_at": group.last_confirmed_at or (group.created_at if group.status == GroupStatus.ACTIVE
-                                                             else None),
+        "name": group.name,
+        "area": group.area,
+        "beheerder_name": group.beheerder_name,
+        "beheerder_email": group.beheerder_email,
+        "beheerder_phone": group.beheerder_phone,
+        "description": group.description,
+        "status": group.status,
+        "is_example": int(group.is_example),
+        "created_at": group.created_at,
+        "updated_at": group.updated_at,
+        "last_confirmed_at": group.last_confirmed_at
+        or (group.created_at if group.status == GroupStatus.ACTIVE else None),
         "lang": group.lang,
     }
 
 
 def _row_to_group(row) -> Group:
     return Group(
-        id=row["id"], name=row["name"], area=row["area"],
-        beheerder_name=row["beheerder_name"], beheerder_email=row["beheerder_email"],
-        beheerder_phone=row["beheerder_phone"], description=row["description"], status=GroupStatus(row["status"]),
-        is_example=bool(row["is_example"]), created_at=row["created_at"], updated_at=row["updated_at"],
-        email_confirmed_at=row.get("email_confirmed_at"), reviewed_at=row.get("reviewed_at"),
-        review_note=row.get("review_note"), last_confirmed_at=row.get("last_confirmed_at"),
-        reminder_sent_at=row.get("reminder_sent_at"), lang=row.get("lang") or "nl",
+        id=row["id"],
+        name=row["name"],
+        area=row["area"],
+        beheerder_name=row["beheerder_name"],
+        beheerder_email=row["beheerder_email"],
+        beheerder_phone=row["beheerder_phone"],
+        description=row["description"],
+        status=GroupStatus(row["status"]),
+        is_example=bool(row["is_example"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        email_confirmed_at=row.get("email_confirmed_at"),
+        reviewed_at=row.get("reviewed_at"),
+        review_note=row.get("review_note"),
+        last_confirmed_at=row.get("last_confirmed_at"),
+        reminder_sent_at=row.get("reminder_sent_at"),
+        lang=row.get("lang") or "nl",
     )
 
 
@@ -302,7 +344,11 @@ def parse_group_feature(feature, crs: str, municipality: BaseGeometry | None, ex
     if municipality is not None and not area.intersects(municipality):
         raise ValueError("het gebied ligt helemaal buiten de gemeente")
     return Group(
-        id=None, name=name, area=area, beheerder_name=beheerder_name, beheerder_email=email,
+        id=None,
+        name=name,
+        area=area,
+        beheerder_name=beheerder_name,
+        beheerder_email=email,
         beheerder_phone=(str(props["beheerder_phone"]).strip() if props.get("beheerder_phone") else None),
         description=(str(props["description"]).strip() if props.get("description") else None),
         status=GroupStatus.ACTIVE if props.get("active", True) else GroupStatus.INACTIVE,
@@ -321,8 +367,9 @@ def _feature_label(feature) -> str:
 IMPORT_BATCH = 500
 
 
-def import_groups(store: GroupStore, path: str | Path, municipality: BaseGeometry | None = None,
-                  example: bool = False) -> ImportReport:
+def import_groups(
+    store: GroupStore, path: str | Path, municipality: BaseGeometry | None = None, example: bool = False
+) -> ImportReport:
     """Import a GeoJSON FeatureCollection of groups; each feature is added or refused on its own."""
     try:
         collection = load_geojson(Path(path).read_bytes())
@@ -338,7 +385,7 @@ def import_groups(store: GroupStore, path: str | Path, municipality: BaseGeometr
     report = ImportReport()
     numbered = list(enumerate(features, start=1))
     for start in range(0, len(numbered), IMPORT_BATCH):
-        batch = numbered[start:start + IMPORT_BATCH]
+        batch = numbered[start : start + IMPORT_BATCH]
         parsed = []
         for number, feature in batch:
             try:

@@ -1,19 +1,20 @@
 """Keeping the register current: the yearly confirmation round, proposed changes and handovers."""
+
 from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import shapely
 import sqlalchemy as sa
 
-from geo_registry.domain.actions import ActionRefused, tell_waiting, update_group
 from geo_registry.core.geometry import to_geojson_text
-from geo_registry.domain.groups import Group, GroupStatus, GroupStore, now_iso
-from geo_registry.mail.delivery import queue
-from geo_registry.domain.staff import audit
 from geo_registry.core.text import N_, _
+from geo_registry.domain.actions import ActionRefused, tell_waiting, update_group
+from geo_registry.domain.groups import Group, GroupStatus, GroupStore, now_iso
+from geo_registry.domain.staff import audit
+from geo_registry.mail.delivery import queue
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -51,8 +52,9 @@ def remind(store: GroupStore, group: Group, actor: str, message) -> int:
     """Queue one reminder (message(group) builds it) and note when it was sent; return the message id."""
     with store.transaction() as conn:
         message_id = queue(conn, message(group))
-        conn.execute(sa.text("UPDATE groups SET reminder_sent_at = :t WHERE id = :id"),
-                     {"t": now_iso(), "id": group.id})
+        conn.execute(
+            sa.text("UPDATE groups SET reminder_sent_at = :t WHERE id = :id"), {"t": now_iso(), "id": group.id}
+        )
         audit(conn, actor, N_("herinnering verstuurd"), group.id, group.name)
     return message_id
 
@@ -77,9 +79,10 @@ def propose_change(store: GroupStore, group_id: int, changes: dict) -> int:
     if "area" in payload:
         payload["area"] = json.loads(to_geojson_text(payload["area"]))
     with store.transaction() as conn:
-        change_id = conn.execute(sa.text("INSERT INTO group_changes (group_id, payload, created_at)"
-                                         " VALUES (:g, :p, :t) RETURNING id"),
-                                 {"g": group_id, "p": json.dumps(payload), "t": now_iso()}).scalar_one()
+        change_id = conn.execute(
+            sa.text("INSERT INTO group_changes (group_id, payload, created_at) VALUES (:g, :p, :t) RETURNING id"),
+            {"g": group_id, "p": json.dumps(payload), "t": now_iso()},
+        ).scalar_one()
         update_group(conn, group_id, last_confirmed_at=now_iso())
         audit(conn, N_("beheerder"), N_("wijziging voorgesteld"), group_id, group.name, ", ".join(sorted(payload)))
     return change_id
@@ -93,16 +96,19 @@ def pending_changes(store: GroupStore, group_id: int | None = None) -> list[dict
     return [{**row, "payload": json.loads(row["payload"])} for row in rows]
 
 
-def review_change(store: GroupStore, change_id: int, actor: str, approve: bool, note: str, message,
-                  notice=None) -> list[int]:
+def review_change(
+    store: GroupStore, change_id: int, actor: str, approve: bool, note: str, message, notice=None
+) -> list[int]:
     """Apply or drop a proposed change; message(group, approve) tells the beheerder. An applied new area tells
     the residents waiting in it (notice(waiting, group), see subscriptions.fulfil)."""
     with store.transaction() as conn:
         row = conn.execute(sa.text("SELECT * FROM group_changes WHERE id = :id"), {"id": change_id}).mappings().first()
         # Deleted first, and counted: of two decisions at once (a double click, two staff members) only the one
         # that removed the change goes on; the other finds it gone and changes nothing.
-        taken = row is not None and conn.execute(sa.text("DELETE FROM group_changes WHERE id = :id"),
-                                                 {"id": change_id}).rowcount == 1
+        taken = (
+            row is not None
+            and conn.execute(sa.text("DELETE FROM group_changes WHERE id = :id"), {"id": change_id}).rowcount == 1
+        )
         if not taken:
             raise ActionRefused(_("Deze wijziging is al beoordeeld."))
         group = store.get(row["group_id"])
@@ -111,10 +117,19 @@ def review_change(store: GroupStore, change_id: int, actor: str, approve: bool, 
             if "area" in payload:
                 payload["area"] = shapely.geometry.shape(payload["area"])
             update_group(conn, group.id, **payload)
-        audit(conn, actor, N_("wijziging goedgekeurd") if approve else N_("wijziging afgewezen"), group.id, group.name,
-              note or None)
-        told = (tell_waiting(conn, replace(group, **payload), notice)
-                if approve and "area" in payload and group.status == GroupStatus.ACTIVE else [])
+        audit(
+            conn,
+            actor,
+            N_("wijziging goedgekeurd") if approve else N_("wijziging afgewezen"),
+            group.id,
+            group.name,
+            note or None,
+        )
+        told = (
+            tell_waiting(conn, replace(group, **payload), notice)
+            if approve and "area" in payload and group.status == GroupStatus.ACTIVE
+            else []
+        )
         return [queue(conn, message(group, approve))] + told
 
 
@@ -122,8 +137,15 @@ def hand_over(store: GroupStore, group_id: int, name: str, email: str, lang: str
     """Make the new beheerder (who confirmed their own address) the group's beheerder."""
     group = _active(store, group_id)
     with store.transaction() as conn:
-        update_group(conn, group_id, beheerder_name=name, beheerder_email=email, beheerder_phone=None,
-                     last_confirmed_at=now_iso(), lang=lang)
+        update_group(
+            conn,
+            group_id,
+            beheerder_name=name,
+            beheerder_email=email,
+            beheerder_phone=None,
+            last_confirmed_at=now_iso(),
+            lang=lang,
+        )
         audit(conn, N_("nieuwe beheerder"), N_("overgedragen"), group_id, group.name, name)
 
 
@@ -136,4 +158,4 @@ def _active(store: GroupStore, group_id: int) -> Group:
 
 def utcnow() -> datetime:
     """The current time, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -1,4 +1,5 @@
 """Staff accounts and the append-only audit log."""
+
 from __future__ import annotations
 
 import functools
@@ -6,8 +7,8 @@ import functools
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from geo_registry.domain.groups import now_iso
 from geo_registry.core.text import N_, _
+from geo_registry.domain.groups import now_iso
 
 MIN_PASSWORD = 12
 
@@ -38,17 +39,26 @@ def create_staff(engine: sa.Engine, username: str, password: str) -> int:
     with engine.begin() as conn:
         if conn.execute(sa.text("SELECT 1 FROM staff WHERE lower(username) = lower(:u)"), {"u": username}).first():
             raise ValueError(f"Er bestaat al een medewerker '{username}'.")
-        return conn.execute(sa.text(
-            "INSERT INTO staff (username, password_hash, created_at) VALUES (:u, :h, :t) RETURNING id"),
-            {"u": username, "h": generate_password_hash(password, method="scrypt"), "t": now_iso()}).scalar_one()
+        return conn.execute(
+            sa.text("INSERT INTO staff (username, password_hash, created_at) VALUES (:u, :h, :t) RETURNING id"),
+            {"u": username, "h": generate_password_hash(password, method="scrypt"), "t": now_iso()},
+        ).scalar_one()
 
 
 def authenticate(engine: sa.Engine, username: str, password: str) -> dict | None:
     """Return the active staff member whose password this is, or None."""
     with engine.connect() as conn:
-        row = conn.execute(sa.text("SELECT id, username, password_hash, session_version FROM staff"
-                                   " WHERE lower(username) = lower(:u) AND active = 1"),
-                           {"u": (username or "").strip()}).mappings().first()
+        row = (
+            conn.execute(
+                sa.text(
+                    "SELECT id, username, password_hash, session_version FROM staff"
+                    " WHERE lower(username) = lower(:u) AND active = 1"
+                ),
+                {"u": (username or "").strip()},
+            )
+            .mappings()
+            .first()
+        )
     if row is None:
         check_password_hash(dummy_hash(), password or "")
         return None
@@ -60,8 +70,13 @@ def authenticate(engine: sa.Engine, username: str, password: str) -> dict | None
 def get_staff(engine: sa.Engine, staff_id: int) -> dict | None:
     """Return an active staff member by id."""
     with engine.connect() as conn:
-        row = conn.execute(sa.text("SELECT id, username, session_version FROM staff WHERE id = :i AND active = 1"),
-                           {"i": staff_id}).mappings().first()
+        row = (
+            conn.execute(
+                sa.text("SELECT id, username, session_version FROM staff WHERE id = :i AND active = 1"), {"i": staff_id}
+            )
+            .mappings()
+            .first()
+        )
     return dict(row) if row else None
 
 
@@ -83,13 +98,18 @@ def staff_for_session(engine: sa.Engine, stored_id: str) -> dict | None:
 def end_sessions(engine: sa.Engine, staff_id: int) -> None:
     """End every session of this staff member (logout): the session id they carry no longer matches."""
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE staff SET session_version = session_version + 1 WHERE id = :i"),
-                     {"i": staff_id})
+        conn.execute(sa.text("UPDATE staff SET session_version = session_version + 1 WHERE id = :i"), {"i": staff_id})
 
 
 def _account(conn: sa.Connection, username: str) -> dict:
-    row = conn.execute(sa.text("SELECT id, username, active FROM staff WHERE lower(username) = lower(:u)"),
-                       {"u": (username or "").strip()}).mappings().first()
+    row = (
+        conn.execute(
+            sa.text("SELECT id, username, active FROM staff WHERE lower(username) = lower(:u)"),
+            {"u": (username or "").strip()},
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise UnknownStaff(f"Geen medewerker '{username}'.")
     return dict(row)
@@ -105,10 +125,16 @@ def set_active(engine: sa.Engine, username: str, active: bool, actor: str) -> st
     """Enable or disable an account; either way its sessions end. Return the stored username."""
     with engine.begin() as conn:
         account = _account(conn, username)
-        conn.execute(sa.text("UPDATE staff SET active = :a, session_version = session_version + 1 WHERE id = :i"),
-                     {"a": int(active), "i": account["id"]})
-        audit(conn, actor, N_("medewerker ingeschakeld") if active else N_("medewerker uitgeschakeld"),
-              detail=account["username"])
+        conn.execute(
+            sa.text("UPDATE staff SET active = :a, session_version = session_version + 1 WHERE id = :i"),
+            {"a": int(active), "i": account["id"]},
+        )
+        audit(
+            conn,
+            actor,
+            N_("medewerker ingeschakeld") if active else N_("medewerker uitgeschakeld"),
+            detail=account["username"],
+        )
     return account["username"]
 
 
@@ -117,12 +143,14 @@ def set_password(engine: sa.Engine, username: str, password: str, actor: str) ->
     check_password(password)
     with engine.begin() as conn:
         account = _account(conn, username)
-        conn.execute(sa.text("UPDATE staff SET password_hash = :h, session_version = session_version + 1"
-                             " WHERE id = :i"),
-                     {"h": generate_password_hash(password, method="scrypt"), "i": account["id"]})
+        conn.execute(
+            sa.text("UPDATE staff SET password_hash = :h, session_version = session_version + 1 WHERE id = :i"),
+            {"h": generate_password_hash(password, method="scrypt"), "i": account["id"]},
+        )
         audit(conn, actor, N_("wachtwoord gewijzigd"), detail=account["username"])
-        account["session_version"] = conn.execute(sa.text("SELECT session_version FROM staff WHERE id = :i"),
-                                                  {"i": account["id"]}).scalar_one()
+        account["session_version"] = conn.execute(
+            sa.text("SELECT session_version FROM staff WHERE id = :i"), {"i": account["id"]}
+        ).scalar_one()
     return account
 
 
@@ -133,13 +161,22 @@ def list_staff(engine: sa.Engine) -> list[dict]:
         return [dict(r) for r in rows.mappings()]
 
 
-def audit(conn: sa.Connection, actor: str, action: str, group_id: int | None = None,
-          group_name: str | None = None, detail: str | None = None) -> None:
+def audit(
+    conn: sa.Connection,
+    actor: str,
+    action: str,
+    group_id: int | None = None,
+    group_name: str | None = None,
+    detail: str | None = None,
+) -> None:
     """Append one entry to the audit log, inside the caller's transaction."""
-    conn.execute(sa.text("INSERT INTO audit_log (at, actor, action, group_id, group_name, detail)"
-                         " VALUES (:at, :actor, :action, :gid, :gname, :detail)"),
-                 {"at": now_iso(), "actor": actor, "action": action, "gid": group_id, "gname": group_name,
-                  "detail": detail})
+    conn.execute(
+        sa.text(
+            "INSERT INTO audit_log (at, actor, action, group_id, group_name, detail)"
+            " VALUES (:at, :actor, :action, :gid, :gname, :detail)"
+        ),
+        {"at": now_iso(), "actor": actor, "action": action, "gid": group_id, "gname": group_name, "detail": detail},
+    )
 
 
 def audit_entries(engine: sa.Engine, limit: int = 500) -> list[dict]:

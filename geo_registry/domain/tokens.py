@@ -1,5 +1,6 @@
 """Signed, expiring links (e-mail confirmation, yearly confirmation), one salt per purpose; and sealed links
 (a handover), whose payload holds personal data and is encrypted as well as signed."""
+
 from __future__ import annotations
 
 import base64
@@ -11,7 +12,6 @@ import time
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from geo_registry.core.errors import GeoRegistryError

@@ -1,11 +1,12 @@
 """Checks of what people type into forms; each failure is a BadInput naming its field."""
+
 from __future__ import annotations
 
 import re
 
 from geo_registry.core.errors import BadInput
-from geo_registry.domain.groups import EMAIL_RE
 from geo_registry.core.text import _
+from geo_registry.domain.groups import EMAIL_RE
 
 MOBILE_RE = re.compile(r"^(?:\+31|0031|0)6([0-9]{8})$")
 MAX_ID = 2**63 - 1  # SQLite's largest INTEGER: a larger number cannot even be looked up
@@ -21,8 +22,9 @@ def _too_long(field: str, max_length: int) -> BadInput:
 
 def _no_control(text: str, field: str) -> str:
     if CONTROL_RE.search(text):
-        raise BadInput(_("Dit veld bevat tekens die hier niet kunnen (zoals stuurtekens). Typ de tekst opnieuw."),
-                       field=field)
+        raise BadInput(
+            _("Dit veld bevat tekens die hier niet kunnen (zoals stuurtekens). Typ de tekst opnieuw."), field=field
+        )
     return text
 
 
@@ -64,8 +66,9 @@ def mobile_number(value, field: str = "mobiel", required: bool = True) -> str:
         return ""
     match = MOBILE_RE.match(text)
     if not match:
-        raise BadInput(_("Vul een Nederlands mobiel nummer in, bijvoorbeeld 06 12345678 of +31 6 12345678."),
-                       field=field)
+        raise BadInput(
+            _("Vul een Nederlands mobiel nummer in, bijvoorbeeld 06 12345678 of +31 6 12345678."), field=field
+        )
     return "+316" + match.group(1)
 
 
@@ -75,8 +78,10 @@ def record_id(value, field: str) -> int | None:
     if not text:
         return None
     if not ID_RE.match(text) or not 0 < int(text) <= MAX_ID:
-        raise BadInput(_("Dit is geen geldig nummer (%(field)s). Laad de pagina opnieuw en probeer het nog eens.",
-                         field=field), field=field)
+        raise BadInput(
+            _("Dit is geen geldig nummer (%(field)s). Laad de pagina opnieuw en probeer het nog eens.", field=field),
+            field=field,
+        )
     return int(text)
 
 

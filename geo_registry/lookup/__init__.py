@@ -1,4 +1,5 @@
 """Address lookup: one interface, one adapter per source, tried in order."""
+
 from __future__ import annotations
 
 from typing import Protocol
@@ -51,5 +52,14 @@ class ChainLookup:
         return []
 
 
-__all__ = ["Address", "AddressQuery", "AddressSource", "ChainLookup", "AddressAmbiguous",
-           "AddressNotFound", "AddressServiceUnavailable", "normalise", "pick"]
+__all__ = [
+    "Address",
+    "AddressQuery",
+    "AddressSource",
+    "ChainLookup",
+    "AddressAmbiguous",
+    "AddressNotFound",
+    "AddressServiceUnavailable",
+    "normalise",
+    "pick",
+]

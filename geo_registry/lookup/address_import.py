@@ -1,4 +1,5 @@
 """Import of a BAG address extract (CSV or GeoPackage) into the local address table."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -19,8 +20,14 @@ ALIASES = {
     "huisnummer": ["huisnummer", "huisnr"],
     "huisletter": ["huisletter"],
     "toevoeging": ["huisnummertoevoeging", "toevoeging", "huisnummer_toevoeging"],
-    "straat": ["openbare_ruimte", "openbareruimte", "openbareruimtenaam", "openbare_ruimte_naam",
-               "straat", "straatnaam"],
+    "straat": [
+        "openbare_ruimte",
+        "openbareruimte",
+        "openbareruimtenaam",
+        "openbare_ruimte_naam",
+        "straat",
+        "straatnaam",
+    ],
     "woonplaats": ["woonplaats", "woonplaatsnaam"],
     "lat": ["lat", "latitude", "breedtegraad"],
     "lon": ["lon", "lng", "longitude", "lengtegraad"],
@@ -96,12 +103,19 @@ def clean_rows(frame: pd.DataFrame, report: AddressImportReport) -> list[dict]:
             reason = "straatnaam ontbreekt"
         else:
             straat = str(rec["straat"]).strip()
-            rows.append({
-                "postcode": (postcode.group(1) + postcode.group(2)).upper(), "huisnummer": int(nr),
-                "huisletter": _text(rec["huisletter"]).upper(), "toevoeging": _text(rec["toevoeging"]).upper(),
-                "straat": straat, "straat_norm": normalise(straat), "woonplaats": _text(rec["woonplaats"]),
-                "lat": float(lat), "lon": float(lon),
-            })
+            rows.append(
+                {
+                    "postcode": (postcode.group(1) + postcode.group(2)).upper(),
+                    "huisnummer": int(nr),
+                    "huisletter": _text(rec["huisletter"]).upper(),
+                    "toevoeging": _text(rec["toevoeging"]).upper(),
+                    "straat": straat,
+                    "straat_norm": normalise(straat),
+                    "woonplaats": _text(rec["woonplaats"]),
+                    "lat": float(lat),
+                    "lon": float(lon),
+                }
+            )
             continue
         report.refused.append(f"regel {number}: {reason}")
     return rows
@@ -119,10 +133,14 @@ def import_addresses(engine: sa.Engine, path: str | Path) -> AddressImportReport
         raise ImportRefused(f"{Path(path).name} bevat geen enkel bruikbaar adres")
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM addresses"))
-        conn.execute(sa.text(
-            "INSERT INTO addresses (postcode, huisnummer, huisletter, toevoeging, straat, straat_norm,"
-            " woonplaats, lat, lon) VALUES (:postcode, :huisnummer, :huisletter, :toevoeging, :straat,"
-            " :straat_norm, :woonplaats, :lat, :lon)"), rows)
+        conn.execute(
+            sa.text(
+                "INSERT INTO addresses (postcode, huisnummer, huisletter, toevoeging, straat, straat_norm,"
+                " woonplaats, lat, lon) VALUES (:postcode, :huisnummer, :huisletter, :toevoeging, :straat,"
+                " :straat_norm, :woonplaats, :lat, :lon)"
+            ),
+            rows,
+        )
         conn.execute(sa.text("UPDATE registry_state SET value = value + 1 WHERE key = 'addresses_version'"))
     report.imported = len(rows)
     return report

@@ -1,4 +1,5 @@
 """The local address table (imported from a BAG extract) as an address source."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -73,6 +74,14 @@ class LocalAddressSource:
         return [self._address(row).weergavenaam for row in rows]
 
     def _address(self, row) -> Address:
-        return Address(straat=row.straat, huisnummer=row.huisnummer, huisletter=row.huisletter,
-                       toevoeging=row.toevoeging, postcode=row.postcode, woonplaats=row.woonplaats,
-                       lat=row.lat, lon=row.lon, source=self.name)
+        return Address(
+            straat=row.straat,
+            huisnummer=row.huisnummer,
+            huisletter=row.huisletter,
+            toevoeging=row.toevoeging,
+            postcode=row.postcode,
+            woonplaats=row.woonplaats,
+            lat=row.lat,
+            lon=row.lon,
+            source=self.name,
+        )

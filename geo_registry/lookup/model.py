@@ -1,4 +1,5 @@
 """The address query a resident types, the address a source returns, and how to pick one."""
+
 from __future__ import annotations
 
 import re
@@ -57,14 +58,15 @@ class AddressQuery:
     text: str = ""
 
     @classmethod
-    def from_fields(cls, postcode, huisnummer, huisletter="", toevoeging="") -> "AddressQuery":
+    def from_fields(cls, postcode, huisnummer, huisletter="", toevoeging="") -> AddressQuery:
         """Validate the postcode form's fields (raises BadInput with the field's name)."""
         match = POSTCODE_RE.match(postcode or "")
         if not (postcode or "").strip():
             raise BadInput(_("Vul een postcode in, bijvoorbeeld 1251 KV."), field="postcode")
         if not match:
-            raise BadInput(_("Een postcode bestaat uit 4 cijfers en 2 letters, bijvoorbeeld 1251 KV."),
-                           field="postcode")
+            raise BadInput(
+                _("Een postcode bestaat uit 4 cijfers en 2 letters, bijvoorbeeld 1251 KV."), field="postcode"
+            )
         number, typed_letter, typed_extra = _house(huisnummer)
         letter = (huisletter or "").strip() or typed_letter
         toevoeging = (toevoeging or "").strip() or typed_extra
@@ -72,13 +74,14 @@ class AddressQuery:
             raise BadInput(_("Een huisletter is één letter, bijvoorbeeld A."), field="huisletter")
         extra = (toevoeging or "").strip()
         if extra and not re.fullmatch(r"[A-Za-z0-9]{1,4}", extra):
-            raise BadInput(_("Een toevoeging is 1 tot 4 letters of cijfers, bijvoorbeeld 2 of bis."),
-                           field="toevoeging")
+            raise BadInput(
+                _("Een toevoeging is 1 tot 4 letters of cijfers, bijvoorbeeld 2 of bis."), field="toevoeging"
+            )
         pc = (match.group(1) + match.group(2)).upper()
         return cls(postcode=pc, huisnummer=number, huisletter=letter.upper(), toevoeging=extra.upper())
 
     @classmethod
-    def from_text(cls, text: str | None) -> "AddressQuery":
+    def from_text(cls, text: str | None) -> AddressQuery:
         """Parse free text such as 'Brink 12 Laren' or 'Brink 12a, 1251 KV Laren'."""
         raw = " ".join((text or "").split())
         if not raw:
@@ -92,14 +95,19 @@ class AddressQuery:
             house = HOUSE_TOKEN.match(token)
             if house and (i > 0 or postcode_match):
                 straat = " ".join(tokens[:i])
-                woonplaats = " ".join(tokens[i + 1:])
+                woonplaats = " ".join(tokens[i + 1 :])
                 return cls(
                     postcode=(postcode_match.group(1) + postcode_match.group(2)).upper() if postcode_match else None,
-                    huisnummer=int(house.group(1)), huisletter=house.group(2).upper(),
-                    toevoeging=(house.group(3) or "").upper(), straat=straat, woonplaats=woonplaats, text=raw,
+                    huisnummer=int(house.group(1)),
+                    huisletter=house.group(2).upper(),
+                    toevoeging=(house.group(3) or "").upper(),
+                    straat=straat,
+                    woonplaats=woonplaats,
+                    text=raw,
                 )
-        raise BadInput(_("Vul straat en huisnummer in, bijvoorbeeld Brink 12 Laren, of gebruik postcode en "
-                         "huisnummer."), field="q")
+        raise BadInput(
+            _("Vul straat en huisnummer in, bijvoorbeeld Brink 12 Laren, of gebruik postcode en huisnummer."), field="q"
+        )
 
 
 @dataclass(frozen=True)
@@ -131,9 +139,15 @@ class Address:
     def to_public(self) -> dict:
         """Return the address as JSON fields."""
         return {
-            "weergavenaam": self.weergavenaam, "straat": self.straat, "huisnummer": self.huisnummer,
-            "huisletter": self.huisletter or None, "toevoeging": self.toevoeging or None,
-            "postcode": self.postcode, "woonplaats": self.woonplaats, "lat": self.lat, "lon": self.lon,
+            "weergavenaam": self.weergavenaam,
+            "straat": self.straat,
+            "huisnummer": self.huisnummer,
+            "huisletter": self.huisletter or None,
+            "toevoeging": self.toevoeging or None,
+            "postcode": self.postcode,
+            "woonplaats": self.woonplaats,
+            "lat": self.lat,
+            "lon": self.lon,
         }
 
 
@@ -145,8 +159,11 @@ def matches(query: AddressQuery, address: Address) -> bool:
         return False
     if query.straat and normalise(query.straat) not in normalise(address.straat):
         return False
-    if query.woonplaats and normalise(query.woonplaats) != normalise(address.woonplaats)\
-            and normalise(query.woonplaats) != normalise(address.gemeentenaam):
+    if (
+        query.woonplaats
+        and normalise(query.woonplaats) != normalise(address.woonplaats)
+        and normalise(query.woonplaats) != normalise(address.gemeentenaam)
+    ):
         return False
     return True
 
@@ -161,12 +178,18 @@ def not_found(query: AddressQuery) -> AddressNotFound:
 
 def pick(query: AddressQuery, found: list[Address]) -> Address:
     """Choose the one address the query means, or raise AddressNotFound / AddressAmbiguous."""
-    fitting = list({(a.postcode, a.huisnummer, a.huisletter, a.toevoeging, a.straat, a.woonplaats): a
-                    for a in found if matches(query, a)}.values())
+    fitting = list(
+        {
+            (a.postcode, a.huisnummer, a.huisletter, a.toevoeging, a.straat, a.woonplaats): a
+            for a in found
+            if matches(query, a)
+        }.values()
+    )
     if not fitting:
         raise AddressNotFound()
-    exact = [a for a in fitting if a.huisletter.upper() == query.huisletter
-             and a.toevoeging.upper() == query.toevoeging]
+    exact = [
+        a for a in fitting if a.huisletter.upper() == query.huisletter and a.toevoeging.upper() == query.toevoeging
+    ]
     if len(exact) == 1:
         return exact[0]
     if len(fitting) == 1 and not (query.huisletter or query.toevoeging):
@@ -178,6 +201,7 @@ def pick(query: AddressQuery, found: list[Address]) -> Address:
         if len(narrowed) == 1:
             return narrowed[0]
         fitting = narrowed
-    candidates = sorted(exact or fitting, key=lambda a: (a.woonplaats, a.straat, a.huisnummer, a.huisletter,
-                                                         a.toevoeging))
+    candidates = sorted(
+        exact or fitting, key=lambda a: (a.woonplaats, a.straat, a.huisnummer, a.huisletter, a.toevoeging)
+    )
     raise AddressAmbiguous(candidates[:20])

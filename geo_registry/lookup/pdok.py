@@ -1,4 +1,5 @@
 """PDOK Locatieserver (the national BAG address service) as an address source."""
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,12 @@ from geo_registry.lookup.model import Address, AddressQuery, pick
 POINT_RE = re.compile(r"POINT\s*\(\s*([-0-9.eE]+)\s+([-0-9.eE]+)\s*\)")
 # The Locatieserver's field names mapped to ours, in one place.
 FIELDS = {
-    "straatnaam": "straat", "huisnummer": "huisnummer", "huisletter": "huisletter",
-    "huisnummertoevoeging": "toevoeging", "postcode": "postcode", "woonplaatsnaam": "woonplaats",
+    "straatnaam": "straat",
+    "huisnummer": "huisnummer",
+    "huisletter": "huisletter",
+    "huisnummertoevoeging": "toevoeging",
+    "postcode": "postcode",
+    "woonplaatsnaam": "woonplaats",
     "gemeentenaam": "gemeentenaam",
 }
 FL = " ".join([*FIELDS, "weergavenaam", "gemeentecode", "buurtcode", "wijkcode", "centroide_ll"])
@@ -39,11 +44,16 @@ def doc_to_address(doc: dict) -> Address:
         raise ValueError("document zonder centroide_ll")
     values = {ours: _text(doc.get(theirs)) for theirs, ours in FIELDS.items()}
     return Address(
-        straat=values["straat"] or "", huisnummer=int(values["huisnummer"] or 0),
-        huisletter=(values["huisletter"] or "").upper(), toevoeging=(values["toevoeging"] or "").upper(),
-        postcode=(values["postcode"] or "").replace(" ", "").upper(), woonplaats=values["woonplaats"] or "",
+        straat=values["straat"] or "",
+        huisnummer=int(values["huisnummer"] or 0),
+        huisletter=(values["huisletter"] or "").upper(),
+        toevoeging=(values["toevoeging"] or "").upper(),
+        postcode=(values["postcode"] or "").replace(" ", "").upper(),
+        woonplaats=values["woonplaats"] or "",
         gemeentenaam=values["gemeentenaam"] or "",
-        lon=float(match.group(1)), lat=float(match.group(2)), source="pdok",
+        lon=float(match.group(1)),
+        lat=float(match.group(2)),
+        source="pdok",
     )
 
 
@@ -144,8 +154,14 @@ class PdokSource:
 
     name = "pdok"
 
-    def __init__(self, base_url: str, gemeentecode: str | list[str], timeout: float = 3.0,
-                 session: requests.Session | None = None, max_at_once: int = 2):
+    def __init__(
+        self,
+        base_url: str,
+        gemeentecode: str | list[str],
+        timeout: float = 3.0,
+        session: requests.Session | None = None,
+        max_at_once: int = 2,
+    ):
         # While the Locatieserver is slow, every lookup and every autocomplete keystroke held one of the
         # server's 4 threads for up to 3 s: 12 suggestions at once made /api/ping wait 9 s. At most max_at_once
         # calls wait on it together; a lookup beyond that is 'unavailable' at once (the map still answers).

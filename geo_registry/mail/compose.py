@@ -1,5 +1,6 @@
 """Composing e-mail without Flask: templates/mail/<lang>/<name>.txt rendered into a Message, in an explicit
 language. The first line of a template is the subject."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -8,8 +9,8 @@ from pathlib import Path
 import jinja2
 
 from geo_registry.core import formats
-from geo_registry.mail.delivery import Message
 from geo_registry.core.text import single_line, translator_for
+from geo_registry.mail.delivery import Message
 
 LANGUAGES = ("nl", "en")
 
@@ -24,24 +25,36 @@ class MailComposer:
         self.settings = dict(settings)
         self._compiled: dict[str, tuple[jinja2.Template, jinja2.Template]] = {}
 
-    def compose(self, kind: str, recipient: str, template: str, lang: str, reply_to: str | None = None,
-                **context) -> Message:
+    def compose(
+        self, kind: str, recipient: str, template: str, lang: str, reply_to: str | None = None, **context
+    ) -> Message:
         """Render template in lang (Dutch when lang is not offered) into a Message for recipient."""
         lang = lang if lang in LANGUAGES else "nl"
         subject, body = self._templates(f"{lang}/{template}.txt")
-        values = {"config": self.settings, "_": translator_for(lang, self.translations_folder),
-                  **self._formatters(lang), **context}
+        values = {
+            "config": self.settings,
+            "_": translator_for(lang, self.translations_folder),
+            **self._formatters(lang),
+            **context,
+        }
         # The subject line is rendered on its own and made one line: a name with a line break in it can neither
         # end the subject early nor break the header.
-        return Message(kind=kind, recipient=recipient, subject=single_line(subject.render(values)),
-                       body=body.render(values).strip() + "\n", reply_to=reply_to)
+        return Message(
+            kind=kind,
+            recipient=recipient,
+            subject=single_line(subject.render(values)),
+            body=body.render(values).strip() + "\n",
+            reply_to=reply_to,
+        )
 
     def _formatters(self, lang: str) -> dict:
         """Dates and numbers in the mail's language, as on the pages: {{ when(group.created_at) }}."""
         zone = self.settings.get("BABEL_DEFAULT_TIMEZONE") or formats.TIMEZONE
-        return {"when": lambda value: formats.when(value, lang, zone),
-                "day": lambda value: formats.day(value, lang, zone),
-                "number": lambda value, digits=0: formats.number(value, lang, digits)}
+        return {
+            "when": lambda value: formats.when(value, lang, zone),
+            "day": lambda value: formats.day(value, lang, zone),
+            "number": lambda value, digits=0: formats.number(value, lang, digits),
+        }
 
     def _templates(self, name: str) -> tuple[jinja2.Template, jinja2.Template]:
         """The subject line and the body of a mail template, compiled once."""

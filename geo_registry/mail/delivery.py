@@ -1,6 +1,7 @@
 """E-mail: messages are queued in the database (in the same transaction as the change that causes
 them), then delivered outside the request by a worker thread (or the send-mail command) over SMTP or, with
 no SMTP server configured, written to an outbox folder."""
+
 from __future__ import annotations
 
 import logging
@@ -12,7 +13,7 @@ import threading
 import uuid
 import weakref
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -51,26 +52,40 @@ class MailSettings:
     timeout: float = 10.0
 
     @classmethod
-    def from_config(cls, config) -> "MailSettings":
+    def from_config(cls, config) -> MailSettings:
         """Read the MAIL_* settings."""
-        return cls(host=config.get("MAIL_HOST") or "", port=int(config.get("MAIL_PORT") or 25),
-                   tls=str(config.get("MAIL_TLS") or "none").lower(), user=config.get("MAIL_USER") or "",
-                   password=config.get("MAIL_PASSWORD") or "", sender=config["MAIL_SENDER"],
-                   outbox=config["MAIL_OUTBOX"], timeout=float(config.get("MAIL_TIMEOUT") or 10))
+        return cls(
+            host=config.get("MAIL_HOST") or "",
+            port=int(config.get("MAIL_PORT") or 25),
+            tls=str(config.get("MAIL_TLS") or "none").lower(),
+            user=config.get("MAIL_USER") or "",
+            password=config.get("MAIL_PASSWORD") or "",
+            sender=config["MAIL_SENDER"],
+            outbox=config["MAIL_OUTBOX"],
+            timeout=float(config.get("MAIL_TIMEOUT") or 10),
+        )
 
 
 def queue(conn: sa.Connection, message: Message) -> int:
     """Queue a message inside the caller's transaction; return its id."""
-    return conn.execute(sa.text(
-        "INSERT INTO mail_outbox (kind, recipient, reply_to, subject, body, created_at)"
-        " VALUES (:kind, :recipient, :reply_to, :subject, :body, :created_at) RETURNING id"),
-        {"kind": message.kind, "recipient": message.recipient, "reply_to": message.reply_to,
-         "subject": message.subject, "body": message.body,
-         "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat()}).scalar_one()
+    return conn.execute(
+        sa.text(
+            "INSERT INTO mail_outbox (kind, recipient, reply_to, subject, body, created_at)"
+            " VALUES (:kind, :recipient, :reply_to, :subject, :body, :created_at) RETURNING id"
+        ),
+        {
+            "kind": message.kind,
+            "recipient": message.recipient,
+            "reply_to": message.reply_to,
+            "subject": message.subject,
+            "body": message.body,
+            "created_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        },
+    ).scalar_one()
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def build_email(settings: MailSettings, message: Message) -> EmailMessage:
@@ -82,7 +97,7 @@ def build_email(settings: MailSettings, message: Message) -> EmailMessage:
         email["Reply-To"] = message.reply_to
     # Cleaned again here: a subject queued before names were cleaned must not stop the message.
     email["Subject"] = single_line(message.subject)
-    email["Date"] = format_datetime(datetime.now(timezone.utc))
+    email["Date"] = format_datetime(datetime.now(UTC))
     email["Message-ID"] = make_msgid(domain="geo-registry.local")
     email.set_content(message.body)
     bytes(email)  # serialise once now, so that a message that cannot be written fails here, as unbuildable
@@ -130,8 +145,9 @@ class Mailer:
         with self.engine.begin() as conn:
             return conn.execute(sa.text("UPDATE mail_outbox SET next_attempt_at = NULL, failed_at = NULL")).rowcount
 
-    def deliver(self, ids: list[int] | None = None, due_only: bool = False,
-                failures: list[Failure] | None = None) -> tuple[int, int]:
+    def deliver(
+        self, ids: list[int] | None = None, due_only: bool = False, failures: list[Failure] | None = None
+    ) -> tuple[int, int]:
         """Try to deliver queued messages (all, or those ids; due_only: skip those waiting for a retry or set
         aside); return (sent, failed) and add each failure to failures when given."""
         sent = failed = 0
@@ -153,8 +169,11 @@ class Mailer:
         if due_only:
             sql += " AND failed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.text(sql + " ORDER BY id"),
-                                {"stale": (_now() - CLAIM_EXPIRES).isoformat(), "now": now}).mappings().all()
+            rows = (
+                conn.execute(sa.text(sql + " ORDER BY id"), {"stale": (_now() - CLAIM_EXPIRES).isoformat(), "now": now})
+                .mappings()
+                .all()
+            )
         return [dict(r) for r in rows if ids is None or r["id"] in ids]
 
     def _claim(self, message_id: int) -> bool:
@@ -164,11 +183,21 @@ class Mailer:
         # of the same row wait for the first to commit and then tests the WHERE again against the committed row,
         # which is claimed by then: 0 rows, and that worker goes on with the next message.
         with self.engine.begin() as conn:
-            return conn.execute(sa.text(
-                "UPDATE mail_outbox SET claimed_by = :me, claimed_at = :now"
-                " WHERE id = :id AND (claimed_by IS NULL OR claimed_at < :stale)"),
-                {"me": self.identity, "now": _now().isoformat(), "id": message_id,
-                 "stale": (_now() - CLAIM_EXPIRES).isoformat()}).rowcount == 1
+            return (
+                conn.execute(
+                    sa.text(
+                        "UPDATE mail_outbox SET claimed_by = :me, claimed_at = :now"
+                        " WHERE id = :id AND (claimed_by IS NULL OR claimed_at < :stale)"
+                    ),
+                    {
+                        "me": self.identity,
+                        "now": _now().isoformat(),
+                        "id": message_id,
+                        "stale": (_now() - CLAIM_EXPIRES).isoformat(),
+                    },
+                ).rowcount
+                == 1
+            )
 
     def _deliver_one(self, row: dict) -> Failure | None:
         message = Message(row["kind"], row["recipient"], row["subject"], row["body"], row["reply_to"])
@@ -197,20 +226,24 @@ class Mailer:
         self._release(row["id"], reason, next_attempt_at=(_now() + retry_delay(row["attempts"] + 1)).isoformat())
         return Failure(row["id"], row["kind"], row["recipient"], reason, permanent=False)
 
-    def _release(self, message_id: int, reason: str, failed_at: str | None = None,
-                 next_attempt_at: str | None = None) -> None:
+    def _release(
+        self, message_id: int, reason: str, failed_at: str | None = None, next_attempt_at: str | None = None
+    ) -> None:
         with self.engine.begin() as conn:
-            conn.execute(sa.text(
-                "UPDATE mail_outbox SET attempts = attempts + 1, last_error = :e, failed_at = :f,"
-                " next_attempt_at = :n, claimed_by = NULL, claimed_at = NULL WHERE id = :id"),
-                {"e": reason, "f": failed_at, "n": next_attempt_at, "id": message_id})
+            conn.execute(
+                sa.text(
+                    "UPDATE mail_outbox SET attempts = attempts + 1, last_error = :e, failed_at = :f,"
+                    " next_attempt_at = :n, claimed_by = NULL, claimed_at = NULL WHERE id = :id"
+                ),
+                {"e": reason, "f": failed_at, "n": next_attempt_at, "id": message_id},
+            )
 
     def _hand_over(self, email: EmailMessage, message_id: int) -> None:
         settings = self.settings
         if not settings.host:
             folder = Path(settings.outbox)
             folder.mkdir(parents=True, exist_ok=True)
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
             final = folder / f"{stamp}-{message_id:06d}.eml"
             # Written under another name and then renamed: whoever reads the folder never sees half a message, and
             # a write that fails (a full disk) leaves no .eml behind; the message is tried again later.
@@ -238,7 +271,7 @@ class DeliveryWorker:
     """A thread that delivers queued mail: at once when woken (a request queued a message), and every
     poll_seconds for messages waiting for a retry. Requests never wait for an SMTP server."""
 
-    running: "weakref.WeakSet[DeliveryWorker]" = weakref.WeakSet()  # so a test session can stop them all
+    running: weakref.WeakSet[DeliveryWorker] = weakref.WeakSet()  # so a test session can stop them all
 
     def __init__(self, mailer: Mailer, poll_seconds: float = 30.0, retention_days: int = 14, chores=()):
         self.mailer = mailer
@@ -252,7 +285,7 @@ class DeliveryWorker:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def start(self) -> "DeliveryWorker":
+    def start(self) -> DeliveryWorker:
         """Start the thread once; its first pass delivers whatever was waiting."""
         with self._lock:
             if self._thread is None:

@@ -1,8 +1,10 @@
 """The point index: which areas hold a point, from a uniform grid over them (AreaIndex), and the active groups'
 index kept up to date by difference (GroupIndex)."""
+
 from __future__ import annotations
 
-from typing import Generic, Sequence, TypeVar
+from collections.abc import Sequence
+from typing import Generic, TypeVar
 
 import numpy as np
 import shapely
@@ -86,7 +88,7 @@ class AreaIndex(Generic[T]):
             col = min(int((x - self._x0) // self._dx), side - 1)
             row = min(int((y - self._y0) // self._dy), side - 1)
             cell = row * side + col
-            candidates = self._candidates[self._offsets[cell]:self._offsets[cell + 1]]
+            candidates = self._candidates[self._offsets[cell] : self._offsets[cell + 1]]
             hits = candidates[shapely.intersects_xy(self.geometries[candidates], x, y)] if len(candidates) else []
         return [self.items[i] for i in hits]
 
@@ -103,8 +105,13 @@ class GroupIndex:
 
     COMPACT = 256
 
-    def __init__(self, groups: list[Group], base: AreaIndex | None = None, removed: frozenset = frozenset(),
-                 overlay: list[Group] | None = None):
+    def __init__(
+        self,
+        groups: list[Group],
+        base: AreaIndex | None = None,
+        removed: frozenset = frozenset(),
+        overlay: list[Group] | None = None,
+    ):
         self.base = base if base is not None else AreaIndex(groups, [g.area for g in groups])
         self.removed = removed
         self.overlay = AreaIndex(overlay or [], [g.area for g in overlay or []])

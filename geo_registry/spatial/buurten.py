@@ -1,4 +1,5 @@
 """Neighbourhoods (CBS buurten): import from CBS files and load the project's wijken.geojson."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,13 @@ from geo_registry.core.geometry import RD_NEW, WGS84, area_m2, reproject
 
 # Both CBS layouts mapped to the project's own field names, in one place.
 LAYOUTS = {
-    "wijkbuurtkaart": {"buurtcode": "code", "buurtnaam": "name", "wijkcode": "wijkcode",
-                       "gemeentecode": "gemeentecode", "gemeentenaam": "gemeentenaam"},
+    "wijkbuurtkaart": {
+        "buurtcode": "code",
+        "buurtnaam": "name",
+        "wijkcode": "wijkcode",
+        "gemeentecode": "gemeentecode",
+        "gemeentenaam": "gemeentenaam",
+    },
     "gegeneraliseerd": {"statcode": "code", "statnaam": "name", "gmCode": "gemeentecode"},
 }
 OVERLAP_TOLERANCE_M2 = 1.0
@@ -120,8 +126,7 @@ def check_no_overlap(rd: gpd.GeoDataFrame, tolerance_m2: float = OVERLAP_TOLERAN
             overlap = geoms[i].intersection(geoms[j]).area
             if overlap > tolerance_m2:
                 raise ImportRefused(
-                    f"Buurt {_label(rd.iloc[i])} overlapt buurt {_label(rd.iloc[j])} "
-                    f"({overlap:.0f} m²)"
+                    f"Buurt {_label(rd.iloc[i])} overlapt buurt {_label(rd.iloc[j])} ({overlap:.0f} m²)"
                 )
 
 
@@ -155,8 +160,9 @@ def _merged(imported: gpd.GeoDataFrame, target: Path, codes: set[str]) -> gpd.Ge
     if not kept.empty:
         imported = gpd.pd.concat([kept.to_crs(WGS84), imported], ignore_index=True)
     check_no_overlap(imported.to_crs(RD_NEW).reset_index(drop=True), KEPT_OVERLAP_TOLERANCE_M2)
-    columns = [c for c in ["code", "name", "wijkcode", "gemeentecode", "gemeentenaam", "area_ha"]
-               if c in imported.columns]
+    columns = [
+        c for c in ["code", "name", "wijkcode", "gemeentecode", "gemeentenaam", "area_ha"] if c in imported.columns
+    ]
     return imported[columns + ["geometry"]].sort_values("code").reset_index(drop=True)
 
 
@@ -167,12 +173,14 @@ def load_buurten(path: str | Path) -> list[Buurt]:
     # Read by GDAL as WKB, not parsed into Python dicts and lists first: at national size the parsed file alone
     # held hundreds of MiB and took most of the start-up (issue 11); the shapes are bit for bit the same.
     _, _, shapes, (codes, names, wijkcodes, gemeentecodes) = pyogrio.raw.read(
-        str(path), columns=["code", "name", "wijkcode", "gemeentecode"])
+        str(path), columns=["code", "name", "wijkcode", "gemeentecode"]
+    )
     geometries = shapely.from_wkb(shapes)
     del shapes
-    buurten = [Buurt(code=code, name=name, wijkcode=wijkcode, gemeentecode=gemeentecode, geometry=geometry)
-               for code, name, wijkcode, gemeentecode, geometry in zip(codes, names, wijkcodes, gemeentecodes,
-                                                                        geometries)]
+    buurten = [
+        Buurt(code=code, name=name, wijkcode=wijkcode, gemeentecode=gemeentecode, geometry=geometry)
+        for code, name, wijkcode, gemeentecode, geometry in zip(codes, names, wijkcodes, gemeentecodes, geometries)
+    ]
     return sorted(buurten, key=lambda w: w.code)
 
 
@@ -181,5 +189,13 @@ def gemeente_shape(buurten: list[Buurt]) -> BaseGeometry:
     return shapely.union_all([w.geometry for w in buurten])
 
 
-__all__ = ["Buurt", "import_buurten", "load_buurten", "prepare_buurten", "read_cbs", "gemeente_shape",
-           "normalise_gemeentecode", "reproject"]
+__all__ = [
+    "Buurt",
+    "import_buurten",
+    "load_buurten",
+    "prepare_buurten",
+    "read_cbs",
+    "gemeente_shape",
+    "normalise_gemeentecode",
+    "reproject",
+]

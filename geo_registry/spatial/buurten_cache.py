@@ -1,6 +1,7 @@
 """A copy of the wijken file in FlatGeobuf, kept per version of that file, so that a process starts quickly: GDAL
 reads the binary copy about ten times faster than the GeoJSON (0.3 s against 3.7 s for 13,000 buurten), and the
 shapes are bit for bit the same (WKB both ways). The GeoJSON stays the project's file; the copy is only a cache."""
+
 from __future__ import annotations
 
 import hashlib
@@ -56,9 +57,15 @@ def write_copy(buurten: list[Buurt], target: Path) -> None:
     partial = target.with_name(f".{target.stem}.{os.getpid()}.fgb")
     try:
         pyogrio.raw.write(
-            str(partial), shapely.to_wkb([b.geometry for b in buurten]),
-            [np.array([getattr(b, field) for b in buurten], dtype=object) for field in FIELDS], FIELDS,
-            driver="FlatGeobuf", geometry_type="Unknown", crs="EPSG:4326", SPATIAL_INDEX="NO")
+            str(partial),
+            shapely.to_wkb([b.geometry for b in buurten]),
+            [np.array([getattr(b, field) for b in buurten], dtype=object) for field in FIELDS],
+            FIELDS,
+            driver="FlatGeobuf",
+            geometry_type="Unknown",
+            crs="EPSG:4326",
+            SPATIAL_INDEX="NO",
+        )
         os.replace(partial, target)
     except Exception as error:
         partial.unlink(missing_ok=True)

@@ -1,4 +1,5 @@
 """Which parts of each neighbourhood, and which of its addresses, lie in some active group's area."""
+
 from __future__ import annotations
 
 import threading
@@ -73,13 +74,15 @@ class BuurtCoverage:
 
 def to_rd_many(geometries) -> np.ndarray:
     """Reproject many WGS84 geometries to RD New in one call."""
-    return shapely.transform(np.array(geometries, dtype=object), transformer(WGS84, RD_NEW).transform,
-                             interleaved=False)
+    return shapely.transform(
+        np.array(geometries, dtype=object), transformer(WGS84, RD_NEW).transform, interleaved=False
+    )
 
 
 def to_wgs84(geometry: BaseGeometry) -> BaseGeometry:
     """Reproject one RD New geometry to WGS84."""
     return shapely.transform(geometry, transformer(RD_NEW, WGS84).transform, interleaved=False)
+
 
 class BuurtenRD:
     """The buurten in RD New with their index and, per address table, which addresses lie in each: made once
@@ -115,26 +118,36 @@ class BuurtenRD:
             return None
         if self._points is None or self._points[0] is not points:
             # The buurten query a tree of the points: each buurt is then prepared once, not tested per point.
-            buurt, found = shapely.STRtree(shapely.points(*points)).query([b.geometry for b in self.buurten],
-                                                                           predicate="intersects")
+            buurt, found = shapely.STRtree(shapely.points(*points)).query(
+                [b.geometry for b in self.buurten], predicate="intersects"
+            )
             order = np.argsort(buurt, kind="stable")
             offsets = np.searchsorted(buurt[order], np.arange(len(self.buurten) + 1))
             self._points = (points, found[order], offsets)
         return self._points
 
 
-def compute_coverage(buurten, groups, points: tuple[np.ndarray, np.ndarray] | None = None,
-                     base: BuurtenRD | None = None) -> list[BuurtCoverage]:
+def compute_coverage(
+    buurten, groups, points: tuple[np.ndarray, np.ndarray] | None = None, base: BuurtenRD | None = None
+) -> list[BuurtCoverage]:
     """Compute each neighbourhood's coverage (areas in RD New; overlapping groups counted once)."""
     base = base or BuurtenRD(buurten)
     group_rd = to_rd_many([g.area for g in groups]) if groups else np.array([], dtype=object)
     pb, pg = shapely.STRtree(group_rd).query(base.rd, predicate="intersects") if len(group_rd) else ([], [])
-    return coverage_of(base, np.arange(len(base.buurten)), np.asarray(pb, dtype=int), np.asarray(pg, dtype=int),
-                       groups, group_rd, points)
+    return coverage_of(
+        base,
+        np.arange(len(base.buurten)),
+        np.asarray(pb, dtype=int),
+        np.asarray(pg, dtype=int),
+        groups,
+        group_rd,
+        points,
+    )
 
 
-def update_coverage(previous: list[BuurtCoverage], base: BuurtenRD, touched: np.ndarray, candidates,
-                    points) -> list[BuurtCoverage]:
+def update_coverage(
+    previous: list[BuurtCoverage], base: BuurtenRD, touched: np.ndarray, candidates, points
+) -> list[BuurtCoverage]:
     """previous with the buurten at positions touched computed again; candidates(bounds) gives the groups (in the
     snapshot's order) whose areas may meet a WGS84 bounding box."""
     if not len(touched):
@@ -173,17 +186,31 @@ def coverage_of(base: BuurtenRD, positions, pb, pg, groups, group_rd, points) ->
     ends = np.searchsorted(pb, positions, side="right")
     unions = [_union(pieces[s:e], areas[s:e]) for s, e in zip(starts, ends)]
     covered = [i for i, union in enumerate(unions) if union is not None]
-    uncovered = _Uncovered(base.rd[np.asarray(positions)[covered]], [unions[i] for i in covered],
-                           [base.buurten[positions[i]] for i in covered])
+    uncovered = _Uncovered(
+        base.rd[np.asarray(positions)[covered]],
+        [unions[i] for i in covered],
+        [base.buurten[positions[i]] for i in covered],
+    )
     addresses = base.addresses(points)
     result = []
     for i, position in enumerate(positions):
         buurt, shape, s, e = base.buurten[position], base.rd[position], starts[i], ends[i]
-        shares = sorted([(groups[g], a / shape.area) for g, a in zip(pg[s:e], areas[s:e]) if a > 0],
-                        key=lambda item: (-item[1], item[0].name))
+        shares = sorted(
+            [(groups[g], a / shape.area) for g, a in zip(pg[s:e], areas[s:e]) if a > 0],
+            key=lambda item: (-item[1], item[0].name),
+        )
         total, inside = _count(addresses, position, [groups[g].area for g in pg[s:e]])
-        result.append(BuurtCoverage(buurt, shape.area, unions[i].area if unions[i] is not None else 0.0, shares,
-                                    uncovered if unions[i] is not None else buurt.geometry, total, inside))
+        result.append(
+            BuurtCoverage(
+                buurt,
+                shape.area,
+                unions[i].area if unions[i] is not None else 0.0,
+                shares,
+                uncovered if unions[i] is not None else buurt.geometry,
+                total,
+                inside,
+            )
+        )
     return result
 
 
@@ -219,7 +246,7 @@ def _count(addresses, position, areas) -> tuple[int | None, int | None]:
     if addresses is None:
         return None, None
     (lon, lat), found, offsets = addresses
-    inside = found[offsets[position]:offsets[position + 1]]
+    inside = found[offsets[position] : offsets[position + 1]]
     if not len(inside) or not areas:
         return len(inside), 0
     hit = np.zeros(len(inside), dtype=bool)
@@ -230,8 +257,9 @@ def _count(addresses, position, areas) -> tuple[int | None, int | None]:
 
 def _to_wgs84_many(geometries) -> np.ndarray:
     """Reproject many RD New geometries to WGS84 in one call."""
-    return shapely.transform(np.asarray(geometries, dtype=object), transformer(RD_NEW, WGS84).transform,
-                             interleaved=False)
+    return shapely.transform(
+        np.asarray(geometries, dtype=object), transformer(RD_NEW, WGS84).transform, interleaved=False
+    )
 
 
 def group_address_counts(groups, points: tuple[np.ndarray, np.ndarray] | None) -> dict[int, int] | None:

@@ -1,4 +1,5 @@
 """The order of the staff's coverage table: where residents have no group yet comes first."""
+
 from __future__ import annotations
 
 from geo_registry.spatial.coverage import CLASSES

@@ -1,9 +1,10 @@
 """OGC API Features without HTTP: the collections, the bbox/limit/offset parameters and one page of items."""
+
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 import shapely
@@ -66,14 +67,17 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     except ValueError:
         numbers = []
     if len(numbers) not in (4, 6) or not all(math.isfinite(n) for n in numbers):
-        raise BadInput(_("'bbox' moet 4 getallen zijn, gescheiden door komma's: "
-                         "west,zuid,oost,noord (lengte- en breedtegraad)."), field="bbox")
+        raise BadInput(
+            _("'bbox' moet 4 getallen zijn, gescheiden door komma's: west,zuid,oost,noord (lengte- en breedtegraad)."),
+            field="bbox",
+        )
     if len(numbers) == 6:  # minx, miny, minz, maxx, maxy, maxz: the heights do not matter in a flat register
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
     minx, miny, maxx, maxy = numbers
     if miny > maxy:
-        raise BadInput(_("In 'bbox' moet de zuidgrens (2e getal) kleiner zijn dan de noordgrens (4e getal)."),
-                       field="bbox")
+        raise BadInput(
+            _("In 'bbox' moet de zuidgrens (2e getal) kleiner zijn dan de noordgrens (4e getal)."), field="bbox"
+        )
     return minx, miny, maxx, maxy
 
 
@@ -88,8 +92,9 @@ def parse_count(text: str | None, name: str, default: int, lowest: int, highest:
         # Python refuses int() of very long digit strings; anything this long is above `highest` anyway.
         number = int(digits) if len(digits) <= 12 else highest + 1
     if number < lowest:
-        raise BadInput(_("'%(name)s' moet een geheel getal zijn van minstens %(lowest)d.", name=name, lowest=lowest),
-                       field=name)
+        raise BadInput(
+            _("'%(name)s' moet een geheel getal zijn van minstens %(lowest)d.", name=name, lowest=lowest), field=name
+        )
     return min(number, highest)
 
 
@@ -105,7 +110,7 @@ class Page:
 def page(collection: Collection, bbox, limit: int, offset: int) -> Page:
     """Return the features from offset, at most limit of them, among those that intersect bbox."""
     matching = collection.matching(bbox)
-    chosen = matching[offset:offset + limit]
+    chosen = matching[offset : offset + limit]
     following = offset + limit if offset + limit < len(matching) else None
     return Page(chosen, len(matching), following)
 
@@ -134,16 +139,30 @@ def check_datetime(text: str | None) -> None:
     ends = text.split("/")
     instants = [_is_instant(end) for end in ends]
     open_ends = [end in ("", "..") for end in ends]
-    valid = instants == [True] if len(ends) == 1 else (
-        len(ends) == 2 and any(instants) and all(i or o for i, o in zip(instants, open_ends)))
+    valid = (
+        instants == [True]
+        if len(ends) == 1
+        else (len(ends) == 2 and any(instants) and all(i or o for i, o in zip(instants, open_ends)))
+    )
     if not valid:
-        raise BadInput(_("'datetime' moet een tijdstip zijn (RFC 3339, bijvoorbeeld 2026-01-31T12:00:00Z) of twee, "
-                         "gescheiden door '/', met '..' voor een open einde."), field="datetime")
+        raise BadInput(
+            _(
+                "'datetime' moet een tijdstip zijn (RFC 3339, bijvoorbeeld 2026-01-31T12:00:00Z) of twee, "
+                "gescheiden door '/', met '..' voor een open einde."
+            ),
+            field="datetime",
+        )
 
 
 def check_parameters(args, allowed: tuple[str, ...]) -> None:
     """Refuse a query parameter the operation does not know, so a typo never silently returns everything."""
     for name in args:
         if name not in allowed:
-            raise BadInput(_("Onbekende parameter '%(name)s'. Toegestaan: %(allowed)s.",
-                             name=name[:40], allowed=", ".join(allowed)), field=name[:40])
+            raise BadInput(
+                _(
+                    "Onbekende parameter '%(name)s'. Toegestaan: %(allowed)s.",
+                    name=name[:40],
+                    allowed=", ".join(allowed),
+                ),
+                field=name[:40],
+            )

@@ -1,5 +1,6 @@
 """The municipalities a deployment serves: their codes, names and contact details, and their buurten from the
 wijken file (read again when the file changes, so that an import reaches a running register)."""
+
 from __future__ import annotations
 
 import os
@@ -9,10 +10,10 @@ from pathlib import Path
 
 from shapely.geometry.base import BaseGeometry
 
-from geo_registry.spatial.buurten import Buurt, normalise_gemeentecode
-from geo_registry.spatial.buurten_cache import load_buurten_cached
 from geo_registry.core.geometry import area_m2
 from geo_registry.core.text import _
+from geo_registry.spatial.buurten import Buurt, normalise_gemeentecode
+from geo_registry.spatial.buurten_cache import load_buurten_cached
 
 # The BEL Combinatie's partners, named without a setting; any other municipality as GM0402=Hilversum.
 KNOWN_NAMES = {"GM0417": "Laren", "GM0376": "Blaricum", "GM0317": "Eemnes"}
@@ -89,12 +90,19 @@ def served_from_config(config) -> Served:
     gemeenten = []
     for code, name in codes:
         if not name:
-            name = config.get("GEMEENTENAAM") if code == home and config.get("GEMEENTENAAM") else \
-                KNOWN_NAMES.get(code, code)
-        gemeenten.append(Gemeente(
-            code=code, name=name,
-            contact_email=config.get(f"CONTACT_EMAIL_{code}") or config.get("CONTACT_EMAIL") or "",
-            contact_phone=config.get(f"CONTACT_PHONE_{code}") or config.get("CONTACT_PHONE") or ""))
+            name = (
+                config.get("GEMEENTENAAM")
+                if code == home and config.get("GEMEENTENAAM")
+                else KNOWN_NAMES.get(code, code)
+            )
+        gemeenten.append(
+            Gemeente(
+                code=code,
+                name=name,
+                contact_email=config.get(f"CONTACT_EMAIL_{code}") or config.get("CONTACT_EMAIL") or "",
+                contact_phone=config.get(f"CONTACT_PHONE_{code}") or config.get("CONTACT_PHONE") or "",
+            )
+        )
     return Served(tuple(sorted(gemeenten, key=lambda g: g.name)), str(config.get("REGIO_NAAM") or "").strip())
 
 
@@ -112,13 +120,21 @@ class BuurtenFile:
             info = os.stat(self.path)
         except OSError:
             return None
-        return (info.st_mtime_ns, info.st_size, info.st_ino, str(self.path.resolve()),
-                None if self.codes is None else tuple(sorted(self.codes)))
+        return (
+            info.st_mtime_ns,
+            info.st_size,
+            info.st_ino,
+            str(self.path.resolve()),
+            None if self.codes is None else tuple(sorted(self.codes)),
+        )
 
     def load(self) -> list[Buurt]:
         """The buurten of the served municipalities only (the file may hold more)."""
-        return [b for b in load_buurten_cached(self.path, self.cache_dir)
-                if self.codes is None or b.gemeentecode in self.codes]
+        return [
+            b
+            for b in load_buurten_cached(self.path, self.cache_dir)
+            if self.codes is None or b.gemeentecode in self.codes
+        ]
 
 
 def groups_per_gemeente(outlines: dict[str, BaseGeometry], groups) -> dict[str, list]:
@@ -142,7 +158,9 @@ def sections(served: Served, snapshot) -> list[tuple[Gemeente | None, list, list
     without a municipality when only one is served (pages then look as they always did)."""
     if not served.several:
         return [(None, snapshot.buurten, snapshot.groups)]
-    groups = snapshot.cached("groups-per-gemeente",
-                             lambda: groups_per_gemeente(snapshot.base.gemeenten, snapshot.groups))
-    return [(g, [b for b in snapshot.buurten if b.gemeentecode == g.code], groups.get(g.code, []))
-            for g in served.gemeenten]
+    groups = snapshot.cached(
+        "groups-per-gemeente", lambda: groups_per_gemeente(snapshot.base.gemeenten, snapshot.groups)
+    )
+    return [
+        (g, [b for b in snapshot.buurten if b.gemeentecode == g.code], groups.get(g.code, [])) for g in served.gemeenten
+    ]

@@ -1,4 +1,5 @@
 """The resident's question, answered without Flask: which group covers this address or point?"""
+
 from __future__ import annotations
 
 import math
@@ -20,8 +21,9 @@ def parse_point(lat, lon) -> tuple[float, float]:
         except (TypeError, ValueError):
             raise BadInput(_("'%(name)s' moet een getal zijn, bijvoorbeeld 52.25.", name=name), field=name) from None
         if not math.isfinite(number) or abs(number) > limit:
-            raise BadInput(_("'%(name)s' moet tussen -%(limit)d en %(limit)d liggen.", name=name, limit=limit),
-                           field=name)
+            raise BadInput(
+                _("'%(name)s' moet tussen -%(limit)d en %(limit)d liggen.", name=name, limit=limit), field=name
+            )
         values.append(number)
     return values[0], values[1]
 
@@ -85,8 +87,9 @@ class LookupService:
     def query_from_args(self, args) -> AddressQuery | None:
         """Build the address query from request-like args, or None when no address was asked."""
         if (args.get("postcode") or "").strip() or (args.get("huisnummer") or "").strip():
-            return AddressQuery.from_fields(args.get("postcode"), args.get("huisnummer"),
-                                            args.get("huisletter", ""), args.get("toevoeging", ""))
+            return AddressQuery.from_fields(
+                args.get("postcode"), args.get("huisnummer"), args.get("huisletter", ""), args.get("toevoeging", "")
+            )
         if "q" in args:
             return AddressQuery.from_text(args.get("q"))
         return None

@@ -3,13 +3,14 @@ large to embed in the page (national size: 13,000 buurten, 20,000 groups). Zoome
 and buurten whose shapes reach into it, simplified to about a pixel at that zoom and with coordinates rounded
 to match; zoomed out, where thousands of shapes would be specks, it holds how many groups lie in each part of
 the tile instead. Made once per tile per snapshot (so once per change), from a spatial index."""
+
 from __future__ import annotations
 
 import json
 import math
 import threading
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import shapely
@@ -28,9 +29,9 @@ class TileOutOfRange(ValueError):
 
 def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
     """Return (west, south, east, north) in degrees of tile z/x/y (Web Mercator tiling, as Leaflet uses)."""
-    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
+    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
         raise TileOutOfRange(f"{z}/{x}/{y}")
-    n = 2 ** z
+    n = 2**z
 
     def latitude(row: int) -> float:
         return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
@@ -40,7 +41,7 @@ def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
 
 def pixel_degrees(z: int, latitude: float = 52.0) -> float:
     """The size of one screen pixel at zoom z, in degrees (the smaller of longitude and latitude)."""
-    return 360 / (2 ** z * TILE_PIXELS) * math.cos(math.radians(latitude))
+    return 360 / (2**z * TILE_PIXELS) * math.cos(math.radians(latitude))
 
 
 class TileSource:
@@ -52,8 +53,9 @@ class TileSource:
         self.group_properties = group_properties
         self.group_tree = shapely.STRtree([g.area for g in self.groups])
         self.buurt_tree = shapely.STRtree([b.geometry for b in self.buurten])
-        self.group_points = shapely.get_coordinates(
-            shapely.point_on_surface([g.area for g in self.groups])) if self.groups else None
+        self.group_points = (
+            shapely.get_coordinates(shapely.point_on_surface([g.area for g in self.groups])) if self.groups else None
+        )
         self._tiles: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -84,12 +86,22 @@ class TileSource:
         features = []
         for index in self.group_tree.query(box, predicate="intersects"):
             group = self.groups[index]
-            features.append(_feature(group.area, tolerance, digits, f"g{group.id}",
-                                     {"kind": "group", **self.group_properties(group)}))
+            features.append(
+                _feature(
+                    group.area, tolerance, digits, f"g{group.id}", {"kind": "group", **self.group_properties(group)}
+                )
+            )
         for index in self.buurt_tree.query(box, predicate="intersects"):
             buurt = self.buurten[index]
-            features.append(_feature(buurt.geometry, tolerance, digits, f"b{buurt.code}",
-                                     {"kind": "buurt", "code": buurt.code, "name": buurt.name}))
+            features.append(
+                _feature(
+                    buurt.geometry,
+                    tolerance,
+                    digits,
+                    f"b{buurt.code}",
+                    {"kind": "buurt", "code": buurt.code, "name": buurt.name},
+                )
+            )
         return [feature for feature in features if feature["geometry"]["coordinates"]]
 
     def _counts(self, bounds, tile: str) -> list[dict]:
@@ -109,13 +121,18 @@ class TileSource:
         features = []
         for cell in np.flatnonzero(counts):
             centre = [round(float(lon_sums[cell] / counts[cell]), 5), round(float(lat_sums[cell] / counts[cell]), 5)]
-            features.append({"type": "Feature", "id": f"n{tile}/{int(cell)}",
-                             "geometry": {"type": "Point", "coordinates": centre},
-                             "properties": {"kind": "count", "count": int(counts[cell])}})
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": f"n{tile}/{int(cell)}",
+                    "geometry": {"type": "Point", "coordinates": centre},
+                    "properties": {"kind": "count", "count": int(counts[cell])},
+                }
+            )
         return features
 
 
 def _feature(geometry, tolerance: float, digits: int, feature_id: str, properties: dict) -> dict:
     """One shape simplified to about a pixel (topology kept, so it stays a valid area), rounded to digits."""
-    simpler = shapely.set_precision(geometry.simplify(tolerance, preserve_topology=True), 10 ** -digits)
+    simpler = shapely.set_precision(geometry.simplify(tolerance, preserve_topology=True), 10**-digits)
     return {"type": "Feature", "id": feature_id, "geometry": mapping(simpler), "properties": properties}

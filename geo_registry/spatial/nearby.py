@@ -1,4 +1,5 @@
 """Active groups near a point that no group covers: distances in RD New metres, nearest first, without Flask."""
+
 from __future__ import annotations
 
 import math
@@ -9,9 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from geo_registry.spatial.coverage import to_rd_many
 from geo_registry.core.geometry import RD_NEW, WGS84, transformer
 from geo_registry.domain.groups import Group
+from geo_registry.spatial.coverage import to_rd_many
 
 # Walking distance: the issue asks for the groups within 1 km, at most three.
 RADIUS_M = 1000.0
@@ -78,8 +79,14 @@ class RDAreas:
 FIRST_REACH = 0.25
 
 
-def nearby_groups(in_bounds, lat: float, lon: float, radius: float = RADIUS_M, limit: int = MAX_GROUPS,
-                  rd_areas: RDAreas | None = None) -> list[NearbyGroup]:
+def nearby_groups(
+    in_bounds,
+    lat: float,
+    lon: float,
+    radius: float = RADIUS_M,
+    limit: int = MAX_GROUPS,
+    rd_areas: RDAreas | None = None,
+) -> list[NearbyGroup]:
     """Up to limit groups whose area lies within radius metres of (lat, lon), nearest first (then by name).
     in_bounds(box) gives the groups whose bounding box meets a WGS84 box (the snapshot's group index): only those
     few are put in RD New (or taken from rd_areas), so nothing is made per snapshot."""

@@ -2,6 +2,7 @@
 
 Both are drawn by the app itself, as inline SVG: no tiles, no script, no outside service, so the poster prints the
 same everywhere and a visitor's browser asks no one else for anything."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,8 +13,8 @@ import segno
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo_registry.spatial.buurten import Buurt
 from geo_registry.core.geometry import RD_NEW, WGS84, reproject, to_rd
+from geo_registry.spatial.buurten import Buurt
 
 # The map's shape (width : height) matches the room the poster gives it on A4 (186 mm wide, so about 116 mm high).
 ASPECT = 1.6
@@ -88,16 +89,19 @@ def _scale_bar(frame: Frame, font: float) -> str:
     length = max([step for step in SCALE_STEPS_M if step <= frame.width / 5] or [SCALE_STEPS_M[0]])
     x, y = frame.width * 0.03, frame.height * 0.95
     label = f"{length} m" if length < 1000 else f"{length / 1000:g} km"
-    return (f'<path d="M{x:.0f} {y - font * 0.4:.0f}V{y:.0f}H{x + length:.0f}V{y - font * 0.4:.0f}" fill="none" '
-            f'stroke="#1a1a1a" stroke-width="2" vector-effect="non-scaling-stroke"/>'
-            f'<text x="{x + length + font * 0.4:.0f}" y="{y:.0f}" font-size="{font:.0f}" fill="#1a1a1a">{label}</text>')
+    return (
+        f'<path d="M{x:.0f} {y - font * 0.4:.0f}V{y:.0f}H{x + length:.0f}V{y - font * 0.4:.0f}" fill="none" '
+        f'stroke="#1a1a1a" stroke-width="2" vector-effect="non-scaling-stroke"/>'
+        f'<text x="{x + length + font * 0.4:.0f}" y="{y:.0f}" font-size="{font:.0f}" fill="#1a1a1a">{label}</text>'
+    )
 
 
 def _label(name: str, shape: BaseGeometry, frame: Frame, font: float) -> str:
     """The buurt's name inside its shown part, kept whole inside the frame; empty where it has no room."""
     half_width = len(name) * font * 0.3  # about half the width of the name in a sans-serif font
-    room = shape.intersection(shapely.box(frame.minx + half_width, frame.miny + font,
-                                          frame.maxx - half_width, frame.maxy - font))
+    room = shape.intersection(
+        shapely.box(frame.minx + half_width, frame.miny + font, frame.maxx - half_width, frame.maxy - font)
+    )
     if room.is_empty or room.area < font * font:
         return ""
     point = room.representative_point()
@@ -115,8 +119,9 @@ def _buurten_in(frame: Frame, buurten: list[Buurt], tolerance: float):
         # The boundary is clipped as a line, so that the frame's edge is not drawn as if it were a buurt's border.
         shape = shapely.clip_by_rect(rd, frame.minx, frame.miny, frame.maxx, frame.maxy)
         if not shape.is_empty:
-            shown.append((buurt.name, shape, shapely.clip_by_rect(rd.boundary, frame.minx, frame.miny,
-                                                                   frame.maxx, frame.maxy)))
+            shown.append(
+                (buurt.name, shape, shapely.clip_by_rect(rd.boundary, frame.minx, frame.miny, frame.maxx, frame.maxy))
+            )
     return shown
 
 
@@ -131,17 +136,19 @@ def area_map_svg(area: BaseGeometry, buurten: list[Buurt], label: str) -> str:
     outlines = "".join(svg_path(boundary, frame) for _, _, boundary in shown)
     labels = "".join(_label(name, shape, frame, font) for name, shape, _ in shown)
     area_path = svg_path(area_rd.simplify(tolerance, preserve_topology=True), frame)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {frame.width:.0f} {frame.height:.0f}" '
-            f'class="poster-area" role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
-            f'<rect width="100%" height="100%" fill="#fff" stroke="#8a8f94" stroke-width="2" '
-            f'vector-effect="non-scaling-stroke"/>'
-            f'<path d="{outlines}" fill="none" stroke="{BUURT_COLOUR}" stroke-width="1" stroke-dasharray="4 3" '
-            f'vector-effect="non-scaling-stroke"/>'
-            f'<path d="{area_path}" fill="{AREA_COLOUR}" fill-opacity="0.22" fill-rule="evenodd" '
-            f'stroke="{AREA_COLOUR}" stroke-width="3" stroke-linejoin="round" vector-effect="non-scaling-stroke"/>'
-            f'<g font-size="{font:.0f}" fill="{LABEL_COLOUR}" text-anchor="middle" font-family="sans-serif" '
-            f'stroke="#fff" stroke-width="{font / 5:.0f}" paint-order="stroke">{labels}</g>'
-            f'{_scale_bar(frame, font)}</svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {frame.width:.0f} {frame.height:.0f}" '
+        f'class="poster-area" role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
+        f'<rect width="100%" height="100%" fill="#fff" stroke="#8a8f94" stroke-width="2" '
+        f'vector-effect="non-scaling-stroke"/>'
+        f'<path d="{outlines}" fill="none" stroke="{BUURT_COLOUR}" stroke-width="1" stroke-dasharray="4 3" '
+        f'vector-effect="non-scaling-stroke"/>'
+        f'<path d="{area_path}" fill="{AREA_COLOUR}" fill-opacity="0.22" fill-rule="evenodd" '
+        f'stroke="{AREA_COLOUR}" stroke-width="3" stroke-linejoin="round" vector-effect="non-scaling-stroke"/>'
+        f'<g font-size="{font:.0f}" fill="{LABEL_COLOUR}" text-anchor="middle" font-family="sans-serif" '
+        f'stroke="#fff" stroke-width="{font / 5:.0f}" paint-order="stroke">{labels}</g>'
+        f"{_scale_bar(frame, font)}</svg>"
+    )
 
 
 @lru_cache(maxsize=512)

@@ -1,5 +1,6 @@
 """Snapshots of the register: point answers from the indexes, kept up to date by difference, and which groups
 cover which neighbourhoods."""
+
 from __future__ import annotations
 
 import bisect
@@ -11,12 +12,20 @@ from dataclasses import dataclass
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo_registry.spatial.coverage import (BuurtCoverage, BuurtenRD, compute_coverage, group_address_counts, to_rd_many, update_coverage)
 from geo_registry.core.geometry import area_m2
-from geo_registry.spatial.area_index import AreaIndex, GroupIndex, group_order
-from geo_registry.domain.groups import Group, GroupStore
 from geo_registry.core.memory import release_freed_memory
+from geo_registry.domain.groups import Group, GroupStore
+from geo_registry.spatial.area_index import AreaIndex, GroupIndex, group_order
 from geo_registry.spatial.buurten import Buurt, gemeente_shape
+from geo_registry.spatial.coverage import (
+    BuurtCoverage,
+    BuurtenRD,
+    compute_coverage,
+    group_address_counts,
+    to_rd_many,
+    update_coverage,
+)
+
 
 @dataclass(frozen=True)
 class PointAnswer:
@@ -55,8 +64,9 @@ class BuurtenBase:
         with self._outlines_lock:
             if self._outlines is None:
                 codes = sorted({w.gemeentecode for w in self.buurten})
-                gemeenten = {code: gemeente_shape([w for w in self.buurten if w.gemeentecode == code])
-                             for code in codes}
+                gemeenten = {
+                    code: gemeente_shape([w for w in self.buurten if w.gemeentecode == code]) for code in codes
+                }
                 # One municipality: its outline is the union of the same buurten in the same order, made once.
                 whole = gemeenten[codes[0]] if len(codes) == 1 else gemeente_shape(self.buurten)
                 shapely.prepare(whole)
@@ -108,8 +118,16 @@ NOT_READ = object()
 class Snapshot:
     """An immutable view of the neighbourhoods and the active groups, with their indexes."""
 
-    def __init__(self, buurten: list[Buurt] | BuurtenBase, groups: list[Group], version=0, address_points=None,
-                 *, group_index: GroupIndex | None = None, coverage_base: BuurtenRD | None = None):
+    def __init__(
+        self,
+        buurten: list[Buurt] | BuurtenBase,
+        groups: list[Group],
+        version=0,
+        address_points=None,
+        *,
+        group_index: GroupIndex | None = None,
+        coverage_base: BuurtenRD | None = None,
+    ):
         base = buurten if isinstance(buurten, BuurtenBase) else BuurtenBase(buurten)
         self.version = version
         self._address_points = address_points
@@ -135,8 +153,14 @@ class Snapshot:
         groups = [g for g in self.groups if g.id not in changes]
         for group in sorted((g for g in changes.values() if g), key=group_order):
             bisect.insort(groups, group, key=group_order)
-        successor = Snapshot(self.base, groups, version, self._address_points,
-                             group_index=self.group_index.updated(groups, changes), coverage_base=self._coverage_base)
+        successor = Snapshot(
+            self.base,
+            groups,
+            version,
+            self._address_points,
+            group_index=self.group_index.updated(groups, changes),
+            coverage_base=self._coverage_base,
+        )
         if version_part(version, 1) == version_part(self.version, 1):
             changed = [g.area for g in before.values()] + [g.area for g in changes.values() if g]
             successor._points = self._points
@@ -203,8 +227,9 @@ class Snapshot:
                 if self._coverage_from is not None:
                     source, areas = self._coverage_from
                     touched = base.touched_by(to_rd_many(areas)) if areas else []
-                    self._coverage = update_coverage(source.coverage(), base, touched, self.group_index.in_bounds,
-                                                     points)
+                    self._coverage = update_coverage(
+                        source.coverage(), base, touched, self.group_index.in_bounds, points
+                    )
                 else:
                     self._coverage = compute_coverage(self.buurten, self.groups, points, base)
                 self._coverage_from = None
@@ -238,8 +263,14 @@ class Registry:
     changed since are read from the database's change log (GroupStore.changes); where it does not cover them,
     the snapshot is built from scratch."""
 
-    def __init__(self, buurten, store: GroupStore, address_points=None, recheck_seconds: float = 0.25,
-                 warm_outlines: bool = False):
+    def __init__(
+        self,
+        buurten,
+        store: GroupStore,
+        address_points=None,
+        recheck_seconds: float = 0.25,
+        warm_outlines: bool = False,
+    ):
         # buurten: a list, or a source with stamp() and load() (gemeenten.BuurtenFile) read again when it changes.
         self.source = buurten if hasattr(buurten, "stamp") else None
         self.buurten = None if self.source else buurten
@@ -304,5 +335,13 @@ class Registry:
         return self._base
 
 
-__all__ = ["AreaIndex", "BuurtenBase", "GroupIndex", "PointAnswer", "Registry", "Snapshot", "area_m2",
-           "compute_coverage"]
+__all__ = [
+    "AreaIndex",
+    "BuurtenBase",
+    "GroupIndex",
+    "PointAnswer",
+    "Registry",
+    "Snapshot",
+    "area_m2",
+    "compute_coverage",
+]

@@ -1,4 +1,5 @@
 """Per neighbourhood, its streets and how many of each street's addresses lie in some group's area (no Flask)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -10,8 +11,11 @@ import shapely
 from geo_registry.core.text import N_
 
 # Words for a street's coverage, shown to residents (translated where shown).
-STATUS_WORDS = {"heel": N_("helemaal in het gebied van een groep"), "deels": N_("deels in het gebied van een groep"),
-                "geen": N_("nog geen groep")}
+STATUS_WORDS = {
+    "heel": N_("helemaal in het gebied van een groep"),
+    "deels": N_("deels in het gebied van een groep"),
+    "geen": N_("nog geen groep"),
+}
 
 
 @dataclass(frozen=True)

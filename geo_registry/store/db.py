@@ -1,4 +1,5 @@
 """The embedded database: engine, schema migrations (Alembic), and the app's connection to it."""
+
 from __future__ import annotations
 
 from contextlib import ExitStack, contextmanager
@@ -36,8 +37,10 @@ class SchemaChange:
     def report(self) -> str:
         """Say in Dutch what happened, for init-db."""
         if self.legacy_version:
-            return (f"Database van vóór Alembic (oude schemaversie {self.legacy_version}) overgenomen als "
-                    f"{self.before} en bijgewerkt naar schemaversie {self.after}")
+            return (
+                f"Database van vóór Alembic (oude schemaversie {self.legacy_version}) overgenomen als "
+                f"{self.before} en bijgewerkt naar schemaversie {self.after}"
+            )
         if self.before is None:
             return f"Database aangemaakt op schemaversie {self.after}"
         if self.before != self.after:
@@ -62,6 +65,7 @@ def make_engine(url: str) -> Engine:
             if in_file:
                 _write_ahead_log(cursor)
             cursor.close()
+
     return engine
 
 
@@ -167,8 +171,10 @@ def init_app(app) -> None:
         raise StartupRefused(f"GEO_REGISTRY_DATABASE_URL is geen geldige database-URL: {error}") from error
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
         reason = str(error.orig if error.orig is not None else error).strip().splitlines()[0]
-        raise StartupRefused(f"De database is niet bereikbaar ({reason}). Controleer GEO_REGISTRY_DATABASE_URL "
-                             "en of de databaseserver draait.") from error
+        raise StartupRefused(
+            f"De database is niet bereikbaar ({reason}). Controleer GEO_REGISTRY_DATABASE_URL "
+            "en of de databaseserver draait."
+        ) from error
     except RuntimeError as error:  # a migration that cannot run here (PostGIS missing, a newer database)
         raise StartupRefused(str(error)) from error
     app.extensions["geo_registry.engine"] = engine

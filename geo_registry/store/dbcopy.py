@@ -1,5 +1,6 @@
 """Copying a whole register (an SQLite file, usually) into an empty PostgreSQL database, row for row, in one
 transaction: the target ends up with everything or with nothing. The source is only read."""
+
 from __future__ import annotations
 
 import warnings
@@ -29,8 +30,9 @@ class CopyReport:
 
     def lines(self) -> list[str]:
         """One Dutch line per table: its rows in the source and the target."""
-        return [f"{name}: {source} rijen in de bron, {target} in het doel" for name, (source, target)
-                in self.counts.items()]
+        return [
+            f"{name}: {source} rijen in de bron, {target} in het doel" for name, (source, target) in self.counts.items()
+        ]
 
     @property
     def complete(self) -> bool:
@@ -54,8 +56,9 @@ def copy_register(source: sa.Engine, target: sa.Engine) -> CopyReport:
             report.counts[name] = (_count(reader, source_tables[name]), _count(writer, source_tables[name]))
         _continue_ids(reader, writer)
         if not report.complete:
-            raise RuntimeError("Niet alle rijen kwamen over; het doel is ongewijzigd gelaten: "
-                               + "; ".join(report.lines()))
+            raise RuntimeError(
+                "Niet alle rijen kwamen over; het doel is ongewijzigd gelaten: " + "; ".join(report.lines())
+            )
     return report
 
 
@@ -81,11 +84,16 @@ def _refuse_filled(target: sa.Engine, conn: sa.Connection | None = None) -> None
         with target.connect() as own:
             return _refuse_filled(target, own)
     present = set(sa.inspect(conn).get_table_names())
-    filled = [name for name in DATA_TABLES if name in present
-              and conn.execute(sa.text(f"SELECT 1 FROM {name} LIMIT 1")).first() is not None]
+    filled = [
+        name
+        for name in DATA_TABLES
+        if name in present and conn.execute(sa.text(f"SELECT 1 FROM {name} LIMIT 1")).first() is not None
+    ]
     if filled:
-        raise TargetNotEmpty(f"De doeldatabase bevat al een register (rijen in {', '.join(filled)}); "
-                             "kies een lege database. Er is niets gekopieerd.")
+        raise TargetNotEmpty(
+            f"De doeldatabase bevat al een register (rijen in {', '.join(filled)}); "
+            "kies een lege database. Er is niets gekopieerd."
+        )
     return None
 
 
@@ -96,8 +104,7 @@ def _source_tables(conn: sa.Connection) -> dict[str, sa.Table]:
     with warnings.catch_warnings():
         # Foreign keys pull groups in, whose lower(name) index SQLAlchemy cannot reflect: only rows are copied
         # here, and the target's indexes come from its own migrations.
-        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index",
-                                sa.exc.SAWarning)
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index", sa.exc.SAWarning)
         reflected.reflect(conn, only=[name for name in tables.TABLE_ORDER if name != "groups"])
     return {**reflected.tables, "groups": tables.groups}
 
@@ -123,8 +130,11 @@ def _continue_ids(reader: sa.Connection, writer: sa.Connection) -> None:
     if reader.dialect.name == "sqlite" and sa.inspect(reader).has_table("sqlite_sequence"):
         given_out = dict(reader.execute(sa.text("SELECT name, seq FROM sqlite_sequence")).all())
     for name in DATA_TABLES:
-        highest = max(writer.execute(sa.text(f"SELECT coalesce(max(id), 0) FROM {name}")).scalar_one(),
-                      int(given_out.get(name) or 0))
+        highest = max(
+            writer.execute(sa.text(f"SELECT coalesce(max(id), 0) FROM {name}")).scalar_one(),
+            int(given_out.get(name) or 0),
+        )
         # setval(seq, n, false): the next id is n, so 1 for a table that never had a row.
-        writer.execute(sa.text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :n, false)"),
-                       {"t": name, "n": highest + 1})
+        writer.execute(
+            sa.text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :n, false)"), {"t": name, "n": highest + 1}
+        )

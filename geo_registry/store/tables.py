@@ -1,11 +1,11 @@
 """The tables the code reads and writes through SQLAlchemy Core, as the migrations made them, and the type of a
 group's area: a PostGIS geometry on PostgreSQL, WKB on SQLite, a shapely geometry in Python on both."""
+
 from __future__ import annotations
 
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.types import UserDefinedType
-
 
 SRID = 4326  # areas are stored in WGS84 on every database
 
@@ -54,7 +54,8 @@ class Area(sa.types.TypeDecorator):
 metadata = sa.MetaData()
 
 groups = sa.Table(
-    "groups", metadata,
+    "groups",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("area", Area, nullable=False),
@@ -76,7 +77,8 @@ groups = sa.Table(
 
 # Residents waiting to hear when a group starts at their address (revision 0009): the minimum to tell them once.
 waiting_residents = sa.Table(
-    "waiting_residents", metadata,
+    "waiting_residents",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("email", sa.Text, nullable=False),
     sa.Column("lat", sa.Float, nullable=False),
@@ -88,5 +90,13 @@ waiting_residents = sa.Table(
 )
 
 # The tables of the register in an order that respects their foreign keys (group_changes refers to groups).
-TABLE_ORDER = ["registry_state", "groups", "group_changes", "addresses", "staff", "audit_log", "mail_outbox",
-               "waiting_residents"]
+TABLE_ORDER = [
+    "registry_state",
+    "groups",
+    "group_changes",
+    "addresses",
+    "staff",
+    "audit_log",
+    "mail_outbox",
+    "waiting_residents",
+]

@@ -1,6 +1,7 @@
 """Front-end files: the npm packages the pages load and the app's own /static files, served from the app's own
 origin (no third-party CDN) under content-hashed names, so that a browser keeps them for a year and a new
 release (new content, new name) is fetched at once; and every text response compressed (gzip or brotli)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,11 +20,23 @@ PACKAGES = {
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT_MAX_AGE = 300
 HASH_LENGTH = 12
-_HASHED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{%d})(?P<ext>\.[A-Za-z0-9]+)$" % HASH_LENGTH)
+_HASHED = re.compile(rf"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{{{HASH_LENGTH}}})(?P<ext>\.[A-Za-z0-9]+)$")
 # Compressed: text. Images other than SVG, fonts and archives are compressed already.
-COMPRESSED_TYPES = ["text/html", "text/css", "text/plain", "text/xml", "text/csv", "text/javascript",
-                    "application/javascript", "application/json", "application/geo+json", "application/ld+json",
-                    "application/xml", "image/svg+xml", "application/vnd.oai.openapi+json"]
+COMPRESSED_TYPES = [
+    "text/html",
+    "text/css",
+    "text/plain",
+    "text/xml",
+    "text/csv",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/geo+json",
+    "application/ld+json",
+    "application/xml",
+    "image/svg+xml",
+    "application/vnd.oai.openapi+json",
+]
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 _hashes: dict[tuple[str, float, int], str] = {}

@@ -1,4 +1,5 @@
 """Information pages: Markdown files that staff edit without touching Python (content/<lang>/NN-slug.md)."""
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,9 @@ def page_files(folder: Path, lang: str) -> dict[str, Path]:
 @lru_cache(maxsize=64)
 def _listed(language_folder: Path, _mtime_ns: int) -> tuple[tuple[str, Path], ...]:
     """The (slug, path) pairs of one version of a language's folder, in their numbered order."""
-    files = sorted((int(m.group(1)), m.group(2), path) for path in language_folder.glob("*.md")
-                   if (m := FILE_RE.match(path.name)))
+    files = sorted(
+        (int(m.group(1)), m.group(2), path) for path in language_folder.glob("*.md") if (m := FILE_RE.match(path.name))
+    )
     return tuple((slug, path) for _, slug, path in files)
 
 
@@ -52,7 +54,7 @@ def _rendered(path: Path, slug: str, _mtime_ns: int, _size: int) -> Page:
     text = path.read_text(encoding="utf-8")
     heading = re.search(r"^# (.+)$", text, re.M)
     title = heading.group(1).strip() if heading else slug
-    body = text[heading.end():] if heading else text
+    body = text[heading.end() :] if heading else text
     # A number typed in groups ("bel 14 035") stays on one line: at a line end an older resident reads '14'.
     body = DIGIT_SPACE.sub("\u00a0", body)
     return Page(slug, title, markdown.markdown(body, extensions=["sane_lists"], output_format="html"))

@@ -1,4 +1,5 @@
 """The app's error pages and JSON errors: domain errors, HTTP errors and the unexpected, in the visitor's language."""
+
 from __future__ import annotations
 
 from flask import current_app, jsonify, make_response, render_template, request
@@ -23,8 +24,12 @@ def problem(error: GeoRegistryError):
     """Render a domain error as RFC 9457 problem details; code, field and candidates are extensions."""
     body = error.to_dict()["error"]
     detail = body.pop("message")
-    details = {"type": "about:blank", "title": HTTP_STATUS_CODES.get(error.status, "Error"),
-               "status": error.status, "detail": detail}
+    details = {
+        "type": "about:blank",
+        "title": HTTP_STATUS_CODES.get(error.status, "Error"),
+        "status": error.status,
+        "detail": detail,
+    }
     details.update({key: value for key, value in body.items() if key not in details})
     response = jsonify(details)
     response.status_code = error.status
@@ -37,8 +42,9 @@ def _paths_without_the_host() -> None:
     request without a URL adapter, so url_for in the page would fail with a 500): the page's links are paths on
     this site, which need no host."""
     if request_ctx.url_adapter is None:
-        request_ctx.url_adapter = current_app.url_map.bind("localhost", script_name=request.script_root or None,
-                                                           url_scheme=request.scheme)
+        request_ctx.url_adapter = current_app.url_map.bind(
+            "localhost", script_name=request.script_root or None, url_scheme=request.scheme
+        )
 
 
 def init_app(app) -> None:
@@ -67,8 +73,10 @@ def init_app(app) -> None:
         if error.code == 413 and (request.content_length or 0) <= int(current_app.config["MAX_CONTENT_LENGTH"]):
             # The whole request was within bounds, so one field was over Werkzeug's limit for a form field
             # (MAX_FORM_MEMORY_SIZE): in practice an area drawn with very many points, not a file.
-            messages[413] = N_("Het getekende gebied is te groot (hoogstens 500 kB). Teken het met minder punten, "
-                               "of kies buurten in de lijst.")
+            messages[413] = N_(
+                "Het getekende gebied is te groot (hoogstens 500 kB). Teken het met minder punten, "
+                "of kies buurten in de lijst."
+            )
         domain = GeoRegistryError(_(messages[error.code]) if error.code in messages else error.description)
         domain.status, domain.code = error.code, error.name.lower().replace(" ", "_")
         response = make_response(handle_domain_error(domain))

@@ -3,6 +3,7 @@
 The templates draw the fields themselves (templates/_forms.html, for the error texts tied to each field);
 these classes read, check and clean what was sent, and map a group's form onto a Group's attributes.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -76,8 +77,13 @@ class CheckedForm(FlaskForm):
             data = super().wrap_formdata(form, formdata)
             if not isinstance(data, CombinedMultiDict):
                 return data
-            files = MultiDict([(name, upload) for name, upload in request.files.items(multi=True)
-                               if isinstance(form._fields.get(name), FileField)])
+            files = MultiDict(
+                [
+                    (name, upload)
+                    for name, upload in request.files.items(multi=True)
+                    if isinstance(form._fields.get(name), FileField)
+                ]
+            )
             return CombinedMultiDict((files, request.form))
 
         def get_translations(self, form):
@@ -99,8 +105,13 @@ class CheckedForm(FlaskForm):
 class GroupForm(CheckedForm):
     """A group's details and its area; `details` maps the fields onto a Group's attributes."""
 
-    ATTRIBUTES = {"naam": "name", "beheerder_naam": "beheerder_name", "email": "beheerder_email",
-                  "mobiel": "beheerder_phone", "toelichting": "description"}
+    ATTRIBUTES = {
+        "naam": "name",
+        "beheerder_naam": "beheerder_name",
+        "email": "beheerder_email",
+        "mobiel": "beheerder_phone",
+        "toelichting": "description",
+    }
     area_required = True
 
     naam = StringField(validators=[required(N_("Vul de naam van de groep in."))])
@@ -143,8 +154,9 @@ class GroupForm(CheckedForm):
 
     def details(self) -> dict:
         """The cleaned details as Group attributes (an empty optional field becomes None)."""
-        return {attribute: self[name].cleaned or None for name, attribute in self.ATTRIBUTES.items()
-                if name in self._fields}
+        return {
+            attribute: self[name].cleaned or None for name, attribute in self.ATTRIBUTES.items() if name in self._fields
+        }
 
 
 class RegistrationForm(GroupForm):

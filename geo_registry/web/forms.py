@@ -1,14 +1,22 @@
 """Form helpers shared by the beheerder's registration and the staff's edit form."""
+
 from __future__ import annotations
 
 import json
 
 import shapely
 
-from geo_registry.web import services as app_services
-from geo_registry.domain.areas import (AreaRefused, CheckedArea, area_from_buurten, check_area, combine_areas, parse_geojson_area)
 from geo_registry.core.errors import BadInput
 from geo_registry.core.geometry import to_geojson_mapping, to_rd
+from geo_registry.domain.areas import (
+    AreaRefused,
+    CheckedArea,
+    area_from_buurten,
+    check_area,
+    combine_areas,
+    parse_geojson_area,
+)
+from geo_registry.web import services as app_services
 
 
 def area_from_form(form):
@@ -43,8 +51,9 @@ def drawn_after_check(form) -> str:
 
 def drawing_text(area) -> str:
     """Return an area as the GeoJSON text of the drawing layer: one Feature per part, so each can be edited."""
-    features = [{"type": "Feature", "properties": {}, "geometry": to_geojson_mapping(part)}
-                for part in shapely.get_parts(area)]
+    features = [
+        {"type": "Feature", "properties": {}, "geometry": to_geojson_mapping(part)} for part in shapely.get_parts(area)
+    ]
     if len(features) == 1:
         return json.dumps(features[0])
     return json.dumps({"type": "FeatureCollection", "features": features})
@@ -67,8 +76,13 @@ def checked_area_from_form(form, errors: dict, exclude_group_id: int | None = No
     """Read and check a GroupForm's area; put a refusal in errors['gebied'] and return None."""
     snapshot = app_services.current().registry.snapshot()
     try:
-        return check_area(area_from_form(form), snapshot.gemeente, snapshot.groups,
-                          app_services.served().display_name(), exclude_group_id=exclude_group_id)
+        return check_area(
+            area_from_form(form),
+            snapshot.gemeente,
+            snapshot.groups,
+            app_services.served().display_name(),
+            exclude_group_id=exclude_group_id,
+        )
     except AreaRefused as error:
         errors["gebied"] = error.message
         return None

@@ -1,5 +1,6 @@
 """Security headers on every response: a Content-Security-Policy whose scripts are this origin's files and the
 inline scripts the app itself wrote (each carries this request's nonce), no framing, no sniffing."""
+
 from __future__ import annotations
 
 import secrets
@@ -28,10 +29,12 @@ def content_security_policy(config, nonce: str | None = None) -> str:
         parts = urlsplit(tiles.replace("{", "").replace("}", ""))
         tile_origin = f" {parts.scheme}://{parts.netloc}"
     script_src = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
-    return (f"default-src 'self'; script-src {script_src}; script-src-attr 'none'; "
-            "style-src 'self'; "
-            f"img-src 'self' data:{tile_origin}; connect-src 'self'; font-src 'self'; object-src 'none'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+    return (
+        f"default-src 'self'; script-src {script_src}; script-src-attr 'none'; "
+        "style-src 'self'; "
+        f"img-src 'self' data:{tile_origin}; connect-src 'self'; font-src 'self'; object-src 'none'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+    )
 
 
 # Stands in for the nonce while the policy is prepared; a nonce is URL-safe base64, so it never contains this.
@@ -46,8 +49,12 @@ class SecurityHeaders:
         policy = content_security_policy(config, _NONCE_MARK)
         self.before_nonce, self.after_nonce = policy.split(_NONCE_MARK)
         self.without_nonce = policy.replace(f" 'nonce-{_NONCE_MARK}'", "")
-        self.fixed = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
-                      ("X-Frame-Options", "DENY"), ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+        self.fixed = (
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "same-origin"),
+            ("X-Frame-Options", "DENY"),
+            ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        )
 
     def policy(self, nonce: str | None) -> str:
         """The Content-Security-Policy of a response whose inline scripts carry nonce (None: it has none)."""

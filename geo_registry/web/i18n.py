@@ -1,4 +1,5 @@
 """Languages: Dutch first, English complete. Message catalogues in translations/ (Babel)."""
+
 from __future__ import annotations
 
 import flask_babel
@@ -46,8 +47,7 @@ def switch(lang: str):
     """Remember the chosen language for a year and go back to where the visitor was."""
     response = redirect(local_target(request.args.get("next"), "/"))
     if lang in LANGUAGES:
-        response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="Lax", httponly=True,
-                            secure=request.is_secure)
+        response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="Lax", httponly=True, secure=request.is_secure)
     return response
 
 
@@ -86,8 +86,12 @@ def unbroken(value) -> str:
 def init_app(app) -> None:
     """Set up Babel with the project's catalogues, time zone and filters, and the language switch."""
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", formats.TIMEZONE)
-    Babel(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"),
-          default_domain="messages")
+    Babel(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "translations"),
+        default_domain="messages",
+    )
     app.register_blueprint(bp)
     text.set_translator(translate)
     text.set_language_source(current_language)
@@ -102,4 +106,3 @@ def init_app(app) -> None:
         if not is_api_path(request.path):
             response.headers.add("Vary", "Accept-Language, Cookie")
         return response
-

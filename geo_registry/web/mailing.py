@@ -1,16 +1,17 @@
 """The app's e-mail: composing in the recipient's language, links on PUBLIC_URL, and the delivery worker that
 sends queued mail outside the request."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app
 
-from geo_registry.domain import subscriptions
 from geo_registry.core.config import LOCAL_URL, ROOT
-from geo_registry.web.i18n import LANGUAGES, current_language
-from geo_registry.mail.delivery import DeliveryWorker, Mailer, MailSettings, Message
+from geo_registry.domain import subscriptions
 from geo_registry.mail.compose import MailComposer
+from geo_registry.mail.delivery import DeliveryWorker, Mailer, MailSettings, Message
+from geo_registry.web.i18n import LANGUAGES, current_language
 
 WORKER = "geo_registry.mail_worker"
 COMPOSER = "geo_registry.mail_composer"
@@ -24,8 +25,9 @@ def composer(app=None) -> MailComposer:
     return app.extensions[COMPOSER]
 
 
-def mail_message(kind: str, recipient: str, template: str, reply_to: str | None = None, lang: str | None = None,
-                 **context) -> Message:
+def mail_message(
+    kind: str, recipient: str, template: str, reply_to: str | None = None, lang: str | None = None, **context
+) -> Message:
     """Compose an e-mail from templates/mail/<lang>/<template>.txt in lang (the recipient's language where it
     is known) or else the language of this request (Dutch outside a request)."""
     lang = lang if lang in LANGUAGES else current_language()
@@ -52,14 +54,21 @@ def mail_worker(app=None) -> DeliveryWorker:
     if worker is None:
         engine = app.extensions["geo_registry.engine"]
         mailer = Mailer(engine, MailSettings.from_config(app.config))
+
         # Residents' requests to be told of a new group are purged on time, while the site runs.
         def purge_waiting():
             """Delete the requests whose time is up."""
-            subscriptions.purge(engine, datetime.now(timezone.utc))
+            subscriptions.purge(engine, datetime.now(UTC))
 
-        worker = app.extensions.setdefault(WORKER, DeliveryWorker(
-            mailer, float(app.config["MAIL_POLL_SECONDS"]), int(app.config["MAIL_RETENTION_DAYS"]),
-            chores=[purge_waiting]))
+        worker = app.extensions.setdefault(
+            WORKER,
+            DeliveryWorker(
+                mailer,
+                float(app.config["MAIL_POLL_SECONDS"]),
+                int(app.config["MAIL_RETENTION_DAYS"]),
+                chores=[purge_waiting],
+            ),
+        )
     return worker.start()
 
 

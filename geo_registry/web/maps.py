@@ -1,4 +1,5 @@
 """The Folium map of neighbourhoods and groups, rendered into the app's own pages."""
+
 from __future__ import annotations
 
 import re
@@ -7,23 +8,35 @@ from dataclasses import dataclass
 import folium
 import shapely
 import shapely.ops
-from folium.plugins import Draw
 from branca.element import MacroElement
-from jinja2 import Template
 from flask import url_for
 from flask_babel import ngettext
+from folium.plugins import Draw
+from jinja2 import Template
 from markupsafe import Markup
 
 from geo_registry.core.config import CBS_ATTRIBUTION, tile_url
-from geo_registry.spatial.gemeenten import served_from_config
 from geo_registry.core.geometry import simplify_for_display, to_geojson_mapping
-from geo_registry.spatial.register import Snapshot
 from geo_registry.core.text import _
+from geo_registry.spatial.gemeenten import served_from_config
+from geo_registry.spatial.register import Snapshot
 from geo_registry.web.assets import vendor_url
 
 # Colour-blind-safe colours (Okabe-Ito first); a group keeps its colour while its id does.
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#882255",
-           "#117733", "#AA4499", "#332288", "#994F00", "#44AA99"]
+PALETTE = [
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#882255",
+    "#117733",
+    "#AA4499",
+    "#332288",
+    "#994F00",
+    "#44AA99",
+]
 
 # Folium's asset names -> our vendored files; names mapped to None are not needed by our maps.
 ASSETS = {
@@ -31,8 +44,13 @@ ASSETS = {
     "leaflet_css": ("leaflet", "leaflet.css"),
     "leaflet_draw_js": ("leaflet-draw", "leaflet.draw.js"),
     "leaflet_draw_css": ("leaflet-draw", "leaflet.draw.css"),
-    "jquery": None, "bootstrap": None, "awesome_markers": None, "bootstrap_css": None,
-    "glyphicons_css": None, "awesome_markers_font_css": None, "awesome_markers_css": None,
+    "jquery": None,
+    "bootstrap": None,
+    "awesome_markers": None,
+    "bootstrap_css": None,
+    "glyphicons_css": None,
+    "awesome_markers_font_css": None,
+    "awesome_markers_css": None,
     "awesome_rotate_css": None,
 }
 
@@ -53,48 +71,82 @@ def groups_collection(groups, simplify: bool = False) -> dict:
     features = []
     for group in groups:
         area = simplify_for_display(group.area) if simplify else group.area
-        features.append({
-            "type": "Feature", "id": group.id, "geometry": to_geojson_mapping(area),
-            "properties": {"id": group.id, "name": group.name, "is_example": group.is_example,
-                           "colour": group_colour(group.id)},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": group.id,
+                "geometry": to_geojson_mapping(area),
+                "properties": {
+                    "id": group.id,
+                    "name": group.name,
+                    "is_example": group.is_example,
+                    "colour": group_colour(group.id),
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
 def buurten_collection(buurten) -> dict:
     """Return the neighbourhoods as a GeoJSON FeatureCollection."""
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": w.code, "geometry": to_geojson_mapping(w.geometry),
-         "properties": {"code": w.code, "name": w.name, "wijkcode": w.wijkcode, "gemeentecode": w.gemeentecode}}
-        for w in buurten]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": w.code,
+                "geometry": to_geojson_mapping(w.geometry),
+                "properties": {"code": w.code, "name": w.name, "wijkcode": w.wijkcode, "gemeentecode": w.gemeentecode},
+            }
+            for w in buurten
+        ],
+    }
 
 
 def js_texts() -> dict:
     """The words the map's own script shows, in the request's language."""
     return {
-        "searching": _("Even zoeken…"), "failed": _("Het antwoord kon niet worden opgehaald. Probeer het nog eens."),
-        "chosenPoint": _("Gekozen punt"), "foundAddress": _("Gevonden adres"), "join": _("Aanmelden bij deze groep"),
+        "searching": _("Even zoeken…"),
+        "failed": _("Het antwoord kon niet worden opgehaald. Probeer het nog eens."),
+        "chosenPoint": _("Gekozen punt"),
+        "foundAddress": _("Gevonden adres"),
+        "join": _("Aanmelden bij deze groep"),
         "example": _("voorbeeld"),
         # One and more than one, with the placeholder kept as text: the script picks the form and fills it in.
-        "drawn": [ngettext("Getekend: %(parts)s deel.", "Getekend: %(parts)s delen.", n, parts="%(parts)s")
-                  for n in (1, 2)],
-        "nothingDrawn": _("Nog niets getekend."), "picked": _("Gekozen buurten: %(num)s."),
-        "stop": _("Stoppen"), "stopTitle": _("Tekenen stoppen"), "finish": _("Klaar"),
-        "finishTitle": _("Tekenen afronden"), "undo": _("Laatste punt wissen"),
-        "polygon": _("Teken een veelhoek"), "rectangle": _("Teken een rechthoek"),
-        "polygonStart": _("Klik om de eerste hoek te zetten."), "polygonCont": _("Klik om de volgende hoek te zetten."),
+        "drawn": [
+            ngettext("Getekend: %(parts)s deel.", "Getekend: %(parts)s delen.", n, parts="%(parts)s") for n in (1, 2)
+        ],
+        "nothingDrawn": _("Nog niets getekend."),
+        "picked": _("Gekozen buurten: %(num)s."),
+        "stop": _("Stoppen"),
+        "stopTitle": _("Tekenen stoppen"),
+        "finish": _("Klaar"),
+        "finishTitle": _("Tekenen afronden"),
+        "undo": _("Laatste punt wissen"),
+        "polygon": _("Teken een veelhoek"),
+        "rectangle": _("Teken een rechthoek"),
+        "polygonStart": _("Klik om de eerste hoek te zetten."),
+        "polygonCont": _("Klik om de volgende hoek te zetten."),
         "polygonEnd": _("Klik op de eerste hoek om af te ronden."),
-        "rectangleStart": _("Klik en sleep om een rechthoek te tekenen."), "shapeEnd": _("Laat los om af te ronden."),
-        "save": _("Bewaren"), "saveTitle": _("Wijzigingen bewaren"), "cancel": _("Annuleren"),
-        "cancelTitle": _("Wijzigingen annuleren"), "clearAll": _("Alles wissen"), "edit": _("Gebied aanpassen"),
-        "remove": _("Deel verwijderen"), "editTip": _("Sleep de hoeken om het gebied aan te passen."),
+        "rectangleStart": _("Klik en sleep om een rechthoek te tekenen."),
+        "shapeEnd": _("Laat los om af te ronden."),
+        "save": _("Bewaren"),
+        "saveTitle": _("Wijzigingen bewaren"),
+        "cancel": _("Annuleren"),
+        "cancelTitle": _("Wijzigingen annuleren"),
+        "clearAll": _("Alles wissen"),
+        "edit": _("Gebied aanpassen"),
+        "remove": _("Deel verwijderen"),
+        "editTip": _("Sleep de hoeken om het gebied aan te passen."),
         "removeTip": _("Klik op een deel om het te verwijderen."),
-        "zoomIn": _("Inzoomen"), "zoomOut": _("Uitzoomen"),
+        "zoomIn": _("Inzoomen"),
+        "zoomOut": _("Uitzoomen"),
         "crossing": _("De randen van het gebied mogen elkaar niet kruisen."),
         "editUndo": _("Kies Annuleren om de wijzigingen ongedaan te maken."),
         "nothingToEdit": _("Er is nog geen gebied om aan te passen."),
         "nothingToRemove": _("Er is nog geen gebied om te verwijderen."),
-        "group": _("WhatsApp-groep"), "buurt": _("Buurt"),
+        "group": _("WhatsApp-groep"),
+        "buurt": _("Buurt"),
         "groups": [ngettext("%(count)s groep", "%(count)s groepen", n, count="%(count)s") for n in (1, 2)],
     }
 
@@ -171,8 +223,7 @@ def embeds(snapshot: Snapshot, config) -> bool:
 def tiles_hook(options: dict) -> AppHook:
     """The script that loads the groups and buurten of the tiles in view (map.js loadTiles)."""
     template = url_for("tiles.tile", z=0, x=0, y=0).replace("/0/0/0.json", "/{z}/{x}/{y}.json")
-    return AppHook("loadTiles", {"url": template, "attribution": _(CBS_ATTRIBUTION), "texts": js_texts(),
-                                 **options})
+    return AppHook("loadTiles", {"url": template, "attribution": _(CBS_ATTRIBUTION), "texts": js_texts(), **options})
 
 
 def base_map(snapshot: Snapshot, config) -> folium.Map:
@@ -194,10 +245,16 @@ def base_map(snapshot: Snapshot, config) -> folium.Map:
                 gemeente = served.get(feature["properties"]["gemeentecode"])
                 feature["properties"]["gemeente"] = gemeente.name if gemeente else ""
             fields, aliases = ["name", "gemeente"], [_("Buurt"), _("Gemeente")]
-        text_tooltip(folium.GeoJson(
-            collection, name=_("Buurten"), attribution=_(CBS_ATTRIBUTION),
-            style_function=lambda f: {"color": "#333333", "weight": 2, "fillOpacity": 0.04, "dashArray": "4 4"},
-        ), fields, aliases).add_to(fmap)
+        text_tooltip(
+            folium.GeoJson(
+                collection,
+                name=_("Buurten"),
+                attribution=_(CBS_ATTRIBUTION),
+                style_function=lambda f: {"color": "#333333", "weight": 2, "fillOpacity": 0.04, "dashArray": "4 4"},
+            ),
+            fields,
+            aliases,
+        ).add_to(fmap)
         AppHook("labelBuurten", {"labels": buurt_labels(snapshot.buurten)}).add_to(fmap)
     minx, miny, maxx, maxy = snapshot.base.bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -207,12 +264,21 @@ def base_map(snapshot: Snapshot, config) -> folium.Map:
 def groups_layer(groups, faint: bool = False) -> folium.GeoJson:
     """The groups' areas, each in its own colour, named on hover or tap."""
     opacity = 0.12 if faint else 0.25
-    return text_tooltip(folium.GeoJson(
-        groups_collection(groups, simplify=True), name=_("WhatsApp-groepen"),
-        style_function=lambda f: {"color": f["properties"]["colour"], "fillColor": f["properties"]["colour"],
-                                  "weight": 2 if faint else 3, "fillOpacity": opacity},
-        highlight_function=lambda f: {"weight": 5, "fillOpacity": 0.4},
-    ), ["name"], [_("WhatsApp-groep")])
+    return text_tooltip(
+        folium.GeoJson(
+            groups_collection(groups, simplify=True),
+            name=_("WhatsApp-groepen"),
+            style_function=lambda f: {
+                "color": f["properties"]["colour"],
+                "fillColor": f["properties"]["colour"],
+                "weight": 2 if faint else 3,
+                "fillOpacity": opacity,
+            },
+            highlight_function=lambda f: {"weight": 5, "fillOpacity": 0.4},
+        ),
+        ["name"],
+        [_("WhatsApp-groep")],
+    )
 
 
 def public_map(snapshot: Snapshot, config, lang: str, answer_url: str, join_url: str) -> MapParts:
@@ -247,10 +313,20 @@ def build_draw_map(snapshot: Snapshot, config, input_id: str) -> MapParts:
     elif snapshot.groups:
         groups_layer(snapshot.groups, faint=True).add_to(fmap)
     drawn_items = folium.FeatureGroup(name=_("Getekend gebied")).add_to(fmap)
-    Draw(feature_group=drawn_items, position="topleft", export=False,
-         draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False,
-                       "polygon": {"allowIntersection": False, "showArea": True}, "rectangle": {}},
-         edit_options={"edit": True, "remove": True}).add_to(fmap)
+    Draw(
+        feature_group=drawn_items,
+        position="topleft",
+        export=False,
+        draw_options={
+            "polyline": False,
+            "circle": False,
+            "marker": False,
+            "circlemarker": False,
+            "polygon": {"allowIntersection": False, "showArea": True},
+            "rectangle": {},
+        },
+        edit_options={"edit": True, "remove": True},
+    ).add_to(fmap)
     AppHook("attachDraw", {"inputId": input_id, "texts": js_texts()}, [drawn_items]).add_to(fmap)
     return render_parts(fmap)
 
@@ -267,33 +343,75 @@ def build_coverage_map(snapshot: Snapshot, config, coverage, waiting: dict | Non
     features = []
     for item in coverage:
         key, words, colour = item.status
-        features.append({"type": "Feature", "geometry": to_geojson_mapping(item.buurt.geometry),
-                         "properties": {"kind": "wijk", "code": item.buurt.code, "name": item.buurt.name,
-                                        "status": _(words), "colour": colour, "pattern": COVERAGE_PATTERNS.get(key),
-                                        "covered": f"{round(item.share * 100)}%",
-                                        "waiting": (waiting or {}).get(item.buurt.code, 0)}})
-    text_tooltip(folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name=_("Dekking per buurt"),
-        style_function=lambda f: {"color": "#333333", "weight": 2, "fillColor": f["properties"]["colour"],
-                                  "fillOpacity": 0.55},
-    ), ["name", "status", "covered", "waiting"],
-        [_("Buurt"), _("Dekking"), _("Gedekt"), _("Bewoners die wachten op een groep")]).add_to(fmap)
-    patterned = [{**f, "properties": {**f["properties"], "kind": "patroon"}}
-                 for f in features if f["properties"]["pattern"]]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": to_geojson_mapping(item.buurt.geometry),
+                "properties": {
+                    "kind": "wijk",
+                    "code": item.buurt.code,
+                    "name": item.buurt.name,
+                    "status": _(words),
+                    "colour": colour,
+                    "pattern": COVERAGE_PATTERNS.get(key),
+                    "covered": f"{round(item.share * 100)}%",
+                    "waiting": (waiting or {}).get(item.buurt.code, 0),
+                },
+            }
+        )
+    text_tooltip(
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            name=_("Dekking per buurt"),
+            style_function=lambda f: {
+                "color": "#333333",
+                "weight": 2,
+                "fillColor": f["properties"]["colour"],
+                "fillOpacity": 0.55,
+            },
+        ),
+        ["name", "status", "covered", "waiting"],
+        [_("Buurt"), _("Dekking"), _("Gedekt"), _("Bewoners die wachten op een groep")],
+    ).add_to(fmap)
+    patterned = [
+        {**f, "properties": {**f["properties"], "kind": "patroon"}} for f in features if f["properties"]["pattern"]
+    ]
     if patterned:
-        folium.GeoJson({"type": "FeatureCollection", "features": patterned}, name=_("Patroon per dekking"),
-                       interactive=False,
-                       style_function=lambda f: {"stroke": False, "fillColor": f"url(#{f['properties']['pattern']})",
-                                                 "fillOpacity": 1}).add_to(fmap)
-    gaps = [{"type": "Feature", "geometry": to_geojson_mapping(simplify_for_display(item.uncovered)),
-             "properties": {"kind": "gat", "code": item.buurt.code, "name": item.buurt.name}}
-            for item in coverage if item.share > 0 and not item.uncovered.is_empty]
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": patterned},
+            name=_("Patroon per dekking"),
+            interactive=False,
+            style_function=lambda f: {
+                "stroke": False,
+                "fillColor": f"url(#{f['properties']['pattern']})",
+                "fillOpacity": 1,
+            },
+        ).add_to(fmap)
+    gaps = [
+        {
+            "type": "Feature",
+            "geometry": to_geojson_mapping(simplify_for_display(item.uncovered)),
+            "properties": {"kind": "gat", "code": item.buurt.code, "name": item.buurt.name},
+        }
+        for item in coverage
+        if item.share > 0 and not item.uncovered.is_empty
+    ]
     if gaps:
-        text_tooltip(folium.GeoJson(
-            {"type": "FeatureCollection", "features": gaps}, name=_("Niet gedekte delen"),
-            style_function=lambda f: {"color": "#000000", "weight": 2, "dashArray": "6 4",
-                                      "fillColor": "url(#patroon-gat)", "fillOpacity": 1},
-        ), ["name"], [_("Niet gedekt deel van")]).add_to(fmap)
+        text_tooltip(
+            folium.GeoJson(
+                {"type": "FeatureCollection", "features": gaps},
+                name=_("Niet gedekte delen"),
+                style_function=lambda f: {
+                    "color": "#000000",
+                    "weight": 2,
+                    "dashArray": "6 4",
+                    "fillColor": "url(#patroon-gat)",
+                    "fillOpacity": 1,
+                },
+            ),
+            ["name"],
+            [_("Niet gedekt deel van")],
+        ).add_to(fmap)
     return render_parts(fmap)
 
 
@@ -302,9 +420,11 @@ def build_area_map(snapshot: Snapshot, config, area, others=()) -> MapParts:
     fmap = base_map(snapshot, config)
     if others:
         groups_layer(others, faint=True).add_to(fmap)
-    folium.GeoJson(to_geojson_mapping(area), name=_("Dit gebied"),
-                   style_function=lambda f: {"color": "#000000", "weight": 4, "fillColor": "#ffbf47",
-                                             "fillOpacity": 0.45}).add_to(fmap)
+    folium.GeoJson(
+        to_geojson_mapping(area),
+        name=_("Dit gebied"),
+        style_function=lambda f: {"color": "#000000", "weight": 4, "fillColor": "#ffbf47", "fillOpacity": 0.45},
+    ).add_to(fmap)
     minx, miny, maxx, maxy = area.bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return render_parts(fmap)

@@ -1,13 +1,19 @@
 """Pages with personal data are sent with Cache-Control: no-store, so that no browser cache, shared computer
 or proxy keeps a beheerder's or staff member's details."""
+
 from __future__ import annotations
 
 from flask import request
 
 # The staff area, the beheerder's personal links, the registration's confirmation pages, and a waiting resident's
 # links (they show the resident's address).
-PERSONAL_PREFIXES = ("/beheer/", "/beheerder/", "/groep-aanmelden/bevestigen/", "/groep-aanmelden/verstuurd",
-                     "/wachtlijst/")
+PERSONAL_PREFIXES = (
+    "/beheer/",
+    "/beheerder/",
+    "/groep-aanmelden/bevestigen/",
+    "/groep-aanmelden/verstuurd",
+    "/wachtlijst/",
+)
 PERSONAL_PATHS = {"/beheer", "/beheerder"}
 
 

@@ -1,4 +1,5 @@
 """What URLs and parameters may hold: odd values get a clear 404 or 400, never a server error."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
@@ -23,8 +24,13 @@ def refuse_control_characters_in_next() -> None:
     for source in (request.args, request.form if request.method == "POST" else {}):
         for value in source.getlist("next") if source else ():
             if any(ord(char) < 32 or ord(char) == 127 for char in value):
-                raise BadInput(_("Deze link is ongeldig: het adres om naar terug te gaan bevat een regeleinde of "
-                                 "een ander stuurteken."), field="next")
+                raise BadInput(
+                    _(
+                        "Deze link is ongeldig: het adres om naar terug te gaan bevat een regeleinde of "
+                        "een ander stuurteken."
+                    ),
+                    field="next",
+                )
 
 
 def redirect_as_path(response):

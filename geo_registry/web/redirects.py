@@ -1,4 +1,5 @@
 """Where a `next=` parameter may send a visitor: only to a path on this site."""
+
 from __future__ import annotations
 
 import unicodedata

@@ -1,4 +1,5 @@
 """CSRF protection (Flask-WTF), rate limits (Flask-Limiter), and session cookie hardening."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -50,8 +51,7 @@ class TooManyRequests(GeoRegistryError):
 
 
 # A limit per e-mail address lasts a day: its own message, since "wait a quarter of an hour" would not help.
-MAILBOX_LIMITED = N_("Naar dit e-mailadres is vandaag al vaak gemaild vanaf deze website. Probeer het morgen "
-                     "opnieuw.")
+MAILBOX_LIMITED = N_("Naar dit e-mailadres is vandaag al vaak gemaild vanaf deze website. Probeer het morgen opnieuw.")
 
 
 class CsrfRefused(GeoRegistryError):
@@ -59,8 +59,9 @@ class CsrfRefused(GeoRegistryError):
 
     status = 400
     code = "csrf"
-    default_message = N_("Het formulier is verlopen of kwam niet van deze website. "
-                         "Laad de pagina opnieuw en probeer het nog eens.")
+    default_message = N_(
+        "Het formulier is verlopen of kwam niet van deze website. Laad de pagina opnieuw en probeer het nog eens."
+    )
 
 
 def csrf_field() -> Markup:
@@ -90,8 +91,13 @@ def posted_mailbox() -> str:
 
 def limit_per_mailbox(setting: str, **options):
     """A limit of setting per day per e-mail address typed in the form (its own message when reached)."""
-    return limiter.limit(limit_per(setting, "1 day"), key_func=posted_mailbox, deduct_when=when_carried_out,
-                         error_message=lambda: _(MAILBOX_LIMITED), **options)
+    return limiter.limit(
+        limit_per(setting, "1 day"),
+        key_func=posted_mailbox,
+        deduct_when=when_carried_out,
+        error_message=lambda: _(MAILBOX_LIMITED),
+        **options,
+    )
 
 
 def path_group() -> str:
@@ -136,14 +142,19 @@ def init_app(app) -> None:
     app.permanent_session_lifetime = timedelta(hours=8)
     if app.config.get("TRUST_PROXY"):
         from werkzeug.middleware.proxy_fix import ProxyFix
+
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", CSRF_TIME_LIMIT)
     csrf.init_app(app)
     init_limiter(app)
     # Both become the project's own errors: the same Dutch/English page (or JSON) as every other refusal.
     app.register_error_handler(CSRFError, lambda error: app.handle_user_exception(CsrfRefused()))
-    app.register_error_handler(RateLimitExceeded, lambda error: app.handle_user_exception(
-        TooManyRequests(error.description if error.limit.error_message else None)))
+    app.register_error_handler(
+        RateLimitExceeded,
+        lambda error: app.handle_user_exception(
+            TooManyRequests(error.description if error.limit.error_message else None)
+        ),
+    )
     app.jinja_env.globals["csrf_field"] = csrf_field
 
 
@@ -171,5 +182,7 @@ def init_limiter(app) -> None:
     try:
         limiter.init_app(app)
     except (ConfigurationError, NotImplementedError, ValueError) as error:
-        raise StartupRefused(f"GEO_REGISTRY_RATELIMIT_STORAGE_URI={uri!r} is niet bruikbaar voor de "
-                             f"snelheidslimieten (strategie {app.config['RATELIMIT_STRATEGY']!r}): {error}") from error
+        raise StartupRefused(
+            f"GEO_REGISTRY_RATELIMIT_STORAGE_URI={uri!r} is niet bruikbaar voor de "
+            f"snelheidslimieten (strategie {app.config['RATELIMIT_STRATEGY']!r}): {error}"
+        ) from error

@@ -1,4 +1,5 @@
 """The domain services an app uses, built once per app from its settings."""
+
 from __future__ import annotations
 
 import threading
@@ -11,13 +12,13 @@ from geo_registry.core.errors import GeoRegistryError
 from geo_registry.core.text import _
 from geo_registry.domain.groups import GroupStore
 from geo_registry.lookup import ChainLookup
-from geo_registry.mail.delivery import Mailer, MailSettings
 from geo_registry.lookup.local import LocalAddressSource
 from geo_registry.lookup.pdok import PdokSource
-from geo_registry.spatial.lookup_answer import LookupService
-from geo_registry.spatial.register import Registry
+from geo_registry.mail.delivery import Mailer, MailSettings
 from geo_registry.spatial.buurten import Buurt
 from geo_registry.spatial.gemeenten import BuurtenFile, Served, served_from_config
+from geo_registry.spatial.lookup_answer import LookupService
+from geo_registry.spatial.register import Registry
 
 
 @dataclass

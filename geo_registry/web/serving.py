@@ -1,5 +1,6 @@
 """The production server (waitress) with the settings that keep slow or idle clients from stopping others;
 used by `geo-registry serve` and by the tests, so both run the same server."""
+
 from __future__ import annotations
 
 import logging

@@ -4,6 +4,7 @@ hands each new connection to one of them. Each worker keeps waitress's protectio
 (see serving.py), loads the app itself (no state shared by fork), and runs its own mail worker (queued rows are
 claimed, so each message still goes out once). Changes reach every worker through the database (spatial.Registry
 checks it several times a second)."""
+
 from __future__ import annotations
 
 import logging
@@ -73,8 +74,19 @@ class Supervisor:
 
     def command(self, index: int) -> list[str]:
         """The command line of worker index: this Python, the geo-registry CLI, serve on the shared socket."""
-        return [sys.executable, "-m", "geo_registry", "serve", "--listen-fd", str(self.sock.fileno()),
-                "--worker-index", str(index), "--supervisor-pid", str(os.getpid()), *self.serve_args]
+        return [
+            sys.executable,
+            "-m",
+            "geo_registry",
+            "serve",
+            "--listen-fd",
+            str(self.sock.fileno()),
+            "--worker-index",
+            str(index),
+            "--supervisor-pid",
+            str(os.getpid()),
+            *self.serve_args,
+        ]
 
     def start(self, index: int) -> None:
         """Start (or start again) worker index."""

@@ -1,15 +1,24 @@
 """Browser tests: the app served by waitress on 127.0.0.1, driven in Debian's headless Chromium."""
+
 from __future__ import annotations
 
 import os
 import shutil
 
 import pytest
-from playwright.sync_api import sync_playwright
 from helpers import served
+from playwright.sync_api import sync_playwright
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium_path() -> str:

@@ -1,4 +1,5 @@
 """Logging in as staff in the browser, as the browser tests do it."""
+
 from __future__ import annotations
 
 

@@ -1,6 +1,7 @@
 """WCAG 2.1 AA checks with axe-core (installed by npm, injected from node_modules): the harness (every page in both
 languages is checked in test_browser_every_page.py), form errors, and keyboard-only use of the lookup and the join
 form."""
+
 from collections import Counter
 
 import pytest
@@ -36,8 +37,11 @@ def check(page, url, label):
     SUMMARY["pages"] += 1
     for violation in violations:
         SUMMARY[violation["impact"]] += 1
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations
-           if v["impact"] in ("serious", "critical")]
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
     assert bad == [], (label, url, bad)
     return violations
 
@@ -113,11 +117,13 @@ def send_by_keyboard(page, button_name):
 def test_a_form_sent_back_with_errors_puts_focus_on_its_error_summary(browser, live_server, size):
     """WCAG 3.3.1/2.4.3: after sending a form with mistakes, focus was on the page body: a screen reader did not
     read the (role=alert, present at load) summary and a keyboard user started again at the top of the page."""
-    context = browser.new_context(base_url=live_server, locale="nl-NL",
-                                  viewport={"width": size[0], "height": size[1]})
+    context = browser.new_context(base_url=live_server, locale="nl-NL", viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
-    for form_page, button in [("/groep-aanmelden/", "Groep aanmelden"), ("/groep/1/aanmelden", "Aanmelding versturen"),
-                              ("/?postcode=1251PT&huisnummer=3", "Stuur mij een e-mail")]:
+    for form_page, button in [
+        ("/groep-aanmelden/", "Groep aanmelden"),
+        ("/groep/1/aanmelden", "Aanmelding versturen"),
+        ("/?postcode=1251PT&huisnummer=3", "Stuur mij een e-mail"),
+    ]:
         page.goto(form_page)
         send_by_keyboard(page, button)
         assert page.evaluate("document.activeElement.id") == "foutmeldingen", form_page
@@ -135,8 +141,7 @@ def test_a_form_sent_back_with_errors_puts_focus_on_its_error_summary(browser, l
 def test_checking_the_area_puts_focus_on_the_result(browser, live_server, size):
     """'Gebied controleren' reloads the form with the area's size and overlaps far down the page; focus was on
     the body at the top, so a keyboard user had to tab back down and a screen reader said nothing of the result."""
-    context = browser.new_context(base_url=live_server, locale="nl-NL",
-                                  viewport={"width": size[0], "height": size[1]})
+    context = browser.new_context(base_url=live_server, locale="nl-NL", viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
     page.goto("/groep-aanmelden/")
     page.fill("#naam", "Postiljon Alert")
@@ -194,8 +199,10 @@ def test_the_axe_harness_catches_real_problems(browser, live_server):
     context = browser.new_context(base_url=live_server)
     page = context.new_page()
     page.goto("/api/ping")
-    page.set_content('<html lang="nl"><head><title>t</title></head><body><main><img src="/x.png">'
-                     '<input type="text"><p>grijs</p></main></body></html>')
+    page.set_content(
+        '<html lang="nl"><head><title>t</title></head><body><main><img src="/x.png">'
+        '<input type="text"><p>grijs</p></main></body></html>'
+    )
     # Through the DOM, as Leaflet styles its elements: the policy applies no inline style attribute.
     page.evaluate("document.querySelector('p').style.cssText = 'color: #bbb; background: #fff'")
     found = {v["id"]: v["impact"] for v in axe(page)}
@@ -228,8 +235,12 @@ def test_the_phone_number_stays_on_one_line(browser, live_server, mail_app, widt
     context = browser.new_context(base_url=live_server, locale="nl-NL", viewport={"width": width, "height": 800})
     page = context.new_page()
     phone = mail_app.config["CONTACT_PHONE"]
-    for path in ["/", "/?postcode=1251PT&huisnummer=3", "/groep/1/poster", *[f"/informatie/{slug}" for slug in (
-            "contact", "meedoen", "toegankelijkheid")]]:
+    for path in [
+        "/",
+        "/?postcode=1251PT&huisnummer=3",
+        "/groep/1/poster",
+        *[f"/informatie/{slug}" for slug in ("contact", "meedoen", "toegankelijkheid")],
+    ]:
         page.goto(path)
         lines = page.evaluate(PHONE_LINES, phone)
         assert lines and set(lines) == {1}, (path, lines)
@@ -267,8 +278,9 @@ def test_the_focus_indicator_stands_out_from_what_is_around_it(browser, live_ser
         page.goto(path)
         for _ in range(60):
             page.keyboard.press("Tab")
-            label = page.evaluate("(e => e.tagName + '#' + e.id + ' ' + (e.innerText || '').slice(0, 30))"
-                                  "(document.activeElement)")
+            label = page.evaluate(
+                "(e => e.tagName + '#' + e.id + ' ' + (e.innerText || '').slice(0, 30))(document.activeElement)"
+            )
             if label.startswith("BODY"):
                 break
             if page.evaluate(FOCUS_CONTRAST) < 3:
@@ -283,7 +295,8 @@ def test_the_buurt_checkboxes_are_targets_of_at_least_24_pixels_on_a_phone(brows
     context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, locale="nl-NL")
     page = context.new_page()
     page.goto("/groep-aanmelden/")
-    boxes = page.eval_on_selector_all(".checkbox input", "all => all.map(e => e.getBoundingClientRect())"
-                                      ".map(r => [r.width, r.height])")
+    boxes = page.eval_on_selector_all(
+        ".checkbox input", "all => all.map(e => e.getBoundingClientRect()).map(r => [r.width, r.height])"
+    )
     assert boxes and all(width >= 24 and height >= 24 for width, height in boxes), boxes[:3]
     context.close()

@@ -1,9 +1,10 @@
 """Issue 9 #15: the staff coverage map, readable without telling red from green, in plain words."""
+
 import pytest
+from leaflet_map import FIND_MAP, fitted_to
+from staff_login import log_in
 
 from geo_registry.spatial.coverage import CLASSES
-from staff_login import log_in
-from leaflet_map import FIND_MAP, fitted_to
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +50,8 @@ def test_coverage_classes_differ_by_pattern_and_colour_blind_safe_colours(covera
     for pattern in ("patroon-geen", "patroon-deels", "patroon-gat"):
         assert page.locator(f"svg pattern#{pattern}").count() == 1
     gap = page.evaluate(f"""() => {{ let fill = null;
-        {FIND_MAP}.eachLayer(l => {{ if (l.feature && l.feature.properties.kind === 'gat') fill = l._path.getAttribute('fill'); }});
+        {FIND_MAP}.eachLayer(l => {{
+            if (l.feature && l.feature.properties.kind === 'gat') fill = l._path.getAttribute('fill'); }});
         return fill; }}""")
     assert gap == "url(#patroon-gat)"
     legend = page.locator("#legenda-dekking + .legend").inner_text()
@@ -61,7 +63,8 @@ def test_coverage_classes_differ_by_pattern_and_colour_blind_safe_colours(covera
 
 
 def test_coverage_page_speaks_plainly_fits_the_municipality_and_puts_residents_without_group_first(
-        coverage_page, buurten):
+    coverage_page, buurten
+):
     page = coverage_page
     text = page.locator("main").inner_text()
     assert "EPSG" not in text and "RD New" not in text

@@ -1,12 +1,15 @@
 """Defence in depth: were escaping to fail somewhere, markup injected into a page still runs no script, because
 the Content-Security-Policy only lets the app's own files and its nonce-carrying map script run."""
+
 import pytest
 
 pytestmark = pytest.mark.browser
 
-INJECTED = ('<img src="/x" onerror="window.__xss=\'handler\'">'
-            '<script>window.__xss=\'inline\'</script>'
-            '<a id="js-link" href="javascript:window.__xss=\'link\'">x</a>')
+INJECTED = (
+    '<img src="/x" onerror="window.__xss=\'handler\'">'
+    "<script>window.__xss='inline'</script>"
+    '<a id="js-link" href="javascript:window.__xss=\'link\'">x</a>'
+)
 
 
 @pytest.mark.parametrize("path", ["/", "/groep-aanmelden/"])
@@ -35,7 +38,7 @@ def test_injected_markup_runs_nothing_while_the_map_works(browser, live_server, 
 
 def rgb(hex_colour: str) -> str:
     """'#D55E00' as the browser's computed colour, 'rgb(213, 94, 0)'."""
-    red, green, blue = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgb({red}, {green}, {blue})"
 
 
@@ -56,10 +59,12 @@ def test_injected_styles_are_not_applied_and_each_legend_swatch_has_its_areas_co
     page.wait_for_selector(".folium-map path.leaflet-interactive", state="attached")
     assert page.eval_on_selector("#styled", "e => getComputedStyle(e).color") != "rgb(255, 0, 0)"
     assert page.locator("main#inhoud").is_visible()
-    swatches = page.eval_on_selector_all(".legend .swatch[class*='swatch-colour-']",
-                                         "all => all.map(e => getComputedStyle(e).backgroundColor)")
-    fills = page.eval_on_selector_all(".folium-map path.leaflet-interactive",
-                                      "all => all.map(e => e.getAttribute('fill'))")
+    swatches = page.eval_on_selector_all(
+        ".legend .swatch[class*='swatch-colour-']", "all => all.map(e => getComputedStyle(e).backgroundColor)"
+    )
+    fills = page.eval_on_selector_all(
+        ".folium-map path.leaflet-interactive", "all => all.map(e => e.getAttribute('fill'))"
+    )
     areas = {rgb(fill) for fill in fills if fill and fill.startswith("#") and len(fill) == 7}
     assert swatches and set(swatches) <= areas, (swatches, areas)
     assert len(browser.violations) >= 2, browser.violations  # the style attribute and the <style>, each refused

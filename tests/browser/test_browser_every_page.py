@@ -1,10 +1,10 @@
 """axe-core (WCAG 2.1 A/AA) on every page of the app in both languages, logged out and logged in: the pages
 come from tests/pages.py, which test_every_page.py holds to the app's URL map, so a new page is checked too."""
-import pytest
 
+import pytest
 from pages import Visit, group_id_named, prepare, public_visits, staff_visits
-from test_browser_accessibility import axe
 from staff_login import log_in
+from test_browser_accessibility import axe
 
 pytestmark = pytest.mark.browser
 SUBMIT = """([action, fields, forged]) => {
@@ -40,8 +40,11 @@ def open_visit(page, visit: Visit):
 def serious(page, visit: Visit, lang: str) -> list:
     """Open the visit and return axe's serious and critical violations."""
     open_visit(page, visit)
-    return [(lang, visit.label, v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in axe(page) if v["impact"] in ("serious", "critical")]
+    return [
+        (lang, visit.label, v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in axe(page)
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])

@@ -1,11 +1,11 @@
 """What a resident of Eemnes sees when one register serves Laren, Blaricum and Eemnes, on a desktop and a phone."""
-import pytest
 
+import pytest
 from fakes import FakeLocatieserver, pdok_doc
 from helpers import make_app, served
 from leaflet_map import map_point
-from test_gemeenten import BEL, add_group, buurt_area, cbs_point
 from staff_login import log_in
+from test_gemeenten import BEL, add_group, buurt_area, cbs_point
 
 pytestmark = pytest.mark.browser
 

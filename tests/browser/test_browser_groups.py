@@ -1,10 +1,10 @@
 """Registering, confirming, approving and joining groups in a real browser."""
+
 import re
 
 import pytest
-
-from leaflet_map import map_point
 from helpers import inside
+from leaflet_map import map_point
 from staff_login import log_in
 
 pytestmark = pytest.mark.browser
@@ -33,8 +33,12 @@ def test_draw_register_confirm_approve_and_find(browser, live_server, mail_app, 
     page.fill("#email", "teken@voorbeeld.invalid")
     lat, lon = inside(buurten, "Rijksweg-Zuid")
     page.locator(".leaflet-draw-draw-polygon").click()
-    corners = [(lat - 0.0015, lon - 0.0025), (lat - 0.0015, lon + 0.0025), (lat + 0.0015, lon + 0.0025),
-               (lat + 0.0015, lon - 0.0025)]
+    corners = [
+        (lat - 0.0015, lon - 0.0025),
+        (lat - 0.0015, lon + 0.0025),
+        (lat + 0.0015, lon + 0.0025),
+        (lat + 0.0015, lon - 0.0025),
+    ]
     for corner in corners:
         page.mouse.click(*map_point(page, *corner))
         page.wait_for_timeout(150)

@@ -1,10 +1,10 @@
 """Issue 9 #5 #8 #11: the answer next to the map, the map's own words and keyboard stops, and the area editor."""
+
 import pytest
 import shapely
-
+from leaflet_map import FIND_MAP, fitted_to, settled_box
 from pages import renewal_path
 from staff_login import log_in
-from leaflet_map import FIND_MAP, fitted_to, settled_box
 
 pytestmark = pytest.mark.browser
 
@@ -76,17 +76,27 @@ def test_the_map_opens_fitted_to_the_municipality_with_readable_buurt_names(open
     shown = [label.bounding_box() for label in labels.all() if label.is_visible()]
     assert len(shown) >= 3  # as many as fit without overlapping; the others appear when zooming in
     for i, a in enumerate(shown):
-        for b in shown[i + 1:]:
-            assert (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
-                    or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]), (a, b)
+        for b in shown[i + 1 :]:
+            assert (
+                a["x"] + a["width"] <= b["x"]
+                or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"]
+                or b["y"] + b["height"] <= a["y"]
+            ), (a, b)
     page.evaluate(f"{FIND_MAP}.setZoom(17, {{animate: false}})")
     assert page.locator(".buurt-label:visible").count() >= 1
     legend = page.locator("#kaart-titel ~ .legend").inner_text()
-    assert "Geen groep" in legend and "Grens van een buurt" in legend and "Naam van een buurt" in legend and "Gevonden adres" in legend
+    assert (
+        "Geen groep" in legend
+        and "Grens van een buurt" in legend
+        and "Naam van een buurt" in legend
+        and "Gevonden adres" in legend
+    )
 
 
-@pytest.mark.parametrize("locale, zoom_in, zoom_out", [("nl-NL", "Inzoomen", "Uitzoomen"),
-                                                        ("en-GB", "Zoom in", "Zoom out")])
+@pytest.mark.parametrize(
+    "locale, zoom_in, zoom_out", [("nl-NL", "Inzoomen", "Uitzoomen"), ("en-GB", "Zoom in", "Zoom out")]
+)
 def test_zoom_buttons_speak_the_page_language(open_page, locale, zoom_in, zoom_out):
     page = open_page("/", locale=locale)
     assert page.get_attribute(".leaflet-control-zoom-in", "title") == zoom_in
@@ -94,18 +104,24 @@ def test_zoom_buttons_speak_the_page_language(open_page, locale, zoom_in, zoom_o
     assert page.get_attribute(".leaflet-control-zoom-in", "aria-label") == zoom_in
 
 
-@pytest.mark.parametrize("locale, words", [
-    ("nl-NL", ["Teken een veelhoek", "Teken een rechthoek", "Er is nog geen gebied om aan te passen.", "Inzoomen"]),
-    ("en-GB", ["Draw a polygon", "Draw a rectangle", "There is no area to change yet.", "Zoom in"])])
+@pytest.mark.parametrize(
+    "locale, words",
+    [
+        ("nl-NL", ["Teken een veelhoek", "Teken een rechthoek", "Er is nog geen gebied om aan te passen.", "Inzoomen"]),
+        ("en-GB", ["Draw a polygon", "Draw a rectangle", "There is no area to change yet.", "Zoom in"]),
+    ],
+)
 def test_draw_buttons_speak_the_page_language(open_page, locale, words):
     page = open_page("/groep-aanmelden/", locale=locale)
     titles = page.eval_on_selector_all(".leaflet-control a", "els => els.map(e => e.title)")
     for word in words:
         assert word in titles, titles
     page.click(".leaflet-draw-draw-polygon")
-    assert page.inner_text(".leaflet-draw-tooltip") in ("Klik om de eerste hoek te zetten.",
-                                                        "Click to place the first corner.")
-    assert page.inner_text(".leaflet-draw-actions") .split("\n")[0] in ("Klaar", "Finish")
+    assert page.inner_text(".leaflet-draw-tooltip") in (
+        "Klik om de eerste hoek te zetten.",
+        "Click to place the first corner.",
+    )
+    assert page.inner_text(".leaflet-draw-actions").split("\n")[0] in ("Klaar", "Finish")
 
 
 def test_map_shapes_are_not_keyboard_stops(open_page):
@@ -114,23 +130,33 @@ def test_map_shapes_are_not_keyboard_stops(open_page):
     page.focus("#toevoeging")
     for _ in range(40):
         page.keyboard.press("Tab")
-        focused.append(page.evaluate("document.activeElement.tagName.toLowerCase() + "
-                                     "'.' + (document.activeElement.getAttribute('class') || '')"))
+        focused.append(
+            page.evaluate(
+                "document.activeElement.tagName.toLowerCase() + "
+                "'.' + (document.activeElement.getAttribute('class') || '')"
+            )
+        )
     assert not [f for f in focused if f.startswith("path")], focused
     assert any("leaflet-control-zoom-in" in f for f in focused)  # the map's controls stay reachable
 
 
 def open_group_popup(page, lat, lon):
-    page.evaluate(f"""([lat, lon]) => {{
+    page.evaluate(
+        f"""([lat, lon]) => {{
         const map = {FIND_MAP};
         map.setView([lat, lon], 16, {{animate: false}});
-    }}""", [lat, lon])
+    }}""",
+        [lat, lon],
+    )
     page.locator("#kaart").scroll_into_view_if_needed()
-    point = page.evaluate(f"""([lat, lon]) => {{
+    point = page.evaluate(
+        f"""([lat, lon]) => {{
         const map = {FIND_MAP}, p = map.latLngToContainerPoint([lat, lon]),
               r = map.getContainer().getBoundingClientRect();
         return [r.left + p.x, r.top + p.y];
-    }}""", [lat, lon])
+    }}""",
+        [lat, lon],
+    )
     page.mouse.move(point[0] - 5, point[1] - 5)
     page.mouse.move(*point)
     page.wait_for_selector(".leaflet-tooltip-pane .map-tooltip")
@@ -188,6 +214,7 @@ def sent_area(value):
 
 def stored_area(app, group_id):
     from geo_registry.web import services as app_services
+
     with app.app_context():
         return app_services.current().store.get(group_id).area
 

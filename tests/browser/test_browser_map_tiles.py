@@ -1,14 +1,14 @@
 """A register too large to embed in the page (here forced with MAP_EMBED_LIMIT=0): the map loads the groups and
 buurten of the tiles in view, shows names as text, answers clicks as ever, and zoomed out shows counts."""
+
 import json
 
 import pytest
 import requests
 import shapely
-from shapely.geometry import shape
-
 from helpers import WIJKEN_FILE, inside, make_app, served
 from leaflet_map import map_point
+from shapely.geometry import shape
 from test_browser_map_xss import IMPORTED, assert_no_script_ran, hover_tooltip
 
 pytestmark = pytest.mark.browser
@@ -18,16 +18,33 @@ pytestmark = pytest.mark.browser
 def tiled(tmp_path_factory):
     """A served app that loads its map per tile, with the examples and a group whose name is HTML."""
     folder = tmp_path_factory.mktemp("tiles")
-    shapes = {f["properties"]["name"]: f["geometry"]
-              for f in json.loads(WIJKEN_FILE.read_text(encoding="utf-8"))["features"]}
-    (folder / "groups.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": shapes["Zwarte Berg"], "properties": {
-            "name": IMPORTED, "beheerder_name": "X", "beheerder_email": "x@voorbeeld.invalid"}}]}))
+    shapes = {
+        f["properties"]["name"]: f["geometry"] for f in json.loads(WIJKEN_FILE.read_text(encoding="utf-8"))["features"]
+    }
+    (folder / "groups.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": shapes["Zwarte Berg"],
+                        "properties": {
+                            "name": IMPORTED,
+                            "beheerder_name": "X",
+                            "beheerder_email": "x@voorbeeld.invalid",
+                        },
+                    }
+                ],
+            }
+        )
+    )
     app = make_app(folder, MAP_EMBED_LIMIT=0)
     runner = app.test_cli_runner()
     assert "4 toegevoegd" in runner.invoke(args=["load-examples"]).output
     assert "1 toegevoegd" in runner.invoke(args=["import-groups", str(folder / "groups.geojson")]).output
     from geo_registry.spatial.buurten import load_buurten
+
     with served(app) as url:
         yield {"url": url, "buurten": load_buurten(WIJKEN_FILE)}
 
@@ -64,8 +81,10 @@ def test_the_page_carries_no_shapes_and_the_map_loads_those_in_view(tiled, brows
     # Each buurt and group in view drawn once, though many reach into several tiles.
     expected = in_view(page, [b.geometry for b in tiled["buurten"]])
     assert expected >= 5
-    drawn = ("() => [document.querySelectorAll('.leaflet-tileBuurten-pane path').length,"
-             " document.querySelectorAll('.leaflet-overlay-pane path').length]")
+    drawn = (
+        "() => [document.querySelectorAll('.leaflet-tileBuurten-pane path').length,"
+        " document.querySelectorAll('.leaflet-overlay-pane path').length]"
+    )
     groups = requests.get(tiled["url"] + "/api/v1/groups.geojson", timeout=30).json()["features"]
     wanted = [expected, in_view(page, [shape(g["geometry"]) for g in groups])]
     page.wait_for_function(f"() => ({drawn})().join() === '{wanted[0]},{wanted[1]}'", timeout=10_000)

@@ -1,23 +1,25 @@
 """Names on the maps are text: a group or buurt named like HTML shows that name and runs nothing, on every map
 page and in both languages, whether the group was imported, registered and approved, or renamed by a change."""
+
 import json
 
 import pytest
-
-from leaflet_map import map_point
 from helpers import WIJKEN_FILE, inside, make_app, register_pending, served
+from leaflet_map import map_point
 from staff_login import log_in
 
 pytestmark = pytest.mark.browser
 
 # Each payload runs its script when it is parsed as HTML (the image /x does not exist, so onerror fires).
-IMPORTED = 'Zwarte Berg <img src=x onerror="window.__xss=\'import\'"></script><script>window.__xss=1</script>'
-REGISTERED = 'Rijksweg <img src=x onerror="window.__xss=\'register\'">'
-RENAMED = 'Oostereng <img src=x onerror="window.__xss=\'rename\'">'
-BUURT = 'Postiljon <img src=x onerror="window.__xss=\'buurt\'">'
+IMPORTED = "Zwarte Berg <img src=x onerror=\"window.__xss='import'\"></script><script>window.__xss=1</script>"
+REGISTERED = "Rijksweg <img src=x onerror=\"window.__xss='register'\">"
+RENAMED = "Oostereng <img src=x onerror=\"window.__xss='rename'\">"
+BUURT = "Postiljon <img src=x onerror=\"window.__xss='buurt'\">"
 STAFF = ("medewerker", "lang-genoeg-wachtwoord")
-LABELS = {"nl": {"group": "WhatsApp-groep", "buurt": "Buurt"},
-          "en": {"group": "WhatsApp group", "buurt": "Neighbourhood"}}
+LABELS = {
+    "nl": {"group": "WhatsApp-groep", "buurt": "Buurt"},
+    "en": {"group": "WhatsApp group", "buurt": "Neighbourhood"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +33,17 @@ def hostile(tmp_path_factory, browser):
         if feature["properties"]["name"] == "Postiljon":
             feature["properties"]["name"] = BUURT
     (folder / "wijken.geojson").write_text(json.dumps(buurten), encoding="utf-8")
-    groups = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": shape[buurt], "properties": {
-            "name": name, "beheerder_name": "X", "beheerder_email": f"{n}@voorbeeld.invalid"}}
-        for n, (buurt, name) in enumerate([("Zwarte Berg", IMPORTED), ("Oostereng", "Oostereng Waakt")])]}
+    groups = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": shape[buurt],
+                "properties": {"name": name, "beheerder_name": "X", "beheerder_email": f"{n}@voorbeeld.invalid"},
+            }
+            for n, (buurt, name) in enumerate([("Zwarte Berg", IMPORTED), ("Oostereng", "Oostereng Waakt")])
+        ],
+    }
     (folder / "groups.geojson").write_text(json.dumps(groups), encoding="utf-8")
     app = make_app(folder, WIJKEN_FILE=str(folder / "wijken.geojson"), LOGIN_LIMIT=1000)
     runner = app.test_cli_runner()
@@ -45,6 +54,7 @@ def hostile(tmp_path_factory, browser):
     with app.app_context():  # the beheerder of Oostereng Waakt proposes a new name (as through the renewal form)
         from geo_registry.domain import renewal
         from geo_registry.web import services as app_services
+
         renewal.propose_change(app_services.current().store, 6, {"name": RENAMED})
     with served(app) as url:
         context = browser.new_context(base_url=url, locale="nl-NL")
@@ -59,6 +69,7 @@ def hostile(tmp_path_factory, browser):
         state = context.storage_state()
         context.close()
         from geo_registry.spatial.buurten import load_buurten
+
         yield {"url": url, "state": state, "wijken": load_buurten(folder / "wijken.geojson"), "registered": registered}
 
 
@@ -68,7 +79,8 @@ def hover_tooltip(page, lat, lon) -> str:
     page.locator(".leaflet-tooltip-pane .leaflet-tooltip").wait_for(state="detached")
     page.locator(".folium-map").scroll_into_view_if_needed()
     # Centre the point on every page; a map still zooming to its first view would undo it, so until it holds.
-    page.wait_for_function("""([lat, lon]) => {
+    page.wait_for_function(
+        """([lat, lon]) => {
         const map = window[Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))];
         const centre = map.getCenter();
         if (!map._animatingZoom && Math.abs(centre.lat - lat) < 1e-4 && Math.abs(centre.lng - lon) < 1e-4) {
@@ -76,14 +88,19 @@ def hover_tooltip(page, lat, lon) -> str:
         }
         map.setView([lat, lon], 15, {animate: false});
         return false;
-    }""", arg=[lat, lon])
+    }""",
+        arg=[lat, lon],
+    )
     x, y = map_point(page, lat, lon)
     # A map that loads its shapes per tile draws them a moment after the view moved; the mouse must arrive over
     # a drawn shape, or no tooltip opens until it moves again.
-    page.wait_for_function("""([x, y]) => {
+    page.wait_for_function(
+        """([x, y]) => {
         const hit = document.elementFromPoint(x, y);
         return hit !== null && hit.classList.contains("leaflet-interactive");
-    }""", arg=[x, y])
+    }""",
+        arg=[x, y],
+    )
     page.mouse.move(x, y)
     tooltip = page.locator(".leaflet-tooltip-pane .leaflet-tooltip")
     tooltip.wait_for()
@@ -94,14 +111,19 @@ def hover_tooltip(page, lat, lon) -> str:
 def points(hostile):
     """Points inside the imported group, the registered group and the (group-free) hostile buurt."""
     buurten = hostile["wijken"]
-    return {"import": inside(buurten, "Zwarte Berg"), "register": inside(buurten, "Rijksweg-Noord"),
-            "rename": inside(buurten, "Oostereng"), "buurt": inside(buurten, BUURT)}
+    return {
+        "import": inside(buurten, "Zwarte Berg"),
+        "register": inside(buurten, "Rijksweg-Noord"),
+        "rename": inside(buurten, "Oostereng"),
+        "buurt": inside(buurten, BUURT),
+    }
 
 
 def open_map(hostile, browser, path, lang, staff=False):
     """Open path in lang (logged in for staff pages), wait for the map, and return the page."""
-    context = browser.new_context(base_url=hostile["url"], locale="nl-NL",
-                                  storage_state=hostile["state"] if staff else None)
+    context = browser.new_context(
+        base_url=hostile["url"], locale="nl-NL", storage_state=hostile["state"] if staff else None
+    )
     page = context.new_page()
     page.goto(f"{path}{'&' if '?' in path else '?'}lang={lang}")
     page.wait_for_selector(".folium-map path.leaflet-interactive", state="attached")
@@ -115,8 +137,7 @@ def assert_no_script_ran(page):
     assert page.locator(".folium-map img[src='x']").count() == 0
 
 
-MAP_PAGES = [("/", False), ("/groep-aanmelden/", False), ("/beheer/groep/1", True),
-             ("/beheer/groep/1/bewerken", True)]
+MAP_PAGES = [("/", False), ("/groep-aanmelden/", False), ("/beheer/groep/1", True), ("/beheer/groep/1/bewerken", True)]
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])

@@ -1,5 +1,6 @@
 """A resident whose address has no group, on a phone and on a desktop: an informational answer whose first action
 starts a group here (the form opens with the buurt ticked), and the groups nearby that might grow to include it."""
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -56,6 +57,7 @@ def test_nearby_groups_are_shown_and_one_can_be_asked_to_grow(tab):
     ask.click()
     tab.get_by_role("heading", name="Aanmelden bij Voorbeeld: Zevenend-Oost Alert").wait_for()
     assert tab.locator("textarea[name=bericht]").input_value() == (
-        "Mijn adres valt buiten het gebied van de groep. Kan de groep uitbreiden naar Postiljonlaan 3?")
+        "Mijn adres valt buiten het gebied van de groep. Kan de groep uitbreiden naar Postiljonlaan 3?"
+    )
     assert tab.locator("input[name=straat]").input_value() == "Postiljonlaan"
     assert tab.locator("input[name=huisnummer]").input_value() == "3"

@@ -1,5 +1,6 @@
 """A group's poster in Chromium: printed it is exactly one A4 page with nothing cut off, and its QR code, read back
 from the screen and from the print layout with a real decoder (zxing-cpp), is the group's join link."""
+
 import io
 import unicodedata
 
@@ -8,9 +9,9 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from geo_registry.web import services as app_services
 from geo_registry.domain.areas import area_from_buurten
 from geo_registry.domain.groups import Group
+from geo_registry.web import services as app_services
 
 pytestmark = pytest.mark.browser
 # mail_app's PUBLIC_URL is http://localhost: the link on a poster is the site's public address, not the test server's.
@@ -27,8 +28,10 @@ def long_named(mail_app) -> list[int]:
     with mail_app.app_context():
         services = app_services.current()
         area = area_from_buurten(["BU04170323", "BU04170324", "BU04170326"], services.buurten)
-        return [services.store.add(Group(None, name, area, "Lange Naam", "lang@voorbeeld.invalid"))
-                for name in (LONG_NAME, LONG_WORD)]
+        return [
+            services.store.add(Group(None, name, area, "Lange Naam", "lang@voorbeeld.invalid"))
+            for name in (LONG_NAME, LONG_WORD)
+        ]
 
 
 def decoded(locator) -> list[str]:
@@ -43,8 +46,9 @@ def pages_of(pdf: bytes) -> list:
 
 def open_poster(browser, live_server, group_id, width=1280, height=800, locale="nl-NL"):
     """A page showing the poster of group_id."""
-    context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_server, locale=locale,
-                                  device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, base_url=live_server, locale=locale, device_scale_factor=2
+    )
     page = context.new_page()
     response = page.goto(f"/groep/{group_id}/poster")
     assert response.status == 200
@@ -52,11 +56,17 @@ def open_poster(browser, live_server, group_id, width=1280, height=800, locale="
 
 
 def test_the_poster_prints_on_exactly_one_a4_page_with_nothing_cut_off(browser, live_server, long_named):
-    for group_id, name, locale in ((1, "Voorbeeld: Buurtapp Brink en Centrum", "nl-NL"),
-                                   (long_named[0], LONG_NAME, "en-GB"), (long_named[1], LONG_WORD, "nl-NL")):
+    for group_id, name, locale in (
+        (1, "Voorbeeld: Buurtapp Brink en Centrum", "nl-NL"),
+        (long_named[0], LONG_NAME, "en-GB"),
+        (long_named[1], LONG_WORD, "nl-NL"),
+    ):
         page = open_poster(browser, live_server, group_id, locale=locale)
-        emergency = "In an emergency: always call 112 first" if locale == "en-GB" else \
-            "Bij een spoedeisende situatie: bel altijd eerst 112"
+        emergency = (
+            "In an emergency: always call 112 first"
+            if locale == "en-GB"
+            else "Bij een spoedeisende situatie: bel altijd eerst 112"
+        )
         # As Playwright prints (A4 asked for) and as a person's print dialog does (the page's own @page size).
         for pdf in (page.pdf(format="A4"), page.pdf(prefer_css_page_size=True)):
             pages = pages_of(pdf)

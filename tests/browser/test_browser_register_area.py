@@ -1,4 +1,5 @@
 """Registering a group by buurten in a real browser: what the map shows is what the form sends."""
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -17,7 +18,9 @@ def highlighted(page) -> dict:
                 if (codes.includes(code)) { found[code] = layer.options.fillOpacity > 0.3; }
             });
             return found;
-        }""", [KEPT, DROPPED])
+        }""",
+        [KEPT, DROPPED],
+    )
 
 
 def stored_area(app, name):
@@ -67,12 +70,19 @@ def test_what_was_drawn_stays_after_checking_without_the_ticked_buurt(browser, l
     page.fill("#beheerder_naam", "Bea Buurt")
     page.fill("#email", "bea@voorbeeld.invalid")
     lat, lon = inside(buurten, "Rijksweg-Zuid")
-    square = [[lon - 0.0008, lat - 0.0004], [lon + 0.0008, lat - 0.0004], [lon + 0.0008, lat + 0.0004],
-              [lon - 0.0008, lat + 0.0004], [lon - 0.0008, lat - 0.0004]]
+    square = [
+        [lon - 0.0008, lat - 0.0004],
+        [lon + 0.0008, lat - 0.0004],
+        [lon + 0.0008, lat + 0.0004],
+        [lon - 0.0008, lat + 0.0004],
+        [lon - 0.0008, lat - 0.0004],
+    ]
     page.check(f"#buurt-{DROPPED}")
     # As drawn on the map: the hidden field holds the drawing's GeoJSON (drawing itself is tested elsewhere).
-    page.evaluate("(value) => { document.getElementById('gebied_getekend').value = value; }",
-                  json.dumps({"type": "Polygon", "coordinates": [square]}))
+    page.evaluate(
+        "(value) => { document.getElementById('gebied_getekend').value = value; }",
+        json.dumps({"type": "Polygon", "coordinates": [square]}),
+    )
     page.get_by_role("button", name="Gebied controleren").click()
     page.get_by_text("Het gebied is").wait_for()
     page.get_by_text("Getekend: 1 deel. Gekozen buurten: 1.").wait_for()

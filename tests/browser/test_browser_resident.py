@@ -1,8 +1,8 @@
 """What a resident sees and does in a real browser."""
+
 import re
 
 import pytest
-
 from leaflet_map import map_point
 
 pytestmark = pytest.mark.browser
@@ -18,7 +18,8 @@ def goto(page, path):
 
 def paths_by_stroke(page):
     return page.page.eval_on_selector_all(
-        ".folium-map path.leaflet-interactive", "els => els.map(e => e.getAttribute('stroke'))")
+        ".folium-map path.leaflet-interactive", "els => els.map(e => e.getAttribute('stroke'))"
+    )
 
 
 def test_home_draws_all_buurten_and_groups_from_its_own_origin(page):
@@ -87,12 +88,19 @@ def test_overview_lists_all_buurten(page):
     items = page.page.locator(".overview-item h2")
     assert items.count() == 10
     assert "Postiljon" in " ".join(items.all_inner_texts())
-    assert page.page.locator(".overview-item", has_text="Postiljon").locator(".coverage-status").get_by_text(
-        "Nog geen groep").count() == 1
+    assert (
+        page.page.locator(".overview-item", has_text="Postiljon")
+        .locator(".coverage-status")
+        .get_by_text("Nog geen groep")
+        .count()
+        == 1
+    )
 
 
 def test_phone_width_has_no_sideways_scrolling(browser, live_server):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="nl-NL")
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="nl-NL"
+    )
     phone = context.new_page()
     phone.goto(live_server + "/")
     phone.wait_for_selector(".folium-map path.leaflet-interactive", state="attached")

@@ -1,9 +1,10 @@
 """The staff coverage map in a real browser."""
-import pytest
 
-from geo_registry.spatial.coverage import CLASSES
+import pytest
 from helpers import register_pending
 from staff_login import log_in
+
+from geo_registry.spatial.coverage import CLASSES
 
 pytestmark = pytest.mark.browser
 UNCOVERED = CLASSES[-1][3]
@@ -13,13 +14,16 @@ POSTILJON = "BU04170324"
 
 def wijk_fill(page, code):
     """The fill colour the staff map draws for one buurt."""
-    return page.evaluate("""(code) => {
+    return page.evaluate(
+        """(code) => {
         const map = window[Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))];
         let fill = null;
         map.eachLayer(l => { if (l.feature && l.feature.properties.kind === 'wijk'
                                  && l.feature.properties.code === code) { fill = l._path.getAttribute('fill'); } });
         return fill;
-    }""", code)
+    }""",
+        code,
+    )
 
 
 def test_uncovered_buurt_changes_colour_after_approval(browser, live_server, mail_app, staff_user):

@@ -1,8 +1,8 @@
 """Issue 9 #12 in a real browser, on a desktop and on a phone: after approving, the message at the top of the page
 says what happened and who was e-mailed; a rejection without a reason is shown at the reason field."""
-import pytest
 
-from test_browser_staff_phone import LONG_BEHEERDER, LONG_EMAIL, LONG_NAME, PHONE, long_pending_group, log_in
+import pytest
+from test_browser_staff_phone import LONG_BEHEERDER, LONG_EMAIL, LONG_NAME, PHONE, log_in, long_pending_group
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,7 @@
 """Issue 9 #14: every staff page works on a 390 px phone: nothing is wider than the screen, and a long name,
 e-mail address or phone number is shown whole (wrapped), not cut off."""
-import pytest
 
+import pytest
 from pages import staff_visits
 from staff_login import log_in
 
@@ -15,16 +15,23 @@ LONG_EMAIL = "maria.theresia.van.oldenbarnevelt.hoogstraten@gemeentelijke-buurtp
 def long_pending_group(app) -> int:
     """A registration awaiting review whose name, beheerder and e-mail address are long (as people's are)."""
     from geo_registry.domain import actions
-    from geo_registry.web import services as app_services
     from geo_registry.domain.areas import area_from_buurten
     from geo_registry.domain.groups import Group
     from geo_registry.mail.delivery import Message
+    from geo_registry.web import services as app_services
 
     with app.app_context():
         store = app_services.current().store
         area = area_from_buurten(["BU04170324"], app_services.current().buurten)
-        group = Group(None, LONG_NAME, area, LONG_BEHEERDER, LONG_EMAIL, "+31612345678",
-                      "Wij letten op elkaar in de straten rond het Postiljonpad en de Zevenenderweg.")
+        group = Group(
+            None,
+            LONG_NAME,
+            area,
+            LONG_BEHEERDER,
+            LONG_EMAIL,
+            "+31612345678",
+            "Wij letten op elkaar in de straten rond het Postiljonpad en de Zevenenderweg.",
+        )
         group_id, _ = actions.register(store, group, lambda gid: Message("test", LONG_EMAIL, "Bevestig", "b"))
         actions.confirm_email(store, group_id)
     return group_id
@@ -36,10 +43,14 @@ def too_wide(page):
     width = page.evaluate("document.documentElement.scrollWidth")
     if width <= PHONE["width"]:
         return 0
-    return width, page.evaluate("""(limit) => [...document.querySelectorAll('body *')]
-        .filter(e => e.getBoundingClientRect().right > limit && !(e.parentElement.getBoundingClientRect().right > limit))
+    return width, page.evaluate(
+        """(limit) => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > limit
+                     && !(e.parentElement.getBoundingClientRect().right > limit))
         .map(e => e.tagName.toLowerCase() + (e.className && e.className.baseVal === undefined ? '.' + e.className : ''))
-        .slice(0, 5)""", PHONE["width"])
+        .slice(0, 5)""",
+        PHONE["width"],
+    )
 
 
 # A table wider than the phone scrolls inside its own box, which says what it holds and can be scrolled with

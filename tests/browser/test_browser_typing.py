@@ -1,4 +1,5 @@
 """Typing an address as people type it, in a real browser."""
+
 import pytest
 
 pytestmark = pytest.mark.browser

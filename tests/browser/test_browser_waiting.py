@@ -1,14 +1,16 @@
 """'Tell me when a group starts here' as a resident meets it in a real browser: on a 390x844 phone and at
 1280x800, from the address lookup and from a click on the map."""
-import pytest
 
-from leaflet_map import map_point
 from mailbox import link_in, wait_for_mail
+
+import pytest
+from leaflet_map import map_point
 
 pytestmark = pytest.mark.browser
 RESIDENT = "wacht.browser@voorbeeld.invalid"
-CONSENT = ("We bewaren uw e-mailadres en adres alleen om u één keer te mailen als hier een groep start;"
-           " daarna wissen we ze.")
+CONSENT = (
+    "We bewaren uw e-mailadres en adres alleen om u één keer te mailen als hier een groep start; daarna wissen we ze."
+)
 
 
 def no_sideways_scroll(page) -> bool:
@@ -24,8 +26,7 @@ def inside_the_screen(page, locator) -> bool:
 
 @pytest.mark.parametrize("size", [(390, 844), (1280, 800)])
 def test_a_resident_without_a_group_asks_for_a_message_and_confirms(browser, live_server, mail_app, size):
-    context = browser.new_context(base_url=live_server, locale="nl-NL",
-                                  viewport={"width": size[0], "height": size[1]})
+    context = browser.new_context(base_url=live_server, locale="nl-NL", viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
     page.goto("/?postcode=1251PT&huisnummer=3#antwoord")
     offer = page.locator(".waiting-offer")

@@ -1,6 +1,6 @@
 """Tests against the app served by waitress on 127.0.0.1."""
-import pytest
 
+import pytest
 from helpers import served
 
 

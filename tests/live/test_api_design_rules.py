@@ -1,5 +1,6 @@
 """The NLGov REST API Design Rules (Logius, ADR 2.x), checked rule by rule on the app served over HTTP,
 plus HTTP caching as HTTP means it (ETag, If-None-Match, no session)."""
+
 import re
 from email.utils import parsedate_to_datetime
 
@@ -8,12 +9,22 @@ import requests
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$")
 # One GET per operation of the OpenAPI document, with parameters that give a 200.
-EXAMPLES = {"/lookup": "?lat=52.2557&lon=5.2276", "/suggest": "?q=Brink",
-            "/collections/{collectionId}": "", "/collections/{collectionId}/items": "?limit=2",
-            "/collections/{collectionId}/items/{featureId}": ""}
+EXAMPLES = {
+    "/lookup": "?lat=52.2557&lon=5.2276",
+    "/suggest": "?q=Brink",
+    "/collections/{collectionId}": "",
+    "/collections/{collectionId}/items": "?limit=2",
+    "/collections/{collectionId}/items/{featureId}": "",
+}
 # The unversioned paths of before, and what they are now.
-LEGACY = ["/api/ping", "/api/lookup?lat=52.2557&lon=5.2276", "/api/suggest?q=Brink", "/api/groups.geojson",
-          "/api/wijken.geojson", "/api/openapi.json"]
+LEGACY = [
+    "/api/ping",
+    "/api/lookup?lat=52.2557&lon=5.2276",
+    "/api/suggest?q=Brink",
+    "/api/groups.geojson",
+    "/api/wijken.geojson",
+    "/api/openapi.json",
+]
 
 
 def get(url, **kwargs):
@@ -40,8 +51,13 @@ def every_kind_of_api_response(live_url, spec) -> list[requests.Response]:
     responses = [get(url) for url in operation_urls(spec)]
     tag = get(f"{live_url}/api/v1/groups.geojson").headers["ETag"]
     responses.append(get(f"{live_url}/api/v1/groups.geojson", headers={"If-None-Match": tag}))
-    for path in ("/lookup?lat=x&lon=1", "/nergens", "/collections/", "/lookup?postcode=1251KV&huisnummer=14",
-                 "/collections/groups/items?bbox=1"):
+    for path in (
+        "/lookup?lat=x&lon=1",
+        "/nergens",
+        "/collections/",
+        "/lookup?postcode=1251KV&huisnummer=14",
+        "/collections/groups/items?bbox=1",
+    ):
         responses.append(get(f"{live_url}/api/v1{path}"))
     responses.append(requests.options(f"{live_url}/api/v1/lookup", timeout=10))
     responses += [get(live_url + path) for path in LEGACY]
@@ -96,8 +112,7 @@ def test_core_no_trailing_slash(live_url, spec):
 def test_core_error_handling_problem_details(live_url, spec):
     """/core/error-handling/problem-details: every 4xx is application/problem+json (RFC 9457) with type,
     title, status and detail; the project's code, field and candidates are extensions."""
-    errors = [r for r in every_kind_of_api_response(live_url, spec)
-              if r.status_code >= 400 and "/api/v1" in r.url]
+    errors = [r for r in every_kind_of_api_response(live_url, spec) if r.status_code >= 400 and "/api/v1" in r.url]
     assert len(errors) >= 5
     for response in errors:
         assert response.headers["Content-Type"] == "application/problem+json", response.url
@@ -115,8 +130,12 @@ def test_core_error_handling_invalid_input(spec):
     """/core/error-handling/invalid-input: every operation with query parameters documents its 400."""
     for path, item in spec["paths"].items():
         params = [p for p in item["get"].get("parameters", []) if "$ref" in p or p["in"] == "query"]
-        queries = [p for p in params if p.get("in") == "query" or p.get("$ref", "").split("/")[-1] in
-                   ("bbox", "limit", "offset", "datetime", "f")]
+        queries = [
+            p
+            for p in params
+            if p.get("in") == "query"
+            or p.get("$ref", "").split("/")[-1] in ("bbox", "limit", "offset", "datetime", "f")
+        ]
         if queries and path != "/suggest":  # suggest takes any text: nothing to refuse
             assert "400" in item["get"]["responses"], path
 

@@ -1,5 +1,6 @@
 """GDAL's OGC API Features driver (OAPIF, as QGIS uses it) reads both collections from the running app:
 exactly the features of the GeoJSON downloads, and with a bbox exactly the groups that intersect it."""
+
 import json
 import subprocess
 import sys
@@ -22,8 +23,9 @@ print(frame.to_json())
 
 def gdal_read(url: str, layer: str, bbox=None) -> list[dict]:
     """The features GDAL reads from the layer, as GeoJSON features."""
-    result = subprocess.run([sys.executable, "-c", READER, url, layer, json.dumps(bbox)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", READER, url, layer, json.dumps(bbox)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout)["features"]
 
@@ -36,8 +38,10 @@ def by_id(features: list[dict]) -> dict:
 def downloads(live_url):
     import requests
 
-    return {name: requests.get(f"{live_url}/api/v1/{name}.geojson", timeout=10).json()["features"]
-            for name in ("groups", "wijken")}
+    return {
+        name: requests.get(f"{live_url}/api/v1/{name}.geojson", timeout=10).json()["features"]
+        for name in ("groups", "wijken")
+    }
 
 
 def test_gdal_has_the_oapif_driver():
@@ -58,8 +62,9 @@ def test_gdal_reads_exactly_the_features_of_the_download(live_url, downloads, la
     for feature_id, feature in expected.items():
         got = read[feature_id]
         assert {k: got["properties"][k] for k in feature["properties"]} == feature["properties"]
-        assert shapely.equals_exact(shape(got["geometry"]).normalize(), shape(feature["geometry"]).normalize(),
-                                    tolerance=1e-9)
+        assert shapely.equals_exact(
+            shape(got["geometry"]).normalize(), shape(feature["geometry"]).normalize(), tolerance=1e-9
+        )
     if layer == "groups":  # never a beheerder's details, whatever GDAL finds
         assert all(set(f["properties"]) <= {"id", "name", "is_example", "colour"} for f in read.values())
 

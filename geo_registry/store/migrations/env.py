@@ -1,5 +1,6 @@
 """Alembic's environment: migrate on the connection geo_registry.store.db.upgrade hands over, inside its
 transaction and under its lock (see db.py); this file is not meant for the alembic command line."""
+
 from alembic import context
 
 connection = context.config.attributes["connection"]

@@ -1,24 +1,25 @@
 """What every public API response shares: the version header, CORS, no session, caching by the register's
 version, and the deprecation of the unversioned /api/... paths (NLGov API Design Rules)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from functools import wraps
 
 from flask import Response, current_app, make_response, request
 
-from geo_registry.web import services as app_services
 from geo_registry.core.errors import BadInput
 from geo_registry.core.text import _
+from geo_registry.web import services as app_services
 
 API_VERSION = "1.0.0"  # semantic version of the API; its major number is the one in API_ROOT
 API_ROOT = "/api/v1"
 LEGACY_ROOT = "/api"
 DOCS_PAGE = "/api/docs"  # a page of the site (language switch and all), not an API resource
 # The unversioned paths keep answering until SUNSET_AT (/core/transition-period); the README has the schedule.
-DEPRECATED_AT = datetime(2026, 12, 1, tzinfo=timezone.utc)
-SUNSET_AT = datetime(2027, 6, 1, tzinfo=timezone.utc)
+DEPRECATED_AT = datetime(2026, 12, 1, tzinfo=UTC)
+SUNSET_AT = datetime(2027, 6, 1, tzinfo=UTC)
 EXPOSED = "API-Version, ETag, Deprecation, Sunset, Link"
 SNAPSHOT_KEY = "geo_registry.snapshot"  # the request's snapshot, in its WSGI environ
 
@@ -104,7 +105,7 @@ def api_headers(response):
     if is_legacy_path(request.path):
         headers["Deprecation"] = f"@{int(DEPRECATED_AT.timestamp())}"  # RFC 9745
         headers["Sunset"] = format_datetime(SUNSET_AT, usegmt=True)  # RFC 8594
-        successor = API_ROOT + request.path[len(LEGACY_ROOT):]
+        successor = API_ROOT + request.path[len(LEGACY_ROOT) :]
         headers.add("Link", f'<{successor}>; rel="successor-version"')
     return response
 
@@ -116,8 +117,9 @@ def one_value_each() -> None:
         return
     for name, values in request.args.lists():
         if len(values) > 1:
-            raise BadInput(_("'%(name)s' staat meer dan één keer in de vraag. Geef het één keer.", name=name[:40]),
-                           field=name[:40])
+            raise BadInput(
+                _("'%(name)s' staat meer dan één keer in de vraag. Geef het één keer.", name=name[:40]), field=name[:40]
+            )
 
 
 def init_app(app) -> None:

@@ -3,22 +3,37 @@
 Written small rather than with pygeoapi: two read-only collections held in memory per register snapshot
 need no provider plugins, configuration file or second app, and keep the app's own error handling,
 headers and caching."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from geo_registry.spatial.features import (CRS84, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Collection, UnknownResource, check_datetime, check_parameters, page, parse_bbox, parse_count)
 from geo_registry.core.errors import BadInput
 from geo_registry.core.text import _
+from geo_registry.spatial.features import (
+    CRS84,
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    Collection,
+    UnknownResource,
+    check_datetime,
+    check_parameters,
+    page,
+    parse_bbox,
+    parse_count,
+)
 from geo_registry.web.api.http import API_ROOT, by_register_version, current_snapshot
-from geo_registry.web.mailing import public_url
-from geo_registry.web.maps import groups_collection, buurten_collection
 from geo_registry.web.api.openapi import OPENAPI_TYPE
+from geo_registry.web.mailing import public_url
+from geo_registry.web.maps import buurten_collection, groups_collection
 
 bp = Blueprint("features", __name__, url_prefix=API_ROOT)
 
-CONFORMANCE = ["http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-               "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"]
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+]
 JSON, GEOJSON = "application/json", "application/geo+json"
 # f=json or f=geojson is what some OGC clients send; the only encoding here is GeoJSON anyway.
 ITEM_PARAMETERS = ("bbox", "limit", "offset", "datetime", "f", "lang")
@@ -35,12 +50,19 @@ def _build(snapshot) -> dict[str, Collection]:
     buurten = sorted(snapshot.buurten, key=lambda buurt: buurt.code)
     return {
         "groups": Collection(
-            "groups", "WhatsApp-buurtpreventiegroepen",
+            "groups",
+            "WhatsApp-buurtpreventiegroepen",
             "The active neighbourhood WhatsApp groups and their areas (public properties only).",
-            groups_collection(groups)["features"], [group.area for group in groups]),
+            groups_collection(groups)["features"],
+            [group.area for group in groups],
+        ),
         "buurten": Collection(
-            "buurten", "Buurten (CBS)", "The municipality's neighbourhoods (CBS buurten, CC BY 4.0).",
-            buurten_collection(buurten)["features"], [buurt.geometry for buurt in buurten]),
+            "buurten",
+            "Buurten (CBS)",
+            "The municipality's neighbourhoods (CBS buurten, CC BY 4.0).",
+            buurten_collection(buurten)["features"],
+            [buurt.geometry for buurt in buurten],
+        ),
     }
 
 
@@ -74,18 +96,19 @@ def _geojson(body: dict):
 @by_register_version
 def landing():
     """The landing page: what this API offers and where."""
-    return jsonify({
-        "title": "WhatsApp-buurtpreventie register",
-        "description": "Neighbourhood WhatsApp groups and buurten as OGC API Features; also address lookups.",
-        "links": [
-            _link(_href(".landing"), "self", JSON, "This document"),
-            _link(_href("openapi.openapi"), "service-desc",
-                  OPENAPI_TYPE, "The API definition (OpenAPI 3.0)"),
-            _link(_href("openapi.docs"), "service-doc", "text/html", "The API documentation"),
-            _link(_href(".conformance"), "conformance", JSON, "Conformance classes"),
-            _link(_href(".collection_list"), "data", JSON, "The collections"),
-        ],
-    })
+    return jsonify(
+        {
+            "title": "WhatsApp-buurtpreventie register",
+            "description": "Neighbourhood WhatsApp groups and buurten as OGC API Features; also address lookups.",
+            "links": [
+                _link(_href(".landing"), "self", JSON, "This document"),
+                _link(_href("openapi.openapi"), "service-desc", OPENAPI_TYPE, "The API definition (OpenAPI 3.0)"),
+                _link(_href("openapi.docs"), "service-doc", "text/html", "The API documentation"),
+                _link(_href(".conformance"), "conformance", JSON, "Conformance classes"),
+                _link(_href(".collection_list"), "data", JSON, "The collections"),
+            ],
+        }
+    )
 
 
 @bp.get("/conformance")
@@ -97,12 +120,14 @@ def conformance():
 
 def _describe(collection: Collection) -> dict:
     body = {
-        "id": collection.id, "title": collection.title, "description": collection.description,
-        "itemType": "feature", "crs": [CRS84],
+        "id": collection.id,
+        "title": collection.title,
+        "description": collection.description,
+        "itemType": "feature",
+        "crs": [CRS84],
         "links": [
             _link(_href(".collection", collection_id=collection.id), "self", JSON, collection.title),
-            _link(_href(".items", collection_id=collection.id), "items", GEOJSON,
-                  f"{collection.title} (GeoJSON)"),
+            _link(_href(".items", collection_id=collection.id), "items", GEOJSON, f"{collection.title} (GeoJSON)"),
         ],
     }
     extent = collection.extent()
@@ -115,10 +140,12 @@ def _describe(collection: Collection) -> dict:
 @by_register_version
 def collection_list():
     """Every collection with its description."""
-    return jsonify({
-        "links": [_link(_href(".collection_list"), "self", JSON, "The collections")],
-        "collections": [_describe(c) for c in collections().values()],
-    })
+    return jsonify(
+        {
+            "links": [_link(_href(".collection_list"), "self", JSON, "The collections")],
+            "collections": [_describe(c) for c in collections().values()],
+        }
+    )
 
 
 @bp.get("/collections/<collection_id>")
@@ -143,14 +170,30 @@ def items(collection_id: str):
     check_datetime(args.get("datetime"))  # a valid one matches every feature: none has a time of its own
     result = page(found, bbox, limit, offset)
     query = {name: args[name] for name in ("bbox", "datetime") if name in args}
-    links = [_link(_href(".items", collection_id=found.id, limit=limit, offset=offset, **query),
-                   "self", GEOJSON, "This page"),
-             _link(_href(".collection", collection_id=found.id), "collection", JSON, found.title)]
+    links = [
+        _link(
+            _href(".items", collection_id=found.id, limit=limit, offset=offset, **query), "self", GEOJSON, "This page"
+        ),
+        _link(_href(".collection", collection_id=found.id), "collection", JSON, found.title),
+    ]
     if result.next_offset is not None:
-        links.append(_link(_href(".items", collection_id=found.id, limit=limit, offset=result.next_offset,
-                                   **query), "next", GEOJSON, "Next page"))
-    return _geojson({"type": "FeatureCollection", "features": result.features, "numberMatched": result.matched,
-                     "numberReturned": len(result.features), "links": links})
+        links.append(
+            _link(
+                _href(".items", collection_id=found.id, limit=limit, offset=result.next_offset, **query),
+                "next",
+                GEOJSON,
+                "Next page",
+            )
+        )
+    return _geojson(
+        {
+            "type": "FeatureCollection",
+            "features": result.features,
+            "numberMatched": result.matched,
+            "numberReturned": len(result.features),
+            "links": links,
+        }
+    )
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
@@ -160,9 +203,11 @@ def item(collection_id: str, feature_id: str):
     found = _collection(collection_id)
     feature = found.find(feature_id)
     if feature is None:
-        raise UnknownResource(_("Collectie '%(collection)s' heeft geen item '%(id)s'.",
-                                collection=found.id, id=feature_id[:100]))
-    links = [_link(_href(".item", collection_id=found.id, feature_id=feature_id), "self",
-                   GEOJSON, "This feature"),
-             _link(_href(".collection", collection_id=found.id), "collection", JSON, found.title)]
+        raise UnknownResource(
+            _("Collectie '%(collection)s' heeft geen item '%(id)s'.", collection=found.id, id=feature_id[:100])
+        )
+    links = [
+        _link(_href(".item", collection_id=found.id, feature_id=feature_id), "self", GEOJSON, "This feature"),
+        _link(_href(".collection", collection_id=found.id), "collection", JSON, found.title),
+    ]
     return _geojson({**feature, "links": links})

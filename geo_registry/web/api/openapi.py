@@ -1,5 +1,6 @@
 """The OpenAPI 3.0 description of the public API at /api/v1/openapi.json (checked by openapi-spec-validator,
 and kept true by a schemathesis test)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
@@ -9,9 +10,12 @@ from geo_registry.web.api.openapi_schemas import HEADERS, PARAMETERS, SCHEMAS
 
 bp = Blueprint("openapi", __name__)
 
-ERROR_TEXTS = {400: "Invalid input (detail says why, field names the parameter)", 404: "Not found",
-               409: "Several addresses match: pick one of candidates",
-               503: "The address service is unreachable; a point lookup still works"}
+ERROR_TEXTS = {
+    400: "Invalid input (detail says why, field names the parameter)",
+    404: "Not found",
+    409: "Several addresses match: pick one of candidates",
+    503: "The address service is unreachable; a point lookup still works",
+}
 VERSION_HEADER = {"API-Version": {"$ref": "#/components/headers/API-Version"}}
 OPENAPI_TYPE = "application/vnd.oai.openapi+json;version=3.0"
 CACHED_HEADERS = {**VERSION_HEADER, "ETag": {"$ref": "#/components/headers/ETag"}}
@@ -29,19 +33,40 @@ def _ref(kind: str, name: str) -> dict:
 
 
 def _errors(*codes) -> dict:
-    return {str(code): {"description": ERROR_TEXTS[code], "headers": VERSION_HEADER, "content": {
-        "application/problem+json": {"schema": _ref("schemas", "Problem")}}} for code in codes}
+    return {
+        str(code): {
+            "description": ERROR_TEXTS[code],
+            "headers": VERSION_HEADER,
+            "content": {"application/problem+json": {"schema": _ref("schemas", "Problem")}},
+        }
+        for code in codes
+    }
 
 
-def _get(summary: str, schema: dict, *errors: int, kind: str = "application/json", cached: bool = False,
-         parameters: list | None = None, description: str | None = None, operation_id: str) -> dict:
+def _get(
+    summary: str,
+    schema: dict,
+    *errors: int,
+    kind: str = "application/json",
+    cached: bool = False,
+    parameters: list | None = None,
+    description: str | None = None,
+    operation_id: str,
+) -> dict:
     """A GET operation: its 200 answer, its errors, and (when cached) its ETag and 304."""
-    responses = {"200": {"description": "OK", "headers": CACHED_HEADERS if cached else VERSION_HEADER,
-                         "content": {kind: {"schema": schema}}}}
+    responses = {
+        "200": {
+            "description": "OK",
+            "headers": CACHED_HEADERS if cached else VERSION_HEADER,
+            "content": {kind: {"schema": schema}},
+        }
+    }
     params = list(parameters or [])
     if cached:
-        responses["304"] = {"description": "Not Modified: the register has not changed since the ETag sent",
-                            "headers": CACHED_HEADERS}
+        responses["304"] = {
+            "description": "Not Modified: the register has not changed since the ETag sent",
+            "headers": CACHED_HEADERS,
+        }
         params.append(_ref("parameters", "ifNoneMatch"))
     responses.update(_errors(*errors))
     operation = {"operationId": operation_id, "summary": summary, "responses": responses}
@@ -53,8 +78,12 @@ def _get(summary: str, schema: dict, *errors: int, kind: str = "application/json
 
 
 LOOKUP_PARAMETERS = [
-    _query("postcode", "Dutch postcode, 4 digits and 2 letters",
-           {"type": "string", "pattern": "^\\s*[0-9]{4}\\s*[A-Za-z]{2}\\s*$"}, "1251KV"),
+    _query(
+        "postcode",
+        "Dutch postcode, 4 digits and 2 letters",
+        {"type": "string", "pattern": "^\\s*[0-9]{4}\\s*[A-Za-z]{2}\\s*$"},
+        "1251KV",
+    ),
     _query("huisnummer", "House number, a whole number from 1", {"type": "string"}, "12"),
     _query("huisletter", "House letter", {"type": "string"}),
     _query("toevoeging", "House number addition", {"type": "string"}),
@@ -69,36 +98,85 @@ def paths() -> dict:
     features, geojson = _ref("schemas", "FeatureCollection"), "application/geo+json"
     collection = _ref("parameters", "collectionId")
     return {
-        "/lookup": _get("The buurt and the groups at an address or a point", _ref("schemas", "Lookup"),
-                        400, 404, 409, 503, parameters=LOOKUP_PARAMETERS, operation_id="lookup",
-                        description="Give postcode and huisnummer (optionally huisletter, toevoeging), or q (free "
-                                    "text), or lat and lon (WGS84). A point lookup carries an ETag."),
-        "/suggest": _get("Address suggestions for autocomplete",
-                         {"type": "object", "required": ["suggestions"], "properties": {
-                             "suggestions": {"type": "array", "items": {"type": "string"}}}},
-                         parameters=[_query("q", "What was typed so far", {"type": "string"}, "Brin")],
-                         operation_id="suggest"),
-        "/groups.geojson": _get("Active groups' areas (public properties only), all in one file", features,
-                                kind=geojson, cached=True, operation_id="groupsGeojson"),
-        "/wijken.geojson": _get("The municipality's buurten, all in one file", features, kind=geojson,
-                                cached=True, operation_id="buurtenGeojson"),
-        "/ping": _get("Liveness probe", {"type": "object", "properties": {"status": {"type": "string"}}},
-                      operation_id="ping"),
-        "/openapi.json": _get("This OpenAPI document", {"type": "object"}, cached=True, operation_id="openapi",
-                              kind=OPENAPI_TYPE),
-        "/conformance": _get("OGC API conformance classes", _ref("schemas", "Conformance"), cached=True,
-                             operation_id="conformance"),
-        "/collections": _get("The feature collections: groups and buurten", _ref("schemas", "Collections"),
-                             cached=True, operation_id="collections"),
-        "/collections/{collectionId}": _get("One feature collection", _ref("schemas", "Collection"), 404,
-                                            cached=True, parameters=[collection], operation_id="collection"),
+        "/lookup": _get(
+            "The buurt and the groups at an address or a point",
+            _ref("schemas", "Lookup"),
+            400,
+            404,
+            409,
+            503,
+            parameters=LOOKUP_PARAMETERS,
+            operation_id="lookup",
+            description="Give postcode and huisnummer (optionally huisletter, toevoeging), or q (free "
+            "text), or lat and lon (WGS84). A point lookup carries an ETag.",
+        ),
+        "/suggest": _get(
+            "Address suggestions for autocomplete",
+            {
+                "type": "object",
+                "required": ["suggestions"],
+                "properties": {"suggestions": {"type": "array", "items": {"type": "string"}}},
+            },
+            parameters=[_query("q", "What was typed so far", {"type": "string"}, "Brin")],
+            operation_id="suggest",
+        ),
+        "/groups.geojson": _get(
+            "Active groups' areas (public properties only), all in one file",
+            features,
+            kind=geojson,
+            cached=True,
+            operation_id="groupsGeojson",
+        ),
+        "/wijken.geojson": _get(
+            "The municipality's buurten, all in one file",
+            features,
+            kind=geojson,
+            cached=True,
+            operation_id="buurtenGeojson",
+        ),
+        "/ping": _get(
+            "Liveness probe", {"type": "object", "properties": {"status": {"type": "string"}}}, operation_id="ping"
+        ),
+        "/openapi.json": _get(
+            "This OpenAPI document", {"type": "object"}, cached=True, operation_id="openapi", kind=OPENAPI_TYPE
+        ),
+        "/conformance": _get(
+            "OGC API conformance classes", _ref("schemas", "Conformance"), cached=True, operation_id="conformance"
+        ),
+        "/collections": _get(
+            "The feature collections: groups and buurten",
+            _ref("schemas", "Collections"),
+            cached=True,
+            operation_id="collections",
+        ),
+        "/collections/{collectionId}": _get(
+            "One feature collection",
+            _ref("schemas", "Collection"),
+            404,
+            cached=True,
+            parameters=[collection],
+            operation_id="collection",
+        ),
         "/collections/{collectionId}/items": _get(
-            "A collection's features, a page at a time (follow the next link)", features, 400, 404, kind=geojson,
-            cached=True, operation_id="items",
-            parameters=[collection] + [_ref("parameters", name) for name in ("bbox", "limit", "offset", "datetime", "f")]),
+            "A collection's features, a page at a time (follow the next link)",
+            features,
+            400,
+            404,
+            kind=geojson,
+            cached=True,
+            operation_id="items",
+            parameters=[collection]
+            + [_ref("parameters", name) for name in ("bbox", "limit", "offset", "datetime", "f")],
+        ),
         "/collections/{collectionId}/items/{featureId}": _get(
-            "One feature", _ref("schemas", "Feature"), 404, kind=geojson, cached=True, operation_id="item",
-            parameters=[collection, _ref("parameters", "featureId")]),
+            "One feature",
+            _ref("schemas", "Feature"),
+            404,
+            kind=geojson,
+            cached=True,
+            operation_id="item",
+            parameters=[collection, _ref("parameters", "featureId")],
+        ),
     }
 
 
@@ -106,16 +184,24 @@ def spec(root_url: str, contact_email: str | None = None) -> dict:
     """Return the OpenAPI document for the app served at root_url (no trailing slash)."""
     return {
         "openapi": "3.0.3",
-        "info": {"title": "WhatsApp-buurtpreventie register – public API", "version": API_VERSION,
-                 "description": "Which WhatsApp group covers an address or a point, and the groups and buurten as "
-                                "OGC API Features (landing page at the server URL itself, without a trailing "
-                                "slash). Read-only, open to every origin (CORS). Never contains a beheerder's "
-                                "name, e-mail address or phone number. Errors are RFC 9457 problem details. "
-                                f"The unversioned paths under {LEGACY_ROOT}/ are deprecated.",
-                 "contact": {"name": "Gemeente Laren, openbare orde en veiligheid", "url": root_url + "/informatie/",
-                             **({"email": contact_email} if contact_email else {})},
-                 "license": {"name": "Buurtgrenzen: CBS / Kadaster, CC BY 4.0",
-                             "url": "https://creativecommons.org/licenses/by/4.0/"}},
+        "info": {
+            "title": "WhatsApp-buurtpreventie register – public API",
+            "version": API_VERSION,
+            "description": "Which WhatsApp group covers an address or a point, and the groups and buurten as "
+            "OGC API Features (landing page at the server URL itself, without a trailing "
+            "slash). Read-only, open to every origin (CORS). Never contains a beheerder's "
+            "name, e-mail address or phone number. Errors are RFC 9457 problem details. "
+            f"The unversioned paths under {LEGACY_ROOT}/ are deprecated.",
+            "contact": {
+                "name": "Gemeente Laren, openbare orde en veiligheid",
+                "url": root_url + "/informatie/",
+                **({"email": contact_email} if contact_email else {}),
+            },
+            "license": {
+                "name": "Buurtgrenzen: CBS / Kadaster, CC BY 4.0",
+                "url": "https://creativecommons.org/licenses/by/4.0/",
+            },
+        },
         "servers": [{"url": root_url + API_ROOT}],
         "paths": paths(),
         "components": {"schemas": SCHEMAS, "headers": HEADERS, "parameters": PARAMETERS},
@@ -141,8 +227,15 @@ def docs():
     operations = []
     for path, item in paths().items():
         operation = item["get"]
-        params = [PARAMETERS[p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p for p in operation.get("parameters", [])]
-        operations.append({"path": API_ROOT + path, "summary": operation["summary"],
-                           "description": operation.get("description", ""),
-                           "parameters": [p for p in params if p["in"] != "header"]})
+        params = [
+            PARAMETERS[p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p for p in operation.get("parameters", [])
+        ]
+        operations.append(
+            {
+                "path": API_ROOT + path,
+                "summary": operation["summary"],
+                "description": operation.get("description", ""),
+                "parameters": [p for p in params if p["in"] != "header"],
+            }
+        )
     return render_template("api/docs.html", operations=operations)

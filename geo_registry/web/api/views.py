@@ -1,15 +1,16 @@
 """The public JSON API under /api/v1: lookups and the public shapes. Never any private field.
 
 The same answers stay at the unversioned /api/... paths until their sunset (see api_http)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from geo_registry.web import services as app_services
 from geo_registry.core.errors import BadInput
 from geo_registry.core.text import _
+from geo_registry.web import services as app_services
 from geo_registry.web.api.http import API_ROOT, LEGACY_ROOT, by_register_version, current_snapshot
-from geo_registry.web.maps import groups_collection, buurten_collection
+from geo_registry.web.maps import buurten_collection, groups_collection
 
 bp = Blueprint("api", __name__, url_prefix=API_ROOT)
 legacy = Blueprint("api_legacy", __name__, url_prefix=LEGACY_ROOT)
@@ -72,6 +73,11 @@ def _geojson(collection: dict):
 
 
 # The unversioned paths of before /api/v1 answer the same (with Deprecation and Sunset headers).
-for _rule, _view in (("/ping", ping), ("/lookup", lookup), ("/suggest", suggest),
-                     ("/groups.geojson", groups_geojson), ("/wijken.geojson", wijken_geojson)):
+for _rule, _view in (
+    ("/ping", ping),
+    ("/lookup", lookup),
+    ("/suggest", suggest),
+    ("/groups.geojson", groups_geojson),
+    ("/wijken.geojson", wijken_geojson),
+):
     legacy.add_url_rule(_rule, view_func=_view, methods=["GET"])

@@ -1,14 +1,15 @@
 """Public pages for residents: the map with the address lookup, and the overview per neighbourhood."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from geo_registry.web import services as app_services
 from geo_registry.core.errors import AddressAmbiguous, GeoRegistryError
-from geo_registry.spatial.gemeenten import sections
 from geo_registry.core.text import _
-from geo_registry.web.i18n import current_language
+from geo_registry.spatial.gemeenten import sections
 from geo_registry.spatial.streets import street_coverage
+from geo_registry.web import services as app_services
+from geo_registry.web.i18n import current_language
 from geo_registry.web.maps import group_swatch, public_map
 
 bp = Blueprint("public", __name__)
@@ -33,10 +34,16 @@ def common_context():
     """Values every page may use."""
     config = current_app.config
     served = app_services.served()
-    return {"gemeentenaam": served.display_name(), "contact_email": config["CONTACT_EMAIL"],
-            "contact_phone": config["CONTACT_PHONE"], "group_swatch": group_swatch, "share_text": share_text,
-            "served": served, "site_owner": site_owner(served),
-            "gemeente_sections": lambda snapshot: sections(served, snapshot)}
+    return {
+        "gemeentenaam": served.display_name(),
+        "contact_email": config["CONTACT_EMAIL"],
+        "contact_phone": config["CONTACT_PHONE"],
+        "group_swatch": group_swatch,
+        "share_text": share_text,
+        "served": served,
+        "site_owner": site_owner(served),
+        "gemeente_sections": lambda snapshot: sections(served, snapshot),
+    }
 
 
 def site_owner(served) -> str:
@@ -61,13 +68,25 @@ def home():
     answer, error = answer_for_request(request.args)
     snapshot = app_services.current().registry.snapshot()
     marker = (answer.point.lat, answer.point.lon) if answer else None
-    parts = public_map(snapshot, current_app.config, current_language(), url_for("public.answer_fragment"),
-                       url_for("join.form", group_id=0))
+    parts = public_map(
+        snapshot,
+        current_app.config,
+        current_language(),
+        url_for("public.answer_fragment"),
+        url_for("join.form", group_id=0),
+    )
     form = {name: request.args.get(name, "") for name in LOOKUP_FIELDS}
     status = error.status if error else 200
-    return render_template("public/home.html", map=parts, snapshot=snapshot, answer=answer, error=error, marker=marker,
-                           candidates=error.candidates if isinstance(error, AddressAmbiguous) else [],
-                           form=form), status
+    return render_template(
+        "public/home.html",
+        map=parts,
+        snapshot=snapshot,
+        answer=answer,
+        error=error,
+        marker=marker,
+        candidates=error.candidates if isinstance(error, AddressAmbiguous) else [],
+        form=form,
+    ), status
 
 
 @bp.get("/antwoord")
@@ -84,7 +103,14 @@ def overview():
     services = app_services.current()
     snapshot = services.registry.snapshot()
     # Once per snapshot: a new snapshot comes with every change of the groups or of the address table.
-    streets = snapshot.cached("overview-streets", lambda: street_coverage(
-        snapshot.buurten, snapshot.groups, services.local_addresses.streets()))
-    return render_template("public/overview.html", snapshot=snapshot, coverage=snapshot.coverage_by_code(),
-                           streets=streets, sections=sections(app_services.served(), snapshot))
+    streets = snapshot.cached(
+        "overview-streets",
+        lambda: street_coverage(snapshot.buurten, snapshot.groups, services.local_addresses.streets()),
+    )
+    return render_template(
+        "public/overview.html",
+        snapshot=snapshot,
+        coverage=snapshot.coverage_by_code(),
+        streets=streets,
+        sections=sections(app_services.served(), snapshot),
+    )

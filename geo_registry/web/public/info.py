@@ -1,4 +1,5 @@
 """Information pages for residents, from the Markdown files in CONTENT_DIR."""
+
 from __future__ import annotations
 
 from pathlib import Path

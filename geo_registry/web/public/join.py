@@ -1,17 +1,18 @@
 """A resident asks to join a group: the request goes by e-mail to the beheerder, never the other way."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
+from geo_registry.core.text import _
 from geo_registry.domain import actions
-from geo_registry.web import services as app_services
 from geo_registry.domain.groups import GroupStatus
-from geo_registry.web.security import limit_per, limit_per_mailbox, limiter, path_group, when_carried_out
+from geo_registry.domain.validation import CONTROL_RE
+from geo_registry.web import services as app_services
 from geo_registry.web.form_classes import JoinForm
 from geo_registry.web.forms import first_error
-from geo_registry.core.text import _
-from geo_registry.domain.validation import CONTROL_RE
 from geo_registry.web.mailing import deliver_later, mail_message
+from geo_registry.web.security import limit_per, limit_per_mailbox, limiter, path_group, when_carried_out
 
 bp = Blueprint("join", __name__, url_prefix="/groep")
 
@@ -29,8 +30,14 @@ def form(group_id: int):
     """The join form for one group."""
     group = active_group(group_id)
     expand = request.args.get("uitbreiden") == "1"
-    return render_template("join/form.html", group=group, form=JoinForm(data=prefill(request.args, expand)),
-                           errors={}, error=None, expand=expand)
+    return render_template(
+        "join/form.html",
+        group=group,
+        form=JoinForm(data=prefill(request.args, expand)),
+        errors={},
+        error=None,
+        expand=expand,
+    )
 
 
 def prefill(args, expand: bool) -> dict:
@@ -42,9 +49,14 @@ def prefill(args, expand: bool) -> dict:
     data = {"straat": straat, "huisnummer": huisnummer}
     if expand:
         address = f"{straat} {huisnummer}".strip()
-        data["bericht"] = (_("Mijn adres valt buiten het gebied van de groep. Kan de groep uitbreiden naar %(address)s?",
-                             address=address) if address else
-                           _("Mijn adres valt buiten het gebied van de groep. Kan de groep uitbreiden naar mijn adres?"))
+        data["bericht"] = (
+            _(
+                "Mijn adres valt buiten het gebied van de groep. Kan de groep uitbreiden naar %(address)s?",
+                address=address,
+            )
+            if address
+            else _("Mijn adres valt buiten het gebied van de groep. Kan de groep uitbreiden naar mijn adres?")
+        )
     return data
 
 
@@ -62,13 +74,20 @@ def submit(group_id: int):
         return redirect(url_for("join.sent", group_id=group_id))
     if not form.validate():
         errors = form.messages()
-        return render_template("join/form.html", group=group, form=form, errors=errors,
-                               error=first_error(errors)), 400
+        return render_template("join/form.html", group=group, form=form, errors=errors, error=first_error(errors)), 400
     resident = form.resident()
-    to_beheerder = mail_message("aanmelding-lid", group.beheerder_email, "join_request",
-                                reply_to=resident["email"], lang=group.lang, group=group, resident=resident)
-    to_resident = mail_message("aanmelding-bevestiging", resident["email"], "join_confirmation",
-                               group=group, resident=resident)
+    to_beheerder = mail_message(
+        "aanmelding-lid",
+        group.beheerder_email,
+        "join_request",
+        reply_to=resident["email"],
+        lang=group.lang,
+        group=group,
+        resident=resident,
+    )
+    to_resident = mail_message(
+        "aanmelding-bevestiging", resident["email"], "join_confirmation", group=group, resident=resident
+    )
     actions.send_messages(app_services.current().store.engine, [to_beheerder, to_resident])
     deliver_later()
     return redirect(url_for("join.sent", group_id=group_id))

@@ -2,16 +2,17 @@
 
 Public, since it holds only what the map already shows (never the beheerder's details); pending, rejected and
 deactivated groups have no poster (404)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from markupsafe import Markup
 
-from geo_registry.web import services as app_services
+from geo_registry.core.text import _
+from geo_registry.domain.groups import GroupStatus
 from geo_registry.spatial import poster_map as poster
 from geo_registry.spatial.gemeenten import groups_per_gemeente
-from geo_registry.domain.groups import GroupStatus
-from geo_registry.core.text import _
+from geo_registry.web import services as app_services
 from geo_registry.web.mailing import external_url
 
 bp = Blueprint("poster", __name__, url_prefix="/groep")
@@ -30,11 +31,21 @@ def show(group_id: int):
         abort(404)
     # The link on PUBLIC_URL, as in e-mail: a poster hangs on a lamp post for years, whoever printed it.
     link = external_url("join.form", group_id=group.id)
-    area_map = poster.area_map_svg(group.area, app_services.current().buurten,
-                                   _("Kaart van het gebied van %(name)s, met de buurtgrenzen", name=group.name))
+    area_map = poster.area_map_svg(
+        group.area,
+        app_services.current().buurten,
+        _("Kaart van het gebied van %(name)s, met de buurtgrenzen", name=group.name),
+    )
     # Both SVGs are made by poster.py from numbers and escaped text only, so they go into the page as they are.
-    return render_template("poster/poster.html", name=group.name, link=link, shown_link=shown_link(link),
-                           area_map=Markup(area_map), qr=Markup(poster.qr_svg(link)), gemeente=gemeente_of(group))
+    return render_template(
+        "poster/poster.html",
+        name=group.name,
+        link=link,
+        shown_link=shown_link(link),
+        area_map=Markup(area_map),
+        qr=Markup(poster.qr_svg(link)),
+        gemeente=gemeente_of(group),
+    )
 
 
 def gemeente_of(group) -> str | None:

@@ -1,21 +1,22 @@
 """A beheerder registers a new group; the e-mail address is confirmed by a signed link."""
+
 from __future__ import annotations
 
 import hmac
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from geo_registry.domain import actions
-from geo_registry.web import services as app_services
-from geo_registry.domain.groups import Group
-from geo_registry.web.i18n import current_language
-from geo_registry.web.security import limit_per, limit_per_mailbox, limiter, when_carried_out
-from geo_registry.domain.tokens import LinkInvalid, fingerprint, make_token, read_token
 from geo_registry.core.text import _
+from geo_registry.domain import actions
+from geo_registry.domain.groups import Group
+from geo_registry.domain.tokens import LinkInvalid, fingerprint, make_token, read_token
+from geo_registry.web import services as app_services
 from geo_registry.web.form_classes import RegistrationForm
 from geo_registry.web.forms import drawn_after_check, first_error
+from geo_registry.web.i18n import current_language
 from geo_registry.web.mailing import deliver_later, external_url, mail_message
 from geo_registry.web.maps import draw_map
+from geo_registry.web.security import limit_per, limit_per_mailbox, limiter, when_carried_out
 
 bp = Blueprint("register", __name__, url_prefix="/groep-aanmelden")
 PURPOSE = "confirm-email"
@@ -25,9 +26,16 @@ def render_form(form: RegistrationForm, errors: dict, checked=None, status: int 
     """Render the registration form, keeping what was typed and drawn."""
     snapshot = app_services.current().registry.snapshot()
     parts = draw_map(snapshot, current_app.config, current_language(), "gebied_getekend")
-    return render_template("register/form.html", form=form, errors=errors, checked=checked,
-                           chosen=set(form.chosen()), buurten=snapshot.buurten,
-                           map=parts, error=first_error(errors) if errors else None), status
+    return render_template(
+        "register/form.html",
+        form=form,
+        errors=errors,
+        checked=checked,
+        chosen=set(form.chosen()),
+        buurten=snapshot.buurten,
+        map=parts,
+        error=first_error(errors) if errors else None,
+    ), status
 
 
 @bp.get("/")
@@ -64,15 +72,22 @@ def submit():
         """The e-mail with the signed confirmation link for the new registration."""
         secret = current_app.config["SECRET_KEY"]
         token = make_token(secret, PURPOSE, {"g": group_id, "e": fingerprint(secret, group.beheerder_email)})
-        return mail_message("bevestiging-beheerder", group.beheerder_email, "confirm_registration",
-                            group=group, link=external_url("register.confirm", token=token),
-                            hours=current_app.config["CONFIRM_MAX_AGE_HOURS"])
+        return mail_message(
+            "bevestiging-beheerder",
+            group.beheerder_email,
+            "confirm_registration",
+            group=group,
+            link=external_url("register.confirm", token=token),
+            hours=current_app.config["CONFIRM_MAX_AGE_HOURS"],
+        )
 
     actions.register(app_services.current().store, group, confirmation)
     deliver_later()
-    session["registration"] = {"name": group.name, "notes": checked.notes,
-                               "overlaps": [(o.group_name, round(o.m2), round(o.share_of_new * 100))
-                                            for o in checked.overlaps]}
+    session["registration"] = {
+        "name": group.name,
+        "notes": checked.notes,
+        "overlaps": [(o.group_name, round(o.m2), round(o.share_of_new * 100)) for o in checked.overlaps],
+    }
     return redirect(url_for("register.sent"))
 
 
@@ -83,8 +98,9 @@ def sent():
 
 
 def _group_for(token: str):
-    payload = read_token(current_app.config["SECRET_KEY"], PURPOSE, token,
-                         int(current_app.config["CONFIRM_MAX_AGE_HOURS"]) * 3600)
+    payload = read_token(
+        current_app.config["SECRET_KEY"], PURPOSE, token, int(current_app.config["CONFIRM_MAX_AGE_HOURS"]) * 3600
+    )
     group = app_services.current().store.get(int(payload["g"]))
     if group is None or not _belongs_to(str(payload.get("e", "")), group.beheerder_email):
         raise LinkInvalid(_("Deze link hoort niet (meer) bij een aanmelding."))

@@ -1,20 +1,21 @@
 """The beheerder's yearly link: confirm the group, propose a change, or hand it over."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
+from geo_registry.core.text import _
 from geo_registry.domain import renewal
-from geo_registry.web import services as app_services
 from geo_registry.domain.actions import ActionRefused, send_messages
 from geo_registry.domain.groups import GroupStatus
-from geo_registry.web.i18n import current_language
-from geo_registry.web.security import limit_per, limiter
 from geo_registry.domain.tokens import LinkInvalid, make_sealed_token, make_token, read_sealed_token, read_token
-from geo_registry.core.text import _
+from geo_registry.web import services as app_services
 from geo_registry.web.form_classes import ChangeProposalForm, HandoverForm
 from geo_registry.web.forms import area_changed, first_error
+from geo_registry.web.i18n import current_language
 from geo_registry.web.mailing import deliver_later, external_url, mail_message
 from geo_registry.web.maps import draw_map
+from geo_registry.web.security import limit_per, limiter
 
 bp = Blueprint("renewal", __name__, url_prefix="/beheerder")
 RENEW, HANDOVER = "renewal", "handover"
@@ -22,20 +23,29 @@ RENEW, HANDOVER = "renewal", "handover"
 
 def renewal_link(group) -> str:
     """The personal link in the yearly e-mail; it stops working once it has been used."""
-    token = make_token(current_app.config["SECRET_KEY"], RENEW,
-                       {"g": group.id, "c": group.last_confirmed_at or group.created_at})
+    token = make_token(
+        current_app.config["SECRET_KEY"], RENEW, {"g": group.id, "c": group.last_confirmed_at or group.created_at}
+    )
     return external_url("renewal.start", token=token)
 
 
 def renewal_message(group):
     """The yearly e-mail to a beheerder."""
-    return mail_message("jaarlijkse-bevestiging", group.beheerder_email, "renewal", lang=group.lang, group=group,
-                        link=renewal_link(group), days=current_app.config["RENEWAL_LINK_DAYS"])
+    return mail_message(
+        "jaarlijkse-bevestiging",
+        group.beheerder_email,
+        "renewal",
+        lang=group.lang,
+        group=group,
+        link=renewal_link(group),
+        days=current_app.config["RENEWAL_LINK_DAYS"],
+    )
 
 
 def _group(token: str):
-    payload = read_token(current_app.config["SECRET_KEY"], RENEW, token,
-                         int(current_app.config["RENEWAL_LINK_DAYS"]) * 86400)
+    payload = read_token(
+        current_app.config["SECRET_KEY"], RENEW, token, int(current_app.config["RENEWAL_LINK_DAYS"]) * 86400
+    )
     group = app_services.current().store.get(int(payload["g"]))
     if group is None or group.status != GroupStatus.ACTIVE:
         raise LinkInvalid(_("Deze groep staat niet (meer) actief in het register."))
@@ -60,10 +70,18 @@ def confirm(token: str):
 
 def _change_form(group, form: ChangeProposalForm, errors, status=200, checked=None):
     snapshot = app_services.current().registry.snapshot()
-    return render_template("renewal/change.html", group=group, token=request.view_args["token"], form=form,
-                           errors=errors, checked=checked, error=first_error(errors) if errors else None,
-                           buurten=snapshot.buurten, chosen=set(form.chosen()),
-                           map=draw_map(snapshot, current_app.config, current_language(), "gebied_getekend")), status
+    return render_template(
+        "renewal/change.html",
+        group=group,
+        token=request.view_args["token"],
+        form=form,
+        errors=errors,
+        checked=checked,
+        error=first_error(errors) if errors else None,
+        buurten=snapshot.buurten,
+        chosen=set(form.chosen()),
+        map=draw_map(snapshot, current_app.config, current_language(), "gebied_getekend"),
+    ), status
 
 
 @bp.get("/<token>/wijzigen")
@@ -114,26 +132,40 @@ def hand_over(token: str):
     form = HandoverForm()
     if not form.validate():
         errors = form.messages()
-        return render_template("renewal/start.html", group=group, token=token, errors=errors, form=form,
-                               error=first_error(errors)), 400
+        return render_template(
+            "renewal/start.html", group=group, token=token, errors=errors, form=form, error=first_error(errors)
+        ), 400
     name, email = form.nieuwe_naam.cleaned, form.nieuw_email.cleaned
     # Sealed, not only signed: the link carries the new beheerder's name and address.
-    handover_token = make_sealed_token(current_app.config["SECRET_KEY"], HANDOVER,
-                                       {"g": group.id, "n": name, "e": email,
-                                        "c": group.last_confirmed_at or group.created_at})
-    message = mail_message("overdracht", email, "handover", group=group, name=name,
-                           link=external_url("renewal.accept", token=handover_token),
-                           hours=current_app.config["CONFIRM_MAX_AGE_HOURS"])
+    handover_token = make_sealed_token(
+        current_app.config["SECRET_KEY"],
+        HANDOVER,
+        {"g": group.id, "n": name, "e": email, "c": group.last_confirmed_at or group.created_at},
+    )
+    message = mail_message(
+        "overdracht",
+        email,
+        "handover",
+        group=group,
+        name=name,
+        link=external_url("renewal.accept", token=handover_token),
+        hours=current_app.config["CONFIRM_MAX_AGE_HOURS"],
+    )
     send_messages(app_services.current().store.engine, [message])
     deliver_later()
     return render_template("renewal/done.html", group=group, what="overdracht", name=name)
 
 
 def _handover(token: str):
-    payload = read_sealed_token(current_app.config["SECRET_KEY"], HANDOVER, token,
-                                int(current_app.config["CONFIRM_MAX_AGE_HOURS"]) * 3600)
+    payload = read_sealed_token(
+        current_app.config["SECRET_KEY"], HANDOVER, token, int(current_app.config["CONFIRM_MAX_AGE_HOURS"]) * 3600
+    )
     group = app_services.current().store.get(int(payload["g"]))
-    if group is None or group.status != GroupStatus.ACTIVE or (group.last_confirmed_at or group.created_at) != payload["c"]:
+    if (
+        group is None
+        or group.status != GroupStatus.ACTIVE
+        or (group.last_confirmed_at or group.created_at) != payload["c"]
+    ):
         raise LinkInvalid(_("Deze link is al gebruikt of hoort niet meer bij deze groep."))
     return group, payload
 

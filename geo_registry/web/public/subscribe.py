@@ -1,5 +1,6 @@
 """'Tell me when a group starts here': a resident without a group leaves an e-mail address, confirms it by a
 signed link, and gets one e-mail with the join link when a group covering the address is approved."""
+
 from __future__ import annotations
 
 import hmac
@@ -7,16 +8,16 @@ import hmac
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from wtforms import HiddenField, StringField
 
-from geo_registry.web import services as app_services
+from geo_registry.core.text import _
 from geo_registry.domain import subscriptions
 from geo_registry.domain.actions import send_messages
-from geo_registry.web.i18n import current_language
-from geo_registry.web.security import limit_per, limit_per_mailbox, limiter, when_carried_out
-from geo_registry.core.text import _
 from geo_registry.domain.tokens import LinkInvalid, fingerprint, make_token, read_token
+from geo_registry.web import services as app_services
 from geo_registry.web.form_classes import CheckedForm, email
 from geo_registry.web.forms import first_error
+from geo_registry.web.i18n import current_language
 from geo_registry.web.mailing import deliver_later, external_url, mail_message
+from geo_registry.web.security import limit_per, limit_per_mailbox, limiter, when_carried_out
 
 bp = Blueprint("subscribe", __name__, url_prefix="/wachtlijst")
 PLACE, CONFIRM, WITHDRAW = "waiting-place", "waiting-confirm", "waiting-withdraw"
@@ -56,8 +57,9 @@ def _place_or_refusal(token: str | None) -> dict:
     try:
         return _place(token)
     except LinkInvalid:
-        raise LinkInvalid(_("Dit formulier is verlopen of niet compleet. Zoek uw adres opnieuw op en probeer het"
-                            " nog eens.")) from None
+        raise LinkInvalid(
+            _("Dit formulier is verlopen of niet compleet. Zoek uw adres opnieuw op en probeer het nog eens.")
+        ) from None
 
 
 def place_label(place: dict) -> str:
@@ -80,19 +82,27 @@ def submit():
         return redirect(url_for("public.home", lat=place["lat"], lon=place["lon"], _anchor="antwoord"))
     if not form.validate():
         errors = form.messages()
-        return render_template("subscribe/form.html", form=form, errors=errors, error=first_error(errors),
-                               place=place_label(place)), 400
+        return render_template(
+            "subscribe/form.html", form=form, errors=errors, error=first_error(errors), place=place_label(place)
+        ), 400
     address = form.email.cleaned
-    waiting, _new = subscriptions.add(app_services.current().store.engine, address, place["lat"], place["lon"],
-                                      place["a"], current_language())
+    waiting, _new = subscriptions.add(
+        app_services.current().store.engine, address, place["lat"], place["lon"], place["a"], current_language()
+    )
     if waiting.confirmed_at is None:  # asked again before confirming: the link again (the first may be lost)
         # The links carry a keyed fingerprint of the address, not the address (whoever sees a link learns nothing).
         carried = {"w": waiting.id, "e": fingerprint(_secret(), waiting.email)}
         token, withdraw = make_token(_secret(), CONFIRM, carried), make_token(_secret(), WITHDRAW, carried)
-        message = mail_message("wachtlijst-bevestiging", waiting.email, "waiting_confirm", lang=waiting.lang,
-                               waiting=waiting, link=external_url("subscribe.confirm", token=token),
-                               withdraw_link=external_url("subscribe.withdraw", token=withdraw),
-                               days=subscriptions.UNCONFIRMED_DAYS)
+        message = mail_message(
+            "wachtlijst-bevestiging",
+            waiting.email,
+            "waiting_confirm",
+            lang=waiting.lang,
+            waiting=waiting,
+            link=external_url("subscribe.confirm", token=token),
+            withdraw_link=external_url("subscribe.withdraw", token=withdraw),
+            days=subscriptions.UNCONFIRMED_DAYS,
+        )
         send_messages(app_services.current().store.engine, [message])
         deliver_later()
     return redirect(url_for("subscribe.sent"))
@@ -109,8 +119,12 @@ def _waiting(token: str, purpose: str = CONFIRM):
     payload = read_token(_secret(), purpose, token, days * 86400)
     waiting = subscriptions.get(app_services.current().store.engine, int(payload["w"]))
     if waiting is None or not hmac.compare_digest(str(payload.get("e", "")), fingerprint(_secret(), waiting.email)):
-        raise LinkInvalid(_("Deze link hoort niet (meer) bij een verzoek. Misschien is er intussen een groep"
-                            " gestart, of is het verzoek verlopen. Zoek uw adres opnieuw op."))
+        raise LinkInvalid(
+            _(
+                "Deze link hoort niet (meer) bij een verzoek. Misschien is er intussen een groep"
+                " gestart, of is het verzoek verlopen. Zoek uw adres opnieuw op."
+            )
+        )
     return waiting
 
 
@@ -148,5 +162,12 @@ def _stored_label(waiting) -> str:
 
 def started_notice(waiting, group):
     """The one e-mail to a waiting resident: a group now covers the address; how to join (never who runs it)."""
-    return mail_message("wachtlijst-groep", waiting.email, "waiting_started", lang=waiting.lang,
-                        group_name=group.name, waiting=waiting, link=external_url("join.form", group_id=group.id))
+    return mail_message(
+        "wachtlijst-groep",
+        waiting.email,
+        "waiting_started",
+        lang=waiting.lang,
+        group_name=group.name,
+        waiting=waiting,
+        link=external_url("join.form", group_id=group.id),
+    )

@@ -1,11 +1,12 @@
 """The map's data per tile of the view (/kaart/tegels/z/x/y.json), for maps of registers too large to embed:
 public properties only, made once per tile per change, cacheable (ETag from the register's version)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request
 
-from geo_registry.web import services as app_services
 from geo_registry.spatial.map_tiles import TileOutOfRange, TileSource, tile_bounds
+from geo_registry.web import services as app_services
 from geo_registry.web.maps import group_colour
 
 bp = Blueprint("tiles", __name__, url_prefix="/kaart/tegels")
@@ -28,8 +29,7 @@ def tile(z: int, x: int, y: int):
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
-        source = snapshot.cached("map_tiles", lambda: TileSource(snapshot.groups, snapshot.buurten,
-                                                                 group_properties))
+        source = snapshot.cached("map_tiles", lambda: TileSource(snapshot.groups, snapshot.buurten, group_properties))
         response = Response(source.tile(z, x, y), mimetype="application/geo+json")
     response.set_etag(etag)
     response.headers["Cache-Control"] = "public, max-age=60"

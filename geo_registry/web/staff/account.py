@@ -1,13 +1,14 @@
 """A staff member's own account under /beheer: changing one's password."""
+
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_login import fresh_login_required
 
+from geo_registry.core.text import _
+from geo_registry.domain.staff import authenticate, set_password
 from geo_registry.web import services as app_services
 from geo_registry.web.security import forget_hits, limit_per, limiter
-from geo_registry.domain.staff import authenticate, set_password
-from geo_registry.core.text import _
 from geo_registry.web.staff.sessions import start_session
 from geo_registry.web.staff.views import login_required
 

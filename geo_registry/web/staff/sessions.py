@@ -1,13 +1,14 @@
 """Staff sessions with Flask-Login: a session carries the account's session version, so that logout,
 disabling the account and a new password end every session made before (the session cookie itself is
 signed, not stored, and could otherwise be replayed until it expires)."""
+
 from __future__ import annotations
 
 from flask import redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, login_user
 
-from geo_registry.web import services as app_services
 from geo_registry.domain.staff import session_id, staff_for_session
+from geo_registry.web import services as app_services
 
 
 class StaffUser(UserMixin):

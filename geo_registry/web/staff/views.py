@@ -1,38 +1,38 @@
 """The staff area under /beheer: review, edit, exports, audit log and unsent e-mail."""
+
 from __future__ import annotations
 
 import json
 from functools import wraps
 
 import flask_login
-from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from geo_registry.domain import actions, renewal, subscriptions
-from geo_registry.web import services as app_services
-from geo_registry.domain.actions import ActionRefused
-from geo_registry.domain.areas import find_overlaps
-from geo_registry.spatial.coverage import CLASSES, group_address_counts
-from geo_registry.spatial.coverage_order import by_priority
-from geo_registry.domain.csv_export import csv_text, phone_cell
 from geo_registry.core.errors import BadInput
 from geo_registry.core.formats import spreadsheet_time
 from geo_registry.core.geometry import area_m2, to_geojson_mapping
-from geo_registry.web.i18n import current_language
-from geo_registry.domain.groups import GroupStatus
-from geo_registry.web.redirects import local_target_under
-from geo_registry.web.security import forget_hits, limit_per, limiter
-from geo_registry.domain.staff import audit_entries, authenticate, end_sessions
 from geo_registry.core.text import _
+from geo_registry.domain import actions, renewal, subscriptions
+from geo_registry.domain.actions import ActionRefused
+from geo_registry.domain.areas import find_overlaps
+from geo_registry.domain.csv_export import csv_text, phone_cell
+from geo_registry.domain.groups import GroupStatus
+from geo_registry.domain.staff import audit_entries, authenticate, end_sessions
 from geo_registry.domain.validation import record_id
-from geo_registry.web.staff import feedback
+from geo_registry.spatial.coverage import CLASSES, group_address_counts
+from geo_registry.spatial.coverage_order import by_priority
+from geo_registry.web import services as app_services
 from geo_registry.web.form_classes import GroupEditForm
 from geo_registry.web.forms import area_changed, first_error
+from geo_registry.web.i18n import current_language
 from geo_registry.web.mailing import deliver_later, external_url, mail_message, mail_worker
 from geo_registry.web.maps import COVERAGE_PATTERNS, build_area_map, build_coverage_map, draw_map, groups_collection
-from geo_registry.web.staff.sessions import start_session
 from geo_registry.web.public.subscribe import started_notice
+from geo_registry.web.redirects import local_target_under
+from geo_registry.web.security import forget_hits, limit_per, limiter
+from geo_registry.web.staff import feedback
+from geo_registry.web.staff.sessions import start_session
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
 
@@ -45,12 +45,14 @@ def statuses() -> dict:
 
 def login_required(view):
     """Only for a logged-in staff member (Flask-Login); others go to the login page."""
+
     @wraps(view)
     @flask_login.login_required
     def wrapped(*args, **kwargs):
         """Run the view for staff only."""
         g.staff = current_user.staff
         return view(*args, **kwargs)
+
     return wrapped
 
 
@@ -68,8 +70,9 @@ def login_post():
     next_url = request.form.get("next", "")
     staff = authenticate(app_services.current().store.engine, username, request.form.get("wachtwoord", ""))
     if staff is None:
-        return render_template("staff/login.html", username=username, next=next_url,
-                               error=_("Gebruikersnaam of wachtwoord klopt niet.")), 401
+        return render_template(
+            "staff/login.html", username=username, next=next_url, error=_("Gebruikersnaam of wachtwoord klopt niet.")
+        ), 401
     forget_hits()
     start_session(staff)
     return redirect(local_target_under(next_url, "/beheer/", url_for("staff.index")))
@@ -93,12 +96,18 @@ def index():
     groups = store.list(status=None)
     snapshot = app_services.current().registry.snapshot()
     interval = int(current_app.config["CONFIRM_INTERVAL_DAYS"])
-    return render_template("staff/index.html", groups=groups,
-                           addresses=snapshot.group_addresses(), limit=int(current_app.config["MEMBER_LIMIT"]),
-                           overdue=renewal.overdue_groups(store, renewal.utcnow(), interval), interval=interval,
-                           changes=renewal.pending_changes(store), names={gr.id: gr.name for gr in groups},
-                           queue=[gr for gr in groups if gr.status == GroupStatus.PENDING_REVIEW],
-                           unsent=len(app_services.current().mailer.pending()))
+    return render_template(
+        "staff/index.html",
+        groups=groups,
+        addresses=snapshot.group_addresses(),
+        limit=int(current_app.config["MEMBER_LIMIT"]),
+        overdue=renewal.overdue_groups(store, renewal.utcnow(), interval),
+        interval=interval,
+        changes=renewal.pending_changes(store),
+        names={gr.id: gr.name for gr in groups},
+        queue=[gr for gr in groups if gr.status == GroupStatus.PENDING_REVIEW],
+        unsent=len(app_services.current().mailer.pending()),
+    )
 
 
 def group_or_404(group_id: int):
@@ -123,11 +132,18 @@ def _group_page(item, errors: dict | None = None, reason: str = "", status_code:
     overlaps = find_overlaps(item.area, area_m2(item.area), others)
     counts = group_address_counts([item], snapshot.points())
     changes = renewal.pending_changes(app_services.current().store, item.id)
-    return render_template("staff/group.html", group=item, overlaps=overlaps,
-                           addresses=None if counts is None else counts[item.id], changes=changes,
-                           limit=int(current_app.config["MEMBER_LIMIT"]), errors=errors or {}, reason=reason,
-                           area_m2=area_m2(item.area), map=build_area_map(snapshot, current_app.config,
-                                                                          item.area, others)), status_code
+    return render_template(
+        "staff/group.html",
+        group=item,
+        overlaps=overlaps,
+        addresses=None if counts is None else counts[item.id],
+        changes=changes,
+        limit=int(current_app.config["MEMBER_LIMIT"]),
+        errors=errors or {},
+        reason=reason,
+        area_m2=area_m2(item.area),
+        map=build_area_map(snapshot, current_app.config, item.area, others),
+    ), status_code
 
 
 @bp.post("/groep/<int:group_id>/beoordelen")
@@ -138,8 +154,12 @@ def review(group_id: int):
     typed = (request.form.get("reden") or "")[:1000]
     note = typed.strip()
     if not approve and not note:
-        return _group_page(group_or_404(group_id), {"reden": _("Geef een reden voor de afwijzing; de beheerder "
-                                                                "krijgt die te lezen.")}, typed, 400)
+        return _group_page(
+            group_or_404(group_id),
+            {"reden": _("Geef een reden voor de afwijzing; de beheerder krijgt die te lezen.")},
+            typed,
+            400,
+        )
     template = "review_approved" if approve else "review_rejected"
     mailed = []
 
@@ -147,13 +167,30 @@ def review(group_id: int):
         """The e-mail that tells the beheerder the decision (and how many waiting residents are told)."""
         mailed.append(item)
         # An approved beheerder's next steps: the group's own page to share with the street, and its poster.
-        links = {"join_link": external_url("join.form", group_id=item.id),
-                 "poster_link": external_url("poster.show", group_id=item.id)} if approve else {}
-        return mail_message("beoordeling", item.beheerder_email, template, lang=item.lang, group=item, note=note,
-                            waiting_count=waiting, **links)
+        links = (
+            {
+                "join_link": external_url("join.form", group_id=item.id),
+                "poster_link": external_url("poster.show", group_id=item.id),
+            }
+            if approve
+            else {}
+        )
+        return mail_message(
+            "beoordeling",
+            item.beheerder_email,
+            template,
+            lang=item.lang,
+            group=item,
+            note=note,
+            waiting_count=waiting,
+            **links,
+        )
 
-    if _done(lambda: actions.review(app_services.current().store, group_id, g.staff["username"], approve, note,
-                                    message, notice=started_notice)):
+    if _done(
+        lambda: actions.review(
+            app_services.current().store, group_id, g.staff["username"], approve, note, message, notice=started_notice
+        )
+    ):
         deliver_later()
         session["flash"] = feedback.reviewed(mailed[-1], approve)
     return redirect(url_for("staff.group", group_id=group_id))
@@ -176,8 +213,11 @@ def status(group_id: int):
     """Deactivate or reactivate a group."""
     active = request.form.get("status") == GroupStatus.ACTIVE
     item = group_or_404(group_id)
-    if _done(lambda: actions.set_active(app_services.current().store, group_id, g.staff["username"], active,
-                                        notice=started_notice)):
+    if _done(
+        lambda: actions.set_active(
+            app_services.current().store, group_id, g.staff["username"], active, notice=started_notice
+        )
+    ):
         deliver_later()  # residents who waited in the area of the group that is back
         session["flash"] = feedback.activity(item, active)
     return redirect(url_for("staff.group", group_id=group_id))
@@ -205,8 +245,14 @@ def delete(group_id: int):
 def _render_edit(item, form: GroupEditForm, errors, status_code=200, checked=None):
     snapshot = app_services.current().registry.snapshot()
     return render_template(
-        "staff/edit.html", group=item, form=form, errors=errors, checked=checked,
-        error=first_error(errors) if errors else None, buurten=snapshot.buurten, chosen=set(form.chosen()),
+        "staff/edit.html",
+        group=item,
+        form=form,
+        errors=errors,
+        checked=checked,
+        error=first_error(errors) if errors else None,
+        buurten=snapshot.buurten,
+        chosen=set(form.chosen()),
         map=draw_map(snapshot, current_app.config, current_language(), "gebied_getekend"),
     ), status_code
 
@@ -232,8 +278,11 @@ def edit_post(group_id: int):
     if area_changed(checked, item.area):
         changes["area"] = checked.geometry
     changed = []
-    if _done(lambda: changed.extend(actions.edit(app_services.current().store, group_id, g.staff["username"],
-                                                 changes, notice=started_notice))):
+    if _done(
+        lambda: changed.extend(
+            actions.edit(app_services.current().store, group_id, g.staff["username"], changes, notice=started_notice)
+        )
+    ):
         deliver_later()  # residents who waited in the group's new area
         notes = checked.notes if "area" in changes else []
         session["flash"] = feedback.edited(changes.get("name", item.name), changed, notes)
@@ -244,13 +293,19 @@ def edit_post(group_id: int):
 @login_required
 def export_csv():
     """The beheerdersgroep list: every active group with its beheerder's contact details."""
-    rows = ([item.id, item.name, item.beheerder_name, item.beheerder_email, phone_cell(item.beheerder_phone),
-             spreadsheet_time(item.last_confirmed_at, current_app.config["BABEL_DEFAULT_TIMEZONE"])]
-            for item in app_services.current().store.list(status=GroupStatus.ACTIVE))
-    body = csv_text(["groep_id", "groep", "beheerder", "email", "mobiel", "laatst_bevestigd"], rows,
-                    current_language())
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=beheerders.csv"})
+    rows = (
+        [
+            item.id,
+            item.name,
+            item.beheerder_name,
+            item.beheerder_email,
+            phone_cell(item.beheerder_phone),
+            spreadsheet_time(item.last_confirmed_at, current_app.config["BABEL_DEFAULT_TIMEZONE"]),
+        ]
+        for item in app_services.current().store.list(status=GroupStatus.ACTIVE)
+    )
+    body = csv_text(["groep_id", "groep", "beheerder", "email", "mobiel", "laatst_bevestigd"], rows, current_language())
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=beheerders.csv"})
 
 
 @bp.get("/export/gebieden.geojson")
@@ -258,8 +313,9 @@ def export_csv():
 def export_geojson():
     """Every active group's area (public properties)."""
     body = json.dumps(groups_collection(app_services.current().store.list(status=GroupStatus.ACTIVE)))
-    return Response(body, mimetype="application/geo+json",
-                    headers={"Content-Disposition": "attachment; filename=gebieden.geojson"})
+    return Response(
+        body, mimetype="application/geo+json", headers={"Content-Disposition": "attachment; filename=gebieden.geojson"}
+    )
 
 
 @bp.get("/logboek")
@@ -293,8 +349,11 @@ def staff_context():
     """Give staff templates the one-time message of the previous action."""
     if request.blueprint != "staff":
         return {}
-    return {"flash": session.pop("flash", None), "flash_kind": session.pop("flash_kind", "info"),
-            "staff": getattr(g, "staff", None)}
+    return {
+        "flash": session.pop("flash", None),
+        "flash_kind": session.pop("flash_kind", "info"),
+        "staff": getattr(g, "staff", None),
+    }
 
 
 @bp.get("/dekking")
@@ -305,11 +364,17 @@ def coverage():
     served, chosen = app_services.served(), chosen_gemeente()
     items = by_priority(coverage_in_gemeente(snapshot, chosen))
     waiting = subscriptions.count_per_buurt(app_services.current().store.engine, snapshot.buurt_index)
-    return render_template("staff/coverage.html", items=items, classes=CLASSES, patterns=COVERAGE_PATTERNS,
-                           waiting=waiting,
-                           map=build_coverage_map(snapshot, current_app.config, items, waiting),
-                           has_addresses=any(c.addresses is not None for c in items), served=served,
-                           chosen=chosen)
+    return render_template(
+        "staff/coverage.html",
+        items=items,
+        classes=CLASSES,
+        patterns=COVERAGE_PATTERNS,
+        waiting=waiting,
+        map=build_coverage_map(snapshot, current_app.config, items, waiting),
+        has_addresses=any(c.addresses is not None for c in items),
+        served=served,
+        chosen=chosen,
+    )
 
 
 def chosen_gemeente():
@@ -340,30 +405,65 @@ def coverage_csv():
     snapshot = app_services.current().registry.snapshot()
     waiting = subscriptions.count_per_buurt(app_services.current().store.engine, snapshot.buurt_index)
     # New columns come last, so that the columns before them keep their places for existing spreadsheets.
-    rows = ([item.buurt.code, item.buurt.name, round(item.area_m2), round(item.covered_m2),
-             round(item.share * 100, 1), len(item.groups), item.addresses, item.addresses_covered,
-             item.addresses_without_group, names.get(item.buurt.gemeentecode, item.buurt.gemeentecode),
-             waiting.get(item.buurt.code, 0)]
-            for item in coverage_in_gemeente(snapshot, chosen_gemeente()))
-    body = csv_text(["buurtcode", "buurt", "oppervlakte_m2", "gedekt_m2", "gedekt_pct", "groepen", "adressen",
-                     "adressen_gedekt", "adressen_zonder_groep", "gemeente", "wachtende_bewoners"], rows,
-                    current_language())
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=dekking.csv"})
+    rows = (
+        [
+            item.buurt.code,
+            item.buurt.name,
+            round(item.area_m2),
+            round(item.covered_m2),
+            round(item.share * 100, 1),
+            len(item.groups),
+            item.addresses,
+            item.addresses_covered,
+            item.addresses_without_group,
+            names.get(item.buurt.gemeentecode, item.buurt.gemeentecode),
+            waiting.get(item.buurt.code, 0),
+        ]
+        for item in coverage_in_gemeente(snapshot, chosen_gemeente())
+    )
+    body = csv_text(
+        [
+            "buurtcode",
+            "buurt",
+            "oppervlakte_m2",
+            "gedekt_m2",
+            "gedekt_pct",
+            "groepen",
+            "adressen",
+            "adressen_gedekt",
+            "adressen_zonder_groep",
+            "gemeente",
+            "wachtende_bewoners",
+        ],
+        rows,
+        current_language(),
+    )
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=dekking.csv"})
 
 
 @bp.get("/export/onbedekt.geojson")
 @login_required
 def uncovered_geojson():
     """The uncovered parts of every buurt (buurt minus the union of active groups)."""
-    features = [{"type": "Feature", "geometry": to_geojson_mapping(item.uncovered),
-                 "properties": {"code": item.buurt.code, "name": item.buurt.name,
-                                "gemeentecode": item.buurt.gemeentecode,
-                                "onbedekt_m2": round(item.area_m2 - item.covered_m2)}}
-                for item in app_services.current().registry.snapshot().coverage() if not item.uncovered.is_empty]
-    return Response(json.dumps({"type": "FeatureCollection", "features": features}),
-                    mimetype="application/geo+json",
-                    headers={"Content-Disposition": "attachment; filename=onbedekt.geojson"})
+    features = [
+        {
+            "type": "Feature",
+            "geometry": to_geojson_mapping(item.uncovered),
+            "properties": {
+                "code": item.buurt.code,
+                "name": item.buurt.name,
+                "gemeentecode": item.buurt.gemeentecode,
+                "onbedekt_m2": round(item.area_m2 - item.covered_m2),
+            },
+        }
+        for item in app_services.current().registry.snapshot().coverage()
+        if not item.uncovered.is_empty
+    ]
+    return Response(
+        json.dumps({"type": "FeatureCollection", "features": features}),
+        mimetype="application/geo+json",
+        headers={"Content-Disposition": "attachment; filename=onbedekt.geojson"},
+    )
 
 
 @bp.post("/groep/<int:group_id>/herinnering")
@@ -395,11 +495,21 @@ def review_change(change_id: int):
     def message(item, approved):
         """The e-mail that tells the beheerder what became of the change."""
         mailed.append(item)
-        return mail_message("wijziging", item.beheerder_email, "change_reviewed", lang=item.lang, group=item,
-                            approve=approved, note=note)
+        return mail_message(
+            "wijziging",
+            item.beheerder_email,
+            "change_reviewed",
+            lang=item.lang,
+            group=item,
+            approve=approved,
+            note=note,
+        )
 
-    if _done(lambda: renewal.review_change(app_services.current().store, change_id, g.staff["username"], approve,
-                                           note, message, notice=started_notice)):
+    if _done(
+        lambda: renewal.review_change(
+            app_services.current().store, change_id, g.staff["username"], approve, note, message, notice=started_notice
+        )
+    ):
         deliver_later()
         session["flash"] = feedback.change_reviewed(mailed[-1], approve)
     return redirect(url_for("staff.group", group_id=group_id) if group_id else url_for("staff.index"))

@@ -3,6 +3,7 @@ session cookie made before no longer counts.
 
 Revision ID: 0005
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -3,6 +3,7 @@ however many workers run), waits longer between attempts, and sets aside a messa
 
 Revision ID: 0006
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -3,6 +3,7 @@ text compared byte by byte as on SQLite. On SQLite nothing changes (areas stay G
 
 Revision ID: 0007
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,15 +21,20 @@ def upgrade() -> None:
     if bind.dialect.name != "postgresql":
         return
     _require_postgis(bind)
-    op.execute("ALTER TABLE groups ALTER COLUMN area TYPE geometry(Geometry, 4326)"
-               " USING ST_SetSRID(ST_GeomFromGeoJSON(area), 4326)")
+    op.execute(
+        "ALTER TABLE groups ALTER COLUMN area TYPE geometry(Geometry, 4326)"
+        " USING ST_SetSRID(ST_GeomFromGeoJSON(area), 4326)"
+    )
     op.create_index("groups_area", "groups", ["area"], postgresql_using="gist")
     # Names, streets and ISO timestamps sort and compare byte by byte, as on SQLite (whose lower() also folds
     # ASCII only, as lower() does in "C"): the same answers on both, whatever locale the server was made with.
-    text_columns = bind.execute(sa.text(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
-        " AND data_type = 'text' AND table_name IN :tables ORDER BY table_name, ordinal_position"
-    ).bindparams(sa.bindparam("tables", expanding=True)), {"tables": list(TABLES)}).all()
+    text_columns = bind.execute(
+        sa.text(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+            " AND data_type = 'text' AND table_name IN :tables ORDER BY table_name, ordinal_position"
+        ).bindparams(sa.bindparam("tables", expanding=True)),
+        {"tables": list(TABLES)},
+    ).all()
     for table, column in text_columns:
         op.execute(f'ALTER TABLE {table} ALTER COLUMN {column} TYPE text COLLATE "C"')
 
@@ -43,8 +49,10 @@ def _require_postgis(bind) -> None:
     if not available:
         raise RuntimeError("PostGIS is niet geïnstalleerd op deze PostgreSQL-server (Debian: apt-get install postgis).")
     if not may_create:
-        raise RuntimeError("PostGIS ontbreekt in deze database: laat een databasebeheerder"
-                           " 'CREATE EXTENSION postgis' uitvoeren en start opnieuw.")
+        raise RuntimeError(
+            "PostGIS ontbreekt in deze database: laat een databasebeheerder"
+            " 'CREATE EXTENSION postgis' uitvoeren en start opnieuw."
+        )
     op.execute("CREATE EXTENSION postgis")
 
 

@@ -3,6 +3,7 @@ registration) reads one index entry instead of the whole table, so an import gro
 
 Revision ID: 0008
 """
+
 from alembic import op
 
 revision = "0008"

@@ -3,6 +3,7 @@ kept until a group covering the point is approved (then one e-mail, and the row 
 
 Revision ID: 0009
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -5,6 +5,7 @@ geometry column (revision 0007).
 
 Revision ID: 0010
 """
+
 import shapely
 import sqlalchemy as sa
 from alembic import op
@@ -32,11 +33,14 @@ def _convert(stored_as: str, convert) -> None:
     if bind.dialect.name != "sqlite":
         return
     while True:
-        rows = bind.execute(sa.text("SELECT id, area FROM groups WHERE typeof(area) = :kind LIMIT :batch"),
-                            {"kind": stored_as, "batch": BATCH}).all()
+        rows = bind.execute(
+            sa.text("SELECT id, area FROM groups WHERE typeof(area) = :kind LIMIT :batch"),
+            {"kind": stored_as, "batch": BATCH},
+        ).all()
         if not rows:
             return
         areas = convert([row.area for row in rows])
-        bind.execute(sa.text("UPDATE groups SET area = :area WHERE id = :id"),
-                     [{"id": row.id, "area": area if isinstance(area, bytes) else str(area)}
-                      for row, area in zip(rows, areas)])
+        bind.execute(
+            sa.text("UPDATE groups SET area = :area WHERE id = :id"),
+            [{"id": row.id, "area": area if isinstance(area, bytes) else str(area)} for row, area in zip(rows, areas)],
+        )
