@@ -1,46 +1,45 @@
-"""The layers: domain code (geometry, coverage, lookup, import, mail composition) imports no Flask."""
+"""The layers of the tree and the rules between them: the import-linter contracts in pyproject.toml hold."""
 
-import pkgutil
+import shutil
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
-import geo_registry
-
-# The modules that make up the web layer and the command line; everything else is domain code.
-WEB_LAYER = {
-    "geo_registry.web",
-    "geo_registry.cli",
-    "geo_registry.__main__",
-    "geo_registry.web.i18n",
-    "geo_registry.web.security",
-    "geo_registry.web.services",
-}
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def domain_modules() -> list[str]:
-    """Every module of the package outside the web layer (new modules are domain code by default)."""
-    names = []
-    for info in pkgutil.walk_packages(geo_registry.__path__, "geo_registry."):
-        if info.name == "geo_registry.store.migrations.env":  # Alembic's script: runs only inside a migration
-            continue
-        if not any(info.name == web or info.name.startswith(web + ".") for web in WEB_LAYER):
-            names.append(info.name)
-    return sorted(names)
+def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
+    """Run import-linter on the package in cwd with the contracts of pyproject.toml."""
+    command = [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, env={"PYTHONPATH": str(cwd), "PATH": ""})
 
 
-def test_domain_modules_import_without_flask():
-    modules = domain_modules()
-    assert {
-        "geo_registry.core.geometry",
-        "geo_registry.spatial.coverage",
-        "geo_registry.mail.delivery",
-        "geo_registry.lookup.pdok",
-    } <= set(modules)
-    # Flask made unimportable: any domain module that imports it (directly or through another) fails.
-    script = (
-        "import importlib, sys\n"
-        "for name in ('flask', 'flask_babel', 'flask_wtf', 'flask_login', 'flask_limiter'): sys.modules[name] = None\n"
-        f"for name in {modules!r}: importlib.import_module(name)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-2000:]
+def test_every_layer_imports_only_the_layers_below_it_and_none_below_web_imports_flask():
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "2 kept, 0 broken" in result.stdout
+
+
+def test_the_contract_covers_every_folder_of_the_package():
+    """A new folder must be placed in a layer: one left out would be free to import anything."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    [layers] = [c["layers"] for c in config["contracts"] if c["type"] == "layers"]
+    named = {name.strip() for layer in layers for name in layer.split("|")}
+    folders = {p.parent.name for p in (ROOT / "geo_registry").glob("*/__init__.py")}
+    modules = {p.stem for p in (ROOT / "geo_registry").glob("*.py")} - {"__init__", "__main__"}
+    assert folders | modules == named
+
+
+def test_a_domain_module_that_imports_flask_breaks_the_contract(tmp_path):
+    copy = tmp_path / "repo"
+    shutil.copytree(ROOT / "geo_registry", copy / "geo_registry", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", copy)
+    module = copy / "geo_registry" / "domain" / "groups.py"
+    module.write_text(module.read_text(encoding="utf-8") + "\nfrom flask import request  # noqa\n", encoding="utf-8")
+    web = copy / "geo_registry" / "spatial" / "coverage.py"
+    web.write_text(web.read_text(encoding="utf-8") + "\nfrom geo_registry.web import maps  # noqa\n", encoding="utf-8")
+    result = lint_imports(copy)
+    assert result.returncode != 0
+    assert "geo_registry.domain.groups -> flask" in result.stdout
+    assert "geo_registry.spatial.coverage -> geo_registry.web.maps" in result.stdout
