@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 import sqlalchemy as sa
@@ -28,7 +29,7 @@ def _engine():
     return current_app.extensions["geo_registry.engine"]
 
 
-def _fail(error: Exception) -> None:
+def _fail(error: Exception | str) -> NoReturn:
     click.echo(f"Fout: {error}", err=True)
     sys.exit(1)
 

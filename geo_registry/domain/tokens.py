@@ -31,7 +31,7 @@ def make_token(secret: str, purpose: str, payload, issued_at: int | None = None)
     serializer = URLSafeTimedSerializer(secret, salt=f"geo-registry:{purpose}")
     if issued_at is not None:
         signer = serializer.make_signer(serializer.salt)
-        signer.get_timestamp = lambda: issued_at
+        signer.get_timestamp = lambda: issued_at  # type: ignore[attr-defined]  # a TimestampSigner, typed as Signer
         return signer.sign(serializer.dump_payload(payload)).decode()
     return serializer.dumps(payload)
 

@@ -59,6 +59,7 @@ class MailComposer:
     def _templates(self, name: str) -> tuple[jinja2.Template, jinja2.Template]:
         """The subject line and the body of a mail template, compiled once."""
         if name not in self._compiled:
+            assert self.env.loader is not None  # made with a FileSystemLoader
             source, _, _ = self.env.loader.get_source(self.env, name)
             subject, _, body = source.strip().partition("\n")
             self._compiled[name] = (self.env.from_string(subject), self.env.from_string(body))

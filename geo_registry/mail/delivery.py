@@ -255,6 +255,7 @@ class Mailer:
                 partial.unlink(missing_ok=True)
             return
         context = ssl.create_default_context()
+        client: smtplib.SMTP
         if settings.tls == "ssl":
             client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
         else:

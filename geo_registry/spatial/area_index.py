@@ -27,7 +27,7 @@ class AreaIndex(Generic[T]):
         self.items = list(items)
         self.geometries = np.array(geometries, dtype=object)
         shapely.prepare(self.geometries)
-        self._tree = None
+        self._tree: shapely.STRtree | None = None
         if len(self.items) > self.SMALL:
             self._build_grid()
 

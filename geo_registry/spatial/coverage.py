@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -12,6 +13,9 @@ from shapely.geometry.base import BaseGeometry
 
 from geo_registry.core.geometry import RD_NEW, WGS84, transformer
 from geo_registry.core.text import N_
+
+if TYPE_CHECKING:
+    from geo_registry.spatial.buurten import Buurt
 
 # Coverage classes: lower bound of the share, key, words for residents, map colour. The colours are
 # Okabe-Ito (told apart with every common colour blindness: dark blue, sky blue, yellow, vermillion); the map
@@ -36,7 +40,7 @@ def coverage_class(share: float) -> tuple[str, str, str]:
 class BuurtCoverage:
     """One neighbourhood's coverage: by area always, by addresses where an address table is loaded."""
 
-    buurt: object
+    buurt: Buurt
     area_m2: float
     covered_m2: float
     groups: list  # (group, share of the neighbourhood), largest share first
@@ -59,12 +63,12 @@ class BuurtCoverage:
         """Share of the addresses that lie in some group's area, or None without addresses."""
         if not self.addresses:
             return None
-        return self.addresses_covered / self.addresses
+        return (self.addresses_covered or 0) / self.addresses
 
     @property
     def addresses_without_group(self) -> int | None:
         """How many addresses lie in no group's area."""
-        return None if self.addresses is None else self.addresses - self.addresses_covered
+        return None if self.addresses is None else self.addresses - (self.addresses_covered or 0)
 
     @property
     def status(self) -> tuple[str, str, str]:

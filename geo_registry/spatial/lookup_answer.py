@@ -79,7 +79,7 @@ class LookupService:
     def _answer(self, snapshot: Snapshot, lat: float, lon: float, address: Address | None = None) -> LookupAnswer:
         """What lies at the point; where no group covers it (in the municipality), the groups nearby."""
         point = snapshot.answer(lat, lon)
-        nearby = ()
+        nearby: tuple[NearbyGroup, ...] = ()
         if point.in_gemeente and not point.groups:
             nearby = tuple(nearby_groups(snapshot.group_index.in_bounds, lat, lon, rd_areas=self.rd_areas))
         return LookupAnswer(point, address, nearby)

@@ -53,7 +53,7 @@ class RDAreas:
 
     def __init__(self, most: int = 5000):
         self.most = most
-        self._known: OrderedDict[int, tuple] = OrderedDict()
+        self._known: OrderedDict[int | None, tuple] = OrderedDict()  # by group id (a stored group has one)
         self._lock = threading.Lock()
 
     def of(self, groups: list[Group]) -> np.ndarray:
@@ -71,7 +71,7 @@ class RDAreas:
                 self._known.move_to_end(group.id)
             while len(self._known) > self.most:
                 self._known.popitem(last=False)
-        return np.array([k[1] for k in known], dtype=object)
+        return np.array([k[1] for k in known if k is not None], dtype=object)  # every one known by now
 
 
 # Where groups are many, the nearest few lie well within the radius: they are looked for within this share of it

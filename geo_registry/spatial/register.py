@@ -9,6 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -226,7 +227,7 @@ class Snapshot:
                 base, points = self._coverage_base, self.points()
                 if self._coverage_from is not None:
                     source, areas = self._coverage_from
-                    touched = base.touched_by(to_rd_many(areas)) if areas else []
+                    touched = base.touched_by(to_rd_many(areas)) if areas else np.empty(0, dtype=int)
                     self._coverage = update_coverage(
                         source.coverage(), base, touched, self.group_index.in_bounds, points
                     )
@@ -331,6 +332,7 @@ class Registry:
             with self._lock:
                 if self._base is None or stamp != self._base_stamp:
                     buurten = self.source.load() if self.source else self.buurten
+                    assert buurten is not None  # a list, or a source to load it from
                     self._base, self._base_stamp = BuurtenBase(buurten, stamp), stamp
         return self._base
 

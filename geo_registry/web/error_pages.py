@@ -78,10 +78,11 @@ def init_app(app) -> None:
                 "of kies buurten in de lijst."
             )
         domain = GeoRegistryError(_(messages[error.code]) if error.code in messages else error.description)
-        domain.status, domain.code = error.code, error.name.lower().replace(" ", "_")
+        domain.status, domain.code = error.code or 500, error.name.lower().replace(" ", "_")
         response = make_response(handle_domain_error(domain))
-        if getattr(error, "valid_methods", None):  # a 405 names the methods that are allowed (RFC 9110)
-            response.headers["Allow"] = ", ".join(error.valid_methods)
+        valid_methods = getattr(error, "valid_methods", None)
+        if valid_methods:  # a 405 names the methods that are allowed (RFC 9110)
+            response.headers["Allow"] = ", ".join(valid_methods)
         return response
 
     @app.errorhandler(Exception)

@@ -60,7 +60,7 @@ def mobile(needed: bool = True) -> Checked:
 
 
 @lru_cache(maxsize=16)
-def wtforms_catalogue(locale: str) -> support.Translations:
+def wtforms_catalogue(locale: str) -> support.NullTranslations:
     """WTForms' message catalogue for one language (read-only, shared by every request)."""
     from wtforms.i18n import messages_path
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import request
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
 from geo_registry.core.errors import BadInput
@@ -21,8 +22,8 @@ class RecordIdConverter(IntegerConverter):
 
 def refuse_control_characters_in_next() -> None:
     """A 'next' address is put in a Location header; a line break there is never a real page, so refuse it."""
-    for source in (request.args, request.form if request.method == "POST" else {}):
-        for value in source.getlist("next") if source else ():
+    for source in (request.args, request.form if request.method == "POST" else MultiDict()):
+        for value in source.getlist("next"):
             if any(ord(char) < 32 or ord(char) == 127 for char in value):
                 raise BadInput(
                     _(

@@ -119,7 +119,7 @@ def conformance():
 
 
 def _describe(collection: Collection) -> dict:
-    body = {
+    body: dict[str, object] = {
         "id": collection.id,
         "title": collection.title,
         "description": collection.description,
