@@ -1,5 +1,5 @@
-"""The app's e-mail: composing in the recipient's language, links on PUBLIC_URL, and the delivery worker that
-sends queued mail outside the request."""
+"""The app's e-mail: composing in the recipient's language (its links on the site's address, web.urls), and the
+delivery worker that sends queued mail outside the request."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
-from geo_registry.core.config import LOCAL_URL, ROOT
+from geo_registry.core.config import ROOT
 from geo_registry.domain import subscriptions
 from geo_registry.mail.compose import MailComposer
 from geo_registry.mail.delivery import DeliveryWorker, Mailer, MailSettings, Message
@@ -32,19 +32,6 @@ def mail_message(
     is known) or else the language of this request (Dutch outside a request)."""
     lang = lang if lang in LANGUAGES else current_language()
     return composer().compose(kind, recipient, template, lang, reply_to=reply_to, **context)
-
-
-def external_url(endpoint: str, **values) -> str:
-    """Return an absolute URL for links in e-mails, on PUBLIC_URL (configured, or else the address the server
-    was started on; never the request's Host header, which a sender could forge to plant a link to another
-    site); needs no request."""
-    adapter = current_app.url_map.bind("localhost")  # the host is not used: only the path is built
-    return public_url(current_app.config) + adapter.build(endpoint, values)
-
-
-def public_url(config) -> str:
-    """Return the site's address for links in e-mail, without a trailing slash."""
-    return (config.get("PUBLIC_URL") or LOCAL_URL).rstrip("/")
 
 
 def mail_worker(app=None) -> DeliveryWorker:
