@@ -14,6 +14,7 @@ from geo_registry.mail.delivery import DeliveryWorker, Mailer, MailSettings, Mes
 from geo_registry.web.i18n import LANGUAGES, current_language
 
 WORKER = "geo_registry.mail_worker"
+MAILER = "geo_registry.mailer"
 COMPOSER = "geo_registry.mail_composer"
 
 
@@ -34,13 +35,24 @@ def mail_message(
     return composer().compose(kind, recipient, template, lang, reply_to=reply_to, **context)
 
 
+def app_mailer(app=None) -> Mailer:
+    """Return the app's one Mailer (the queue, delivered by SMTP or to the outbox folder as configured), shared by
+    the delivery worker, the staff pages and the commands."""
+    app = app or current_app._get_current_object()
+    mailer = app.extensions.get(MAILER)
+    if mailer is None:
+        engine = app.extensions["geo_registry.engine"]
+        # setdefault: two threads that get here at once end up with the same one.
+        mailer = app.extensions.setdefault(MAILER, Mailer(engine, MailSettings.from_config(app.config)))
+    return mailer
+
+
 def mail_worker(app=None) -> DeliveryWorker:
     """Return the app's delivery worker, started (one per app in this process)."""
     app = app or current_app._get_current_object()
     worker = app.extensions.get(WORKER)
     if worker is None:
         engine = app.extensions["geo_registry.engine"]
-        mailer = Mailer(engine, MailSettings.from_config(app.config))
 
         # Residents' requests to be told of a new group are purged on time, while the site runs.
         def purge_waiting():
@@ -50,7 +62,7 @@ def mail_worker(app=None) -> DeliveryWorker:
         worker = app.extensions.setdefault(
             WORKER,
             DeliveryWorker(
-                mailer,
+                app_mailer(app),
                 float(app.config["MAIL_POLL_SECONDS"]),
                 int(app.config["MAIL_RETENTION_DAYS"]),
                 chores=[purge_waiting],
