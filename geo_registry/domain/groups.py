@@ -62,7 +62,7 @@ MAX_NAME = 120
 # What the public snapshot shows of an active group (on the map, in answers, in the API): a change to any other
 # field (the beheerder's details, renewal dates) leaves every process's snapshot as it is.
 # The same-name check; the index groups_name_lower (revision 0008) answers it without reading the table.
-NAME_TAKEN = sa.select(sa.literal(1)).where(
+NAME_TAKEN = sa.select(sa.literal_column("1")).where(
     sa.func.lower(tables.groups.c.name) == sa.func.lower(sa.bindparam("n", type_=sa.Text))
 )
 PUBLIC_FIELDS = frozenset({"name", "area", "is_example", "description"})
