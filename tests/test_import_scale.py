@@ -10,14 +10,15 @@ from geo_registry.store.db import make_engine, upgrade
 pytestmark = pytest.mark.both_databases
 
 
-def plan(conn, sql: str, params: dict) -> str:
-    """The database's plan for sql, as text."""
+def plan(conn, statement, params: dict) -> str:
+    """The database's plan for a statement, as text."""
+    sql = str(statement.params(params).compile(conn, compile_kwargs={"literal_binds": True}))
     if conn.dialect.name == "sqlite":
-        rows = conn.execute(sa.text("EXPLAIN QUERY PLAN " + sql), params).all()
+        rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql).all()
         return "\n".join(str(row[-1]) for row in rows)
     # A small table is cheaper to scan than to look up; forbid the scan to see whether an index can answer.
     conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
-    return "\n".join(row[0] for row in conn.execute(sa.text("EXPLAIN " + sql), params).all())
+    return "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql).all())
 
 
 def test_the_same_name_check_reads_an_index(db_url):

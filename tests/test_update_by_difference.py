@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 from helpers import WIJKEN_FILE
 
-from geo_registry.domain import actions
-from geo_registry.domain import groups as groups_module
+from geo_registry.domain import actions, change_log
 from geo_registry.domain.groups import Group, GroupStatus, GroupStore
 from geo_registry.lookup.address_import import import_addresses
 from geo_registry.lookup.local import LocalAddressSource
@@ -112,8 +111,8 @@ def test_after_a_sequence_of_changes_the_updated_snapshot_equals_a_fresh_build(e
 
 
 def test_a_process_further_behind_than_the_log_builds_its_snapshot_anew(engine, monkeypatch):
-    monkeypatch.setattr(groups_module, "CHANGES_KEPT", 2)
-    monkeypatch.setattr(groups_module, "PRUNE_EVERY", 1)
+    monkeypatch.setattr(change_log, "CHANGES_KEPT", 2)
+    monkeypatch.setattr(change_log, "PRUNE_EVERY", 1)
     store = GroupStore(engine)
     points = LocalAddressSource(engine).points()
     shapes = [g.area for g in group_areas(np.random.default_rng(8), 5, BOUNDS, radius=(150, 600))]

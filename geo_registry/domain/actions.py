@@ -136,7 +136,7 @@ def delete(store: GroupStore, group_id: int, actor: str) -> None:
         raise ActionRefused(_("Deze groep bestaat niet (meer)."))
     with store.transaction() as conn:
         before = status_of(conn, group_id)
-        conn.execute(sa.text("DELETE FROM groups WHERE id = :id"), {"id": group_id})
+        conn.execute(tables.groups.delete().where(tables.groups.c.id == group_id))
         note_change(conn, before, {"status": None}, group_id)
         audit(conn, actor, N_("verwijderd"), group_id, group.name)
 
@@ -162,7 +162,7 @@ def purge_stale(store: GroupStore, now_text: str, unconfirmed_days: int = 30, re
     ]
     with store.transaction() as conn:
         for group in stale:
-            conn.execute(sa.text("DELETE FROM groups WHERE id = :id"), {"id": group.id})
+            conn.execute(tables.groups.delete().where(tables.groups.c.id == group.id))
             audit(conn, N_("opschoning"), N_("verwijderd"), group.id, group.name, _(group.status.label))
     # Only registrations that never became public are purged: the snapshot stays as it is.
     return len(stale)

@@ -24,6 +24,7 @@ from geo_registry.core.geometry import (
     reproject,
 )
 from geo_registry.core.text import N_, single_line
+from geo_registry.domain.change_log import bump_version, bump_versions, changed_since, versions
 from geo_registry.store import tables
 
 # An address as every mail server takes it (RFC 5321/5322 dot-atom, ASCII): no control characters, quotes,
@@ -61,7 +62,9 @@ MAX_NAME = 120
 # What the public snapshot shows of an active group (on the map, in answers, in the API): a change to any other
 # field (the beheerder's details, renewal dates) leaves every process's snapshot as it is.
 # The same-name check; the index groups_name_lower (revision 0008) answers it without reading the table.
-NAME_TAKEN = "SELECT 1 FROM groups WHERE lower(name) = lower(:n)"
+NAME_TAKEN = sa.select(sa.literal_column("1")).where(
+    sa.func.lower(tables.groups.c.name) == sa.func.lower(sa.bindparam("n", type_=sa.Text))
+)
 PUBLIC_FIELDS = frozenset({"name", "area", "is_example", "description"})
 
 
@@ -115,14 +118,7 @@ class GroupStore:
     def version(self) -> tuple[int, int]:
         """Return (groups version, addresses version): either changes whenever its data changes."""
         with self.engine.connect() as conn:
-            rows = dict(
-                conn.execute(
-                    sa.text(
-                        "SELECT key, value FROM registry_state WHERE key IN ('groups_version', 'addresses_version')"
-                    )
-                ).all()
-            )
-        return rows["groups_version"], rows.get("addresses_version", 0)
+            return versions(conn)
 
     def list(self, status: GroupStatus | None = GroupStatus.ACTIVE) -> list[Group]:
         """Return the groups with the given status (all groups for None), by name."""
@@ -162,7 +158,7 @@ class GroupStore:
         if conn is None:
             with self.engine.connect() as own:
                 return self.exists_named(name, own)
-        return conn.execute(_NAME_TAKEN, {"n": name}).first() is not None
+        return conn.execute(NAME_TAKEN, {"n": name}).first() is not None
 
     def add(self, group: Group, conn: sa.Connection | None = None) -> int:
         """Insert a group and return its id."""
@@ -178,67 +174,18 @@ class GroupStore:
         with self.transaction() as conn:
             before = status_of(conn, group_id)
             conn.execute(
-                sa.text("UPDATE groups SET status = :s, updated_at = :t WHERE id = :id"),
-                {"s": status, "t": now_iso(), "id": group_id},
+                tables.groups.update().where(tables.groups.c.id == group_id).values(status=status, updated_at=now_iso())
             )
             note_change(conn, before, {"status": status}, group_id)
 
 
-# The change log: registry_state holds, beside the version, one row per public change, keyed by the version it
-# made (zero-padded, so that the primary key's order is the versions' order) with the changed group's id as value.
-# A process that saw version v reads the rows after v through the key's index and re-reads only those groups; the
-# oldest rows are dropped, and a process further behind than CHANGES_KEPT builds its snapshot from scratch.
-CHANGE_KEY = "groups_change:{:012d}"
-CHANGES_KEPT = 1000
-PRUNE_EVERY = 16
-UNKNOWN_GROUP = -1  # a change not tied to one group: every process builds anew
-
-
-# Statements made once: building a text clause parses it again (a regular expression per call), which was a
-# fifth of an import's time.
-_VERSION_UP = sa.text("UPDATE registry_state SET value = value + 1 WHERE key = 'groups_version' RETURNING value")
-_LOG = sa.text(
-    "INSERT INTO registry_state (key, value) VALUES (:k, :g) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-)
-_LOG_PRUNE = sa.text("DELETE FROM registry_state WHERE key >= :lo AND key <= :hi")
-_LOG_READ = sa.text("SELECT value FROM registry_state WHERE key > :lo AND key <= :hi")
-_NAME_TAKEN = sa.text(NAME_TAKEN)
 _INSERT = tables.groups.insert().returning(tables.groups.c.id)
 # An import's batch: one INSERT for all its rows, one name check for all its names. The ids come back matched by
 # name (unique within a batch): asking them back in the rows' order makes SQLAlchemy insert row by row on SQLite.
 _INSERT_MANY = tables.groups.insert().returning(tables.groups.c.name, tables.groups.c.id)
-_NAMES_TAKEN = sa.text("SELECT lower(name) FROM groups WHERE lower(name) IN :names").bindparams(
-    sa.bindparam("names", expanding=True)
+_NAMES_TAKEN = sa.select(sa.func.lower(tables.groups.c.name)).where(
+    sa.func.lower(tables.groups.c.name).in_(sa.bindparam("names", expanding=True))
 )
-_VERSION_UP_BY = sa.text("UPDATE registry_state SET value = value + :n WHERE key = 'groups_version' RETURNING value")
-
-
-def bump_version(conn: sa.Connection, group_id: int | None = None) -> None:
-    """Mark the groups as changed (by group_id, when one group changed), so that every process updates its index."""
-    version = conn.execute(_VERSION_UP).scalar_one()
-    conn.execute(_LOG, {"k": CHANGE_KEY.format(version), "g": UNKNOWN_GROUP if group_id is None else group_id})
-    if version > CHANGES_KEPT and version % PRUNE_EVERY == 0:  # now and then: the log may hold a few rows more
-        conn.execute(_LOG_PRUNE, {"lo": CHANGE_KEY.format(0), "hi": CHANGE_KEY.format(version - CHANGES_KEPT)})
-
-
-def bump_versions(conn: sa.Connection, group_ids: list[int]) -> None:
-    """Mark several groups as changed at once: one version each (so the change log reads as if they changed one
-    by one), written with one UPDATE and one INSERT for all of them."""
-    if not group_ids:
-        return
-    last = conn.execute(_VERSION_UP_BY, {"n": len(group_ids)}).scalar_one()
-    first = last - len(group_ids) + 1
-    conn.execute(_LOG, [{"k": CHANGE_KEY.format(first + i), "g": gid} for i, gid in enumerate(group_ids)])
-    if last > CHANGES_KEPT:
-        conn.execute(_LOG_PRUNE, {"lo": CHANGE_KEY.format(0), "hi": CHANGE_KEY.format(last - CHANGES_KEPT)})
-
-
-def changed_since(conn: sa.Connection, since: int, until: int) -> set[int] | None:
-    """The ids of the groups changed in public by versions since+1..until, or None when the log does not say."""
-    rows = conn.execute(_LOG_READ, {"lo": CHANGE_KEY.format(since), "hi": CHANGE_KEY.format(until)}).scalars().all()
-    if since > until or len(rows) != until - since or UNKNOWN_GROUP in rows:
-        return None
-    return set(rows)
 
 
 def status_of(conn: sa.Connection, group_id: int) -> GroupStatus | None:

@@ -15,6 +15,7 @@ from geo_registry.domain.actions import ActionRefused, tell_waiting, update_grou
 from geo_registry.domain.groups import Group, GroupStatus, GroupStore, now_iso
 from geo_registry.domain.staff import audit
 from geo_registry.mail.delivery import queue
+from geo_registry.store.tables import group_changes, groups
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -52,9 +53,7 @@ def remind(store: GroupStore, group: Group, actor: str, message) -> int:
     """Queue one reminder (message(group) builds it) and note when it was sent; return the message id."""
     with store.transaction() as conn:
         message_id = queue(conn, message(group))
-        conn.execute(
-            sa.text("UPDATE groups SET reminder_sent_at = :t WHERE id = :id"), {"t": now_iso(), "id": group.id}
-        )
+        conn.execute(groups.update().where(groups.c.id == group.id).values(reminder_sent_at=now_iso()))
         audit(conn, actor, N_("herinnering verstuurd"), group.id, group.name)
     return message_id
 
@@ -80,8 +79,9 @@ def propose_change(store: GroupStore, group_id: int, changes: dict) -> int:
         payload["area"] = json.loads(to_geojson_text(payload["area"]))
     with store.transaction() as conn:
         change_id = conn.execute(
-            sa.text("INSERT INTO group_changes (group_id, payload, created_at) VALUES (:g, :p, :t) RETURNING id"),
-            {"g": group_id, "p": json.dumps(payload), "t": now_iso()},
+            group_changes.insert()
+            .values(group_id=group_id, payload=json.dumps(payload), created_at=now_iso())
+            .returning(group_changes.c.id)
         ).scalar_one()
         update_group(conn, group_id, last_confirmed_at=now_iso())
         audit(conn, N_("beheerder"), N_("wijziging voorgesteld"), group_id, group.name, ", ".join(sorted(payload)))
@@ -90,9 +90,11 @@ def propose_change(store: GroupStore, group_id: int, changes: dict) -> int:
 
 def pending_changes(store: GroupStore, group_id: int | None = None) -> list[dict]:
     """Return proposed changes (of one group, or all), oldest first, with their payload decoded."""
-    sql = "SELECT * FROM group_changes" + (" WHERE group_id = :g" if group_id else "") + " ORDER BY id"
+    query = sa.select(group_changes).order_by(group_changes.c.id)
+    if group_id:
+        query = query.where(group_changes.c.group_id == group_id)
     with store.engine.connect() as conn:
-        rows = conn.execute(sa.text(sql), {"g": group_id}).mappings().all()
+        rows = conn.execute(query).mappings().all()
     return [{**row, "payload": json.loads(row["payload"])} for row in rows]
 
 
@@ -102,13 +104,11 @@ def review_change(
     """Apply or drop a proposed change; message(group, approve) tells the beheerder. An applied new area tells
     the residents waiting in it (notice(waiting, group), see subscriptions.fulfil)."""
     with store.transaction() as conn:
-        row = conn.execute(sa.text("SELECT * FROM group_changes WHERE id = :id"), {"id": change_id}).mappings().first()
+        this_change = group_changes.c.id == change_id
+        row = conn.execute(sa.select(group_changes).where(this_change)).mappings().first()
         # Deleted first, and counted: of two decisions at once (a double click, two staff members) only the one
         # that removed the change goes on; the other finds it gone and changes nothing.
-        taken = (
-            row is not None
-            and conn.execute(sa.text("DELETE FROM group_changes WHERE id = :id"), {"id": change_id}).rowcount == 1
-        )
+        taken = row is not None and conn.execute(group_changes.delete().where(this_change)).rowcount == 1
         if not taken:
             raise ActionRefused(_("Deze wijziging is al beoordeeld."))
         group = store.get(row["group_id"])

@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from geo_registry.core.text import N_, _
 from geo_registry.domain.groups import now_iso
+from geo_registry.store.tables import audit_log, staff
 
 MIN_PASSWORD = 12
 
@@ -37,12 +38,20 @@ def create_staff(engine: sa.Engine, username: str, password: str) -> int:
         raise ValueError("Geef een gebruikersnaam van 1 tot 64 tekens.")
     check_password(password)
     with engine.begin() as conn:
-        if conn.execute(sa.text("SELECT 1 FROM staff WHERE lower(username) = lower(:u)"), {"u": username}).first():
+        if conn.execute(sa.select(staff.c.id).where(_named(username))).first():
             raise ValueError(f"Er bestaat al een medewerker '{username}'.")
         return conn.execute(
-            sa.text("INSERT INTO staff (username, password_hash, created_at) VALUES (:u, :h, :t) RETURNING id"),
-            {"u": username, "h": generate_password_hash(password, method="scrypt"), "t": now_iso()},
+            staff.insert()
+            .values(
+                username=username, password_hash=generate_password_hash(password, method="scrypt"), created_at=now_iso()
+            )
+            .returning(staff.c.id)
         ).scalar_one()
+
+
+def _named(username: str):
+    """The condition 'the account has this name, in any case'."""
+    return sa.func.lower(staff.c.username) == sa.func.lower((username or "").strip())
 
 
 def authenticate(engine: sa.Engine, username: str, password: str) -> dict | None:
@@ -50,11 +59,9 @@ def authenticate(engine: sa.Engine, username: str, password: str) -> dict | None
     with engine.connect() as conn:
         row = (
             conn.execute(
-                sa.text(
-                    "SELECT id, username, password_hash, session_version FROM staff"
-                    " WHERE lower(username) = lower(:u) AND active = 1"
-                ),
-                {"u": (username or "").strip()},
+                sa.select(staff.c.id, staff.c.username, staff.c.password_hash, staff.c.session_version).where(
+                    _named(username), staff.c.active == 1
+                )
             )
             .mappings()
             .first()
@@ -72,7 +79,9 @@ def get_staff(engine: sa.Engine, staff_id: int) -> dict | None:
     with engine.connect() as conn:
         row = (
             conn.execute(
-                sa.text("SELECT id, username, session_version FROM staff WHERE id = :i AND active = 1"), {"i": staff_id}
+                sa.select(staff.c.id, staff.c.username, staff.c.session_version).where(
+                    staff.c.id == staff_id, staff.c.active == 1
+                )
             )
             .mappings()
             .first()
@@ -98,17 +107,17 @@ def staff_for_session(engine: sa.Engine, stored_id: str) -> dict | None:
 def end_sessions(engine: sa.Engine, staff_id: int) -> None:
     """End every session of this staff member (logout): the session id they carry no longer matches."""
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE staff SET session_version = session_version + 1 WHERE id = :i"), {"i": staff_id})
+        conn.execute(_next_session(staff_id))
+
+
+def _next_session(staff_id: int) -> sa.Update:
+    """UPDATE of one account that raises its session version: every session made before no longer counts."""
+    return staff.update().where(staff.c.id == staff_id).values(session_version=staff.c.session_version + 1)
 
 
 def _account(conn: sa.Connection, username: str) -> dict:
     row = (
-        conn.execute(
-            sa.text("SELECT id, username, active FROM staff WHERE lower(username) = lower(:u)"),
-            {"u": (username or "").strip()},
-        )
-        .mappings()
-        .first()
+        conn.execute(sa.select(staff.c.id, staff.c.username, staff.c.active).where(_named(username))).mappings().first()
     )
     if row is None:
         raise UnknownStaff(f"Geen medewerker '{username}'.")
@@ -125,10 +134,7 @@ def set_active(engine: sa.Engine, username: str, active: bool, actor: str) -> st
     """Enable or disable an account; either way its sessions end. Return the stored username."""
     with engine.begin() as conn:
         account = _account(conn, username)
-        conn.execute(
-            sa.text("UPDATE staff SET active = :a, session_version = session_version + 1 WHERE id = :i"),
-            {"a": int(active), "i": account["id"]},
-        )
+        conn.execute(_next_session(account["id"]).values(active=int(active)))
         audit(
             conn,
             actor,
@@ -144,12 +150,11 @@ def set_password(engine: sa.Engine, username: str, password: str, actor: str) ->
     with engine.begin() as conn:
         account = _account(conn, username)
         conn.execute(
-            sa.text("UPDATE staff SET password_hash = :h, session_version = session_version + 1 WHERE id = :i"),
-            {"h": generate_password_hash(password, method="scrypt"), "i": account["id"]},
+            _next_session(account["id"]).values(password_hash=generate_password_hash(password, method="scrypt"))
         )
         audit(conn, actor, N_("wachtwoord gewijzigd"), detail=account["username"])
         account["session_version"] = conn.execute(
-            sa.text("SELECT session_version FROM staff WHERE id = :i"), {"i": account["id"]}
+            sa.select(staff.c.session_version).where(staff.c.id == account["id"])
         ).scalar_one()
     return account
 
@@ -157,7 +162,11 @@ def set_password(engine: sa.Engine, username: str, password: str, actor: str) ->
 def list_staff(engine: sa.Engine) -> list[dict]:
     """Every staff account (name, active, created), by name; never the password hashes."""
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT id, username, active, created_at FROM staff ORDER BY lower(username)"))
+        rows = conn.execute(
+            sa.select(staff.c.id, staff.c.username, staff.c.active, staff.c.created_at).order_by(
+                sa.func.lower(staff.c.username)
+            )
+        )
         return [dict(r) for r in rows.mappings()]
 
 
@@ -171,16 +180,14 @@ def audit(
 ) -> None:
     """Append one entry to the audit log, inside the caller's transaction."""
     conn.execute(
-        sa.text(
-            "INSERT INTO audit_log (at, actor, action, group_id, group_name, detail)"
-            " VALUES (:at, :actor, :action, :gid, :gname, :detail)"
-        ),
-        {"at": now_iso(), "actor": actor, "action": action, "gid": group_id, "gname": group_name, "detail": detail},
+        audit_log.insert().values(
+            at=now_iso(), actor=actor, action=action, group_id=group_id, group_name=group_name, detail=detail
+        )
     )
 
 
 def audit_entries(engine: sa.Engine, limit: int = 500) -> list[dict]:
     """Return the newest audit entries first."""
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT * FROM audit_log ORDER BY id DESC LIMIT :n"), {"n": limit}).mappings()
+        rows = conn.execute(sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)).mappings()
         return [dict(r) for r in rows]

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from geo_registry.core.errors import ImportRefused
 from geo_registry.core.geometry import RD_NEW, WGS84, transformer
 from geo_registry.lookup.model import NUMBER_RE, POSTCODE_RE, normalise
+from geo_registry.store import tables
 
 # Column names seen in BAG extracts, mapped to ours, in one place.
 ALIASES = {
@@ -132,15 +133,12 @@ def import_addresses(engine: sa.Engine, path: str | Path) -> AddressImportReport
     if not rows:
         raise ImportRefused(f"{Path(path).name} bevat geen enkel bruikbaar adres")
     with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM addresses"))
+        conn.execute(tables.addresses.delete())
+        conn.execute(tables.addresses.insert(), rows)
         conn.execute(
-            sa.text(
-                "INSERT INTO addresses (postcode, huisnummer, huisletter, toevoeging, straat, straat_norm,"
-                " woonplaats, lat, lon) VALUES (:postcode, :huisnummer, :huisletter, :toevoeging, :straat,"
-                " :straat_norm, :woonplaats, :lat, :lon)"
-            ),
-            rows,
+            tables.registry_state.update()
+            .where(tables.registry_state.c.key == "addresses_version")
+            .values(value=tables.registry_state.c.value + 1)
         )
-        conn.execute(sa.text("UPDATE registry_state SET value = value + 1 WHERE key = 'addresses_version'"))
     report.imported = len(rows)
     return report

@@ -7,8 +7,11 @@ import sqlalchemy as sa
 
 from geo_registry.core.errors import AddressNotFound
 from geo_registry.lookup.model import Address, AddressQuery, normalise, pick
+from geo_registry.store.tables import addresses
 
-COLUMNS = "straat, huisnummer, huisletter, toevoeging, postcode, woonplaats, lat, lon"
+c = addresses.c
+# The columns an Address is made of.
+COLUMNS = (c.straat, c.huisnummer, c.huisletter, c.toevoeging, c.postcode, c.woonplaats, c.lat, c.lon)
 
 
 class LocalAddressSource:
@@ -22,12 +25,12 @@ class LocalAddressSource:
     def count(self) -> int:
         """Return how many addresses the table holds."""
         with self.engine.connect() as conn:
-            return conn.execute(sa.text("SELECT count(*) FROM addresses")).scalar_one()
+            return conn.execute(sa.select(sa.func.count()).select_from(addresses)).scalar_one()
 
     def points(self):
         """All addresses as (lon, lat) arrays, or None when the table is empty."""
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT lon, lat FROM addresses")).all()
+            rows = conn.execute(sa.select(c.lon, c.lat)).all()
         if not rows:
             return None
         coords = np.array(rows, dtype=float)
@@ -36,7 +39,7 @@ class LocalAddressSource:
     def streets(self):
         """All addresses as (street names, lon, lat) lists, or None when the table is empty."""
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT straat, lon, lat FROM addresses")).all()
+            rows = conn.execute(sa.select(c.straat, c.lon, c.lat)).all()
         if not rows:
             return None
         names, lon, lat = zip(*rows)
@@ -45,13 +48,11 @@ class LocalAddressSource:
     def find(self, query: AddressQuery) -> Address:
         """Return the address for query from the table."""
         if query.postcode:
-            sql = f"SELECT {COLUMNS} FROM addresses WHERE postcode = :pc AND huisnummer = :nr"
-            params = {"pc": query.postcode, "nr": query.huisnummer}
+            where = c.postcode == query.postcode
         else:
-            sql = f"SELECT {COLUMNS} FROM addresses WHERE straat_norm = :st AND huisnummer = :nr"
-            params = {"st": normalise(query.straat), "nr": query.huisnummer}
+            where = c.straat_norm == normalise(query.straat)
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.text(sql + " LIMIT 200"), params).all()
+            rows = conn.execute(sa.select(*COLUMNS).where(where, c.huisnummer == query.huisnummer).limit(200)).all()
         if not rows:
             raise AddressNotFound()
         return pick(query, [self._address(row) for row in rows])
@@ -63,14 +64,16 @@ class LocalAddressSource:
             return []
         number = next((w for w in words if w.isdigit()), None)
         street = " ".join(w for w in words if not w.isdigit())
-        sql = f"SELECT {COLUMNS} FROM addresses WHERE straat_norm LIKE :st ESCAPE '\\'"
-        params: dict = {"st": street.replace("%", "\\%").replace("_", "\\_") + "%", "limit": limit}
+        query = (
+            sa.select(*COLUMNS)
+            .where(c.straat_norm.startswith(street, autoescape=True))
+            .order_by(c.straat, c.huisnummer, c.huisletter, c.toevoeging)
+            .limit(limit)
+        )
         if number:
-            sql += " AND CAST(huisnummer AS TEXT) LIKE :nr"
-            params["nr"] = number + "%"
-        sql += " ORDER BY straat, huisnummer, huisletter, toevoeging LIMIT :limit"
+            query = query.where(sa.cast(c.huisnummer, sa.Text).startswith(number))
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.text(sql), params).all()
+            rows = conn.execute(query).all()
         return [self._address(row).weergavenaam for row in rows]
 
     def _address(self, row) -> Address:

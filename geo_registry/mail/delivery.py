@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from geo_registry.core.text import single_line
+from geo_registry.store.tables import mail_outbox as outbox
 
 log = logging.getLogger(__name__)
 # A claim older than this belongs to a worker that died mid-delivery; another may take the message.
@@ -69,23 +70,26 @@ class MailSettings:
 def queue(conn: sa.Connection, message: Message) -> int:
     """Queue a message inside the caller's transaction; return its id."""
     return conn.execute(
-        sa.text(
-            "INSERT INTO mail_outbox (kind, recipient, reply_to, subject, body, created_at)"
-            " VALUES (:kind, :recipient, :reply_to, :subject, :body, :created_at) RETURNING id"
-        ),
-        {
-            "kind": message.kind,
-            "recipient": message.recipient,
-            "reply_to": message.reply_to,
-            "subject": message.subject,
-            "body": message.body,
-            "created_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-        },
+        outbox.insert()
+        .values(
+            kind=message.kind,
+            recipient=message.recipient,
+            reply_to=message.reply_to,
+            subject=message.subject,
+            body=message.body,
+            created_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+        )
+        .returning(outbox.c.id)
     ).scalar_one()
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def _unclaimed():
+    """The condition 'no worker holds this message': never claimed, or claimed by one that died (too long ago)."""
+    return sa.or_(outbox.c.claimed_by.is_(None), outbox.c.claimed_at < (_now() - CLAIM_EXPIRES).isoformat())
 
 
 def build_email(settings: MailSettings, message: Message) -> EmailMessage:
@@ -132,18 +136,18 @@ class Mailer:
     def pending(self) -> list[dict]:
         """Return the messages not yet delivered, oldest first."""
         with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(sa.text("SELECT * FROM mail_outbox ORDER BY id")).mappings()]
+            return [dict(r) for r in conn.execute(sa.select(outbox).order_by(outbox.c.id)).mappings()]
 
     def purge(self, older_than_days: int) -> int:
         """Drop undeliverable messages older than the retention period; return how many."""
         cutoff = (_now() - timedelta(days=older_than_days)).isoformat()
         with self.engine.begin() as conn:
-            return conn.execute(sa.text("DELETE FROM mail_outbox WHERE created_at < :c"), {"c": cutoff}).rowcount
+            return conn.execute(outbox.delete().where(outbox.c.created_at < cutoff)).rowcount
 
     def retry_all(self) -> int:
         """Make every waiting message due now, also those set aside as unbuildable; return how many."""
         with self.engine.begin() as conn:
-            return conn.execute(sa.text("UPDATE mail_outbox SET next_attempt_at = NULL, failed_at = NULL")).rowcount
+            return conn.execute(outbox.update().values(next_attempt_at=None, failed_at=None)).rowcount
 
     def deliver(
         self, ids: list[int] | None = None, due_only: bool = False, failures: list[Failure] | None = None
@@ -165,15 +169,14 @@ class Mailer:
 
     def _candidates(self, ids: list[int] | None, due_only: bool) -> list[dict]:
         now = _now().isoformat()
-        sql = "SELECT * FROM mail_outbox WHERE (claimed_by IS NULL OR claimed_at < :stale)"
+        query = sa.select(outbox).where(_unclaimed()).order_by(outbox.c.id)
         if due_only:
-            sql += " AND failed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
-        with self.engine.connect() as conn:
-            rows = (
-                conn.execute(sa.text(sql + " ORDER BY id"), {"stale": (_now() - CLAIM_EXPIRES).isoformat(), "now": now})
-                .mappings()
-                .all()
+            query = query.where(
+                outbox.c.failed_at.is_(None),
+                sa.or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now),
             )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
         return [dict(r) for r in rows if ids is None or r["id"] in ids]
 
     def _claim(self, message_id: int) -> bool:
@@ -183,21 +186,12 @@ class Mailer:
         # of the same row wait for the first to commit and then tests the WHERE again against the committed row,
         # which is claimed by then: 0 rows, and that worker goes on with the next message.
         with self.engine.begin() as conn:
-            return (
-                conn.execute(
-                    sa.text(
-                        "UPDATE mail_outbox SET claimed_by = :me, claimed_at = :now"
-                        " WHERE id = :id AND (claimed_by IS NULL OR claimed_at < :stale)"
-                    ),
-                    {
-                        "me": self.identity,
-                        "now": _now().isoformat(),
-                        "id": message_id,
-                        "stale": (_now() - CLAIM_EXPIRES).isoformat(),
-                    },
-                ).rowcount
-                == 1
+            claim = (
+                outbox.update()
+                .where(outbox.c.id == message_id, _unclaimed())
+                .values(claimed_by=self.identity, claimed_at=_now().isoformat())
             )
+            return conn.execute(claim).rowcount == 1
 
     def _deliver_one(self, row: dict) -> Failure | None:
         message = Message(row["kind"], row["recipient"], row["subject"], row["body"], row["reply_to"])
@@ -211,7 +205,7 @@ class Mailer:
             return self._retry_later(row, exc)
         # Delivered: the message (and any resident's data in it) is not kept.
         with self.engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM mail_outbox WHERE id = :id"), {"id": row["id"]})
+            conn.execute(outbox.delete().where(outbox.c.id == row["id"]))
         return None
 
     def _set_aside(self, row: dict, exc: Exception) -> Failure:
@@ -231,11 +225,16 @@ class Mailer:
     ) -> None:
         with self.engine.begin() as conn:
             conn.execute(
-                sa.text(
-                    "UPDATE mail_outbox SET attempts = attempts + 1, last_error = :e, failed_at = :f,"
-                    " next_attempt_at = :n, claimed_by = NULL, claimed_at = NULL WHERE id = :id"
-                ),
-                {"e": reason, "f": failed_at, "n": next_attempt_at, "id": message_id},
+                outbox.update()
+                .where(outbox.c.id == message_id)
+                .values(
+                    attempts=outbox.c.attempts + 1,
+                    last_error=reason,
+                    failed_at=failed_at,
+                    next_attempt_at=next_attempt_at,
+                    claimed_by=None,
+                    claimed_at=None,
+                )
             )
 
     def _hand_over(self, email: EmailMessage, message_id: int) -> None:

@@ -140,7 +140,7 @@ def _lock_sqlite(conn: sa.Connection, undo: ExitStack) -> None:
 def _lock_postgresql(conn: sa.Connection, undo: ExitStack) -> None:
     """Begin a transaction holding an advisory lock (not yet run by any test: PostgreSQL comes later)."""
     conn.begin()
-    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
+    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(PG_LOCK_KEY)))
 
 
 _LOCKS = {"sqlite": _lock_sqlite, "postgresql": _lock_postgresql}
@@ -152,13 +152,15 @@ def _adopt_legacy(conn: sa.Connection) -> int | None:
     inspector = sa.inspect(conn)
     if not inspector.has_table("schema_version") or inspector.has_table("alembic_version"):
         return None
-    version = conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() or 0
+    # The hand-written migrations' table: not declared in tables.py, as no database keeps it after this.
+    schema_version = sa.table("schema_version", sa.column("version", sa.Integer))
+    version = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
     if version and version not in LEGACY_REVISIONS:
         raise RuntimeError(f"Onbekende oude schemaversie {version}: deze database is nieuwer dan deze software.")
     if version:
         context = MigrationContext.configure(conn)
         context.stamp(ScriptDirectory(str(MIGRATIONS)), LEGACY_REVISIONS[version])
-    conn.execute(sa.text("DROP TABLE schema_version"))
+    sa.Table("schema_version", sa.MetaData()).drop(conn)
     return version
 
 

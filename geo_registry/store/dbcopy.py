@@ -87,7 +87,9 @@ def _refuse_filled(target: sa.Engine, conn: sa.Connection | None = None) -> None
     filled = [
         name
         for name in DATA_TABLES
-        if name in present and conn.execute(sa.text(f"SELECT 1 FROM {name} LIMIT 1")).first() is not None
+        if name in present
+        and conn.execute(sa.select(sa.literal(1)).select_from(tables.metadata.tables[name]).limit(1)).first()
+        is not None
     ]
     if filled:
         raise TargetNotEmpty(
@@ -128,13 +130,13 @@ def _continue_ids(reader: sa.Connection, writer: sa.Connection) -> None:
         return
     given_out = {}
     if reader.dialect.name == "sqlite" and sa.inspect(reader).has_table("sqlite_sequence"):
-        given_out = dict(reader.execute(sa.text("SELECT name, seq FROM sqlite_sequence")).all())
+        # SQLite's own table of the highest AUTOINCREMENT id each table gave out: not a table of the register.
+        given_out = dict(reader.exec_driver_sql("SELECT name, seq FROM sqlite_sequence").all())
     for name in DATA_TABLES:
         highest = max(
-            writer.execute(sa.text(f"SELECT coalesce(max(id), 0) FROM {name}")).scalar_one(),
+            writer.execute(sa.select(sa.func.coalesce(sa.func.max(tables.metadata.tables[name].c.id), 0))).scalar_one(),
             int(given_out.get(name) or 0),
         )
-        # setval(seq, n, false): the next id is n, so 1 for a table that never had a row.
-        writer.execute(
-            sa.text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :n, false)"), {"t": name, "n": highest + 1}
-        )
+        # setval(seq, n, false): the next id is n, so 1 for a table that never had a row (PostgreSQL's functions).
+        sequence = sa.func.pg_get_serial_sequence(name, "id")
+        writer.execute(sa.select(sa.func.setval(sequence, highest + 1, sa.false())))

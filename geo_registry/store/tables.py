@@ -1,5 +1,6 @@
-"""The tables the code reads and writes through SQLAlchemy Core, as the migrations made them, and the type of a
-group's area: a PostGIS geometry on PostgreSQL, WKB on SQLite, a shapely geometry in Python on both."""
+"""Every table of the register, declared once in SQLAlchemy Core exactly as the migrations make them (Alembic
+compares the two: tests/test_schema.py), and the type of a group's area: a PostGIS geometry on PostgreSQL, WKB on
+SQLite, a shapely geometry in Python on both."""
 
 from __future__ import annotations
 
@@ -51,28 +52,120 @@ class Area(sa.types.TypeDecorator):
         return shapely.from_geojson(value) if isinstance(value, str) else shapely.from_wkb(value)
 
 
+# Text compared and sorted byte by byte on both databases: revision 0007 gave PostgreSQL's text columns collation
+# "C" (SQLite's own binary order), so that names and ISO timestamps sort alike whatever the server's locale.
+Text = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
+
 metadata = sa.MetaData()
+
+# sqlite_autoincrement: an id is never reused (revision 0001), so a link or audit entry about a deleted row can
+# never point at a newer one; PostgreSQL's sequences never reuse ids anyway.
+registry_state = sa.Table(
+    "registry_state",
+    metadata,
+    sa.Column("key", Text, primary_key=True),
+    sa.Column("value", sa.Integer, nullable=False),
+)
 
 groups = sa.Table(
     "groups",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("name", Text, nullable=False),
     sa.Column("area", Area, nullable=False),
-    sa.Column("beheerder_name", sa.Text, nullable=False),
-    sa.Column("beheerder_email", sa.Text, nullable=False),
-    sa.Column("beheerder_phone", sa.Text),
-    sa.Column("description", sa.Text),
-    sa.Column("status", sa.Text, nullable=False),
-    sa.Column("is_example", sa.Integer, nullable=False),
-    sa.Column("created_at", sa.Text, nullable=False),
-    sa.Column("updated_at", sa.Text, nullable=False),
-    sa.Column("email_confirmed_at", sa.Text),
-    sa.Column("reviewed_at", sa.Text),
-    sa.Column("review_note", sa.Text),
-    sa.Column("last_confirmed_at", sa.Text),
-    sa.Column("reminder_sent_at", sa.Text),
-    sa.Column("lang", sa.Text, nullable=False),
+    sa.Column("beheerder_name", Text, nullable=False),
+    sa.Column("beheerder_email", Text, nullable=False),
+    sa.Column("beheerder_phone", Text),
+    sa.Column("description", Text),
+    sa.Column("status", Text, nullable=False, server_default=sa.text("'active'")),
+    sa.Column("is_example", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("created_at", Text, nullable=False),
+    sa.Column("updated_at", Text, nullable=False),
+    sa.Column("email_confirmed_at", Text),
+    sa.Column("reviewed_at", Text),
+    sa.Column("review_note", Text),
+    sa.Column("last_confirmed_at", Text),
+    sa.Column("reminder_sent_at", Text),
+    sa.Column("lang", Text, nullable=False, server_default=sa.text("'nl'")),
+    sa.Index("groups_status", "status"),
+    sqlite_autoincrement=True,
+)
+# The same-name check reads this index, not the table (revision 0008).
+sa.Index("groups_name_lower", sa.func.lower(groups.c.name))
+# The spatial index exists on PostgreSQL only (revision 0007): SQLite has no GiST, and its areas are plain WKB.
+sa.Index("groups_area", groups.c.area, postgresql_using="gist").ddl_if(dialect="postgresql")
+
+group_changes = sa.Table(
+    "group_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("group_id", sa.Integer, sa.ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("payload", Text, nullable=False),
+    sa.Column("created_at", Text, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+addresses = sa.Table(
+    "addresses",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("postcode", Text, nullable=False),
+    sa.Column("huisnummer", sa.Integer, nullable=False),
+    sa.Column("huisletter", Text, nullable=False, server_default=sa.text("''")),
+    sa.Column("toevoeging", Text, nullable=False, server_default=sa.text("''")),
+    sa.Column("straat", Text, nullable=False),
+    sa.Column("straat_norm", Text, nullable=False),
+    sa.Column("woonplaats", Text, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Index("addresses_pc_nr", "postcode", "huisnummer"),
+    sa.Index("addresses_street_nr", "straat_norm", "huisnummer"),
+    sqlite_autoincrement=True,
+)
+
+staff = sa.Table(
+    "staff",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", Text, nullable=False, unique=True),
+    sa.Column("password_hash", Text, nullable=False),
+    sa.Column("active", sa.Integer, nullable=False, server_default=sa.text("1")),
+    sa.Column("created_at", Text, nullable=False),
+    sa.Column("session_version", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sqlite_autoincrement=True,
+)
+
+# Append-only: triggers (revision 0002) refuse every UPDATE and DELETE, also from outside the app.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", Text, nullable=False),
+    sa.Column("actor", Text, nullable=False),
+    sa.Column("action", Text, nullable=False),
+    sa.Column("group_id", sa.Integer),
+    sa.Column("group_name", Text),
+    sa.Column("detail", Text),
+    sqlite_autoincrement=True,
+)
+
+mail_outbox = sa.Table(
+    "mail_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", Text, nullable=False),
+    sa.Column("recipient", Text, nullable=False),
+    sa.Column("reply_to", Text),
+    sa.Column("subject", Text, nullable=False),
+    sa.Column("body", Text, nullable=False),
+    sa.Column("created_at", Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("last_error", Text),
+    sa.Column("claimed_by", Text),
+    sa.Column("claimed_at", Text),
+    sa.Column("next_attempt_at", Text),
+    sa.Column("failed_at", Text),
+    sqlite_autoincrement=True,
 )
 
 # Residents waiting to hear when a group starts at their address (revision 0009): the minimum to tell them once.
@@ -80,13 +173,22 @@ waiting_residents = sa.Table(
     "waiting_residents",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("email", sa.Text, nullable=False),
+    sa.Column("email", Text, nullable=False),
     sa.Column("lat", sa.Float, nullable=False),
     sa.Column("lon", sa.Float, nullable=False),
-    sa.Column("address_text", sa.Text),
-    sa.Column("lang", sa.Text, nullable=False),
-    sa.Column("created_at", sa.Text, nullable=False),
-    sa.Column("confirmed_at", sa.Text),
+    sa.Column("address_text", Text),
+    sa.Column("lang", Text, nullable=False),
+    sa.Column("created_at", Text, nullable=False),
+    sa.Column("confirmed_at", Text),
+    sqlite_autoincrement=True,
+)
+# The same request twice (a double click, two at once) is stored once (revision 0009).
+sa.Index(
+    "waiting_residents_email_point",
+    sa.func.lower(waiting_residents.c.email),
+    waiting_residents.c.lat,
+    waiting_residents.c.lon,
+    unique=True,
 )
 
 # The tables of the register in an order that respects their foreign keys (group_changes refers to groups).

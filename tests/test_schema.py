@@ -1,0 +1,88 @@
+"""The tables declared in geo_registry/store/tables.py are the schema the migrations make, on both databases:
+Alembic's autogenerate finds no difference, and finds the ones a drift would cause."""
+
+import pytest
+import sqlalchemy as sa
+
+from geo_registry.store import tables
+from geo_registry.store.db import make_engine, upgrade
+from geo_registry.store.drift import NOT_DECLARED, differences
+
+pytestmark = pytest.mark.both_databases
+
+
+@pytest.fixture
+def migrated(db_url):
+    """An engine on a database the migrations brought to the newest revision."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_a_migrated_database_is_the_declared_schema(migrated):
+    with migrated.connect() as conn:
+        assert differences(conn) == []
+        assert set(sa.inspect(conn).get_table_names()) - NOT_DECLARED == set(tables.TABLE_ORDER)
+
+
+def kinds(found) -> set[str]:
+    """The kinds of difference Alembic reports ('add_column', 'modify_nullable', ...)."""
+    return {(change[0] if isinstance(change, tuple) else change[0][0]) for change in found}
+
+
+def test_a_column_the_code_does_not_declare_shows(migrated):
+    with migrated.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE staff ADD COLUMN nickname TEXT"))
+        found = differences(conn)
+    assert kinds(found) == {"remove_column"}
+    assert found[0][3].name == "nickname"
+
+
+def test_a_missing_index_and_another_type_show(migrated):
+    with migrated.begin() as conn:
+        conn.execute(sa.text("DROP INDEX addresses_pc_nr"))
+        conn.execute(sa.text("ALTER TABLE registry_state ADD COLUMN note INTEGER"))
+        found = differences(conn)
+    assert kinds(found) == {"add_index", "remove_column"}
+    assert {getattr(change[1], "name", None) for change in found} >= {"addresses_pc_nr"}
+
+
+def test_a_nullability_or_default_drift_shows_on_postgresql(migrated):
+    if migrated.dialect.name != "postgresql":
+        pytest.skip("SQLite cannot alter a column in place; the other tests cover it there")
+    with migrated.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE groups ALTER COLUMN description SET NOT NULL"))
+        conn.execute(sa.text("ALTER TABLE groups ALTER COLUMN lang SET DEFAULT 'en'"))
+        conn.execute(sa.text("DROP INDEX groups_name_lower"))
+        found = differences(conn)
+    assert kinds(found) == {"modify_nullable", "modify_default", "add_index"}
+
+
+def test_revision_0011_gives_waiting_residents_the_declared_collation_keeping_its_rows(migrated):
+    from alembic import command
+    from alembic.config import Config
+
+    from geo_registry.store.db import MIGRATIONS
+
+    def migrate(step, to):
+        with migrated.begin() as conn:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = conn
+            step(config, to)
+
+    migrate(command.downgrade, "0010")
+    row = {"email": "Bewoner@Voorbeeld.invalid", "lat": 52.25, "lon": 5.2, "address_text": "Brink 1", "lang": "nl"}
+    with migrated.begin() as conn:
+        conn.execute(tables.waiting_residents.insert().values(**row, created_at="2026-01-02T03:04:05+00:00"))
+        before = differences(conn)
+    migrate(command.upgrade, "head")
+    with migrated.connect() as conn:
+        after = differences(conn)
+        stored = conn.execute(sa.select(tables.waiting_residents)).mappings().one()
+    if migrated.dialect.name == "postgresql":  # made by 0009 in the server's collation, as before 0011
+        text_columns = {"email", "address_text", "lang", "created_at", "confirmed_at"}
+        assert {(change[1], change[2]) for change in before} == {("waiting_residents", c) for c in text_columns}
+    assert after == []
+    assert {key: stored[key] for key in row} == row
