@@ -93,7 +93,10 @@ groups = sa.Table(
 # The same-name check reads this index, not the table (revision 0008).
 sa.Index("groups_name_lower", sa.func.lower(groups.c.name))
 # The spatial index exists on PostgreSQL only (revision 0007): SQLite has no GiST, and its areas are plain WKB.
-sa.Index("groups_area", groups.c.area, postgresql_using="gist").ddl_if(dialect="postgresql")
+# info names the dialect for the drift check (store/drift.py), which cannot read ddl_if back.
+sa.Index("groups_area", groups.c.area, postgresql_using="gist", info={"dialects": ("postgresql",)}).ddl_if(
+    dialect="postgresql"
+)
 
 group_changes = sa.Table(
     "group_changes",
