@@ -11,6 +11,7 @@ from geo_registry.core.config import LOCAL_URL, ROOT
 from geo_registry.domain import subscriptions
 from geo_registry.mail.compose import MailComposer
 from geo_registry.mail.delivery import DeliveryWorker, Mailer, MailSettings, Message
+from geo_registry.web import settings
 from geo_registry.web.i18n import LANGUAGES, current_language
 
 WORKER = "geo_registry.mail_worker"
@@ -21,7 +22,12 @@ def composer(app=None) -> MailComposer:
     """Return the app's mail composer (templates/mail, the project's catalogues, the app's settings)."""
     app = app or current_app._get_current_object()
     if app.extensions.get(COMPOSER) is None:
-        app.extensions[COMPOSER] = MailComposer(ROOT / "templates" / "mail", ROOT / "translations", app.config)
+        app.extensions[COMPOSER] = MailComposer(
+            ROOT / "templates" / "mail",
+            ROOT / "translations",
+            settings.of(app),
+            zone=app.config["BABEL_DEFAULT_TIMEZONE"],
+        )
     return app.extensions[COMPOSER]
 
 
@@ -39,12 +45,12 @@ def external_url(endpoint: str, **values) -> str:
     was started on; never the request's Host header, which a sender could forge to plant a link to another
     site); needs no request."""
     adapter = current_app.url_map.bind("localhost")  # the host is not used: only the path is built
-    return public_url(current_app.config) + adapter.build(endpoint, values)
+    return public_url(settings.current()) + adapter.build(endpoint, values)
 
 
 def public_url(config) -> str:
     """Return the site's address for links in e-mail, without a trailing slash."""
-    return (config.get("PUBLIC_URL") or LOCAL_URL).rstrip("/")
+    return (config.PUBLIC_URL or LOCAL_URL).rstrip("/")
 
 
 def mail_worker(app=None) -> DeliveryWorker:
@@ -53,7 +59,7 @@ def mail_worker(app=None) -> DeliveryWorker:
     worker = app.extensions.get(WORKER)
     if worker is None:
         engine = app.extensions["geo_registry.engine"]
-        mailer = Mailer(engine, MailSettings.from_config(app.config))
+        mailer = Mailer(engine, MailSettings.from_settings(settings.of(app)))
 
         # Residents' requests to be told of a new group are purged on time, while the site runs.
         def purge_waiting():
@@ -64,8 +70,8 @@ def mail_worker(app=None) -> DeliveryWorker:
             WORKER,
             DeliveryWorker(
                 mailer,
-                float(app.config["MAIL_POLL_SECONDS"]),
-                int(app.config["MAIL_RETENTION_DAYS"]),
+                settings.of(app).MAIL_POLL_SECONDS,
+                settings.of(app).MAIL_RETENTION_DAYS,
                 chores=[purge_waiting],
             ),
         )

@@ -6,7 +6,7 @@ headers and caching."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, jsonify, request, url_for
 
 from geo_registry.core.errors import BadInput
 from geo_registry.core.text import _
@@ -23,6 +23,7 @@ from geo_registry.spatial.features import (
     parse_bbox,
     parse_count,
 )
+from geo_registry.web import settings
 from geo_registry.web.api.http import API_ROOT, by_register_version, current_snapshot
 from geo_registry.web.api.openapi import OPENAPI_TYPE
 from geo_registry.web.mailing import public_url
@@ -70,9 +71,9 @@ def _href(endpoint: str, **values) -> str:
     """An absolute link in an API document: on the site's address (PUBLIC_URL, or the address the server was
     started on), never on the Host header a client sent (these documents carry an ETag, and a shared cache would
     keep a forged host's links for everyone); behind a trusted proxy, on the host and scheme the proxy reports."""
-    if current_app.config.get("TRUST_PROXY"):
+    if settings.current().TRUST_PROXY:
         return url_for(endpoint, _external=True, **values)
-    return public_url(current_app.config) + url_for(endpoint, **values)
+    return public_url(settings.current()) + url_for(endpoint, **values)
 
 
 def _link(href: str, rel: str, kind: str, title: str) -> dict:
