@@ -22,8 +22,8 @@ from geo_registry.core.errors import StartupRefused
 
 PREFIX = "GEO_REGISTRY_"
 EXTENSION = "geo_registry.settings"  # where an app keeps its Settings (app.extensions)
-TRUE = {"true", "1", "yes", "ja", "on"}
-FALSE = {"false", "0", "no", "nee", "off"}
+TRUE = {"true", "1", "yes", "ja"}
+FALSE = {"false", "0", "no", "nee"}
 # One municipality's own contact: CONTACT_EMAIL_GM0376, CONTACT_PHONE_GM0376 (any served code).
 PER_GEMEENTE = re.compile(r"CONTACT_(EMAIL|PHONE)_GM\d{4}")
 # Read by others than the app's settings: not reported as unknown.

@@ -18,8 +18,9 @@ the mapping given to `create_app`.
 
 - **Types.** A whole number or a number is written as digits (`25`, `2.5`), never negative; a yes/no setting as
   `true`/`false`, `1`/`0`, `yes`/`no` or `ja`/`nee`, in any case. Left empty (`GEO_REGISTRY_MAIL_PORT=`), a
-  number, a yes/no setting, a path or a choice means its default; a text left empty is empty, with the meaning
-  given below. A text may also be written as a JSON string (`"..."`).
+  number, a yes/no setting, a path or a choice means its default; a text left empty, or a setting whose type
+  says "may be empty", is empty, with the meaning given below. A text may also be written as a JSON string
+  (`"..."`).
 - **Refusal.** A value that does not parse stops the start with one line naming the variable, what is wrong and
   an example, e.g. `Fout: GEO_REGISTRY_MAIL_PORT='vijf': is geen geheel getal (bijvoorbeeld
   GEO_REGISTRY_MAIL_PORT=25)`.
