@@ -66,8 +66,8 @@ class Settings:
         Under("instance", "geo_registry.sqlite3", "sqlite:///"),
         "the database: an SQLite file, or PostgreSQL with PostGIS as `postgresql+psycopg://user:password@host/db`",
     )
-    SECRET_KEY: str | None = setting(
-        None, "signs sessions and links; empty: a key made once and kept in `<instance>/secret_key`", flask=True
+    SECRET_KEY: str = setting(
+        "", "signs sessions and links; empty: a key made once and kept in `<instance>/secret_key`", flask=True
     )
     GEMEENTECODE: str = setting("GM0417", "the municipality (Laren)", blank_is_default=True)
     GEMEENTENAAM: str = setting("Laren", "its name on the pages and in e-mail")
