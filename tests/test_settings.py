@@ -164,3 +164,11 @@ def test_the_configuration_document_is_made_from_the_settings():
     for name in Settings.__dataclass_fields__:
         if name != "CONTACT_PER_GEMEENTE":
             assert f"| `GEO_REGISTRY_{name}` |" in markdown()
+
+
+def test_pages_read_the_typed_settings_as_settings(tmp_path):
+    client = make_app(tmp_path, CONFIRM_MAX_AGE_HOURS="12").test_client()
+    with client.session_transaction() as session:  # as a registration leaves it for the page after
+        session["registration"] = {"name": "Hoge Naarderweg", "notes": [], "overlaps": []}
+    page = client.get("/groep-aanmelden/verstuurd").get_data(as_text=True)
+    assert "De link werkt 12 uur." in page
