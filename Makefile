@@ -59,7 +59,7 @@ bench: setup postgres
 	$(BIN)/python bench/benchmark.py
 
 # Load test: lookups, joins and registrations for 30 s against 2 worker processes on PostgreSQL + PostGIS (a
-# throwaway cluster) and 1 process on SQLite; no errors, no lost or doubled mail. Figures in the README.
+# throwaway cluster) and 1 process on SQLite; no errors, no lost or doubled mail. Figures in docs/benchmarks.md.
 load: setup postgres
 	$(BIN)/python bench/load.py
 

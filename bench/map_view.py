@@ -11,7 +11,7 @@ import time
 import numpy as np
 
 from geo_registry.spatial.map_tiles import SHAPES_FROM_ZOOM, TileSource
-from geo_registry.web.maps import buurten_collection, groups_collection
+from geo_registry.spatial.public import buurten_collection, groups_collection
 
 VIEW_PIXELS = (1280, 800)
 

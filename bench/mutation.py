@@ -18,10 +18,12 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.85
+MUTANT_NAME = re.compile(r"geo_registry(\.\w+)*\.x\w*__mutmut_\d+")
 # What each module promises, as the issue names it; the files must match [tool.mutmut] only_mutate.
 MODULES = {
     "geo_registry/web/security.py": "CSRF, rate limits, session cookie",
@@ -158,10 +160,27 @@ def run_by_hand(patterns: list[str], seconds: float = 600) -> None:
             by_hand_file().write_text(json.dumps(kept, indent=1, sort_keys=True), encoding="utf-8")
 
 
+def survivors_file() -> Path:
+    """The accepted survivors: each mutant's name with the reason it is harmless (docs/mutation.md)."""
+    return ROOT / "bench" / "mutation_survivors.toml"
+
+
 def accepted() -> set[str]:
-    """Survivors the README names as harmless (mutant names in backticks in its mutation section)."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    return set(re.findall(r"`(geo_registry\.[\w.]+__mutmut_\d+)`", text))
+    """Survivors named as accepted in the survivors file; a malformed entry is an error, never an empty set."""
+    entries = tomllib.loads(survivors_file().read_text(encoding="utf-8")).get("accepted")
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(f"{survivors_file()}: no [[accepted]] entries")
+    names: set[str] = set()
+    for number, entry in enumerate(entries, 1):
+        mutants, reason = entry.get("mutants"), entry.get("reason")
+        # A name without its reason (or a reason naming nothing) is what the file exists to prevent.
+        if not isinstance(reason, str) or not reason.strip() or not isinstance(mutants, list) or not mutants:
+            raise ValueError(f"{survivors_file()}: entry {number} needs a reason and a list of mutants")
+        wrong = [name for name in mutants if not isinstance(name, str) or not MUTANT_NAME.fullmatch(name)]
+        if wrong:
+            raise ValueError(f"{survivors_file()}: entry {number}: not a mutant name: {wrong[0]!r}")
+        names.update(mutants)
+    return names
 
 
 def report(diffs: bool) -> bool:
@@ -172,7 +191,7 @@ def report(diffs: bool) -> bool:
         codes = {name: code for name, code in results(path).items() if code not in SKIPPED}
         checked = {name: code for name, code in codes.items() if code is not None}
         killed = sum(code in KILLED for code in checked.values())
-        # Survivors the README does not name: each must be killed by a test or named there with its reason.
+        # Survivors the survivors file does not name: each must be killed by a test or named there with its reason.
         unnamed = sum(code not in KILLED and name not in harmless for name, code in checked.items())
         total = len(checked)
         share = killed / total if total else 0.0
@@ -186,7 +205,7 @@ def report(diffs: bool) -> bool:
         for name in survivors:
             code = results(path)[name]
             label = {0: "survived", 33: "no tests", 5: "no tests"}.get(code, f"exit {code}")
-            print(f"  {label:9} {name}" + ("  (named in the README)" if name in harmless else ""))
+            print(f"  {label:9} {name}" + ("  (accepted in bench/mutation_survivors.toml)" if name in harmless else ""))
             if diffs:
                 subprocess.run([str(mutmut()), "show", name], cwd=ROOT, check=False)
     return ok

@@ -291,8 +291,8 @@ def _serve_here(ctx, threads: int, announce: bool, **where) -> None:
     """Load the app in this process and serve it with waitress (on host/port, or the shared socket sock)."""
     from flask.cli import ScriptInfo
 
-    from geo_registry.web.mailing import public_url
     from geo_registry.web.serving import make_server, served_url
+    from geo_registry.web.urls import public_url
 
     app = ctx.ensure_object(ScriptInfo).load_app()
     with app.app_context():

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from geo_registry.domain.groups import GroupStore
+from geo_registry.spatial.public import group_reference
 
 pytestmark = pytest.mark.both_databases  # the group store and its imports, on SQLite and PostgreSQL
 
@@ -99,7 +100,7 @@ def test_public_fields_never_include_beheerder_details(examples_app):
 
         store: GroupStore = app_services.current().store
         for group in store.list():
-            public = json.dumps(group.to_public())
+            public = json.dumps(group_reference(group))
             assert group.beheerder_email not in public and group.beheerder_name not in public
 
 

@@ -105,7 +105,8 @@ def test_each_group_swatch_class_gives_the_groups_map_colour():
     """The legend's swatches are coloured by class (no inline style): each class in site.css is the colour the
     same group gets on the map, for every colour of the palette."""
     from geo_registry.core.config import ROOT
-    from geo_registry.web.maps import PALETTE, group_colour, group_swatch
+    from geo_registry.spatial.public import PALETTE, group_colour
+    from geo_registry.web.maps import group_swatch
 
     css = (ROOT / "static" / "css" / "site.css").read_text(encoding="utf-8")
     colours = dict(re.findall(r"\.(swatch-colour-\d+) \{ background: (#[0-9A-Fa-f]{6}); \}", css))

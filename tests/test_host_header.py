@@ -67,7 +67,7 @@ def test_an_unreadable_host_on_a_form_post_or_the_api_is_a_400_too(client):
 def test_the_ogc_api_links_name_the_configured_site_whatever_the_host_header(examples_app, path):
     # Before: "links": [{"href": "http://evil.example/api/v1", ...}], served with an ETag that a shared cache
     # revalidates (304) for every later visitor, so the forged links stay in the cache for everyone.
-    from geo_registry.web.mailing import public_url
+    from geo_registry.web.urls import public_url
 
     response = examples_app.test_client().get(path, headers={"Host": FORGED})
     assert response.status_code == 200

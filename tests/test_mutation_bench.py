@@ -2,8 +2,11 @@
 that state their function's promise, and their result counts only for the code it was measured on."""
 
 import json
+import re
 import sys
 from pathlib import Path
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import mutation  # noqa: E402
@@ -39,3 +42,58 @@ def test_mutants_mutmut_cannot_reach_are_run_by_hand_and_counted_for_their_code_
 
     module.write_text(module.read_text() + "# the module mutated anew\n")
     assert mutation.results("geo_registry/web/security.py")[LIMITER + "1"] == 33  # measured on other code: not counted
+
+
+def module_path(name: str) -> str:
+    """The source file (as MODULES names it) that a mutant's name says it was made from."""
+    dotted = name.split(".x")[0].replace(".", "/")
+    return dotted + ".py" if dotted + ".py" in mutation.MODULES else dotted + "/__init__.py"
+
+
+def test_every_accepted_survivor_is_a_mutant_of_a_measured_module_with_a_reason():
+    names = mutation.accepted()
+    assert names, "the survivors file names no mutant"
+    # A name of a module that moved (or a typo) would never match a survivor, leaving it unaccounted for.
+    stray = sorted(name for name in names if module_path(name) not in mutation.MODULES)
+    assert not stray
+
+
+def write_survivors(root: Path, text: str) -> None:
+    """A survivors file under root, where bench/mutation.py looks for it."""
+    (root / "bench").mkdir(exist_ok=True)
+    (root / "bench" / "mutation_survivors.toml").write_text(text, encoding="utf-8")
+
+
+def test_a_survivor_counts_as_unnamed_until_the_survivors_file_accepts_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(mutation, "ROOT", tmp_path)
+    monkeypatch.setattr(mutation, "MODULES", {"geo_registry/web/security.py": "CSRF"})
+    package = tmp_path / "mutants" / "geo_registry" / "web"
+    package.mkdir(parents=True)
+    (package / "security.py").write_text("")
+    codes = {FIELD + str(number): 0 for number in (1, 2)} | {FIELD + str(number): 1 for number in range(3, 30)}
+    (package / "security.py.meta").write_text(json.dumps({"exit_code_by_key": codes}))
+
+    write_survivors(tmp_path, f'[[accepted]]\nreason = "stray text"\nmutants = ["{FIELD}1"]\n')
+    assert not mutation.report(diffs=False)  # 93% killed, but one survivor is named nowhere
+    lines = capsys.readouterr().out.splitlines()
+    # killed/total (share), then unnamed survivors and mutants not run
+    assert any(re.match(r"geo_registry/web/security.py +27/29 +\( *93\.1%\) +1 +0 ", line) for line in lines)
+    assert f"  survived  {FIELD}1  (accepted in bench/mutation_survivors.toml)" in lines
+    assert f"  survived  {FIELD}2" in lines
+
+    write_survivors(tmp_path, f'[[accepted]]\nreason = "stray text"\nmutants = ["{FIELD}1", "{FIELD}2"]\n')
+    assert mutation.report(diffs=False)
+
+
+def test_a_survivors_file_that_cannot_be_read_as_promised_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(mutation, "ROOT", tmp_path)
+    for text in (
+        f'[[accepted]]\nmutants = ["{FIELD}1"]\n',  # no reason
+        f'[[accepted]]\nreason = " "\nmutants = ["{FIELD}1"]\n',  # an empty one
+        '[[accepted]]\nreason = "why"\nmutants = []\n',  # a reason for nothing
+        '[[accepted]]\nreason = "why"\nmutants = ["csrf_field 1"]\n',  # a short name mutmut never prints
+        "# nothing accepted\n",
+    ):
+        write_survivors(tmp_path, text)
+        with pytest.raises(ValueError):
+            mutation.accepted()

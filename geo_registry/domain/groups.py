@@ -92,10 +92,6 @@ class Group:
     reminder_sent_at: str | None = None
     lang: str = "nl"
 
-    def to_public(self) -> dict:
-        """Return the fields anyone may see: never the beheerder's details."""
-        return {"id": self.id, "name": self.name, "is_example": self.is_example}
-
 
 class GroupStore:
     """Reads and writes groups; every change the public sees bumps the version the spatial index watches."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from geo_registry.core.errors import BadInput
 from geo_registry.core.text import _
 from geo_registry.lookup import Address, AddressQuery, ChainLookup
+from geo_registry.spatial import public
 from geo_registry.spatial.nearby import NearbyGroup, RDAreas, nearby_groups
 from geo_registry.spatial.register import PointAnswer, Registry, Snapshot
 
@@ -50,9 +51,9 @@ class LookupAnswer:
             "point": {"lat": self.point.lat, "lon": self.point.lon},
             "in_gemeente": self.point.in_gemeente,
             "gemeentecode": buurt.gemeentecode if buurt else None,
-            "wijk": {"code": buurt.code, "name": buurt.name} if buurt else None,
-            "wijken": [{"code": w.code, "name": w.name} for w in self.point.buurten],
-            "groups": [g.to_public() for g in self.point.groups],
+            "wijk": public.buurt_reference(buurt) if buurt else None,
+            "wijken": [public.buurt_reference(w) for w in self.point.buurten],
+            "groups": [public.group_reference(g) for g in self.point.groups],
             "address": self.address.to_public() if self.address else None,
             "nearby_groups": [n.to_public() for n in self.nearby],
         }

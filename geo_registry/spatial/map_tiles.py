@@ -16,6 +16,8 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping
 
+from geo_registry.spatial import public
+
 TILE_PIXELS = 256
 MAX_ZOOM = 19
 SHAPES_FROM_ZOOM = 13  # from here a tile holds shapes (a 1280x800 view is then ~25 km wide); below, counts
@@ -45,10 +47,10 @@ def pixel_degrees(z: int, latitude: float = 52.0) -> float:
 
 
 class TileSource:
-    """Makes the tiles of one snapshot's groups and buurten. group_properties(group) gives a group's public
-    properties (never contact details)."""
+    """Makes the tiles of one snapshot's groups and buurten, with their public properties (spatial.public;
+    group_properties(group) may give fewer, as a benchmark or test of the tiling does)."""
 
-    def __init__(self, groups, buurten, group_properties: Callable[[object], dict]):
+    def __init__(self, groups, buurten, group_properties: Callable[[object], dict] = public.group_properties):
         self.groups, self.buurten = list(groups), list(buurten)
         self.group_properties = group_properties
         self.group_tree = shapely.STRtree([g.area for g in self.groups])
@@ -99,7 +101,7 @@ class TileSource:
                     tolerance,
                     digits,
                     f"b{buurt.code}",
-                    {"kind": "buurt", "code": buurt.code, "name": buurt.name},
+                    {"kind": "buurt", **public.buurt_properties(buurt)},
                 )
             )
         return [feature for feature in features if feature["geometry"]["coordinates"]]

@@ -12,6 +12,7 @@ import shapely
 
 from geo_registry.core.geometry import RD_NEW, WGS84, transformer
 from geo_registry.domain.groups import Group
+from geo_registry.spatial import public
 from geo_registry.spatial.coverage import to_rd_many
 
 # Walking distance: the issue asks for the groups within 1 km, at most three.
@@ -28,7 +29,7 @@ class NearbyGroup:
 
     def to_public(self) -> dict:
         """Return the group's public fields with the distance: never the beheerder's details."""
-        return {**self.group.to_public(), "distance_m": self.metres}
+        return {**public.group_reference(self.group), "distance_m": self.metres}
 
 
 # The fewest metres a degree spans on the GRS80 ellipsoid: of latitude (at the equator), of longitude at latitude

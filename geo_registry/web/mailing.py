@@ -1,5 +1,5 @@
-"""The app's e-mail: composing in the recipient's language, links on PUBLIC_URL, and the delivery worker that
-sends queued mail outside the request."""
+"""The app's e-mail: composing in the recipient's language (its links on the site's address, web.urls), and the
+delivery worker that sends queued mail outside the request."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
-from geo_registry.core.config import LOCAL_URL, ROOT
+from geo_registry.core.config import ROOT
 from geo_registry.domain import subscriptions
 from geo_registry.mail.compose import MailComposer
 from geo_registry.mail.delivery import DeliveryWorker, Mailer, MailSettings, Message
@@ -15,6 +15,7 @@ from geo_registry.web import settings
 from geo_registry.web.i18n import LANGUAGES, current_language
 
 WORKER = "geo_registry.mail_worker"
+MAILER = "geo_registry.mailer"
 COMPOSER = "geo_registry.mail_composer"
 
 
@@ -40,17 +41,16 @@ def mail_message(
     return composer().compose(kind, recipient, template, lang, reply_to=reply_to, **context)
 
 
-def external_url(endpoint: str, **values) -> str:
-    """Return an absolute URL for links in e-mails, on PUBLIC_URL (configured, or else the address the server
-    was started on; never the request's Host header, which a sender could forge to plant a link to another
-    site); needs no request."""
-    adapter = current_app.url_map.bind("localhost")  # the host is not used: only the path is built
-    return public_url(settings.current()) + adapter.build(endpoint, values)
-
-
-def public_url(config) -> str:
-    """Return the site's address for links in e-mail, without a trailing slash."""
-    return (config.PUBLIC_URL or LOCAL_URL).rstrip("/")
+def app_mailer(app=None) -> Mailer:
+    """Return the app's one Mailer (the queue, delivered by SMTP or to the outbox folder as configured), shared by
+    the delivery worker, the staff pages and the commands."""
+    app = app or current_app._get_current_object()
+    mailer = app.extensions.get(MAILER)
+    if mailer is None:
+        engine = app.extensions["geo_registry.engine"]
+        # setdefault: two threads that get here at once end up with the same one.
+        mailer = app.extensions.setdefault(MAILER, Mailer(engine, MailSettings.from_settings(settings.of(app))))
+    return mailer
 
 
 def mail_worker(app=None) -> DeliveryWorker:
@@ -59,7 +59,6 @@ def mail_worker(app=None) -> DeliveryWorker:
     worker = app.extensions.get(WORKER)
     if worker is None:
         engine = app.extensions["geo_registry.engine"]
-        mailer = Mailer(engine, MailSettings.from_settings(settings.of(app)))
 
         # Residents' requests to be told of a new group are purged on time, while the site runs.
         def purge_waiting():
@@ -69,7 +68,7 @@ def mail_worker(app=None) -> DeliveryWorker:
         worker = app.extensions.setdefault(
             WORKER,
             DeliveryWorker(
-                mailer,
+                app_mailer(app),
                 settings.of(app).MAIL_POLL_SECONDS,
                 settings.of(app).MAIL_RETENTION_DAYS,
                 chores=[purge_waiting],

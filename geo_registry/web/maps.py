@@ -19,24 +19,9 @@ from geo_registry.core.config import CBS_ATTRIBUTION, tile_url
 from geo_registry.core.geometry import simplify_for_display, to_geojson_mapping
 from geo_registry.core.text import _
 from geo_registry.spatial.gemeenten import served_from_config
+from geo_registry.spatial.public import PALETTE, buurten_collection, groups_collection
 from geo_registry.spatial.register import Snapshot
 from geo_registry.web.assets import vendor_url
-
-# Colour-blind-safe colours (Okabe-Ito first); a group keeps its colour while its id does.
-PALETTE = [
-    "#0072B2",
-    "#D55E00",
-    "#009E73",
-    "#CC79A7",
-    "#E69F00",
-    "#56B4E9",
-    "#882255",
-    "#117733",
-    "#AA4499",
-    "#332288",
-    "#994F00",
-    "#44AA99",
-]
 
 # Folium's asset names -> our vendored files; names mapped to None are not needed by our maps.
 ASSETS = {
@@ -55,52 +40,10 @@ ASSETS = {
 }
 
 
-def group_colour(group_id: int) -> str:
-    """Return the map colour of a group."""
-    return PALETTE[(group_id or 0) % len(PALETTE)]
-
-
 def group_swatch(group_id: int) -> str:
     """Return the CSS class that gives a group's legend swatch its map colour (site.css has one per colour of
-    PALETTE: the policy allows no inline style)."""
+    spatial.public.PALETTE: the policy allows no inline style)."""
     return f"swatch-colour-{(group_id or 0) % len(PALETTE)}"
-
-
-def groups_collection(groups, simplify: bool = False) -> dict:
-    """Return the groups as a GeoJSON FeatureCollection with public properties only."""
-    features = []
-    for group in groups:
-        area = simplify_for_display(group.area) if simplify else group.area
-        features.append(
-            {
-                "type": "Feature",
-                "id": group.id,
-                "geometry": to_geojson_mapping(area),
-                "properties": {
-                    "id": group.id,
-                    "name": group.name,
-                    "is_example": group.is_example,
-                    "colour": group_colour(group.id),
-                },
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
-
-
-def buurten_collection(buurten) -> dict:
-    """Return the neighbourhoods as a GeoJSON FeatureCollection."""
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": w.code,
-                "geometry": to_geojson_mapping(w.geometry),
-                "properties": {"code": w.code, "name": w.name, "wijkcode": w.wijkcode, "gemeentecode": w.gemeentecode},
-            }
-            for w in buurten
-        ],
-    }
 
 
 def js_texts() -> dict:

@@ -13,12 +13,13 @@ from geo_registry.domain.groups import GroupStore
 from geo_registry.lookup import ChainLookup
 from geo_registry.lookup.local import LocalAddressSource
 from geo_registry.lookup.pdok import PdokSource
-from geo_registry.mail.delivery import Mailer, MailSettings
+from geo_registry.mail.delivery import Mailer
 from geo_registry.spatial.buurten import Buurt
 from geo_registry.spatial.gemeenten import BuurtenFile, Served, served_from_config
 from geo_registry.spatial.lookup_answer import LookupService
 from geo_registry.spatial.register import Registry
 from geo_registry.web import settings
+from geo_registry.web.mailing import app_mailer
 
 
 @dataclass
@@ -38,8 +39,8 @@ class Services:
         return self.registry.snapshot().buurten
 
 
-def build_services(config, engine) -> Services:
-    """Wire the store, the registry and the address sources from settings."""
+def build_services(config, engine, mailer: Mailer) -> Services:
+    """Wire the store, the registry and the address sources from settings, with the app's mailer."""
     path = config.WIJKEN_FILE
     if not path.exists():
         current_app.logger.error("Neighbourhoods file not found: %s", path)
@@ -53,7 +54,6 @@ def build_services(config, engine) -> Services:
     sources = [local]
     if config.PDOK_URL:
         sources.append(PdokSource(config.PDOK_URL, served.codes, config.PDOK_TIMEOUT))
-    mailer = Mailer(engine, MailSettings.from_settings(config))
     return Services(served, store, registry, local, LookupService(registry, ChainLookup(sources)), mailer)
 
 
@@ -80,5 +80,6 @@ def current() -> Services:
     if app.extensions.get("geo_registry") is None:
         with _build_lock:
             if app.extensions.get("geo_registry") is None:
-                app.extensions["geo_registry"] = build_services(settings.of(app), app.extensions["geo_registry.engine"])
+                engine = app.extensions["geo_registry.engine"]
+                app.extensions["geo_registry"] = build_services(settings.of(app), engine, app_mailer(app))
     return app.extensions["geo_registry"]

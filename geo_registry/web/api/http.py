@@ -17,7 +17,7 @@ API_VERSION = "1.0.0"  # semantic version of the API; its major number is the on
 API_ROOT = "/api/v1"
 LEGACY_ROOT = "/api"
 DOCS_PAGE = "/api/docs"  # a page of the site (language switch and all), not an API resource
-# The unversioned paths keep answering until SUNSET_AT (/core/transition-period); the README has the schedule.
+# The unversioned paths keep answering until SUNSET_AT (/core/transition-period); docs/api.md has the schedule.
 DEPRECATED_AT = datetime(2026, 12, 1, tzinfo=UTC)
 SUNSET_AT = datetime(2027, 6, 1, tzinfo=UTC)
 EXPOSED = "API-Version, ETag, Deprecation, Sunset, Link"

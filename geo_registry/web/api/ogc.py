@@ -6,10 +6,11 @@ headers and caching."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, request
 
 from geo_registry.core.errors import BadInput
 from geo_registry.core.text import _
+from geo_registry.spatial import public
 from geo_registry.spatial.features import (
     CRS84,
     DEFAULT_LIMIT,
@@ -23,11 +24,9 @@ from geo_registry.spatial.features import (
     parse_bbox,
     parse_count,
 )
-from geo_registry.web import settings
 from geo_registry.web.api.http import API_ROOT, by_register_version, current_snapshot
 from geo_registry.web.api.openapi import OPENAPI_TYPE
-from geo_registry.web.mailing import public_url
-from geo_registry.web.maps import buurten_collection, groups_collection
+from geo_registry.web.urls import api_url
 
 bp = Blueprint("features", __name__, url_prefix=API_ROOT)
 
@@ -54,26 +53,17 @@ def _build(snapshot) -> dict[str, Collection]:
             "groups",
             "WhatsApp-buurtpreventiegroepen",
             "The active neighbourhood WhatsApp groups and their areas (public properties only).",
-            groups_collection(groups)["features"],
+            [public.group_feature(group) for group in groups],
             [group.area for group in groups],
         ),
         "buurten": Collection(
             "buurten",
             "Buurten (CBS)",
             "The municipality's neighbourhoods (CBS buurten, CC BY 4.0).",
-            buurten_collection(buurten)["features"],
+            [public.buurt_feature(buurt) for buurt in buurten],
             [buurt.geometry for buurt in buurten],
         ),
     }
-
-
-def _href(endpoint: str, **values) -> str:
-    """An absolute link in an API document: on the site's address (PUBLIC_URL, or the address the server was
-    started on), never on the Host header a client sent (these documents carry an ETag, and a shared cache would
-    keep a forged host's links for everyone); behind a trusted proxy, on the host and scheme the proxy reports."""
-    if settings.current().TRUST_PROXY:
-        return url_for(endpoint, _external=True, **values)
-    return public_url(settings.current()) + url_for(endpoint, **values)
 
 
 def _link(href: str, rel: str, kind: str, title: str) -> dict:
@@ -102,11 +92,11 @@ def landing():
             "title": "WhatsApp-buurtpreventie register",
             "description": "Neighbourhood WhatsApp groups and buurten as OGC API Features; also address lookups.",
             "links": [
-                _link(_href(".landing"), "self", JSON, "This document"),
-                _link(_href("openapi.openapi"), "service-desc", OPENAPI_TYPE, "The API definition (OpenAPI 3.0)"),
-                _link(_href("openapi.docs"), "service-doc", "text/html", "The API documentation"),
-                _link(_href(".conformance"), "conformance", JSON, "Conformance classes"),
-                _link(_href(".collection_list"), "data", JSON, "The collections"),
+                _link(api_url(".landing"), "self", JSON, "This document"),
+                _link(api_url("openapi.openapi"), "service-desc", OPENAPI_TYPE, "The API definition (OpenAPI 3.0)"),
+                _link(api_url("openapi.docs"), "service-doc", "text/html", "The API documentation"),
+                _link(api_url(".conformance"), "conformance", JSON, "Conformance classes"),
+                _link(api_url(".collection_list"), "data", JSON, "The collections"),
             ],
         }
     )
@@ -127,8 +117,8 @@ def _describe(collection: Collection) -> dict:
         "itemType": "feature",
         "crs": [CRS84],
         "links": [
-            _link(_href(".collection", collection_id=collection.id), "self", JSON, collection.title),
-            _link(_href(".items", collection_id=collection.id), "items", GEOJSON, f"{collection.title} (GeoJSON)"),
+            _link(api_url(".collection", collection_id=collection.id), "self", JSON, collection.title),
+            _link(api_url(".items", collection_id=collection.id), "items", GEOJSON, f"{collection.title} (GeoJSON)"),
         ],
     }
     extent = collection.extent()
@@ -143,7 +133,7 @@ def collection_list():
     """Every collection with its description."""
     return jsonify(
         {
-            "links": [_link(_href(".collection_list"), "self", JSON, "The collections")],
+            "links": [_link(api_url(".collection_list"), "self", JSON, "The collections")],
             "collections": [_describe(c) for c in collections().values()],
         }
     )
@@ -173,14 +163,14 @@ def items(collection_id: str):
     query = {name: args[name] for name in ("bbox", "datetime") if name in args}
     links = [
         _link(
-            _href(".items", collection_id=found.id, limit=limit, offset=offset, **query), "self", GEOJSON, "This page"
+            api_url(".items", collection_id=found.id, limit=limit, offset=offset, **query), "self", GEOJSON, "This page"
         ),
-        _link(_href(".collection", collection_id=found.id), "collection", JSON, found.title),
+        _link(api_url(".collection", collection_id=found.id), "collection", JSON, found.title),
     ]
     if result.next_offset is not None:
         links.append(
             _link(
-                _href(".items", collection_id=found.id, limit=limit, offset=result.next_offset, **query),
+                api_url(".items", collection_id=found.id, limit=limit, offset=result.next_offset, **query),
                 "next",
                 GEOJSON,
                 "Next page",
@@ -208,7 +198,7 @@ def item(collection_id: str, feature_id: str):
             _("Collectie '%(collection)s' heeft geen item '%(id)s'.", collection=found.id, id=feature_id[:100])
         )
     links = [
-        _link(_href(".item", collection_id=found.id, feature_id=feature_id), "self", GEOJSON, "This feature"),
-        _link(_href(".collection", collection_id=found.id), "collection", JSON, found.title),
+        _link(api_url(".item", collection_id=found.id, feature_id=feature_id), "self", GEOJSON, "This feature"),
+        _link(api_url(".collection", collection_id=found.id), "collection", JSON, found.title),
     ]
     return _geojson({**feature, "links": links})

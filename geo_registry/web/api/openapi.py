@@ -7,7 +7,8 @@ from flask import Blueprint, jsonify, render_template
 
 from geo_registry.web import settings
 from geo_registry.web.api.http import API_ROOT, API_VERSION, LEGACY_ROOT, by_register_version
-from geo_registry.web.api.openapi_schemas import HEADERS, PARAMETERS, SCHEMAS
+from geo_registry.web.api.openapi_schemas import HEADERS, PARAMETERS, schemas
+from geo_registry.web.urls import api_server_url
 
 bp = Blueprint("openapi", __name__)
 
@@ -123,14 +124,14 @@ def paths() -> dict:
         ),
         "/groups.geojson": _get(
             "Active groups' areas (public properties only), all in one file",
-            features,
+            _ref("schemas", "GroupFeatureCollection"),
             kind=geojson,
             cached=True,
             operation_id="groupsGeojson",
         ),
         "/wijken.geojson": _get(
             "The municipality's buurten, all in one file",
-            features,
+            _ref("schemas", "BuurtFeatureCollection"),
             kind=geojson,
             cached=True,
             operation_id="buurtenGeojson",
@@ -205,7 +206,7 @@ def spec(root_url: str, contact_email: str | None = None) -> dict:
         },
         "servers": [{"url": root_url + API_ROOT}],
         "paths": paths(),
-        "components": {"schemas": SCHEMAS, "headers": HEADERS, "parameters": PARAMETERS},
+        "components": {"schemas": schemas(), "headers": HEADERS, "parameters": PARAMETERS},
     }
 
 
@@ -214,7 +215,7 @@ def spec(root_url: str, contact_email: str | None = None) -> dict:
 def openapi():
     """Serve the OpenAPI document."""
     # The configured address, never the Host header a client sent (which would plant another server in it).
-    response = jsonify(spec(settings.current().PUBLIC_URL.rstrip("/"), settings.current().CONTACT_EMAIL))
+    response = jsonify(spec(api_server_url(settings.current()), settings.current().CONTACT_EMAIL))
     response.headers["Content-Type"] = OPENAPI_TYPE
     return response
 

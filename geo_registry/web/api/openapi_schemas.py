@@ -3,6 +3,7 @@ arrays, const or null types, which are 3.1)."""
 
 from __future__ import annotations
 
+from geo_registry.spatial import public
 from geo_registry.spatial.features import DEFAULT_LIMIT, MAX_LIMIT
 
 
@@ -26,63 +27,59 @@ ADDRESS = {
         "lon": {"type": "number"},
     },
 }
-WIJK_REF = {
-    "type": "object",
-    "required": ["code", "name"],
-    "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+NEARBY_DISTANCE = {
+    "type": "integer",
+    "minimum": 0,
+    "description": "Metres from the point to the group's area, in RD New",
 }
-GROUP_REF = {
-    "type": "object",
-    "required": ["id", "name", "is_example"],
-    "additionalProperties": False,
-    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "is_example": {"type": "boolean"}},
-}
-NEARBY_GROUP = {
-    "type": "object",
-    "required": ["id", "name", "is_example", "distance_m"],
-    "additionalProperties": False,
-    "description": "An active group whose area does not cover the point, within 1 km of it",
-    "properties": {
-        "id": {"type": "integer"},
-        "name": {"type": "string"},
-        "is_example": {"type": "boolean"},
-        "distance_m": {
-            "type": "integer",
-            "minimum": 0,
-            "description": "Metres from the point to the group's area, in RD New",
+
+
+def nearby_group() -> dict:
+    """A group near a point: the reference of a group (spatial.public) with its distance."""
+    schema = public.object_schema(
+        public.GROUP_FIELDS,
+        reference=True,
+        description="An active group whose area does not cover the point, within 1 km of it",
+    )
+    schema["required"].append("distance_m")
+    schema["properties"]["distance_m"] = NEARBY_DISTANCE
+    return schema
+
+
+def lookup() -> dict:
+    """The answer to a lookup (spatial.lookup_answer.LookupAnswer.to_public)."""
+    return {
+        "type": "object",
+        "required": ["point", "in_gemeente", "gemeentecode", "wijk", "wijken", "groups", "address", "nearby_groups"],
+        "additionalProperties": False,
+        "properties": {
+            "point": {
+                "type": "object",
+                "required": ["lat", "lon"],
+                "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}},
+            },
+            "in_gemeente": {"type": "boolean"},
+            "gemeentecode": {
+                "type": "string",
+                "nullable": True,
+                "pattern": "^GM[0-9]{4}$",
+                "description": "CBS code of the served municipality the point lies in (GM0417 is "
+                "Laren); null outside every served municipality",
+            },
+            "wijk": nullable(public.object_schema(public.BUURT_FIELDS, reference=True)),
+            "wijken": {"type": "array", "items": {"$ref": "#/components/schemas/WijkRef"}},
+            "groups": {"type": "array", "items": {"$ref": "#/components/schemas/GroupRef"}},
+            "address": nullable(ADDRESS),
+            "nearby_groups": {
+                "type": "array",
+                "maxItems": 3,
+                "description": "Where no group covers the point: up to 3 groups within 1 km, nearest first",
+                "items": {"$ref": "#/components/schemas/NearbyGroup"},
+            },
         },
-    },
-}
-LOOKUP = {
-    "type": "object",
-    "required": ["point", "in_gemeente", "gemeentecode", "wijk", "wijken", "groups", "address", "nearby_groups"],
-    "additionalProperties": False,
-    "properties": {
-        "point": {
-            "type": "object",
-            "required": ["lat", "lon"],
-            "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}},
-        },
-        "in_gemeente": {"type": "boolean"},
-        "gemeentecode": {
-            "type": "string",
-            "nullable": True,
-            "pattern": "^GM[0-9]{4}$",
-            "description": "CBS code of the served municipality the point lies in (GM0417 is "
-            "Laren); null outside every served municipality",
-        },
-        "wijk": nullable(WIJK_REF),
-        "wijken": {"type": "array", "items": {"$ref": "#/components/schemas/WijkRef"}},
-        "groups": {"type": "array", "items": {"$ref": "#/components/schemas/GroupRef"}},
-        "address": nullable(ADDRESS),
-        "nearby_groups": {
-            "type": "array",
-            "maxItems": 3,
-            "description": "Where no group covers the point: up to 3 groups within 1 km, nearest first",
-            "items": {"$ref": "#/components/schemas/NearbyGroup"},
-        },
-    },
-}
+    }
+
+
 PROBLEM = {
     "type": "object",
     "required": ["type", "title", "status", "detail", "code"],
@@ -112,28 +109,58 @@ LINK = {
     },
 }
 LINKS = {"type": "array", "items": {"$ref": "#/components/schemas/Link"}}
-FEATURE = {
-    "type": "object",
-    "required": ["type", "geometry", "properties"],
-    "properties": {
-        "type": {"type": "string", "enum": ["Feature"]},
-        "id": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
-        "geometry": {"type": "object"},
-        "properties": {"type": "object"},
-        "links": LINKS,
-    },
-}
-FEATURES = {
-    "type": "object",
-    "required": ["type", "features"],
-    "properties": {
-        "type": {"type": "string", "enum": ["FeatureCollection"]},
-        "features": {"type": "array", "items": {"$ref": "#/components/schemas/Feature"}},
-        "numberMatched": {"type": "integer", "minimum": 0},
-        "numberReturned": {"type": "integer", "minimum": 0},
-        "links": LINKS,
-    },
-}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def feature(properties: dict, id_schema: dict) -> dict:
+    """A GeoJSON Feature whose properties follow the given schema."""
+    return {
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": id_schema,
+            "geometry": {"type": "object"},
+            "properties": properties,
+            "links": LINKS,
+        },
+    }
+
+
+def feature_collection(feature_schema: str) -> dict:
+    """A GeoJSON FeatureCollection of the named feature schema (with OGC's counts and links on an items page)."""
+    return {
+        "type": "object",
+        "required": ["type", "features"],
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {"type": "array", "items": _ref(feature_schema)},
+            "numberMatched": {"type": "integer", "minimum": 0},
+            "numberReturned": {"type": "integer", "minimum": 0},
+            "links": LINKS,
+        },
+    }
+
+
+def feature_schemas() -> dict[str, dict]:
+    """A group's and a buurt's Feature and FeatureCollection, their properties from spatial.public; Feature and
+    FeatureCollection (the OGC items of either collection) hold one or the other."""
+    group_id, buurt_id = {"type": "integer"}, {"type": "string"}
+    return {
+        "GroupFeature": feature(_ref("GroupProperties"), group_id),
+        "BuurtFeature": feature(_ref("BuurtProperties"), buurt_id),
+        "Feature": feature(
+            {"oneOf": [_ref("GroupProperties"), _ref("BuurtProperties")]}, {"oneOf": [buurt_id, group_id]}
+        ),
+        "GroupFeatureCollection": feature_collection("GroupFeature"),
+        "BuurtFeatureCollection": feature_collection("BuurtFeature"),
+        "FeatureCollection": feature_collection("Feature"),
+    }
+
+
 COLLECTION = {
     "type": "object",
     "required": ["id", "links"],
@@ -161,36 +188,40 @@ COLLECTION = {
         "links": LINKS,
     },
 }
-SCHEMAS = {
-    "Problem": PROBLEM,
-    "Address": ADDRESS,
-    "WijkRef": WIJK_REF,
-    "Lookup": LOOKUP,
-    "GroupRef": GROUP_REF,
-    "NearbyGroup": NEARBY_GROUP,
-    "Link": LINK,
-    "Feature": FEATURE,
-    "FeatureCollection": FEATURES,
-    "Collection": COLLECTION,
-    "Collections": {
-        "type": "object",
-        "required": ["links", "collections"],
-        "properties": {
-            "links": LINKS,
-            "collections": {"type": "array", "items": {"$ref": "#/components/schemas/Collection"}},
+
+
+def schemas() -> dict[str, dict]:
+    """The document's component schemas; a group's and a buurt's made from the fields of spatial.public."""
+    return {
+        **public.schemas(),
+        **feature_schemas(),
+        "Problem": PROBLEM,
+        "Address": ADDRESS,
+        "Lookup": lookup(),
+        "NearbyGroup": nearby_group(),
+        "Link": LINK,
+        "Collection": COLLECTION,
+        "Collections": {
+            "type": "object",
+            "required": ["links", "collections"],
+            "properties": {
+                "links": LINKS,
+                "collections": {"type": "array", "items": {"$ref": "#/components/schemas/Collection"}},
+            },
         },
-    },
-    "LandingPage": {
-        "type": "object",
-        "required": ["links"],
-        "properties": {"title": {"type": "string"}, "description": {"type": "string"}, "links": LINKS},
-    },
-    "Conformance": {
-        "type": "object",
-        "required": ["conformsTo"],
-        "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}},
-    },
-}
+        "LandingPage": {
+            "type": "object",
+            "required": ["links"],
+            "properties": {"title": {"type": "string"}, "description": {"type": "string"}, "links": LINKS},
+        },
+        "Conformance": {
+            "type": "object",
+            "required": ["conformsTo"],
+            "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}},
+        },
+    }
+
+
 HEADERS = {
     "API-Version": {
         "description": "The full (semantic) version of the API",

@@ -8,9 +8,9 @@ from flask import Blueprint, jsonify, request
 
 from geo_registry.core.errors import BadInput
 from geo_registry.core.text import _
+from geo_registry.spatial.public import buurten_collection, groups_collection
 from geo_registry.web import services as app_services
 from geo_registry.web.api.http import API_ROOT, LEGACY_ROOT, by_register_version, current_snapshot
-from geo_registry.web.maps import buurten_collection, groups_collection
 
 bp = Blueprint("api", __name__, url_prefix=API_ROOT)
 legacy = Blueprint("api_legacy", __name__, url_prefix=LEGACY_ROOT)

@@ -13,7 +13,7 @@ from geo_registry.domain.groups import GroupStatus
 from geo_registry.spatial import poster_map as poster
 from geo_registry.spatial.gemeenten import groups_per_gemeente
 from geo_registry.web import services as app_services
-from geo_registry.web.mailing import external_url
+from geo_registry.web.urls import external_url
 
 bp = Blueprint("poster", __name__, url_prefix="/groep")
 

@@ -14,9 +14,10 @@ from geo_registry.web import settings
 from geo_registry.web.form_classes import ChangeProposalForm, HandoverForm
 from geo_registry.web.forms import area_changed, first_error
 from geo_registry.web.i18n import current_language
-from geo_registry.web.mailing import deliver_later, external_url, mail_message
+from geo_registry.web.mailing import deliver_later, mail_message
 from geo_registry.web.maps import draw_map
 from geo_registry.web.security import limit_per, limiter
+from geo_registry.web.urls import external_url
 
 bp = Blueprint("renewal", __name__, url_prefix="/beheerder")
 RENEW, HANDOVER = "renewal", "handover"

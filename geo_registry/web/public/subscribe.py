@@ -17,8 +17,9 @@ from geo_registry.web import settings
 from geo_registry.web.form_classes import CheckedForm, email
 from geo_registry.web.forms import first_error
 from geo_registry.web.i18n import current_language
-from geo_registry.web.mailing import deliver_later, external_url, mail_message
+from geo_registry.web.mailing import deliver_later, mail_message
 from geo_registry.web.security import limit_per, limit_per_mailbox, limiter, when_carried_out
+from geo_registry.web.urls import external_url
 
 bp = Blueprint("subscribe", __name__, url_prefix="/wachtlijst")
 PLACE, CONFIRM, WITHDRAW = "waiting-place", "waiting-confirm", "waiting-withdraw"

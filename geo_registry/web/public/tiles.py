@@ -1,5 +1,6 @@
 """The map's data per tile of the view (/kaart/tegels/z/x/y.json), for maps of registers too large to embed:
-public properties only, made once per tile per change, cacheable (ETag from the register's version)."""
+public properties only (spatial.public), made once per tile per change, cacheable (ETag from the register's
+version)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,8 @@ from flask import Blueprint, Response, abort, request
 
 from geo_registry.spatial.map_tiles import TileOutOfRange, TileSource, tile_bounds
 from geo_registry.web import services as app_services
-from geo_registry.web.maps import group_colour
 
 bp = Blueprint("tiles", __name__, url_prefix="/kaart/tegels")
-
-
-def group_properties(group) -> dict:
-    """What the map shows of a group: its name, colour and whether it is an example (never contact details)."""
-    return {"id": group.id, "name": group.name, "is_example": group.is_example, "colour": group_colour(group.id)}
 
 
 @bp.get("/<int:z>/<int:x>/<int:y>.json")
@@ -29,7 +24,7 @@ def tile(z: int, x: int, y: int):
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
-        source = snapshot.cached("map_tiles", lambda: TileSource(snapshot.groups, snapshot.buurten, group_properties))
+        source = snapshot.cached("map_tiles", lambda: TileSource(snapshot.groups, snapshot.buurten))
         response = Response(source.tile(z, x, y), mimetype="application/geo+json")
     response.set_etag(etag)
     response.headers["Cache-Control"] = "public, max-age=60"

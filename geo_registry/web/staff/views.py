@@ -22,18 +22,20 @@ from geo_registry.domain.staff import audit_entries, authenticate, end_sessions
 from geo_registry.domain.validation import record_id
 from geo_registry.spatial.coverage import CLASSES, group_address_counts
 from geo_registry.spatial.coverage_order import by_priority
+from geo_registry.spatial.public import buurt_properties, groups_collection
 from geo_registry.web import services as app_services
 from geo_registry.web import settings
 from geo_registry.web.form_classes import GroupEditForm
 from geo_registry.web.forms import area_changed, first_error
 from geo_registry.web.i18n import current_language
-from geo_registry.web.mailing import deliver_later, external_url, mail_message, mail_worker
-from geo_registry.web.maps import COVERAGE_PATTERNS, build_area_map, build_coverage_map, draw_map, groups_collection
+from geo_registry.web.mailing import deliver_later, mail_message, mail_worker
+from geo_registry.web.maps import COVERAGE_PATTERNS, build_area_map, build_coverage_map, draw_map
 from geo_registry.web.public.subscribe import started_notice
 from geo_registry.web.redirects import local_target_under
 from geo_registry.web.security import forget_hits, limit_per, limiter
 from geo_registry.web.staff import feedback
 from geo_registry.web.staff.sessions import start_session
+from geo_registry.web.urls import external_url
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
 
@@ -450,12 +452,7 @@ def uncovered_geojson():
         {
             "type": "Feature",
             "geometry": to_geojson_mapping(item.uncovered),
-            "properties": {
-                "code": item.buurt.code,
-                "name": item.buurt.name,
-                "gemeentecode": item.buurt.gemeentecode,
-                "onbedekt_m2": round(item.area_m2 - item.covered_m2),
-            },
+            "properties": {**buurt_properties(item.buurt), "onbedekt_m2": round(item.area_m2 - item.covered_m2)},
         }
         for item in app_services.current().registry.snapshot().coverage()
         if not item.uncovered.is_empty
