@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geo_registry.core.config import ROOT, defaults
+from geo_registry.core.config import ROOT
 
 if TYPE_CHECKING:  # the domain modules are imported without Flask; only the app factory needs it
     from flask import Flask
@@ -30,23 +30,29 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def configure(app: Flask, test_config: dict | None) -> None:
-    """Load settings in order: defaults, environment, test mapping."""
-    app.config.from_mapping(defaults(app.instance_path))
-    app.config.from_prefixed_env("GEO_REGISTRY")
-    if test_config:
-        app.config.from_mapping(test_config)
+    """Parse the settings once (defaults, environment, test mapping), derive those made from others, and give
+    Flask the keys it or an extension reads."""
+    import dataclasses
+    import os
+
+    from geo_registry.core import settings as settings_module
+    from geo_registry.core.errors import StartupRefused
     from geo_registry.spatial.gemeenten import default_wijken_file, served_from_config
 
+    settings, flask_keys = settings_module.load(app.instance_path, os.environ, test_config, set(app.config))
     try:  # a mistyped GEMEENTEN stops the start with its reason, rather than failing every page later
-        served = served_from_config(app.config)
+        served = served_from_config(settings)
     except ValueError as error:
-        from geo_registry.core.errors import StartupRefused
-
         raise StartupRefused(f"GEO_REGISTRY_GEMEENTEN: {error} (bijvoorbeeld GM0417,GM0376,GM0317)") from None
-    if not app.config.get("WIJKEN_FILE"):
-        app.config["WIJKEN_FILE"] = str(default_wijken_file(ROOT, served.codes))
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    # The derived settings, here alone: the buurten file of the served municipalities, the instance's secret.
+    settings = dataclasses.replace(
+        settings,
+        WIJKEN_FILE=settings.WIJKEN_FILE or default_wijken_file(ROOT, served.codes),
+        SECRET_KEY=settings.SECRET_KEY or _instance_secret(Path(app.instance_path)),
+    )
+    app.extensions[settings_module.EXTENSION] = settings
+    app.config.from_mapping(flask_keys)
+    app.config.from_mapping(settings.for_flask())
 
 
 def _instance_secret(folder: Path) -> str:
@@ -63,9 +69,10 @@ def register_extensions(app: Flask) -> None:
     """Set up error handling, the database and the domain services."""
     from geo_registry.store import db
     from geo_registry.web import error_pages as errors
-    from geo_registry.web import i18n, security
+    from geo_registry.web import i18n, security, settings
     from geo_registry.web import services as app_services
 
+    settings.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)

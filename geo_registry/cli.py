@@ -21,6 +21,7 @@ from geo_registry.spatial.buurten import import_buurten
 from geo_registry.spatial.buurten_cache import load_buurten_cached
 from geo_registry.store.db import upgrade
 from geo_registry.web import services as app_services
+from geo_registry.web import settings
 
 CLI_ACTOR = N_("opdrachtregel")  # who changed a staff account, in the audit log
 
@@ -58,14 +59,14 @@ def import_buurten_command(source, codes, alle, layer, target):
     """Import municipalities' buurten from a CBS file (GeoJSON or WijkBuurtkaart GeoPackage) into the wijken
     file, keeping the other municipalities there; a running register shows them within a second."""
     codes = None if alle else (list(codes) or app_services.served().codes)
-    target = target or current_app.config["WIJKEN_FILE"]
+    target = target or settings.current().WIJKEN_FILE
     try:
         count = import_buurten(source, codes, target, layer=layer)
     except (GeoRegistryError, ValueError) as error:
         _fail(error)
     current_app.extensions["geo_registry"] = None  # rebuild with the new shapes on next use
     # The fast copy the server processes read as they start: made now, not by the first of them to start.
-    load_buurten_cached(target, current_app.config.get("BUURTEN_CACHE"))
+    load_buurten_cached(target, settings.current().BUURTEN_CACHE)
     which = "alle gemeenten in het bestand" if codes is None else ", ".join(codes)
     click.echo(f"{count} buurten van {which} geschreven naar {target}")
 
@@ -93,7 +94,7 @@ def import_groups_command(path):
 @with_appcontext
 def load_examples_command():
     """Load the fictional example groups, marked as examples everywhere they show."""
-    _report_groups(current_app.config["EXAMPLES_FILE"], example=True)
+    _report_groups(settings.current().EXAMPLES_FILE, example=True)
 
 
 @click.command("import-addresses")
@@ -207,9 +208,8 @@ def confirmation_round_command():
     from geo_registry.domain.renewal import run_round, utcnow
     from geo_registry.web.public.renewal import renewal_message
 
-    config = current_app.config
     # renewal_message composes without a request: its link is built on PUBLIC_URL.
-    ids = run_round(app_services.current().store, utcnow(), int(config["CONFIRM_INTERVAL_DAYS"]), renewal_message)
+    ids = run_round(app_services.current().store, utcnow(), settings.current().CONFIRM_INTERVAL_DAYS, renewal_message)
     sent, failed = app_services.current().mailer.deliver(ids)
     click.echo(f"{len(ids)} beheerder(s) gemaild: {sent} verstuurd, {failed} nog niet verstuurd")
     purged = purge_stale(app_services.current().store, now_iso())
@@ -296,7 +296,7 @@ def _serve_here(ctx, threads: int, announce: bool, **where) -> None:
 
     app = ctx.ensure_object(ScriptInfo).load_app()
     with app.app_context():
-        configured = bool(app.config.get("PUBLIC_URL"))
+        configured = bool(settings.of(app).PUBLIC_URL)
         server = make_server(app, threads=threads, **where)
         if announce:
             click.echo(f"geo_registry op {served_url(server.effective_host, server.effective_port)}/")
@@ -306,8 +306,8 @@ def _serve_here(ctx, threads: int, announce: bool, **where) -> None:
                 else "het adres van deze server; stel "
                 "GEO_REGISTRY_PUBLIC_URL in als bewoners de site op een ander adres bereiken"
             )
-            click.echo(f"Links in e-mail: {public_url(app.config)}/ ({how})", nl=True)
-            if app.config["RATELIMIT_STORAGE_URI"].startswith("memory") and "sock" in where:
+            click.echo(f"Links in e-mail: {public_url(settings.of(app))}/ ({how})", nl=True)
+            if settings.of(app).RATELIMIT_STORAGE_URI.startswith("memory") and "sock" in where:
                 click.echo(
                     "Snelheidslimieten tellen per serverproces (in het geheugen); stel "
                     "GEO_REGISTRY_RATELIMIT_STORAGE_URI in op een Redis-URL om ze te delen."

@@ -10,6 +10,8 @@ from mailbox import link_in, wait_for_mail
 
 from helpers import csrf_token
 
+from geo_registry.web import settings as app_settings
+
 # GET endpoints that are not pages a person reads, each with the reason it has no visit.
 SKIP = {
     "static": "CSS, scripts and images, not pages",
@@ -71,7 +73,7 @@ def prepare(app) -> dict:
     client = app.test_client()
     # Every page is visited in both languages with the same personal link; the handover limits have a test of
     # their own (test_renewal.py).
-    app.config["HANDOVER_LIMIT"] = 1000
+    app_settings.change(app, HANDOVER_LIMIT=1000)
     number = next(COUNTER)
     email = f"paginatest{number}@voorbeeld.invalid"
     name = f"Paginatest {number}"

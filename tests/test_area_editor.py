@@ -8,6 +8,8 @@ import shapely
 from helpers import csrf_token, login
 from pages import renewal_path
 
+from geo_registry.web import settings as app_settings
+
 
 def hidden_area(page: str):
     value = re.search(r'name="gebied_getekend" value="([^"]*)"', page).group(1)
@@ -78,6 +80,6 @@ def test_staff_edit_form_carries_the_area_and_a_moved_corner_is_saved(mail_app, 
 def test_an_area_too_large_to_send_back_is_not_loaded_and_stays_as_it_is(mail_app):
     client = mail_app.test_client()
     path = renewal_path(mail_app, 1) + "/wijzigen"
-    mail_app.config["MAX_FORM_MEMORY_SIZE"] = 200  # smaller than the area's GeoJSON
+    app_settings.change(mail_app, MAX_FORM_MEMORY_SIZE=200)  # smaller than the area's GeoJSON
     page = client.get(path).get_data(as_text=True)
     assert 'name="gebied_getekend" value=""' in page

@@ -1,6 +1,7 @@
 """Settings: defaults, then GEO_REGISTRY_* environment, then the test mapping."""
 
 from geo_registry import create_app
+from geo_registry.web import settings as app_settings
 
 
 def test_environment_overrides_defaults_and_test_config_overrides_environment(tmp_path, monkeypatch):
@@ -9,11 +10,11 @@ def test_environment_overrides_defaults_and_test_config_overrides_environment(tm
     monkeypatch.setenv("GEO_REGISTRY_PDOK_URL", "")
     monkeypatch.setenv("GEO_REGISTRY_GEMEENTENAAM", "Blaricum")
     app = create_app({"SECRET_KEY": "x", "GEMEENTENAAM": "Eemnes"})
-    assert app.config["DATABASE_URL"].endswith("env.sqlite3")
+    assert app_settings.of(app).DATABASE_URL.endswith("env.sqlite3")
     assert (tmp_path / "env.sqlite3").exists()
-    assert app.config["TILES"] == "none" and app.config["PDOK_URL"] == ""
-    assert app.config["GEMEENTENAAM"] == "Eemnes"
-    assert app.config["GEMEENTECODE"] == "GM0417"  # the default municipality
+    assert app_settings.of(app).TILES == "none" and app_settings.of(app).PDOK_URL == ""
+    assert app_settings.of(app).GEMEENTENAAM == "Eemnes"
+    assert app_settings.of(app).GEMEENTECODE == "GM0417"  # the default municipality
 
 
 def test_municipality_is_a_setting(tmp_path):

@@ -6,6 +6,8 @@ import pytest
 from helpers import csrf_token, login, make_app
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from geo_registry.web import settings as app_settings
+
 JOIN = "/groep/1/aanmelden"
 RESIDENT = "bewoner@voorbeeld.invalid"
 REFUSED = "Het formulier is verlopen"
@@ -133,7 +135,7 @@ def test_login_limit_is_per_client_and_a_success_starts_it_again(mail_app, staff
 
 
 def test_checking_an_area_is_never_refused_by_the_registration_limit(mail_app, web):
-    mail_app.config["REGISTER_LIMIT"] = 1
+    app_settings.change(mail_app, REGISTER_LIMIT=1)
     data = {"naam": "Buurtapp", "beheerder_naam": "B", "email": "b@voorbeeld.invalid", "buurten": "BU04170324"}
     assert (
         web.post(
@@ -203,7 +205,7 @@ def test_the_limit_per_address_says_so_and_the_limit_per_client_says_wait(mail_a
     quarter of an hour would not help); a client's own limit says to wait a quarter of an hour."""
     from test_subscribe import subscribe
 
-    mail_app.config["JOIN_LIMIT"] = 1
+    app_settings.change(mail_app, JOIN_LIMIT=1)
     first, second = mail_app.test_client(), mail_app.test_client()
     first.environ_base["REMOTE_ADDR"], second.environ_base["REMOTE_ADDR"] = "2001:db8:1::1", "2001:db8:2::1"
     assert subscribe(first, email="vreemde@voorbeeld.invalid").status_code == 302

@@ -6,6 +6,8 @@ from helpers import login
 from pages import SKIP, fetch, group_id_named, prepare, public_visits, staff_visits, uncovered_get_endpoints
 from visible_text import dutch_messages, untranslated, visible_lines
 
+from geo_registry.web import settings as app_settings
+
 
 def test_every_page_of_the_url_map_is_visited(app):
     """A new page gets an axe check and a translation check, or a reason in pages.SKIP."""
@@ -54,7 +56,7 @@ def data_names(app) -> set:
         "Olle Overname",
         "Bram",
         "Pien",
-        app.config["GEMEENTENAAM"],
+        app_settings.of(app).GEMEENTENAAM,
     }
 
 

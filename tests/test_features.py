@@ -6,13 +6,15 @@ import shapely
 from helpers import PRIVATE_EMAILS
 from shapely.geometry import shape
 
+from geo_registry.web import settings as app_settings
+
 ROOT = "/api/v1"
 SITE = "https://buurtpreventie.example.nl"  # PUBLIC_URL: the links name the site, not the Host a client sent
 
 
 @pytest.fixture
 def api(examples_app):
-    examples_app.config["PUBLIC_URL"] = SITE
+    app_settings.change(examples_app, PUBLIC_URL=SITE)
     return examples_app.test_client()
 
 

@@ -11,6 +11,7 @@ from babel.numbers import parse_decimal
 from helpers import login
 
 from geo_registry.core import formats
+from geo_registry.web import settings as app_settings
 
 WINTER = "2026-11-26T12:45:00+00:00"  # CET, UTC+1
 SUMMER = "2026-07-01T12:45:00+00:00"  # CEST, UTC+2
@@ -105,7 +106,7 @@ def test_staff_pages_write_numbers_per_language(web, mail_app):
     ],
 )
 def test_day_counts_are_singular_or_plural(web, mail_app, interval, nl, en):
-    mail_app.config["CONFIRM_INTERVAL_DAYS"] = interval
+    app_settings.change(mail_app, CONFIRM_INTERVAL_DAYS=interval)
     assert nl in text_of(web.get("/beheer/?lang=nl")) and en in text_of(web.get("/beheer/?lang=en"))
 
 

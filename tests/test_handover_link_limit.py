@@ -6,6 +6,8 @@ import pytest
 from helpers import csrf_token
 from test_renewal import age_group, renewal_path, round_
 
+from geo_registry.web import settings as app_settings
+
 
 @pytest.fixture
 def due(mail_app):
@@ -23,7 +25,7 @@ def variants(path: str) -> list[str]:
 
 
 def test_variants_of_one_personal_link_share_its_handover_limit(due):
-    due.config["HANDOVER_LIMIT"] = 2
+    app_settings.change(due, HANDOVER_LIMIT=2)
     round_(due)
     path = renewal_path(due)
     answers = []

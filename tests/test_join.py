@@ -3,6 +3,8 @@
 import pytest
 from helpers import PRIVATE_EMAILS, csrf_token
 
+from geo_registry.web import settings as app_settings
+
 URL = "/groep/1/aanmelden"
 RESIDENT = "bewoner@voorbeeld.invalid"
 
@@ -98,7 +100,7 @@ def test_only_active_groups_take_requests(web, mail_app):
 def test_csrf_honeypot_and_rate_limit(web, mail_app):
     assert web.post(URL, data={"naam": "x"}).status_code == 400
     assert post(web, website="spam").status_code == 302 and mail_app.smtp.messages == []
-    mail_app.config["JOIN_LIMIT"] = 2
+    app_settings.change(mail_app, JOIN_LIMIT=2)
     assert post(web).status_code == 302 and post(web).status_code == 302
     response = post(web)
     assert response.status_code == 429 and "te vaak" in response.get_data(as_text=True)

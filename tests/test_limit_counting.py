@@ -4,6 +4,8 @@ address their full number of joins."""
 
 from helpers import csrf_token
 
+from geo_registry.web import settings as app_settings
+
 URL = "/groep/1/aanmelden"
 BEHEERDER = "beheerder1@voorbeeld.invalid"
 
@@ -22,7 +24,7 @@ def join(client, **fields):
 
 
 def test_honeypot_submissions_do_not_use_up_the_join_limit(mail_app):
-    mail_app.config["JOIN_LIMIT"] = 2
+    app_settings.change(mail_app, JOIN_LIMIT=2)
     client = mail_app.test_client()
     for _ in range(3):
         assert join(client, website="http://spam.example").status_code == 302

@@ -4,6 +4,8 @@ that reaches a dual-stack server as ::ffff:a.b.c.d is still that one IPv4 addres
 
 from helpers import login, make_app
 
+from geo_registry.web import settings as app_settings
+
 
 def client_at(app, address):
     """A test client whose requests come from address."""
@@ -53,7 +55,7 @@ def test_dots_in_a_gmail_address_do_not_make_another_mailbox_for_the_daily_limit
     list confirmations to one stranger from many clients cannot get round the daily limit by placing dots."""
     from test_subscribe import subscribe
 
-    mail_app.config["JOIN_LIMIT"] = 2
+    app_settings.change(mail_app, JOIN_LIMIT=2)
     typed = ["jan.jansen@gmail.com", "janjansen@gmail.com", "j.a.n.jansen@googlemail.com", "Jan.Jan.Sen+x@GMAIL.com"]
     answers = [
         subscribe(client_at(mail_app, f"192.0.2.{n + 1}"), email=address).status_code for n, address in enumerate(typed)

@@ -19,6 +19,7 @@ from aiosmtpd.smtp import AuthResult
 from fakes import SilentSMTP, _SMTPHandler, _tracking_controller
 from helpers import csrf_token, make_app
 
+from geo_registry.core.settings import load
 from geo_registry.mail.delivery import Mailer, MailSettings, Message, queue
 from geo_registry.web.mailing import mail_worker
 
@@ -273,23 +274,23 @@ def test_mail_settings_left_empty_mean_the_documented_defaults():
         outbox="/tmp/uit",
         timeout=10.0,
     )
-    assert MailSettings.from_config({**empty, **REQUIRED}) == expected
-    assert MailSettings.from_config(REQUIRED) == expected
+    assert MailSettings.from_settings(load("/tmp", {}, {**empty, **REQUIRED}).settings) == expected
+    assert MailSettings.from_settings(load("/tmp", {}, REQUIRED).settings) == expected
 
 
 def test_mail_settings_are_read_as_written_in_the_environment():
     """Values arrive as text: the port and timeout are read as numbers, the TLS mode in any case."""
-    settings = MailSettings.from_config(
-        {
-            **REQUIRED,
-            "MAIL_HOST": "smtp.laren.invalid",
-            "MAIL_PORT": "587",
-            "MAIL_TLS": "STARTTLS",
-            "MAIL_USER": USER,
-            "MAIL_PASSWORD": PASSWORD,
-            "MAIL_TIMEOUT": "2.5",
-        }
-    )
+    environment = {
+        **REQUIRED,
+        "MAIL_HOST": "smtp.laren.invalid",
+        "MAIL_PORT": "587",
+        "MAIL_TLS": "STARTTLS",
+        "MAIL_USER": USER,
+        "MAIL_PASSWORD": PASSWORD,
+        "MAIL_TIMEOUT": "2.5",
+    }
+    loaded = load("/tmp", {f"GEO_REGISTRY_{name}": value for name, value in environment.items()})
+    settings = MailSettings.from_settings(loaded.settings)
     assert settings == MailSettings(
         host="smtp.laren.invalid",
         port=587,

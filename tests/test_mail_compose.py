@@ -118,7 +118,7 @@ def test_the_configured_time_zone_is_the_one_mail_uses(tmp_path, own_templates):
     """BABEL_DEFAULT_TIMEZONE (the pages' time zone) also sets the time of day and the date in the mail."""
     text = "{{ when(at) }}\n{{ day(at) }}\n"
     own_templates("zone", text, text)
-    composer = MailComposer(tmp_path, ROOT / "translations", {"BABEL_DEFAULT_TIMEZONE": "Pacific/Kiritimati"})
+    composer = MailComposer(tmp_path, ROOT / "translations", {}, zone="Pacific/Kiritimati")
     message = composer.compose("t", "a@voorbeeld.invalid", "zone", "en", at=WINTER)  # UTC+14: the next day
     assert (message.subject, message.body) == ("27 November 2026, 02:45", "27 November 2026\n")
 

@@ -16,6 +16,7 @@ from helpers import csrf_token, make_app, served
 
 from geo_registry.mail.delivery import Mailer, MailSettings, Message, queue
 from geo_registry.store.db import make_engine
+from geo_registry.web import settings as app_settings
 
 JOIN = "/groep/1/aanmelden"
 
@@ -163,7 +164,7 @@ def test_send_mail_delivers_the_good_ones_and_reports_the_bad_one(mail_app):
 
 
 def test_a_group_name_with_a_line_break_is_cleaned_on_import_and_mail_still_goes(mail_app, tmp_path):
-    source = json.loads(Path(mail_app.config["EXAMPLES_FILE"]).read_text(encoding="utf-8"))["features"][1]
+    source = json.loads(Path(app_settings.of(mail_app).EXAMPLES_FILE).read_text(encoding="utf-8"))["features"][1]
     feature = dict(
         source,
         properties={
@@ -221,7 +222,7 @@ def test_two_workers_deliver_each_message_once(mail_app, smtp):
     _queue(mail_app, *[Message("test", f"een{n}@voorbeeld.invalid", f"Bericht {n}", "b") for n in range(12)])
     settings = MailSettings(host="127.0.0.1", port=smtp.port)
     # An engine (a pool of connections) each, as workers in separate processes have.
-    workers = [Mailer(make_engine(mail_app.config["DATABASE_URL"]), settings) for _ in range(3)]
+    workers = [Mailer(make_engine(app_settings.of(mail_app).DATABASE_URL), settings) for _ in range(3)]
     start = threading.Barrier(len(workers))
 
     def run(mailer):

@@ -7,6 +7,8 @@ import pytest
 from helpers import csrf_token
 from test_subscribe import subscribe
 
+from geo_registry.web import settings as app_settings
+
 STRANGER = "vreemde@voorbeeld.invalid"
 BEHEERDER = "beheerder1@voorbeeld.invalid"
 JOIN = "/groep/1/aanmelden"
@@ -36,7 +38,7 @@ def join(client, email="bewoner@voorbeeld.invalid", **fields):
 
 
 def test_the_waiting_list_mails_one_address_a_limited_number_of_times_from_any_number_of_clients(mail_app):
-    mail_app.config["JOIN_LIMIT"] = 2
+    app_settings.change(mail_app, JOIN_LIMIT=2)
     answers = [subscribe(client, email=STRANGER).status_code for client in clients(mail_app, 5)]
     assert answers == [302, 302, 429, 429, 429]
     mail_app.smtp.settle()
@@ -50,7 +52,7 @@ def test_the_waiting_list_mails_one_address_a_limited_number_of_times_from_any_n
 
 
 def test_a_refused_flood_is_told_in_the_visitors_language(mail_app):
-    mail_app.config["JOIN_LIMIT"] = 1
+    app_settings.change(mail_app, JOIN_LIMIT=1)
     first, second = clients(mail_app, 2)
     assert subscribe(first, email=STRANGER).status_code == 302
     second.get("/taal/en")
@@ -61,7 +63,7 @@ def test_a_refused_flood_is_told_in_the_visitors_language(mail_app):
 
 
 def test_join_confirmations_to_one_address_are_limited_from_any_number_of_clients(mail_app):
-    mail_app.config["JOIN_LIMIT"] = 2
+    app_settings.change(mail_app, JOIN_LIMIT=2)
     answers = [join(client, email=STRANGER).status_code for client in clients(mail_app, 4)]
     assert answers == [302, 302, 429, 429]
     mail_app.smtp.settle()
@@ -70,7 +72,7 @@ def test_join_confirmations_to_one_address_are_limited_from_any_number_of_client
 
 @pytest.mark.parametrize("limit", [3])
 def test_one_beheerder_gets_a_limited_number_of_join_requests_an_hour_from_any_number_of_clients(mail_app, limit):
-    mail_app.config["JOIN_GROUP_LIMIT"] = limit
+    app_settings.change(mail_app, JOIN_GROUP_LIMIT=limit)
     answers = [
         join(client, email=f"bewoner{i}@voorbeeld.invalid").status_code
         for i, client in enumerate(clients(mail_app, limit + 2))
@@ -96,9 +98,9 @@ def test_one_beheerder_gets_a_limited_number_of_join_requests_an_hour_from_any_n
 
 
 def test_the_join_group_limit_is_a_setting_with_a_default():
-    from geo_registry.core.config import defaults
+    from geo_registry.core.settings import Settings
 
-    assert defaults("/tmp")["JOIN_GROUP_LIMIT"] >= 10
+    assert Settings.JOIN_GROUP_LIMIT >= 10
 
 
 def test_registrations_mail_one_address_a_limited_number_of_times_from_any_number_of_clients(mail_app):
@@ -106,7 +108,7 @@ def test_registrations_mail_one_address_a_limited_number_of_times_from_any_numbe
     without a limit per address, many clients could send a stranger any number of them."""
     import test_register
 
-    mail_app.config["REGISTER_LIMIT"] = 2
+    app_settings.change(mail_app, REGISTER_LIMIT=2)
     answers = [
         test_register.post(client, email=STRANGER, buurten="BU04170324").status_code for client in clients(mail_app, 4)
     ]

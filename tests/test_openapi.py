@@ -5,6 +5,8 @@ import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
+from geo_registry.web import settings as app_settings
+
 
 def test_openapi_document_is_valid_for_the_version_it_declares(client):
     """openapi-spec-validator picks the validator from the document's own `openapi` field (3.0 or 3.1)."""
@@ -23,7 +25,7 @@ def test_the_validator_does_catch_3_1_constructs_in_a_3_0_document(client):
 
 def test_openapi_document_describes_the_api(app, client):
     spec = client.get("/api/v1/openapi.json").get_json()
-    assert spec["servers"] == [{"url": app.config["PUBLIC_URL"] + "/api/v1"}]  # the configured site, not Host
+    assert spec["servers"] == [{"url": app_settings.of(app).PUBLIC_URL + "/api/v1"}]  # the configured site, not Host
     assert set(spec["paths"]) == {
         "/lookup",
         "/groups.geojson",

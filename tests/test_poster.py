@@ -13,6 +13,7 @@ from geo_registry.domain import actions
 from geo_registry.domain.groups import Group
 from geo_registry.mail.delivery import Message
 from geo_registry.web import services as app_services
+from geo_registry.web import settings as app_settings
 
 PUBLIC = "https://buurtpreventie.example"
 SECRETS = {
@@ -25,7 +26,7 @@ SECRETS = {
 @pytest.fixture
 def poster_app(lookup_app):
     """The example groups on an app with a public address of its own."""
-    lookup_app.config["PUBLIC_URL"] = PUBLIC
+    app_settings.change(lookup_app, PUBLIC_URL=PUBLIC)
     return lookup_app
 
 

@@ -16,6 +16,8 @@ import requests
 from helpers import login, make_app, register_pending
 from servers import free_port, stopped_at_exit, wait_until
 
+from geo_registry.web import settings as app_settings
+
 STAFF = ("medewerker", "lang-genoeg-wachtwoord")
 
 
@@ -60,7 +62,7 @@ def two_servers(app, tmp_path, **settings):
     """Two server processes on app's database, each with its own mail worker, both mailing to app.smtp."""
     shared = {
         "SECRET_KEY": "shared-secret",
-        "DATABASE_URL": app.config["DATABASE_URL"],
+        "DATABASE_URL": app_settings.of(app).DATABASE_URL,
         "PDOK_URL": "",
         "TILES": "none",
         "MAIL_HOST": "127.0.0.1",

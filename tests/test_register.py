@@ -10,6 +10,7 @@ import pytest
 from helpers import csrf_token
 
 from geo_registry.domain.tokens import make_token
+from geo_registry.web import settings as app_settings
 
 URL = "/groep-aanmelden/"
 BEHEERDER = "nieuwe.beheerder@voorbeeld.invalid"
@@ -218,7 +219,7 @@ def test_honeypot_stores_and_sends_nothing(web, mail_app):
 
 
 def test_registrations_are_rate_limited(web, mail_app):
-    mail_app.config["REGISTER_LIMIT"] = 2
+    app_settings.change(mail_app, REGISTER_LIMIT=2)
     for number in range(2):
         assert post(web, naam=f"Groep {number}", buurten=["BU04170324"]).status_code == 302
     response = post(web, naam="Groep 3", buurten=["BU04170324"])

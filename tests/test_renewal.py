@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from helpers import csrf_token, login
 
 from geo_registry.domain.tokens import make_token
+from geo_registry.web import settings as app_settings
 
 pytestmark = pytest.mark.both_databases  # the confirmation round and proposed changes, on SQLite and PostgreSQL
 
@@ -61,7 +62,7 @@ def test_the_renewal_page_lets_the_beheerder_mail_the_municipality_in_one_tap(du
     """'Does the group no longer exist? Let us know': the address is a mail link, in both languages."""
     round_(due)
     path = renewal_path(due)
-    contact = due.config["CONTACT_EMAIL"]
+    contact = app_settings.of(due).CONTACT_EMAIL
     for query, sentence in (("", "Laat het ons weten via "), ("?lang=en", "Let us know at ")):
         page = due.test_client().get(path + query).get_data(as_text=True)
         assert f'{sentence}<a href="mailto:{contact}">{contact}</a>.' in page, query

@@ -7,6 +7,7 @@ import threading
 from helpers import make_app
 
 from geo_registry.web import headers
+from geo_registry.web import settings as app_settings
 
 
 def test_the_security_headers_are_prepared_once_per_app(tmp_path, monkeypatch):
@@ -27,7 +28,7 @@ def test_the_security_headers_are_prepared_once_per_app(tmp_path, monkeypatch):
         if "'nonce-" in page.headers["Content-Security-Policy"]
     ]
     assert len(nonces) >= 2 and len(set(nonces)) == len(nonces)  # each page still its own nonce
-    config = client.application.config
+    config = app_settings.of(client.application)
     for page in pages:
         sent = page.headers["Content-Security-Policy"]
         nonce = sent.split("'nonce-")[1].split("'")[0] if "'nonce-" in sent else None

@@ -10,6 +10,8 @@ import pytest
 import sqlalchemy as sa
 from helpers import csrf_token, login, register_pending
 
+from geo_registry.web import settings as app_settings
+
 STAFF_URLS = [
     "/beheer/",
     "/beheer/groep/1",
@@ -268,10 +270,10 @@ def test_coverage_page_and_exports(web):
 
 @pytest.mark.both_databases
 def test_group_larger_than_the_member_limit_is_flagged(web, mail_app):
-    mail_app.config["MEMBER_LIMIT"] = 1
+    app_settings.change(mail_app, MEMBER_LIMIT=1)
     detail = web.get("/beheer/groep/1").get_data(as_text=True)
     assert re.search(r"Adressen in het gebied</dt><dd>3", detail)  # Brink 12, 14A, 14B
     assert 'id="te-groot"' in detail and "maximum van 1 lid van" in detail
     assert "meer dan 1: overweeg te splitsen" in web.get("/beheer/").get_data(as_text=True)
-    mail_app.config["MEMBER_LIMIT"] = 1024
+    app_settings.change(mail_app, MEMBER_LIMIT=1024)
     assert 'id="te-groot"' not in web.get("/beheer/groep/1").get_data(as_text=True)

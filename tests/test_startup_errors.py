@@ -28,6 +28,7 @@ def start(**settings) -> subprocess.CompletedProcess:
         ({"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/register"}, "De database is niet bereikbaar"),
         ({"DATABASE_URL": "geen-url"}, "GEO_REGISTRY_DATABASE_URL is geen geldige database-URL"),
         ({"RATELIMIT_STORAGE_URI": "nonsense://127.0.0.1:1"}, "is niet bruikbaar voor de snelheidslimieten"),
+        ({"MAIL_PORT": "vijf"}, "GEO_REGISTRY_MAIL_PORT='vijf': is geen geheel getal (bijvoorbeeld"),
     ],
 )
 def test_a_setting_the_app_cannot_start_with_is_one_clear_line(tmp_path, settings, says):

@@ -18,6 +18,8 @@ import requests
 from servers import free_port, stopped_at_exit, wait_until
 from test_processes import STAFF, prepared_app, token
 
+from geo_registry.web import settings as app_settings
+
 COMMAND = [str(Path(sys.executable).with_name("geo-registry")), "serve"]
 
 
@@ -48,7 +50,7 @@ def serving(app, tmp_path, *options: str, prefix: tuple[str, ...] = ()):
         if not name.startswith("GEO_REGISTRY_") or name == "GEO_REGISTRY_BUURTEN_CACHE"
     }  # the tests' copy folder
     env.update(
-        GEO_REGISTRY_DATABASE_URL=app.config["DATABASE_URL"],
+        GEO_REGISTRY_DATABASE_URL=app_settings.of(app).DATABASE_URL,
         GEO_REGISTRY_SECRET_KEY="shared-secret",
         GEO_REGISTRY_PDOK_URL="",
         GEO_REGISTRY_TILES="none",

@@ -13,6 +13,7 @@ from helpers import make_app
 from geo_registry.core.config import ROOT
 from geo_registry.store.db import make_engine
 from geo_registry.web import content
+from geo_registry.web import settings as app_settings
 
 
 def test_an_sqlite_file_writes_ahead_and_syncs_at_checkpoints(tmp_path):
@@ -42,7 +43,7 @@ def test_the_join_form_answers_while_another_process_holds_the_write_lock(tmp_pa
     finally:
         writer.execute("ROLLBACK")
         writer.close()
-    with make_engine(app.config["DATABASE_URL"]).connect() as conn:
+    with make_engine(app_settings.of(app).DATABASE_URL).connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM audit_log WHERE actor = 'x'")).scalar_one() == 0
 
 

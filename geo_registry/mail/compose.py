@@ -3,7 +3,6 @@ language. The first line of a template is the subject."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 import jinja2
@@ -18,11 +17,15 @@ LANGUAGES = ("nl", "en")
 class MailComposer:
     """Renders the mail templates with the project's translator; links come in the context, made by the caller."""
 
-    def __init__(self, template_folder: str | Path, translations_folder: str | Path, settings: Mapping):
+    def __init__(
+        self, template_folder: str | Path, translations_folder: str | Path, settings, zone: str = formats.TIMEZONE
+    ):
+        """settings: what templates read as `config` (the app's Settings); zone: the time zone of dates."""
         # Plain text: no HTML autoescaping (as Flask does for .txt); undefined values render empty, as before.
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_folder)), autoescape=False)
         self.translations_folder = str(translations_folder)
-        self.settings = dict(settings)
+        self.settings = settings
+        self.zone = zone
         self._compiled: dict[str, tuple[jinja2.Template, jinja2.Template]] = {}
 
     def compose(
@@ -49,7 +52,7 @@ class MailComposer:
 
     def _formatters(self, lang: str) -> dict:
         """Dates and numbers in the mail's language, as on the pages: {{ when(group.created_at) }}."""
-        zone = self.settings.get("BABEL_DEFAULT_TIMEZONE") or formats.TIMEZONE
+        zone = self.zone
         return {
             "when": lambda value: formats.when(value, lang, zone),
             "day": lambda value: formats.day(value, lang, zone),

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from geo_registry.core.settings import Settings
 from geo_registry.core.text import single_line
 from geo_registry.store.tables import mail_outbox as outbox
 
@@ -53,17 +54,17 @@ class MailSettings:
     timeout: float = 10.0
 
     @classmethod
-    def from_config(cls, config) -> MailSettings:
-        """Read the MAIL_* settings."""
+    def from_settings(cls, settings: Settings) -> MailSettings:
+        """The MAIL_* settings (parsed and typed as the app started)."""
         return cls(
-            host=config.get("MAIL_HOST") or "",
-            port=int(config.get("MAIL_PORT") or 25),
-            tls=str(config.get("MAIL_TLS") or "none").lower(),
-            user=config.get("MAIL_USER") or "",
-            password=config.get("MAIL_PASSWORD") or "",
-            sender=config["MAIL_SENDER"],
-            outbox=config["MAIL_OUTBOX"],
-            timeout=float(config.get("MAIL_TIMEOUT") or 10),
+            host=settings.MAIL_HOST,
+            port=settings.MAIL_PORT,
+            tls=settings.MAIL_TLS,
+            user=settings.MAIL_USER,
+            password=settings.MAIL_PASSWORD,
+            sender=settings.MAIL_SENDER,
+            outbox=str(settings.MAIL_OUTBOX),
+            timeout=settings.MAIL_TIMEOUT,
         )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from shapely.geometry.base import BaseGeometry
 
 from geo_registry.core.geometry import area_m2
+from geo_registry.core.settings import Settings
 from geo_registry.core.text import _
 from geo_registry.spatial.buurten import Buurt, normalise_gemeentecode
 from geo_registry.spatial.buurten_cache import load_buurten_cached
@@ -82,28 +83,21 @@ def parse_codes(setting) -> list[tuple[str, str | None]]:
     return list(dict.fromkeys(result))
 
 
-def served_from_config(config) -> Served:
+def served_from_config(config: Settings) -> Served:
     """The served municipalities from the settings: GEMEENTEN (default: GEMEENTECODE alone, named GEMEENTENAAM),
     with CONTACT_EMAIL/CONTACT_PHONE for each unless CONTACT_EMAIL_GM0376 (and so on) says otherwise."""
-    home = normalise_gemeentecode(config.get("GEMEENTECODE") or "GM0417")
-    codes = parse_codes(config.get("GEMEENTEN")) or [(home, None)]
+    home = normalise_gemeentecode(config.GEMEENTECODE)
+    codes = parse_codes(config.GEMEENTEN) or [(home, None)]
     gemeenten = []
     for code, name in codes:
         if not name:
-            name = (
-                config.get("GEMEENTENAAM")
-                if code == home and config.get("GEMEENTENAAM")
-                else KNOWN_NAMES.get(code, code)
-            )
+            name = config.GEMEENTENAAM if code == home and config.GEMEENTENAAM else KNOWN_NAMES.get(code, code)
         gemeenten.append(
             Gemeente(
-                code=code,
-                name=name,
-                contact_email=config.get(f"CONTACT_EMAIL_{code}") or config.get("CONTACT_EMAIL") or "",
-                contact_phone=config.get(f"CONTACT_PHONE_{code}") or config.get("CONTACT_PHONE") or "",
+                code=code, name=name, contact_email=config.contact_email(code), contact_phone=config.contact_phone(code)
             )
         )
-    return Served(tuple(sorted(gemeenten, key=lambda g: g.name)), str(config.get("REGIO_NAAM") or "").strip())
+    return Served(tuple(sorted(gemeenten, key=lambda g: g.name)), config.REGIO_NAAM.strip())
 
 
 class BuurtenFile:

@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from geo_registry.core.errors import StartupRefused
+from geo_registry.core.settings import EXTENSION as SETTINGS
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The hand-written migrations before Alembic numbered the schema 1 to 4 in a table schema_version;
@@ -167,7 +168,7 @@ def _adopt_legacy(conn: sa.Connection) -> int | None:
 def init_app(app) -> None:
     """Give the app its engine and make sure the schema is current."""
     try:
-        engine = make_engine(app.config["DATABASE_URL"])
+        engine = make_engine(app.extensions[SETTINGS].DATABASE_URL)
         app.extensions["geo_registry.schema"] = upgrade(engine)  # what the start did, for init-db to report
     except sa.exc.ArgumentError as error:
         raise StartupRefused(f"GEO_REGISTRY_DATABASE_URL is geen geldige database-URL: {error}") from error

@@ -8,8 +8,10 @@ import hashlib
 import re
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, send_from_directory, url_for
+from flask import Blueprint, abort, send_from_directory, url_for
 from flask_compress import Compress
+
+from geo_registry.web import settings
 
 # Public name -> folder inside node_modules that holds the files the pages load.
 PACKAGES = {
@@ -93,7 +95,7 @@ def asset(package: str, filename: str):
     """Serve one file of an allow-listed npm package."""
     if package not in PACKAGES:
         abort(404)
-    return send_hashed(Path(current_app.config["VENDOR_DIR"]) / PACKAGES[package], filename)
+    return send_hashed(settings.current().VENDOR_DIR / PACKAGES[package], filename)
 
 
 def vendor_url(package: str, filename: str) -> str:
@@ -114,13 +116,13 @@ def init_app(app) -> None:
         if endpoint == "static" and "filename" in values:
             values["filename"] = hashed_name(static, values["filename"])
         elif endpoint == "vendor.asset" and values.get("package") in PACKAGES and "filename" in values:
-            folder = Path(app.config["VENDOR_DIR"]) / PACKAGES[values["package"]]
+            folder = settings.of(app).VENDOR_DIR / PACKAGES[values["package"]]
             values["filename"] = hashed_name(folder, values["filename"])
 
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_BR_LEVEL", 5)  # brotli's default (11) costs ~20x the time for ~5% less
     Compress(app)
-    missing = [p for p, sub in PACKAGES.items() if not (Path(app.config["VENDOR_DIR"]) / sub).is_dir()]
+    missing = [p for p, sub in PACKAGES.items() if not (settings.of(app).VENDOR_DIR / sub).is_dir()]
     if missing:
         app.logger.warning("Front-end packages missing (run 'make' or 'npm ci'): %s", ", ".join(missing))

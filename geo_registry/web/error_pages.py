@@ -9,6 +9,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from geo_registry.core.errors import GeoRegistryError
 from geo_registry.core.text import N_, _
+from geo_registry.web import settings
 from geo_registry.web.api.http import is_versioned_path
 
 
@@ -70,7 +71,7 @@ def init_app(app) -> None:
             405: N_("Deze handeling is hier niet toegestaan."),
             413: N_("Het bestand is te groot (hoogstens 2 MB)."),
         }
-        if error.code == 413 and (request.content_length or 0) <= int(current_app.config["MAX_CONTENT_LENGTH"]):
+        if error.code == 413 and (request.content_length or 0) <= settings.current().MAX_CONTENT_LENGTH:
             # The whole request was within bounds, so one field was over Werkzeug's limit for a form field
             # (MAX_FORM_MEMORY_SIZE): in practice an area drawn with very many points, not a file.
             messages[413] = N_(

@@ -20,6 +20,7 @@ from wtforms.validators import StopValidation
 from geo_registry.core.errors import BadInput
 from geo_registry.core.text import N_, _
 from geo_registry.domain.validation import email_address, mobile_number, optional_text, required_text
+from geo_registry.web import settings
 from geo_registry.web.forms import checked_area_from_form, drawing_text
 
 
@@ -130,7 +131,7 @@ class GroupForm(CheckedForm):
         drawing = drawing_text(group.area)
         # An area too large to send back in one form field (an uploaded file of thousands of corners) is not
         # loaded: the field stays empty, which keeps the area as it is, instead of a refusal on every save.
-        if len(drawing.encode()) > 0.8 * (current_app.config.get("MAX_FORM_MEMORY_SIZE") or 500_000):
+        if len(drawing.encode()) > 0.8 * settings.current().MAX_FORM_MEMORY_SIZE:
             drawing = ""
         return cls(data={**data, "gebied_getekend": drawing})
 

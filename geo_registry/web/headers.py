@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import g
 
 from geo_registry.core.config import tile_url
+from geo_registry.web import settings
 
 
 def csp_nonce() -> str:
@@ -23,7 +24,7 @@ def content_security_policy(config, nonce: str | None = None) -> str:
     Scripts: this origin's files, and inline script only with this response's nonce, so that markup injected
     into a page (an event handler, a <script>) never runs. Styles: this origin's stylesheets only, no inline
     style (an injected style attribute or <style> is not applied either)."""
-    tiles = tile_url(config["TILES"])
+    tiles = tile_url(config.TILES)
     tile_origin = ""
     if tiles:
         parts = urlsplit(tiles.replace("{", "").replace("}", ""))
@@ -70,7 +71,7 @@ def init_app(app) -> None:
     def security_headers(response):
         """Keep the browser to this site (and the tile server): no other origin, no framing, no sniffing."""
         if not prepared:
-            prepared.append(SecurityHeaders(app.config))
+            prepared.append(SecurityHeaders(settings.of(app)))
         headers, sent = prepared[0], response.headers
         # Only this function sets them, once per response: added together, not looked for one by one.
         sent.add("Content-Security-Policy", headers.policy(g.get("csp_nonce")))

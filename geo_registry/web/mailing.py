@@ -11,6 +11,7 @@ from geo_registry.core.config import ROOT
 from geo_registry.domain import subscriptions
 from geo_registry.mail.compose import MailComposer
 from geo_registry.mail.delivery import DeliveryWorker, Mailer, MailSettings, Message
+from geo_registry.web import settings
 from geo_registry.web.i18n import LANGUAGES, current_language
 
 WORKER = "geo_registry.mail_worker"
@@ -22,7 +23,12 @@ def composer(app=None) -> MailComposer:
     """Return the app's mail composer (templates/mail, the project's catalogues, the app's settings)."""
     app = app or current_app._get_current_object()
     if app.extensions.get(COMPOSER) is None:
-        app.extensions[COMPOSER] = MailComposer(ROOT / "templates" / "mail", ROOT / "translations", app.config)
+        app.extensions[COMPOSER] = MailComposer(
+            ROOT / "templates" / "mail",
+            ROOT / "translations",
+            settings.of(app),
+            zone=app.config["BABEL_DEFAULT_TIMEZONE"],
+        )
     return app.extensions[COMPOSER]
 
 
@@ -43,7 +49,7 @@ def app_mailer(app=None) -> Mailer:
     if mailer is None:
         engine = app.extensions["geo_registry.engine"]
         # setdefault: two threads that get here at once end up with the same one.
-        mailer = app.extensions.setdefault(MAILER, Mailer(engine, MailSettings.from_config(app.config)))
+        mailer = app.extensions.setdefault(MAILER, Mailer(engine, MailSettings.from_settings(settings.of(app))))
     return mailer
 
 
@@ -63,8 +69,8 @@ def mail_worker(app=None) -> DeliveryWorker:
             WORKER,
             DeliveryWorker(
                 app_mailer(app),
-                float(app.config["MAIL_POLL_SECONDS"]),
-                int(app.config["MAIL_RETENTION_DAYS"]),
+                settings.of(app).MAIL_POLL_SECONDS,
+                settings.of(app).MAIL_RETENTION_DAYS,
                 chores=[purge_waiting],
             ),
         )

@@ -160,7 +160,7 @@ def buurt_labels(buurten) -> list:
 def embeds(snapshot: Snapshot, config) -> bool:
     """Whether a map carries its groups and buurten in the page (a register of a municipality or a few), or
     loads those in view per tile (/kaart/tegels; a register too large to embed, such as a national one)."""
-    return len(snapshot.groups) + len(snapshot.buurten) <= int(config["MAP_EMBED_LIMIT"])
+    return len(snapshot.groups) + len(snapshot.buurten) <= config.MAP_EMBED_LIMIT
 
 
 def tiles_hook(options: dict) -> AppHook:
@@ -175,9 +175,9 @@ def base_map(snapshot: Snapshot, config) -> folium.Map:
     fmap = folium.Map(location=None, tiles=None, zoom_start=13, control_scale=True, max_zoom=19)
     # First of the map's scripts: the words of the zoom and draw controls must be set before they are built.
     AppHook("prepareMap", {"texts": js_texts()}).add_to(fmap)
-    tiles = tile_url(config["TILES"])
+    tiles = tile_url(config.TILES)
     if tiles:
-        configured = config.get("TILES_ATTRIBUTION") or ""
+        configured = config.TILES_ATTRIBUTION
         attribution = _(configured) if configured else ""  # translated when it is the standard PDOK text
         folium.TileLayer(tiles=tiles, attr=attribution, name=_("Achtergrondkaart"), max_zoom=19).add_to(fmap)
     if embeds(snapshot, config):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
-from flask import current_app, request
+from flask import request
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -15,7 +16,9 @@ from limits.errors import ConfigurationError
 from markupsafe import Markup, escape
 
 from geo_registry.core.errors import GeoRegistryError, StartupRefused
+from geo_registry.core.settings import Settings
 from geo_registry.core.text import N_, _
+from geo_registry.web import settings
 
 # Long enough for a resident who fills in the registration form slowly (drawing an area takes a while).
 CSRF_TIME_LIMIT = 8 * 3600
@@ -69,9 +72,10 @@ def csrf_field() -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % escape(generate_csrf())
 
 
-def limit_per(setting: str, window: str):
-    """Return a limit string read from the setting on every request, e.g. '5 per 1 hour'."""
-    return lambda: f"{int(current_app.config[setting])} per {window}"
+def limit_per(setting: Callable[[Settings], int], window: str):
+    """Return a limit string read from the setting (e.g. lambda s: s.JOIN_LIMIT) on every request, e.g. '5 per
+    1 hour'."""
+    return lambda: f"{setting(settings.current())} per {window}"
 
 
 # Gmail ignores dots in the name and serves both domains from one mailbox (j.an@gmail.com is jan@googlemail.com).
@@ -89,7 +93,7 @@ def posted_mailbox() -> str:
     return f"mailbox:{local}@{domain}"
 
 
-def limit_per_mailbox(setting: str, **options):
+def limit_per_mailbox(setting: Callable[[Settings], int], **options):
     """A limit of setting per day per e-mail address typed in the form (its own message when reached)."""
     return limiter.limit(
         limit_per(setting, "1 day"),
@@ -131,7 +135,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app) -> bool:
         """Secure when configured, or when this request is HTTPS."""
-        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+        return settings.of(app).SESSION_COOKIE_SECURE or request.is_secure
 
 
 def init_app(app) -> None:
@@ -140,7 +144,7 @@ def init_app(app) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     app.session_interface = SessionInterface()
     app.permanent_session_lifetime = timedelta(hours=8)
-    if app.config.get("TRUST_PROXY"):
+    if settings.of(app).TRUST_PROXY:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
@@ -160,7 +164,7 @@ def init_app(app) -> None:
 
 def init_limiter(app) -> None:
     """Start Flask-Limiter on the storage RATELIMIT_STORAGE_URI names; refuse to start on one it cannot use."""
-    uri = app.config["RATELIMIT_STORAGE_URI"] = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    uri = settings.of(app).RATELIMIT_STORAGE_URI
     # A sliding window, as a person reads "5 per hour": never 10 within a few minutes around a full hour.
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # Retry-After on a 429

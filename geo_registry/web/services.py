@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 
@@ -19,6 +18,7 @@ from geo_registry.spatial.buurten import Buurt
 from geo_registry.spatial.gemeenten import BuurtenFile, Served, served_from_config
 from geo_registry.spatial.lookup_answer import LookupService
 from geo_registry.spatial.register import Registry
+from geo_registry.web import settings
 from geo_registry.web.mailing import app_mailer
 
 
@@ -41,7 +41,7 @@ class Services:
 
 def build_services(config, engine, mailer: Mailer) -> Services:
     """Wire the store, the registry and the address sources from settings, with the app's mailer."""
-    path = Path(config["WIJKEN_FILE"])
+    path = config.WIJKEN_FILE
     if not path.exists():
         current_app.logger.error("Neighbourhoods file not found: %s", path)
         raise GeoRegistryError(_("Het buurtenbestand ontbreekt. Maak het met 'geo-registry import-wijken'."))
@@ -49,11 +49,11 @@ def build_services(config, engine, mailer: Mailer) -> Services:
     store = GroupStore(engine)
     local = LocalAddressSource(engine)
     # Without GEMEENTEN the file is the one municipality's, whatever its codes say (as before the setting).
-    buurten = BuurtenFile(path, served.codes if config.get("GEMEENTEN") else None, config.get("BUURTEN_CACHE"))
+    buurten = BuurtenFile(path, served.codes if config.GEMEENTEN else None, config.BUURTEN_CACHE)
     registry = Registry(buurten, store, local.points, warm_outlines=True)
     sources = [local]
-    if config.get("PDOK_URL"):
-        sources.append(PdokSource(config["PDOK_URL"], served.codes, config["PDOK_TIMEOUT"]))
+    if config.PDOK_URL:
+        sources.append(PdokSource(config.PDOK_URL, served.codes, config.PDOK_TIMEOUT))
     return Services(served, store, registry, local, LookupService(registry, ChainLookup(sources)), mailer)
 
 
@@ -70,7 +70,7 @@ def served() -> Served:
     """The municipalities the current app serves (from its settings alone, so any page can name them)."""
     app = current_app._get_current_object()
     if app.extensions.get("geo_registry.served") is None:
-        app.extensions["geo_registry.served"] = served_from_config(app.config)
+        app.extensions["geo_registry.served"] = served_from_config(settings.of(app))
     return app.extensions["geo_registry.served"]
 
 
@@ -81,5 +81,5 @@ def current() -> Services:
         with _build_lock:
             if app.extensions.get("geo_registry") is None:
                 engine = app.extensions["geo_registry.engine"]
-                app.extensions["geo_registry"] = build_services(app.config, engine, app_mailer(app))
+                app.extensions["geo_registry"] = build_services(settings.of(app), engine, app_mailer(app))
     return app.extensions["geo_registry"]

@@ -7,6 +7,8 @@ import logging
 import resource
 import socket
 
+from geo_registry.web import settings as app_settings
+
 # Waitress gives a connection a thread only once its request has fully arrived, so idle and slow clients cost
 # a socket, not a thread. They must not use up the connection limit either (waitress stops accepting at it;
 # its default of 100 let 100 idle sockets take the site down): a high limit, poll() instead of select() (which
@@ -52,13 +54,13 @@ def make_server(app, host: str = "127.0.0.1", port: int = 5000, threads: int | N
     # app refuses anything over MAX_CONTENT_LENGTH with its own page in the visitor's language. So the bound is
     # well above the app's (a photo or a whole-country file picked by mistake gets the app's page), while
     # waitress still keeps huge bodies from filling the disk it buffers them on.
-    settings["max_request_body_size"] = max(int(app.config["MAX_CONTENT_LENGTH"]) + 64 * 1024, WAITRESS_MAX_BODY)
+    settings["max_request_body_size"] = max(app_settings.of(app).MAX_CONTENT_LENGTH + 64 * 1024, WAITRESS_MAX_BODY)
     where = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
     server = create_server(app, **where, **settings)
     server.task_dispatcher.queue_logger = _UNREAD
-    if not app.config.get("PUBLIC_URL"):
+    if not app_settings.of(app).PUBLIC_URL:
         # Nothing configured: e-mail links go where this server answers (not to a fixed port it may not use).
-        app.config["PUBLIC_URL"] = served_url(server.effective_host, server.effective_port)
+        app_settings.change(app, PUBLIC_URL=served_url(server.effective_host, server.effective_port))
     mail_worker(app)  # mail queued before this start, or while the server was down, goes out now
     return server
 

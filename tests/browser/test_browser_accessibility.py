@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from geo_registry.core.config import ROOT
+from geo_registry.web import settings as app_settings
 
 pytestmark = pytest.mark.browser
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -234,7 +235,7 @@ def test_the_phone_number_stays_on_one_line(browser, live_server, mail_app, widt
     dials 14. The municipality's number never breaks (footer on every page, the no-group answer, the join reply)."""
     context = browser.new_context(base_url=live_server, locale="nl-NL", viewport={"width": width, "height": 800})
     page = context.new_page()
-    phone = mail_app.config["CONTACT_PHONE"]
+    phone = app_settings.of(mail_app).CONTACT_PHONE
     for path in [
         "/",
         "/?postcode=1251PT&huisnummer=3",

@@ -3,8 +3,9 @@ and kept true by a schemathesis test)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, jsonify, render_template
 
+from geo_registry.web import settings
 from geo_registry.web.api.http import API_ROOT, API_VERSION, LEGACY_ROOT, by_register_version
 from geo_registry.web.api.openapi_schemas import HEADERS, PARAMETERS, schemas
 from geo_registry.web.urls import api_server_url
@@ -214,7 +215,7 @@ def spec(root_url: str, contact_email: str | None = None) -> dict:
 def openapi():
     """Serve the OpenAPI document."""
     # The configured address, never the Host header a client sent (which would plant another server in it).
-    response = jsonify(spec(api_server_url(current_app.config), current_app.config.get("CONTACT_EMAIL")))
+    response = jsonify(spec(api_server_url(settings.current()), settings.current().CONTACT_EMAIL))
     response.headers["Content-Type"] = OPENAPI_TYPE
     return response
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 
 from geo_registry.core.errors import AddressAmbiguous, GeoRegistryError
 from geo_registry.core.text import _
 from geo_registry.spatial.gemeenten import sections
 from geo_registry.spatial.streets import street_coverage
 from geo_registry.web import services as app_services
+from geo_registry.web import settings
 from geo_registry.web.i18n import current_language
 from geo_registry.web.maps import group_swatch, public_map
 
@@ -32,12 +33,12 @@ def answer_for_request(args):
 @bp.app_context_processor
 def common_context():
     """Values every page may use."""
-    config = current_app.config
+    config = settings.current()
     served = app_services.served()
     return {
         "gemeentenaam": served.display_name(),
-        "contact_email": config["CONTACT_EMAIL"],
-        "contact_phone": config["CONTACT_PHONE"],
+        "contact_email": config.CONTACT_EMAIL,
+        "contact_phone": config.CONTACT_PHONE,
         "group_swatch": group_swatch,
         "share_text": share_text,
         "served": served,
@@ -70,7 +71,7 @@ def home():
     marker = (answer.point.lat, answer.point.lon) if answer else None
     parts = public_map(
         snapshot,
-        current_app.config,
+        settings.current(),
         current_language(),
         url_for("public.answer_fragment"),
         url_for("join.form", group_id=0),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, render_template
 
+from geo_registry.web import settings
 from geo_registry.web.content import find_page, pages
 from geo_registry.web.i18n import current_language
 
@@ -13,7 +14,7 @@ bp = Blueprint("info", __name__, url_prefix="/informatie")
 
 
 def _folder() -> Path:
-    return Path(current_app.config["CONTENT_DIR"])
+    return settings.current().CONTENT_DIR
 
 
 @bp.app_context_processor

@@ -61,11 +61,11 @@ def prefill(args, expand: bool) -> dict:
 
 
 @bp.post("/<int:group_id>/aanmelden")
-@limiter.limit(limit_per("JOIN_LIMIT", "1 hour"), deduct_when=when_carried_out)
+@limiter.limit(limit_per(lambda s: s.JOIN_LIMIT, "1 hour"), deduct_when=when_carried_out)
 # Limited per group and per resident's address too: many clients together must not flood a beheerder, nor mail
 # a stranger the confirmation again and again.
-@limiter.limit(limit_per("JOIN_GROUP_LIMIT", "1 hour"), key_func=path_group, deduct_when=when_carried_out)
-@limit_per_mailbox("JOIN_LIMIT")
+@limiter.limit(limit_per(lambda s: s.JOIN_GROUP_LIMIT, "1 hour"), key_func=path_group, deduct_when=when_carried_out)
+@limit_per_mailbox(lambda s: s.JOIN_LIMIT)
 def submit(group_id: int):
     """Send the request to the beheerder (reply-to: the resident) and confirm to the resident."""
     group = active_group(group_id)

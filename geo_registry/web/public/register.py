@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from geo_registry.core.text import _
 from geo_registry.domain import actions
 from geo_registry.domain.groups import Group
 from geo_registry.domain.tokens import LinkInvalid, fingerprint, make_token, read_token
 from geo_registry.web import services as app_services
+from geo_registry.web import settings
 from geo_registry.web.form_classes import RegistrationForm
 from geo_registry.web.forms import drawn_after_check, first_error
 from geo_registry.web.i18n import current_language
@@ -26,7 +27,7 @@ PURPOSE = "confirm-email"
 def render_form(form: RegistrationForm, errors: dict, checked=None, status: int = 200):
     """Render the registration form, keeping what was typed and drawn."""
     snapshot = app_services.current().registry.snapshot()
-    parts = draw_map(snapshot, current_app.config, current_language(), "gebied_getekend")
+    parts = draw_map(snapshot, settings.current(), current_language(), "gebied_getekend")
     return render_template(
         "register/form.html",
         form=form,
@@ -54,9 +55,9 @@ def checking_only() -> bool:
 
 
 @bp.post("/")
-@limiter.limit(limit_per("REGISTER_LIMIT", "1 hour"), deduct_when=when_carried_out, exempt_when=checking_only)
+@limiter.limit(limit_per(lambda s: s.REGISTER_LIMIT, "1 hour"), deduct_when=when_carried_out, exempt_when=checking_only)
 # The confirmation goes to the address typed: limited per address too, or many clients could flood a stranger.
-@limit_per_mailbox("REGISTER_LIMIT", exempt_when=checking_only)
+@limit_per_mailbox(lambda s: s.REGISTER_LIMIT, exempt_when=checking_only)
 def submit():
     """Check the registration; on 'Aanmelden' store it and send the confirmation link."""
     form = RegistrationForm()
@@ -71,7 +72,7 @@ def submit():
 
     def confirmation(group_id: int):
         """The e-mail with the signed confirmation link for the new registration."""
-        secret = current_app.config["SECRET_KEY"]
+        secret = settings.current().SECRET_KEY
         token = make_token(secret, PURPOSE, {"g": group_id, "e": fingerprint(secret, group.beheerder_email)})
         return mail_message(
             "bevestiging-beheerder",
@@ -79,7 +80,7 @@ def submit():
             "confirm_registration",
             group=group,
             link=external_url("register.confirm", token=token),
-            hours=current_app.config["CONFIRM_MAX_AGE_HOURS"],
+            hours=settings.current().CONFIRM_MAX_AGE_HOURS,
         )
 
     actions.register(app_services.current().store, group, confirmation)
@@ -99,9 +100,7 @@ def sent():
 
 
 def _group_for(token: str):
-    payload = read_token(
-        current_app.config["SECRET_KEY"], PURPOSE, token, int(current_app.config["CONFIRM_MAX_AGE_HOURS"]) * 3600
-    )
+    payload = read_token(settings.current().SECRET_KEY, PURPOSE, token, settings.current().CONFIRM_MAX_AGE_HOURS * 3600)
     group = app_services.current().store.get(int(payload["g"]))
     if group is None or not _belongs_to(str(payload.get("e", "")), group.beheerder_email):
         raise LinkInvalid(_("Deze link hoort niet (meer) bij een aanmelding."))
@@ -110,7 +109,7 @@ def _group_for(token: str):
 
 def _belongs_to(carried: str, email: str) -> bool:
     """Whether a link's address fingerprint is that of email (links mailed before fingerprints: the address)."""
-    return hmac.compare_digest(carried, fingerprint(current_app.config["SECRET_KEY"], email)) or carried == email
+    return hmac.compare_digest(carried, fingerprint(settings.current().SECRET_KEY, email)) or carried == email
 
 
 @bp.get("/bevestigen/<token>")

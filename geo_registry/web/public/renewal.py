@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
 from geo_registry.core.text import _
 from geo_registry.domain import renewal
@@ -10,6 +10,7 @@ from geo_registry.domain.actions import ActionRefused, send_messages
 from geo_registry.domain.groups import GroupStatus
 from geo_registry.domain.tokens import LinkInvalid, make_sealed_token, make_token, read_sealed_token, read_token
 from geo_registry.web import services as app_services
+from geo_registry.web import settings
 from geo_registry.web.form_classes import ChangeProposalForm, HandoverForm
 from geo_registry.web.forms import area_changed, first_error
 from geo_registry.web.i18n import current_language
@@ -25,7 +26,7 @@ RENEW, HANDOVER = "renewal", "handover"
 def renewal_link(group) -> str:
     """The personal link in the yearly e-mail; it stops working once it has been used."""
     token = make_token(
-        current_app.config["SECRET_KEY"], RENEW, {"g": group.id, "c": group.last_confirmed_at or group.created_at}
+        settings.current().SECRET_KEY, RENEW, {"g": group.id, "c": group.last_confirmed_at or group.created_at}
     )
     return external_url("renewal.start", token=token)
 
@@ -39,14 +40,12 @@ def renewal_message(group):
         lang=group.lang,
         group=group,
         link=renewal_link(group),
-        days=current_app.config["RENEWAL_LINK_DAYS"],
+        days=settings.current().RENEWAL_LINK_DAYS,
     )
 
 
 def _group(token: str):
-    payload = read_token(
-        current_app.config["SECRET_KEY"], RENEW, token, int(current_app.config["RENEWAL_LINK_DAYS"]) * 86400
-    )
+    payload = read_token(settings.current().SECRET_KEY, RENEW, token, settings.current().RENEWAL_LINK_DAYS * 86400)
     group = app_services.current().store.get(int(payload["g"]))
     if group is None or group.status != GroupStatus.ACTIVE:
         raise LinkInvalid(_("Deze groep staat niet (meer) actief in het register."))
@@ -81,7 +80,7 @@ def _change_form(group, form: ChangeProposalForm, errors, status=200, checked=No
         error=first_error(errors) if errors else None,
         buurten=snapshot.buurten,
         chosen=set(form.chosen()),
-        map=draw_map(snapshot, current_app.config, current_language(), "gebied_getekend"),
+        map=draw_map(snapshot, settings.current(), current_language(), "gebied_getekend"),
     ), status
 
 
@@ -125,8 +124,8 @@ def _personal_link() -> str:
 # Each handover mails an address the sender chose: limited per client, and per personal link, so that neither
 # one visitor nor one leaked link can turn the form into a way to send mail to strangers.
 @bp.post("/<token>/overdragen")
-@limiter.limit(limit_per("HANDOVER_LIMIT", "1 hour"), deduct_when=_handover_sent)
-@limiter.limit(limit_per("HANDOVER_LIMIT", "1 hour"), deduct_when=_handover_sent, key_func=_personal_link)
+@limiter.limit(limit_per(lambda s: s.HANDOVER_LIMIT, "1 hour"), deduct_when=_handover_sent)
+@limiter.limit(limit_per(lambda s: s.HANDOVER_LIMIT, "1 hour"), deduct_when=_handover_sent, key_func=_personal_link)
 def hand_over(token: str):
     """Send the new beheerder a link to confirm their own address."""
     group = _group(token)
@@ -139,7 +138,7 @@ def hand_over(token: str):
     name, email = form.nieuwe_naam.cleaned, form.nieuw_email.cleaned
     # Sealed, not only signed: the link carries the new beheerder's name and address.
     handover_token = make_sealed_token(
-        current_app.config["SECRET_KEY"],
+        settings.current().SECRET_KEY,
         HANDOVER,
         {"g": group.id, "n": name, "e": email, "c": group.last_confirmed_at or group.created_at},
     )
@@ -150,7 +149,7 @@ def hand_over(token: str):
         group=group,
         name=name,
         link=external_url("renewal.accept", token=handover_token),
-        hours=current_app.config["CONFIRM_MAX_AGE_HOURS"],
+        hours=settings.current().CONFIRM_MAX_AGE_HOURS,
     )
     send_messages(app_services.current().store.engine, [message])
     deliver_later()
@@ -159,7 +158,7 @@ def hand_over(token: str):
 
 def _handover(token: str):
     payload = read_sealed_token(
-        current_app.config["SECRET_KEY"], HANDOVER, token, int(current_app.config["CONFIRM_MAX_AGE_HOURS"]) * 3600
+        settings.current().SECRET_KEY, HANDOVER, token, settings.current().CONFIRM_MAX_AGE_HOURS * 3600
     )
     group = app_services.current().store.get(int(payload["g"]))
     if (

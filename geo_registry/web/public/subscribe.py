@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from wtforms import HiddenField, StringField
 
 from geo_registry.core.text import _
@@ -13,6 +13,7 @@ from geo_registry.domain import subscriptions
 from geo_registry.domain.actions import send_messages
 from geo_registry.domain.tokens import LinkInvalid, fingerprint, make_token, read_token
 from geo_registry.web import services as app_services
+from geo_registry.web import settings
 from geo_registry.web.form_classes import CheckedForm, email
 from geo_registry.web.forms import first_error
 from geo_registry.web.i18n import current_language
@@ -36,7 +37,7 @@ class SubscribeForm(CheckedForm):
 
 
 def _secret() -> str:
-    return current_app.config["SECRET_KEY"]
+    return settings.current().SECRET_KEY
 
 
 @bp.app_template_global()
@@ -69,9 +70,9 @@ def place_label(place: dict) -> str:
 
 
 @bp.post("/")
-@limiter.limit(limit_per("JOIN_LIMIT", "1 hour"), deduct_when=when_carried_out)
+@limiter.limit(limit_per(lambda s: s.JOIN_LIMIT, "1 hour"), deduct_when=when_carried_out)
 # Each request mails the address typed: limited per address too, or many clients could flood a stranger.
-@limit_per_mailbox("JOIN_LIMIT")
+@limit_per_mailbox(lambda s: s.JOIN_LIMIT)
 def submit():
     """Store the request (unconfirmed) and mail the confirmation link; nothing else is sent until confirmed."""
     form = SubscribeForm()

@@ -29,7 +29,7 @@ def password():
 
 
 @bp.post("/wachtwoord")
-@limiter.limit(limit_per("LOGIN_LIMIT", "15 minutes"))  # guessing the current password is guessing a login
+@limiter.limit(limit_per(lambda s: s.LOGIN_LIMIT, "15 minutes"))  # guessing the current password is guessing a login
 @login_required
 @fresh_login_required
 def password_post():

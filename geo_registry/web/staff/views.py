@@ -24,6 +24,7 @@ from geo_registry.spatial.coverage import CLASSES, group_address_counts
 from geo_registry.spatial.coverage_order import by_priority
 from geo_registry.spatial.public import buurt_properties, groups_collection
 from geo_registry.web import services as app_services
+from geo_registry.web import settings
 from geo_registry.web.form_classes import GroupEditForm
 from geo_registry.web.forms import area_changed, first_error
 from geo_registry.web.i18n import current_language
@@ -65,7 +66,7 @@ def login():
 
 
 @bp.post("/inloggen")
-@limiter.limit(limit_per("LOGIN_LIMIT", "15 minutes"))
+@limiter.limit(limit_per(lambda s: s.LOGIN_LIMIT, "15 minutes"))
 def login_post():
     """Log in with rate limiting per client; the session is renewed on success."""
     username = request.form.get("gebruikersnaam", "")
@@ -97,12 +98,12 @@ def index():
     store = app_services.current().store
     groups = store.list(status=None)
     snapshot = app_services.current().registry.snapshot()
-    interval = int(current_app.config["CONFIRM_INTERVAL_DAYS"])
+    interval = settings.current().CONFIRM_INTERVAL_DAYS
     return render_template(
         "staff/index.html",
         groups=groups,
         addresses=snapshot.group_addresses(),
-        limit=int(current_app.config["MEMBER_LIMIT"]),
+        limit=settings.current().MEMBER_LIMIT,
         overdue=renewal.overdue_groups(store, renewal.utcnow(), interval),
         interval=interval,
         changes=renewal.pending_changes(store),
@@ -140,11 +141,11 @@ def _group_page(item, errors: dict | None = None, reason: str = "", status_code:
         overlaps=overlaps,
         addresses=None if counts is None else counts[item.id],
         changes=changes,
-        limit=int(current_app.config["MEMBER_LIMIT"]),
+        limit=settings.current().MEMBER_LIMIT,
         errors=errors or {},
         reason=reason,
         area_m2=area_m2(item.area),
-        map=build_area_map(snapshot, current_app.config, item.area, others),
+        map=build_area_map(snapshot, settings.current(), item.area, others),
     ), status_code
 
 
@@ -255,7 +256,7 @@ def _render_edit(item, form: GroupEditForm, errors, status_code=200, checked=Non
         error=first_error(errors) if errors else None,
         buurten=snapshot.buurten,
         chosen=set(form.chosen()),
-        map=draw_map(snapshot, current_app.config, current_language(), "gebied_getekend"),
+        map=draw_map(snapshot, settings.current(), current_language(), "gebied_getekend"),
     ), status_code
 
 
@@ -372,7 +373,7 @@ def coverage():
         classes=CLASSES,
         patterns=COVERAGE_PATTERNS,
         waiting=waiting,
-        map=build_coverage_map(snapshot, current_app.config, items, waiting),
+        map=build_coverage_map(snapshot, settings.current(), items, waiting),
         has_addresses=any(c.addresses is not None for c in items),
         served=served,
         chosen=chosen,
