@@ -90,7 +90,9 @@ def register_blueprints(app: Flask) -> None:
     from geo_registry.web.api import views as api
     from geo_registry.web.public import home as public
     from geo_registry.web.public import info, join, register, renewal, subscribe, tiles
-    from geo_registry.web.staff import account, sessions
+
+    # coverage and exports add their pages to staff.bp as they are imported
+    from geo_registry.web.staff import account, coverage, exports, sessions  # noqa: F401
     from geo_registry.web.staff import views as staff
 
     params.init_app(app)

@@ -1,35 +1,30 @@
-"""The staff area under /beheer: review, edit, exports, audit log and unsent e-mail."""
+"""The staff area under /beheer: login, review, edit, the audit log and unsent e-mail (coverage.py and exports.py
+add their pages to the same blueprint)."""
 
 from __future__ import annotations
 
-import json
 from functools import wraps
 
 import flask_login
-from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from geo_registry.core.errors import BadInput
-from geo_registry.core.formats import spreadsheet_time
-from geo_registry.core.geometry import area_m2, to_geojson_mapping
+from geo_registry.core.geometry import area_m2
 from geo_registry.core.text import _
-from geo_registry.domain import actions, renewal, subscriptions
+from geo_registry.domain import actions, renewal
 from geo_registry.domain.actions import ActionRefused
 from geo_registry.domain.areas import find_overlaps
-from geo_registry.domain.csv_export import csv_text, phone_cell
 from geo_registry.domain.groups import GroupStatus
 from geo_registry.domain.staff import audit_entries, authenticate, end_sessions
 from geo_registry.domain.validation import record_id
-from geo_registry.spatial.coverage import CLASSES, group_address_counts
-from geo_registry.spatial.coverage_order import by_priority
-from geo_registry.spatial.public import buurt_properties, groups_collection
+from geo_registry.spatial.coverage import group_address_counts
 from geo_registry.web import services as app_services
 from geo_registry.web import settings
 from geo_registry.web.form_classes import GroupEditForm
 from geo_registry.web.forms import area_changed, first_error
 from geo_registry.web.i18n import current_language
 from geo_registry.web.mailing import deliver_later, mail_message, mail_worker
-from geo_registry.web.maps import COVERAGE_PATTERNS, build_area_map, build_coverage_map, draw_map
+from geo_registry.web.maps import build_area_map, draw_map
 from geo_registry.web.public.subscribe import started_notice
 from geo_registry.web.redirects import local_target_under
 from geo_registry.web.security import forget_hits, limit_per, limiter
@@ -292,35 +287,6 @@ def edit_post(group_id: int):
     return redirect(url_for("staff.group", group_id=group_id))
 
 
-@bp.get("/export/beheerders.csv")
-@login_required
-def export_csv():
-    """The beheerdersgroep list: every active group with its beheerder's contact details."""
-    rows = (
-        [
-            item.id,
-            item.name,
-            item.beheerder_name,
-            item.beheerder_email,
-            phone_cell(item.beheerder_phone),
-            spreadsheet_time(item.last_confirmed_at, current_app.config["BABEL_DEFAULT_TIMEZONE"]),
-        ]
-        for item in app_services.current().store.list(status=GroupStatus.ACTIVE)
-    )
-    body = csv_text(["groep_id", "groep", "beheerder", "email", "mobiel", "laatst_bevestigd"], rows, current_language())
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=beheerders.csv"})
-
-
-@bp.get("/export/gebieden.geojson")
-@login_required
-def export_geojson():
-    """Every active group's area (public properties)."""
-    body = json.dumps(groups_collection(app_services.current().store.list(status=GroupStatus.ACTIVE)))
-    return Response(
-        body, mimetype="application/geo+json", headers={"Content-Disposition": "attachment; filename=gebieden.geojson"}
-    )
-
-
 @bp.get("/logboek")
 @login_required
 def audit_log():
@@ -357,111 +323,6 @@ def staff_context():
         "flash_kind": session.pop("flash_kind", "info"),
         "staff": getattr(g, "staff", None),
     }
-
-
-@bp.get("/dekking")
-@login_required
-def coverage():
-    """Where the municipality is not covered: the map, and the buurten from least to most covered."""
-    snapshot = app_services.current().registry.snapshot()
-    served, chosen = app_services.served(), chosen_gemeente()
-    items = by_priority(coverage_in_gemeente(snapshot, chosen))
-    waiting = subscriptions.count_per_buurt(app_services.current().store.engine, snapshot.buurt_index)
-    return render_template(
-        "staff/coverage.html",
-        items=items,
-        classes=CLASSES,
-        patterns=COVERAGE_PATTERNS,
-        waiting=waiting,
-        map=build_coverage_map(snapshot, settings.current(), items, waiting),
-        has_addresses=any(c.addresses is not None for c in items),
-        served=served,
-        chosen=chosen,
-    )
-
-
-def chosen_gemeente():
-    """The municipality ?gemeente= asks for (None: all together); an unknown code is a 400 naming the choices."""
-    code = (request.args.get("gemeente") or "").strip()
-    if not code:
-        return None
-    served = app_services.served()
-    gemeente = next((g for g in served.gemeenten if g.code == code.upper()), None)
-    if gemeente is None:
-        raise BadInput(_("Onbekende gemeente. Kies uit: %(names)s.", names=served.names("of")), field="gemeente")
-    return gemeente
-
-
-def coverage_in_gemeente(snapshot, gemeente):
-    """The coverage of every buurt, or of one municipality's buurten."""
-    items = snapshot.coverage()
-    return [item for item in items if item.buurt.gemeentecode == gemeente.code] if gemeente else items
-
-
-@bp.get("/export/dekking.csv")
-@login_required
-def coverage_csv():
-    """The coverage table as CSV, with the municipality of each buurt (?gemeente= for one of them) and the number
-    of residents waiting for a group there."""
-    served = app_services.served()
-    names = {g.code: g.name for g in served.gemeenten}
-    snapshot = app_services.current().registry.snapshot()
-    waiting = subscriptions.count_per_buurt(app_services.current().store.engine, snapshot.buurt_index)
-    # New columns come last, so that the columns before them keep their places for existing spreadsheets.
-    rows = (
-        [
-            item.buurt.code,
-            item.buurt.name,
-            round(item.area_m2),
-            round(item.covered_m2),
-            round(item.share * 100, 1),
-            len(item.groups),
-            item.addresses,
-            item.addresses_covered,
-            item.addresses_without_group,
-            names.get(item.buurt.gemeentecode, item.buurt.gemeentecode),
-            waiting.get(item.buurt.code, 0),
-        ]
-        for item in coverage_in_gemeente(snapshot, chosen_gemeente())
-    )
-    body = csv_text(
-        [
-            "buurtcode",
-            "buurt",
-            "oppervlakte_m2",
-            "gedekt_m2",
-            "gedekt_pct",
-            "groepen",
-            "adressen",
-            "adressen_gedekt",
-            "adressen_zonder_groep",
-            "gemeente",
-            "wachtende_bewoners",
-        ],
-        rows,
-        current_language(),
-    )
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=dekking.csv"})
-
-
-@bp.get("/export/onbedekt.geojson")
-@login_required
-def uncovered_geojson():
-    """The uncovered parts of every buurt (buurt minus the union of active groups)."""
-    features = [
-        {
-            "type": "Feature",
-            "geometry": to_geojson_mapping(item.uncovered),
-            "properties": {**buurt_properties(item.buurt), "onbedekt_m2": round(item.area_m2 - item.covered_m2)},
-        }
-        for item in app_services.current().registry.snapshot().coverage()
-        if not item.uncovered.is_empty
-    ]
-    return Response(
-        json.dumps({"type": "FeatureCollection", "features": features}),
-        mimetype="application/geo+json",
-        headers={"Content-Disposition": "attachment; filename=onbedekt.geojson"},
-    )
 
 
 @bp.post("/groep/<int:group_id>/herinnering")
