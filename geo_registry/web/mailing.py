@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app
-
 from geo_registry.core.config import ROOT
 from geo_registry.domain import subscriptions
 from geo_registry.mail.compose import MailComposer
 from geo_registry.mail.delivery import DeliveryWorker, Mailer, MailSettings, Message
 from geo_registry.web import settings
+from geo_registry.web.current import current_app_object
 from geo_registry.web.i18n import LANGUAGES, current_language
 
 WORKER = "geo_registry.mail_worker"
@@ -21,7 +20,7 @@ COMPOSER = "geo_registry.mail_composer"
 
 def composer(app=None) -> MailComposer:
     """Return the app's mail composer (templates/mail, the project's catalogues, the app's settings)."""
-    app = app or current_app._get_current_object()
+    app = app or current_app_object()
     if app.extensions.get(COMPOSER) is None:
         app.extensions[COMPOSER] = MailComposer(
             ROOT / "templates" / "mail",
@@ -44,7 +43,7 @@ def mail_message(
 def app_mailer(app=None) -> Mailer:
     """Return the app's one Mailer (the queue, delivered by SMTP or to the outbox folder as configured), shared by
     the delivery worker, the staff pages and the commands."""
-    app = app or current_app._get_current_object()
+    app = app or current_app_object()
     mailer = app.extensions.get(MAILER)
     if mailer is None:
         engine = app.extensions["geo_registry.engine"]
@@ -55,7 +54,7 @@ def app_mailer(app=None) -> Mailer:
 
 def mail_worker(app=None) -> DeliveryWorker:
     """Return the app's delivery worker, started (one per app in this process)."""
-    app = app or current_app._get_current_object()
+    app = app or current_app_object()
     worker = app.extensions.get(WORKER)
     if worker is None:
         engine = app.extensions["geo_registry.engine"]

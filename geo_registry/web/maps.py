@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import cast
 
 import folium
 import shapely
 import shapely.ops
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from flask import url_for
 from flask_babel import ngettext
 from folium.plugins import Draw
@@ -139,8 +140,9 @@ def localise_assets(element) -> None:
             for name, url in getattr(element, attr, []):
                 if name not in ASSETS:
                     raise RuntimeError(f"Folium asset {name} ({url}) has no local copy")
-                if ASSETS[name]:
-                    links.append((name, vendor_url(*ASSETS[name])))
+                asset = ASSETS[name]
+                if asset:
+                    links.append((name, vendor_url(*asset)))
             setattr(element, attr, links)
     for child in element._children.values():
         localise_assets(child)
@@ -283,7 +285,7 @@ def build_coverage_map(snapshot: Snapshot, config, coverage, waiting: dict | Non
     """Render the staff map: buurten coloured and patterned by coverage (and named with how many residents wait
     for a group there: waiting, per buurt code), and the uncovered parts on top."""
     fmap = base_map(snapshot, config)
-    features = []
+    features: list[dict] = []
     for item in coverage:
         key, words, colour = item.status
         features.append(
@@ -376,7 +378,7 @@ def build_area_map(snapshot: Snapshot, config, area, others=()) -> MapParts:
 def render_parts(fmap: folium.Map, embedded: bool = True) -> MapParts:
     """Render a Folium map into page parts, without Folium's page-wide styles."""
     localise_assets(fmap)
-    root = fmap.get_root()
+    root = cast(Figure, fmap.get_root())  # a Map's root is the page's Figure
     root.render()
     # Folium's own page header sets a zoom-blocking viewport and full-page styles; our base.html
     # provides the page, so keep only the asset links and the element styles.

@@ -181,8 +181,9 @@ def init_limiter(app) -> None:
     # store a second after the start).
     limiter._storage_dead = False
     limiter._storage_options = {}
-    limiter._Limiter__check_backend_count = 0
-    limiter._Limiter__last_check_backend = time.time()
+    # Known debt: these are Flask-Limiter's private attributes (a Limiter per app would need none of this).
+    limiter._Limiter__check_backend_count = 0  # type: ignore[attr-defined]
+    limiter._Limiter__last_check_backend = time.time()  # type: ignore[attr-defined]
     try:
         limiter.init_app(app)
     except (ConfigurationError, NotImplementedError, ValueError) as error:

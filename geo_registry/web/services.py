@@ -10,7 +10,7 @@ from flask import current_app
 from geo_registry.core.errors import GeoRegistryError
 from geo_registry.core.text import _
 from geo_registry.domain.groups import GroupStore
-from geo_registry.lookup import ChainLookup
+from geo_registry.lookup import AddressSource, ChainLookup
 from geo_registry.lookup.local import LocalAddressSource
 from geo_registry.lookup.pdok import PdokSource
 from geo_registry.mail.delivery import Mailer
@@ -19,6 +19,7 @@ from geo_registry.spatial.gemeenten import BuurtenFile, Served, served_from_conf
 from geo_registry.spatial.lookup_answer import LookupService
 from geo_registry.spatial.register import Registry
 from geo_registry.web import settings
+from geo_registry.web.current import current_app_object
 from geo_registry.web.mailing import app_mailer
 
 
@@ -51,7 +52,7 @@ def build_services(config, engine, mailer: Mailer) -> Services:
     # Without GEMEENTEN the file is the one municipality's, whatever its codes say (as before the setting).
     buurten = BuurtenFile(path, served.codes if config.GEMEENTEN else None, config.BUURTEN_CACHE)
     registry = Registry(buurten, store, local.points, warm_outlines=True)
-    sources = [local]
+    sources: list[AddressSource] = [local]
     if config.PDOK_URL:
         sources.append(PdokSource(config.PDOK_URL, served.codes, config.PDOK_TIMEOUT))
     return Services(served, store, registry, local, LookupService(registry, ChainLookup(sources)), mailer)
@@ -68,7 +69,7 @@ def init_app(app) -> None:
 
 def served() -> Served:
     """The municipalities the current app serves (from its settings alone, so any page can name them)."""
-    app = current_app._get_current_object()
+    app = current_app_object()
     if app.extensions.get("geo_registry.served") is None:
         app.extensions["geo_registry.served"] = served_from_config(settings.of(app))
     return app.extensions["geo_registry.served"]
@@ -76,7 +77,7 @@ def served() -> Served:
 
 def current() -> Services:
     """Return the services of the current app, building them once."""
-    app = current_app._get_current_object()
+    app = current_app_object()
     if app.extensions.get("geo_registry") is None:
         with _build_lock:
             if app.extensions.get("geo_registry") is None:
