@@ -14,7 +14,7 @@ from geo_registry.core.errors import GeoRegistryError
 from geo_registry.core.text import N_
 from geo_registry.domain import subscriptions
 from geo_registry.domain.actions import purge_stale
-from geo_registry.domain.groups import import_groups, now_iso
+from geo_registry.domain.groups import import_groups, utc_now
 from geo_registry.domain.staff import UnknownStaff, create_staff, find_staff, list_staff, set_active, set_password
 from geo_registry.lookup.address_import import import_addresses
 from geo_registry.spatial.buurten import import_buurten
@@ -181,7 +181,7 @@ def list_staff_command():
     accounts = list_staff(_engine())
     for account in accounts:
         state = "actief" if account["active"] else "uitgeschakeld"
-        click.echo(f"{account['username']}\t{state}\taangemaakt {account['created_at']}")
+        click.echo(f"{account['username']}\t{state}\taangemaakt {account['created_at'].isoformat()}")
     if not accounts:
         click.echo("Nog geen medewerkers; maak er een met: geo-registry create-staff NAAM")
 
@@ -212,7 +212,7 @@ def confirmation_round_command():
     ids = run_round(app_services.current().store, utcnow(), settings.current().CONFIRM_INTERVAL_DAYS, renewal_message)
     sent, failed = app_services.current().mailer.deliver(ids)
     click.echo(f"{len(ids)} beheerder(s) gemaild: {sent} verstuurd, {failed} nog niet verstuurd")
-    purged = purge_stale(app_services.current().store, now_iso())
+    purged = purge_stale(app_services.current().store, utc_now())
     click.echo(f"{purged} verouderde aanmelding(en) verwijderd")
     waiting = subscriptions.purge(_engine(), utcnow())
     click.echo(f"{waiting} verlopen verzoek(en) om bericht bij een nieuwe groep verwijderd")

@@ -39,8 +39,10 @@ def row(mailer: Mailer, message_id: int) -> dict:
     return next(r for r in mailer.pending() if r["id"] == message_id)
 
 
-def moment(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+def moment(value: datetime) -> datetime:
+    """A stored time as the queue gives it back: an aware datetime in UTC."""
+    assert isinstance(value, datetime) and value.utcoffset() == timedelta(0), value
+    return value
 
 
 def test_a_refused_message_stays_queued_and_waits_longer_after_each_attempt(sqlite_register, refusing_smtp, caplog):
@@ -124,7 +126,8 @@ def test_a_released_message_is_free_for_the_next_worker_with_its_attempt_and_rea
     first, second = Mailer(sqlite_register, MailSettings()), Mailer(sqlite_register, MailSettings())
     assert first._claim(message_id)
     assert not second._claim(message_id)
-    first._release(message_id, "451 later", next_attempt_at="2026-11-26T13:00:00+00:00")
+    later, aside_at = datetime(2026, 11, 26, 13, tzinfo=UTC), datetime(2026, 11, 26, 14, tzinfo=UTC)
+    first._release(message_id, "451 later", next_attempt_at=later)
     released = row(first, message_id)
     assert (
         released["attempts"],
@@ -133,14 +136,14 @@ def test_a_released_message_is_free_for_the_next_worker_with_its_attempt_and_rea
         released["failed_at"],
         released["claimed_by"],
         released["claimed_at"],
-    ) == (1, "451 later", "2026-11-26T13:00:00+00:00", None, None, None)
+    ) == (1, "451 later", later, None, None, None)
     assert second._claim(message_id)
-    second._release(message_id, "kan niet", failed_at="2026-11-26T14:00:00+00:00")
+    second._release(message_id, "kan niet", failed_at=aside_at)
     aside = row(first, message_id)
     assert (aside["attempts"], aside["last_error"], aside["failed_at"], aside["next_attempt_at"]) == (
         2,
         "kan niet",
-        "2026-11-26T14:00:00+00:00",
+        aside_at,
         None,
     )
     assert first._claim(message_id)

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import shapely
@@ -77,6 +78,8 @@ def test_a_version_4_database_upgrades_in_place_keeping_every_row(tmp_path):
 
 def test_the_upgraded_database_works_in_the_app(tmp_path):
     path = legacy_copy(tmp_path)
+    with sqlite3.connect(path) as db:
+        [(confirmed_text,)] = db.execute("SELECT last_confirmed_at FROM groups WHERE name = 'Brink Oost'").fetchall()
     app = make_app(tmp_path, DATABASE_URL=f"sqlite:///{path}")
     with app.app_context():
         from geo_registry.domain.staff import audit_entries, authenticate
@@ -92,6 +95,12 @@ def test_the_upgraded_database_works_in_the_app(tmp_path):
         assert [m["recipient"] for m in current.mailer.pending()] == ["carla@voorbeeld.invalid"]
         assert len(audit_entries(current.store.engine)) == 3
         assert authenticate(current.store.engine, "medewerker", "lang-genoeg-wachtwoord")["username"] == "medewerker"
+        # Times written as text by the code of 2025 come back as the same instants, aware, in UTC.
+        brink = next(g for g in current.store.list(status=None) if g.name == "Brink Oost")
+        assert brink.created_at == datetime(2025, 1, 2, 10, tzinfo=UTC)
+        assert brink.last_confirmed_at == datetime.fromisoformat(confirmed_text)
+        stamps = [e["at"] for e in audit_entries(current.store.engine)] + [current.mailer.pending()[0]["created_at"]]
+        assert all(isinstance(t, datetime) and t.utcoffset() == timedelta(0) for t in stamps)
 
 
 def schema(path) -> dict:

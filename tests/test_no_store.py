@@ -19,7 +19,8 @@ def tokens(app):
         conn.execute(sa.text("UPDATE groups SET beheerder_phone = :p WHERE id = 1"), {"p": PHONE})
     pending = register_pending(app)
     with app.app_context():
-        stamp = app_services.current().store.get(1).last_confirmed_at or app_services.current().store.get(1).created_at
+        group = app_services.current().store.get(1)
+        stamp = (group.last_confirmed_at or group.created_at).isoformat()
     secret = app.config["SECRET_KEY"]
     return {
         "renew": make_token(secret, RENEW, {"g": 1, "c": stamp}),

@@ -2,7 +2,7 @@
 
 import re
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -84,9 +84,26 @@ def test_link_confirms_and_cannot_be_used_twice(due):
 
 def test_expired_link_is_refused(due):
     stamp = group(due, 1).last_confirmed_at
-    old = make_token("test", "renewal", {"g": 1, "c": stamp}, issued_at=int(time.time()) - 61 * 86400)
+    old = make_token("test", "renewal", {"g": 1, "c": stamp.isoformat()}, issued_at=int(time.time()) - 61 * 86400)
     response = due.test_client().get(f"/beheerder/{old}")
     assert response.status_code == 400 and "verlopen" in response.get_data(as_text=True)
+
+
+def test_a_link_names_its_confirmation_as_an_instant_so_links_sent_as_text_stay_valid(due):
+    """The link carries the last confirmation as ISO text (as links sent while times were stored as text did);
+    it is compared as an instant: the same moment in any spelling opens the page, another moment does not."""
+    stamp = group(due, 1).last_confirmed_at
+    assert stamp.utcoffset() == timedelta(0)
+    spellings = {
+        stamp.isoformat(): 200,  # as every link sent so far carries it: '2025-11-02T10:00:00+00:00'
+        stamp.astimezone(timezone(timedelta(hours=1))).isoformat(): 200,
+        stamp.replace(tzinfo=None).isoformat() + "Z": 200,
+        (stamp + timedelta(seconds=1)).isoformat(): 400,
+        "geen tijd": 400,
+    }
+    for text, status in spellings.items():
+        token = make_token(due.config["SECRET_KEY"], "renewal", {"g": 1, "c": text})
+        assert due.test_client().get(f"/beheerder/{token}").status_code == status, text
 
 
 def test_handover_to_a_new_beheerder_who_confirms(due):

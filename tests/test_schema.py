@@ -1,6 +1,8 @@
 """The tables declared in geo_registry/store/tables.py are the schema the migrations make, on both databases:
 Alembic's autogenerate finds no difference, and finds the ones a drift would cause."""
 
+from datetime import UTC, datetime
+
 import pytest
 import sqlalchemy as sa
 
@@ -74,15 +76,23 @@ def test_revision_0011_gives_waiting_residents_the_declared_collation_keeping_it
 
     migrate(command.downgrade, "0010")
     row = {"email": "Bewoner@Voorbeeld.invalid", "lat": 52.25, "lon": 5.2, "address_text": "Brink 1", "lang": "nl"}
-    with migrated.begin() as conn:
-        conn.execute(tables.waiting_residents.insert().values(**row, created_at="2026-01-02T03:04:05+00:00"))
-        before = differences(conn)
+    with migrated.begin() as conn:  # as the code of revision 0010 wrote it: the time as UTC ISO 8601 text
+        conn.execute(
+            sa.text(
+                "INSERT INTO waiting_residents (email, lat, lon, address_text, lang, created_at)"
+                " VALUES (:email, :lat, :lon, :address_text, :lang, '2026-01-02T03:04:05+00:00')"
+            ),
+            row,
+        )
+        # (the other tables' timestamps differ too at 0010: text, not yet timestamptz; revision 0012)
+        before = [change for change in differences(conn) if change[:2] == ("modify_collation", "waiting_residents")]
     migrate(command.upgrade, "head")
     with migrated.connect() as conn:
         after = differences(conn)
         stored = conn.execute(sa.select(tables.waiting_residents)).mappings().one()
     if migrated.dialect.name == "postgresql":  # made by 0009 in the server's collation, as before 0011
-        text_columns = {"email", "address_text", "lang", "created_at", "confirmed_at"}
+        text_columns = {"email", "address_text", "lang"}  # (its times are declared timestamptz: no collation)
         assert {(change[1], change[2]) for change in before} == {("waiting_residents", c) for c in text_columns}
     assert after == []
     assert {key: stored[key] for key in row} == row
+    assert stored["created_at"] == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -1,6 +1,8 @@
 """Costs that follow the change, not the register: a write nobody sees rebuilds nothing, an approved group is
 answered at once, and what comes from the buurten alone is made once per process (issue 11)."""
 
+from datetime import UTC, datetime
+
 import pytest
 from helpers import inside_shape
 
@@ -44,7 +46,7 @@ def test_a_write_nobody_sees_keeps_the_snapshot_and_its_map(app):
         rejected, _ = _register(services.store, services.buurten, "Wordt afgewezen")
         actions.confirm_email(services.store, rejected)
         actions.review(services.store, rejected, "staf", False, "dubbel", lambda group: _message())
-        actions.purge_stale(services.store, "2999-01-01T00:00:00+00:00")
+        actions.purge_stale(services.store, datetime(2999, 1, 1, tzinfo=UTC))
         after = services.registry.snapshot()
         assert after is before
         after.cached(("public", "nl"), _no_rebuild)

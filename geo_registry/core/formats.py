@@ -2,7 +2,8 @@
 "26 November 2026, 13:45", "52,0%" and "52.0%", "12.345" and "12,345". Without Flask, so that e-mail and exports
 use the same words as the pages (the web layer's Jinja filters are in i18n.py).
 
-Times are stored as UTC ISO 8601 text (groups.now_iso); people read them in the municipality's time zone."""
+Times come from the database as aware datetimes in UTC (store/tables.Instant); people read them in the
+municipality's time zone."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ SPREADSHEET_TIME = "yyyy-MM-dd HH:mm"
 
 
 def moment(value) -> datetime | None:
-    """Return a stored time (ISO 8601 text or a datetime; without an offset it is UTC) as an aware datetime,
-    or None when there is none or it cannot be read."""
+    """Return a time (a datetime, or ISO 8601 text such as a link carries; without an offset it is UTC) as an
+    aware datetime, or None when there is none or it cannot be read."""
     if not value:
         return None
     if not isinstance(value, datetime):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from geo_registry.core.text import N_, _
 from geo_registry.domain import subscriptions
-from geo_registry.domain.groups import Group, GroupStatus, GroupStore, note_change, now_iso, status_of
+from geo_registry.domain.groups import Group, GroupStatus, GroupStore, note_change, status_of, utc_now
 from geo_registry.domain.staff import audit
 from geo_registry.mail.delivery import Message, queue
 from geo_registry.store import tables
@@ -26,7 +26,7 @@ def update_group(conn: sa.Connection, group_id: int, expect_status: GroupStatus 
     With expect_status, write only while the group still has that status, else raise ActionRefused (two staff
     members, or a double click, deciding at once: only the first decision counts)."""
     before = status_of(conn, group_id)
-    fields["updated_at"] = now_iso()
+    fields["updated_at"] = utc_now()
     query = tables.groups.update().where(tables.groups.c.id == group_id)
     if expect_status:
         query = query.where(tables.groups.c.status == expect_status)
@@ -59,7 +59,7 @@ def confirm_email(store: GroupStore, group_id: int) -> Group:
                     group_id,
                     expect_status=GroupStatus.PENDING_EMAIL,
                     status=GroupStatus.PENDING_REVIEW,
-                    email_confirmed_at=now_iso(),
+                    email_confirmed_at=utc_now(),
                 )
                 audit(conn, N_("aanvrager"), N_("e-mailadres bevestigd"), group_id, group.name)
         except ActionRefused:
@@ -77,7 +77,7 @@ def review(store: GroupStore, group_id: int, actor: str, approve: bool, note: st
         raise ActionRefused(_("Deze aanmelding wacht niet (meer) op beoordeling."))
     status = GroupStatus.ACTIVE if approve else GroupStatus.REJECTED
     with store.transaction() as conn:
-        stamp = now_iso()
+        stamp = utc_now()
         update_group(
             conn,
             group_id,
@@ -147,13 +147,12 @@ def send_messages(engine: sa.Engine, messages: list[Message]) -> list[int]:
         return [queue(conn, message) for message in messages]
 
 
-def purge_stale(store: GroupStore, now_text: str, unconfirmed_days: int = 30, rejected_days: int = 365) -> int:
+def purge_stale(store: GroupStore, now: datetime, unconfirmed_days: int = 30, rejected_days: int = 365) -> int:
     """Delete registrations whose address was never confirmed, and rejected ones, once they are old
     (the privacy statement promises this); return how many were deleted."""
-    now = datetime.fromisoformat(now_text)
     cutoffs = {
-        GroupStatus.PENDING_EMAIL: (now - timedelta(days=unconfirmed_days)).isoformat(),
-        GroupStatus.REJECTED: (now - timedelta(days=rejected_days)).isoformat(),
+        GroupStatus.PENDING_EMAIL: now - timedelta(days=unconfirmed_days),
+        GroupStatus.REJECTED: now - timedelta(days=rejected_days),
     }
     stale = [
         g

@@ -68,9 +68,9 @@ NAME_TAKEN = sa.select(sa.literal_column("1")).where(
 PUBLIC_FIELDS = frozenset({"name", "area", "is_example", "description"})
 
 
-def now_iso() -> str:
-    """Return the current UTC time as ISO 8601 text."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
+def utc_now() -> datetime:
+    """Return the current time in UTC, to the second (as every stored time is)."""
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @dataclass
@@ -86,13 +86,13 @@ class Group:
     description: str | None = None
     status: GroupStatus = GroupStatus.ACTIVE
     is_example: bool = False
-    created_at: str = field(default_factory=now_iso)
-    updated_at: str = field(default_factory=now_iso)
-    email_confirmed_at: str | None = None
-    reviewed_at: str | None = None
+    created_at: datetime = field(default_factory=utc_now)
+    updated_at: datetime = field(default_factory=utc_now)
+    email_confirmed_at: datetime | None = None
+    reviewed_at: datetime | None = None
     review_note: str | None = None
-    last_confirmed_at: str | None = None
-    reminder_sent_at: str | None = None
+    last_confirmed_at: datetime | None = None
+    reminder_sent_at: datetime | None = None
     lang: str = "nl"
 
 
@@ -174,7 +174,7 @@ class GroupStore:
         with self.transaction() as conn:
             before = status_of(conn, group_id)
             conn.execute(
-                tables.groups.update().where(tables.groups.c.id == group_id).values(status=status, updated_at=now_iso())
+                tables.groups.update().where(tables.groups.c.id == group_id).values(status=status, updated_at=utc_now())
             )
             note_change(conn, before, {"status": status}, group_id)
 

@@ -9,23 +9,30 @@ from datetime import UTC, datetime, timedelta
 import shapely
 import sqlalchemy as sa
 
+from geo_registry.core.formats import moment
 from geo_registry.core.geometry import to_geojson_text
 from geo_registry.core.text import N_, _
 from geo_registry.domain.actions import ActionRefused, tell_waiting, update_group
-from geo_registry.domain.groups import Group, GroupStatus, GroupStore, now_iso
+from geo_registry.domain.groups import Group, GroupStatus, GroupStore, utc_now
 from geo_registry.domain.staff import audit
 from geo_registry.mail.delivery import queue
 from geo_registry.store.tables import group_changes, groups
 
 
-def parse_time(text: str | None) -> datetime | None:
-    """Read an ISO 8601 time as stored in the database."""
-    return datetime.fromisoformat(text) if text else None
-
-
 def last_confirmed(group: Group) -> datetime:
     """When the beheerder (or staff, by approving) last confirmed the group."""
-    return parse_time(group.last_confirmed_at) or parse_time(group.created_at)
+    return group.last_confirmed_at or group.created_at
+
+
+def link_stamp(group: Group) -> str:
+    """The last confirmation a yearly or handover link is made for, as ISO 8601 text (a link carries JSON)."""
+    return last_confirmed(group).isoformat()
+
+
+def link_is_current(group: Group, stamp) -> bool:
+    """Whether a link's stamp is still the group's last confirmation (once confirmed again, the link is used).
+    Compared as instants, not as text: links made while times were stored as text stay valid."""
+    return moment(stamp) == last_confirmed(group)
 
 
 def due_date(group: Group, interval_days: int) -> datetime:
@@ -40,7 +47,7 @@ def is_overdue(group: Group, now: datetime, interval_days: int) -> bool:
 
 def needs_reminder(group: Group, now: datetime, interval_days: int) -> bool:
     """Overdue, and not yet reminded since it became due (so a second run sends nothing)."""
-    sent = parse_time(group.reminder_sent_at)
+    sent = group.reminder_sent_at
     return is_overdue(group, now, interval_days) and (sent is None or sent < due_date(group, interval_days))
 
 
@@ -53,7 +60,7 @@ def remind(store: GroupStore, group: Group, actor: str, message) -> int:
     """Queue one reminder (message(group) builds it) and note when it was sent; return the message id."""
     with store.transaction() as conn:
         message_id = queue(conn, message(group))
-        conn.execute(groups.update().where(groups.c.id == group.id).values(reminder_sent_at=now_iso()))
+        conn.execute(groups.update().where(groups.c.id == group.id).values(reminder_sent_at=utc_now()))
         audit(conn, actor, N_("herinnering verstuurd"), group.id, group.name)
     return message_id
 
@@ -67,7 +74,7 @@ def confirm_active(store: GroupStore, group_id: int, actor: str = "beheerder") -
     """The beheerder confirms that the group is still active."""
     group = _active(store, group_id)
     with store.transaction() as conn:
-        update_group(conn, group_id, last_confirmed_at=now_iso())
+        update_group(conn, group_id, last_confirmed_at=utc_now())
         audit(conn, actor, N_("bevestigd als actief"), group_id, group.name)
 
 
@@ -80,10 +87,10 @@ def propose_change(store: GroupStore, group_id: int, changes: dict) -> int:
     with store.transaction() as conn:
         change_id = conn.execute(
             group_changes.insert()
-            .values(group_id=group_id, payload=json.dumps(payload), created_at=now_iso())
+            .values(group_id=group_id, payload=json.dumps(payload), created_at=utc_now())
             .returning(group_changes.c.id)
         ).scalar_one()
-        update_group(conn, group_id, last_confirmed_at=now_iso())
+        update_group(conn, group_id, last_confirmed_at=utc_now())
         audit(conn, N_("beheerder"), N_("wijziging voorgesteld"), group_id, group.name, ", ".join(sorted(payload)))
     return change_id
 
@@ -143,7 +150,7 @@ def hand_over(store: GroupStore, group_id: int, name: str, email: str, lang: str
             beheerder_name=name,
             beheerder_email=email,
             beheerder_phone=None,
-            last_confirmed_at=now_iso(),
+            last_confirmed_at=utc_now(),
             lang=lang,
         )
         audit(conn, N_("nieuwe beheerder"), N_("overgedragen"), group_id, group.name, name)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from geo_registry.core.text import N_, _
-from geo_registry.domain.groups import now_iso
+from geo_registry.domain.groups import utc_now
 from geo_registry.store.tables import audit_log, staff
 
 MIN_PASSWORD = 12
@@ -43,7 +43,7 @@ def create_staff(engine: sa.Engine, username: str, password: str) -> int:
         return conn.execute(
             staff.insert()
             .values(
-                username=username, password_hash=generate_password_hash(password, method="scrypt"), created_at=now_iso()
+                username=username, password_hash=generate_password_hash(password, method="scrypt"), created_at=utc_now()
             )
             .returning(staff.c.id)
         ).scalar_one()
@@ -181,7 +181,7 @@ def audit(
     """Append one entry to the audit log, inside the caller's transaction."""
     conn.execute(
         audit_log.insert().values(
-            at=now_iso(), actor=actor, action=action, group_id=group_id, group_name=group_name, detail=detail
+            at=utc_now(), actor=actor, action=action, group_id=group_id, group_name=group_name, detail=detail
         )
     )
 

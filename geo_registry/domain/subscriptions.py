@@ -33,12 +33,12 @@ class Waiting:
     lon: float
     address_text: str | None
     lang: str
-    created_at: str
-    confirmed_at: str | None
+    created_at: datetime
+    confirmed_at: datetime | None
 
 
-def _stamp(now: datetime | None = None) -> str:
-    return (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0).isoformat()
+def _stamp(now: datetime | None = None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
 
 
 def _same(email: str, lat: float, lon: float):

@@ -78,19 +78,20 @@ def queue(conn: sa.Connection, message: Message) -> int:
             reply_to=message.reply_to,
             subject=message.subject,
             body=message.body,
-            created_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+            created_at=_now(),
         )
         .returning(outbox.c.id)
     ).scalar_one()
 
 
 def _now() -> datetime:
+    """The current time in UTC, to the second (as every stored time is)."""
     return datetime.now(UTC).replace(microsecond=0)
 
 
 def _unclaimed():
     """The condition 'no worker holds this message': never claimed, or claimed by one that died (too long ago)."""
-    return sa.or_(outbox.c.claimed_by.is_(None), outbox.c.claimed_at < (_now() - CLAIM_EXPIRES).isoformat())
+    return sa.or_(outbox.c.claimed_by.is_(None), outbox.c.claimed_at < _now() - CLAIM_EXPIRES)
 
 
 def build_email(settings: MailSettings, message: Message) -> EmailMessage:
@@ -141,7 +142,7 @@ class Mailer:
 
     def purge(self, older_than_days: int) -> int:
         """Drop undeliverable messages older than the retention period; return how many."""
-        cutoff = (_now() - timedelta(days=older_than_days)).isoformat()
+        cutoff = _now() - timedelta(days=older_than_days)
         with self.engine.begin() as conn:
             return conn.execute(outbox.delete().where(outbox.c.created_at < cutoff)).rowcount
 
@@ -169,7 +170,7 @@ class Mailer:
         return sent, failed
 
     def _candidates(self, ids: list[int] | None, due_only: bool) -> list[dict]:
-        now = _now().isoformat()
+        now = _now()
         query = sa.select(outbox).where(_unclaimed()).order_by(outbox.c.id)
         if due_only:
             query = query.where(
@@ -190,7 +191,7 @@ class Mailer:
             claim = (
                 outbox.update()
                 .where(outbox.c.id == message_id, _unclaimed())
-                .values(claimed_by=self.identity, claimed_at=_now().isoformat())
+                .values(claimed_by=self.identity, claimed_at=_now())
             )
             return conn.execute(claim).rowcount == 1
 
@@ -212,17 +213,21 @@ class Mailer:
     def _set_aside(self, row: dict, exc: Exception) -> Failure:
         reason = f"kan niet worden opgebouwd: {exc}"[:500]
         log.warning("E-mail %s cannot be built: %s", row["id"], exc)
-        self._release(row["id"], reason, failed_at=_now().isoformat())
+        self._release(row["id"], reason, failed_at=_now())
         return Failure(row["id"], row["kind"], row["recipient"], reason, permanent=True)
 
     def _retry_later(self, row: dict, exc: Exception) -> Failure:
         reason = (str(exc) or type(exc).__name__)[:500]
         log.warning("E-mail %s not delivered: %s", row["id"], reason)
-        self._release(row["id"], reason, next_attempt_at=(_now() + retry_delay(row["attempts"] + 1)).isoformat())
+        self._release(row["id"], reason, next_attempt_at=_now() + retry_delay(row["attempts"] + 1))
         return Failure(row["id"], row["kind"], row["recipient"], reason, permanent=False)
 
     def _release(
-        self, message_id: int, reason: str, failed_at: str | None = None, next_attempt_at: str | None = None
+        self,
+        message_id: int,
+        reason: str,
+        failed_at: datetime | None = None,
+        next_attempt_at: datetime | None = None,
     ) -> None:
         with self.engine.begin() as conn:
             conn.execute(

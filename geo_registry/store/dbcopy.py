@@ -3,7 +3,6 @@ transaction: the target ends up with everything or with nothing. The source is o
 
 from __future__ import annotations
 
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -99,16 +98,11 @@ def _refuse_filled(target: sa.Engine, conn: sa.Connection | None = None) -> None
     return None
 
 
-def _source_tables(conn: sa.Connection) -> dict[str, sa.Table]:
-    """The register's tables as the source has them; groups as declared, so its areas are read and written as
-    geometries (GeoJSON text on SQLite, PostGIS geometry on PostgreSQL)."""
-    reflected = sa.MetaData()
-    with warnings.catch_warnings():
-        # Foreign keys pull groups in, whose lower(name) index SQLAlchemy cannot reflect: only rows are copied
-        # here, and the target's indexes come from its own migrations.
-        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index", sa.exc.SAWarning)
-        reflected.reflect(conn, only=[name for name in tables.TABLE_ORDER if name != "groups"])
-    return {**reflected.tables, "groups": tables.groups}
+def _source_tables(_conn: sa.Connection) -> dict[str, sa.Table]:
+    """The register's tables as declared (the app brought the source to the newest revision as it started), so
+    that each database reads and writes its own types: areas as geometries, times as aware datetimes (text on
+    SQLite, timestamptz on PostgreSQL since revision 0012)."""
+    return {name: tables.metadata.tables[name] for name in tables.TABLE_ORDER}
 
 
 def _count(conn: sa.Connection, table: sa.Table) -> int:

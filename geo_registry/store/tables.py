@@ -4,6 +4,8 @@ SQLite, a shapely geometry in Python on both."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.types import UserDefinedType
@@ -52,6 +54,38 @@ class Area(sa.types.TypeDecorator):
         return shapely.from_geojson(value) if isinstance(value, str) else shapely.from_wkb(value)
 
 
+class Instant(sa.types.TypeDecorator):
+    """A moment in time: an aware datetime in Python, given back in UTC. PostgreSQL stores it as timestamptz
+    (revision 0012); SQLite as the UTC ISO 8601 text every release wrote ("2026-11-26T13:45:00+00:00"), which
+    sorts in time order byte by byte, so existing SQLite files need no change."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        """timestamptz on PostgreSQL, text elsewhere."""
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(sa.DateTime(timezone=True))
+        return dialect.type_descriptor(sa.Text())
+
+    def process_bind_param(self, value, dialect):
+        """Write an aware datetime (refused without a time zone: which instant it means would be a guess)."""
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+            raise TypeError(f"an aware datetime is needed, not {value!r}")
+        value = value.astimezone(UTC)
+        return value if dialect.name == "postgresql" else value.isoformat()
+
+    def process_result_value(self, value, dialect):
+        """Read back an aware datetime in UTC (SQLite text without an offset was written as UTC)."""
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            value = datetime.fromisoformat(value)
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 # Text compared and sorted byte by byte on both databases: revision 0007 gave PostgreSQL's text columns collation
 # "C" (SQLite's own binary order), so that names and ISO timestamps sort alike whatever the server's locale.
 Text = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
@@ -79,13 +113,13 @@ groups = sa.Table(
     sa.Column("description", Text),
     sa.Column("status", Text, nullable=False, server_default=sa.text("'active'")),
     sa.Column("is_example", sa.Integer, nullable=False, server_default=sa.text("0")),
-    sa.Column("created_at", Text, nullable=False),
-    sa.Column("updated_at", Text, nullable=False),
-    sa.Column("email_confirmed_at", Text),
-    sa.Column("reviewed_at", Text),
+    sa.Column("created_at", Instant, nullable=False),
+    sa.Column("updated_at", Instant, nullable=False),
+    sa.Column("email_confirmed_at", Instant),
+    sa.Column("reviewed_at", Instant),
     sa.Column("review_note", Text),
-    sa.Column("last_confirmed_at", Text),
-    sa.Column("reminder_sent_at", Text),
+    sa.Column("last_confirmed_at", Instant),
+    sa.Column("reminder_sent_at", Instant),
     sa.Column("lang", Text, nullable=False, server_default=sa.text("'nl'")),
     sa.Index("groups_status", "status"),
     sqlite_autoincrement=True,
@@ -104,7 +138,7 @@ group_changes = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("group_id", sa.Integer, sa.ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
     sa.Column("payload", Text, nullable=False),
-    sa.Column("created_at", Text, nullable=False),
+    sa.Column("created_at", Instant, nullable=False),
     sqlite_autoincrement=True,
 )
 
@@ -133,7 +167,7 @@ staff = sa.Table(
     sa.Column("username", Text, nullable=False, unique=True),
     sa.Column("password_hash", Text, nullable=False),
     sa.Column("active", sa.Integer, nullable=False, server_default=sa.text("1")),
-    sa.Column("created_at", Text, nullable=False),
+    sa.Column("created_at", Instant, nullable=False),
     sa.Column("session_version", sa.Integer, nullable=False, server_default=sa.text("0")),
     sqlite_autoincrement=True,
 )
@@ -143,7 +177,7 @@ audit_log = sa.Table(
     "audit_log",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("at", Text, nullable=False),
+    sa.Column("at", Instant, nullable=False),
     sa.Column("actor", Text, nullable=False),
     sa.Column("action", Text, nullable=False),
     sa.Column("group_id", sa.Integer),
@@ -161,13 +195,13 @@ mail_outbox = sa.Table(
     sa.Column("reply_to", Text),
     sa.Column("subject", Text, nullable=False),
     sa.Column("body", Text, nullable=False),
-    sa.Column("created_at", Text, nullable=False),
+    sa.Column("created_at", Instant, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
     sa.Column("last_error", Text),
     sa.Column("claimed_by", Text),
-    sa.Column("claimed_at", Text),
-    sa.Column("next_attempt_at", Text),
-    sa.Column("failed_at", Text),
+    sa.Column("claimed_at", Instant),
+    sa.Column("next_attempt_at", Instant),
+    sa.Column("failed_at", Instant),
     sqlite_autoincrement=True,
 )
 
@@ -181,8 +215,8 @@ waiting_residents = sa.Table(
     sa.Column("lon", sa.Float, nullable=False),
     sa.Column("address_text", Text),
     sa.Column("lang", Text, nullable=False),
-    sa.Column("created_at", Text, nullable=False),
-    sa.Column("confirmed_at", Text),
+    sa.Column("created_at", Instant, nullable=False),
+    sa.Column("confirmed_at", Instant),
     sqlite_autoincrement=True,
 )
 # The same request twice (a double click, two at once) is stored once (revision 0009).

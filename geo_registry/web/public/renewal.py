@@ -25,9 +25,7 @@ RENEW, HANDOVER = "renewal", "handover"
 
 def renewal_link(group) -> str:
     """The personal link in the yearly e-mail; it stops working once it has been used."""
-    token = make_token(
-        settings.current().SECRET_KEY, RENEW, {"g": group.id, "c": group.last_confirmed_at or group.created_at}
-    )
+    token = make_token(settings.current().SECRET_KEY, RENEW, {"g": group.id, "c": renewal.link_stamp(group)})
     return external_url("renewal.start", token=token)
 
 
@@ -49,7 +47,7 @@ def _group(token: str):
     group = app_services.current().store.get(int(payload["g"]))
     if group is None or group.status != GroupStatus.ACTIVE:
         raise LinkInvalid(_("Deze groep staat niet (meer) actief in het register."))
-    if (group.last_confirmed_at or group.created_at) != payload["c"]:
+    if not renewal.link_is_current(group, payload["c"]):
         raise LinkInvalid(_("Deze link is al gebruikt. U krijgt volgend jaar een nieuwe."))
     return group
 
@@ -140,7 +138,7 @@ def hand_over(token: str):
     handover_token = make_sealed_token(
         settings.current().SECRET_KEY,
         HANDOVER,
-        {"g": group.id, "n": name, "e": email, "c": group.last_confirmed_at or group.created_at},
+        {"g": group.id, "n": name, "e": email, "c": renewal.link_stamp(group)},
     )
     message = mail_message(
         "overdracht",
@@ -161,11 +159,7 @@ def _handover(token: str):
         settings.current().SECRET_KEY, HANDOVER, token, settings.current().CONFIRM_MAX_AGE_HOURS * 3600
     )
     group = app_services.current().store.get(int(payload["g"]))
-    if (
-        group is None
-        or group.status != GroupStatus.ACTIVE
-        or (group.last_confirmed_at or group.created_at) != payload["c"]
-    ):
+    if group is None or group.status != GroupStatus.ACTIVE or not renewal.link_is_current(group, payload["c"]):
         raise LinkInvalid(_("Deze link is al gebruikt of hoort niet meer bij deze groep."))
     return group, payload
 
