@@ -46,10 +46,12 @@ run: setup
 	$(BIN)/geo-registry init-db
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/geo-registry serve
 
-# The code's own checks: lint and formatting (ruff). `$(BIN)/ruff format .` formats.
+# The code's own checks: lint and formatting (ruff), types (mypy). `$(BIN)/ruff format .` formats. The layers'
+# contract (import-linter) runs with the tests (tests/test_layers.py).
 lint: setup
 	$(BIN)/ruff check --quiet .
 	$(BIN)/ruff format --check --quiet .
+	$(BIN)/mypy
 
 test: setup browser postgres redis lint
 	$(BIN)/pytest -q

@@ -46,8 +46,8 @@ def register(store: GroupStore, group: Group, confirmation) -> tuple[int, list[i
     return group_id, [message_id]
 
 
-def confirm_email(store: GroupStore, group_id: int) -> Group:
-    """Mark the beheerder's address confirmed: the registration now waits for review."""
+def confirm_email(store: GroupStore, group_id: int) -> Group | None:
+    """Mark the beheerder's address confirmed: the registration now waits for review (None: deleted meanwhile)."""
     group = store.get(group_id)
     if group is None:
         raise ActionRefused(_("Deze aanmelding bestaat niet (meer)."))

@@ -36,7 +36,13 @@ ADDRESSES_UP = registry_state.update().where(key == ADDRESSES).values(value=valu
 def _log_statement(dialect: str):
     """INSERT of a change-log row that replaces one under the same key: an upsert, whose spelling SQLAlchemy
     gives per dialect (both use INSERT ... ON CONFLICT (key) DO UPDATE)."""
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect](registry_state)
+    insert: sqlite.Insert | postgresql.Insert
+    if dialect == "sqlite":
+        insert = sqlite.insert(registry_state)
+    elif dialect == "postgresql":
+        insert = postgresql.insert(registry_state)
+    else:
+        raise KeyError(dialect)
     return insert.on_conflict_do_update(index_elements=[key], set_={"value": insert.excluded.value})
 
 

@@ -62,7 +62,7 @@ MAX_NAME = 120
 # What the public snapshot shows of an active group (on the map, in answers, in the API): a change to any other
 # field (the beheerder's details, renewal dates) leaves every process's snapshot as it is.
 # The same-name check; the index groups_name_lower (revision 0008) answers it without reading the table.
-NAME_TAKEN = sa.select(sa.literal_column("1")).where(
+NAME_TAKEN: sa.Select = sa.select(sa.literal_column("1")).where(
     sa.func.lower(tables.groups.c.name) == sa.func.lower(sa.bindparam("n", type_=sa.Text))
 )
 PUBLIC_FIELDS = frozenset({"name", "area", "is_example", "description"})
@@ -355,7 +355,7 @@ def _write_batch(conn: sa.Connection, parsed: list[tuple[int, Group]], report: I
             fresh.append((number, group))
     if not fresh:
         return
-    id_of = dict(conn.execute(_INSERT_MANY, [_insert_values(group) for _, group in fresh]).all())
+    id_of: dict[str, int] = dict(conn.execute(_INSERT_MANY, [_insert_values(group) for _, group in fresh]).all())
     ids = [id_of[group.name] for _, group in fresh]
     report.added.extend((number, group.name, group_id) for (number, group), group_id in zip(fresh, ids))
     bump_versions(conn, [group_id for (_, group), group_id in zip(fresh, ids) if group.status == GroupStatus.ACTIVE])

@@ -119,11 +119,12 @@ def review_change(
         if not taken:
             raise ActionRefused(_("Deze wijziging is al beoordeeld."))
         group = store.get(row["group_id"])
+        assert group is not None  # a change goes with its group (ON DELETE CASCADE)
         payload = json.loads(row["payload"])
         if approve:
             if "area" in payload:
                 payload["area"] = shapely.geometry.shape(payload["area"])
-            update_group(conn, group.id, **payload)
+            update_group(conn, row["group_id"], **payload)
         audit(
             conn,
             actor,

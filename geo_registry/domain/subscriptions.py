@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import shapely
 import sqlalchemy as sa
@@ -62,7 +63,7 @@ def add(
             found = conn.execute(sa.select(table).where(_same(email, lat, lon))).mappings().first()
             if found:
                 return Waiting(**found), False
-            values = {
+            values: dict[str, Any] = {
                 "email": email,
                 "lat": lat,
                 "lon": lon,

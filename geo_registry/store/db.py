@@ -83,7 +83,9 @@ def _write_ahead_log(cursor) -> None:
 
 def head_revision() -> str:
     """Return the newest schema revision."""
-    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None  # the migrations folder holds revisions
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -106,6 +108,7 @@ def upgrade(engine: Engine) -> SchemaChange:
         before = MigrationContext.configure(conn).get_current_revision()
         command.upgrade(config, "head")
         after = MigrationContext.configure(conn).get_current_revision()
+    assert after is not None  # upgraded to head
     return SchemaChange(before, after, legacy)
 
 
@@ -130,7 +133,7 @@ def _lock_sqlite(conn: sa.Connection, undo: ExitStack) -> None:
     """Begin a transaction holding SQLite's write lock, waiting for a process that holds it."""
     # pysqlite would run each CREATE/ALTER in a transaction of its own: take the transaction over.
     conn.execution_options(isolation_level="AUTOCOMMIT")
-    usual_wait = int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar())
+    usual_wait = int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one())
     conn.exec_driver_sql(f"PRAGMA busy_timeout={MIGRATION_WAIT_MS}")
     # The pooled connection goes back to the app's usual wait afterwards.
     undo.callback(conn.exec_driver_sql, f"PRAGMA busy_timeout={usual_wait}")

@@ -122,7 +122,7 @@ def _continue_ids(reader: sa.Connection, writer: sa.Connection) -> None:
     AUTOINCREMENT remembers deleted ones too), so that no id is ever reused."""
     if writer.dialect.name != "postgresql":
         return
-    given_out = {}
+    given_out: dict[str, int] = {}
     if reader.dialect.name == "sqlite" and sa.inspect(reader).has_table("sqlite_sequence"):
         # SQLite's own table of the highest AUTOINCREMENT id each table gave out: not a table of the register.
         given_out = dict(reader.exec_driver_sql("SELECT name, seq FROM sqlite_sequence").all())

@@ -122,4 +122,6 @@ def confirm(token: str):
 def confirm_post(token: str):
     """Confirm the e-mail address: the registration now waits for review by staff."""
     group = actions.confirm_email(app_services.current().store, _group_for(token).id)
+    if group is None:  # deleted by staff between the link's check and the confirmation
+        raise LinkInvalid(_("Deze link hoort niet (meer) bij een aanmelding."))
     return render_template("register/confirmed.html", group=group)

@@ -71,7 +71,7 @@ def _change_form(group, form: ChangeProposalForm, errors, status=200, checked=No
     return render_template(
         "renewal/change.html",
         group=group,
-        token=request.view_args["token"],
+        token=(request.view_args or {})["token"],
         form=form,
         errors=errors,
         checked=checked,
@@ -116,7 +116,7 @@ def _personal_link() -> str:
     """The limiter's key for one personal link: its signed part (the group and the time it was issued), which
     no variant of the link changes (the signature after it reads the same with another last letter or with '='
     padding added, so a key taken from the signature gave one leaked link 129 limits)."""
-    return "handover-link:" + request.view_args["token"].rpartition(".")[0]
+    return "handover-link:" + (request.view_args or {})["token"].rpartition(".")[0]
 
 
 # Each handover mails an address the sender chose: limited per client, and per personal link, so that neither
