@@ -38,6 +38,17 @@ def buurten_cache(tmp_path_factory):
         yield folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def sqlite_template(tmp_path_factory):
+    """This process's migrated SQLite database, copied for each test that makes an app on a new file."""
+    import db_templates
+
+    template = db_templates.SQLiteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+    db_templates.use(template)
+    yield template
+    db_templates.use(None)
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A throwaway PostgreSQL + PostGIS cluster for the whole session (started on first use)."""
@@ -294,12 +305,12 @@ def redis_server(tmp_path):
 
 
 @pytest.fixture
-def sqlite_register(tmp_path):
+def sqlite_register(tmp_path, sqlite_template):
     """A fresh SQLite register database with the current schema (its engine), for tests of the domain code."""
-    from geo_registry.store.db import make_engine, upgrade
+    from geo_registry.store.db import make_engine
 
+    sqlite_template.copy_to(tmp_path / "register.db")
     engine = make_engine(f"sqlite:///{tmp_path / 'register.db'}")
-    upgrade(engine)
     yield engine
     engine.dispose()
 
@@ -355,3 +366,13 @@ def staff_user(mail_app):
     )
     assert "aangemaakt" in result.output, result.output
     return ("medewerker", "lang-genoeg-wachtwoord")
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that uses the PostgreSQL cluster `postgresql` (the both_databases ones on PostgreSQL too), so
+    that `-m "not postgresql"` leaves it out."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgresql = callspec is not None and callspec.params.get("db_url") == "postgresql"
+        if on_postgresql or {"pg_cluster", "empty_postgresql_url"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgresql)

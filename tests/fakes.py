@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -46,7 +45,8 @@ def pdok_doc(
 
 class FakeLocatieserver:
     """Serves /free and /suggest over a list of documents; mode 'slow', 'error' or 'garbage' misbehaves, and
-    'trickle' (the body) or 'trickle_headers' sends one byte every `delay` seconds."""
+    'trickle' (the body) or 'trickle_headers' sends one byte every `delay` seconds. Waits end when it stops, so
+    that a test can give the misbehaviour minutes (far beyond any limit it checks) at no cost."""
 
     def __init__(self, docs=None):
         self.docs = list(docs or [])
@@ -54,6 +54,7 @@ class FakeLocatieserver:
         self.delay = 5.0
         self.requests: list[tuple[str, dict]] = []
         self.paths: list[str] = []  # the path of each request as it arrived
+        self.stopping = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/bzk/locatieserver/search/v3_1"
@@ -64,6 +65,7 @@ class FakeLocatieserver:
         return self
 
     def __exit__(self, *exc):
+        self.stopping.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -99,7 +101,7 @@ class FakeLocatieserver:
                 fake.requests.append((endpoint, params))
                 fake.paths.append(parsed.path)
                 if fake.mode == "slow":
-                    time.sleep(fake.delay)
+                    fake.stopping.wait(fake.delay)
                 if fake.mode == "error":
                     self._send(500, b'{"message": "internal error"}')
                     return
@@ -107,7 +109,9 @@ class FakeLocatieserver:
                     self._send(200, b"<html>onderhoud</html>", "text/html")
                     return
                 if fake.mode.startswith("trickle"):
-                    self._trickle(json.dumps({"response": {"numFound": 0, "docs": []}}).encode())
+                    # Padded (JSON allows trailing white space) so that the whole answer takes a minute at 0.1 s a
+                    # byte: a limit that does not hold shows as a wait far beyond any bound a test allows.
+                    self._trickle(json.dumps({"response": {"numFound": 0, "docs": []}}).encode() + b" " * 600)
                     return
                 docs = fake.search(endpoint, params)
                 if endpoint == "suggest":
@@ -138,7 +142,8 @@ class FakeLocatieserver:
                     for byte in head + body:
                         self.wfile.write(bytes([byte]))
                         self.wfile.flush()
-                        time.sleep(fake.delay)
+                        if fake.stopping.wait(fake.delay):
+                            break
                 except OSError:
                     pass  # the client gave up
                 self.close_connection = True

@@ -169,7 +169,9 @@ def test_every_worker_answers_while_200_idle_connections_are_open(register_app, 
             for _ in range(10):
                 started = time.monotonic()
                 assert requests.get(base + "/api/v1/ping", timeout=5).ok
-                assert time.monotonic() - started < 1.0
+                # Milliseconds when every worker still answers; one stuck behind the idle connections does not
+                # answer at all (the timeout of 5 s). 3 s is many times the one and short of the other.
+                assert time.monotonic() - started < 3.0
         finally:
             for connection in idle:
                 connection.close()
