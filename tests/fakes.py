@@ -179,7 +179,9 @@ class _SMTPHandler:
 
 def _tracking_controller(handler, **kwargs):
     """aiosmtpd's Controller that remembers its connections, so that stopping it closes them first (a connection
-    still open when its loop stops is garbage-collected later as an 'unclosed transport' warning in another test)."""
+    still open when its loop stops is garbage-collected later as an 'unclosed transport' warning in another test).
+    It listens on a port the system picks as it binds (its `port` once started): a port probed beforehand could be
+    taken meanwhile by a server of another test process."""
     import asyncio
 
     from aiosmtpd.controller import Controller
@@ -192,6 +194,13 @@ def _tracking_controller(handler, **kwargs):
         def factory(self):
             server = super().factory()
             self.sessions.append(server)
+            return server
+
+        async def _create_server(self):
+            server = await self.loop.create_server(
+                self._factory_invoker, host=self.hostname, port=0, ssl=self.ssl_context
+            )
+            self.port = server.sockets[0].getsockname()[1]  # before start() connects to it
             return server
 
         def stop(self, *args, **kw):
@@ -214,16 +223,16 @@ class FakeSMTP:
     made a pass after everything queued so far."""
 
     def __init__(self):
-        import socket
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
         self._messages = []
         self.fail = False
         self.settle = lambda: None  # the mail_app fixture plugs in its delivery worker's flush
         # A handler of its own: aiosmtpd inspects every member of its handler, which would run `messages`.
-        self.controller = _tracking_controller(_SMTPHandler(self), hostname="127.0.0.1", port=self.port)
+        self.controller = _tracking_controller(_SMTPHandler(self), hostname="127.0.0.1")
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on (once started)."""
+        return self.controller.port
 
     @property
     def messages(self):

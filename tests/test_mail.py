@@ -122,12 +122,8 @@ class TlsSMTP:
     anything else; mode "ssl": TLS from the first byte) and accepts mail only after a login as USER."""
 
     def __init__(self, mode: str, cert, key):
-        import socket
         import ssl
 
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
         self.fail, self.logins, self._messages = False, [], []
@@ -140,8 +136,13 @@ class TlsSMTP:
             else {"ssl_context": context, "auth_require_tls": False}
         )
         self.controller = _tracking_controller(
-            _SMTPHandler(self), hostname="127.0.0.1", port=self.port, authenticator=self._authenticate, **tls
+            _SMTPHandler(self), hostname="127.0.0.1", authenticator=self._authenticate, **tls
         )
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on (once started)."""
+        return self.controller.port
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
