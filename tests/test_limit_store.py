@@ -14,6 +14,8 @@ import redis
 from helpers import csrf_token, login, make_app
 from servers import free_port
 
+pytestmark = pytest.mark.slow  # waits out the rate-limit store's timeouts; a real redis-server
+
 PASSWORD = "lang-genoeg-wachtwoord"
 # The app gives the store one second to connect and one to answer (checked on the store's client itself, the
 # timeouts the code sets). The request that finds it dead tries it twice: the count, then a check whether it is

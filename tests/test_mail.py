@@ -241,6 +241,7 @@ def test_the_outbox_folder_is_made_with_its_parents_and_keeps_every_message_in_o
     assert all(before <= datetime.strptime(name.partition("-")[0], "%Y%m%dT%H%M%S") <= after for name in names)
 
 
+@pytest.mark.slow
 def test_a_message_in_the_outbox_folder_is_there_whole_or_not_at_all(sqlite_register, tmp_path):
     """Whoever reads the outbox folder (an operator's tool, a test waiting for a link) never finds half a message:
     a large message is watched for as it is written, and every .eml seen has the size it ends with."""

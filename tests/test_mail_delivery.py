@@ -52,6 +52,7 @@ def _join(base, session, data):
     return response, time.monotonic() - started
 
 
+@pytest.mark.slow
 def test_a_stuck_mail_server_does_not_slow_joins_or_the_site(stuck_app):
     with served(stuck_app) as base:
         forms = [_join_form(base, n) for n in range(4)]
@@ -238,6 +239,7 @@ def test_two_workers_deliver_each_message_once(mail_app, smtp):
         mailer.engine.dispose()
 
 
+@pytest.mark.slow
 def test_the_server_answers_while_200_idle_connections_are_open(app):
     with served(app) as base:
         port = int(base.rsplit(":", 1)[1])

@@ -5,8 +5,11 @@ so /api/ping still answers within 1 s while a dozen suggestions are asked at onc
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 from helpers import make_app, served
+
+pytestmark = pytest.mark.slow  # waits out the address service's limits
 
 
 def test_a_silent_locatieserver_does_not_take_every_server_thread(tmp_path, pdok):

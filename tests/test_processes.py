@@ -16,6 +16,8 @@ import requests
 from helpers import login, make_app, register_pending
 from servers import free_port, stopped_at_exit, wait_until
 
+pytestmark = pytest.mark.slow  # two app processes served side by side
+
 STAFF = ("medewerker", "lang-genoeg-wachtwoord")
 
 

@@ -18,6 +18,8 @@ import requests
 from servers import free_port, stopped_at_exit, wait_until
 from test_processes import STAFF, prepared_app, token
 
+pytestmark = pytest.mark.slow  # each test starts `geo-registry serve` with its worker processes
+
 COMMAND = [str(Path(sys.executable).with_name("geo-registry")), "serve"]
 
 
