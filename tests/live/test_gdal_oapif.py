@@ -10,12 +10,12 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+pytestmark = pytest.mark.slow  # GDAL reads the app's API in processes of its own
+
 # GDAL runs in its own process: while it reads it holds the GIL, which would stall the server's thread here.
 READER = """
 import json, sys
 import pyogrio
-
-pytestmark = pytest.mark.slow  # GDAL's ogr2ogr in processes of its own
 url, layer, bbox = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 # PAGE_SIZE=3: GDAL must follow the next links to read everything (10 buurten, 4 groups).
 frame = pyogrio.read_dataframe("OAPIF:" + url, layer=layer, bbox=tuple(bbox) if bbox else None, PAGE_SIZE="3")
