@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 from helpers import login, make_app, register_pending
-from servers import free_port, stopped_at_exit, wait_until
+from servers import free_port, port_was_taken, stopped_at_exit, wait_until
 
 pytestmark = pytest.mark.slow  # two app processes served side by side
 
@@ -24,18 +24,27 @@ STAFF = ("medewerker", "lang-genoeg-wachtwoord")
 @contextmanager
 def server_process(settings: dict, log: Path):
     """Run `geo-registry serve` in a process of its own with these GEO_REGISTRY_* settings; yield its URL."""
-    port = free_port()
     env = {**os.environ, **{f"GEO_REGISTRY_{key}": str(value) for key, value in settings.items()}}
-    command = [str(Path(sys.executable).with_name("geo-registry")), "serve", "--port", str(port), "--workers", "1"]
-    with (
-        log.open("w") as output,
-        stopped_at_exit(subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)) as process,
-    ):
-        base = f"http://127.0.0.1:{port}"
-        wait_until(
-            lambda: requests.get(base + "/api/ping", timeout=2).ok, f"server ({log.read_text()})", process=process
-        )
-        yield base
+    for attempt in range(3):  # another port if another test process took this one meanwhile
+        port = free_port()
+        command = [str(Path(sys.executable).with_name("geo-registry")), "serve", "--port", str(port), "--workers", "1"]
+        with (
+            log.open("w") as output,
+            stopped_at_exit(subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)) as process,
+        ):
+            base = f"http://127.0.0.1:{port}"
+            try:
+                wait_until(
+                    lambda: requests.get(base + "/api/ping", timeout=2).ok,  # noqa: B023 (called at once)
+                    f"server ({log.read_text()})",
+                    process=process,
+                )
+            except AssertionError:
+                if attempt < 2 and port_was_taken(process, log.read_text()):
+                    continue
+                raise
+            yield base
+            return
 
 
 def prepared_app(tmp_path, address_csv, **overrides):
