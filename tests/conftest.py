@@ -14,7 +14,7 @@ import shapely
 import sqlalchemy as sa
 from fakes import FakeLocatieserver, pdok_doc
 from helpers import WIJKEN_FILE, inside, inside_shape, make_app
-from servers import free_port, stopped_at_exit, wait_until
+from servers import free_port, port_was_taken, stopped_at_exit, wait_until
 
 from geo_registry.core.config import ROOT
 from geo_registry.spatial.buurten import load_buurten
@@ -277,10 +277,34 @@ def redis_server(tmp_path):
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail("redis-server is not installed: run `make redis` (Debian's redis-server)")
-    port = free_port()
     folder = tmp_path / "redis"
     folder.mkdir()
-    command = [
+    for attempt in range(3):  # another port if another test process took this one meanwhile
+        port = free_port()
+        with stopped_at_exit(subprocess.Popen(redis_command(binary, port, folder), cwd=folder)) as process:
+            client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=2)
+
+            def answers():
+                try:
+                    return client.ping()  # noqa: B023 (called at once)
+                except redis.RedisError:  # not up yet, or another server on the port: the process will tell
+                    return False
+
+            try:
+                wait_until(answers, "redis-server", process=process)
+            except AssertionError:
+                if attempt < 2 and port_was_taken(process, (folder / "redis.log").read_text()):
+                    continue
+                raise
+            finally:
+                client.close()
+            yield f"redis://127.0.0.1:{port}", process
+            return
+
+
+def redis_command(binary: str, port: int, folder) -> list[str]:
+    """redis-server on 127.0.0.1:port, no persistence, its files and log in folder."""
+    return [
         binary,
         "--port",
         str(port),
@@ -297,11 +321,6 @@ def redis_server(tmp_path):
         "--logfile",
         str(folder / "redis.log"),
     ]
-    with stopped_at_exit(subprocess.Popen(command, cwd=folder)) as process:
-        client = redis.Redis(host="127.0.0.1", port=port)
-        wait_until(client.ping, "redis-server", process=process)
-        client.close()
-        yield f"redis://127.0.0.1:{port}", process
 
 
 @pytest.fixture
