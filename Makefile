@@ -53,8 +53,12 @@ lint: setup
 	$(BIN)/ruff format --check --quiet .
 	$(BIN)/mypy
 
+# Every test, on every core (pytest-xdist: each worker has its own databases, servers and Chromium; tests marked
+# xdist_group stay on one worker). `make test TEST_WORKERS=0` runs them in one process;
+# `$(BIN)/pytest -m "not browser and not slow"` is the quick loop while working.
+TEST_WORKERS ?= auto
 test: setup browser postgres redis lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 bench: setup postgres
 	@command -v wrk >/dev/null && command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk valgrind; }

@@ -14,7 +14,7 @@ import shapely
 import sqlalchemy as sa
 from fakes import FakeLocatieserver, pdok_doc
 from helpers import WIJKEN_FILE, inside, inside_shape, make_app
-from servers import free_port, stopped_at_exit, wait_until
+from servers import free_port, port_was_taken, stopped_at_exit, wait_until
 
 from geo_registry.core.config import ROOT
 from geo_registry.spatial.buurten import load_buurten
@@ -36,6 +36,17 @@ def buurten_cache(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GEO_REGISTRY_BUURTEN_CACHE", str(folder))
         yield folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sqlite_template(tmp_path_factory):
+    """This process's migrated SQLite database, copied for each test that makes an app on a new file."""
+    import db_templates
+
+    template = db_templates.SQLiteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+    db_templates.use(template)
+    yield template
+    db_templates.use(None)
 
 
 @pytest.fixture(scope="session")
@@ -266,10 +277,34 @@ def redis_server(tmp_path):
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail("redis-server is not installed: run `make redis` (Debian's redis-server)")
-    port = free_port()
     folder = tmp_path / "redis"
     folder.mkdir()
-    command = [
+    for attempt in range(3):  # another port if another test process took this one meanwhile
+        port = free_port()
+        with stopped_at_exit(subprocess.Popen(redis_command(binary, port, folder), cwd=folder)) as process:
+            client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=2)
+
+            def answers():
+                try:
+                    return client.ping()  # noqa: B023 (called at once)
+                except redis.RedisError:  # not up yet, or another server on the port: the process will tell
+                    return False
+
+            try:
+                wait_until(answers, "redis-server", process=process)
+            except AssertionError:
+                if attempt < 2 and port_was_taken(process, (folder / "redis.log").read_text()):
+                    continue
+                raise
+            finally:
+                client.close()
+            yield f"redis://127.0.0.1:{port}", process
+            return
+
+
+def redis_command(binary: str, port: int, folder) -> list[str]:
+    """redis-server on 127.0.0.1:port, no persistence, its files and log in folder."""
+    return [
         binary,
         "--port",
         str(port),
@@ -286,20 +321,15 @@ def redis_server(tmp_path):
         "--logfile",
         str(folder / "redis.log"),
     ]
-    with stopped_at_exit(subprocess.Popen(command, cwd=folder)) as process:
-        client = redis.Redis(host="127.0.0.1", port=port)
-        wait_until(client.ping, "redis-server", process=process)
-        client.close()
-        yield f"redis://127.0.0.1:{port}", process
 
 
 @pytest.fixture
-def sqlite_register(tmp_path):
+def sqlite_register(tmp_path, sqlite_template):
     """A fresh SQLite register database with the current schema (its engine), for tests of the domain code."""
-    from geo_registry.store.db import make_engine, upgrade
+    from geo_registry.store.db import make_engine
 
+    sqlite_template.copy_to(tmp_path / "register.db")
     engine = make_engine(f"sqlite:///{tmp_path / 'register.db'}")
-    upgrade(engine)
     yield engine
     engine.dispose()
 
@@ -355,3 +385,13 @@ def staff_user(mail_app):
     )
     assert "aangemaakt" in result.output, result.output
     return ("medewerker", "lang-genoeg-wachtwoord")
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that uses the PostgreSQL cluster `postgresql` (the both_databases ones on PostgreSQL too), so
+    that `-m "not postgresql"` leaves it out."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgresql = callspec is not None and callspec.params.get("db_url") == "postgresql"
+        if on_postgresql or {"pg_cluster", "empty_postgresql_url"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgresql)

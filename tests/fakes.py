@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -46,7 +45,8 @@ def pdok_doc(
 
 class FakeLocatieserver:
     """Serves /free and /suggest over a list of documents; mode 'slow', 'error' or 'garbage' misbehaves, and
-    'trickle' (the body) or 'trickle_headers' sends one byte every `delay` seconds."""
+    'trickle' (the body) or 'trickle_headers' sends one byte every `delay` seconds. Waits end when it stops, so
+    that a test can give the misbehaviour minutes (far beyond any limit it checks) at no cost."""
 
     def __init__(self, docs=None):
         self.docs = list(docs or [])
@@ -54,6 +54,7 @@ class FakeLocatieserver:
         self.delay = 5.0
         self.requests: list[tuple[str, dict]] = []
         self.paths: list[str] = []  # the path of each request as it arrived
+        self.stopping = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/bzk/locatieserver/search/v3_1"
@@ -64,6 +65,7 @@ class FakeLocatieserver:
         return self
 
     def __exit__(self, *exc):
+        self.stopping.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -99,7 +101,7 @@ class FakeLocatieserver:
                 fake.requests.append((endpoint, params))
                 fake.paths.append(parsed.path)
                 if fake.mode == "slow":
-                    time.sleep(fake.delay)
+                    fake.stopping.wait(fake.delay)
                 if fake.mode == "error":
                     self._send(500, b'{"message": "internal error"}')
                     return
@@ -107,7 +109,9 @@ class FakeLocatieserver:
                     self._send(200, b"<html>onderhoud</html>", "text/html")
                     return
                 if fake.mode.startswith("trickle"):
-                    self._trickle(json.dumps({"response": {"numFound": 0, "docs": []}}).encode())
+                    # Padded (JSON allows trailing white space) so that the whole answer takes a minute at 0.1 s a
+                    # byte: a limit that does not hold shows as a wait far beyond any bound a test allows.
+                    self._trickle(json.dumps({"response": {"numFound": 0, "docs": []}}).encode() + b" " * 600)
                     return
                 docs = fake.search(endpoint, params)
                 if endpoint == "suggest":
@@ -138,7 +142,8 @@ class FakeLocatieserver:
                     for byte in head + body:
                         self.wfile.write(bytes([byte]))
                         self.wfile.flush()
-                        time.sleep(fake.delay)
+                        if fake.stopping.wait(fake.delay):
+                            break
                 except OSError:
                     pass  # the client gave up
                 self.close_connection = True
@@ -174,7 +179,9 @@ class _SMTPHandler:
 
 def _tracking_controller(handler, **kwargs):
     """aiosmtpd's Controller that remembers its connections, so that stopping it closes them first (a connection
-    still open when its loop stops is garbage-collected later as an 'unclosed transport' warning in another test)."""
+    still open when its loop stops is garbage-collected later as an 'unclosed transport' warning in another test).
+    It listens on a port the system picks as it binds (its `port` once started): a port probed beforehand could be
+    taken meanwhile by a server of another test process."""
     import asyncio
 
     from aiosmtpd.controller import Controller
@@ -187,6 +194,13 @@ def _tracking_controller(handler, **kwargs):
         def factory(self):
             server = super().factory()
             self.sessions.append(server)
+            return server
+
+        async def _create_server(self):
+            server = await self.loop.create_server(
+                self._factory_invoker, host=self.hostname, port=0, ssl=self.ssl_context
+            )
+            self.port = server.sockets[0].getsockname()[1]  # before start() connects to it
             return server
 
         def stop(self, *args, **kw):
@@ -209,16 +223,16 @@ class FakeSMTP:
     made a pass after everything queued so far."""
 
     def __init__(self):
-        import socket
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
         self._messages = []
         self.fail = False
         self.settle = lambda: None  # the mail_app fixture plugs in its delivery worker's flush
         # A handler of its own: aiosmtpd inspects every member of its handler, which would run `messages`.
-        self.controller = _tracking_controller(_SMTPHandler(self), hostname="127.0.0.1", port=self.port)
+        self.controller = _tracking_controller(_SMTPHandler(self), hostname="127.0.0.1")
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on (once started)."""
+        return self.controller.port
 
     @property
     def messages(self):

@@ -7,6 +7,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from db_templates import fresh_sqlite
+
 from geo_registry import create_app
 from geo_registry.core.config import ROOT
 
@@ -19,8 +21,9 @@ WIJKEN_FILE = ROOT / "data" / "wijken.geojson"
 PRIVATE_EMAILS = [f"beheerder{i}@voorbeeld.invalid" for i in range(1, 5)]
 
 
-def make_app(tmp_path, **overrides):
-    """Create an app on a database in tmp_path, without address service or basemap."""
+def make_app(tmp_path, migrated: bool = True, **overrides):
+    """Create an app on a database in tmp_path, without address service or basemap. A new SQLite file starts as
+    a copy of the session's migrated template (tests/db_templates.py); migrated=False lets the app migrate it."""
     config = {
         "TESTING": True,
         "SECRET_KEY": "test",
@@ -29,6 +32,8 @@ def make_app(tmp_path, **overrides):
         "TILES": "none",
     }
     config.update(overrides)
+    if migrated:
+        fresh_sqlite(config["DATABASE_URL"])
     return create_app(config)
 
 

@@ -18,6 +18,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def port_was_taken(process: subprocess.Popen, log: str) -> bool:
+    """Whether a server process ended because its port was taken: a port free when probed may be bound by a server
+    of another test process (an xdist worker) before this one binds it; the caller then tries another."""
+    return process.poll() is not None and "Address already in use" in log
+
+
 def wait_until(ready, what: str, seconds: float = 60.0, process: subprocess.Popen | None = None) -> None:
     """Poll ready() until it is true; fail with what when it is not within seconds (or the process ended)."""
     deadline = time.monotonic() + seconds

@@ -4,12 +4,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from synthetic import NL_BOUNDS, group_areas, neighbourhoods, points_in  # noqa: E402
 
 from geo_registry.spatial.register import Snapshot  # noqa: E402
+
+pytestmark = pytest.mark.slow  # the benchmarks' own scripts, run for real
 
 
 def test_synthetic_country_is_valid_and_the_index_matches_a_scan():

@@ -119,6 +119,7 @@ def test_rate_limit_storage_is_a_setting(tmp_path, monkeypatch):
         make_app(tmp_path)
 
 
+@pytest.mark.slow
 def test_login_limit_is_per_client_and_a_success_starts_it_again(mail_app, staff_user):
     client = mail_app.test_client()
     for _ in range(4):

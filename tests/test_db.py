@@ -51,7 +51,7 @@ def test_a_new_database_gets_the_head_revision_once(tmp_path):
 
 
 def test_init_db_reports_what_it_did(tmp_path):
-    result = make_app(tmp_path).test_cli_runner().invoke(args=["init-db"])
+    result = make_app(tmp_path, migrated=False).test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0
     assert result.output.strip() == f"Database aangemaakt op schemaversie {head_revision()}"
     again = make_app(tmp_path).test_cli_runner().invoke(args=["init-db"])  # the next start: nothing to do

@@ -65,6 +65,7 @@ def catalogue():
     return dutch_messages()
 
 
+@pytest.mark.slow
 def test_english_pages_show_no_dutch(mail_app, staff_user, catalogue):
     """Every page (public, beheerder links, errors, staff) in English against the same page in Dutch."""
     dutch = all_pages(mail_app, staff_user, "nl")

@@ -265,6 +265,7 @@ def test_an_area_across_a_border_is_allowed_and_one_outside_all_three_is_refused
     assert "Het gebied ligt helemaal buiten Blaricum, Eemnes en Laren." in outside.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_a_mistyped_municipality_setting_stops_the_start_with_its_reason(tmp_path):
     from test_startup_errors import start
 

@@ -63,6 +63,7 @@ def check_page(response, url):
     assert "javascript:" not in html.lower(), url
 
 
+@pytest.mark.slow
 def test_no_page_lets_inline_script_run_without_the_nonce(mail_app, staff_user):
     client = mail_app.test_client()
     for url in PUBLIC:

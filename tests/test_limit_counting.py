@@ -2,6 +2,7 @@
 honeypot (a browser's autofill can fill it, and so can a bot on the same network) leave the people at that
 address their full number of joins."""
 
+import pytest
 from helpers import csrf_token
 
 from geo_registry.web import settings as app_settings
@@ -33,6 +34,7 @@ def test_honeypot_submissions_do_not_use_up_the_join_limit(mail_app):
     assert len(mail_app.smtp.to(BEHEERDER)) == 2
 
 
+@pytest.mark.slow
 def test_the_login_limit_is_a_sliding_window_not_a_quarter_that_resets(mail_app, staff_user, monkeypatch):
     """'5 per 15 minutes' as a person reads it: never 5 guesses, then 5 more a minute later because a fixed
     quarter of an hour happened to end in between."""

@@ -2,6 +2,7 @@
 can take a new address from it for every request, so the limits count that /64 as one client; an IPv4 client
 that reaches a dual-stack server as ::ffff:a.b.c.d is still that one IPv4 address, not all of IPv4 at once."""
 
+import pytest
 from helpers import login, make_app
 
 from geo_registry.web import settings as app_settings
@@ -14,6 +15,7 @@ def client_at(app, address):
     return client
 
 
+@pytest.mark.slow
 def test_a_new_address_from_the_same_ipv6_network_does_not_get_new_login_attempts(mail_app, staff_user):
     for i in range(5):
         assert (
@@ -25,6 +27,7 @@ def test_a_new_address_from_the_same_ipv6_network_does_not_get_new_login_attempt
     assert login(client_at(mail_app, "2001:db8:1:3::1"), *staff_user).status_code == 302
 
 
+@pytest.mark.slow
 def test_ipv4_clients_seen_through_a_dual_stack_socket_are_counted_each_on_their_own(mail_app, staff_user):
     for _ in range(5):
         assert login(client_at(mail_app, "::ffff:192.0.2.1"), staff_user[0], "fout-wachtwoord").status_code == 401

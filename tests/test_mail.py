@@ -123,12 +123,8 @@ class TlsSMTP:
     anything else; mode "ssl": TLS from the first byte) and accepts mail only after a login as USER."""
 
     def __init__(self, mode: str, cert, key):
-        import socket
         import ssl
 
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
         self.fail, self.logins, self._messages = False, [], []
@@ -141,8 +137,13 @@ class TlsSMTP:
             else {"ssl_context": context, "auth_require_tls": False}
         )
         self.controller = _tracking_controller(
-            _SMTPHandler(self), hostname="127.0.0.1", port=self.port, authenticator=self._authenticate, **tls
+            _SMTPHandler(self), hostname="127.0.0.1", authenticator=self._authenticate, **tls
         )
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on (once started)."""
+        return self.controller.port
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
@@ -241,6 +242,7 @@ def test_the_outbox_folder_is_made_with_its_parents_and_keeps_every_message_in_o
     assert all(before <= datetime.strptime(name.partition("-")[0], "%Y%m%dT%H%M%S") <= after for name in names)
 
 
+@pytest.mark.slow
 def test_a_message_in_the_outbox_folder_is_there_whole_or_not_at_all(sqlite_register, tmp_path):
     """Whoever reads the outbox folder (an operator's tool, a test waiting for a link) never finds half a message:
     a large message is watched for as it is written, and every .eml seen has the size it ends with."""

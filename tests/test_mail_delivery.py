@@ -53,6 +53,7 @@ def _join(base, session, data):
     return response, time.monotonic() - started
 
 
+@pytest.mark.slow
 def test_a_stuck_mail_server_does_not_slow_joins_or_the_site(stuck_app):
     with served(stuck_app) as base:
         forms = [_join_form(base, n) for n in range(4)]
@@ -70,7 +71,9 @@ def test_a_stuck_mail_server_does_not_slow_joins_or_the_site(stuck_app):
             assert stuck_app.silent.accepted
             started = time.monotonic()
             ping = requests.get(base + "/api/ping", timeout=5)
-            assert ping.status_code == 200 and time.monotonic() - started < 1.0
+            # Milliseconds now; before, the ping waited behind the four joins' 10 s each. 3 s is many times the
+            # one on a loaded machine and well short of the other.
+            assert ping.status_code == 200 and time.monotonic() - started < 3.0
             for join in joins:
                 response, seconds = join.result()
                 # Before: each join waited 10 s per message for the mail server (20 s).
@@ -237,6 +240,7 @@ def test_two_workers_deliver_each_message_once(mail_app, smtp):
         mailer.engine.dispose()
 
 
+@pytest.mark.slow
 def test_the_server_answers_while_200_idle_connections_are_open(app):
     with served(app) as base:
         port = int(base.rsplit(":", 1)[1])
@@ -244,7 +248,7 @@ def test_the_server_answers_while_200_idle_connections_are_open(app):
         try:
             started = time.monotonic()
             response = requests.get(base + "/api/ping", timeout=5)  # before: no answer until they closed
-            assert response.status_code == 200 and time.monotonic() - started < 1.0
+            assert response.status_code == 200 and time.monotonic() - started < 3.0  # milliseconds, many times over
         finally:
             for connection in idle:
                 connection.close()

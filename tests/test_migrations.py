@@ -165,6 +165,7 @@ for url in sys.stdin:  # each database's url reaches every process at once: they
 """
 
 
+@pytest.mark.slow
 def test_processes_starting_together_migrate_a_new_database_once(tmp_path):
     count, head = 4, head_revision()
     with ExitStack() as stack:  # closes the pipes and waits for the processes, also when an assert fails

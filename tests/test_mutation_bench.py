@@ -11,6 +11,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import mutation  # noqa: E402
 
+pytestmark = pytest.mark.slow  # runs pytest on mutants in processes of their own
+
 LIMITER = "geo_registry.web.security.x_init_limiter__mutmut_"
 FIELD = "geo_registry.web.security.x_csrf_field__mutmut_"
 

@@ -6,6 +6,7 @@ import requests
 from helpers import make_app, served
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("megabytes", [3, 12])
 def test_an_oversized_upload_is_refused_in_the_visitors_language(tmp_path, megabytes):
     app = make_app(tmp_path)
@@ -24,6 +25,7 @@ def test_an_oversized_upload_is_refused_in_the_visitors_language(tmp_path, megab
             assert message in response.text, response.text[:200]
 
 
+@pytest.mark.slow
 def test_an_area_drawn_with_too_many_points_is_named_as_such(tmp_path):
     app = make_app(tmp_path)
     with served(app) as base:

@@ -41,24 +41,29 @@ def test_not_found_and_ambiguous(source):
         source.find(AddressQuery.from_fields("1251KV", "14"))
 
 
+# Timed tests give the server's misbehaviour a minute and allow the lookup many times its limit (0.3 to 1 s, and
+# a quarter second of grace): a loaded machine cannot fail them, a limit that does not hold still does.
+GENEROUS = 10.0
+
+
 def test_slow_answer_is_unavailable_within_the_timeout(pdok):
-    pdok.mode, pdok.delay = "slow", 3.0
+    pdok.mode, pdok.delay = "slow", 60.0
     source = PdokSource(pdok.url, "GM0417", timeout=0.3)
     started = time.monotonic()
     with pytest.raises(AddressServiceUnavailable):
         source.find(AddressQuery.from_fields("1251KV", "12"))
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < GENEROUS
 
 
 @pytest.mark.parametrize("mode", ["trickle", "trickle_headers"])
 def test_a_trickling_server_is_unavailable_within_the_limit_in_total(pdok, mode):
-    # Each byte comes well within the limit; the whole answer would take minutes.
+    # Each byte comes well within the limit (a tenth of it); the whole answer would take a minute.
     pdok.mode, pdok.delay = mode, 0.1
     source = PdokSource(pdok.url, "GM0417", timeout=1.0)
     started = time.monotonic()
     with pytest.raises(AddressServiceUnavailable):
         source.find(AddressQuery.from_fields("1251KV", "12"))
-    assert time.monotonic() - started < 1.0 + 1.0
+    assert time.monotonic() - started < GENEROUS
     pdok.mode = "normal"  # the cut connection is not reused: the next lookup is answered
     assert source.find(AddressQuery.from_fields("1251KV", "12")).woonplaats == "Laren"
 
@@ -288,7 +293,7 @@ def test_a_name_lookup_that_does_not_answer_is_unavailable_within_the_limit(pdok
 
     def stalled(host, *args, **kwargs):
         if host == "locatieserver.test":
-            answer.wait(3.0)  # then resolves, so that a lookup waiting for it ends
+            answer.wait(60.0)  # then resolves, so that a lookup waiting for it ends
             host = "127.0.0.1"
         return resolve(host, *args, **kwargs)
 
@@ -299,7 +304,7 @@ def test_a_name_lookup_that_does_not_answer_is_unavailable_within_the_limit(pdok
         with pytest.raises(AddressServiceUnavailable):
             source.find(AddressQuery.from_fields("1251KV", "12"))
         # The limit and its quarter second of grace (0.3 s), with a generous margin for a loaded machine.
-        assert time.monotonic() - started < 1.2
+        assert time.monotonic() - started < GENEROUS
     finally:
         answer.set()
 

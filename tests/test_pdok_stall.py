@@ -5,8 +5,11 @@ so /api/ping still answers within 1 s while a dozen suggestions are asked at onc
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 from helpers import make_app, served
+
+pytestmark = pytest.mark.slow  # waits out the address service's limits
 
 
 def test_a_silent_locatieserver_does_not_take_every_server_thread(tmp_path, pdok):
@@ -25,8 +28,9 @@ def test_a_silent_locatieserver_does_not_take_every_server_thread(tmp_path, pdok
             assert len(pdok.requests) >= 2
             started = time.monotonic()
             ping = requests.get(base + "/api/ping", timeout=30)
-            # Before: 8.8 s, the 12 suggestions queued 3 s each on the server's 4 threads.
-            assert ping.status_code == 200 and time.monotonic() - started < 1.0
+            # Before: 8.8 s, the 12 suggestions queued 3 s each on the server's 4 threads (at least one 3 s wait);
+            # now a few milliseconds. 2.5 s is many times that on a loaded machine, and short of the 3 s of one wait.
+            assert ping.status_code == 200 and time.monotonic() - started < 2.5
             lookup = requests.get(base + "/api/lookup?q=Brink+12+Laren", timeout=30)
             assert lookup.status_code == 503 and "klik op de kaart" in lookup.json()["error"]["message"]
             assert all(a.result().status_code == 200 for a in asked)
@@ -47,7 +51,7 @@ def test_a_name_server_that_does_not_answer_cannot_hold_a_lookup(monkeypatch):
     released = threading.Event()
 
     def hanging_resolver(*args, **kwargs):
-        released.wait(20)
+        released.wait(60)
         raise socket.gaierror("no answer")
 
     monkeypatch.setattr(socket, "getaddrinfo", hanging_resolver)
@@ -57,6 +61,7 @@ def test_a_name_server_that_does_not_answer_cannot_hold_a_lookup(monkeypatch):
             started = time.monotonic()
             with pytest.raises(AddressServiceUnavailable):
                 source.find(AddressQuery.from_text("Brink 12, Laren"))
-            assert time.monotonic() - started < 2.5  # before: as long as the resolver hung (here 20 s)
+            # The limit (1 s) and its grace many times over; before: as long as the resolver hung (here 60 s).
+            assert time.monotonic() - started < 10.0
     finally:
         released.set()

@@ -58,6 +58,7 @@ print(repr(upgrade(make_engine(url))), flush=True)
 """
 
 
+@pytest.mark.slow
 def test_processes_starting_together_migrate_a_new_postgresql_database_once(empty_postgresql_url):
     count, head = 3, head_revision()
     with ExitStack() as stack:

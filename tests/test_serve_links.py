@@ -13,8 +13,11 @@ import time
 from email import policy
 from pathlib import Path
 
+import pytest
 import requests
 from servers import free_port
+
+pytestmark = pytest.mark.slow  # `geo-registry serve` in a process of its own
 
 COMMAND = [str(Path(sys.executable).parent / "geo-registry")]
 

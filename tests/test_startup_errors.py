@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # `geo-registry init-db` in processes of their own
+
 COMMAND = [str(Path(sys.executable).with_name("geo-registry")), "init-db"]
 
 

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from servers import free_port, stopped_at_exit, wait_until
+from servers import free_port, port_was_taken, stopped_at_exit, wait_until
 from test_processes import STAFF, prepared_app, token
 
 from geo_registry.web import settings as app_settings
+
+pytestmark = pytest.mark.slow  # each test starts `geo-registry serve` with its worker processes
 
 COMMAND = [str(Path(sys.executable).with_name("geo-registry")), "serve"]
 
@@ -57,17 +59,27 @@ def serving(app, tmp_path, *options: str, prefix: tuple[str, ...] = ()):
         GEO_REGISTRY_PUBLIC_URL="http://localhost",
         GEO_REGISTRY_MAIL_OUTBOX=str(tmp_path / "outbox"),
     )
-    log = tmp_path / f"serve-{port}.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [*prefix, *COMMAND, "--port", str(port), *options], env=env, stdout=output, stderr=subprocess.STDOUT
-        )
-    base = f"http://127.0.0.1:{port}"
-    with stopped_at_exit(process):
-        wait_until(
-            lambda: requests.get(base + "/api/v1/ping", timeout=2).ok, f"server ({log.read_text()})", process=process
-        )
-        yield base, process
+    for attempt in range(3):  # another port if another test process took this one meanwhile
+        log = tmp_path / f"serve-{port}.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [*prefix, *COMMAND, "--port", str(port), *options], env=env, stdout=output, stderr=subprocess.STDOUT
+            )
+        base = f"http://127.0.0.1:{port}"
+        with stopped_at_exit(process):
+            try:
+                wait_until(
+                    lambda: requests.get(base + "/api/v1/ping", timeout=2).ok,  # noqa: B023 (called at once)
+                    f"server ({log.read_text()})",
+                    process=process,
+                )
+            except AssertionError:
+                if attempt < 2 and port_was_taken(process, log.read_text()):
+                    port = free_port()
+                    continue
+                raise
+            yield base, process
+            return
 
 
 @pytest.fixture
@@ -171,7 +183,9 @@ def test_every_worker_answers_while_200_idle_connections_are_open(register_app, 
             for _ in range(10):
                 started = time.monotonic()
                 assert requests.get(base + "/api/v1/ping", timeout=5).ok
-                assert time.monotonic() - started < 1.0
+                # Milliseconds when every worker still answers; one stuck behind the idle connections does not
+                # answer at all (the timeout of 5 s). 3 s is many times the one and short of the other.
+                assert time.monotonic() - started < 3.0
         finally:
             for connection in idle:
                 connection.close()

@@ -5,6 +5,7 @@ import re
 import pytest
 from helpers import inside
 from leaflet_map import map_point
+from playwright.sync_api import expect
 from staff_login import log_in
 
 pytestmark = pytest.mark.browser
@@ -39,9 +40,12 @@ def test_draw_register_confirm_approve_and_find(browser, live_server, mail_app, 
         (lat + 0.0015, lon + 0.0025),
         (lat + 0.0015, lon - 0.0025),
     ]
-    for corner in corners:
+    for number, corner in enumerate(corners, start=1):
         page.mouse.click(*map_point(page, *corner))
-        page.wait_for_timeout(150)
+        expect(page.locator(".leaflet-marker-pane .leaflet-editing-icon")).to_have_count(number)
+        # Leaflet.Draw then takes no new corner until a 50 ms timer of the page has run: a 60 ms timer set after it
+        # runs after it however busy the machine is (a fixed wait here was only likely to be long enough).
+        page.evaluate("() => new Promise(done => setTimeout(done, 60))")
     page.mouse.click(*map_point(page, *corners[0]))  # back on the first corner closes the shape
     page.get_by_text("Getekend: 1 deel.").wait_for()
     assert '"Polygon"' in page.input_value("#gebied_getekend")

@@ -254,17 +254,26 @@ def test_beheerder_change_loads_the_current_area_and_sends_the_moved_vertex(brow
     page.locator(".map-frame-small").scroll_into_view_if_needed()
     page.click("a[title='Gebied aanpassen']")
     handle = page.locator(".leaflet-editing-icon").first
-    for _attempt in range(3):  # on a loaded machine a press can land on the map before the handle is there
-        corner = settled_box(page, handle)
-        x, y = corner["x"] + corner["width"] / 2, corner["y"] + corner["height"] / 2
-        page.mouse.move(x, y)
-        page.mouse.down()
-        page.mouse.move(x + 15, y + 10, steps=5)
-        page.mouse.up()
-        if drawn_corners(page) != before_corners:
-            break  # the corner itself moved (not the map under it)
-    assert drawn_corners(page) != before_corners, "the corner did not go with the mouse"
+    handle.wait_for(state="visible")
+    corner = settled_box(page, handle)  # the map has stopped scrolling and panning into view
+    x, y = corner["x"] + corner["width"] / 2, corner["y"] + corner["height"] / 2
+    # The press must land on the handle itself, not on the map or a control over it.
+    page.wait_for_function(
+        "([el, x, y]) => el.contains(document.elementFromPoint(x, y))", arg=[handle.element_handle(), x, y]
+    )
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 15, y + 10, steps=5)
+    page.mouse.up()
+    moved = handle.bounding_box()
+    shift = (moved["x"] - corner["x"], moved["y"] - corner["y"])
+    assert abs(shift[0] - 15) < 2 and abs(shift[1] - 10) < 2, f"the handle went {shift}, not with the mouse"
+    assert drawn_corners(page) != before_corners, "the corner did not go with the handle"
+    field = page.locator("#gebied_getekend")
+    unsaved = field.input_value()
     page.get_by_text("Bewaren", exact=True).click()
+    # The editor writes the hidden field just after "Bewaren" (a task of its own): wait for it, do not race it.
+    page.wait_for_function("before => document.getElementById('gebied_getekend').value !== before", arg=unsaved)
     after = editor_state(page)
     assert after["counts"] == before["counts"]
     sent = sent_area(after["value"])

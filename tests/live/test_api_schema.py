@@ -6,6 +6,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+pytestmark = pytest.mark.slow  # schemathesis generates and sends many requests
+
 OPERATIONS = [
     "/lookup",
     "/suggest",

@@ -10,6 +10,8 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+pytestmark = pytest.mark.slow  # GDAL reads the app's API in processes of its own
+
 # GDAL runs in its own process: while it reads it holds the GIL, which would stall the server's thread here.
 READER = """
 import json, sys

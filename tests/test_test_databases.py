@@ -1,0 +1,55 @@
+"""The tests' own databases: a new SQLite file starts as a copy of the session's migrated template (tests/
+db_templates.py), PostgreSQL databases as copies of a migrated template database, and each test's copy is its own."""
+
+import sqlalchemy as sa
+from helpers import make_app
+
+from geo_registry.store.db import SchemaChange, head_revision, make_engine
+
+
+def group_count(url: str) -> int:
+    """The number of groups in the database at url."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        count = conn.execute(sa.text("SELECT count(*) FROM groups")).scalar_one()
+    engine.dispose()
+    return count
+
+
+def test_a_new_sqlite_file_is_a_copy_of_the_migrated_template_not_a_migration(tmp_path, sqlite_template):
+    app = make_app(tmp_path)
+    # The app found the newest schema already there: it ran no revision of its own.
+    assert app.extensions["geo_registry.schema"] == SchemaChange(head_revision(), head_revision())
+    assert (tmp_path / "test.sqlite3").read_bytes() == sqlite_template.file().read_bytes()
+    assert "4 toegevoegd" in app.test_cli_runner().invoke(args=["load-examples"]).output
+    assert group_count(app.config["DATABASE_URL"]) == 4
+    assert group_count(f"sqlite:///{sqlite_template.file()}") == 0  # the copy was written, never the template
+
+
+def test_migrated_false_lets_the_app_migrate_a_new_file_for_real(tmp_path):
+    app = make_app(tmp_path, migrated=False)
+    assert app.extensions["geo_registry.schema"] == SchemaChange(None, head_revision())
+
+
+def test_an_existing_file_is_left_as_it_is(tmp_path):
+    url = f"sqlite:///{tmp_path / 'eigen.sqlite3'}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE eigen (x INTEGER)"))
+    app = make_app(tmp_path, DATABASE_URL=url)
+    assert app.extensions["geo_registry.schema"] == SchemaChange(None, head_revision())
+    assert "eigen" in sa.inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_each_postgresql_test_database_is_a_fresh_copy_at_the_newest_schema(pg_cluster, tmp_path):
+    first, second = pg_cluster.new_database(), pg_cluster.new_database()
+    try:
+        app = make_app(tmp_path, DATABASE_URL=pg_cluster.url(first))
+        assert app.extensions["geo_registry.schema"] == SchemaChange(head_revision(), head_revision())
+        assert "4 toegevoegd" in app.test_cli_runner().invoke(args=["load-examples"]).output
+        app.extensions["geo_registry.engine"].dispose()
+        assert (group_count(pg_cluster.url(first)), group_count(pg_cluster.url(second))) == (4, 0)
+    finally:
+        pg_cluster.drop_database(first)
+        pg_cluster.drop_database(second)
