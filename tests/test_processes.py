@@ -16,9 +16,9 @@ import requests
 from helpers import login, make_app, register_pending
 from servers import free_port, port_was_taken, stopped_at_exit, wait_until
 
-pytestmark = pytest.mark.slow  # two app processes served side by side
-
 from geo_registry.web import settings as app_settings
+
+pytestmark = pytest.mark.slow  # two app processes served side by side
 
 STAFF = ("medewerker", "lang-genoeg-wachtwoord")
 
