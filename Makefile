@@ -54,11 +54,11 @@ lint: setup
 	$(BIN)/mypy
 
 # Every test, on every core (pytest-xdist: each worker has its own databases, servers and Chromium; tests marked
-# xdist_group stay on one worker). `make test TEST_WORKERS=0` runs them in one process;
-# `$(BIN)/pytest -m "not browser and not slow"` is the quick loop while working.
+# xdist_group stay on one worker), the 15 slowest listed at the end. `make test TEST_WORKERS=0` runs them in one
+# process; `$(BIN)/pytest -m "not browser and not slow"` is the quick loop while working.
 TEST_WORKERS ?= auto
 test: setup browser postgres redis lint
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 bench: setup postgres
 	@command -v wrk >/dev/null && command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk valgrind; }

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from helpers import make_app
 
 from geo_registry.store.db import SchemaChange, head_revision, make_engine
+from geo_registry.web import settings as app_settings
 
 
 def group_count(url: str) -> int:
@@ -22,7 +23,7 @@ def test_a_new_sqlite_file_is_a_copy_of_the_migrated_template_not_a_migration(tm
     assert app.extensions["geo_registry.schema"] == SchemaChange(head_revision(), head_revision())
     assert (tmp_path / "test.sqlite3").read_bytes() == sqlite_template.file().read_bytes()
     assert "4 toegevoegd" in app.test_cli_runner().invoke(args=["load-examples"]).output
-    assert group_count(app.config["DATABASE_URL"]) == 4
+    assert group_count(app_settings.of(app).DATABASE_URL) == 4
     assert group_count(f"sqlite:///{sqlite_template.file()}") == 0  # the copy was written, never the template
 
 
