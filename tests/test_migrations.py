@@ -6,6 +6,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +16,7 @@ import shapely
 import sqlalchemy as sa
 from helpers import DATA, make_app
 
-from geo_registry.store.db import SchemaChange, current_revision, head_revision, make_engine, upgrade
+from geo_registry.store.db import BUSY_WAIT_MS, SchemaChange, current_revision, head_revision, make_engine, upgrade
 
 LEGACY_TABLES = ["groups", "addresses", "registry_state", "staff", "audit_log", "mail_outbox", "group_changes"]
 
@@ -240,3 +242,34 @@ def test_areas_are_stored_as_wkb_on_sqlite_and_revision_0010_converts_both_ways(
     with sqlite3.connect(path) as db:
         assert {kind for (kind,) in db.execute("SELECT typeof(area) FROM groups")} == {"text"}
     assert rows(path)["groups"] == before
+
+
+@pytest.mark.slow
+def test_a_process_connecting_while_another_holds_a_new_file_waits_for_it_to_switch_to_wal(tmp_path):
+    """A new SQLite file is put in WAL mode by the first connection that can have it to itself; a process that
+    connects while another writes it (e.g. its migration) waits for that, longer than the usual busy wait."""
+    path = tmp_path / "new.sqlite3"
+    holding, hold_s = threading.Event(), BUSY_WAIT_MS / 1000 + 2
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")
+
+    def hold():
+        holder.execute("BEGIN IMMEDIATE")  # a writer: others may still read, none may switch the journal
+        holder.execute("INSERT INTO t VALUES (1)")
+        holding.set()
+        time.sleep(hold_s)
+        holder.execute("COMMIT")
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        engine = make_engine(f"sqlite:///{path}")
+        with engine.connect() as conn:  # before: "database is locked" after the usual 5 s
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+            assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == BUSY_WAIT_MS
+        engine.dispose()
+    finally:
+        thread.join()
+        holder.close()

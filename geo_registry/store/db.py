@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 LEGACY_REVISIONS = {number: f"{number:04d}" for number in range(1, 5)}
 # How long a process waits for another one that is migrating the same SQLite file.
 MIGRATION_WAIT_MS = 120_000
+# How long an SQLite statement waits for another connection's lock before it gives up.
+BUSY_WAIT_MS = 5000
 # The key of the PostgreSQL advisory lock that serialises migrations (any fixed number).
 PG_LOCK_KEY = 4_170_417
 
@@ -62,7 +66,7 @@ def make_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_WAIT_MS}")
             if in_file:
                 _write_ahead_log(cursor)
             cursor.close()
@@ -77,8 +81,26 @@ def _write_ahead_log(cursor) -> None:
     # With WAL readers never wait for writers. synchronous=NORMAL keeps every transaction whole
     # (all or nothing, also after a crash); a power cut may lose the last commits, never corrupt the file.
     if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
+
+
+def _switch_to_wal(cursor) -> None:
+    """Switch a file not yet in WAL mode (a new one) to it, waiting as long as a migration may take.
+
+    The switch needs the file to itself, and another process may be writing it for a whole migration. SQLite
+    answers "database is locked" at once rather than wait where waiting could deadlock (a writer that must commit
+    while this connection reads), so the wait is a retry here: under load a process starting beside the one
+    migrating gave up after the usual few seconds."""
+    deadline = time.monotonic() + MIGRATION_WAIT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def head_revision() -> str:
