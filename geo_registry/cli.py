@@ -254,66 +254,51 @@ def copy_to_postgresql_command(target):
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", envvar="HOST", show_default=True)
 @click.option("--port", default=5000, type=int, envvar="PORT", show_default=True)
-@click.option("--threads", default=4, type=int, show_default=True, help="Threads per serverproces.")
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="Threads per serverproces (THREADS).")
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    envvar="GEO_REGISTRY_WORKERS",
-    help="Aantal serverprocessen; standaard één per processorkern.",
+    help="Aantal serverprocessen (WORKERS); standaard WORKERS_PER_CORE per processorkern.",
 )
-@click.option("--listen-fd", type=int, default=None, hidden=True)  # set by the supervisor for its workers
-@click.option("--worker-index", type=int, default=0, hidden=True)
-@click.option("--supervisor-pid", type=int, default=0, hidden=True)
 @click.pass_context
-def serve_command(ctx, host, port, threads, workers, listen_fd, worker_index, supervisor_pid):
-    """Serve the app with the production WSGI server (waitress), in one process per core, and deliver its
-    e-mail in the background."""
-    from geo_registry.web.serving import SERVER_SETTINGS, served_url
-    from geo_registry.web.workers import Supervisor, can_fork_workers, default_workers, listening_socket, watch_parent
-
-    if listen_fd is not None:  # a worker process started by the supervisor below
-        import socket
-
-        watch_parent(supervisor_pid)
-        _serve_here(ctx, threads, announce=worker_index == 0, sock=socket.socket(fileno=listen_fd))
-        return
-    count = workers or default_workers()
-    if count == 1 or not can_fork_workers():
-        _serve_here(ctx, threads, announce=True, host=host, port=port)
-        return
-    sock = listening_socket(host, port, SERVER_SETTINGS["backlog"])
-    click.echo(f"geo_registry: {count} serverprocessen op {served_url(*sock.getsockname()[:2])}/")
-    sys.exit(Supervisor(sock, count, ["--threads", str(threads)]).run())
-
-
-def _serve_here(ctx, threads: int, announce: bool, **where) -> None:
-    """Load the app in this process and serve it with waitress (on host/port, or the shared socket sock)."""
+def serve_command(ctx, host, port, threads, workers):
+    """Serve the app with gunicorn: a master process and its worker processes (one per core by default);
+    SIGTERM stops after running requests finish, SIGHUP reloads, SIGTTIN/SIGTTOU add or remove a process."""
     from flask.cli import ScriptInfo
 
-    from geo_registry.web.serving import make_server, served_url
+    from geo_registry import create_app
+    from geo_registry.web.serving import Server, gunicorn_options, worker_count
+
+    app = ctx.ensure_object(ScriptInfo).load_app()  # loaded already to find this command: its settings
+    config = settings.of(app)
+    if threads:
+        config = settings.change(app, THREADS=threads)
+    count = worker_count(config, workers)
+    # The workers build their own app and engine; none of this process's database connections go with them.
+    app.extensions["geo_registry.engine"].dispose()
+    options = gunicorn_options(config, host, port, count)
+    Server(create_app, options, on_ready=lambda url: _announce(config, url, count)).run()
+
+
+def _announce(config, url: str, count: int) -> None:
+    """Say where the server answers, where links in e-mail lead, and whether rate limits are shared."""
     from geo_registry.web.urls import public_url
 
-    app = ctx.ensure_object(ScriptInfo).load_app()
-    with app.app_context():
-        configured = bool(settings.of(app).PUBLIC_URL)
-        server = make_server(app, threads=threads, **where)
-        if announce:
-            click.echo(f"geo_registry op {served_url(server.effective_host, server.effective_port)}/")
-            how = (
-                "ingesteld met GEO_REGISTRY_PUBLIC_URL"
-                if configured
-                else "het adres van deze server; stel "
-                "GEO_REGISTRY_PUBLIC_URL in als bewoners de site op een ander adres bereiken"
-            )
-            click.echo(f"Links in e-mail: {public_url(settings.of(app))}/ ({how})", nl=True)
-            if settings.of(app).RATELIMIT_STORAGE_URI.startswith("memory") and "sock" in where:
-                click.echo(
-                    "Snelheidslimieten tellen per serverproces (in het geheugen); stel "
-                    "GEO_REGISTRY_RATELIMIT_STORAGE_URI in op een Redis-URL om ze te delen."
-                )
-        sys.stdout.flush()
-        server.run()
+    click.echo(f"geo_registry op {url}/ ({count} serverproces{'sen' if count > 1 else ''})")
+    how = (
+        "ingesteld met GEO_REGISTRY_PUBLIC_URL"
+        if config.PUBLIC_URL
+        else "het adres van deze server; stel GEO_REGISTRY_PUBLIC_URL in als bewoners de site op een ander adres"
+        " bereiken"
+    )
+    click.echo(f"Links in e-mail: {public_url(config) if config.PUBLIC_URL else url}/ ({how})")
+    if count > 1 and config.RATELIMIT_STORAGE_URI.startswith("memory"):
+        click.echo(
+            "Snelheidslimieten tellen per serverproces (in het geheugen); stel "
+            "GEO_REGISTRY_RATELIMIT_STORAGE_URI in op een Redis-URL om ze te delen."
+        )
+    sys.stdout.flush()
 
 
 COMMANDS = [

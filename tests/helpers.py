@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -89,18 +88,22 @@ def register_pending(app, name="Nieuwe groep", codes=("BU04170324",)):
 
 @contextmanager
 def served(app):
-    """Serve app with waitress as `geo-registry serve` does, on a free port of 127.0.0.1; yield its base URL."""
-    from geo_registry.web.serving import make_server
+    """Serve app in this process on a free port of 127.0.0.1 (werkzeug's threaded server); yield its base URL.
+    For tests that need an HTTP server in front of an app they configured; what the production server itself
+    promises (gunicorn: proxy headers, stopping, reloading) is tested on `geo-registry serve` (tests/gunicorn.py)."""
+    from werkzeug.serving import make_server
 
-    server = make_server(app, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
+    from geo_registry.web import settings as app_settings
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base = f"http://127.0.0.1:{server.port}"
+    if not app_settings.of(app).PUBLIC_URL:  # as `geo-registry serve` does: links in e-mail lead here
+        app_settings.change(app, PUBLIC_URL=base)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}"
+        yield base
     finally:
-        # Let the test's connections finish and close first: closing their sockets while a request is still
-        # being answered makes the server's thread fail (EBADF), which pytest reports against a later test.
-        deadline = time.monotonic() + 5
-        while server.active_channels and time.monotonic() < deadline:
-            time.sleep(0.01)
-        server.close()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

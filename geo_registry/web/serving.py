@@ -1,68 +1,132 @@
-"""The production server (waitress) with the settings that keep slow or idle clients from stopping others;
-used by `geo-registry serve` and by the tests, so both run the same server."""
+"""The production server: gunicorn (pre-fork master, gthread workers), started by `geo-registry serve` with this
+app's defaults; each of them a setting (core/settings.py) so an operator changes them without a config file."""
 
 from __future__ import annotations
 
-import logging
-import resource
+import errno
+import os
 import socket
+from collections.abc import Callable
 
+from gunicorn.app.base import BaseApplication
+from gunicorn.errors import AppImportError
+from gunicorn.workers.gthread import TConn, ThreadWorker
+
+from geo_registry.core.errors import StartupRefused
+from geo_registry.core.settings import Settings
 from geo_registry.web import settings as app_settings
 
-# Waitress gives a connection a thread only once its request has fully arrived, so idle and slow clients cost
-# a socket, not a thread. They must not use up the connection limit either (waitress stops accepting at it;
-# its default of 100 let 100 idle sockets take the site down): a high limit, poll() instead of select() (which
-# cannot watch more than 1024 sockets), and idle connections closed after 30 s without a byte.
-SERVER_SETTINGS = {
-    "threads": 4,
-    "connection_limit": 2000,
-    "asyncore_use_poll": True,
-    "channel_timeout": 30,
-    "cleanup_interval": 5,
-    "backlog": 2048,
-}
+
+def usable_cores() -> int:
+    """The processor cores this process may run on (its affinity; all of them where there is no such call)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS has no affinity call
+        return max(1, os.cpu_count() or 1)
 
 
-WAITRESS_MAX_BODY = 16 * 1024 * 1024
-
-# Waitress warns "Task queue depth is N" each time a request waits for a thread: under load that is every
-# request, a log record made and written per request that nobody reads (6% of a lookup's time in a profile).
-# The connection limit and the timeouts above are what protect the site; the server's dispatcher gets a logger
-# that is switched off, and waitress's own logger stays as it is for anything else in this process.
-_UNREAD = logging.getLogger("geo_registry.waitress_queue")
-_UNREAD.disabled = True
-
-
-def _allow_open_files(needed: int) -> None:
-    """Raise this process's limit of open files (soft, up to the hard limit) to at least needed."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+def worker_count(config: Settings, requested: int | None = None) -> int:
+    """Server processes to start: requested (--workers), else WORKERS, else WORKERS_PER_CORE per usable core."""
+    if requested:
+        return requested
+    if config.WORKERS:
+        return config.WORKERS
+    return max(1, round(config.WORKERS_PER_CORE * usable_cores()))
 
 
-def make_server(app, host: str = "127.0.0.1", port: int = 5000, threads: int | None = None, sock=None):
-    """Create (not run) the waitress server for app (on host:port, or on the listening socket sock that a
-    supervisor shares among worker processes), and start the app's e-mail delivery worker."""
-    from waitress import create_server
+# gthread gives each new connection a thread that waits up to 5 s for its first byte before handing it to the
+# poller: 200 connections that say nothing held every thread for minutes (measured: /api/ping unanswered after
+# 40 s). A connection whose request has not begun within this is parked on the poller at once, costing a socket.
+FIRST_BYTE_WAIT = 0.01
 
-    from geo_registry.web.mailing import mail_worker
 
-    settings = dict(SERVER_SETTINGS, threads=threads or SERVER_SETTINGS["threads"])
-    _allow_open_files(settings["connection_limit"] + 256)  # and some for the database, mail and PDOK
-    # Waitress refuses a body above this itself, with a bare English "Request Entity Too Large"; below it the
-    # app refuses anything over MAX_CONTENT_LENGTH with its own page in the visitor's language. So the bound is
-    # well above the app's (a photo or a whole-country file picked by mistake gets the app's page), while
-    # waitress still keeps huge bodies from filling the disk it buffers them on.
-    settings["max_request_body_size"] = max(app_settings.of(app).MAX_CONTENT_LENGTH + 64 * 1024, WAITRESS_MAX_BODY)
-    where = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
-    server = create_server(app, **where, **settings)
-    server.task_dispatcher.queue_logger = _UNREAD
-    if not app_settings.of(app).PUBLIC_URL:
-        # Nothing configured: e-mail links go where this server answers (not to a fixed port it may not use).
-        app_settings.change(app, PUBLIC_URL=served_url(server.effective_host, server.effective_port))
-    mail_worker(app)  # mail queued before this start, or while the server was down, goes out now
-    return server
+class _ParkedWhenSilent(TConn):
+    """A connection that holds a thread only once its request has begun to arrive."""
+
+    def wait_for_data(self, timeout):
+        """Wait for the first byte at most FIRST_BYTE_WAIT (the poller waits for it after that)."""
+        return super().wait_for_data(min(timeout, FIRST_BYTE_WAIT))
+
+
+class Worker(ThreadWorker):
+    """gunicorn's gthread worker whose idle and silent connections wait on its poller, not in its threads."""
+
+    def accept(self, listener):
+        """Accept a connection (as gthread does, with a connection that is parked when silent)."""
+        try:
+            client_sock, client_addr = listener.accept()
+            self.nr_conns += 1
+            client_sock.setblocking(True)
+            self.enqueue_req(_ParkedWhenSilent(self.cfg, client_sock, client_addr, listener.getsockname()))
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+
+
+def bind_address(host: str, port: int) -> str:
+    """gunicorn's bind for host and port (an IPv6 address in brackets)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def gunicorn_options(config: Settings, host: str, port: int, workers: int) -> dict:
+    """gunicorn's settings for this app, from its typed settings."""
+    return {
+        "bind": [bind_address(host, port)],
+        "workers": workers,
+        # Threads, not one request per process: a lookup mostly waits on the Locatieserver or the database.
+        "worker_class": Worker,
+        "threads": config.THREADS,
+        "timeout": config.WORKER_TIMEOUT,
+        "graceful_timeout": config.GRACEFUL_TIMEOUT,
+        "max_requests": config.MAX_REQUESTS,
+        "max_requests_jitter": config.MAX_REQUESTS_JITTER,
+        "limit_request_line": config.LIMIT_REQUEST_LINE,
+        "limit_request_fields": config.LIMIT_REQUEST_FIELDS,
+        "limit_request_field_size": config.LIMIT_REQUEST_FIELD_SIZE,
+        # The scheme (X-Forwarded-Proto) from the same proxy the app trusts for the client's address, and from
+        # nobody when there is no proxy (gunicorn's own default trusts 127.0.0.1 whatever the app says).
+        "forwarded_allow_ips": config.PROXY_ADDRESSES if config.TRUST_PROXY else "",
+        "backlog": 2048,
+        # gunicorn's control socket defaults to one path per user ($HOME/.gunicorn): a second server on the
+        # same account (a test, another municipality) would take it over. Signals do what it offers.
+        "control_socket_disable": True,
+        "proc_name": "geo-registry",
+    }
+
+
+class Server(BaseApplication):
+    """gunicorn running the app: the master binds the port and keeps the workers going; each worker builds its
+    own app with make_app (nothing shared by fork, and a reload (SIGHUP) loads new code)."""
+
+    def __init__(self, make_app: Callable, options: dict, on_ready: Callable[[str], None] = lambda url: None):
+        self.make_app = make_app
+        self.options = options
+        self.on_ready = on_ready
+        self.url = ""  # where the server answers, known once the master has bound the port
+        super().__init__()
+
+    def load_config(self) -> None:
+        """Give gunicorn the options, and a hook that learns the bound address before any worker starts."""
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+        def when_ready(arbiter) -> None:
+            """In the master, after binding: the address (a port of 0 is bound by then) for the workers."""
+            host, port = arbiter.LISTENERS[0].sock.getsockname()[:2]
+            self.url = served_url(host, port)
+            self.on_ready(self.url)
+
+        self.cfg.set("when_ready", when_ready)
+
+    def load(self):
+        """In a worker: build the app; with no PUBLIC_URL, links in e-mail go where this server answers."""
+        try:
+            app = self.make_app()
+        except StartupRefused as refusal:  # a setting or the database: gunicorn stops instead of retrying
+            raise AppImportError(str(refusal)) from refusal
+        if not app_settings.of(app).PUBLIC_URL:
+            app_settings.change(app, PUBLIC_URL=self.url)
+        return app
 
 
 def served_url(host: str, port: int) -> str:
