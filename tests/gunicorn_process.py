@@ -26,7 +26,13 @@ def server_environment(tmp_path: Path, **settings) -> dict:
         for name, value in os.environ.items()
         if not name.startswith("GEO_REGISTRY_") or name == "GEO_REGISTRY_BUURTEN_CACHE"
     }
-    defaults = {"SECRET_KEY": "test", "PDOK_URL": "", "TILES": "none", "MAIL_OUTBOX": tmp_path / "outbox"}
+    defaults = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",  # made and migrated by the server
+        "SECRET_KEY": "test",
+        "PDOK_URL": "",
+        "TILES": "none",
+        "MAIL_OUTBOX": tmp_path / "outbox",
+    }
     env.update({f"GEO_REGISTRY_{key}": str(value) for key, value in {**defaults, **settings}.items()})
     return env
 
@@ -58,13 +64,14 @@ class Served:
 
 
 @contextmanager
-def serving(tmp_path: Path, *options: str, **settings):
-    """Run `geo-registry serve [options]` on a free port with these settings; yield a Served once it answers."""
+def serving(tmp_path: Path, *options: str, prefix: tuple[str, ...] = (), **settings):
+    """Run `geo-registry serve [options]` (after prefix: taskset, say) on a free port with these settings; yield a
+    Served once it answers."""
     env = server_environment(tmp_path, **settings)
     for attempt in range(3):  # another port if another test process took this one meanwhile
         port = free_port()
         log = tmp_path / f"serve-{port}.log"
-        command = [*COMMAND, "serve", "--port", str(port), *options]
+        command = [*prefix, *COMMAND, "serve", "--port", str(port), *options]
         with (
             log.open("w") as output,
             stopped_at_exit(subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)) as process,

@@ -1,16 +1,17 @@
-"""A file over the limit gets the app's own page in the visitor's language, also when served by waitress
-(before: waitress itself answered anything over 2 MB + 64 kB with a bare English 'Request Entity Too Large')."""
+"""A file over the limit gets the app's own page in the visitor's language, also when served by `geo-registry
+serve` (gunicorn; before, under waitress: a bare English 'Request Entity Too Large' over 2 MB + 64 kB)."""
 
 import pytest
 import requests
+from gunicorn_process import serving
 from helpers import make_app, served
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("megabytes", [3, 12])
 def test_an_oversized_upload_is_refused_in_the_visitors_language(tmp_path, megabytes):
-    app = make_app(tmp_path)
-    with served(app) as base:
+    with serving(tmp_path, "--workers", "1") as server:
+        base = server.base
         for language, message in (
             ("nl", "Het bestand is te groot (hoogstens 2 MB)."),
             ("en", "The file is too large (at most 2 MB)."),

@@ -1,21 +1,21 @@
 """A slow Locatieserver does not stall the site: lookups and autocomplete wait on it only a few at a time,
-so /api/ping still answers within 1 s while a dozen suggestions are asked at once (served by waitress, as
-`geo-registry serve` does, against a real HTTP server that does not answer in time)."""
+so /api/ping still answers within 1 s while a dozen suggestions are asked at once (served by `geo-registry serve`:
+one gunicorn worker of 4 threads, against a real HTTP server that does not answer in time)."""
 
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from helpers import make_app, served
+from gunicorn_process import serving
 
 pytestmark = pytest.mark.slow  # waits out the address service's limits
 
 
 def test_a_silent_locatieserver_does_not_take_every_server_thread(tmp_path, pdok):
     pdok.mode, pdok.delay = "slow", 10.0
-    app = make_app(tmp_path, PDOK_URL=pdok.url, PDOK_TIMEOUT=3.0)
-    with served(app) as base:
+    with serving(tmp_path, "--workers", "1", "--threads", "4", PDOK_URL=pdok.url, PDOK_TIMEOUT=3.0) as server:
+        base = server.base
         requests.get(base + "/api/ping", timeout=5)  # the server is warm
         with ThreadPoolExecutor(12) as pool:
             asked = [pool.submit(requests.get, f"{base}/api/suggest?q=Brink{n}", timeout=30) for n in range(12)]
