@@ -42,9 +42,11 @@ postgres:
 redis:
 	@command -v redis-server >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server; }
 
+# The web server and the background worker together, as the Procfile names them (honcho: Ctrl-C stops both,
+# running requests first); the database is created or upgraded before either starts.
 run: setup
 	$(BIN)/geo-registry init-db
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/geo-registry serve
+	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) $(BIN)/honcho --procfile Procfile start --port $(PORT)
 
 # The code's own checks: lint and formatting (ruff), types (mypy). `$(BIN)/ruff format .` formats. The layers'
 # contract (import-linter) runs with the tests (tests/test_layers.py).
