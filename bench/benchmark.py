@@ -172,7 +172,7 @@ def free_port() -> int:
 
 
 def serve(db_url: str, port: int, folder: Path) -> subprocess.Popen:
-    """Start the production server (waitress, via geo-registry serve) and wait until it answers."""
+    """Start the production server (gunicorn, via geo-registry serve) and wait until it answers."""
     env = dict(
         os.environ,
         GEO_REGISTRY_DATABASE_URL=db_url,
@@ -238,7 +238,8 @@ def measured_run(process, url: str, seconds: int, script: Path) -> tuple[float, 
 
 
 def bench_http(buurten, rng, seconds: int):
-    """/api/v1/lookup by point against /api/v1/ping on the same waitress server, and the home page's size."""
+    """/api/v1/lookup by point against /api/v1/ping on the same server (geo-registry serve), and the home page's
+    size."""
     folder = Path(tempfile.mkdtemp(prefix="geo-bench-"))
     db_url = laren_register(folder, rng, buurten)
     port = free_port()

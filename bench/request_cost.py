@@ -3,7 +3,7 @@ request, counted by valgrind's callgrind in one process that calls the app as a 
 
 Throughput on this shared 2-core machine swings with whatever else runs (wrk itself, tests, other work): ratios
 from 23% to 221% within minutes. An instruction count does not: the same run gives the same figure, so a change
-to the request path shows as a change in this row. It leaves out the server (waitress parsing and writing, the
+to the request path shows as a change in this row. It leaves out the server (gunicorn parsing and writing, the
 same for both) and waiting for the GIL between threads.
 
 Run as a script, it is the driver that valgrind runs: `request_cost.py DATABASE_URL N ENDPOINT...`."""

@@ -1,4 +1,5 @@
-"""Browser tests: the app served by waitress on 127.0.0.1, driven in Debian's headless Chromium."""
+"""Browser tests: the app served on 127.0.0.1 (werkzeug's threaded server, tests/helpers.served), driven in
+Debian's headless Chromium."""
 
 from __future__ import annotations
 

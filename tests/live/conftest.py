@@ -1,4 +1,4 @@
-"""Tests against the app served by waitress on 127.0.0.1."""
+"""Tests against the app served on 127.0.0.1 (werkzeug's threaded server, tests/helpers.served)."""
 
 import pytest
 from helpers import served
