@@ -51,6 +51,25 @@ def test_behind_a_trusted_tls_proxy_the_session_cookie_is_secure(tmp_path):
     assert "Secure" not in plain.headers["Set-Cookie"]
 
 
+def test_forwarded_headers_count_only_from_the_proxys_own_addresses(tmp_path):
+    app = staff_app(tmp_path, TRUST_PROXY=True, PROXY_ADDRESSES="10.0.0.5, 192.168.0.0/16")
+    outsider = app.test_client()
+    outsider.environ_base["REMOTE_ADDR"] = "198.51.100.77"  # not the proxy: its forged addresses are ignored
+    for attempt in range(5):
+        assert wrong_login(outsider, f"203.0.113.{attempt}").status_code == 401
+    assert wrong_login(outsider, "203.0.113.99").status_code == 429
+    forged = outsider.get("/beheer/inloggen", headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" not in forged.headers["Set-Cookie"]
+    for proxy in ("10.0.0.5", "192.168.4.1", "::ffff:10.0.0.5"):  # an address, a network, IPv4 on a dual stack
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = proxy
+        assert wrong_login(client, f"198.51.100.{len(proxy)}").status_code == 401, proxy
+        browser = app.test_client()
+        browser.environ_base["REMOTE_ADDR"] = proxy
+        secure = browser.get("/beheer/inloggen", headers={"X-Forwarded-Proto": "https"})
+        assert "Secure" in secure.headers["Set-Cookie"], proxy
+
+
 @pytest.mark.parametrize("path", ["/", "/beheer/inloggen", "/api/ping", "/groep-aanmelden/"])
 def test_no_page_leaks_its_address_to_other_sites_or_asks_for_camera_or_location(app, path):
     headers = app.test_client().get(path).headers
