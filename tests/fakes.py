@@ -219,13 +219,13 @@ def _tracking_controller(handler, **kwargs):
 
 class FakeSMTP:
     """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what arrives; fail=True refuses mail.
-    The app delivers in a background worker: reading what arrived first waits (settle) until the worker has
-    made a pass after everything queued so far."""
+    The app's worker process delivers after the request: reading what arrived first runs (settle) the worker's
+    delivery job in the test's process."""
 
     def __init__(self):
         self._messages = []
         self.fail = False
-        self.settle = lambda: None  # the mail_app fixture plugs in its delivery worker's flush
+        self.settle = lambda: None  # the mail_app fixture plugs in the worker's delivery job
         # A handler of its own: aiosmtpd inspects every member of its handler, which would run `messages`.
         self.controller = _tracking_controller(_SMTPHandler(self), hostname="127.0.0.1")
 

@@ -5,7 +5,6 @@ before it is tried again (or is set aside when it cannot be built), and is free 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from fakes import FakeSMTP
 
-from geo_registry.mail.delivery import DeliveryWorker, Failure, Mailer, MailSettings, Message, build_email, queue
+from geo_registry.mail.delivery import Failure, Mailer, MailSettings, Message, build_email, queue
 
 GOOD = Message("aanmelding-lid", "bo@voorbeeld.invalid", "Aanmelding", "Hallo")
 # A recipient with a line break cannot go into a header: the message cannot be built.
@@ -149,24 +148,6 @@ def test_a_released_message_is_free_for_the_next_worker_with_its_attempt_and_rea
     assert first._claim(message_id)
 
 
-def test_flush_answers_false_when_the_pass_does_not_finish_in_time(sqlite_register, tmp_path):
-    """flush() waits for a pass only as long as asked: a stuck pass gives False, not a request that hangs."""
-    stuck = threading.Event()
-    worker = DeliveryWorker(
-        Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit"))),
-        poll_seconds=60,
-        chores=[lambda: stuck.wait(5)],
-    )
-    try:
-        worker.start()
-        assert worker.flush(timeout=0.3) is False
-        stuck.set()
-        assert worker.flush(timeout=10) is True
-    finally:
-        stuck.set()
-        worker.stop()
-
-
 def claim(engine, message_id: int, worker: str, minutes_ago: int) -> None:
     """Mark the message as taken by worker that many minutes ago (as a worker does before sending)."""
     moment = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).replace(microsecond=0).isoformat()
@@ -202,37 +183,6 @@ def test_delivering_chosen_messages_leaves_the_others_queued(sqlite_register, tm
     assert mailer.deliver() == (2, 0) and mailer.pending() == []
 
 
-def test_stop_ends_the_worker_and_does_not_wait_for_a_stuck_pass(sqlite_register, tmp_path):
-    """stop() ends an idle worker's thread; a pass stuck (here in a chore, as on a dead server) is left behind
-    after the given wait instead of holding up whoever stops it (the app's shutdown, the test session)."""
-    before = set(threading.enumerate())
-    idle = DeliveryWorker(Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60).start()
-    assert idle.flush(timeout=10)
-    [thread] = set(threading.enumerate()) - before
-    idle.stop(timeout=10)
-    assert not thread.is_alive() and idle not in DeliveryWorker.running
-
-    release, entered, finished = threading.Event(), threading.Event(), threading.Event()
-
-    def stuck_chore():
-        entered.set()
-        release.wait(30)
-        finished.set()
-
-    stuck = DeliveryWorker(
-        Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60, chores=[stuck_chore]
-    ).start()
-    try:
-        assert entered.wait(10)
-        left_behind = [t for t in threading.enumerate() if t.is_alive() and t not in before and t is not thread]
-        stuck.stop(timeout=0.2)
-        assert not finished.is_set() and stuck not in DeliveryWorker.running  # stop() came back first
-        # The thread left behind does not keep the process from exiting (a daemon thread).
-        assert len(left_behind) == 1 and left_behind[0].daemon
-    finally:
-        release.set()
-
-
 def test_a_queued_message_records_the_moment_it_was_queued_in_utc(sqlite_register, monkeypatch):
     """Staff's list of unsent mail shows when each message was queued, converted to Dutch time: the stored
     moment carries its zone, also when the server's own clock is set to Dutch time."""
@@ -249,22 +199,6 @@ def test_a_queued_message_records_the_moment_it_was_queued_in_utc(sqlite_registe
     assert queued.utcoffset() == timedelta(0) and before <= queued <= after
 
 
-def test_the_worker_looks_for_due_messages_every_poll_interval_without_being_woken(sqlite_register, tmp_path):
-    """A message queued without waking the worker (as a retry that falls due) goes out on the worker's own next
-    look, poll_seconds later."""
-    mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
-    worker = DeliveryWorker(mailer, poll_seconds=0.2).start()
-    try:
-        assert worker.flush(timeout=10)
-        put(sqlite_register, GOOD)  # no wake(): only the worker's polling can find it
-        deadline = time.monotonic() + 30  # a bound far beyond the 0.2 s asked for, not a measure of speed
-        while mailer.pending() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert mailer.pending() == []
-    finally:
-        worker.stop()
-
-
 def test_undeliverable_mail_is_dropped_after_the_retention_period_and_not_before(sqlite_register, tmp_path):
     """A message (with a resident's data in it) that could not be delivered is kept for the retention period
     (MAIL_RETENTION_DAYS) for staff to retry, then dropped."""
@@ -279,24 +213,6 @@ def test_undeliverable_mail_is_dropped_after_the_retention_period_and_not_before
     assert mailer.purge(14) == 1
     assert [r["id"] for r in mailer.pending()] == [recent]
     assert mailer.purge(12) == 1 and mailer.pending() == []
-
-
-def test_a_failed_pass_is_logged_with_its_error_and_the_worker_goes_on(sqlite_register, tmp_path, caplog):
-    """A pass that fails (here a chore; in practice a locked database) is in the operator's log with its error,
-    and the next pass delivers as usual."""
-    mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
-    worker = DeliveryWorker(mailer, poll_seconds=60, chores=[lambda: 1 / 0])
-    try:
-        with caplog.at_level(logging.ERROR, logger="geo_registry.mail.delivery"):
-            assert worker.start().flush(timeout=10)
-        failed = [r for r in caplog.records if r.exc_info]
-        assert failed and all(
-            r.getMessage() == "Mail delivery pass failed" and r.exc_info[0] is ZeroDivisionError for r in failed
-        )
-        put(sqlite_register, GOOD)
-        assert worker.flush(timeout=10) and mailer.pending() == []
-    finally:
-        worker.stop()
 
 
 def test_a_run_counts_every_message_that_failed(sqlite_register, tmp_path):

@@ -43,10 +43,8 @@ def _allow_open_files(needed: int) -> None:
 
 def make_server(app, host: str = "127.0.0.1", port: int = 5000, threads: int | None = None, sock=None):
     """Create (not run) the waitress server for app (on host:port, or on the listening socket sock that a
-    supervisor shares among worker processes), and start the app's e-mail delivery worker."""
+    supervisor shares among worker processes). It does no background work: `geo-registry worker` sends the mail."""
     from waitress import create_server
-
-    from geo_registry.web.mailing import mail_worker
 
     settings = dict(SERVER_SETTINGS, threads=threads or SERVER_SETTINGS["threads"])
     _allow_open_files(settings["connection_limit"] + 256)  # and some for the database, mail and PDOK
@@ -61,7 +59,6 @@ def make_server(app, host: str = "127.0.0.1", port: int = 5000, threads: int | N
     if not app_settings.of(app).PUBLIC_URL:
         # Nothing configured: e-mail links go where this server answers (not to a fixed port it may not use).
         app_settings.change(app, PUBLIC_URL=served_url(server.effective_host, server.effective_port))
-    mail_worker(app)  # mail queued before this start, or while the server was down, goes out now
     return server
 
 
