@@ -168,12 +168,21 @@ class _SMTPHandler:
         self.fake = fake
 
     async def handle_DATA(self, server, session, envelope):
-        """Keep the message, or refuse it when failing."""
+        """Keep the message, or refuse it when failing; the first message to an address in fake.stall is kept and
+        then not answered until fake.released is set (a sender killed meanwhile never hears it arrived)."""
         if self.fake.fail:
             return "451 4.3.0 Tijdelijk niet beschikbaar"
+        import asyncio
         from email import message_from_bytes, policy
 
-        self.fake._messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.fake._messages.append(message)
+        stalled = getattr(self.fake, "stall", set()) & set(envelope.rcpt_tos)
+        if stalled:
+            self.fake.stall -= stalled
+            self.fake.stalled.set()
+            while not self.fake.released.is_set():
+                await asyncio.sleep(0.05)
         return "250 OK"
 
 
@@ -226,6 +235,8 @@ class FakeSMTP:
         self._messages = []
         self.fail = False
         self.settle = lambda: None  # the mail_app fixture plugs in the worker's delivery job
+        self.stall: set[str] = set()  # addresses whose first message is kept but answered only once released
+        self.stalled, self.released = threading.Event(), threading.Event()
         # A handler of its own: aiosmtpd inspects every member of its handler, which would run `messages`.
         self.controller = _tracking_controller(_SMTPHandler(self), hostname="127.0.0.1")
 
@@ -249,6 +260,7 @@ class FakeSMTP:
         return self
 
     def __exit__(self, *exc):
+        self.released.set()  # a held message is answered, so that its connection can close
         self.controller.stop()
 
 

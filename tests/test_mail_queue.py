@@ -5,6 +5,7 @@ before it is tried again (or is set aside when it cannot be built), and is free 
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -234,3 +235,82 @@ def test_a_message_whose_retry_is_due_goes_on_the_next_pass(sqlite_register, tmp
         )
     mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
     assert mailer.deliver(due_only=True) == (1, 0) and mailer.pending() == []
+
+
+STOPPED_HERE = f"{socket.gethostname()}:999999999:1:dood"  # a process on this host that no longer runs
+
+
+def died_after_handing_over(mailer: Mailer, message_id: int) -> dict:
+    """What a worker killed right after handing the message over leaves behind: the message handed over (the
+    outbox file written, or the SMTP server has it), its Message-ID recorded, the row claimed by a process that
+    has stopped and not marked done. Returns the row as that worker saw it."""
+    row = mailer._claim_row(message_id)
+    assert row is not None
+    message = Message(row["kind"], row["recipient"], row["subject"], row["body"], row["reply_to"])
+    email = build_email(mailer.settings, message)
+    mailer._handing_over(row, email["Message-ID"])
+    mailer._hand_over(email, row)
+    with mailer.engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE mail_outbox SET claimed_by = :w WHERE id = :i"), {"w": STOPPED_HERE, "i": message_id}
+        )
+    return row
+
+
+def test_an_outbox_file_written_before_its_worker_died_is_not_written_again(sqlite_register, tmp_path, caplog):
+    """Defect: a message written to the outbox folder but not yet marked done was written a second time. Now the
+    file is named after the message, and the next worker finds it and only marks the message done."""
+    [message_id] = put(sqlite_register, GOOD)
+    settings = MailSettings(outbox=str(tmp_path / "uit"))
+    died_after_handing_over(Mailer(sqlite_register, settings), message_id)
+    [written] = (tmp_path / "uit").iterdir()
+    content = written.read_bytes()
+    with caplog.at_level(logging.INFO, logger="geo_registry.mail.delivery"):
+        assert Mailer(sqlite_register, settings).deliver(due_only=True) == (1, 0)
+    assert list((tmp_path / "uit").iterdir()) == [written] and written.read_bytes() == content
+    assert Mailer(sqlite_register, settings).pending() == []
+    assert any(f"{message_id} was already written to {written.name}" in r.getMessage() for r in caplog.records)
+
+
+def test_an_smtp_send_cut_off_by_a_dying_worker_is_sent_again_with_the_same_message_id_and_logged(
+    sqlite_register, smtp, caplog
+):
+    """The SMTP server may have the message when its worker died: the next worker (at once: the claim was a
+    stopped process's on this host) says in the operator's log that it may be a repeat, and sends it with the
+    same Message-ID, so that the receiving side can tell it is one message."""
+    [message_id] = put(sqlite_register, GOOD)
+    settings = MailSettings(host="127.0.0.1", port=smtp.port)
+    died_after_handing_over(Mailer(sqlite_register, settings), message_id)
+    with caplog.at_level(logging.WARNING, logger="geo_registry.mail.delivery"):
+        assert Mailer(sqlite_register, settings).deliver(due_only=True) == (1, 0)
+    first, second = smtp.messages
+    assert first["Message-ID"] == second["Message-ID"] and first.get_content() == second.get_content()
+    [repeat] = [r.getMessage() for r in caplog.records if "may be a repeat" in r.getMessage()]
+    assert repeat.startswith(f"E-mail {message_id} may be a repeat") and first["Message-ID"] in repeat
+
+
+def test_a_message_refused_once_keeps_its_message_id_and_is_not_called_a_repeat(sqlite_register, refusing_smtp, caplog):
+    """A clean refusal (451) is not a possible repeat: the retry says nothing of one, and keeps the Message-ID."""
+    [message_id] = put(sqlite_register, GOOD)
+    mailer = Mailer(sqlite_register, MailSettings(host="127.0.0.1", port=refusing_smtp.port))
+    assert mailer.deliver() == (0, 1)
+    recorded = row(mailer, message_id)
+    assert recorded["message_id"] and recorded["handing_over_at"] is None
+    refusing_smtp.fail = False
+    with caplog.at_level(logging.WARNING, logger="geo_registry.mail.delivery"):
+        assert mailer.deliver() == (1, 0)
+    [sent] = refusing_smtp.messages
+    assert sent["Message-ID"] == recorded["message_id"]
+    assert not [r for r in caplog.records if "repeat" in r.getMessage()]
+
+
+def test_a_claim_of_a_stopped_process_on_this_host_is_released_at_once_not_after_15_minutes(sqlite_register, tmp_path):
+    """Defect: messages claimed by a killed worker waited 15 minutes for the claim to expire. A claim names the
+    process (host, pid, start time): one on this host that no longer runs is released by the next pass, while a
+    claim of a process on another host is still left alone until it expires."""
+    [orphan, elsewhere] = put(sqlite_register, GOOD, GOOD)
+    claim(sqlite_register, orphan, STOPPED_HERE, minutes_ago=0)
+    claim(sqlite_register, elsewhere, "andere-host:4242:1:levend", minutes_ago=1)
+    mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
+    assert mailer.deliver(due_only=True) == (1, 0)
+    assert [r["id"] for r in mailer.pending()] == [elsewhere]

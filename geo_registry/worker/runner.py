@@ -84,7 +84,10 @@ class Worker:
     def run_forever(self, names: list[str] | None = None) -> int:
         """Run the jobs (or the named ones) each at its interval until SIGTERM or SIGINT; return the exit code 0."""
         jobs = [job for job in self.jobs if names is None or job.name in names]
-        previous = {sig: signal.signal(sig, self._stop_on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        # Signals reach the main thread only (a loop in another thread, as in a test, is stopped by its event).
+        main = threading.current_thread() is threading.main_thread()
+        signals = (signal.SIGTERM, signal.SIGINT) if main else ()
+        previous = {sig: signal.signal(sig, self._stop_on_signal) for sig in signals}
         log.info("Worker %s started: %s", self.identity, ", ".join(j.name for j in jobs))
         try:
             while not self.stopping.is_set():
