@@ -67,7 +67,8 @@ def environment(database_url: str, smtp_port: int) -> dict:
 
 @contextmanager
 def server(env: dict, workers: int, log: Path):
-    """`geo-registry serve --workers N` on env's database (examples loaded first); yield its URL."""
+    """`geo-registry serve --workers N` and one `geo-registry worker` (which sends the mail) on env's database
+    (examples loaded first); yield the server's URL."""
     subprocess.run([*COMMAND, "init-db"], env=env, check=True, capture_output=True)
     subprocess.run([*COMMAND, "load-examples"], env=env, check=True, capture_output=True)
     port = free_port()
@@ -78,6 +79,7 @@ def server(env: dict, workers: int, log: Path):
             stdout=output,
             stderr=subprocess.STDOUT,
         )
+        mail_worker = subprocess.Popen([*COMMAND, "worker"], env=env, stdout=output, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -92,8 +94,9 @@ def server(env: dict, workers: int, log: Path):
             time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        for running in (process, mail_worker):
+            running.terminate()
+            running.wait(timeout=30)
 
 
 class Load:

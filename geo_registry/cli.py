@@ -1,4 +1,4 @@
-"""The geo-registry command line: database, imports, examples and the production server."""
+"""The geo-registry command line: database, imports, examples, the production server and the background worker."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from geo_registry.core.errors import GeoRegistryError
 from geo_registry.core.text import N_
-from geo_registry.domain import subscriptions
-from geo_registry.domain.actions import purge_stale
-from geo_registry.domain.groups import import_groups, utc_now
+from geo_registry.domain.groups import import_groups
 from geo_registry.domain.staff import UnknownStaff, create_staff, find_staff, list_staff, set_active, set_password
 from geo_registry.lookup.address_import import import_addresses
 from geo_registry.spatial.buurten import import_buurten
@@ -22,6 +20,9 @@ from geo_registry.spatial.buurten_cache import load_buurten_cached
 from geo_registry.store.db import upgrade
 from geo_registry.web import services as app_services
 from geo_registry.web import settings
+from geo_registry.web.current import current_app_object
+from geo_registry.worker.jobs import JOBS
+from geo_registry.worker.runner import Worker, log_to_stderr
 
 CLI_ACTOR = N_("opdrachtregel")  # who changed a staff account, in the audit log
 
@@ -189,7 +190,8 @@ def list_staff_command():
 @click.command("send-mail")
 @with_appcontext
 def send_mail_command():
-    """Try to send all e-mail that is still waiting, now (for cron; the app's worker also does this)."""
+    """Try to send all e-mail that is still waiting, now, also messages waiting for a retry (the worker sends
+    mail by itself; this is for an operator who wants it out at once)."""
     failures: list = []
     sent, failed = app_services.current().mailer.deliver(failures=failures)
     for failure in failures:
@@ -201,21 +203,51 @@ def send_mail_command():
         sys.exit(1)
 
 
+def _run_now(worker: Worker, name: str):
+    """Run one of the worker's jobs now (whether due or not); None, said, when a worker is running it."""
+    done = worker.run_job(worker.job(name), force=True)
+    if done is None:
+        click.echo(f"{name}: niet gedaan (een worker doet het nu, of het mislukte: zie het log)", err=True)
+    return done
+
+
 @click.command("confirmation-round")
 @with_appcontext
 def confirmation_round_command():
-    """E-mail every beheerder whose group is due for its yearly confirmation (for cron; safe to rerun)."""
-    from geo_registry.domain.renewal import run_round, utcnow
-    from geo_registry.web.public.renewal import renewal_message
-
-    # renewal_message composes without a request: its link is built on PUBLIC_URL.
-    ids = run_round(app_services.current().store, utcnow(), settings.current().CONFIRM_INTERVAL_DAYS, renewal_message)
+    """Run the worker's yearly confirmation round and its housekeeping now, and send the round's e-mail (the
+    worker does all this by itself every hour; running it again sends nothing twice)."""
+    worker = Worker(current_app_object())
+    reminded = _run_now(worker, "confirmation-round")
+    ids = list(reminded.ids) if reminded else []
     sent, failed = app_services.current().mailer.deliver(ids)
     click.echo(f"{len(ids)} beheerder(s) gemaild: {sent} verstuurd, {failed} nog niet verstuurd")
-    purged = purge_stale(app_services.current().store, utc_now())
-    click.echo(f"{purged} verouderde aanmelding(en) verwijderd")
-    waiting = subscriptions.purge(_engine(), utcnow())
-    click.echo(f"{waiting} verlopen verzoek(en) om bericht bij een nieuwe groep verwijderd")
+    stale = _run_now(worker, "stale-registrations")
+    click.echo(f"{stale.count if stale else 0} verouderde aanmelding(en) verwijderd")
+    waiting = _run_now(worker, "waiting-list")
+    click.echo(f"{waiting.count if waiting else 0} verlopen verzoek(en) om bericht bij een nieuwe groep verwijderd")
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Elke taak die aan de beurt is één keer doen, dan stoppen (cron, tests).")
+@click.option(
+    "--job",
+    "names",
+    multiple=True,
+    type=click.Choice([job.name for job in JOBS]),
+    help="Alleen deze taak; herhaal voor meer. Standaard alle.",
+)
+def worker_command(once, names):
+    """Do all background work in this one process: send the e-mail, retry and drop what cannot be sent, delete
+    stale registrations and waiting-list requests, the yearly confirmation round. Several may run, on several
+    hosts: none does a job another is doing. SIGTERM: the job under way is finished, then it exits."""
+    log_to_stderr()
+    worker = Worker(current_app_object())
+    chosen = list(names) or None
+    if once:
+        worker.run_once(chosen)
+        return
+    sys.exit(worker.run_forever(chosen))
 
 
 @click.command("copy-to-postgresql")
@@ -314,6 +346,7 @@ COMMANDS = [
     list_staff_command,
     send_mail_command,
     confirmation_round_command,
+    worker_command,
     copy_to_postgresql_command,
     serve_command,
 ]

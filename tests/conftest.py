@@ -80,10 +80,6 @@ def postgresql_database(cluster, migrated: bool):
     name = cluster.new_database(migrated=migrated)
     with tracked_engines() as engines:
         yield cluster.url(name)
-        from geo_registry.mail.delivery import DeliveryWorker
-
-        for worker in list(DeliveryWorker.running):  # they hold connections to the database dropped below
-            worker.stop()
         for engine in engines:
             engine.dispose()
     cluster.drop_database(name)
@@ -345,9 +341,8 @@ def smtp():
 
 @pytest.fixture
 def mail_app(tmp_path, pdok, address_csv, smtp, db_url):
-    """A populated app that sends its e-mail to the test SMTP server."""
-    from geo_registry.web.mailing import mail_worker
-
+    """A populated app that sends its e-mail to the test SMTP server; reading what arrived first runs the worker's
+    mail delivery job in this process (the code the worker process runs), as the worker would after the request."""
     app = populated_app(
         tmp_path,
         pdok,
@@ -358,23 +353,15 @@ def mail_app(tmp_path, pdok, address_csv, smtp, db_url):
         DATABASE_URL=db_url,
     )
     app.smtp = smtp
-    smtp.settle = lambda: mail_worker(app).flush()
-    yield app
-    _stop_workers()  # before the SMTP server stops: a delivery under way ends cleanly
+    smtp.settle = lambda: deliver_mail(app)
+    return app
 
 
-def _stop_workers():
-    from geo_registry.mail.delivery import DeliveryWorker
+def deliver_mail(app):
+    """Run the worker's mail delivery job once in this process, as the worker process runs it."""
+    from geo_registry.worker.runner import run_job
 
-    for worker in list(DeliveryWorker.running):
-        worker.stop()
-
-
-@pytest.fixture(autouse=True)
-def _stop_mail_workers():
-    """Stop the delivery workers a test started, so none keeps polling a finished test's database."""
-    yield
-    _stop_workers()
+    return run_job(app, "mail-delivery")
 
 
 @pytest.fixture

@@ -168,12 +168,21 @@ class _SMTPHandler:
         self.fake = fake
 
     async def handle_DATA(self, server, session, envelope):
-        """Keep the message, or refuse it when failing."""
+        """Keep the message, or refuse it when failing; the first message to an address in fake.stall is kept and
+        then not answered until fake.released is set (a sender killed meanwhile never hears it arrived)."""
         if self.fake.fail:
             return "451 4.3.0 Tijdelijk niet beschikbaar"
+        import asyncio
         from email import message_from_bytes, policy
 
-        self.fake._messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.fake._messages.append(message)
+        stalled = getattr(self.fake, "stall", set()) & set(envelope.rcpt_tos)
+        if stalled:
+            self.fake.stall -= stalled
+            self.fake.stalled.set()
+            while not self.fake.released.is_set():
+                await asyncio.sleep(0.05)
         return "250 OK"
 
 
@@ -219,13 +228,15 @@ def _tracking_controller(handler, **kwargs):
 
 class FakeSMTP:
     """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what arrives; fail=True refuses mail.
-    The app delivers in a background worker: reading what arrived first waits (settle) until the worker has
-    made a pass after everything queued so far."""
+    The app's worker process delivers after the request: reading what arrived first runs (settle) the worker's
+    delivery job in the test's process."""
 
     def __init__(self):
         self._messages = []
         self.fail = False
-        self.settle = lambda: None  # the mail_app fixture plugs in its delivery worker's flush
+        self.settle = lambda: None  # the mail_app fixture plugs in the worker's delivery job
+        self.stall: set[str] = set()  # addresses whose first message is kept but answered only once released
+        self.stalled, self.released = threading.Event(), threading.Event()
         # A handler of its own: aiosmtpd inspects every member of its handler, which would run `messages`.
         self.controller = _tracking_controller(_SMTPHandler(self), hostname="127.0.0.1")
 
@@ -249,6 +260,7 @@ class FakeSMTP:
         return self
 
     def __exit__(self, *exc):
+        self.released.set()  # a held message is answered, so that its connection can close
         self.controller.stop()
 
 

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import requests
 
@@ -51,3 +52,25 @@ def stopped_at_exit(process: subprocess.Popen):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def worker_command(*args: str) -> list[str]:
+    """The `geo-registry worker` command of this checkout's environment, with args."""
+    import sys
+
+    return [str(Path(sys.executable).with_name("geo-registry")), "worker", *args]
+
+
+@contextmanager
+def worker_process(settings: dict, log, *args: str):
+    """Run `geo-registry worker` (with args) in a process of its own with these GEO_REGISTRY_* settings, its log in
+    the file log; yield the process once it has started its jobs; afterwards stop it (SIGTERM) and wait for it."""
+    import os
+
+    env = {**os.environ, **{f"GEO_REGISTRY_{key}": str(value) for key, value in settings.items()}}
+    with (
+        open(log, "w") as output,
+        stopped_at_exit(subprocess.Popen(worker_command(*args), env=env, stdout=output, stderr=subprocess.STDOUT)) as p,
+    ):
+        wait_until(lambda: " started: " in Path(log).read_text(), f"worker ({log})", process=p)
+        yield p

@@ -21,7 +21,7 @@ from helpers import csrf_token, make_app
 
 from geo_registry.core.settings import load
 from geo_registry.mail.delivery import Mailer, MailSettings, Message, queue
-from geo_registry.web.mailing import mail_worker
+from geo_registry.worker.runner import run_job
 
 
 def test_without_smtp_messages_are_written_to_the_outbox(tmp_path):
@@ -39,7 +39,7 @@ def test_without_smtp_messages_are_written_to_the_outbox(tmp_path):
         },
     )
     assert response.status_code == 302
-    assert mail_worker(app).flush()
+    assert run_job(app, "mail-delivery").count == 2  # the worker's delivery job, as the worker process runs it
     files = sorted(outbox.glob("*.eml"))
     assert len(files) == 2
     messages = [email.message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]
@@ -66,7 +66,7 @@ def test_registration_link_in_the_outbox_uses_the_public_url(tmp_path):
             "actie": "aanmelden",
         },
     )
-    assert mail_worker(app).flush()
+    assert run_job(app, "mail-delivery").count == 1
     [file] = outbox.glob("*.eml")
     body = email.message_from_bytes(file.read_bytes(), policy=policy.default).get_content()
     assert re.search(r"https://buurtapp\.example/groep-aanmelden/bevestigen/\S+", body)
@@ -229,16 +229,17 @@ def test_the_outbox_folder_is_made_with_its_parents_and_keeps_every_message_in_o
     sqlite_register, tmp_path, dutch_clock
 ):
     """Without an SMTP server each message becomes its own .eml file, also in a folder that does not exist yet,
-    named by the UTC time it was written (also on a server set to Dutch time, whose clock jumps back an hour in
-    October) and its number, so that the folder lists them in the order sent."""
+    named by the UTC time it was queued (also on a server set to Dutch time, whose clock jumps back an hour in
+    October), its number and a digest of its own Message-ID, so that the folder lists them in the order queued."""
     outbox = tmp_path / "var" / "geo" / "uit"
+    before = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
     with sqlite_register.begin() as conn:
         ids = [queue(conn, GOOD), queue(conn, GOOD)]
-    before = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
     assert Mailer(sqlite_register, MailSettings(outbox=str(outbox))).deliver() == (2, 0)
     after = datetime.now(UTC).replace(tzinfo=None)
     names = sorted(path.name for path in outbox.iterdir())
-    assert [name.partition("-")[2] for name in names] == [f"{i:06d}.eml" for i in ids]
+    assert [name.split("-")[1] for name in names] == [f"{i:06d}" for i in ids]
+    assert all(re.fullmatch(r"\d{8}T\d{6}-\d{6}-[0-9a-f]{12}\.eml", name) for name in names), names
     assert all(before <= datetime.strptime(name.partition("-")[0], "%Y%m%dT%H%M%S") <= after for name in names)
 
 

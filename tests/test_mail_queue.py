@@ -5,7 +5,7 @@ before it is tried again (or is set aside when it cannot be built), and is free 
 from __future__ import annotations
 
 import logging
-import threading
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from fakes import FakeSMTP
 
-from geo_registry.mail.delivery import DeliveryWorker, Failure, Mailer, MailSettings, Message, build_email, queue
+from geo_registry.mail.delivery import Failure, Mailer, MailSettings, Message, build_email, queue
 
 GOOD = Message("aanmelding-lid", "bo@voorbeeld.invalid", "Aanmelding", "Hallo")
 # A recipient with a line break cannot go into a header: the message cannot be built.
@@ -149,24 +149,6 @@ def test_a_released_message_is_free_for_the_next_worker_with_its_attempt_and_rea
     assert first._claim(message_id)
 
 
-def test_flush_answers_false_when_the_pass_does_not_finish_in_time(sqlite_register, tmp_path):
-    """flush() waits for a pass only as long as asked: a stuck pass gives False, not a request that hangs."""
-    stuck = threading.Event()
-    worker = DeliveryWorker(
-        Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit"))),
-        poll_seconds=60,
-        chores=[lambda: stuck.wait(5)],
-    )
-    try:
-        worker.start()
-        assert worker.flush(timeout=0.3) is False
-        stuck.set()
-        assert worker.flush(timeout=10) is True
-    finally:
-        stuck.set()
-        worker.stop()
-
-
 def claim(engine, message_id: int, worker: str, minutes_ago: int) -> None:
     """Mark the message as taken by worker that many minutes ago (as a worker does before sending)."""
     moment = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).replace(microsecond=0).isoformat()
@@ -202,37 +184,6 @@ def test_delivering_chosen_messages_leaves_the_others_queued(sqlite_register, tm
     assert mailer.deliver() == (2, 0) and mailer.pending() == []
 
 
-def test_stop_ends_the_worker_and_does_not_wait_for_a_stuck_pass(sqlite_register, tmp_path):
-    """stop() ends an idle worker's thread; a pass stuck (here in a chore, as on a dead server) is left behind
-    after the given wait instead of holding up whoever stops it (the app's shutdown, the test session)."""
-    before = set(threading.enumerate())
-    idle = DeliveryWorker(Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60).start()
-    assert idle.flush(timeout=10)
-    [thread] = set(threading.enumerate()) - before
-    idle.stop(timeout=10)
-    assert not thread.is_alive() and idle not in DeliveryWorker.running
-
-    release, entered, finished = threading.Event(), threading.Event(), threading.Event()
-
-    def stuck_chore():
-        entered.set()
-        release.wait(30)
-        finished.set()
-
-    stuck = DeliveryWorker(
-        Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit"))), poll_seconds=60, chores=[stuck_chore]
-    ).start()
-    try:
-        assert entered.wait(10)
-        left_behind = [t for t in threading.enumerate() if t.is_alive() and t not in before and t is not thread]
-        stuck.stop(timeout=0.2)
-        assert not finished.is_set() and stuck not in DeliveryWorker.running  # stop() came back first
-        # The thread left behind does not keep the process from exiting (a daemon thread).
-        assert len(left_behind) == 1 and left_behind[0].daemon
-    finally:
-        release.set()
-
-
 def test_a_queued_message_records_the_moment_it_was_queued_in_utc(sqlite_register, monkeypatch):
     """Staff's list of unsent mail shows when each message was queued, converted to Dutch time: the stored
     moment carries its zone, also when the server's own clock is set to Dutch time."""
@@ -249,22 +200,6 @@ def test_a_queued_message_records_the_moment_it_was_queued_in_utc(sqlite_registe
     assert queued.utcoffset() == timedelta(0) and before <= queued <= after
 
 
-def test_the_worker_looks_for_due_messages_every_poll_interval_without_being_woken(sqlite_register, tmp_path):
-    """A message queued without waking the worker (as a retry that falls due) goes out on the worker's own next
-    look, poll_seconds later."""
-    mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
-    worker = DeliveryWorker(mailer, poll_seconds=0.2).start()
-    try:
-        assert worker.flush(timeout=10)
-        put(sqlite_register, GOOD)  # no wake(): only the worker's polling can find it
-        deadline = time.monotonic() + 30  # a bound far beyond the 0.2 s asked for, not a measure of speed
-        while mailer.pending() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert mailer.pending() == []
-    finally:
-        worker.stop()
-
-
 def test_undeliverable_mail_is_dropped_after_the_retention_period_and_not_before(sqlite_register, tmp_path):
     """A message (with a resident's data in it) that could not be delivered is kept for the retention period
     (MAIL_RETENTION_DAYS) for staff to retry, then dropped."""
@@ -279,24 +214,6 @@ def test_undeliverable_mail_is_dropped_after_the_retention_period_and_not_before
     assert mailer.purge(14) == 1
     assert [r["id"] for r in mailer.pending()] == [recent]
     assert mailer.purge(12) == 1 and mailer.pending() == []
-
-
-def test_a_failed_pass_is_logged_with_its_error_and_the_worker_goes_on(sqlite_register, tmp_path, caplog):
-    """A pass that fails (here a chore; in practice a locked database) is in the operator's log with its error,
-    and the next pass delivers as usual."""
-    mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
-    worker = DeliveryWorker(mailer, poll_seconds=60, chores=[lambda: 1 / 0])
-    try:
-        with caplog.at_level(logging.ERROR, logger="geo_registry.mail.delivery"):
-            assert worker.start().flush(timeout=10)
-        failed = [r for r in caplog.records if r.exc_info]
-        assert failed and all(
-            r.getMessage() == "Mail delivery pass failed" and r.exc_info[0] is ZeroDivisionError for r in failed
-        )
-        put(sqlite_register, GOOD)
-        assert worker.flush(timeout=10) and mailer.pending() == []
-    finally:
-        worker.stop()
 
 
 def test_a_run_counts_every_message_that_failed(sqlite_register, tmp_path):
@@ -318,3 +235,82 @@ def test_a_message_whose_retry_is_due_goes_on_the_next_pass(sqlite_register, tmp
         )
     mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
     assert mailer.deliver(due_only=True) == (1, 0) and mailer.pending() == []
+
+
+STOPPED_HERE = f"{socket.gethostname()}:999999999:1:dood"  # a process on this host that no longer runs
+
+
+def died_after_handing_over(mailer: Mailer, message_id: int) -> dict:
+    """What a worker killed right after handing the message over leaves behind: the message handed over (the
+    outbox file written, or the SMTP server has it), its Message-ID recorded, the row claimed by a process that
+    has stopped and not marked done. Returns the row as that worker saw it."""
+    row = mailer._claim_row(message_id)
+    assert row is not None
+    message = Message(row["kind"], row["recipient"], row["subject"], row["body"], row["reply_to"])
+    email = build_email(mailer.settings, message)
+    mailer._handing_over(row, email["Message-ID"])
+    mailer._hand_over(email, row)
+    with mailer.engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE mail_outbox SET claimed_by = :w WHERE id = :i"), {"w": STOPPED_HERE, "i": message_id}
+        )
+    return row
+
+
+def test_an_outbox_file_written_before_its_worker_died_is_not_written_again(sqlite_register, tmp_path, caplog):
+    """Defect: a message written to the outbox folder but not yet marked done was written a second time. Now the
+    file is named after the message, and the next worker finds it and only marks the message done."""
+    [message_id] = put(sqlite_register, GOOD)
+    settings = MailSettings(outbox=str(tmp_path / "uit"))
+    died_after_handing_over(Mailer(sqlite_register, settings), message_id)
+    [written] = (tmp_path / "uit").iterdir()
+    content = written.read_bytes()
+    with caplog.at_level(logging.INFO, logger="geo_registry.mail.delivery"):
+        assert Mailer(sqlite_register, settings).deliver(due_only=True) == (1, 0)
+    assert list((tmp_path / "uit").iterdir()) == [written] and written.read_bytes() == content
+    assert Mailer(sqlite_register, settings).pending() == []
+    assert any(f"{message_id} was already written to {written.name}" in r.getMessage() for r in caplog.records)
+
+
+def test_an_smtp_send_cut_off_by_a_dying_worker_is_sent_again_with_the_same_message_id_and_logged(
+    sqlite_register, smtp, caplog
+):
+    """The SMTP server may have the message when its worker died: the next worker (at once: the claim was a
+    stopped process's on this host) says in the operator's log that it may be a repeat, and sends it with the
+    same Message-ID, so that the receiving side can tell it is one message."""
+    [message_id] = put(sqlite_register, GOOD)
+    settings = MailSettings(host="127.0.0.1", port=smtp.port)
+    died_after_handing_over(Mailer(sqlite_register, settings), message_id)
+    with caplog.at_level(logging.WARNING, logger="geo_registry.mail.delivery"):
+        assert Mailer(sqlite_register, settings).deliver(due_only=True) == (1, 0)
+    first, second = smtp.messages
+    assert first["Message-ID"] == second["Message-ID"] and first.get_content() == second.get_content()
+    [repeat] = [r.getMessage() for r in caplog.records if "may be a repeat" in r.getMessage()]
+    assert repeat.startswith(f"E-mail {message_id} may be a repeat") and first["Message-ID"] in repeat
+
+
+def test_a_message_refused_once_keeps_its_message_id_and_is_not_called_a_repeat(sqlite_register, refusing_smtp, caplog):
+    """A clean refusal (451) is not a possible repeat: the retry says nothing of one, and keeps the Message-ID."""
+    [message_id] = put(sqlite_register, GOOD)
+    mailer = Mailer(sqlite_register, MailSettings(host="127.0.0.1", port=refusing_smtp.port))
+    assert mailer.deliver() == (0, 1)
+    recorded = row(mailer, message_id)
+    assert recorded["message_id"] and recorded["handing_over_at"] is None
+    refusing_smtp.fail = False
+    with caplog.at_level(logging.WARNING, logger="geo_registry.mail.delivery"):
+        assert mailer.deliver() == (1, 0)
+    [sent] = refusing_smtp.messages
+    assert sent["Message-ID"] == recorded["message_id"]
+    assert not [r for r in caplog.records if "repeat" in r.getMessage()]
+
+
+def test_a_claim_of_a_stopped_process_on_this_host_is_released_at_once_not_after_15_minutes(sqlite_register, tmp_path):
+    """Defect: messages claimed by a killed worker waited 15 minutes for the claim to expire. A claim names the
+    process (host, pid, start time): one on this host that no longer runs is released by the next pass, while a
+    claim of a process on another host is still left alone until it expires."""
+    [orphan, elsewhere] = put(sqlite_register, GOOD, GOOD)
+    claim(sqlite_register, orphan, STOPPED_HERE, minutes_ago=0)
+    claim(sqlite_register, elsewhere, "andere-host:4242:1:levend", minutes_ago=1)
+    mailer = Mailer(sqlite_register, MailSettings(outbox=str(tmp_path / "uit")))
+    assert mailer.deliver(due_only=True) == (1, 0)
+    assert [r["id"] for r in mailer.pending()] == [elsewhere]

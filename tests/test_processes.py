@@ -1,5 +1,6 @@
 """Several server processes on one register: rate limits shared through a real redis-server, a change made in
-one process seen by the other within a second (SQLite and PostgreSQL), and each e-mail delivered once."""
+one process seen by the other within a second (SQLite and PostgreSQL), and each e-mail delivered once by the two
+worker processes beside them."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 from helpers import login, make_app, register_pending
-from servers import free_port, port_was_taken, stopped_at_exit, wait_until
+from servers import free_port, port_was_taken, stopped_at_exit, wait_until, worker_process
 
 from geo_registry.web import settings as app_settings
 
@@ -70,7 +71,8 @@ def register_db(tmp_path, address_csv, smtp, db_url):
 
 @contextmanager
 def two_servers(app, tmp_path, **settings):
-    """Two server processes on app's database, each with its own mail worker, both mailing to app.smtp."""
+    """Two server processes on app's database and two worker processes (`geo-registry worker`) mailing to
+    app.smtp; the servers only queue mail."""
     shared = {
         "SECRET_KEY": "shared-secret",
         "DATABASE_URL": app_settings.of(app).DATABASE_URL,
@@ -82,6 +84,8 @@ def two_servers(app, tmp_path, **settings):
         **settings,
     }
     with ExitStack() as stack:
+        for n in (1, 2):
+            stack.enter_context(worker_process(shared, tmp_path / f"worker{n}.log"))
         yield [stack.enter_context(server_process(shared, tmp_path / f"server{n}.log")) for n in (1, 2)]
 
 
@@ -147,7 +151,7 @@ def test_rate_limits_hold_across_processes_through_redis(register_db, tmp_path, 
                 assert response.status_code == 429 and "te vaak" in response.text, (form, base)
         all_delivered(register_db, 15)
     # Each carried-out join (to the resident and the beheerder) and registration sent its e-mail once, by
-    # either worker; the refused 6th sent none.
+    # either worker process; the refused 6th sent none.
     smtp = register_db.smtp
     assert [len(smtp.to(f"bewoner{n}@voorbeeld.invalid")) for n in range(6)] == [1, 1, 1, 1, 1, 0]
     assert [len(smtp.to(f"aanmelder{n}@voorbeeld.invalid")) for n in range(6)] == [1, 1, 1, 1, 1, 0]

@@ -257,9 +257,9 @@ def test_unconfirmed_go_after_7_days_and_unfulfilled_after_a_year(app):
     assert subscriptions.get(engine, kept.id) is None
 
 
-def test_the_yearly_round_and_the_running_site_purge(mail_app):
+def test_the_yearly_round_and_the_worker_purge(mail_app):
     from geo_registry.domain import subscriptions
-    from geo_registry.web.mailing import mail_worker
+    from geo_registry.worker.runner import run_job
 
     engine = mail_app.extensions["geo_registry.engine"]
     old = datetime.now(UTC) - timedelta(days=8)
@@ -267,7 +267,7 @@ def test_the_yearly_round_and_the_running_site_purge(mail_app):
     result = mail_app.test_cli_runner().invoke(args=["confirmation-round"])
     assert "1 verlopen verzoek(en)" in result.output and waiting_rows(mail_app) == []
     subscriptions.add(engine, "oud@voorbeeld.invalid", 52.25, 5.22, "A 1", "nl", now=old)
-    assert mail_worker(mail_app).flush()  # a pass of the delivery worker, as runs every half minute
+    assert run_job(mail_app, "waiting-list", force=True).count == 1  # the worker's hourly job
     assert waiting_rows(mail_app) == []
 
 

@@ -57,12 +57,12 @@ def test_behind_a_trusted_proxy_api_links_follow_the_visitor_but_lasting_links_s
 
 def test_the_app_delivers_through_one_mailer(tmp_path):
     from geo_registry.web import services as app_services
-    from geo_registry.web.mailing import mail_worker
+    from geo_registry.web.mailing import app_mailer
 
     app = make_app(tmp_path, MAIL_OUTBOX=str(tmp_path / "outbox"))
     with app.app_context():
-        # The staff pages and commands (services) and the delivery worker share it: one identity claims mail.
-        assert app_services.current().mailer is mail_worker(app).mailer
+        # The staff pages and commands (services) and the worker's jobs (app_mailer) share it.
+        assert app_services.current().mailer is app_mailer(app)
     other = make_app(tmp_path / "other")
     with other.app_context():
-        assert app_services.current().mailer is not mail_worker(app).mailer  # per app, not per process
+        assert app_services.current().mailer is not app_mailer(app)  # per app, not per process

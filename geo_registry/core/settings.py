@@ -104,7 +104,9 @@ class Settings:
     MAIL_OUTBOX: Path = setting(Under("instance", "outbox"), "with no SMTP server: one .eml file per message here")
     MAIL_TIMEOUT: float = setting(10.0, "seconds to wait for the SMTP server")
     MAIL_RETENTION_DAYS: int = setting(14, "an undeliverable message is dropped after this many days")
-    MAIL_POLL_SECONDS: float = setting(30.0, "how often the delivery worker looks for messages due for another try")
+    MAIL_POLL_SECONDS: float = setting(
+        2.0, "how often the worker (`geo-registry worker`) looks for queued mail: new messages and retries that are due"
+    )
     CONFIRM_MAX_AGE_HOURS: int = setting(48, "how long an e-mail confirmation link works")
     LOGIN_LIMIT: int = setting(5, "logins per 15 minutes per client")
     JOIN_LIMIT: int = setting(5, "join requests per hour per client (and per day per e-mail address typed)")

@@ -1,17 +1,17 @@
 """E-mail: messages are queued in the database (in the same transaction as the change that causes
-them), then delivered outside the request by a worker thread (or the send-mail command) over SMTP or, with
-no SMTP server configured, written to an outbox folder."""
+them), then delivered outside the request by the worker process (`geo-registry worker`, or the send-mail command)
+over SMTP or, with no SMTP server configured, written to an outbox folder. A message is never handed over twice
+because a process died: its Message-ID is recorded before it leaves, an outbox file is named after it, and a send
+that may have happened before the sender died is logged as a possible repeat and sent with the same Message-ID."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import smtplib
-import socket
 import ssl
-import threading
-import uuid
-import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -20,13 +20,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from geo_registry.core import processes
 from geo_registry.core.settings import Settings
 from geo_registry.core.text import single_line
 from geo_registry.store.tables import mail_outbox as outbox
 
 log = logging.getLogger(__name__)
-# A claim older than this belongs to a worker that died mid-delivery; another may take the message.
+# A claim older than this belongs to a worker that died mid-delivery; another may take the message. A claim by a
+# process on this host that has stopped is released at once instead (release_stopped_claims).
 CLAIM_EXPIRES = timedelta(minutes=15)
+MESSAGE_ID_DOMAIN = "geo-registry.local"
 
 
 @dataclass(frozen=True)
@@ -94,8 +97,9 @@ def _unclaimed():
     return sa.or_(outbox.c.claimed_by.is_(None), outbox.c.claimed_at < _now() - CLAIM_EXPIRES)
 
 
-def build_email(settings: MailSettings, message: Message) -> EmailMessage:
-    """Build the RFC 5322 message (raises ValueError for one that cannot be built, such as a broken address)."""
+def build_email(settings: MailSettings, message: Message, message_id: str | None = None) -> EmailMessage:
+    """Build the RFC 5322 message with message_id (a new one when None); raises ValueError for one that cannot be
+    built, such as a broken address."""
     email = EmailMessage()
     email["From"] = settings.sender
     email["To"] = message.recipient
@@ -104,7 +108,7 @@ def build_email(settings: MailSettings, message: Message) -> EmailMessage:
     # Cleaned again here: a subject queued before names were cleaned must not stop the message.
     email["Subject"] = single_line(message.subject)
     email["Date"] = format_datetime(datetime.now(UTC))
-    email["Message-ID"] = make_msgid(domain="geo-registry.local")
+    email["Message-ID"] = message_id or make_msgid(domain=MESSAGE_ID_DOMAIN)
     email.set_content(message.body)
     bytes(email)  # serialise once now, so that a message that cannot be written fails here, as unbuildable
     return email
@@ -133,7 +137,7 @@ class Mailer:
     def __init__(self, engine: sa.Engine, settings: MailSettings):
         self.engine = engine
         self.settings = settings
-        self.identity = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.identity = processes.identity()  # host:pid:start: a claim of a stopped process here can be released
 
     def pending(self) -> list[dict]:
         """Return the messages not yet delivered, oldest first."""
@@ -151,15 +155,39 @@ class Mailer:
         with self.engine.begin() as conn:
             return conn.execute(outbox.update().values(next_attempt_at=None, failed_at=None)).rowcount
 
+    def release_stopped_claims(self) -> int:
+        """Free the messages claimed by processes on this host that have stopped (killed mid-delivery), so that
+        they go out now rather than when the claim expires; return how many."""
+        with self.engine.connect() as conn:
+            holders = conn.execute(sa.select(outbox.c.claimed_by).where(outbox.c.claimed_by.isnot(None)).distinct())
+            stopped = [h for h in holders.scalars() if processes.has_stopped(h)]
+        released = 0
+        for holder in stopped:
+            with self.engine.begin() as conn:
+                free = outbox.update().where(outbox.c.claimed_by == holder).values(claimed_by=None, claimed_at=None)
+                count = conn.execute(free).rowcount
+            log.warning("Released %d e-mail(s) claimed by %s, a process that has stopped", count, holder)
+            released += count
+        return released
+
     def deliver(
-        self, ids: list[int] | None = None, due_only: bool = False, failures: list[Failure] | None = None
+        self,
+        ids: list[int] | None = None,
+        due_only: bool = False,
+        failures: list[Failure] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> tuple[int, int]:
         """Try to deliver queued messages (all, or those ids; due_only: skip those waiting for a retry or set
-        aside); return (sent, failed) and add each failure to failures when given."""
+        aside); return (sent, failed) and add each failure to failures when given. stop() true: end after the
+        message under way (the worker was asked to stop)."""
+        self.release_stopped_claims()
         sent = failed = 0
-        for row in self._candidates(ids, due_only):
-            if not self._claim(row["id"]):
-                continue  # another worker has it
+        for candidate in self._candidates(ids, due_only):
+            if stop is not None and stop():
+                break
+            row = self._claim_row(candidate["id"])
+            if row is None:
+                continue  # another worker has it, or it is gone
             failure = self._deliver_one(row)
             if failure is None:
                 sent += 1
@@ -171,7 +199,7 @@ class Mailer:
 
     def _candidates(self, ids: list[int] | None, due_only: bool) -> list[dict]:
         now = _now()
-        query = sa.select(outbox).where(_unclaimed()).order_by(outbox.c.id)
+        query = sa.select(outbox.c.id).where(_unclaimed()).order_by(outbox.c.id)
         if due_only:
             query = query.where(
                 outbox.c.failed_at.is_(None),
@@ -195,20 +223,40 @@ class Mailer:
             )
             return conn.execute(claim).rowcount == 1
 
+    def _claim_row(self, message_id: int) -> dict | None:
+        """Claim the message and return it as it is now (a worker before may have recorded its Message-ID)."""
+        if not self._claim(message_id):
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(outbox).where(outbox.c.id == message_id)).mappings().first()
+        return dict(row) if row is not None else None
+
     def _deliver_one(self, row: dict) -> Failure | None:
         message = Message(row["kind"], row["recipient"], row["subject"], row["body"], row["reply_to"])
+        message_id = row["message_id"] or make_msgid(domain=MESSAGE_ID_DOMAIN)
         try:
-            email = build_email(self.settings, message)
+            email = build_email(self.settings, message, message_id)
         except Exception as exc:  # noqa: BLE001 - whatever stops this one message must not stop the others
             return self._set_aside(row, exc)
         try:
-            self._hand_over(email, row["id"])
+            self._handing_over(row, message_id)
+            self._hand_over(email, row)
         except Exception as exc:  # noqa: BLE001 - a refusal, a timeout or a bug: try again later, go on
             return self._retry_later(row, exc)
         # Delivered: the message (and any resident's data in it) is not kept.
         with self.engine.begin() as conn:
             conn.execute(outbox.delete().where(outbox.c.id == row["id"]))
         return None
+
+    def _handing_over(self, row: dict, message_id: str) -> None:
+        """Record the Message-ID and the moment before the message leaves: if this process dies before the row is
+        deleted, the next worker knows the message may have gone, and under which Message-ID."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                outbox.update()
+                .where(outbox.c.id == row["id"], outbox.c.claimed_by == self.identity)
+                .values(message_id=message_id, handing_over_at=_now())
+            )
 
     def _set_aside(self, row: dict, exc: Exception) -> Failure:
         reason = f"kan niet worden opgebouwd: {exc}"[:500]
@@ -240,25 +288,45 @@ class Mailer:
                     next_attempt_at=next_attempt_at,
                     claimed_by=None,
                     claimed_at=None,
+                    handing_over_at=None,  # this attempt ended (failed): it did not leave half-way
                 )
             )
 
-    def _hand_over(self, email: EmailMessage, message_id: int) -> None:
-        settings = self.settings
-        if not settings.host:
-            folder = Path(settings.outbox)
-            folder.mkdir(parents=True, exist_ok=True)
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-            final = folder / f"{stamp}-{message_id:06d}.eml"
-            # Written under another name and then renamed: whoever reads the folder never sees half a message, and
-            # a write that fails (a full disk) leaves no .eml behind; the message is tried again later.
-            partial = final.with_name(f".{final.name}.part")
-            try:
-                partial.write_bytes(bytes(email))
-                os.replace(partial, final)
-            finally:
-                partial.unlink(missing_ok=True)
+    def _hand_over(self, email: EmailMessage, row: dict) -> None:
+        if not self.settings.host:
+            self._write_to_outbox(email, row)
             return
+        if row["handing_over_at"] is not None:
+            # The worker before us recorded this Message-ID, began to send and stopped before it could note the
+            # outcome: the server may have the message already. Sent again under the same Message-ID, so that a
+            # receiving server (or the recipient's mail program) can tell the two apart as one message.
+            log.warning(
+                "E-mail %s may be a repeat: a worker began sending it at %s and stopped before it was marked sent;"
+                " sending it again with the same Message-ID %s",
+                row["id"],
+                row["handing_over_at"].isoformat(),
+                email["Message-ID"],
+            )
+        self._send_smtp(email)
+
+    def _write_to_outbox(self, email: EmailMessage, row: dict) -> None:
+        folder = Path(self.settings.outbox)
+        folder.mkdir(parents=True, exist_ok=True)
+        final = folder / outbox_file_name(row["id"], row["created_at"], email["Message-ID"])
+        if final.exists():  # written by a worker that stopped before it could mark the message done
+            log.info("E-mail %s was already written to %s; marked done", row["id"], final.name)
+            return
+        # Written under another name and then renamed: whoever reads the folder never sees half a message, and
+        # a write that fails (a full disk) leaves no .eml behind; the message is tried again later.
+        partial = final.with_name(f".{final.name}.part")
+        try:
+            partial.write_bytes(bytes(email))
+            os.replace(partial, final)
+        finally:
+            partial.unlink(missing_ok=True)
+
+    def _send_smtp(self, email: EmailMessage) -> None:
+        settings = self.settings
         context = ssl.create_default_context()
         client: smtplib.SMTP
         if settings.tls == "ssl":
@@ -273,70 +341,8 @@ class Mailer:
             client.send_message(email)
 
 
-class DeliveryWorker:
-    """A thread that delivers queued mail: at once when woken (a request queued a message), and every
-    poll_seconds for messages waiting for a retry. Requests never wait for an SMTP server."""
-
-    running: weakref.WeakSet[DeliveryWorker] = weakref.WeakSet()  # so a test session can stop them all
-
-    def __init__(self, mailer: Mailer, poll_seconds: float = 30.0, retention_days: int = 14, chores=()):
-        self.mailer = mailer
-        self.chores = list(chores)  # more clean-ups to run on each pass, such as purging expired requests
-        self.poll_seconds = poll_seconds
-        self.retention_days = retention_days
-        self._wakeup = threading.Event()
-        self._stopping = False
-        self._passes = threading.Condition()
-        self._started = self._finished = 0
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def start(self) -> DeliveryWorker:
-        """Start the thread once; its first pass delivers whatever was waiting."""
-        with self._lock:
-            if self._thread is None:
-                self._wakeup.set()
-                self._thread = threading.Thread(target=self._run, name="mail-delivery", daemon=True)
-                self._thread.start()
-                DeliveryWorker.running.add(self)
-        return self
-
-    def wake(self) -> None:
-        """Deliver soon: a message was queued (call after its transaction committed)."""
-        self.start()
-        self._wakeup.set()
-
-    def flush(self, timeout: float = 15.0) -> bool:
-        """Wait until a pass that began after this call has finished; False when it did not in time."""
-        with self._passes:
-            target = self._started + 1
-        self.wake()
-        with self._passes:
-            return self._passes.wait_for(lambda: self._finished >= target, timeout)
-
-    def stop(self, timeout: float = 2.0) -> None:
-        """Stop after the current message (a daemon thread stuck on a dead server is left behind)."""
-        self._stopping = True
-        self._wakeup.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        DeliveryWorker.running.discard(self)
-
-    def _run(self) -> None:
-        while True:
-            self._wakeup.wait(self.poll_seconds)
-            self._wakeup.clear()
-            if self._stopping:
-                return
-            with self._passes:
-                self._started += 1
-            try:
-                self.mailer.purge(self.retention_days)
-                self.mailer.deliver(due_only=True)
-                for chore in self.chores:  # after delivery: a chore that fails must not hold up the mail
-                    chore()
-            except Exception:  # noqa: BLE001 - e.g. the database is locked a while: the next pass tries again
-                log.exception("Mail delivery pass failed")
-            with self._passes:
-                self._finished += 1
-                self._passes.notify_all()
+def outbox_file_name(row_id: int, created_at: datetime, message_id: str) -> str:
+    """The outbox file of one message, the same on every attempt: when it was queued (so the folder sorts in
+    order), its queue id, and a digest of its Message-ID (a queue id alone may come back in a new database)."""
+    digest = hashlib.sha256(message_id.encode()).hexdigest()[:12]
+    return f"{created_at.astimezone(UTC):%Y%m%dT%H%M%S}-{row_id:06d}-{digest}.eml"

@@ -127,6 +127,8 @@ def _continue_ids(reader: sa.Connection, writer: sa.Connection) -> None:
         # SQLite's own table of the highest AUTOINCREMENT id each table gave out: not a table of the register.
         given_out = dict(reader.exec_driver_sql("SELECT name, seq FROM sqlite_sequence").all())
     for name in DATA_TABLES:
+        if "id" not in tables.metadata.tables[name].c:
+            continue  # keyed by name (worker_jobs): no sequence
         highest = max(
             writer.execute(sa.select(sa.func.coalesce(sa.func.max(tables.metadata.tables[name].c.id), 0))).scalar_one(),
             int(given_out.get(name) or 0),

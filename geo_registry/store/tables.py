@@ -202,7 +202,24 @@ mail_outbox = sa.Table(
     sa.Column("claimed_at", Instant),
     sa.Column("next_attempt_at", Instant),
     sa.Column("failed_at", Instant),
+    # Revision 0015: the message's Message-ID, recorded before it is handed over, and when a worker began to hand
+    # it over (cleared when that attempt failed cleanly): set on a claimed row, it means a worker died mid-send.
+    sa.Column("message_id", Text),
+    sa.Column("handing_over_at", Instant),
     sqlite_autoincrement=True,
+)
+
+# One row per exclusive job of the background worker (revision 0015): who holds it until when, and when it last
+# ran, so that among all worker processes one runs it at a time, once per interval.
+worker_jobs = sa.Table(
+    "worker_jobs",
+    metadata,
+    sa.Column("name", Text, primary_key=True),
+    sa.Column("claimed_by", Text),
+    sa.Column("lease_until", Instant),
+    sa.Column("last_started_at", Instant),
+    sa.Column("last_finished_at", Instant),
+    sa.Column("last_result", Text),
 )
 
 # Residents waiting to hear when a group starts at their address (revision 0009): the minimum to tell them once.
@@ -238,4 +255,5 @@ TABLE_ORDER = [
     "audit_log",
     "mail_outbox",
     "waiting_residents",
+    "worker_jobs",
 ]

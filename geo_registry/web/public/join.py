@@ -11,7 +11,7 @@ from geo_registry.domain.validation import CONTROL_RE
 from geo_registry.web import services as app_services
 from geo_registry.web.form_classes import JoinForm
 from geo_registry.web.forms import first_error
-from geo_registry.web.mailing import deliver_later, mail_message
+from geo_registry.web.mailing import mail_message
 from geo_registry.web.security import limit_per, limit_per_mailbox, limiter, path_group, when_carried_out
 
 bp = Blueprint("join", __name__, url_prefix="/groep")
@@ -89,7 +89,6 @@ def submit(group_id: int):
         "aanmelding-bevestiging", resident["email"], "join_confirmation", group=group, resident=resident
     )
     actions.send_messages(app_services.current().store.engine, [to_beheerder, to_resident])
-    deliver_later()
     return redirect(url_for("join.sent", group_id=group_id))
 
 

@@ -15,7 +15,7 @@ from geo_registry.web import settings
 from geo_registry.web.form_classes import RegistrationForm
 from geo_registry.web.forms import drawn_after_check, first_error
 from geo_registry.web.i18n import current_language
-from geo_registry.web.mailing import deliver_later, mail_message
+from geo_registry.web.mailing import mail_message
 from geo_registry.web.maps import draw_map
 from geo_registry.web.security import limit_per, limit_per_mailbox, limiter, when_carried_out
 from geo_registry.web.urls import external_url
@@ -84,7 +84,6 @@ def submit():
         )
 
     actions.register(app_services.current().store, group, confirmation)
-    deliver_later()
     session["registration"] = {
         "name": group.name,
         "notes": checked.notes,

@@ -14,7 +14,7 @@ from geo_registry.web import settings
 from geo_registry.web.form_classes import ChangeProposalForm, HandoverForm
 from geo_registry.web.forms import area_changed, first_error
 from geo_registry.web.i18n import current_language
-from geo_registry.web.mailing import deliver_later, mail_message
+from geo_registry.web.mailing import mail_message
 from geo_registry.web.maps import draw_map
 from geo_registry.web.security import limit_per, limiter
 from geo_registry.web.urls import external_url
@@ -150,7 +150,6 @@ def hand_over(token: str):
         hours=settings.current().CONFIRM_MAX_AGE_HOURS,
     )
     send_messages(app_services.current().store.engine, [message])
-    deliver_later()
     return render_template("renewal/done.html", group=group, what="overdracht", name=name)
 
 

@@ -17,7 +17,7 @@ from geo_registry.web import settings
 from geo_registry.web.form_classes import CheckedForm, email
 from geo_registry.web.forms import first_error
 from geo_registry.web.i18n import current_language
-from geo_registry.web.mailing import deliver_later, mail_message
+from geo_registry.web.mailing import mail_message
 from geo_registry.web.security import limit_per, limit_per_mailbox, limiter, when_carried_out
 from geo_registry.web.urls import external_url
 
@@ -106,7 +106,6 @@ def submit():
             days=subscriptions.UNCONFIRMED_DAYS,
         )
         send_messages(app_services.current().store.engine, [message])
-        deliver_later()
     return redirect(url_for("subscribe.sent"))
 
 

@@ -23,7 +23,7 @@ from geo_registry.web import settings
 from geo_registry.web.form_classes import GroupEditForm
 from geo_registry.web.forms import area_changed, first_error
 from geo_registry.web.i18n import current_language
-from geo_registry.web.mailing import deliver_later, mail_message, mail_worker
+from geo_registry.web.mailing import mail_message
 from geo_registry.web.maps import build_area_map, draw_map
 from geo_registry.web.public.subscribe import started_notice
 from geo_registry.web.redirects import local_target_under
@@ -189,7 +189,6 @@ def review(group_id: int):
             app_services.current().store, group_id, g.staff["username"], approve, note, message, notice=started_notice
         )
     ):
-        deliver_later()
         session["flash"] = feedback.reviewed(mailed[-1], approve)
     return redirect(url_for("staff.group", group_id=group_id))
 
@@ -216,7 +215,6 @@ def status(group_id: int):
             app_services.current().store, group_id, g.staff["username"], active, notice=started_notice
         )
     ):
-        deliver_later()  # residents who waited in the area of the group that is back
         session["flash"] = feedback.activity(item, active)
     return redirect(url_for("staff.group", group_id=group_id))
 
@@ -281,7 +279,6 @@ def edit_post(group_id: int):
             actions.edit(app_services.current().store, group_id, g.staff["username"], changes, notice=started_notice)
         )
     ):
-        deliver_later()  # residents who waited in the group's new area
         notes = checked.notes if "area" in changes else []
         session["flash"] = feedback.edited(changes.get("name", item.name), changed, notes)
     return redirect(url_for("staff.group", group_id=group_id))
@@ -308,7 +305,6 @@ def outbox_retry():
     mailer = app_services.current().mailer
     waiting = [message["recipient"] for message in mailer.pending()]
     mailer.retry_all()
-    mail_worker().wake()
     session["flash"] = feedback.retried(waiting)
     return redirect(url_for("staff.outbox"))
 
@@ -336,7 +332,6 @@ def reminder(group_id: int):
         session["flash"] = _("Alleen een actieve groep krijgt een herinnering.")
         return redirect(url_for("staff.group", group_id=group_id))
     renewal.remind(app_services.current().store, item, g.staff["username"], renewal_message)
-    deliver_later()
     session["flash"] = feedback.reminded(item)
     return redirect(url_for("staff.group", group_id=group_id))
 
@@ -369,6 +364,5 @@ def review_change(change_id: int):
             app_services.current().store, change_id, g.staff["username"], approve, note, message, notice=started_notice
         )
     ):
-        deliver_later()
         session["flash"] = feedback.change_reviewed(mailed[-1], approve)
     return redirect(url_for("staff.group", group_id=group_id) if group_id else url_for("staff.index"))
