@@ -79,6 +79,7 @@ def test_backup_and_restore_give_back_the_same_register(lookup_app, second_url, 
     assert made.exit_code == 0, made.output
     assert f"groups {len(before['groups'])}" in made.output and dump.stat().st_size > 0
     assert [p.name for p in dump.parent.iterdir()] == ["register.backup"]  # no partial file left beside it
+    assert dump.stat().st_mode & 0o777 == 0o600  # personal data: readable by the service account alone
 
     restored_app = make_app(tmp_path / "elders", DATABASE_URL=second_url, PDOK_URL=lookup_app.pdok.url)
     put_back = restored_app.test_cli_runner().invoke(args=["restore", str(dump)])
