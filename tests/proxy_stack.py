@@ -29,7 +29,8 @@ def app_server_command(port: int) -> list[str]:
     """The command that serves the app behind nginx in these tests: the one place to change when
     `geo-registry serve` starts gunicorn itself."""
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    return [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "2", "--graceful-timeout", "10", APP]
+    # No control socket: gunicorn would put it in the home folder, shared by every test process.
+    return [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-control-socket", APP]
 
 
 APP = "geo_registry:create_app()"
