@@ -160,3 +160,17 @@ def _empty_like(request, engine: sa.Engine, tmp_path, number: int) -> str:
     name = cluster.new_database(migrated=True)
     request.addfinalizer(lambda: cluster.drop_database(name))
     return cluster.url(name)
+
+
+def test_a_damaged_backup_is_refused_and_the_database_stays_empty(lookup_app, second_url, tmp_path):
+    dump = tmp_path / "register.backup"
+    assert lookup_app.test_cli_runner().invoke(args=["backup", str(dump)]).exit_code == 0
+    damaged = tmp_path / "beschadigd.backup"
+    damaged.write_bytes(dump.read_bytes()[: dump.stat().st_size // 2])
+    target = make_app(tmp_path / "elders", DATABASE_URL=second_url)
+    result = target.test_cli_runner().invoke(args=["restore", str(damaged)])
+    assert result.exit_code == 1 and "Fout:" in result.output and "Traceback" not in result.output
+    assert not any(rows(target)[name] for name in tables.TABLE_ORDER if name != "registry_state")
+    # The good backup still goes in afterwards: the failed attempt left nothing in the way.
+    assert target.test_cli_runner().invoke(args=["restore", str(dump)]).exit_code == 0
+    assert rows(target) == rows(lookup_app)
