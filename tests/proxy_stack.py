@@ -161,7 +161,7 @@ def nginx_in_front(folder: Path, settings: dict[str, str]):
         )
         yield Stack(
             https=f"https://{SERVER_NAME}:{ports['https']}",
-            http=f"http://127.0.0.1:{ports['http']}",
+            http=f"http://{SERVER_NAME}:{ports['http']}",
             app=f"http://127.0.0.1:{app_port}",
             https_port=ports["https"],
             certificate=certificate,

@@ -16,6 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 from helpers import make_app
 from proxy_stack import DEPLOY, SERVER_NAME, nginx_in_front
 
@@ -87,12 +88,28 @@ def test_https_is_detected_behind_nginx_cookie_secure_links_https(stack):
 def test_plain_http_is_sent_to_https_and_https_carries_hsts(stack):
     plain = stack.session().get(stack.http + "/groepen/?x=1", allow_redirects=False, timeout=10)
     assert plain.status_code == 301
-    assert plain.headers["Location"].startswith(f"https://{stack.http.split('//')[1].split(':')[0]}")
+    assert plain.headers["Location"].startswith(f"https://{SERVER_NAME}")
     for path in ("/", PING, "/bestaat-niet"):
         answer = stack.session().get(stack.https + path, timeout=10)
         hsts = answer.headers.get("Strict-Transport-Security", "")
         assert re.fullmatch(r"max-age=(\d+); includeSubDomains", hsts), (path, hsts)
         assert int(hsts.split("=")[1].split(";")[0]) >= 180 * 86400
+
+
+def test_another_host_name_gets_no_answer_so_the_app_never_names_it(stack):
+    """A forged Host header (or a TLS client asking for another name) is turned away by nginx: a shared cache
+    could otherwise keep API links to evil.example for everyone."""
+    with pytest.raises(requests.ConnectionError):  # nginx closes the connection without a word (444)
+        stack.session().get(stack.https + API_ROOT, headers={"Host": "evil.example"}, timeout=10)
+    with pytest.raises(requests.ConnectionError):
+        stack.session().get(stack.http + "/", headers={"Host": "evil.example"}, allow_redirects=False, timeout=10)
+    raw = socket.create_connection(("127.0.0.1", stack.https_port), timeout=10)
+    with pytest.raises(ssl.SSLError):  # the TLS handshake for another name is refused (ssl_reject_handshake)
+        context = stack.tls_context()
+        context.check_hostname = False
+        context.wrap_socket(raw, server_hostname="evil.example").close()
+    raw.close()
+    assert stack.session().get(stack.https + API_ROOT, timeout=10).status_code == 200
 
 
 def _login(session, base: str, password: str, forged: str | None = None):
@@ -129,7 +146,7 @@ def _headers_only(stack, size: int, direct: bool = False) -> tuple[int, str, dic
     if direct:
         conn = http.client.HTTPConnection("127.0.0.1", int(stack.app.rsplit(":", 1)[1]), timeout=10)
     else:
-        conn = http.client.HTTPSConnection("127.0.0.1", stack.https_port, timeout=10, context=stack.tls_context())
+        conn = http.client.HTTPSConnection(SERVER_NAME, stack.https_port, timeout=10, context=stack.tls_context())
     try:
         conn.putrequest("POST", "/groep-aanmelden/", skip_host=True)
         conn.putheader("Host", SERVER_NAME)
@@ -171,7 +188,7 @@ SLOW_CLIENTS = 2000
 def _open_slow_client(stack, context: ssl.SSLContext, session: ssl.SSLSession | None) -> ssl.SSLSocket:
     """A TLS connection that has sent the first line of a request and a header, and no more (yet). With session,
     the TLS session is resumed (as an attacker would, to open thousands quickly on little CPU)."""
-    raw = socket.create_connection(("127.0.0.1", stack.https_port), timeout=20)
+    raw = socket.create_connection(("127.0.0.1", stack.https_port), timeout=20)  # by address, named in TLS (SNI)
     tls = context.wrap_socket(raw, server_hostname=SERVER_NAME, session=session)
     tls.sendall(f"GET / HTTP/1.1\r\nHost: {SERVER_NAME}\r\n".encode())
     return tls
@@ -180,7 +197,7 @@ def _open_slow_client(stack, context: ssl.SSLContext, session: ssl.SSLSession | 
 def _ping(stack) -> float:
     """Seconds a new client takes for /api/ping through nginx: connect, TLS, request, answer."""
     start = time.monotonic()
-    conn = http.client.HTTPSConnection("127.0.0.1", stack.https_port, timeout=10, context=stack.tls_context())
+    conn = http.client.HTTPSConnection(SERVER_NAME, stack.https_port, timeout=10, context=stack.tls_context())
     try:
         conn.request("GET", PING, headers={"Host": SERVER_NAME})
         answer = conn.getresponse()
@@ -219,7 +236,7 @@ def test_nginx_holds_2000_slow_clients_while_ping_answers_within_a_second(stack)
     trickler = threading.Thread(target=trickle, daemon=True)
     trickler.start()
     try:
-        until = opened_at + 9  # before client_header_timeout (10 s) ends the first of them
+        until = opened_at + 18  # before client_header_timeout (20 s) ends the first of them
         while time.monotonic() < until:
             latencies.append(_ping(stack))
             time.sleep(0.1)
@@ -227,7 +244,7 @@ def test_nginx_holds_2000_slow_clients_while_ping_answers_within_a_second(stack)
     finally:
         stop.set()
         trickler.join(timeout=30)
-    _wait_until_cut_off(slow, seconds=30)
+    _wait_until_cut_off(slow, seconds=40)
     cut_off = time.monotonic() - all_open
     for client in slow:
         client.close()
@@ -236,11 +253,11 @@ def test_nginx_holds_2000_slow_clients_while_ping_answers_within_a_second(stack)
         f" /api/ping {len(latencies)} times: median {statistics.median(latencies) * 1000:.0f} ms,"
         f" max {max(latencies) * 1000:.0f} ms; all cut off {cut_off:.1f} s after the last was opened"
     )
-    # On a quiet 2-core machine they open in 3-4 s; past 7 s too little time is left to ping with all held.
-    assert opened < 7, "opening the slow clients took too long for the test to mean anything"
+    # On the 2-core test machine they open in 3-7 s; past 14 s too little time is left to ping with all held.
+    assert opened < 14, "opening the slow clients took too long for the test to mean anything"
     assert still_open == SLOW_CLIENTS and len(latencies) >= 5
     assert max(latencies) < 1.0, latencies
-    assert cut_off < 30  # client_header_timeout (10 s) ends them: none stays for ever
+    assert cut_off < 40  # client_header_timeout (20 s) ends them: none stays for ever
     timed_out = (stack.folder / "access.log").read_text().count('"GET / HTTP/1.1" 408 ')
     assert timed_out >= SLOW_CLIENTS  # nginx logged each as 408; none was passed on to the app server
 
