@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test lint browser postgres redis bench load mutation clean messages
+.PHONY: setup run test lint browser postgres redis nginx bench load mutation clean messages
 
 setup: $(VENV)/.installed node_modules/.installed translations/en/LC_MESSAGES/messages.mo
 
@@ -42,6 +42,10 @@ postgres:
 redis:
 	@command -v redis-server >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server; }
 
+# Debian's nginx: the tests of the reverse proxy start it with deploy/nginx/geo-registry.conf in a temporary folder.
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx; }
+
 # The web server and the background worker together, as the Procfile names them (honcho: Ctrl-C stops both,
 # running requests first); the database is created or upgraded before either starts.
 run: setup
@@ -59,7 +63,7 @@ lint: setup
 # xdist_group stay on one worker), the 15 slowest listed at the end. `make test TEST_WORKERS=0` runs them in one
 # process; `$(BIN)/pytest -m "not browser and not slow"` is the quick loop while working.
 TEST_WORKERS ?= auto
-test: setup browser postgres redis lint
+test: setup browser postgres redis nginx lint
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 bench: setup postgres

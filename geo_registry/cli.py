@@ -283,6 +283,36 @@ def copy_to_postgresql_command(target):
     )
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False))
+def backup_command(file):
+    """Write a backup of the whole register to FILE while the site runs (SQLite: its online backup; PostgreSQL:
+    pg_dump's custom format); FILE is replaced only once the new backup is whole."""
+    from geo_registry.store.backup import BackupFailed, backup
+
+    try:
+        counts = backup(_engine(), file)
+    except BackupFailed as error:
+        _fail(error)
+    click.echo(f"Back-up geschreven naar {file}: {counts.line()}")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def restore_command(file):
+    """Restore a backup made by `backup` into this (empty) database; a database with a register is refused."""
+    from geo_registry.store.backup import BackupFailed, TargetNotEmpty, restore
+
+    try:
+        counts = restore(_engine(), file)
+    except (BackupFailed, TargetNotEmpty) as error:
+        _fail(error)
+    app_services.current().registry.invalidate()
+    click.echo(f"Back-up {file} teruggezet: {counts.line()}")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", envvar="HOST", show_default=True)
 @click.option("--port", default=5000, type=int, envvar="PORT", show_default=True)
@@ -348,6 +378,8 @@ COMMANDS = [
     confirmation_round_command,
     worker_command,
     copy_to_postgresql_command,
+    backup_command,
+    restore_command,
     serve_command,
 ]
 

@@ -82,3 +82,10 @@ def test_every_setting_the_readme_names_is_a_setting():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     make_variables = {n for n in named if re.search(rf"^{n} \?=", makefile, re.M)}  # make run PORT=8080
     assert named - known - make_variables == set()
+
+
+def test_the_deployment_docs_show_the_nginx_configuration_the_tests_run():
+    """docs/deployment.md offers operators deploy/nginx/geo-registry.conf as it is, the file tests/test_nginx.py
+    runs nginx with: the two cannot drift apart."""
+    shown = re.search(r"```nginx\n(.*?)```", (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8"), re.DOTALL)
+    assert shown and shown.group(1) == (ROOT / "deploy" / "nginx" / "geo-registry.conf").read_text(encoding="utf-8")
