@@ -39,7 +39,8 @@ def second_url(request, db_url, tmp_path):
 
 def fill(app) -> None:
     """Give every table of the register rows: groups with areas (a pending one, a deleted one), a proposed
-    change, a staff account, audit entries, queued mail, a waiting resident; the addresses are loaded already."""
+    change, a staff account, audit entries, queued mail, a waiting resident, the worker's jobs; the addresses are
+    loaded already."""
     assert "aangemaakt" in app.test_cli_runner().invoke(args=STAFF).output
     register_pending(app, name="Wacht op beoordeling")
     with app.app_context():
@@ -48,6 +49,9 @@ def fill(app) -> None:
         propose_change(store, centrum.id, {"name": "Centrum Noord", "area": shapely.box(5.21, 52.25, 5.22, 52.26)})
         actions.delete(store, register_pending(app, name="Wordt verwijderd"), "medewerker")
         subscriptions.add(store.engine, "bewoner@voorbeeld.invalid", 52.2489, 5.2301, "Postiljonlaan 3", "nl")
+    # A worker job once (not the mail: the queued message stays): its lease and last run (worker_jobs).
+    ran = app.test_cli_runner().invoke(args=["worker", "--once", "--job", "confirmation-round"])
+    assert ran.exit_code == 0, ran.output
 
 
 def rows(app) -> dict[str, list[tuple]]:
