@@ -111,7 +111,7 @@ def keep_asking(load: Load, ask) -> None:
         try:
             load.count(ask())
         except requests.RequestException as error:
-            load.count(type(error).__name__)
+            load.count(f"{type(error).__name__}: {error}"[:300])
 
 
 @contextmanager

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import errno
 import os
+import selectors
 import socket
+import time
 from collections.abc import Callable
+from functools import partial
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.errors import AppImportError
+from gunicorn.workers import gthread
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from geo_registry.core.errors import StartupRefused
@@ -61,6 +65,18 @@ class Worker(ThreadWorker):
         except OSError as error:
             if error.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
                 raise
+
+    def finish_request(self, conn, fs):
+        """As gthread's, except that a stopping worker still waits for the request of a connection it accepted
+        (gthread closes it unanswered when the first-byte wait ran out as the worker was told to stop: with the
+        short wait above a client that connects and sends a few milliseconds later would see a reload)."""
+        if not self.alive and not fs.cancelled() and fs.exception() is None and fs.result() is gthread._DEFER:
+            conn.sock.setblocking(False)
+            conn.timeout = time.monotonic() + self.cfg.keepalive  # the stopping worker's loop waits that long
+            self.pending_conns.append(conn)
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_pending_socket_readable, conn))
+            return
+        super().finish_request(conn, fs)
 
 
 def bind_address(host: str, port: int) -> str:
