@@ -42,9 +42,11 @@ postgres:
 redis:
 	@command -v redis-server >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server; }
 
+# The web server and, beside it, the worker process that sends the mail (stopped when the server stops).
 run: setup
 	$(BIN)/geo-registry init-db
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/geo-registry serve
+	$(BIN)/geo-registry worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	  HOST=$(HOST) PORT=$(PORT) $(BIN)/geo-registry serve
 
 # The code's own checks: lint and formatting (ruff), types (mypy). `$(BIN)/ruff format .` formats. The layers'
 # contract (import-linter) runs with the tests (tests/test_layers.py).
