@@ -299,8 +299,8 @@ def copy_to_postgresql_command(target):
 @click.option("--supervisor-pid", type=int, default=0, hidden=True)
 @click.pass_context
 def serve_command(ctx, host, port, threads, workers, listen_fd, worker_index, supervisor_pid):
-    """Serve the app with the production WSGI server (waitress), in one process per core, and deliver its
-    e-mail in the background."""
+    """Serve the app with the production WSGI server (waitress), in one process per core; the e-mail it queues
+    is sent by `geo-registry worker`."""
     from geo_registry.web.serving import SERVER_SETTINGS, served_url
     from geo_registry.web.workers import Supervisor, can_fork_workers, default_workers, listening_socket, watch_parent
 
