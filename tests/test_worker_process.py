@@ -72,9 +72,10 @@ def test_a_residents_mail_leaves_within_seconds_of_the_request(register, tmp_pat
         data = {"naam": "Bea", "mobiel": "0612345678", "email": RESIDENT, "csrf_token": csrf_token(client, url)}
         started = time.monotonic()
         assert client.post(url, data=data).status_code == 302
+        answered = time.monotonic()
         [mail] = wait_for_mail(register.smtp, RESIDENT, timeout=60)
-        took = time.monotonic() - started
-    print(f"\nresident's mail at the SMTP server {took:.2f} s after the request")
+        took = time.monotonic() - answered
+    print(f"\nresident's mail at the SMTP server {took:.2f} s after the answer ({answered - started:.2f} s request)")
     # Promised: within a few seconds (a poll every 2 s); the margin is for a busy 2-core machine.
     assert took < 10, took
     assert "Bea" in mail.get_content()
@@ -135,8 +136,8 @@ def test_kill_9_while_sending_over_smtp_the_repeat_is_logged_and_carries_the_sam
     killed_in_the_middle(register, tmp_path, settings_of(register), register.smtp.stalled.is_set)
     register.smtp.released.set()
     log = tmp_path / "worker.log"
-    restarted = time.monotonic()
     with worker_process(settings_of(register), log):
+        restarted = time.monotonic()  # the new worker has started its jobs
         wait_until(lambda: queued(register) == 0, "the queue emptied after the restart", seconds=120)
         took = time.monotonic() - restarted
     smtp = register.smtp
@@ -145,8 +146,8 @@ def test_kill_9_while_sending_over_smtp_the_repeat_is_logged_and_carries_the_sam
     assert first["Message-ID"] == second["Message-ID"]
     [repeat] = [line for line in log.read_text().splitlines() if "may be a repeat" in line]
     assert first["Message-ID"] in repeat
-    print(f"\nafter kill -9: the queue empty {took:.1f} s after the restart; the log said: {repeat}")
-    assert took < 120  # not the 15 minutes of a claim's expiry
+    print(f"\nafter kill -9: the queue empty {took:.1f} s after the new worker started; the log said: {repeat}")
+    assert took < 60  # not the 15 minutes of a claim's expiry (the margin is for a busy machine)
 
 
 @pytest.fixture
@@ -190,10 +191,10 @@ def test_kill_9_after_writing_to_the_outbox_folder_writes_no_second_file(registe
     put(register, 3)
     killed_in_the_middle(register, tmp_path, settings, lambda: len(list(outbox.glob("*-000002-*.eml"))) == 1)
     stalled_delete()
-    restarted = time.monotonic()
     with worker_process(settings, tmp_path / "worker.log"):
+        restarted = time.monotonic()  # the new worker has started its jobs
         wait_until(lambda: queued(register) == 0, "the queue emptied after the restart", seconds=120)
         took = time.monotonic() - restarted
     names = sorted(path.name for path in outbox.glob("*.eml"))
     assert [name.split("-")[1] for name in names] == ["000001", "000002", "000003"], names
-    assert took < 120  # not the 15 minutes of a claim's expiry
+    assert took < 60  # not the 15 minutes of a claim's expiry (the margin is for a busy machine)
