@@ -30,7 +30,7 @@ def test_a_new_database_gets_the_head_revision_once(tmp_path):
     assert current_revision(engine) is None
     assert upgrade(engine) == SchemaChange(None, head_revision())
     assert upgrade(engine) == SchemaChange(head_revision(), head_revision())
-    assert current_revision(engine) == head_revision() == "0012"
+    assert current_revision(engine) == head_revision() == "0015"
     tables = set(sa.inspect(engine).get_table_names())
     assert {
         "groups",
