@@ -60,3 +60,37 @@ def test_the_procfile_web_server_answers_and_stops_with_honcho(tmp_path):
         if honcho.poll() is None:
             os.killpg(honcho.pid, signal.SIGKILL)
             honcho.wait()
+
+
+@pytest.mark.slow
+def test_the_procfile_worker_sends_what_the_web_server_queued(tmp_path):
+    """make run's two processes together: a message queued in the register leaves (to the outbox folder) without
+    anything else being started."""
+    import sqlalchemy as sa
+
+    from geo_registry.mail.delivery import Message, queue
+
+    env = {**server_environment(tmp_path, MAIL_POLL_SECONDS=0.5), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    port = free_port()
+    command = [str(BIN / "honcho"), "--procfile", str(ROOT / "Procfile"), "--app-root", str(ROOT)]
+    log = (tmp_path / "honcho.log").open("w")
+    honcho = subprocess.Popen(
+        [*command, "start", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        wait_until(lambda: requests.get(f"http://127.0.0.1:{port}/api/ping", timeout=5).ok, "web", process=honcho)
+        engine = sa.create_engine(env["GEO_REGISTRY_DATABASE_URL"])
+        with engine.begin() as conn:
+            queue(conn, Message("test", "bewoner@voorbeeld.invalid", "Welkom bij de buurtpreventie", "Hallo"))
+        engine.dispose()
+        outbox = tmp_path / "outbox"
+        wait_until(lambda: any(outbox.glob("*.eml")), "the worker's delivery to the outbox", seconds=60)
+        assert "Welkom bij de buurtpreventie" in next(outbox.glob("*.eml")).read_text(encoding="utf-8")
+    finally:
+        os.killpg(honcho.pid, signal.SIGTERM)
+        try:
+            honcho.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(honcho.pid, signal.SIGKILL)
+            honcho.wait()
+        log.close()
