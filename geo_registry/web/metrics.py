@@ -13,8 +13,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, request
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from geo_registry.core.errors import StartupRefused
@@ -79,7 +80,9 @@ def metrics():
     else:
         registry.register(ThisProcess())
     registry.register(DatabaseCollector(app.extensions["geo_registry.engine"]))
-    return generate_latest(registry), 200, {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"}
+    # The format the scraper asks for (Accept): Prometheus's text format, or OpenMetrics.
+    encode, content_type = choose_encoder(request.headers.get("Accept"))
+    return encode(registry), 200, {"Content-Type": content_type, "Cache-Control": "no-store"}
 
 
 class ThisProcess(Collector):

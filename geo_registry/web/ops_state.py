@@ -38,9 +38,8 @@ def oldest_mail_age(conn: sa.Connection, now: datetime | None = None) -> float |
 def read(conn: sa.Connection) -> State:
     """The state: groups by status, the mail queue, the waiting list and the last change of a group."""
     now = datetime.now(UTC)
-    by_status: dict[str, int] = dict(
-        conn.execute(sa.select(groups.c.status, sa.func.count()).group_by(groups.c.status)).tuples().all()
-    )
+    counted = conn.execute(sa.select(groups.c.status, sa.func.count()).group_by(groups.c.status))
+    by_status: dict[str, int] = {status: number for status, number in counted}
     queued = conn.execute(sa.select(sa.func.count()).select_from(mail_outbox).where(queued_mail())).scalar_one()
     waiting = conn.execute(sa.select(sa.func.count()).select_from(waiting_residents)).scalar_one()
     last_change = conn.execute(sa.select(sa.func.max(groups.c.updated_at))).scalar()
