@@ -200,3 +200,20 @@ def test_a_database_that_does_not_answer_is_a_metric_not_an_error(tmp_path):
     assert ("geo_registry_http_requests_total", (("method", "GET"), ("route", "/metrics"), ("status", "200"))) in (
         samples
     )
+
+
+def test_gunicorns_hooks_forget_a_dead_workers_live_gauges_and_a_previous_runs_counts(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from geo_registry.web.metrics import child_exit, on_starting
+
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    for name in ("gauge_livesum_4242.db", "gauge_liveall_4242.db", "counter_4242.db", "gauge_livesum_4343.db"):
+        (folder / name).write_bytes(b"")
+    child_exit(None, SimpleNamespace(pid=4242))
+    # A dead worker's counters still count; its live gauges do not; another worker's stay.
+    assert sorted(path.name for path in folder.iterdir()) == ["counter_4242.db", "gauge_livesum_4343.db"]
+    on_starting(None)
+    assert list(folder.iterdir()) == []
