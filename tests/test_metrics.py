@@ -63,6 +63,14 @@ def test_behind_the_trusted_proxy_the_real_client_counts_not_the_proxy(tmp_path)
     assert client.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 200
 
 
+def test_a_request_forwarded_by_an_untrusted_proxy_on_the_host_opens_nothing_by_address(tmp_path):
+    # TRUST_PROXY off, nginx on the same host: every request comes from 127.0.0.1, the world's included.
+    client = make_app(tmp_path, METRICS_TOKEN="s3cret-token").test_client()
+    assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 404
+    forwarded = {"X-Forwarded-For": "203.0.113.9", "Authorization": "Bearer s3cret-token"}
+    assert client.get("/metrics", headers=forwarded).status_code == 200  # the token still opens it
+
+
 def test_a_mistyped_allow_list_stops_the_start(tmp_path):
     with pytest.raises(StartupRefused, match="METRICS_ALLOW: '10.0.0.0/33'"):
         make_app(tmp_path, METRICS_ALLOW="127.0.0.1,10.0.0.0/33")

@@ -65,6 +65,12 @@ def from_allowed_address(networks: tuple[Network, ...]) -> bool:
     return any(address in network for network in networks)
 
 
+def forwarded_untrusted(app) -> bool:
+    """A request that a proxy forwarded while TRUST_PROXY is off: its address is the proxy's (often 127.0.0.1),
+    not the client's, so it opens nothing by address (a scraper on the host itself sends no X-Forwarded-For)."""
+    return not settings.of(app).TRUST_PROXY and "X-Forwarded-For" in request.headers
+
+
 @bp.get(PATH)
 def metrics():
     """The metrics of every process of this server and of the database, for Prometheus."""
@@ -72,7 +78,7 @@ def metrics():
     expected, given = settings.of(app).METRICS_TOKEN, token_given()
     if given is not None and not (expected and hmac.compare_digest(given.encode(), expected.encode())):
         abort(403)
-    if given is None and not from_allowed_address(app.extensions[NETWORKS]):
+    if given is None and not (from_allowed_address(app.extensions[NETWORKS]) and not forwarded_untrusted(app)):
         abort(404)
     registry = CollectorRegistry()
     if os.environ.get(MULTIPROCESS):
