@@ -103,6 +103,7 @@ def _give_output() -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         log.addHandler(handler)
+        log.propagate = False  # Flask's own handler on the app's logger would write each line a second time
 
 
 def init_app(app) -> None:
