@@ -30,7 +30,7 @@ def test_one_json_line_per_request_with_id_method_route_status_and_duration(json
     assert first["request_id"] == response.headers["X-Request-ID"]
     assert (first["method"], first["route"], first["status"]) == ("GET", "/api/v1/ping", 200)
     assert 0 <= first["duration_ms"] < 60_000 and first["level"] == "info" and first["time"].endswith("Z")
-    assert (second["route"], second["status"]) == ("(no route)", 404)
+    assert (second["route"], second["status"]) == ("(unmatched)", 404)
     assert first["request_id"] != second["request_id"]
 
 

@@ -7,6 +7,7 @@ process starts) prometheus_client keeps each process's values in that folder and
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 
 from prometheus_client import Counter, Histogram
@@ -33,9 +34,17 @@ class Instruments:
     mail_failed: Counter
 
 
-@functools.cache
+_making = threading.Lock()
+
+
 def instruments() -> Instruments:
     """The process's instruments, made (and registered in prometheus_client's registry) on first use."""
+    with _making:  # two threads at once would register each metric twice (prometheus_client refuses that)
+        return _made()
+
+
+@functools.cache
+def _made() -> Instruments:
     return Instruments(
         requests=Counter(
             "geo_registry_http_requests",

@@ -24,7 +24,7 @@ HEADER = "X-Request-ID"
 # A request id from the proxy is kept when it is a plain token: no spaces, no control characters, no "@" (so it
 # cannot carry an e-mail address into the log), at most 128 characters.
 SANE_ID = re.compile(r"[A-Za-z0-9._:+=/-]{1,128}")
-NO_ROUTE = "(no route)"  # a path that matches no URL rule (a 404): its path is not logged
+NO_ROUTE = "(unmatched)"  # a path that matches no URL rule (a 404): its path is not logged
 METHODS = metrics.METHODS
 
 
