@@ -2,6 +2,9 @@
 (never the path), lookups by source and outcome, the Locatieserver, mail, and the database's state at scrape
 time on both databases. Several gunicorn workers: tests/test_metrics_gunicorn.py."""
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -218,10 +221,20 @@ def test_gunicorns_hooks_forget_a_dead_workers_live_gauges_and_a_previous_runs_c
     folder = tmp_path / "prometheus"
     folder.mkdir()
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
-    for name in ("gauge_livesum_4242.db", "gauge_liveall_4242.db", "counter_4242.db", "gauge_livesum_4343.db"):
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()  # a process id that no process has now
+    dead, alive = ended.pid, os.getpid()
+    for name in (f"gauge_livesum_{dead}.db", f"gauge_liveall_{dead}.db", f"counter_{dead}.db"):
         (folder / name).write_bytes(b"")
-    child_exit(None, SimpleNamespace(pid=4242))
-    # A dead worker's counters still count; its live gauges do not; another worker's stay.
-    assert sorted(path.name for path in folder.iterdir()) == ["counter_4242.db", "gauge_livesum_4343.db"]
+    for name in (f"gauge_livesum_{alive}.db", f"counter_{alive}.db"):
+        (folder / name).write_bytes(b"")
+    child_exit(None, SimpleNamespace(pid=dead))
+    # A dead worker's counters still count; its live gauges do not; another process's stay.
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        [f"counter_{dead}.db", f"counter_{alive}.db", f"gauge_livesum_{alive}.db"]
+    )
+    # A new start of the server drops what ended processes counted, not what running ones count.
     on_starting(None)
-    assert list(folder.iterdir()) == []
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        [f"counter_{alive}.db", f"gauge_livesum_{alive}.db"]
+    )

@@ -158,13 +158,29 @@ def child_exit(server, worker) -> None:
 
 
 def on_starting(server) -> None:
-    """gunicorn's on_starting hook: empty PROMETHEUS_MULTIPROC_DIR, so that counts from a previous run of the
-    server do not add to this one's (prometheus_client's documented requirement)."""
+    """gunicorn's on_starting hook: clear PROMETHEUS_MULTIPROC_DIR of a previous run's processes, so that their
+    counts do not add to this run's (prometheus_client's documented requirement); the files of processes still
+    running (`geo-registry worker` sharing the folder) stay."""
     folder = os.environ.get(MULTIPROCESS)
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        for stale in Path(folder).glob("*.db"):
-            stale.unlink(missing_ok=True)
+    if not folder:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for path in Path(folder).glob("*.db"):
+        if not _running(path.stem.rpartition("_")[2]):
+            path.unlink(missing_ok=True)
+
+
+def _running(pid: str) -> bool:
+    """Whether a process with this id runs on this host."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        return True
+    return True
 
 
 def init_app(app) -> None:
