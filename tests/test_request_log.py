@@ -8,6 +8,9 @@ import pytest
 from helpers import csrf_token, make_app
 
 LOGGER = "geo_registry.requests"
+# Made here, so that the source line a traceback quotes does not hold them.
+PRIVATE = "pien.prive@" + "voorbeeld.invalid"
+PLACE = "Brink 12, " + "1251KV Laren"
 
 
 def lines(caplog) -> list[str]:
@@ -125,5 +128,26 @@ def test_the_dutch_error_page_shows_the_id_too_and_text_errors_carry_the_traceba
     app.add_url_rule("/stuk", "broken", broken)
     response = app.test_client().get("/stuk")
     assert f"noem dan deze code: {response.headers['X-Request-ID']}" in response.get_data(as_text=True)
-    (error,) = [r for r in caplog.records if r.name == LOGGER and r.levelno == logging.ERROR]
-    assert f"request_id={response.headers['X-Request-ID']}" in error.getMessage() and error.exc_info
+    (error,) = [r.getMessage() for r in caplog.records if r.name == LOGGER and r.levelno == logging.ERROR]
+    assert f"request_id={response.headers['X-Request-ID']}" in error
+    assert "Traceback (most recent call last)" in error and error.endswith("RuntimeError: stuk")
+
+
+@pytest.mark.both_databases
+def test_a_failing_statement_logs_no_value_of_it(tmp_path, db_url, caplog):
+    import sqlalchemy as sa
+
+    from geo_registry.store.tables import waiting_residents
+
+    caplog.set_level(logging.INFO)
+    app = make_app(tmp_path, DATABASE_URL=db_url)
+
+    def failing_insert():
+        with app.extensions["geo_registry.engine"].begin() as conn:  # lat missing: NOT NULL refuses the row
+            conn.execute(sa.insert(waiting_residents).values(email=PRIVATE, lat=None, lon=5.2, address_text=PLACE))
+
+    app.add_url_rule("/stuk", "failing_insert", failing_insert)
+    response = app.test_client().get("/stuk")
+    assert response.status_code == 500
+    assert "IntegrityError" in caplog.text  # the error is there, with its statement
+    assert "voorbeeld.invalid" not in caplog.text and "1251" not in caplog.text

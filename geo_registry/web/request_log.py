@@ -24,6 +24,9 @@ HEADER = "X-Request-ID"
 # A request id from the proxy is kept when it is a plain token: no spaces, no control characters, no "@" (so it
 # cannot carry an e-mail address into the log), at most 128 characters.
 SANE_ID = re.compile(r"[A-Za-z0-9._:+=/-]{1,128}")
+EMAIL = re.compile(r"[^\s@\"'<>(),;:]+@[^\s@\"'<>(),;:]+")
+POSTCODE = re.compile(r"\b[1-9][0-9]{3} ?[A-Za-z]{2}\b")
+DETAIL = re.compile(r"^(\s*)DETAIL:.*$", re.MULTILINE)
 NO_ROUTE = "(unmatched)"  # a path that matches no URL rule (a 404): its path is not logged
 METHODS = metrics.METHODS
 
@@ -85,13 +88,20 @@ def json_wanted() -> bool:
 
 
 def log_unexpected(error: BaseException) -> None:
-    """Log an unexpected error (a 500) with the request's id, route and traceback."""
+    """Log an unexpected error (a 500) with the request's id, route and traceback (personal values masked)."""
     line = fields()
+    line["exception"] = redact("".join(traceback.format_exception(error)))
     if json_wanted():  # one line: the traceback as a field
-        line["exception"] = "".join(traceback.format_exception(error))
         log.error(render("error", "unexpected error", line, True))
     else:
-        log.error(render("error", "unexpected error", line, False), exc_info=error)
+        log.error(render("error", "unexpected error", line, False) + "\n" + line["exception"].rstrip())
+
+
+def redact(text: str) -> str:
+    """An error's text without what may be personal: e-mail addresses, postcodes, and the row PostgreSQL quotes
+    in its DETAIL line ("Failing row contains (...)"), which may hold names and phone numbers."""
+    text = DETAIL.sub(r"\1DETAIL: (left out)", text)
+    return POSTCODE.sub("<postcode>", EMAIL.sub("<e-mail>", text))
 
 
 def _give_output() -> None:
