@@ -69,10 +69,11 @@ def register_extensions(app: Flask) -> None:
     """Set up error handling, the database and the domain services."""
     from geo_registry.store import db
     from geo_registry.web import error_pages as errors
-    from geo_registry.web import i18n, security, settings
+    from geo_registry.web import i18n, request_log, security, settings
     from geo_registry.web import services as app_services
 
     settings.init_app(app)
+    request_log.init_app(app)  # first: its line is written after every other hook, with the final status
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
@@ -82,7 +83,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach the public pages, the JSON API, the vendored front-end assets and the security headers."""
-    from geo_registry.web import assets, headers, params
+    from geo_registry.web import assets, headers, health, metrics, params
     from geo_registry.web import no_store as privacy
     from geo_registry.web.api import http as api_http
     from geo_registry.web.api import ogc as features
@@ -101,6 +102,8 @@ def register_blueprints(app: Flask) -> None:
     sessions.init_app(app)
     privacy.init_app(app)
     api_http.init_app(app)
+    health.init_app(app)
+    metrics.init_app(app)
     for blueprint in (
         public.bp,
         info.bp,

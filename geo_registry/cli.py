@@ -330,7 +330,7 @@ def serve_command(ctx, host, port, threads, workers):
     from flask.cli import ScriptInfo
 
     from geo_registry import create_app
-    from geo_registry.web.serving import Server, gunicorn_options, worker_count
+    from geo_registry.web.serving import Server, gunicorn_options, metrics_folder, worker_count
 
     app = ctx.ensure_object(ScriptInfo).load_app()  # loaded already to find this command: its settings
     config = settings.of(app)
@@ -340,7 +340,8 @@ def serve_command(ctx, host, port, threads, workers):
     # The workers build their own app and engine; none of this process's database connections go with them.
     app.extensions["geo_registry.engine"].dispose()
     options = gunicorn_options(config, host, port, count)
-    Server(create_app, options, on_ready=lambda url: _announce(config, url, count)).run()
+    with metrics_folder():
+        Server(create_app, options, on_ready=lambda url: _announce(config, url, count)).run()
 
 
 def _announce(config, url: str, count: int) -> None:

@@ -39,6 +39,9 @@ SKIP = {
     "staff.coverage_csv": "a CSV download",
     "staff.uncovered_geojson": "a GeoJSON download",
     "tiles.tile": "GeoJSON the map loads per tile of the view (tests/test_map_tiles.py)",
+    "health.healthz": "plain text for the load balancer (tests/test_health.py)",
+    "health.readyz": "plain text for the load balancer (tests/test_health.py)",
+    "metrics.metrics": "the Prometheus text format, for the monitoring (tests/test_metrics.py)",
 }
 COUNTER = itertools.count(1)
 NO_GROUP = "/?postcode=1251PT&huisnummer=3"  # an answer with no group: it offers the waiting list

@@ -153,6 +153,14 @@ class Settings:
     MEMBER_LIMIT: int = setting(1024, "WhatsApp's member limit per group")
     CONFIRM_INTERVAL_DAYS: int = setting(365, "days between a group's yearly confirmations")
     RENEWAL_LINK_DAYS: int = setting(60, "how long the link in a confirmation e-mail works")
+    READY_MAIL_AGE_SECONDS: int = setting(
+        900, "/readyz answers 503 when the oldest queued e-mail waits longer than this; 0: mail is not checked"
+    )
+    METRICS_ALLOW: str = setting(
+        "127.0.0.1,::1", "addresses or networks (comma-separated) that may read /metrics; empty: none"
+    )
+    METRICS_TOKEN: str = setting("", "a bearer token that opens /metrics from any address; empty: no token")
+    LOG_FORMAT: str = setting("text", "the request log: one line of text, or JSON", choices=("text", "json"))
     CONTACT_PER_GEMEENTE: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def contact_email(self, code: str) -> str:

@@ -13,6 +13,7 @@ from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.connection import HTTPConnection, HTTPSConnection
 
 from geo_registry.core.errors import AddressNotFound, AddressServiceUnavailable
+from geo_registry.core.instruments import instruments
 from geo_registry.lookup.model import Address, AddressQuery, pick
 
 POINT_RE = re.compile(r"POINT\s*\(\s*([-0-9.eE]+)\s+([-0-9.eE]+)\s*\)")
@@ -176,9 +177,20 @@ class PdokSource:
         self.session.mount("https://", DeadlineAdapter())
 
     def _get(self, endpoint: str, params: list[tuple[str, str]]) -> dict:
+        try:
+            return self._answer(endpoint, params)
+        except AddressServiceUnavailable:
+            instruments().locatieserver_failures.labels(endpoint).inc()
+            raise
+
+    def _answer(self, endpoint: str, params: list[tuple[str, str]]) -> dict:
         if not self._slots.acquire(blocking=False):
             raise AddressServiceUnavailable()
-        response = self._call_within(f"{self.base_url}/{endpoint}", params)
+        started = time.perf_counter()
+        try:
+            response = self._call_within(f"{self.base_url}/{endpoint}", params)
+        finally:  # the wait for an answer, also when there was none in time
+            instruments().locatieserver_seconds.labels(endpoint).observe(time.perf_counter() - started)
         try:
             response.raise_for_status()
             answer = response.json()["response"]

@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from geo_registry.core import processes
+from geo_registry.core.instruments import instruments
 from geo_registry.core.settings import Settings
 from geo_registry.core.text import single_line
 from geo_registry.store.tables import mail_outbox as outbox
@@ -73,6 +74,7 @@ class MailSettings:
 
 def queue(conn: sa.Connection, message: Message) -> int:
     """Queue a message inside the caller's transaction; return its id."""
+    instruments().mail_queued.labels(message.kind).inc()
     return conn.execute(
         outbox.insert()
         .values(
@@ -191,8 +193,10 @@ class Mailer:
             failure = self._deliver_one(row)
             if failure is None:
                 sent += 1
+                instruments().mail_sent.inc()
                 continue
             failed += 1
+            instruments().mail_failed.inc()
             if failures is not None:
                 failures.append(failure)
         return sent, failed

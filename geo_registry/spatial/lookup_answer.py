@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from geo_registry.core.errors import BadInput
+from geo_registry.core.errors import AddressAmbiguous, AddressNotFound, AddressServiceUnavailable, BadInput
+from geo_registry.core.instruments import count_lookup
 from geo_registry.core.text import _
 from geo_registry.lookup import Address, AddressQuery, ChainLookup
 from geo_registry.spatial import public
@@ -44,6 +45,13 @@ class LookupAnswer:
             return ""
         return self.address.gemeentenaam
 
+    @property
+    def outcome(self) -> str:
+        """What the lookup found, as the lookup metric counts it: outside, group or no_group."""
+        if not self.point.in_gemeente:
+            return "outside"
+        return "group" if self.point.groups else "no_group"
+
     def to_public(self) -> dict:
         """Return the answer as the public API's JSON: no private fields."""
         buurt = self.point.buurt
@@ -70,12 +78,25 @@ class LookupService:
     def at_point(self, lat, lon, snapshot: Snapshot | None = None) -> LookupAnswer:
         """Answer for a point (a map click, or lat/lon in the API), from snapshot (by default the current one)."""
         lat, lon = parse_point(lat, lon)
-        return self._answer(snapshot or self.registry.snapshot(), lat, lon)
+        answer = self._answer(snapshot or self.registry.snapshot(), lat, lon)
+        count_lookup("point", answer.outcome)
+        return answer
 
     def at_address(self, query: AddressQuery) -> LookupAnswer:
         """Answer for an address query."""
-        address = self.addresses.find(query)
-        return self._answer(self.registry.snapshot(), address.lat, address.lon, address)
+        try:
+            address = self.addresses.find(query)
+        except AddressServiceUnavailable:
+            count_lookup("pdok", "unavailable")  # only the Locatieserver is ever unavailable
+            raise
+        except (AddressNotFound, AddressAmbiguous):
+            # Not one address: counted under the last source asked (the chain asked each in turn).
+            sources = self.addresses.sources
+            count_lookup(sources[-1].name if sources else "none", "not_found")
+            raise
+        answer = self._answer(self.registry.snapshot(), address.lat, address.lon, address)
+        count_lookup(address.source, answer.outcome)
+        return answer
 
     def _answer(self, snapshot: Snapshot, lat: float, lon: float, address: Address | None = None) -> LookupAnswer:
         """What lies at the point; where no group covers it (in the municipality), the groups nearby."""

@@ -58,7 +58,8 @@ def make_engine(url: str) -> Engine:
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url)
+    # hide_parameters: a failing statement's error (logged with a 500) names no value, such as an e-mail address.
+    engine = sa.create_engine(url, hide_parameters=True)
     if parsed.get_backend_name() == "sqlite":
         in_file = parsed.database not in (None, "", ":memory:")
 

@@ -9,7 +9,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from geo_registry.core.errors import GeoRegistryError
 from geo_registry.core.text import N_, _
-from geo_registry.web import settings
+from geo_registry.web import request_log, settings
 from geo_registry.web.api.http import is_versioned_path
 
 
@@ -89,5 +89,5 @@ def init_app(app) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         """Log an unexpected error and show a plain message, never a traceback."""
-        app.logger.exception("Unexpected error")
+        request_log.log_unexpected(error)  # with the request id the error page shows
         return handle_domain_error(GeoRegistryError())

@@ -24,6 +24,8 @@ from geo_registry.web import settings
 CSRF_TIME_LIMIT = 8 * 3600
 
 csrf = CSRFProtect()
+# Read by machines (the load balancer, Prometheus): no session, so no cookie (web.health, web.metrics).
+SESSIONLESS = {"/healthz", "/readyz", "/metrics"}
 
 
 def client_address() -> str:
@@ -126,10 +128,11 @@ class SessionInterface(SecureCookieSessionInterface):
     public API (stateless, so no Set-Cookie and no Vary: Cookie to defeat caches)."""
 
     def open_session(self, app, request):
-        """No session for the public API; the signed cookie session everywhere else."""
+        """No session for the public API, the health checks and the metrics; the signed cookie session
+        everywhere else."""
         from geo_registry.web.api.http import is_api_path
 
-        if is_api_path(request.path):
+        if is_api_path(request.path) or request.path in SESSIONLESS:
             return self.make_null_session(app)
         return super().open_session(app, request)
 

@@ -7,8 +7,10 @@ import errno
 import os
 import selectors
 import socket
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 
 from gunicorn.app.base import BaseApplication
@@ -18,6 +20,7 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from geo_registry.core.errors import StartupRefused
 from geo_registry.core.settings import Settings
+from geo_registry.web import metrics
 from geo_registry.web import settings as app_settings
 
 
@@ -107,6 +110,9 @@ def gunicorn_options(config: Settings, host: str, port: int, workers: int) -> di
         # same account (a test, another municipality) would take it over. Signals do what it offers.
         "control_socket_disable": True,
         "proc_name": "geo-registry",
+        # /metrics adds up every worker's counts (prometheus_client's multi-process mode, web/metrics.py).
+        "on_starting": metrics.on_starting,
+        "child_exit": metrics.child_exit,
     }
 
 
@@ -152,3 +158,18 @@ def served_url(host: str, port: int) -> str:
     if ":" in host:  # an IPv6 address is written in brackets in a URL
         host = f"[{host}]"
     return f"http://{host}:{port}"
+
+
+@contextmanager
+def metrics_folder() -> Iterator[None]:
+    """PROMETHEUS_MULTIPROC_DIR for the workers (so /metrics adds up all of them): the operator's, or else a
+    temporary folder removed when the server stops."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="geo-registry-metrics-") as folder:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
