@@ -7,8 +7,10 @@ process starts) prometheus_client keeps each process's values in that folder and
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from prometheus_client import Counter, Histogram
 
@@ -45,6 +47,9 @@ def instruments() -> Instruments:
 
 @functools.cache
 def _made() -> Instruments:
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:  # multi-process mode writes a file per process there from the first metric on
+        Path(folder).mkdir(parents=True, exist_ok=True)
     return Instruments(
         requests=Counter(
             "geo_registry_http_requests",
