@@ -92,7 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from geo_registry.web.public import info, join, register, renewal, subscribe, tiles
 
     # coverage and exports add their pages to staff.bp as they are imported
-    from geo_registry.web.staff import account, coverage, exports, policy, scope, sessions  # noqa: F401
+    from geo_registry.web.staff import account, accounts, coverage, exports, policy, scope, sessions  # noqa: F401
     from geo_registry.web.staff import views as staff
 
     params.init_app(app)
@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(account.bp)
+    app.register_blueprint(accounts.bp)
     from geo_registry.web.public import poster  # the printable poster of a group
 
     app.register_blueprint(poster.bp)

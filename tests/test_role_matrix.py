@@ -24,7 +24,8 @@ def visible_text(html: str) -> str:
 PASSWORD = "lang-genoeg-wachtwoord"
 NO_ROLE = "geen-rol"
 ANONYMOUS = "anonymous"
-STATE = {"group_id": None, "change_id": 999_999}  # the URL arguments; group_id is the example group's
+# The URL arguments: an example group, no change, an account nobody in the matrix signs in as, a forged link.
+STATE = {"group_id": 1, "change_id": 999_999, "staff_id": None, "token": "geen-geldige-link"}
 
 
 def staff_rules(app):
@@ -79,7 +80,7 @@ def signed_in(app, username: str, role_names):
 @pytest.mark.both_databases
 def test_every_route_answers_every_role_as_the_policy_says(examples_app, capsys):
     app = examples_app
-    STATE["group_id"] = 1
+    STATE["staff_id"] = create_staff(app.extensions["geo_registry.engine"], "omstander", PASSWORD)
     clients = {ANONYMOUS: app.test_client()}
     clients |= {role: signed_in(app, role.replace("-", ""), [role]) for role in ROLES}
     clients[NO_ROLE] = signed_in(app, "zonderrol", [])

@@ -71,6 +71,13 @@ POLICY: dict[str, Rule] = {
     "staff.coverage_csv": reads(GROUPS),
     "staff.uncovered_geojson": reads(GROUPS),
     "staff.audit_log": reads(LOGS),
+    "accounts.index": reads(ACCOUNTS),
+    "accounts.invite": writes(ACCOUNTS),
+    "accounts.edit": reads(ACCOUNTS),
+    "accounts.change_roles": writes(ACCOUNTS),
+    "accounts.change_status": writes(ACCOUNTS),
+    "accounts.accept": reads(ANYONE),  # the invitation's link is the credential
+    "accounts.accept_post": writes(ANYONE),
 }
 
 
@@ -113,7 +120,7 @@ def may(endpoint: str, method: str = "GET") -> bool:
 
 
 # Where an account lands after logging in: the first of these its roles allow.
-HOMES = ("staff.index", "staff.audit_log")
+HOMES = ("staff.index", "accounts.index", "staff.audit_log")
 
 
 def home_endpoint(access: Access) -> str:
@@ -159,11 +166,11 @@ def staff_routes() -> dict[str, str]:
     settings, no database: the docs generator and the tests read it)."""
     from flask import Flask
 
-    from geo_registry.web.staff import account, coverage, exports, views  # noqa: F401  (their routes join views.bp)
+    from geo_registry.web.staff import account, accounts, coverage, exports, views  # noqa: F401  (routes join views.bp)
 
     app = Flask(__name__)
-    app.register_blueprint(views.bp)
-    app.register_blueprint(account.bp)
+    for blueprint in (views.bp, account.bp, accounts.bp):
+        app.register_blueprint(blueprint)
     return {rule.endpoint: rule.rule for rule in app.url_map.iter_rules() if is_staff_path(rule.rule)}
 
 
@@ -205,7 +212,7 @@ checks every cell below against the running app on both databases.
 |---|---|
 | `beleidsmedewerker` | everything on groups: review, approve, reject, edit, (de)activate, delete, mail, exports |
 | `inzage` | read groups, areas, coverage and a beheerder's contact details; changes nothing, exports nothing |
-| `functioneel-beheerder` | staff accounts and the audit log; no group rights unless also `beleidsmedewerker` |
+| `functioneel-beheerder` | staff accounts (invite, roles, disable) and the audit log; no group rights of its own |
 
 An account holds one or more roles, and the municipalities it works for (none: every municipality served). In a
 deployment that serves several municipalities (`GEO_REGISTRY_GEMEENTEN=GM0417,GM0376,GM0317`) an account that
