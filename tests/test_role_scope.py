@@ -132,3 +132,17 @@ def test_the_command_line_gives_roles_and_municipalities_and_lists_them(bel):
     assert "wijkagent\tactief" in listed and "beleidsmedewerker, inzage; alle gemeenten" in listed
     last = runner.invoke(args=["set-roles", "eerste", "--role", "inzage"])
     assert last.exit_code == 1 and "laatste actieve account" in last.output
+
+
+def test_unsent_mail_of_a_limited_account_is_only_that_to_its_groups_beheerders(bel):
+    from geo_registry.mail.delivery import Message, queue
+
+    app, _ids = bel
+    engine = app.extensions["geo_registry.engine"]
+    with engine.begin() as conn:
+        queue(conn, Message("test", "bea@voorbeeld.invalid", "Aan de beheerder", "tekst"))
+        queue(conn, Message("test", "bewoner@voorbeeld.invalid", "Aan een bewoner", "tekst"))
+    limited = signed_in(app, "eemnes", [BELEIDSMEDEWERKER], ["GM0317"]).get("/beheer/e-mail").get_data(as_text=True)
+    assert "bea@voorbeeld.invalid" in limited and "bewoner@voorbeeld.invalid" not in limited
+    everything = signed_in(app, "alles", [BELEIDSMEDEWERKER], []).get("/beheer/e-mail").get_data(as_text=True)
+    assert "bea@voorbeeld.invalid" in everything and "bewoner@voorbeeld.invalid" in everything

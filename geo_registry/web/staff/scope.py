@@ -80,6 +80,15 @@ def audit_entries(entries: list[dict]) -> list[dict]:
     return [entry for entry in entries if readable(entry)]
 
 
+def messages(waiting: list[dict]) -> list[dict]:
+    """The unsent e-mail this request's account may read: all for an account of every municipality; otherwise
+    only that to the beheerders of its groups (a resident's address cannot be placed in a municipality here)."""
+    if codes() is None:
+        return waiting
+    beheerders = {g.beheerder_email.lower() for g in groups(app_services.current().store.list(status=None))}
+    return [message for message in waiting if message["recipient"].lower() in beheerders]
+
+
 def _group_named() -> int | None:
     """The group the current request's route names: its group_id, or the group of the change it names."""
     args = request.view_args or {}

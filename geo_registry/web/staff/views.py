@@ -106,7 +106,7 @@ def index():
         changes=[change for change in renewal.pending_changes(store) if change["group_id"] in seen],
         names={gr.id: gr.name for gr in groups},
         queue=[gr for gr in groups if gr.status == GroupStatus.PENDING_REVIEW],
-        unsent=len(app_services.current().mailer.pending()),
+        unsent=len(scope.messages(app_services.current().mailer.pending())),
     )
 
 
@@ -301,7 +301,7 @@ def audit_log():
 @login_required
 def outbox():
     """Messages that could not be sent yet."""
-    return render_template("staff/outbox.html", messages=app_services.current().mailer.pending())
+    return render_template("staff/outbox.html", messages=scope.messages(app_services.current().mailer.pending()))
 
 
 @bp.post("/e-mail")
