@@ -146,3 +146,28 @@ def test_unsent_mail_of_a_limited_account_is_only_that_to_its_groups_beheerders(
     assert "bea@voorbeeld.invalid" in limited and "bewoner@voorbeeld.invalid" not in limited
     everything = signed_in(app, "alles", [BELEIDSMEDEWERKER], []).get("/beheer/e-mail").get_data(as_text=True)
     assert "bea@voorbeeld.invalid" in everything and "bewoner@voorbeeld.invalid" in everything
+
+
+def test_a_functioneel_beheerder_of_one_municipality_manages_only_its_accounts(bel):
+    app, _ids = bel
+    engine = app.extensions["geo_registry.engine"]
+    laren = create_staff(engine, "laren", PASSWORD, [INZAGE], ["GM0417"])
+    everywhere = create_staff(engine, "overal", PASSWORD, [INZAGE])
+    admin = signed_in(app, "fb-eemnes", [FUNCTIONEEL_BEHEERDER], ["GM0317"])
+    colleague = create_staff(engine, "eemnes", PASSWORD, [INZAGE], ["GM0317"])
+    listed = admin.get("/beheer/accounts").get_data(as_text=True)
+    assert "fb-eemnes" in listed and ">eemnes<" in listed and ">laren<" not in listed and ">overal<" not in listed
+    for staff_id in (laren, everywhere):
+        assert admin.get(f"/beheer/accounts/{staff_id}").status_code == 404
+        token = csrf_token(admin, "/beheer/accounts")
+        refused = admin.post(f"/beheer/accounts/{staff_id}/rollen", data={"csrf_token": token, "rol": "inzage"})
+        assert refused.status_code == 404
+    # Its own colleague: none ticked means all of its own municipalities, never every one.
+    token = csrf_token(admin, f"/beheer/accounts/{colleague}")
+    admin.post(f"/beheer/accounts/{colleague}/rollen", data={"csrf_token": token, "rol": "beleidsmedewerker"})
+    assert roles.roles_of(engine, colleague).gemeenten == {"GM0317"}
+    token = csrf_token(admin, f"/beheer/accounts/{colleague}")
+    admin.post(
+        f"/beheer/accounts/{colleague}/rollen", data={"csrf_token": token, "rol": "inzage", "gemeente": "GM0417"}
+    )
+    assert roles.roles_of(engine, colleague).gemeenten == {"GM0317"}  # Laren is not its to give

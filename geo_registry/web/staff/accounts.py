@@ -61,9 +61,7 @@ def _served_codes() -> list[str]:
 @login_required
 def index(error: str | None = None, typed: dict | None = None, status: int = 200):
     """Every staff account with its roles and municipalities, and the form to invite a colleague."""
-    return _render(
-        "staff/accounts.html", status, accounts=list_staff(_engine()), error=error, typed=typed or {}, roles=roles
-    )
+    return _render("staff/accounts.html", status, accounts=_managed(), error=error, typed=typed or {}, roles=roles)
 
 
 @bp.post("/accounts/uitnodigen")
@@ -95,8 +93,17 @@ def invite():
     return redirect(url_for("accounts.index"))
 
 
+def _managed() -> list[dict]:
+    """The accounts this functioneel-beheerder manages: every one, or for one limited to some municipalities,
+    those whose municipalities all lie within its own (so it can never widen or narrow anyone else's)."""
+    accounts, own = list_staff(_engine()), scope.codes()
+    if own is None:
+        return accounts
+    return [a for a in accounts if a["access"].gemeenten and a["access"].gemeenten <= set(own)]
+
+
 def _account_or_404(staff_id: int) -> dict:
-    account = next((a for a in list_staff(_engine()) if a["id"] == staff_id), None)
+    account = next((a for a in _managed() if a["id"] == staff_id), None)
     if account is None:
         abort(404)
     return account
