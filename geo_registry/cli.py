@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from geo_registry.core.errors import GeoRegistryError
 from geo_registry.core.text import N_
+from geo_registry.domain import roles
 from geo_registry.domain.groups import import_groups
 from geo_registry.domain.staff import UnknownStaff, create_staff, find_staff, list_staff, set_active, set_password
 from geo_registry.lookup.address_import import import_addresses
@@ -122,13 +123,32 @@ def import_addresses_command(path):
     confirmation_prompt="Herhaal het wachtwoord",
     help="Wordt gevraagd als u het weglaat (aanbevolen: dan komt het niet in uw shellgeschiedenis).",
 )
-def create_staff_command(username, password):
-    """Create a staff account for /beheer; the password is asked for and stored hashed."""
+@click.option("--role", "role_names", multiple=True, help=f"Een van {', '.join(roles.ROLES)}; herhaalbaar.")
+@click.option("--gemeente", "codes", multiple=True, help="Bijvoorbeeld GM0376; herhaalbaar. Standaard: alle.")
+def create_staff_command(username, password, role_names, codes):
+    """Create a staff account for /beheer; the password is asked for and stored hashed. Without --role it gets
+    beleidsmedewerker and functioneel-beheerder (the first administrator); without --gemeente every municipality."""
     try:
-        create_staff(_engine(), username, password)
+        create_staff(
+            _engine(), username, password, role_names or roles.DEFAULT_ROLES, codes, app_services.served().codes
+        )
     except ValueError as error:
         _fail(error)
-    click.echo(f"Medewerker '{username}' aangemaakt.")
+    chosen = roles.Access(roles.check_roles(role_names or roles.DEFAULT_ROLES), roles.check_gemeenten(codes))
+    click.echo(f"Medewerker '{username}' aangemaakt ({roles.describe(chosen)}).")
+
+
+@click.command("set-roles")
+@with_appcontext
+@click.argument("username")
+@click.option("--role", "role_names", multiple=True, required=True, help=f"Een van {', '.join(roles.ROLES)}.")
+@click.option("--gemeente", "codes", multiple=True, help="Bijvoorbeeld GM0376; herhaalbaar. Weglaten: alle.")
+def set_roles_command(username, role_names, codes):
+    """Give a staff account these roles and municipalities, in place of what it had (audited)."""
+    account = _change_staff(lambda: find_staff(_engine(), username), username)
+    served = app_services.served().codes
+    access = _change_staff(lambda: roles.set_roles(_engine(), account["id"], role_names, codes, CLI_ACTOR, served), "")
+    click.echo(f"Medewerker '{account['username']}': {roles.describe(access)}.")
 
 
 def _change_staff(change, username: str) -> str:
@@ -182,7 +202,8 @@ def list_staff_command():
     accounts = list_staff(_engine())
     for account in accounts:
         state = "actief" if account["active"] else "uitgeschakeld"
-        click.echo(f"{account['username']}\t{state}\taangemaakt {account['created_at'].isoformat()}")
+        created, access = account["created_at"].isoformat(), roles.describe(account["access"])
+        click.echo(f"{account['username']}\t{state}\taangemaakt {created}\t{access}")
     if not accounts:
         click.echo("Nog geen medewerkers; maak er een met: geo-registry create-staff NAAM")
 
@@ -371,6 +392,7 @@ COMMANDS = [
     load_examples_command,
     import_addresses_command,
     create_staff_command,
+    set_roles_command,
     disable_staff_command,
     enable_staff_command,
     set_password_command,

@@ -42,6 +42,18 @@ def fill(app) -> None:
     change, a staff account, audit entries, queued mail, a waiting resident, the worker's jobs; the addresses are
     loaded already."""
     assert "aangemaakt" in app.test_cli_runner().invoke(args=STAFF).output
+    # A second account with one role in one municipality (staff_roles and staff_gemeenten).
+    agent = [
+        "create-staff",
+        "wijkagent",
+        "--password",
+        "Kievitslaan-nachtronde-7",
+        "--role",
+        "inzage",
+        "--gemeente",
+        "GM0417",
+    ]
+    assert "aangemaakt" in app.test_cli_runner().invoke(args=agent).output
     register_pending(app, name="Wacht op beoordeling")
     with app.app_context():
         store = app_services.current().store

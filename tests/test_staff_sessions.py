@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 from helpers import csrf_token, login
 
+from geo_registry.domain.roles import BELEIDSMEDEWERKER
 from geo_registry.domain.staff import (
     UnknownStaff,
     audit,
@@ -64,8 +65,14 @@ def test_a_cookie_captured_before_logout_is_worthless_after_it(mail_app, staff_u
     assert client.get("/beheer/").status_code == 200
 
 
+def another_administrator(app) -> None:
+    """A second functioneel-beheerder: the last active one cannot be disabled (tests/test_roles.py)."""
+    assert cli(app, "create-staff", "beheerder", "--password", NEW_PASSWORD).exit_code == 0
+
+
 def test_disabling_an_account_ends_its_sessions_and_logins(mail_app, staff_user):
     captured = logged_in_cookie(mail_app, staff_user)
+    another_administrator(mail_app)
     result = cli(mail_app, "disable-staff", "MEDEWERKER")
     assert result.exit_code == 0 and "uitgeschakeld" in result.output
     assert_login_page(replay(mail_app, captured))
@@ -111,6 +118,7 @@ def test_list_staff_shows_names_and_state_but_no_hashes(mail_app, staff_user):
 
 
 def test_account_changes_are_in_the_audit_log(mail_app, staff_user):
+    another_administrator(mail_app)
     cli(mail_app, "disable-staff", "medewerker")
     cli(mail_app, "enable-staff", "medewerker")
     with mail_app.extensions["geo_registry.engine"].connect() as conn:
@@ -281,7 +289,7 @@ def test_a_session_id_that_is_not_one_of_ours_belongs_to_nobody(engine, stored_i
 
 def test_find_staff_finds_a_disabled_account_in_any_case_and_names_an_unknown_one(engine):
     """The account by name, also when disabled; an unknown name raises UnknownStaff naming it."""
-    staff_id = create_staff(engine, "Anna", PASSWORD)
+    staff_id = create_staff(engine, "Anna", PASSWORD, [BELEIDSMEDEWERKER])
     set_active(engine, "Anna", False, actor="admin")
     assert find_staff(engine, " ANNA ") == {"id": staff_id, "username": "Anna", "active": 0}
     assert get_staff(engine, staff_id) is None  # a disabled account has no sessions
@@ -333,7 +341,7 @@ def test_the_staff_list_is_by_name_in_any_case_without_password_hashes(engine):
     set_active(engine, "carla", False, actor="admin")
     listed = list_staff(engine)
     assert [(s["username"], s["active"]) for s in listed] == [("Anna", 1), ("bert", 1), ("carla", 0)]
-    assert all(set(s) == {"id", "username", "active", "created_at"} and s["created_at"] for s in listed)
+    assert all(set(s) == {"id", "username", "active", "created_at", "access"} and s["created_at"] for s in listed)
 
 
 def test_the_audit_log_keeps_every_field_and_shows_the_newest_first_up_to_the_limit(engine):

@@ -8,8 +8,12 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from geo_registry.core.text import N_, _
+from geo_registry.domain import roles as staff_roles
+from geo_registry.domain.audit import audit, audit_entries
 from geo_registry.domain.groups import utc_now
-from geo_registry.store.tables import audit_log, staff
+from geo_registry.store.tables import staff
+
+__all__ = ["audit", "audit_entries"]  # the audit log lived here; actions and renewal still import it from here
 
 MIN_PASSWORD = 12
 
@@ -31,22 +35,35 @@ def check_password(password: str) -> None:
         raise ValueError(_("Het wachtwoord moet minstens %(n)d tekens hebben.", n=MIN_PASSWORD))
 
 
-def create_staff(engine: sa.Engine, username: str, password: str) -> int:
-    """Create a staff account with a hashed password (scrypt); raise ValueError for a bad one."""
+def create_staff(
+    engine: sa.Engine,
+    username: str,
+    password: str,
+    roles=staff_roles.DEFAULT_ROLES,
+    gemeenten=(),
+    served=None,
+) -> int:
+    """Create a staff account with a hashed password (scrypt), these roles (default: beleidsmedewerker and
+    functioneel-beheerder, for the first administrator) and municipalities (empty: every one served); raise
+    ValueError for a bad name, password, role or municipality (not in served, when given)."""
     username = (username or "").strip()
     if not username or len(username) > 64:
         raise ValueError("Geef een gebruikersnaam van 1 tot 64 tekens.")
     check_password(password)
+    chosen_roles = staff_roles.check_roles(roles)
+    chosen_codes = staff_roles.check_gemeenten(gemeenten, served)
     with engine.begin() as conn:
         if conn.execute(sa.select(staff.c.id).where(_named(username))).first():
             raise ValueError(f"Er bestaat al een medewerker '{username}'.")
-        return conn.execute(
+        staff_id = conn.execute(
             staff.insert()
             .values(
                 username=username, password_hash=generate_password_hash(password, method="scrypt"), created_at=utc_now()
             )
             .returning(staff.c.id)
         ).scalar_one()
+        staff_roles.store_access(conn, staff_id, chosen_roles, chosen_codes)
+        return staff_id
 
 
 def _named(username: str):
@@ -131,9 +148,13 @@ def find_staff(engine: sa.Engine, username: str) -> dict:
 
 
 def set_active(engine: sa.Engine, username: str, active: bool, actor: str) -> str:
-    """Enable or disable an account; either way its sessions end. Return the stored username."""
+    """Enable or disable an account; either way its sessions end. Return the stored username. Raise
+    roles.RoleRefused when disabling the last active functioneel-beheerder."""
     with engine.begin() as conn:
         account = _account(conn, username)
+        if not active:
+            staff_roles.lock_accounts(conn, account["id"])
+            staff_roles.refuse_last_administrator(conn, account["id"])
         conn.execute(_next_session(account["id"]).values(active=int(active)))
         audit(
             conn,
@@ -160,34 +181,13 @@ def set_password(engine: sa.Engine, username: str, password: str, actor: str) ->
 
 
 def list_staff(engine: sa.Engine) -> list[dict]:
-    """Every staff account (name, active, created), by name; never the password hashes."""
+    """Every staff account (name, active, created, its roles.Access as "access"), by name; never the password
+    hashes."""
+    access = staff_roles.access_by_staff(engine)
     with engine.connect() as conn:
         rows = conn.execute(
             sa.select(staff.c.id, staff.c.username, staff.c.active, staff.c.created_at).order_by(
                 sa.func.lower(staff.c.username)
             )
         )
-        return [dict(r) for r in rows.mappings()]
-
-
-def audit(
-    conn: sa.Connection,
-    actor: str,
-    action: str,
-    group_id: int | None = None,
-    group_name: str | None = None,
-    detail: str | None = None,
-) -> None:
-    """Append one entry to the audit log, inside the caller's transaction."""
-    conn.execute(
-        audit_log.insert().values(
-            at=utc_now(), actor=actor, action=action, group_id=group_id, group_name=group_name, detail=detail
-        )
-    )
-
-
-def audit_entries(engine: sa.Engine, limit: int = 500) -> list[dict]:
-    """Return the newest audit entries first."""
-    with engine.connect() as conn:
-        rows = conn.execute(sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)).mappings()
-        return [dict(r) for r in rows]
+        return [{**r, "access": access.get(r["id"], staff_roles.NO_ACCESS)} for r in rows.mappings()]

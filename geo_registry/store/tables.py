@@ -172,6 +172,22 @@ staff = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# The roles of a staff account, one or more (revision 0013; domain/roles.py names them).
+staff_roles = sa.Table(
+    "staff_roles",
+    metadata,
+    sa.Column("staff_id", sa.Integer, sa.ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("role", Text, primary_key=True),
+)
+
+# The municipalities a staff account works for (revision 0013); an account without rows works for all served.
+staff_gemeenten = sa.Table(
+    "staff_gemeenten",
+    metadata,
+    sa.Column("staff_id", sa.Integer, sa.ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("gemeentecode", Text, primary_key=True),
+)
+
 # Append-only: triggers (revision 0002) refuse every UPDATE and DELETE, also from outside the app.
 audit_log = sa.Table(
     "audit_log",
@@ -252,6 +268,8 @@ TABLE_ORDER = [
     "group_changes",
     "addresses",
     "staff",
+    "staff_roles",
+    "staff_gemeenten",
     "audit_log",
     "mail_outbox",
     "waiting_residents",
