@@ -39,6 +39,9 @@ SKIP = {
     "staff.coverage_csv": "a CSV download",
     "staff.uncovered_geojson": "a GeoJSON download",
     "tiles.tile": "GeoJSON the map loads per tile of the view (tests/test_map_tiles.py)",
+    "second_factor.enrol": "only halfway through a login (the password given); its English, axe and 320 px are "
+    "checked in tests/test_second_factor.py and tests/browser/test_browser_second_factor.py",
+    "second_factor.code": "only halfway through a login (the password given); checked as second_factor.enrol",
 }
 COUNTER = itertools.count(1)
 NO_GROUP = "/?postcode=1251PT&huisnummer=3"  # an answer with no group: it offers the waiting list
@@ -214,6 +217,7 @@ def staff_visits(pending_id: int) -> list[Visit]:
             ("staff outbox", "staff.outbox", "/beheer/e-mail"),
             ("staff coverage", "staff.coverage", "/beheer/dekking"),
             ("staff password", "account.password", "/beheer/wachtwoord"),
+            ("staff code again", "second_factor.recheck", "/beheer/code/opnieuw?next=/beheer/wachtwoord"),
         ]
     ]
 

@@ -188,6 +188,9 @@ def post_routes(mail_app, staff_user):
             "/beheer/wachtwoord",
             {"huidig": staff_user[1], "nieuw": "een-nieuw-wachtwoord", "herhaal": "een-nieuw-wachtwoord"},
         ),
+        "second_factor.enrol_post": ("/beheer/tweede-factor", {"code": "123456"}),
+        "second_factor.code_post": ("/beheer/code", {"code": "123456"}),
+        "second_factor.recheck_post": ("/beheer/code/opnieuw", {"code": "123456", "next": "/beheer/"}),
     }
     return client, routes
 

@@ -92,17 +92,10 @@ def test_wrong_password_and_rate_limit(mail_app, staff_user):
 
 def test_login_redirects_only_inside_beheer(mail_app, staff_user):
     client = mail_app.test_client()
-    token = csrf_token(client, "/beheer/inloggen")
-    response = client.post(
-        "/beheer/inloggen",
-        data={
-            "csrf_token": token,
-            "gebruikersnaam": staff_user[0],
-            "wachtwoord": staff_user[1],
-            "next": "https://evil.example/",
-        },
-    )
+    response = login(client, *staff_user, next_url="https://evil.example/")  # the password, then the code
     assert response.headers["Location"] == "/beheer/"
+    response = login(mail_app.test_client(), *staff_user, next_url="/beheer/dekking")
+    assert response.headers["Location"] == "/beheer/dekking"
 
 
 @pytest.mark.both_databases

@@ -132,7 +132,8 @@ def test_an_upgrade_keeps_every_instant_and_gives_them_back_aware_in_utc(engine)
                 ).bindparams(sa.bindparam("t", expanding=True)),
                 {"t": list(TIMESTAMPS)},
             ).all()
-        found = {(t, c) for t, c, kind in types if kind == "timestamp with time zone"}
+        # (later revisions add timestamp columns of their own, timestamptz from the start: 0014's on staff)
+        found = {(t, c) for t, c, kind in types if kind == "timestamp with time zone" and c in TIMESTAMPS[t]}
         assert found == set(texts)
 
 

@@ -149,7 +149,7 @@ def test_workers_that_cannot_start_stop_the_server_with_an_error(tmp_path):
 
 
 def test_a_change_is_seen_by_every_worker_within_a_second(register_app, tmp_path, places):
-    from helpers import register_pending
+    from helpers import login_over_http, register_pending
 
     group_id = register_pending(register_app)
     lat, lon = places["postiljon"]
@@ -159,12 +159,7 @@ def test_a_change_is_seen_by_every_worker_within_a_second(register_app, tmp_path
         for _ in range(10):  # both workers have answered without the group (and hold their snapshot)
             assert requests.get(lookup, timeout=10).json()["groups"] == []
         staff = requests.Session()
-        login = base + "/beheer/inloggen"
-        staff.post(
-            login,
-            data={"csrf_token": token(staff, login), "gebruikersnaam": STAFF[0], "wachtwoord": STAFF[1]},
-            timeout=10,
-        ).raise_for_status()
+        login_over_http(staff, base, register_app, STAFF, "shared-secret")
         page = f"{base}/beheer/groep/{group_id}"
         approve = {"csrf_token": token(staff, page), "besluit": "goedkeuren"}
         assert staff.post(page + "/beoordelen", data=approve, allow_redirects=False, timeout=10).status_code == 302

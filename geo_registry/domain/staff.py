@@ -7,11 +7,10 @@ import functools
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from geo_registry.core.text import N_, _
+from geo_registry.core.text import N_
 from geo_registry.domain.groups import utc_now
+from geo_registry.domain.passwords import MIN_PASSWORD, check_password
 from geo_registry.store.tables import audit_log, staff
-
-MIN_PASSWORD = 12
 
 
 @functools.cache
@@ -25,25 +24,25 @@ class UnknownStaff(ValueError):
     """No staff account has this name."""
 
 
-def check_password(password: str) -> None:
-    """Raise ValueError when password is too short to be a staff password."""
-    if len(password or "") < MIN_PASSWORD:
-        raise ValueError(_("Het wachtwoord moet minstens %(n)d tekens hebben.", n=MIN_PASSWORD))
-
-
-def create_staff(engine: sa.Engine, username: str, password: str) -> int:
-    """Create a staff account with a hashed password (scrypt); raise ValueError for a bad one."""
+def create_staff(
+    engine: sa.Engine, username: str, password: str, min_length: int = MIN_PASSWORD, email: str | None = None
+) -> int:
+    """Create a staff account with a hashed password (scrypt) that meets the policy (domain/passwords.py) and,
+    optionally, the address it is told of failed logins at; raise ValueError for a bad one."""
     username = (username or "").strip()
     if not username or len(username) > 64:
         raise ValueError("Geef een gebruikersnaam van 1 tot 64 tekens.")
-    check_password(password)
+    check_password(password, username, min_length)
     with engine.begin() as conn:
         if conn.execute(sa.select(staff.c.id).where(_named(username))).first():
             raise ValueError(f"Er bestaat al een medewerker '{username}'.")
         return conn.execute(
             staff.insert()
             .values(
-                username=username, password_hash=generate_password_hash(password, method="scrypt"), created_at=utc_now()
+                username=username,
+                password_hash=generate_password_hash(password, method="scrypt"),
+                created_at=utc_now(),
+                email=(email or "").strip() or None,
             )
             .returning(staff.c.id)
         ).scalar_one()
@@ -71,7 +70,7 @@ def authenticate(engine: sa.Engine, username: str, password: str) -> dict | None
         return None
     if not check_password_hash(row["password_hash"], password or ""):
         return None
-    return {"id": row["id"], "username": row["username"], "session_version": row["session_version"]}
+    return {"id": row["id"], "username": row["username"], "session_version": row["session_version"], "local": True}
 
 
 def get_staff(engine: sa.Engine, staff_id: int) -> dict | None:
@@ -79,9 +78,12 @@ def get_staff(engine: sa.Engine, staff_id: int) -> dict | None:
     with engine.connect() as conn:
         row = (
             conn.execute(
-                sa.select(staff.c.id, staff.c.username, staff.c.session_version).where(
-                    staff.c.id == staff_id, staff.c.active == 1
-                )
+                sa.select(
+                    staff.c.id,
+                    staff.c.username,
+                    staff.c.session_version,
+                    (sa.func.coalesce(staff.c.password_hash, "") != "").label("local"),
+                ).where(staff.c.id == staff_id, staff.c.active == 1)
             )
             .mappings()
             .first()
@@ -144,11 +146,12 @@ def set_active(engine: sa.Engine, username: str, active: bool, actor: str) -> st
     return account["username"]
 
 
-def set_password(engine: sa.Engine, username: str, password: str, actor: str) -> dict:
-    """Give an account a new password and end its sessions; return the account with its new session version."""
-    check_password(password)
+def set_password(engine: sa.Engine, username: str, password: str, actor: str, min_length: int = MIN_PASSWORD) -> dict:
+    """Give an account a new password (that meets the policy) and end its sessions; return the account with its
+    new session version."""
     with engine.begin() as conn:
         account = _account(conn, username)
+        check_password(password, account["username"], min_length)
         conn.execute(
             _next_session(account["id"]).values(password_hash=generate_password_hash(password, method="scrypt"))
         )
@@ -160,12 +163,21 @@ def set_password(engine: sa.Engine, username: str, password: str, actor: str) ->
 
 
 def list_staff(engine: sa.Engine) -> list[dict]:
-    """Every staff account (name, active, created), by name; never the password hashes."""
+    """Every staff account (name, active, created, whether it is local and has enrolled a second factor, its
+    failed logins since the last success), by name; never the password hashes or secrets."""
+    columns = staff.c
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.select(staff.c.id, staff.c.username, staff.c.active, staff.c.created_at).order_by(
-                sa.func.lower(staff.c.username)
-            )
+            sa.select(
+                columns.id,
+                columns.username,
+                columns.active,
+                columns.created_at,
+                (sa.func.coalesce(columns.password_hash, "") != "").label("local"),
+                columns.totp_enrolled_at.is_not(None).label("enrolled"),
+                columns.failed_logins,
+                columns.last_failed_at,
+            ).order_by(sa.func.lower(columns.username))
         )
         return [dict(r) for r in rows.mappings()]
 

@@ -143,7 +143,7 @@ def init_app(app) -> None:
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     app.session_interface = SessionInterface()
-    app.permanent_session_lifetime = timedelta(hours=8)
+    app.permanent_session_lifetime = timedelta(hours=settings.of(app).SESSION_MAX_HOURS)
     if settings.of(app).TRUST_PROXY:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
