@@ -242,7 +242,12 @@ def test_only_an_active_account_with_its_own_password_logs_in(engine):
     account give None (not an error)."""
     staff_id = create_staff(engine, "Anna", PASSWORD)
     create_staff(engine, "Bert", OTHER)
-    assert authenticate(engine, " anna ", PASSWORD) == {"id": staff_id, "username": "Anna", "session_version": 0, "local": True}
+    assert authenticate(engine, " anna ", PASSWORD) == {
+        "id": staff_id,
+        "username": "Anna",
+        "session_version": 0,
+        "local": True,
+    }
     for name, password in (
         ("Anna", OTHER),
         ("Anna", ""),
@@ -262,7 +267,12 @@ def test_a_session_id_is_valid_until_the_accounts_sessions_end(engine):
     anna_session = session_id(authenticate(engine, "Anna", PASSWORD))
     bert_session = session_id(authenticate(engine, "Bert", OTHER))
     assert anna_session == f"{anna}:0"
-    assert staff_for_session(engine, anna_session) == {"id": anna, "username": "Anna", "session_version": 0, "local": True}
+    assert staff_for_session(engine, anna_session) == {
+        "id": anna,
+        "username": "Anna",
+        "session_version": 0,
+        "local": True,
+    }
     end_sessions(engine, anna)
     assert staff_for_session(engine, anna_session) is None
     assert (
@@ -270,7 +280,12 @@ def test_a_session_id_is_valid_until_the_accounts_sessions_end(engine):
         == get_staff(engine, anna)
         == {"id": anna, "username": "Anna", "session_version": 1, "local": True}
     )
-    assert staff_for_session(engine, bert_session) == {"id": bert, "username": "Bert", "session_version": 0, "local": True}
+    assert staff_for_session(engine, bert_session) == {
+        "id": bert,
+        "username": "Bert",
+        "session_version": 0,
+        "local": True,
+    }
 
 
 @pytest.mark.parametrize("stored_id", [None, "", "abc", "1", "1:0:0", "1:x", ":0", "999:0"])
