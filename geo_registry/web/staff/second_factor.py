@@ -76,7 +76,7 @@ def _enrol_page(staff: dict, error: str | None = None, status: int = 200):
     uri = second_factor.provisioning_uri(secret, staff["username"], issuer)
     svg = segno.make(uri, error="m").svg_inline(scale=4, border=4, dark="#000", light="#fff", svgclass="totp-qr")
     label = _("QR-code om de tweede factor in uw authenticator-app in te stellen")
-    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" shape-rendering="crispEdges" ', 1)
     spaced = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return _page("staff/second_factor_enrol.html", status, qr=Markup(svg), secret=spaced, error=error)
 
