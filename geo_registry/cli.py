@@ -127,7 +127,7 @@ def create_staff_command(username, password, email):
     """Create a staff account for /beheer; the password is asked for and stored hashed. At its first login the
     account enrols a second factor (an authenticator app)."""
     try:
-        create_staff(_engine(), username, password, settings.current().PASSWORD_MIN_LENGTH, email=email)
+        create_staff(_engine(), username, password, min_length=settings.current().PASSWORD_MIN_LENGTH, email=email)
     except ValueError as error:
         _fail(error)
     click.echo(f"Medewerker '{username}' aangemaakt.")
@@ -174,7 +174,9 @@ def set_password_command(username, password):
     if password is None:  # asked only now, so that a mistyped name is told before the password is typed
         password = click.prompt("Nieuw wachtwoord", hide_input=True, confirmation_prompt="Herhaal het wachtwoord")
     minimum = settings.current().PASSWORD_MIN_LENGTH
-    account = _change_staff(lambda: set_password(_engine(), username, password, CLI_ACTOR, minimum), username)
+    account = _change_staff(
+        lambda: set_password(_engine(), username, password, CLI_ACTOR, min_length=minimum), username
+    )
     click.echo(f"Wachtwoord van '{account['username']}' gewijzigd; open sessies zijn beëindigd.")
 
 

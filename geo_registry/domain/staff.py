@@ -25,7 +25,7 @@ class UnknownStaff(ValueError):
 
 
 def create_staff(
-    engine: sa.Engine, username: str, password: str, min_length: int = MIN_PASSWORD, email: str | None = None
+    engine: sa.Engine, username: str, password: str, *, min_length: int = MIN_PASSWORD, email: str | None = None
 ) -> int:
     """Create a staff account with a hashed password (scrypt) that meets the policy (domain/passwords.py) and,
     optionally, the address it is told of failed logins at; raise ValueError for a bad one."""
@@ -146,7 +146,9 @@ def set_active(engine: sa.Engine, username: str, active: bool, actor: str) -> st
     return account["username"]
 
 
-def set_password(engine: sa.Engine, username: str, password: str, actor: str, min_length: int = MIN_PASSWORD) -> dict:
+def set_password(
+    engine: sa.Engine, username: str, password: str, actor: str, *, min_length: int = MIN_PASSWORD
+) -> dict:
     """Give an account a new password (that meets the policy) and end its sessions; return the account with its
     new session version."""
     with engine.begin() as conn:

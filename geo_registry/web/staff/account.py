@@ -49,7 +49,7 @@ def password_post():
         if new != request.form.get("herhaal", ""):
             raise ValueError(_("De twee nieuwe wachtwoorden zijn niet hetzelfde."))
         minimum = settings.current().PASSWORD_MIN_LENGTH
-        account = set_password(engine, g.staff["username"], new, g.staff["username"], minimum)
+        account = set_password(engine, g.staff["username"], new, g.staff["username"], min_length=minimum)
     except ValueError as error:
         return _page(str(error), 400)
     forget_hits()
