@@ -93,7 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from geo_registry.web.public import info, join, register, renewal, subscribe, tiles
 
     # coverage and exports add their pages to staff.bp as they are imported
-    from geo_registry.web.staff import account, accounts, coverage, exports, policy, scope, sessions  # noqa: F401
+    from geo_registry.web.staff import account, accounts, coverage, exports, policy, scope, second_factor, sessions  # noqa: F401
     from geo_registry.web.staff import views as staff
 
     params.init_app(app)
@@ -123,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(account.bp)
     app.register_blueprint(accounts.bp)
+    app.register_blueprint(second_factor.bp)
     from geo_registry.web.public import poster  # the printable poster of a group
 
     app.register_blueprint(poster.bp)

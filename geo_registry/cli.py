@@ -14,6 +14,7 @@ from geo_registry.core.errors import GeoRegistryError
 from geo_registry.core.text import N_
 from geo_registry.domain import roles
 from geo_registry.domain.groups import import_groups
+from geo_registry.domain.second_factor import reset_second_factor
 from geo_registry.domain.staff import UnknownStaff, create_staff, find_staff, list_staff, set_active, set_password
 from geo_registry.lookup.address_import import import_addresses
 from geo_registry.spatial.buurten import import_buurten
@@ -125,12 +126,21 @@ def import_addresses_command(path):
 )
 @click.option("--role", "role_names", multiple=True, help=f"Een van {', '.join(roles.ROLES)}; herhaalbaar.")
 @click.option("--gemeente", "codes", multiple=True, help="Bijvoorbeeld GM0376; herhaalbaar. Standaard: alle.")
-def create_staff_command(username, password, role_names, codes):
+@click.option("--email", default=None, help="Waar de medewerker bericht krijgt van herhaald mislukte aanmeldingen.")
+def create_staff_command(username, password, role_names, codes, email):
     """Create a staff account for /beheer; the password is asked for and stored hashed. Without --role it gets
-    beleidsmedewerker and functioneel-beheerder (the first administrator); without --gemeente every municipality."""
+    beleidsmedewerker and functioneel-beheerder (the first administrator); without --gemeente every municipality.
+    At its first login the account enrols a second factor (an authenticator app)."""
     try:
         create_staff(
-            _engine(), username, password, role_names or roles.DEFAULT_ROLES, codes, app_services.served().codes
+            _engine(),
+            username,
+            password,
+            role_names or roles.DEFAULT_ROLES,
+            codes,
+            app_services.served().codes,
+            min_length=settings.current().PASSWORD_MIN_LENGTH,
+            email=email,
         )
     except ValueError as error:
         _fail(error)
@@ -191,19 +201,35 @@ def set_password_command(username, password):
     _change_staff(lambda: find_staff(_engine(), username), username)
     if password is None:  # asked only now, so that a mistyped name is told before the password is typed
         password = click.prompt("Nieuw wachtwoord", hide_input=True, confirmation_prompt="Herhaal het wachtwoord")
-    account = _change_staff(lambda: set_password(_engine(), username, password, CLI_ACTOR), username)
+    minimum = settings.current().PASSWORD_MIN_LENGTH
+    account = _change_staff(
+        lambda: set_password(_engine(), username, password, CLI_ACTOR, min_length=minimum), username
+    )
     click.echo(f"Wachtwoord van '{account['username']}' gewijzigd; open sessies zijn beëindigd.")
+
+
+@click.command("reset-second-factor")
+@with_appcontext
+@click.argument("username")
+def reset_second_factor_command(username):
+    """Remove a staff account's second factor (a lost phone): its sessions end, and its next login enrols a new one."""
+    name = _change_staff(lambda: reset_second_factor(_engine(), username, CLI_ACTOR), username)
+    click.echo(f"Tweede factor van '{name}' gewist; bij de volgende aanmelding stelt de medewerker een nieuwe in.")
 
 
 @click.command("list-staff")
 @with_appcontext
 def list_staff_command():
-    """List the staff accounts and whether they can log in (never their passwords)."""
+    """List the staff accounts, whether they can log in and have a second factor (never their passwords)."""
     accounts = list_staff(_engine())
     for account in accounts:
         state = "actief" if account["active"] else "uitgeschakeld"
+        factor = "tweede factor" if account["enrolled"] else "nog geen tweede factor"
+        if not account["local"]:
+            factor = "aanmelding via de gemeente"
+        failed = f"\t{account['failed_logins']} mislukte aanmeldingen" if account["failed_logins"] else ""
         created, access = account["created_at"].isoformat(), roles.describe(account["access"])
-        click.echo(f"{account['username']}\t{state}\taangemaakt {created}\t{access}")
+        click.echo(f"{account['username']}\t{state}\t{factor}\taangemaakt {created}\t{access}{failed}")
     if not accounts:
         click.echo("Nog geen medewerkers; maak er een met: geo-registry create-staff NAAM")
 
@@ -396,6 +422,7 @@ COMMANDS = [
     disable_staff_command,
     enable_staff_command,
     set_password_command,
+    reset_second_factor_command,
     list_staff_command,
     send_mail_command,
     confirmation_round_command,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -58,12 +59,87 @@ def csrf_token(client, url: str) -> str:
     return match.group(1)
 
 
-def login(client, username: str, password: str):
-    """Log in as staff through the login form."""
+def login(client, username: str, password: str, next_url: str | None = None):
+    """Log in as staff through the login form and, when the password is right, give the second factor on its page
+    (enrolling the account first, through the domain, when it has none yet). Return the last answer: the
+    redirect of the code step on success, the login page's answer otherwise."""
     token = csrf_token(client, "/beheer/inloggen")
-    return client.post(
-        "/beheer/inloggen", data={"csrf_token": token, "gebruikersnaam": username, "wachtwoord": password}
-    )
+    data = {"csrf_token": token, "gebruikersnaam": username, "wachtwoord": password}
+    if next_url is not None:
+        data["next"] = next_url
+    answer = client.post("/beheer/inloggen", data=data)
+    if answer.status_code != 302 or not answer.location.startswith(("/beheer/code", "/beheer/tweede-factor")):
+        return answer
+    code = totp_code(client.application, username)  # enrols the account first when it has no second factor
+    token = csrf_token(client, "/beheer/code")  # a new session began at the password: a new token
+    return client.post("/beheer/code", data={"csrf_token": token, "code": code})
+
+
+def totp_secret(app, username: str, key: str | None = None) -> str:
+    """The TOTP secret of a staff account, enrolling it first (as its holder would) when it has none; key is the
+    secret key of the app that checks the codes (another process's, say), app's own by default."""
+    from datetime import UTC, datetime
+
+    import pyotp
+    import sqlalchemy as sa
+
+    from geo_registry.domain import second_factor
+    from geo_registry.domain.staff import find_staff
+    from geo_registry.store.tables import staff
+    from geo_registry.web import services as app_services
+
+    key = key or app.secret_key
+    with app.app_context():
+        engine = app_services.current().store.engine
+        account = find_staff(engine, username)
+        if second_factor.needs_enrolment(engine, account["id"]):
+            secret = second_factor.enrolment_secret(engine, key, account["id"])
+            now = datetime.now(UTC)
+            second_factor.confirm_enrolment(engine, key, account["id"], pyotp.TOTP(secret).at(now), now)
+        with engine.connect() as conn:
+            sealed = conn.execute(sa.select(staff.c.totp_secret).where(staff.c.id == account["id"])).scalar_one()
+        return second_factor._open(key, sealed)
+
+
+def totp_code(app, username: str, key: str | None = None) -> str:
+    """This step's TOTP code of the account, which counts. Tests log in more often than every 30 seconds, which a
+    person does not: when this step's code was used already, the stored last step is set back (directly in the
+    database) so that it counts once more."""
+    import pyotp
+    import sqlalchemy as sa
+
+    from geo_registry.domain.second_factor import STEP_SECONDS
+    from geo_registry.store.tables import staff
+    from geo_registry.web import services as app_services
+
+    secret = totp_secret(app, username, key)
+    current = int(time.time()) // STEP_SECONDS
+    with app.app_context():
+        engine = app_services.current().store.engine
+        named = sa.func.lower(staff.c.username) == username.strip().lower()
+        with engine.begin() as conn:
+            last = conn.execute(sa.select(staff.c.totp_last_step).where(named)).scalar_one()
+            if last is not None and last >= current:
+                conn.execute(staff.update().where(named).values(totp_last_step=current - 1))
+    return pyotp.TOTP(secret).at(current * STEP_SECONDS)
+
+
+def login_over_http(web, base: str, app, user: tuple[str, str], key: str) -> None:
+    """Log in as staff at a served app (base URL, its secret key) with a requests session: the password, then the
+    code (the account enrolled through app's database first when it has no second factor)."""
+    import re
+
+    def form_token(url: str) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', web.get(url, timeout=10).text).group(1)
+
+    login_page = base + "/beheer/inloggen"
+    data = {"csrf_token": form_token(login_page), "gebruikersnaam": user[0], "wachtwoord": user[1]}
+    answer = web.post(login_page, data=data, allow_redirects=False, timeout=10)
+    assert answer.status_code == 302, answer.status_code
+    code = totp_code(app, user[0], key)
+    web.post(
+        base + "/beheer/code", data={"csrf_token": form_token(base + "/beheer/code"), "code": code}, timeout=10
+    ).raise_for_status()
 
 
 def register_pending(app, name="Nieuwe groep", codes=("BU04170324",)):

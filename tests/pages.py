@@ -42,6 +42,9 @@ SKIP = {
     "health.healthz": "plain text for the load balancer (tests/test_health.py)",
     "health.readyz": "plain text for the load balancer (tests/test_health.py)",
     "metrics.metrics": "the Prometheus text format, for the monitoring (tests/test_metrics.py)",
+    "second_factor.enrol": "only halfway through a login (the password given); its English, axe and 320 px are "
+    "checked in tests/test_second_factor.py and tests/browser/test_browser_second_factor.py",
+    "second_factor.code": "only halfway through a login (the password given); checked as second_factor.enrol",
 }
 COUNTER = itertools.count(1)
 NO_GROUP = "/?postcode=1251PT&huisnummer=3"  # an answer with no group: it offers the waiting list
@@ -219,6 +222,7 @@ def staff_visits(pending_id: int) -> list[Visit]:
             ("staff password", "account.password", "/beheer/wachtwoord"),
             ("staff accounts", "accounts.index", "/beheer/accounts"),
             ("staff account", "accounts.edit", "/beheer/accounts/1"),
+            ("staff code again", "second_factor.recheck", "/beheer/code/opnieuw?next=/beheer/wachtwoord"),
         ]
     ] + [
         # A used or forged invitation (tests/test_accounts.py follows a real one to its page).

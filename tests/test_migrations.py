@@ -65,7 +65,8 @@ def test_a_version_4_database_upgrades_in_place_keeping_every_row(tmp_path):
     assert app.extensions["geo_registry.schema"] == SchemaChange("0004", head_revision(), legacy_version=4)
     assert rows(path, old_columns) == before
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT username, session_version FROM staff").fetchall() == [("medewerker", 0)]
+        # Revision 0014 ends every session of before (the account enrols a second factor at its next login).
+        assert db.execute("SELECT username, session_version FROM staff").fetchall() == [("medewerker", 1)]
         assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)]
         assert not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchall()
         for statement in ("UPDATE audit_log SET actor = 'iemand anders'", "DELETE FROM audit_log"):

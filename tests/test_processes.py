@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from helpers import login, make_app, register_pending
+from helpers import login, login_over_http, make_app, register_pending
 from servers import free_port, port_was_taken, stopped_at_exit, wait_until, worker_process
 
 from geo_registry.web import settings as app_settings
@@ -167,12 +167,7 @@ def test_a_change_in_one_process_is_seen_in_the_other_within_a_second(register_d
         assert requests.get(lookup, timeout=10).json()["groups"] == []
         assert "Nieuwe groep" not in requests.get(public_side + "/", timeout=30).text  # the map is now cached
         staff = requests.Session()
-        login = staff_side + "/beheer/inloggen"
-        staff.post(
-            login,
-            data={"csrf_token": token(staff, login), "gebruikersnaam": STAFF[0], "wachtwoord": STAFF[1]},
-            timeout=10,
-        ).raise_for_status()
+        login_over_http(staff, staff_side, register_db, STAFF, "shared-secret")
         page = f"{staff_side}/beheer/groep/{group_id}"
         approve = {"csrf_token": token(staff, page), "besluit": "goedkeuren"}
         assert requests.get(lookup, timeout=10).json()["groups"] == []  # it has just looked at the database

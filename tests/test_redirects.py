@@ -4,7 +4,7 @@ import unicodedata
 from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
-from helpers import csrf_token
+from helpers import login
 
 SITE = "https://laren.example/"
 # Raw values of next= (as the server reads them after decoding the query string).
@@ -73,11 +73,7 @@ def test_login_sends_only_into_the_staff_area(mail_app, staff_user, target):
     client = mail_app.test_client()
     form_page = client.get(f"/beheer/inloggen?next={quote(target, safe='')}")
     assert form_page.status_code == (400 if has_control_characters(target) else 200)
-    token = csrf_token(client, "/beheer/inloggen")
-    response = client.post(
-        "/beheer/inloggen",
-        data={"csrf_token": token, "gebruikersnaam": staff_user[0], "wachtwoord": staff_user[1], "next": target},
-    )
+    response = login(client, *staff_user, next_url=target)  # the password, then the code, which leads on
     assert_on_site(response, target)
     if response.status_code != 400:
         assert response.headers["Location"] == "/beheer/"
@@ -89,14 +85,5 @@ def test_login_goes_back_to_the_staff_page_asked_for(mail_app, staff_user):
     assert asked.status_code == 302
     login_page = asked.headers["Location"]
     assert "next=" in login_page and client.get(login_page).status_code == 200
-    token = csrf_token(client, login_page)
-    response = client.post(
-        "/beheer/inloggen",
-        data={
-            "csrf_token": token,
-            "gebruikersnaam": staff_user[0],
-            "wachtwoord": staff_user[1],
-            "next": "/beheer/logboek?x=1",
-        },
-    )
+    response = login(client, *staff_user, next_url="/beheer/logboek?x=1")
     assert response.headers["Location"] == "/beheer/logboek?x=1"

@@ -109,6 +109,16 @@ class Settings:
     )
     CONFIRM_MAX_AGE_HOURS: int = setting(48, "how long an e-mail confirmation link works")
     LOGIN_LIMIT: int = setting(5, "logins per 15 minutes per client")
+    LOGIN_BACKOFF_MAX_SECONDS: int = setting(
+        900,
+        "the longest wait an account's failed logins impose before its next attempt is checked (2^n s, no lock-out)",
+    )
+    PASSWORD_MIN_LENGTH: int = setting(12, "the fewest characters a staff password may have")
+    SESSION_IDLE_MINUTES: int = setting(30, "a staff session ends after this many minutes without a request")
+    SESSION_MAX_HOURS: int = setting(10, "a staff session ends this many hours after the login, used or not")
+    SECOND_FACTOR_FRESH_MINUTES: int = setting(
+        10, "changing a password, roles or someone's second factor asks for the code again after this many minutes"
+    )
     JOIN_LIMIT: int = setting(5, "join requests per hour per client (and per day per e-mail address typed)")
     JOIN_GROUP_LIMIT: int = setting(20, "join requests one group's beheerder gets per hour, from all clients together")
     REGISTER_LIMIT: int = setting(5, "registrations per hour per client (and per day per e-mail address typed)")

@@ -7,15 +7,14 @@ import functools
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from geo_registry.core.text import N_, _
+from geo_registry.core.text import N_
 from geo_registry.domain import roles as staff_roles
 from geo_registry.domain.audit import audit, audit_entries
 from geo_registry.domain.groups import utc_now
+from geo_registry.domain.passwords import MIN_PASSWORD, check_password
 from geo_registry.store.tables import staff
 
 __all__ = ["audit", "audit_entries"]  # the audit log lived here; actions and renewal still import it from here
-
-MIN_PASSWORD = 12
 
 
 @functools.cache
@@ -29,12 +28,6 @@ class UnknownStaff(ValueError):
     """No staff account has this name."""
 
 
-def check_password(password: str) -> None:
-    """Raise ValueError when password is too short to be a staff password."""
-    if len(password or "") < MIN_PASSWORD:
-        raise ValueError(_("Het wachtwoord moet minstens %(n)d tekens hebben.", n=MIN_PASSWORD))
-
-
 def create_staff(
     engine: sa.Engine,
     username: str,
@@ -42,14 +35,18 @@ def create_staff(
     roles=staff_roles.DEFAULT_ROLES,
     gemeenten=(),
     served=None,
+    *,
+    min_length: int = MIN_PASSWORD,
+    email: str | None = None,
 ) -> int:
-    """Create a staff account with a hashed password (scrypt), these roles (default: beleidsmedewerker and
-    functioneel-beheerder, for the first administrator) and municipalities (empty: every one served); raise
-    ValueError for a bad name, password, role or municipality (not in served, when given)."""
+    """Create a staff account with a hashed password (scrypt) that meets the policy (domain/passwords.py), these
+    roles (default: beleidsmedewerker and functioneel-beheerder, for the first administrator), municipalities
+    (empty: every one served) and, optionally, the address it is told of failed logins at; raise ValueError for a
+    bad name, password, role or municipality (not in served, when given)."""
     username = (username or "").strip()
     if not username or len(username) > 64:
         raise ValueError("Geef een gebruikersnaam van 1 tot 64 tekens.")
-    check_password(password)
+    check_password(password, username, min_length)
     chosen_roles = staff_roles.check_roles(roles)
     chosen_codes = staff_roles.check_gemeenten(gemeenten, served)
     with engine.begin() as conn:
@@ -58,7 +55,10 @@ def create_staff(
         staff_id = conn.execute(
             staff.insert()
             .values(
-                username=username, password_hash=generate_password_hash(password, method="scrypt"), created_at=utc_now()
+                username=username,
+                password_hash=generate_password_hash(password, method="scrypt"),
+                created_at=utc_now(),
+                email=(email or "").strip() or None,
             )
             .returning(staff.c.id)
         ).scalar_one()
@@ -88,7 +88,7 @@ def authenticate(engine: sa.Engine, username: str, password: str) -> dict | None
         return None
     if not check_password_hash(row["password_hash"], password or ""):
         return None
-    return {"id": row["id"], "username": row["username"], "session_version": row["session_version"]}
+    return {"id": row["id"], "username": row["username"], "session_version": row["session_version"], "local": True}
 
 
 def get_staff(engine: sa.Engine, staff_id: int) -> dict | None:
@@ -96,9 +96,12 @@ def get_staff(engine: sa.Engine, staff_id: int) -> dict | None:
     with engine.connect() as conn:
         row = (
             conn.execute(
-                sa.select(staff.c.id, staff.c.username, staff.c.session_version).where(
-                    staff.c.id == staff_id, staff.c.active == 1
-                )
+                sa.select(
+                    staff.c.id,
+                    staff.c.username,
+                    staff.c.session_version,
+                    (sa.func.coalesce(staff.c.password_hash, "") != "").label("local"),
+                ).where(staff.c.id == staff_id, staff.c.active == 1)
             )
             .mappings()
             .first()
@@ -165,11 +168,14 @@ def set_active(engine: sa.Engine, username: str, active: bool, actor: str) -> st
     return account["username"]
 
 
-def set_password(engine: sa.Engine, username: str, password: str, actor: str) -> dict:
-    """Give an account a new password and end its sessions; return the account with its new session version."""
-    check_password(password)
+def set_password(
+    engine: sa.Engine, username: str, password: str, actor: str, *, min_length: int = MIN_PASSWORD
+) -> dict:
+    """Give an account a new password (that meets the policy) and end its sessions; return the account with its
+    new session version."""
     with engine.begin() as conn:
         account = _account(conn, username)
+        check_password(password, account["username"], min_length)
         conn.execute(
             _next_session(account["id"]).values(password_hash=generate_password_hash(password, method="scrypt"))
         )
@@ -181,13 +187,22 @@ def set_password(engine: sa.Engine, username: str, password: str, actor: str) ->
 
 
 def list_staff(engine: sa.Engine) -> list[dict]:
-    """Every staff account (name, active, created, its roles.Access as "access"), by name; never the password
-    hashes."""
+    """Every staff account (name, active, created, whether it is local and has enrolled a second factor, its
+    failed logins since the last success, its roles.Access as "access"), by name; never the password hashes or
+    secrets."""
     access = staff_roles.access_by_staff(engine)
+    columns = staff.c
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.select(staff.c.id, staff.c.username, staff.c.active, staff.c.created_at).order_by(
-                sa.func.lower(staff.c.username)
-            )
+            sa.select(
+                columns.id,
+                columns.username,
+                columns.active,
+                columns.created_at,
+                (sa.func.coalesce(columns.password_hash, "") != "").label("local"),
+                columns.totp_enrolled_at.is_not(None).label("enrolled"),
+                columns.failed_logins,
+                columns.last_failed_at,
+            ).order_by(sa.func.lower(columns.username))
         )
         return [{**r, "access": access.get(r["id"], staff_roles.NO_ACCESS)} for r in rows.mappings()]

@@ -169,6 +169,27 @@ staff = sa.Table(
     sa.Column("active", sa.Integer, nullable=False, server_default=sa.text("1")),
     sa.Column("created_at", Instant, nullable=False),
     sa.Column("session_version", sa.Integer, nullable=False, server_default=sa.text("0")),
+    # Revision 0014: where the account holder is told of failed logins; the second factor of a local account
+    # (the TOTP secret encrypted, see domain/second_factor.py; enrolled once confirmed with a code; the last
+    # 30-second step used, so that a code counts once); the failed logins since the last success (the back-off).
+    sa.Column("email", Text),
+    sa.Column("totp_secret", Text),
+    sa.Column("totp_enrolled_at", Instant),
+    sa.Column("totp_last_step", sa.BigInteger),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("last_failed_at", Instant),
+    sqlite_autoincrement=True,
+)
+
+# The single-use recovery codes of an account's second factor, hashed (revision 0014).
+staff_recovery_codes = sa.Table(
+    "staff_recovery_codes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("staff_id", sa.Integer, sa.ForeignKey("staff.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("code_hash", Text, nullable=False),
+    sa.Column("used_at", Instant),
+    sa.UniqueConstraint("staff_id", "code_hash"),
     sqlite_autoincrement=True,
 )
 
@@ -270,6 +291,7 @@ TABLE_ORDER = [
     "staff",
     "staff_roles",
     "staff_gemeenten",
+    "staff_recovery_codes",
     "audit_log",
     "mail_outbox",
     "waiting_residents",

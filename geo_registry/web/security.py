@@ -188,7 +188,7 @@ def init_app(app) -> None:
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     app.session_interface = SessionInterface()
-    app.permanent_session_lifetime = timedelta(hours=8)
+    app.permanent_session_lifetime = timedelta(hours=settings.of(app).SESSION_MAX_HOURS)
     if settings.of(app).TRUST_PROXY:
         app.wsgi_app = TrustedProxy(app.wsgi_app, settings.of(app).PROXY_ADDRESSES)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", CSRF_TIME_LIMIT)

@@ -1,4 +1,4 @@
-"""A staff member's own account under /beheer: changing one's password."""
+"""A staff member's own account under /beheer: changing one's password (with the second factor given recently)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 from flask_login import fresh_login_required
 
 from geo_registry.core.text import _
+from geo_registry.domain.passwords import policy
 from geo_registry.domain.staff import authenticate, set_password
 from geo_registry.web import services as app_services
+from geo_registry.web import settings
 from geo_registry.web.security import forget_hits, limit_per, limiter
-from geo_registry.web.staff.sessions import start_session
+from geo_registry.web.staff.second_factor import fresh_second_factor_required
+from geo_registry.web.staff.sessions import renew_session
 from geo_registry.web.staff.views import login_required
 
 bp = Blueprint("account", __name__, url_prefix="/beheer")
@@ -17,12 +20,15 @@ bp = Blueprint("account", __name__, url_prefix="/beheer")
 
 def _page(error: str | None = None, status: int = 200):
     # This blueprint is not "staff", so the staff layout gets its navigation from here.
-    return render_template("staff/password.html", error=error, staff=g.staff, flash=None), status
+    minimum = settings.current().PASSWORD_MIN_LENGTH
+    context = {"error": error, "staff": g.staff, "flash": None, "policy": policy(minimum), "minimum": minimum}
+    return render_template("staff/password.html", **context), status
 
 
 @bp.get("/wachtwoord")
 @login_required
 @fresh_login_required
+@fresh_second_factor_required
 def password():
     """The form to change one's own password."""
     return _page()
@@ -32,6 +38,7 @@ def password():
 @limiter.limit(limit_per(lambda s: s.LOGIN_LIMIT, "15 minutes"))  # guessing the current password is guessing a login
 @login_required
 @fresh_login_required
+@fresh_second_factor_required
 def password_post():
     """Change one's own password: every other session of this account ends, this one goes on."""
     engine = app_services.current().store.engine
@@ -41,10 +48,11 @@ def password_post():
             raise ValueError(_("Het huidige wachtwoord klopt niet."))
         if new != request.form.get("herhaal", ""):
             raise ValueError(_("De twee nieuwe wachtwoorden zijn niet hetzelfde."))
-        account = set_password(engine, g.staff["username"], new, g.staff["username"])
+        minimum = settings.current().PASSWORD_MIN_LENGTH
+        account = set_password(engine, g.staff["username"], new, g.staff["username"], min_length=minimum)
     except ValueError as error:
         return _page(str(error), 400)
     forget_hits()
-    start_session({**g.staff, "session_version": account["session_version"]})
+    renew_session({**g.staff, "session_version": account["session_version"]})
     session["flash"] = _("Uw wachtwoord is gewijzigd. Op andere apparaten bent u nu uitgelogd.")
     return redirect(url_for("staff.index"))

@@ -11,7 +11,7 @@ from geo_registry.domain import invitations, roles
 from geo_registry.domain.staff import find_staff, list_staff, set_active, set_password
 from geo_registry.web import services as app_services
 from geo_registry.web import settings
-from geo_registry.web.mailing import deliver_later, mail_message
+from geo_registry.web.mailing import mail_message
 from geo_registry.web.security import forget_hits, limit_per, limiter
 from geo_registry.web.staff import scope
 from geo_registry.web.staff.policy import current_access, home_endpoint
@@ -84,7 +84,6 @@ def invite():
         )  # fmt: skip
     except ValueError as error:
         return index(str(error), {**typed, "rol": role_names, "gemeente": codes}, 400)
-    deliver_later()
     session["flash"] = _(
         "%(name)s is uitgenodigd: de uitnodiging is onderweg naar %(email)s.",
         name=typed["gebruikersnaam"].strip(),

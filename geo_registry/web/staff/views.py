@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from geo_registry.core.geometry import area_m2
 from geo_registry.core.text import _
-from geo_registry.domain import actions, renewal
+from geo_registry.domain import actions, login_backoff, renewal, roles
 from geo_registry.domain.actions import ActionRefused
 from geo_registry.domain.areas import find_overlaps
 from geo_registry.domain.groups import GroupStatus
@@ -26,10 +26,10 @@ from geo_registry.web.i18n import current_language
 from geo_registry.web.mailing import mail_message
 from geo_registry.web.maps import build_area_map, draw_map
 from geo_registry.web.public.subscribe import started_notice
-from geo_registry.web.redirects import local_target_under
 from geo_registry.web.security import forget_hits, limit_per, limiter
 from geo_registry.web.staff import feedback, policy, scope
-from geo_registry.web.staff.sessions import start_session
+from geo_registry.web.staff.backoff import accounts_under_attack, backoff_message, record_failure, seconds_to_wait
+from geo_registry.web.staff.sessions import begin_second_factor, session_ended
 from geo_registry.web.urls import external_url
 
 bp = Blueprint("staff", __name__, url_prefix="/beheer")
@@ -42,12 +42,16 @@ def statuses() -> dict:
 
 
 def login_required(view):
-    """Only for a logged-in staff member (Flask-Login); others go to the login page."""
+    """Only for a logged-in staff member (Flask-Login) whose session has not ended by idle time or its maximum;
+    others go to the login page (or, halfway through a login, to the second factor)."""
 
     @wraps(view)
     @flask_login.login_required
     def wrapped(*args, **kwargs):
         """Run the view for staff only."""
+        ended = session_ended()
+        if ended is not None:
+            return ended
         g.staff = current_user.staff
         return view(*args, **kwargs)
 
@@ -63,18 +67,26 @@ def login():
 @bp.post("/inloggen")
 @limiter.limit(limit_per(lambda s: s.LOGIN_LIMIT, "15 minutes"))
 def login_post():
-    """Log in with rate limiting per client; the session is renewed on success."""
+    """Log in, first the password: limited per client, and per account by its back-off (a wait before the attempt
+    is even checked); then the second factor, or its enrolment, before the session starts."""
     username = request.form.get("gebruikersnaam", "")
     next_url = request.form.get("next", "")
-    staff = authenticate(app_services.current().store.engine, username, request.form.get("wachtwoord", ""))
+    engine = app_services.current().store.engine
+    account = login_backoff.find(engine, username)
+    wait = seconds_to_wait(account)
+    if wait:
+        return _login_page(username, next_url, backoff_message(wait), 429)
+    staff = authenticate(engine, username, request.form.get("wachtwoord", ""))
     if staff is None:
-        return render_template(
-            "staff/login.html", username=username, next=next_url, error=_("Gebruikersnaam of wachtwoord klopt niet.")
-        ), 401
+        if account is not None:
+            record_failure(account)
+        return _login_page(username, next_url, _("Gebruikersnaam of wachtwoord klopt niet."), 401)
     forget_hits()
-    start_session(staff)
-    home = url_for(policy.home_endpoint(policy.current_access()))
-    return redirect(local_target_under(next_url, "/beheer/", home))
+    return begin_second_factor(staff, next_url)
+
+
+def _login_page(username: str, next_url: str, error: str, status: int):
+    return render_template("staff/login.html", username=username, next=next_url, error=error), status
 
 
 @bp.post("/uitloggen")
@@ -107,6 +119,7 @@ def index():
         names={gr.id: gr.name for gr in groups},
         queue=[gr for gr in groups if gr.status == GroupStatus.PENDING_REVIEW],
         unsent=len(scope.messages(app_services.current().mailer.pending())),
+        under_attack=accounts_under_attack() if policy.current_access().has(roles.FUNCTIONEEL_BEHEERDER) else [],
     )
 
 
