@@ -92,13 +92,14 @@ def register_blueprints(app: Flask) -> None:
     from geo_registry.web.public import info, join, register, renewal, subscribe, tiles
 
     # coverage and exports add their pages to staff.bp as they are imported
-    from geo_registry.web.staff import account, coverage, exports, sessions  # noqa: F401
+    from geo_registry.web.staff import account, coverage, exports, oidc, sessions  # noqa: F401
     from geo_registry.web.staff import views as staff
 
     params.init_app(app)
     headers.init_app(app)
     assets.init_app(app)
     sessions.init_app(app)
+    oidc.init_app(app)
     privacy.init_app(app)
     api_http.init_app(app)
     for blueprint in (
@@ -117,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(account.bp)
+    app.register_blueprint(oidc.bp)
     from geo_registry.web.public import poster  # the printable poster of a group
 
     app.register_blueprint(poster.bp)

@@ -39,6 +39,9 @@ SKIP = {
     "staff.coverage_csv": "a CSV download",
     "staff.uncovered_geojson": "a GeoJSON download",
     "tiles.tile": "GeoJSON the map loads per tile of the view (tests/test_map_tiles.py)",
+    "oidc.start": "only redirects to the identity provider (tests/test_oidc.py)",
+    "oidc.callback": "the identity provider's redirect back; its pages are checked against a real provider "
+    "(tests/test_oidc.py, tests/browser/test_browser_oidc.py)",
 }
 COUNTER = itertools.count(1)
 NO_GROUP = "/?postcode=1251PT&huisnummer=3"  # an answer with no group: it offers the waiting list

@@ -169,6 +169,10 @@ staff = sa.Table(
     sa.Column("active", sa.Integer, nullable=False, server_default=sa.text("1")),
     sa.Column("created_at", Instant, nullable=False),
     sa.Column("session_version", sa.Integer, nullable=False, server_default=sa.text("0")),
+    # An account of the identity provider (OpenID Connect): its issuer and subject; both empty for local accounts.
+    sa.Column("oidc_issuer", Text, nullable=True),
+    sa.Column("oidc_subject", Text, nullable=True),
+    sa.Index("staff_oidc_identity", "oidc_issuer", "oidc_subject", unique=True),
     sqlite_autoincrement=True,
 )
 

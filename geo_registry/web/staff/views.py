@@ -28,7 +28,7 @@ from geo_registry.web.maps import build_area_map, draw_map
 from geo_registry.web.public.subscribe import started_notice
 from geo_registry.web.redirects import local_target_under
 from geo_registry.web.security import forget_hits, limit_per, limiter
-from geo_registry.web.staff import feedback
+from geo_registry.web.staff import feedback, oidc
 from geo_registry.web.staff.sessions import start_session
 from geo_registry.web.urls import external_url
 
@@ -64,6 +64,8 @@ def login():
 @limiter.limit(limit_per(lambda s: s.LOGIN_LIMIT, "15 minutes"))
 def login_post():
     """Log in with rate limiting per client; the session is renewed on success."""
+    if not oidc.local_login_allowed():  # LOCAL_LOGIN=false: staff sign in through the identity provider only
+        abort(404)
     username = request.form.get("gebruikersnaam", "")
     next_url = request.form.get("next", "")
     staff = authenticate(app_services.current().store.engine, username, request.form.get("wachtwoord", ""))
