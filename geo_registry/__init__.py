@@ -92,13 +92,15 @@ def register_blueprints(app: Flask) -> None:
     from geo_registry.web.public import info, join, register, renewal, subscribe, tiles
 
     # coverage and exports add their pages to staff.bp as they are imported
-    from geo_registry.web.staff import account, coverage, exports, oidc, sessions  # noqa: F401
+    from geo_registry.web.staff import account, accounts, coverage, exports, oidc, policy, scope, sessions  # noqa: F401
     from geo_registry.web.staff import views as staff
 
     params.init_app(app)
     headers.init_app(app)
     assets.init_app(app)
     sessions.init_app(app)
+    policy.init_app(app)
+    scope.init_app(app)
     oidc.init_app(app)
     privacy.init_app(app)
     api_http.init_app(app)
@@ -118,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(account.bp)
+    app.register_blueprint(accounts.bp)
     app.register_blueprint(oidc.bp)
     from geo_registry.web.public import poster  # the printable poster of a group
 

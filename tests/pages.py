@@ -217,7 +217,12 @@ def staff_visits(pending_id: int) -> list[Visit]:
             ("staff outbox", "staff.outbox", "/beheer/e-mail"),
             ("staff coverage", "staff.coverage", "/beheer/dekking"),
             ("staff password", "account.password", "/beheer/wachtwoord"),
+            ("staff accounts", "accounts.index", "/beheer/accounts"),
+            ("staff account", "accounts.edit", "/beheer/accounts/1"),
         ]
+    ] + [
+        # A used or forged invitation (tests/test_accounts.py follows a real one to its page).
+        Visit("staff invitation invalid", "accounts.accept", "/beheer/uitnodiging/geen-geldige-link", status=400)
     ]
 
 

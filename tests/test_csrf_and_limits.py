@@ -34,6 +34,7 @@ def post_routes(app) -> list[str]:
             urls.append(
                 rule.rule.replace("<int:group_id>", "1")
                 .replace("<int:change_id>", "1")
+                .replace("<int:staff_id>", "1")
                 .replace("<token>", "x")
                 .replace("<lang>", "en")
             )

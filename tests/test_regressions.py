@@ -188,6 +188,10 @@ def post_routes(mail_app, staff_user):
             "/beheer/wachtwoord",
             {"huidig": staff_user[1], "nieuw": "een-nieuw-wachtwoord", "herhaal": "een-nieuw-wachtwoord"},
         ),
+        "accounts.invite": ("/beheer/accounts/uitnodigen", {"gebruikersnaam": "x", "email": "x@voorbeeld.invalid"}),
+        "accounts.change_roles": ("/beheer/accounts/1/rollen", {"rol": "inzage"}),
+        "accounts.change_status": ("/beheer/accounts/1/status", {"actief": "nee"}),
+        "accounts.accept_post": ("/beheer/uitnodiging/x", {"nieuw": "een-nieuw-wachtwoord"}),
     }
     return client, routes
 

@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 from helpers import csrf_token, login
 
+from geo_registry.domain.roles import BELEIDSMEDEWERKER
 from geo_registry.domain.staff import (
     UnknownStaff,
     audit,
@@ -21,7 +22,6 @@ from geo_registry.domain.staff import (
     set_password,
     staff_for_session,
 )
-from geo_registry.domain.roles import BELEIDSMEDEWERKER
 from geo_registry.store.db import make_engine, upgrade
 
 pytestmark = pytest.mark.both_databases  # sessions end through the database, on SQLite and PostgreSQL

@@ -18,6 +18,7 @@ from geo_registry.web import services as app_services
 from geo_registry.web import settings
 from geo_registry.web.i18n import current_language
 from geo_registry.web.maps import COVERAGE_PATTERNS, build_coverage_map
+from geo_registry.web.staff import scope
 from geo_registry.web.staff.views import bp, login_required
 
 
@@ -26,7 +27,7 @@ from geo_registry.web.staff.views import bp, login_required
 def coverage():
     """Where the municipality is not covered: the map, and the buurten from least to most covered."""
     snapshot = app_services.current().registry.snapshot()
-    served, chosen = app_services.served(), chosen_gemeente()
+    served, chosen = scope.served(), chosen_gemeente()
     items = by_priority(coverage_in_gemeente(snapshot, chosen))
     waiting = subscriptions.count_per_buurt(app_services.current().store.engine, snapshot.buurt_index)
     return render_template(
@@ -43,11 +44,12 @@ def coverage():
 
 
 def chosen_gemeente():
-    """The municipality ?gemeente= asks for (None: all together); an unknown code is a 400 naming the choices."""
+    """The municipality ?gemeente= asks for (None: all the account works for, together); an unknown code, or one
+    the account does not work for, is a 400 naming the choices."""
     code = (request.args.get("gemeente") or "").strip()
     if not code:
         return None
-    served = app_services.served()
+    served = scope.served()
     gemeente = next((g for g in served.gemeenten if g.code == code.upper()), None)
     if gemeente is None:
         raise BadInput(_("Onbekende gemeente. Kies uit: %(names)s.", names=served.names("of")), field="gemeente")
@@ -55,8 +57,8 @@ def chosen_gemeente():
 
 
 def coverage_in_gemeente(snapshot, gemeente):
-    """The coverage of every buurt, or of one municipality's buurten."""
-    items = snapshot.coverage()
+    """The coverage of every buurt of the account's municipalities, or of one municipality's buurten."""
+    items = scope.buurten_items(snapshot.coverage())
     return [item for item in items if item.buurt.gemeentecode == gemeente.code] if gemeente else items
 
 
@@ -65,8 +67,7 @@ def coverage_in_gemeente(snapshot, gemeente):
 def coverage_csv():
     """The coverage table as CSV, with the municipality of each buurt (?gemeente= for one of them) and the number
     of residents waiting for a group there."""
-    served = app_services.served()
-    names = {g.code: g.name for g in served.gemeenten}
+    names = {g.code: g.name for g in app_services.served().gemeenten}
     snapshot = app_services.current().registry.snapshot()
     waiting = subscriptions.count_per_buurt(app_services.current().store.engine, snapshot.buurt_index)
     # New columns come last, so that the columns before them keep their places for existing spreadsheets.
@@ -116,7 +117,7 @@ def uncovered_geojson():
             "geometry": to_geojson_mapping(item.uncovered),
             "properties": {**buurt_properties(item.buurt), "onbedekt_m2": round(item.area_m2 - item.covered_m2)},
         }
-        for item in app_services.current().registry.snapshot().coverage()
+        for item in scope.buurten_items(app_services.current().registry.snapshot().coverage())
         if not item.uncovered.is_empty
     ]
     return Response(

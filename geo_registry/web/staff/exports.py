@@ -12,6 +12,7 @@ from geo_registry.domain.groups import GroupStatus
 from geo_registry.spatial.public import groups_collection
 from geo_registry.web import services as app_services
 from geo_registry.web.i18n import current_language
+from geo_registry.web.staff import scope
 from geo_registry.web.staff.views import bp, login_required
 
 
@@ -28,7 +29,7 @@ def export_csv():
             phone_cell(item.beheerder_phone),
             spreadsheet_time(item.last_confirmed_at, current_app.config["BABEL_DEFAULT_TIMEZONE"]),
         ]
-        for item in app_services.current().store.list(status=GroupStatus.ACTIVE)
+        for item in scope.groups(app_services.current().store.list(status=GroupStatus.ACTIVE))
     )
     body = csv_text(["groep_id", "groep", "beheerder", "email", "mobiel", "laatst_bevestigd"], rows, current_language())
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=beheerders.csv"})
@@ -38,7 +39,7 @@ def export_csv():
 @login_required
 def export_geojson():
     """Every active group's area (public properties)."""
-    body = json.dumps(groups_collection(app_services.current().store.list(status=GroupStatus.ACTIVE)))
+    body = json.dumps(groups_collection(scope.groups(app_services.current().store.list(status=GroupStatus.ACTIVE))))
     return Response(
         body, mimetype="application/geo+json", headers={"Content-Disposition": "attachment; filename=gebieden.geojson"}
     )

@@ -28,7 +28,7 @@ from geo_registry.web.maps import build_area_map, draw_map
 from geo_registry.web.public.subscribe import started_notice
 from geo_registry.web.redirects import local_target_under
 from geo_registry.web.security import forget_hits, limit_per, limiter
-from geo_registry.web.staff import feedback, oidc
+from geo_registry.web.staff import feedback, oidc, policy, scope
 from geo_registry.web.staff.sessions import start_session
 from geo_registry.web.urls import external_url
 
@@ -75,7 +75,8 @@ def login_post():
         ), 401
     forget_hits()
     start_session(staff)
-    return redirect(local_target_under(next_url, "/beheer/", url_for("staff.index")))
+    home = url_for(policy.home_endpoint(policy.current_access()))
+    return redirect(local_target_under(next_url, "/beheer/", home))
 
 
 @bp.post("/uitloggen")
@@ -93,7 +94,8 @@ def logout():
 def index():
     """The queue of registrations awaiting review, and every group."""
     store = app_services.current().store
-    groups = store.list(status=None)
+    groups = scope.groups(store.list(status=None))
+    seen = {gr.id for gr in groups}
     snapshot = app_services.current().registry.snapshot()
     interval = settings.current().CONFIRM_INTERVAL_DAYS
     return render_template(
@@ -101,9 +103,9 @@ def index():
         groups=groups,
         addresses=snapshot.group_addresses(),
         limit=settings.current().MEMBER_LIMIT,
-        overdue=renewal.overdue_groups(store, renewal.utcnow(), interval),
+        overdue=[gr for gr in renewal.overdue_groups(store, renewal.utcnow(), interval) if gr.id in seen],
         interval=interval,
-        changes=renewal.pending_changes(store),
+        changes=[change for change in renewal.pending_changes(store) if change["group_id"] in seen],
         names={gr.id: gr.name for gr in groups},
         queue=[gr for gr in groups if gr.status == GroupStatus.PENDING_REVIEW],
         unsent=len(app_services.current().mailer.pending()),
@@ -129,7 +131,7 @@ def _group_page(item, errors: dict | None = None, reason: str = "", status_code:
     """The group page; errors of the review form are shown at their field, with what was typed kept."""
     snapshot = app_services.current().registry.snapshot()
     others = [gr for gr in snapshot.groups if gr.id != item.id]
-    overlaps = find_overlaps(item.area, area_m2(item.area), others)
+    overlaps = find_overlaps(item.area, area_m2(item.area), others)  # with any group: an overlap matters anyway
     counts = group_address_counts([item], snapshot.points())
     changes = renewal.pending_changes(app_services.current().store, item.id)
     return render_template(
@@ -142,7 +144,7 @@ def _group_page(item, errors: dict | None = None, reason: str = "", status_code:
         errors=errors or {},
         reason=reason,
         area_m2=area_m2(item.area),
-        map=build_area_map(snapshot, settings.current(), item.area, others),
+        map=build_area_map(snapshot, settings.current(), item.area, scope.groups(others)),
     ), status_code
 
 
@@ -293,7 +295,8 @@ def edit_post(group_id: int):
 @login_required
 def audit_log():
     """Who did what to which group, when (read-only)."""
-    return render_template("staff/audit.html", entries=audit_entries(app_services.current().store.engine))
+    entries = audit_entries(app_services.current().store.engine)
+    return render_template("staff/audit.html", entries=scope.audit_entries(entries))
 
 
 @bp.get("/e-mail")
