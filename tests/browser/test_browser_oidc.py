@@ -68,11 +68,16 @@ def test_a_claim_without_a_mapped_role_is_refused(browser, oidc_site, oidc_provi
 def test_a_role_changed_at_the_provider_is_applied_at_the_next_sign_in(browser, oidc_site, oidc_provider):
     base_url, app = oidc_site
     oidc_provider.set_user("carla", ["gr-inzage"])
-    sign_in(browser, base_url, "carla").context.close()
+    page = sign_in(browser, base_url, "carla")
     assert roles(app, "carla") == {"inzage"}
+    export = page.get_by_role("link", name="Beheerderslijst (CSV)")
+    assert page.get_by_role("link", name="Dekking").is_visible() and export.count() == 0  # inzage exports nothing
+    page.context.close()
     oidc_provider.set_user("carla", ["gr-beleid"])
-    sign_in(browser, base_url, "carla").context.close()
+    page = sign_in(browser, base_url, "carla")
     assert roles(app, "carla") == {"beleidsmedewerker"}
+    assert page.get_by_role("link", name="Beheerderslijst (CSV)").is_visible()
+    page.context.close()
 
 
 @pytest.mark.parametrize(
