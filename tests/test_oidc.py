@@ -226,3 +226,12 @@ def test_a_provider_that_is_down_or_stalls_gives_a_clear_page_within_the_timeout
             server.stop.set()
             server.shutdown()
             server.server_close()
+
+
+def test_a_discovery_document_of_another_issuer_is_refused(tmp_path, oidc_provider):
+    """The provider answers at localhost, but its document names 127.0.0.1 as the issuer: not the one configured,
+    so its keys and endpoints are not trusted (a mix-up of providers)."""
+    elsewhere = oidc_provider.issuer.replace("127.0.0.1", "localhost")
+    client = make_app(tmp_path, **oidc_provider.settings(OIDC_ISSUER=elsewhere)).test_client()
+    answer = client.get("/beheer/oidc/inloggen")
+    assert answer.status_code == 503 and "antwoordt nu niet" in answer.get_data(as_text=True)
