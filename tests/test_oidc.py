@@ -50,7 +50,8 @@ def test_the_first_sign_in_makes_the_account_with_the_roles_the_claim_maps_to(oi
     client = oidc_app.test_client()
     answer = sign_in(client, "anna", next_path="/beheer/dekking")
     assert answer.status_code == 302 and answer.headers["Location"] == "/beheer/dekking"
-    assert client.get("/beheer/").status_code == 200
+    overview = client.get("/beheer/").get_data(as_text=True)
+    assert "Uitloggen (anna)" in overview and "Wachtwoord wijzigen" not in overview  # no password here to change
     made = account(oidc_app, "anna")
     assert (made["oidc_issuer"], made["oidc_subject"], made["password_hash"]) == (oidc_provider.issuer, "anna", "")
     assert roles_of(engine_of(oidc_app), made["id"]).roles == {"beleidsmedewerker"}

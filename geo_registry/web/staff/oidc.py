@@ -38,6 +38,7 @@ from geo_registry.web.staff.sessions import start_session
 bp = Blueprint("oidc", __name__, url_prefix="/beheer/oidc")
 EXTENSION = "geo_registry.oidc"  # the app's Authlib client, in app.extensions
 NEXT = "oidc_next"  # where the staff member was going, in the session during the round trip
+SIGNED_IN_HERE = "oidc"  # in the session: signed in through the identity provider
 log = logging.getLogger(__name__)
 
 
@@ -206,4 +207,5 @@ def callback():
         return _page(refused_message(refused), 403)
     next_url = session.pop(NEXT, "")
     start_session(account)
+    session[SIGNED_IN_HERE] = True  # for the menu: such an account has no password here to change
     return redirect(local_target_under(next_url, "/beheer/", url_for("staff.index")))
