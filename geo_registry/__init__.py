@@ -93,7 +93,17 @@ def register_blueprints(app: Flask) -> None:
     from geo_registry.web.public import info, join, register, renewal, subscribe, tiles
 
     # coverage and exports add their pages to staff.bp as they are imported
-    from geo_registry.web.staff import account, accounts, coverage, exports, policy, scope, second_factor, sessions  # noqa: F401
+    from geo_registry.web.staff import (  # noqa: F401
+        account,
+        accounts,
+        coverage,
+        exports,
+        oidc,
+        policy,
+        scope,
+        second_factor,
+        sessions,
+    )
     from geo_registry.web.staff import views as staff
 
     params.init_app(app)
@@ -102,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     sessions.init_app(app)
     policy.init_app(app)
     scope.init_app(app)
+    oidc.init_app(app)
     privacy.init_app(app)
     api_http.init_app(app)
     health.init_app(app)
@@ -124,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(second_factor.bp)
+    app.register_blueprint(oidc.bp)
     from geo_registry.web.public import poster  # the printable poster of a group
 
     app.register_blueprint(poster.bp)

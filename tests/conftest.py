@@ -298,6 +298,17 @@ def redis_server(tmp_path):
             return
 
 
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """A real OpenID Connect provider (tests/oidc/provider.mjs: the `oidc-provider` npm package under node) on a
+    free port of 127.0.0.1 for the session; its users are set by each test (OidcProvider.set_user)."""
+    from oidc_provider import OidcProvider
+
+    provider = OidcProvider(tmp_path_factory.mktemp("oidc-provider")).start()
+    yield provider
+    provider.stop()
+
+
 def redis_command(binary: str, port: int, folder) -> list[str]:
     """redis-server on 127.0.0.1:port, no persistence, its files and log in folder."""
     return [

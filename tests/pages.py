@@ -45,6 +45,9 @@ SKIP = {
     "second_factor.enrol": "only halfway through a login (the password given); its English, axe and 320 px are "
     "checked in tests/test_second_factor.py and tests/browser/test_browser_second_factor.py",
     "second_factor.code": "only halfway through a login (the password given); checked as second_factor.enrol",
+    "oidc.start": "only redirects to the identity provider (tests/test_oidc.py)",
+    "oidc.callback": "the identity provider's redirect back; its pages are checked against a real provider "
+    "(tests/test_oidc.py, tests/browser/test_browser_oidc.py)",
 }
 COUNTER = itertools.count(1)
 NO_GROUP = "/?postcode=1251PT&huisnummer=3"  # an answer with no group: it offers the waiting list

@@ -171,6 +171,25 @@ class Settings:
     )
     METRICS_TOKEN: str = setting("", "a bearer token that opens /metrics from any address; empty: no token")
     LOG_FORMAT: str = setting("text", "the request log: one line of text, or JSON", choices=("text", "json"))
+    OIDC_ISSUER: str = setting(
+        "",
+        "the issuer of the municipality's identity provider (OpenID Connect; docs/staff-sign-in-oidc.md); empty: none",
+    )
+    OIDC_CLIENT_ID: str = setting("", "the app's client id at the identity provider")
+    OIDC_CLIENT_SECRET: str = setting("", "the app's client secret at the identity provider")
+    OIDC_SCOPE: str = setting(
+        "openid profile email", "the scopes asked of the identity provider", blank_is_default=True
+    )
+    OIDC_ROLES_CLAIM: str = setting(
+        "roles", "the claim of the ID token whose values give the roles (OIDC_ROLE_MAP)", blank_is_default=True
+    )
+    OIDC_ROLE_MAP: str = setting(
+        "", "claim values to roles, e.g. `gr-beleid=beleidsmedewerker,gr-inzage=inzage,gr-admin=functioneel-beheerder`"
+    )
+    OIDC_TIMEOUT: float = setting(5.0, "seconds in total to wait for each call to the identity provider")
+    LOCAL_LOGIN: bool = setting(
+        True, "with OIDC_ISSUER set: also the login with a username and password here (the first administrator)"
+    )
     CONTACT_PER_GEMEENTE: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def contact_email(self, code: str) -> str:
@@ -181,6 +200,10 @@ class Settings:
         """One served municipality's contact phone number: CONTACT_PHONE_<code>, else CONTACT_PHONE."""
         return self.CONTACT_PER_GEMEENTE.get(f"CONTACT_PHONE_{code}") or self.CONTACT_PHONE
 
+    def oidc_role_map(self) -> dict[str, tuple[str, ...]]:
+        """OIDC_ROLE_MAP as claim value -> roles; raise ValueError for an entry that is not `value=role`."""
+        return pairs(self.OIDC_ROLE_MAP)
+
     def for_flask(self) -> dict:
         """The settings Flask or one of its extensions reads from app.config."""
         return {f.name: getattr(self, f.name) for f in settings_fields() if f.metadata["flask"]}
@@ -190,6 +213,17 @@ class Settings:
         known = {f.name: f for f in settings_fields()}
         parsed = {name: parse(known[name], value, getattr(self, name)) for name, value in values.items()}
         return dataclasses.replace(self, **parsed)
+
+
+def pairs(text: str) -> dict[str, tuple[str, ...]]:
+    """`a=x,b=y,a=z` as {a: (x, z), b: (y,)}; raise ValueError for an entry without a value on both sides."""
+    mapping: dict[str, tuple[str, ...]] = {}
+    for entry in filter(None, (part.strip() for part in (text or "").split(","))):
+        key, sign, value = (part.strip() for part in entry.partition("="))
+        if not sign or not key or not value:
+            raise ValueError(f"{entry!r} is niet van de vorm waarde=rol")
+        mapping[key] = (*mapping.get(key, ()), value)
+    return mapping
 
 
 def settings_fields() -> list[dataclasses.Field]:

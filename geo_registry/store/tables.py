@@ -178,6 +178,10 @@ staff = sa.Table(
     sa.Column("totp_last_step", sa.BigInteger),
     sa.Column("failed_logins", sa.Integer, nullable=False, server_default=sa.text("0")),
     sa.Column("last_failed_at", Instant),
+    # An account of the identity provider (OpenID Connect): its issuer and subject; both empty for local accounts.
+    sa.Column("oidc_issuer", Text, nullable=True),
+    sa.Column("oidc_subject", Text, nullable=True),
+    sa.Index("staff_oidc_identity", "oidc_issuer", "oidc_subject", unique=True),
     sqlite_autoincrement=True,
 )
 

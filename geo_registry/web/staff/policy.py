@@ -50,6 +50,15 @@ def writes(who: Who) -> Rule:
 POLICY: dict[str, Rule] = {
     "staff.login": reads(ANYONE),
     "staff.login_post": writes(ANYONE),
+    "oidc.start": reads(ANYONE),  # the way to the identity provider's sign-in
+    "oidc.callback": reads(ANYONE),  # the provider's answer: it signs the account in
+    # Halfway through a login (the password given, not yet the code): the views check that session themselves.
+    "second_factor.enrol": reads(ANYONE),
+    "second_factor.enrol_post": writes(ANYONE),
+    "second_factor.code": reads(ANYONE),
+    "second_factor.code_post": writes(ANYONE),
+    "second_factor.recheck": reads(SIGNED_IN),  # the code asked again before a sensitive change
+    "second_factor.recheck_post": writes(SIGNED_IN),
     "staff.logout": writes(SIGNED_IN),
     "account.password": reads(SIGNED_IN),
     "account.password_post": writes(SIGNED_IN),
@@ -166,10 +175,10 @@ def staff_routes() -> dict[str, str]:
     settings, no database: the docs generator and the tests read it)."""
     from flask import Flask
 
-    from geo_registry.web.staff import account, accounts, coverage, exports, views  # noqa: F401  (routes join views.bp)
+    from geo_registry.web.staff import account, accounts, coverage, exports, oidc, second_factor, views  # noqa: F401  (routes join views.bp)
 
     app = Flask(__name__)
-    for blueprint in (views.bp, account.bp, accounts.bp):
+    for blueprint in (views.bp, account.bp, accounts.bp, oidc.bp, second_factor.bp):
         app.register_blueprint(blueprint)
     return {rule.endpoint: rule.rule for rule in app.url_map.iter_rules() if is_staff_path(rule.rule)}
 

@@ -27,7 +27,7 @@ from geo_registry.web.mailing import mail_message
 from geo_registry.web.maps import build_area_map, draw_map
 from geo_registry.web.public.subscribe import started_notice
 from geo_registry.web.security import forget_hits, limit_per, limiter
-from geo_registry.web.staff import feedback, policy, scope
+from geo_registry.web.staff import feedback, oidc, policy, scope
 from geo_registry.web.staff.backoff import accounts_under_attack, backoff_message, record_failure, seconds_to_wait
 from geo_registry.web.staff.sessions import begin_second_factor, session_ended
 from geo_registry.web.urls import external_url
@@ -69,6 +69,8 @@ def login():
 def login_post():
     """Log in, first the password: limited per client, and per account by its back-off (a wait before the attempt
     is even checked); then the second factor, or its enrolment, before the session starts."""
+    if not oidc.local_login_allowed():  # LOCAL_LOGIN=false: staff sign in through the identity provider only
+        abort(404)
     username = request.form.get("gebruikersnaam", "")
     next_url = request.form.get("next", "")
     engine = app_services.current().store.engine
