@@ -220,12 +220,7 @@ def capture(env: dict, kind: Kind) -> list:
     answer = web.post(kind.page, data={"csrf_token": token, **kind.fields}, follow_redirects=True)
     assert answer.status_code == 200 and answer.request.path.endswith(kind.done), answer.status_code
     sa.event.remove(engine, "before_cursor_execute", recorder.statement)
-    from geo_registry.web.mailing import WORKER
-
-    worker = app.extensions.get(WORKER)
-    if worker is not None:
-        worker.stop()
-    engine.dispose()
+    engine.dispose()  # the web process sends no mail (the worker process does): nothing else to stop
     return recorder.steps
 
 

@@ -9,7 +9,7 @@ import threading
 import pytest
 import shapely
 import sqlalchemy as sa
-from helpers import make_app, register_pending
+from helpers import make_app, register_pending, totp_code
 from servers import wait_until
 
 from geo_registry.domain import actions, subscriptions
@@ -42,6 +42,7 @@ def fill(app) -> None:
     change, a staff account, audit entries, queued mail, a waiting resident, the worker's jobs; the addresses are
     loaded already."""
     assert "aangemaakt" in app.test_cli_runner().invoke(args=STAFF).output
+    totp_code(app, "medewerker")  # its second factor enrolled: the secret and the recovery codes
     # A second account with one role in one municipality (staff_roles and staff_gemeenten).
     agent = [
         "create-staff",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -50,6 +51,10 @@ def bodies():
                     waiting=WAITING,
                     group_name="Brink",
                     withdraw_link="http://localhost/uit/abc",
+                    account={"username": "carla", "email": "carla@voorbeeld.invalid"},
+                    username="carla",
+                    failures=5,
+                    at=datetime(2026, 12, 7, 16, 30, tzinfo=UTC),
                 )
                 yield f"{lang}/{name}", message.body
 
