@@ -40,6 +40,34 @@ def buurten_cache(tmp_path_factory):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def url_builders_compiled_once():
+    """Werkzeug compiles two URL builder functions (Python source, parsed and compiled) for every rule of every
+    app: 0.03 of the 0.04 CPU-seconds an app's start takes, and almost every test makes an app. The tests reuse the
+    builder of a rule with the same text, parts and defaults; what a builder does depends on those alone (it gets
+    its rule as an argument). A server in production makes one app per process and compiles as werkzeug does."""
+    from werkzeug.routing.rules import Rule
+
+    original = getattr(Rule, "_compile_builder", None)
+    if original is None:  # another werkzeug: compile as it does
+        yield
+        return
+    builders: dict = {}
+
+    def compile_builder(self, append_unknown=True):
+        defaults = self.defaults or {}
+        if any(dynamic and data in defaults for dynamic, data in self._trace):
+            return original(self, append_unknown)  # a default turned into text by a converter: not keyed here
+        key = (self.rule, tuple(self._trace), tuple(defaults), append_unknown)
+        if key not in builders:
+            builders[key] = original(self, append_unknown)
+        return builders[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rule, "_compile_builder", compile_builder)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def sqlite_template(tmp_path_factory):
     """This process's migrated SQLite database, copied for each test that makes an app on a new file."""
     import db_templates
