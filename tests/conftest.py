@@ -68,6 +68,36 @@ def url_builders_compiled_once():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def password_hashes_made_once():
+    """A scrypt password hash costs 0.1 s of CPU and 32 MB of memory, and the tests make and check about a thousand
+    (every staff login): in this process the staff accounts' code makes one hash per password and checks each
+    password against a hash once, with werkzeug's own functions (both give the same answer every time; only a
+    new hash's salt is the same for the same password). Processes started by the tests hash as production does."""
+    from werkzeug import security
+
+    from geo_registry.domain import staff
+
+    made: dict = {}
+    checked: dict = {}
+
+    def generate_password_hash(password, method="scrypt", salt_length=16):
+        key = (password, method, salt_length)
+        if key not in made:
+            made[key] = security.generate_password_hash(password, method=method, salt_length=salt_length)
+        return made[key]
+
+    def check_password_hash(pwhash, password):
+        if (pwhash, password) not in checked:
+            checked[pwhash, password] = security.check_password_hash(pwhash, password)
+        return checked[pwhash, password]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(staff, "generate_password_hash", generate_password_hash)
+        patch.setattr(staff, "check_password_hash", check_password_hash)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def sqlite_template(tmp_path_factory):
     """This process's migrated SQLite database, copied for each test that makes an app on a new file."""
     import db_templates
