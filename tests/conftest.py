@@ -360,9 +360,12 @@ def staff_user(mail_app):
 
 def pytest_collection_modifyitems(items):
     """Mark every test that uses the PostgreSQL cluster `postgresql` (the both_databases ones on PostgreSQL too), so
-    that `-m "not postgresql"` leaves it out."""
+    that `-m "not postgresql"` leaves it out; run the tests marked slow first."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_postgresql = callspec is not None and callspec.params.get("db_url") == "postgresql"
         if on_postgresql or {"pg_cluster", "empty_postgresql_url"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.postgresql)
+    # xdist hands out the tests in this order: slow ones (processes of their own, half a minute each on a busy
+    # machine) left for the end kept one worker busy while the other had finished. The order within is kept.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
