@@ -69,7 +69,7 @@ def url_builders_compiled_once():
 
 @pytest.fixture(scope="session", autouse=True)
 def password_hashes_made_once():
-    """A scrypt password hash costs 0.1 s of CPU and 32 MB of memory, and the tests make and check about a thousand
+    """A scrypt password hash costs 0.1 s of CPU and 32 MB of memory, and the tests make and check hundreds
     (every staff login): in this process the staff accounts' code makes one hash per password and checks each
     password against a hash once, with werkzeug's own functions (both give the same answer every time; only a
     new hash's salt is the same for the same password). Processes started by the tests hash as production does."""
