@@ -3,7 +3,6 @@ both_databases), its clients, example data and fake services."""
 
 from __future__ import annotations
 
-import csv
 import shutil
 import subprocess
 import weakref
@@ -11,10 +10,12 @@ from contextlib import contextmanager
 
 import pytest
 import shapely
+import sites
 import sqlalchemy as sa
-from fakes import FakeLocatieserver, pdok_doc
+from fakes import FakeLocatieserver
 from helpers import WIJKEN_FILE, inside, inside_shape, make_app
 from servers import free_port, port_was_taken, stopped_at_exit, wait_until
+from sites import populated_app
 
 from geo_registry.core.config import ROOT
 from geo_registry.spatial.buurten import load_buurten
@@ -155,84 +156,19 @@ def places(buurten):
 @pytest.fixture
 def address_rows(places):
     """A small BAG-like address list with known places."""
-    c, p, b = places["centrum"], places["postiljon"], places["blaricum"]
-    return [
-        {
-            "postcode": "1251 KV",
-            "huisnummer": "12",
-            "huisletter": "",
-            "huisnummertoevoeging": "",
-            "openbare_ruimte": "Brink",
-            "woonplaats": "Laren",
-            "lat": c[0],
-            "lon": c[1],
-        },
-        {
-            "postcode": "1251KV",
-            "huisnummer": "14",
-            "huisletter": "A",
-            "huisnummertoevoeging": "",
-            "openbare_ruimte": "Brink",
-            "woonplaats": "Laren",
-            "lat": c[0],
-            "lon": c[1],
-        },
-        {
-            "postcode": "1251KV",
-            "huisnummer": "14",
-            "huisletter": "B",
-            "huisnummertoevoeging": "",
-            "openbare_ruimte": "Brink",
-            "woonplaats": "Laren",
-            "lat": c[0],
-            "lon": c[1],
-        },
-        {
-            "postcode": "1251 PT",
-            "huisnummer": "3",
-            "huisletter": "",
-            "huisnummertoevoeging": "",
-            "openbare_ruimte": "Postiljonlaan",
-            "woonplaats": "Laren",
-            "lat": p[0],
-            "lon": p[1],
-        },
-        {
-            "postcode": "1261 AA",
-            "huisnummer": "5",
-            "huisletter": "",
-            "huisnummertoevoeging": "",
-            "openbare_ruimte": "Torenlaan",
-            "woonplaats": "Blaricum",
-            "lat": b[0],
-            "lon": b[1],
-        },
-    ]
+    return sites.address_rows(places)
 
 
 @pytest.fixture
 def address_csv(tmp_path, address_rows):
     """The address list written as a CSV extract."""
-    path = tmp_path / "adressen.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(address_rows[0]))
-        writer.writeheader()
-        writer.writerows(address_rows)
-    return path
+    return sites.write_address_csv(tmp_path / "adressen.csv", address_rows)
 
 
 @pytest.fixture
 def pdok_docs(places):
     """Locatieserver documents for the same places, and one Brink 12 outside Laren."""
-    c, p, b = places["centrum"], places["postiljon"], places["blaricum"]
-    return [
-        pdok_doc("Brink", 12, "1251KV", "Laren", *c),
-        pdok_doc("Brink", 14, "1251KV", "Laren", *c, huisletter="A"),
-        pdok_doc("Brink", 14, "1251KV", "Laren", *c, huisletter="B"),
-        pdok_doc("Postiljonlaan", 3, "1251PT", "Laren", *p),
-        pdok_doc("Torenlaan", 5, "1261AA", "Blaricum", *b, gemeentenaam="Blaricum", gemeentecode="0376"),
-        pdok_doc("Brink", 12, "7411BR", "Deventer", 52.2550, 6.1600, gemeentenaam="Deventer", gemeentecode="0150"),
-    ]
+    return sites.pdok_docs(places)
 
 
 @pytest.fixture
@@ -240,16 +176,6 @@ def pdok(pdok_docs):
     """A running fake Locatieserver on 127.0.0.1."""
     with FakeLocatieserver(pdok_docs) as server:
         yield server
-
-
-def populated_app(tmp_path, pdok, address_csv, **overrides):
-    """An app with the example groups, the local address table and the fake Locatieserver."""
-    app = make_app(tmp_path, PDOK_URL=pdok.url, PDOK_TIMEOUT=1.0, **overrides)
-    runner = app.test_cli_runner()
-    assert "4 toegevoegd" in runner.invoke(args=["load-examples"]).output
-    assert "5 adressen" in runner.invoke(args=["import-addresses", str(address_csv)]).output
-    app.pdok = pdok
-    return app
 
 
 @pytest.fixture
@@ -363,16 +289,8 @@ def mail_app(tmp_path, pdok, address_csv, smtp, db_url):
         PUBLIC_URL="http://localhost",
         DATABASE_URL=db_url,
     )
-    app.smtp = smtp
-    smtp.settle = lambda: deliver_mail(app)
+    sites.wire_smtp(app, smtp)
     return app
-
-
-def deliver_mail(app):
-    """Run the worker's mail delivery job once in this process, as the worker process runs it."""
-    from geo_registry.worker.runner import run_job
-
-    return run_job(app, "mail-delivery")
 
 
 @pytest.fixture
@@ -387,9 +305,12 @@ def staff_user(mail_app):
 
 def pytest_collection_modifyitems(items):
     """Mark every test that uses the PostgreSQL cluster `postgresql` (the both_databases ones on PostgreSQL too), so
-    that `-m "not postgresql"` leaves it out."""
+    that `-m "not postgresql"` leaves it out; run the tests marked slow first."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_postgresql = callspec is not None and callspec.params.get("db_url") == "postgresql"
         if on_postgresql or {"pg_cluster", "empty_postgresql_url"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.postgresql)
+    # xdist hands out the tests in this order: slow ones (processes of their own, half a minute each on a busy
+    # machine) left for the end kept one worker busy while the other had finished. The order within is kept.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import sqlite3
 import time
 from contextlib import ExitStack, contextmanager
@@ -106,7 +108,17 @@ def _switch_to_wal(cursor) -> None:
 
 def head_revision() -> str:
     """Return the newest schema revision."""
-    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    versions = MIGRATIONS / "versions"
+    # Keyed by the revision files and their times, so that a revision added or edited meanwhile counts.
+    files = tuple(sorted((entry.name, entry.stat().st_mtime_ns) for entry in os.scandir(versions)))
+    return _head_of(str(MIGRATIONS), files)
+
+
+@functools.lru_cache(maxsize=8)
+def _head_of(folder: str, files: tuple) -> str:
+    """The head revision of the migrations in folder (files: their names and times, the cache's key): reading
+    every revision script took 0.05 s, on every app start."""
+    head = ScriptDirectory(folder).get_current_head()
     assert head is not None  # the migrations folder holds revisions
     return head
 

@@ -1,8 +1,20 @@
-"""axe-core (WCAG 2.1 A/AA) on every page of the app in both languages, logged out and logged in: the pages
-come from tests/pages.py, which test_every_page.py holds to the app's URL map, so a new page is checked too."""
+"""Every page of the app in both languages, logged out and logged in: axe-core (WCAG 2.1 A/AA) finds nothing
+serious, and each fits a 320 px wide screen. The pages come from tests/pages.py, which test_every_page.py holds to
+the app's URL map, so a new page is checked too.
+
+One test per page and language, so that the workers share them out; the pages of one check and language are
+opened on one app per module and worker (its personal links made once by pages.prepare), in the order of
+tests/pages.py, as a visitor's session would: a new app per page would cost more than the page's check."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass
 
 import pytest
+from helpers import served
 from pages import Visit, group_id_named, prepare, public_visits, staff_visits
+from sites import mail_app_in
 from staff_login import log_in
 from test_browser_accessibility import axe
 
@@ -22,6 +34,12 @@ SUBMIT = """([action, fields, forged]) => {
     document.body.appendChild(form);
     form.submit();
 }"""
+# The labels of every visit, known before any link is made (the paths do not matter for the labels).
+LINKS = dict.fromkeys(("confirm", "renewal", "accept", "plek", "waiting_confirm", "waiting_withdraw"), "/x")
+PUBLIC = [visit.label for visit in public_visits({**LINKS, "number": 0, "name": ""})]
+STAFF = [visit.label for visit in staff_visits(1)]
+PAGES = [pytest.param(lang, label, id=f"{lang}-{label}") for lang in ("nl", "en") for label in PUBLIC + STAFF]
+VIEWPORTS = {"axe": {"width": 1280, "height": 720}, "reflow": {"width": 320, "height": 640}}
 
 
 def open_visit(page, visit: Visit):
@@ -37,28 +55,75 @@ def open_visit(page, visit: Visit):
     assert response.status == visit.status, (visit.label, response.status)
 
 
-def serious(page, visit: Visit, lang: str) -> list:
-    """Open the visit and return axe's serious and critical violations."""
-    open_visit(page, visit)
-    return [
-        (lang, visit.label, v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+@dataclass
+class Walk:
+    """One app served for one check in one language: a logged-out and a logged-in page, and every visit by label."""
+
+    public: object
+    staff: object
+    visits: dict[str, Visit]
+
+    def open(self, label: str):
+        """Open the visit called label in the right session; return the page."""
+        visit = self.visits[label]
+        page = self.staff if visit.staff else self.public
+        open_visit(page, visit)
+        return page
+
+
+def start_walk(stack: ExitStack, browser, folder, places, check: str, lang: str) -> Walk:
+    """Serve a fresh populated app, make its personal links and a staff account, and open its two sessions."""
+    app = stack.enter_context(mail_app_in(folder, places))
+    url = stack.enter_context(served(app))
+    made = app.test_cli_runner().invoke(args=["create-staff", "medewerker", "--password", "lang-genoeg-wachtwoord"])
+    assert "aangemaakt" in made.output, made.output
+    links = prepare(app)  # now: its mail arrives through the delivery worker, which each test's end stops
+    pages = []
+    for _ in range(2):
+        context = browser.new_context(base_url=url, viewport=VIEWPORTS[check], locale="nl-NL")
+        stack.callback(context.close)
+        pages.append(context.new_page())
+        pages[-1].goto(f"/taal/{lang}")
+    log_in(pages[1], ("medewerker", "lang-genoeg-wachtwoord"))
+    visits = public_visits(links) + staff_visits(group_id_named(app, links["name"]))
+    return Walk(pages[0], pages[1], {visit.label: visit for visit in visits})
+
+
+@pytest.fixture(scope="module")
+def walk(browser, tmp_path_factory, places):
+    """walk(check, lang): this worker's Walk for that check and language, started on first use."""
+    with ExitStack() as stack:
+        walks: dict[tuple[str, str], Walk] = {}
+
+        def get(check: str, lang: str) -> Walk:
+            if (check, lang) not in walks:
+                folder = tmp_path_factory.mktemp(f"walk-{check}-{lang}")
+                walks[check, lang] = start_walk(stack, browser, folder, places, check, lang)
+            return walks[check, lang]
+
+        yield get
+
+
+def test_every_visit_has_a_label_of_its_own():
+    """The tests below find their visit by its label alone."""
+    assert len(set(PUBLIC + STAFF)) == len(PUBLIC + STAFF) > 40
+
+
+@pytest.mark.parametrize(("lang", "label"), PAGES)
+def test_every_page_has_no_serious_violations(walk, lang, label):
+    page = walk("axe", lang).open(label)
+    assert page.locator("html").get_attribute("lang") == lang
+    found = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
         for v in axe(page)
         if v["impact"] in ("serious", "critical")
     ]
-
-
-@pytest.mark.parametrize("lang", ["nl", "en"])
-def test_every_page_has_no_serious_violations(browser, live_server, mail_app, staff_user, lang):
-    context = browser.new_context(base_url=live_server, locale="nl-NL")
-    page = context.new_page()
-    page.goto(f"/taal/{lang}")
-    links = prepare(mail_app)
-    found = []
-    for visit in public_visits(links):
-        found += serious(page, visit, lang)
-    assert page.locator("html").get_attribute("lang") == lang
-    log_in(page, staff_user)
-    for visit in staff_visits(group_id_named(mail_app, links["name"])):
-        found += serious(page, visit, lang)
-    context.close()
     assert found == []
+
+
+@pytest.mark.parametrize(("lang", "label"), PAGES)
+def test_every_page_reflows_at_320_pixels(walk, lang, label):
+    """WCAG 1.4.10: every page, in either language, fits a 320 px wide screen without sideways scrolling (long
+    Dutch words such as 'Toegankelijkheidsverklaring' in a heading, an API path in code)."""
+    page = walk("reflow", lang).open(label)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
