@@ -197,9 +197,17 @@ def test_the_log_export_is_filtered_and_formula_safe(mail_app, logged):
 @pytest.mark.both_databases
 def test_bad_filters_get_a_message_not_an_error(mail_app):
     client = signed_in(mail_app, "admin", [FUNCTIONEEL_BEHEERDER])
-    for query in ("van=gisteren", "tot=2026-13-45", "groep=abc", "pagina=0", "pagina=99999999999", "account=%00"):
+    for query in (
+        "van=gisteren",
+        "tot=2026-13-45",
+        "groep=abc",
+        "pagina=0",
+        "pagina=99999999999",
+        "account=%00",
+        "account=" + "x" * 201,
+    ):
         answer = client.get(f"/beheer/toegangslog?{query}")
-        assert answer.status_code in (200, 400), query
+        assert answer.status_code == 400, query
     answer = client.get("/beheer/toegangslog?van=gisteren&lang=en")
     assert answer.status_code == 400 and "2026-12-31" in visible_text(answer.get_data(as_text=True))
 

@@ -16,7 +16,7 @@ from geo_registry.core.formats import spreadsheet_time
 from geo_registry.core.text import _
 from geo_registry.domain import access_log
 from geo_registry.domain.csv_export import csv_text
-from geo_registry.domain.validation import record_id
+from geo_registry.domain.validation import optional_text, record_id
 from geo_registry.web import services as app_services
 from geo_registry.web import settings
 from geo_registry.web.i18n import current_language
@@ -42,7 +42,7 @@ def filters() -> access_log.Filters:
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     since, until = _day("van"), _day("tot")
     return access_log.Filters(
-        username=(request.args.get("account") or "").strip()[:200] or None,
+        username=optional_text(request.args.get("account"), "account", 200) or None,
         group_id=record_id(request.args.get("groep"), "groep"),
         since=None if since is None else datetime.combine(since, time(), zone),
         until=None if until is None else datetime.combine(until + timedelta(days=1), time(), zone),
