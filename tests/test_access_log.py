@@ -231,3 +231,15 @@ def test_filters_match_what_they_say(mail_app):
     assert entries(engine, Filters(since=now - timedelta(days=1))).total == 2
     assert entries(engine, Filters(until=now - timedelta(days=1))).total == 1
     assert re.fullmatch(r"\d+", entries(engine).entries[0]["subject"] or "0")
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("nl", ["toegangslog", "een jaar", "Alleen de functioneel beheerder"]),
+        ("en", ["access log", "one year", "Only the municipality's application administrator"]),
+    ],
+)
+def test_the_privacy_statement_says_access_is_logged_how_long_and_who_reads_it(app, lang, words):
+    page = visible_text(app.test_client().get(f"/informatie/privacy?lang={lang}").get_data(as_text=True))
+    assert all(word in page for word in words), [word for word in words if word not in page]
