@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
 
     # coverage and exports add their pages to staff.bp as they are imported
     from geo_registry.web.staff import (  # noqa: F401
+        access,
         account,
         accounts,
         coverage,

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from helpers import make_app, register_pending, totp_code
 from servers import wait_until
 
-from geo_registry.domain import actions, subscriptions
-from geo_registry.domain.groups import Group
+from geo_registry.domain import access_log, actions, subscriptions
+from geo_registry.domain.groups import Group, utc_now
 from geo_registry.domain.renewal import propose_change
 from geo_registry.store import tables
 from geo_registry.store.backup import backup
@@ -39,8 +39,8 @@ def second_url(request, db_url, tmp_path):
 
 def fill(app) -> None:
     """Give every table of the register rows: groups with areas (a pending one, a deleted one), a proposed
-    change, a staff account, audit entries, queued mail, a waiting resident, the worker's jobs; the addresses are
-    loaded already."""
+    change, a staff account, audit entries, queued mail, a waiting resident, the worker's jobs, an access log entry;
+    the addresses are loaded already."""
     assert "aangemaakt" in app.test_cli_runner().invoke(args=STAFF).output
     totp_code(app, "medewerker")  # its second factor enrolled: the secret and the recovery codes
     # A second account with one role in one municipality (staff_roles and staff_gemeenten).
@@ -62,6 +62,7 @@ def fill(app) -> None:
         propose_change(store, centrum.id, {"name": "Centrum Noord", "area": shapely.box(5.21, 52.25, 5.22, 52.26)})
         actions.delete(store, register_pending(app, name="Wordt verwijderd"), "medewerker")
         subscriptions.add(store.engine, "bewoner@voorbeeld.invalid", 52.2489, 5.2301, "Postiljonlaan 3", "nl")
+        access_log.record(store.engine, 1, "medewerker", access_log.GROUP, centrum.id, "127.0.0.1", utc_now())
     # A worker job once (not the mail: the queued message stays): its lease and last run (worker_jobs).
     ran = app.test_cli_runner().invoke(args=["worker", "--once", "--job", "confirmation-round"])
     assert ran.exit_code == 0, ran.output

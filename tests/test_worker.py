@@ -158,6 +158,7 @@ def test_the_jobs_list_names_every_background_job():
         ("stale-registrations", True),
         ("waiting-list", True),
         ("confirmation-round", True),
+        ("access-log-retention", True),
     ]
 
 

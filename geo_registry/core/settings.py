@@ -105,6 +105,9 @@ class Settings:
     MAIL_OUTBOX: Path = setting(Under("instance", "outbox"), "with no SMTP server: one .eml file per message here")
     MAIL_TIMEOUT: float = setting(10.0, "seconds to wait for the SMTP server")
     MAIL_RETENTION_DAYS: int = setting(14, "an undeliverable message is dropped after this many days")
+    ACCESS_LOG_RETENTION_DAYS: int = setting(
+        365, "an entry of the access log (who saw personal data) is deleted after this many days (30 at the least)"
+    )
     MAIL_POLL_SECONDS: float = setting(
         2.0, "how often the worker (`geo-registry worker`) looks for queued mail: new messages and retries that are due"
     )

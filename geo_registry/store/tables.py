@@ -227,6 +227,22 @@ audit_log = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# Who opened or exported personal data (revision 0017): append-only, rows deletable only once older than the
+# trigger's minimum age (retention: domain/access_log.py). No foreign key to staff: an entry outlives its account.
+access_log = sa.Table(
+    "access_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", Instant, nullable=False),
+    sa.Column("staff_id", sa.Integer),
+    sa.Column("username", Text, nullable=False),
+    sa.Column("what", Text, nullable=False),
+    sa.Column("subject", Text),
+    sa.Column("address", Text),
+    sa.Index("access_log_at", "at"),
+    sqlite_autoincrement=True,
+)
+
 mail_outbox = sa.Table(
     "mail_outbox",
     metadata,
@@ -300,4 +316,5 @@ TABLE_ORDER = [
     "mail_outbox",
     "waiting_residents",
     "worker_jobs",
+    "access_log",
 ]

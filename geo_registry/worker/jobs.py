@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from geo_registry.core.settings import Settings
-from geo_registry.domain import subscriptions
+from geo_registry.domain import access_log, subscriptions
 from geo_registry.domain.actions import purge_stale
 from geo_registry.domain.groups import GroupStore
 from geo_registry.domain.renewal import run_round
@@ -76,6 +76,12 @@ def waiting_list(ctx: Context) -> Done:
     return Done(purged, f"{purged} waiting-list request(s) deleted")
 
 
+def access_log_retention(ctx: Context) -> Done:
+    """Delete the access log's entries older than ACCESS_LOG_RETENTION_DAYS."""
+    purged = access_log.purge(ctx.engine, ctx.now, ctx.settings.ACCESS_LOG_RETENTION_DAYS)
+    return Done(purged, f"{purged} access log entry(ies) deleted")
+
+
 def confirmation_round(ctx: Context) -> Done:
     """Queue the yearly confirmation e-mail of every group that is due and not yet reminded (composed in the
     beheerder's language, its link on PUBLIC_URL); mail delivery sends them."""
@@ -91,6 +97,5 @@ JOBS: list[Job] = [
     Job("stale-registrations", lambda s: HOURLY, stale_registrations),
     Job("waiting-list", lambda s: HOURLY, waiting_list),
     Job("confirmation-round", lambda s: HOURLY, confirmation_round),
-    # The access log's retention (geo_registry/domain/access_log.py) is added here, one line:
-    # Job("access-log", lambda s: HOURLY, lambda ctx: ...access_log.purge(ctx.engine, ctx.now, keep_days)...),
+    Job("access-log-retention", lambda s: HOURLY, access_log_retention),
 ]

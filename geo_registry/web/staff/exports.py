@@ -7,12 +7,14 @@ import json
 from flask import Response, current_app
 
 from geo_registry.core.formats import spreadsheet_time
+from geo_registry.domain import access_log
 from geo_registry.domain.csv_export import csv_text, phone_cell
 from geo_registry.domain.groups import GroupStatus
 from geo_registry.spatial.public import groups_collection
 from geo_registry.web import services as app_services
 from geo_registry.web.i18n import current_language
 from geo_registry.web.staff import scope
+from geo_registry.web.staff.seen import record_seen
 from geo_registry.web.staff.views import bp, login_required
 
 
@@ -20,6 +22,7 @@ from geo_registry.web.staff.views import bp, login_required
 @login_required
 def export_csv():
     """The beheerdersgroep list: every active group with its beheerder's contact details."""
+    record_seen(access_log.BEHEERDERS_CSV)
     rows = (
         [
             item.id,

@@ -80,6 +80,8 @@ POLICY: dict[str, Rule] = {
     "staff.coverage_csv": reads(GROUPS),
     "staff.uncovered_geojson": reads(GROUPS),
     "staff.audit_log": reads(LOGS),
+    "staff.access_log_page": reads(ACCOUNTS),  # who saw personal data (accounts and their addresses)
+    "staff.access_log_csv": reads(ACCOUNTS),
     "accounts.index": reads(ACCOUNTS),
     "accounts.invite": writes(ACCOUNTS),
     "accounts.edit": reads(ACCOUNTS),
@@ -175,7 +177,16 @@ def staff_routes() -> dict[str, str]:
     settings, no database: the docs generator and the tests read it)."""
     from flask import Flask
 
-    from geo_registry.web.staff import account, accounts, coverage, exports, oidc, second_factor, views  # noqa: F401  (routes join views.bp)
+    from geo_registry.web.staff import (  # noqa: F401  (routes join views.bp)
+        access,
+        account,
+        accounts,
+        coverage,
+        exports,
+        oidc,
+        second_factor,
+        views,
+    )
 
     app = Flask(__name__)
     for blueprint in (views.bp, account.bp, accounts.bp, oidc.bp, second_factor.bp):
@@ -221,7 +232,7 @@ checks every cell below against the running app on both databases.
 |---|---|
 | `beleidsmedewerker` | everything on groups: review, approve, reject, edit, (de)activate, delete, mail, exports |
 | `inzage` | read groups, areas, coverage and a beheerder's contact details; changes nothing, exports nothing |
-| `functioneel-beheerder` | staff accounts (invite, roles, disable) and the audit log; no group rights of its own |
+| `functioneel-beheerder` | staff accounts (invite, roles, disable), the audit log, the access log; no group rights |
 
 An account holds one or more roles, and the municipalities it works for (none: every municipality served). In a
 deployment that serves several municipalities (`GEO_REGISTRY_GEMEENTEN=GM0417,GM0376,GM0317`) an account that

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from geo_registry.core.geometry import area_m2
 from geo_registry.core.text import _
-from geo_registry.domain import actions, login_backoff, renewal, roles
+from geo_registry.domain import access_log, actions, login_backoff, renewal, roles
 from geo_registry.domain.actions import ActionRefused
 from geo_registry.domain.areas import find_overlaps
 from geo_registry.domain.groups import GroupStatus
@@ -29,6 +29,7 @@ from geo_registry.web.public.subscribe import started_notice
 from geo_registry.web.security import forget_hits, limit_per, limiter
 from geo_registry.web.staff import feedback, oidc, policy, scope
 from geo_registry.web.staff.backoff import accounts_under_attack, backoff_message, record_failure, seconds_to_wait
+from geo_registry.web.staff.seen import record_seen
 from geo_registry.web.staff.sessions import begin_second_factor, session_ended
 from geo_registry.web.urls import external_url
 
@@ -110,6 +111,7 @@ def index():
     seen = {gr.id for gr in groups}
     snapshot = app_services.current().registry.snapshot()
     interval = settings.current().CONFIRM_INTERVAL_DAYS
+    record_seen(access_log.GROUP_LIST)  # every group with its beheerder's name
     return render_template(
         "staff/index.html",
         groups=groups,
@@ -147,6 +149,7 @@ def _group_page(item, errors: dict | None = None, reason: str = "", status_code:
     overlaps = find_overlaps(item.area, area_m2(item.area), others)  # with any group: an overlap matters anyway
     counts = group_address_counts([item], snapshot.points())
     changes = renewal.pending_changes(app_services.current().store, item.id)
+    record_seen(access_log.GROUP, item.id)  # also when a refused review shows the page again: the details are shown
     return render_template(
         "staff/group.html",
         group=item,
@@ -257,6 +260,7 @@ def delete(group_id: int):
 
 def _render_edit(item, form: GroupEditForm, errors, status_code=200, checked=None):
     snapshot = app_services.current().registry.snapshot()
+    record_seen(access_log.GROUP_EDIT, item.id)  # the form is filled in with the beheerder's contact details
     return render_template(
         "staff/edit.html",
         group=item,
@@ -312,7 +316,8 @@ def audit_log():
 @bp.get("/e-mail")
 @login_required
 def outbox():
-    """Messages that could not be sent yet."""
+    """Messages that could not be sent yet (their recipients' addresses are personal data)."""
+    record_seen(access_log.OUTBOX)
     return render_template("staff/outbox.html", messages=scope.messages(app_services.current().mailer.pending()))
 
 
