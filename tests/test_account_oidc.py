@@ -111,3 +111,14 @@ def test_a_provider_account_with_a_stale_sign_in_signs_in_at_the_provider_again(
     assert back.status_code == 302 and back.location == page
     changed = fien.post(f"{page}/rollen", data={"csrf_token": csrf_token(fien, page), "rol": [BELEIDSMEDEWERKER]})
     assert changed.location == page and roles_of(engine, henk_id).roles == {BELEIDSMEDEWERKER}
+
+
+def test_with_the_provider_alone_there_is_no_invitation_by_e_mail(tmp_path, db_url, oidc_provider):
+    app = make_app(tmp_path, DATABASE_URL=db_url, LOCAL_LOGIN=False, **oidc_provider.settings())
+    oidc_provider.set_user("fien", ["gr-admin"])
+    fien = admin(app)
+    page = fien.get("/beheer/accounts").get_data(as_text=True)
+    assert "Account klaarzetten" in page and "Uitnodiging versturen" not in page
+    token = csrf_token(fien, "/beheer/accounts")
+    data = {"csrf_token": token, "gebruikersnaam": "x", "email": "x@voorbeeld.invalid", "rol": [INZAGE]}
+    assert fien.post("/beheer/accounts/uitnodigen", data=data).status_code == 404

@@ -72,6 +72,8 @@ def index(error: str | None = None, typed: dict | None = None, status: int = 200
 @fresh_second_factor_required(form=lambda: url_for("accounts.index"))
 def invite():
     """Make an account for a colleague and e-mail them a link to set a password."""
+    if not oidc.local_login_allowed():  # LOCAL_LOGIN=false: a password would sign nobody in
+        abort(404)
     typed = {"gebruikersnaam": request.form.get("gebruikersnaam", ""), "email": request.form.get("email", "")}
     role_names, codes = _chosen()
     secret = settings.current().SECRET_KEY
