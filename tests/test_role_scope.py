@@ -148,6 +148,36 @@ def test_unsent_mail_of_a_limited_account_is_only_that_to_its_groups_beheerders(
     assert "bea@voorbeeld.invalid" in everything and "bewoner@voorbeeld.invalid" in everything
 
 
+def test_retrying_unsent_mail_retries_only_the_messages_the_account_may_see(bel):
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from geo_registry.mail.delivery import Message, queue
+    from geo_registry.store.tables import mail_outbox
+
+    app, _ids = bel
+    engine = app.extensions["geo_registry.engine"]
+    later, failed = datetime.now(UTC) + timedelta(hours=1), datetime.now(UTC)
+    with engine.begin() as conn:
+        queue(conn, Message("test", "bea@voorbeeld.invalid", "Aan de beheerder", "tekst"))
+        queue(conn, Message("test", "bewoner@voorbeeld.invalid", "Aan een bewoner", "tekst"))
+        conn.execute(mail_outbox.update().values(next_attempt_at=later, failed_at=failed))
+
+    def waiting() -> dict:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(mail_outbox.c.recipient, mail_outbox.c.next_attempt_at))
+            return {recipient: at is not None for recipient, at in rows}
+
+    limited = signed_in(app, "eemnes", [BELEIDSMEDEWERKER], ["GM0317"])
+    retried = limited.post("/beheer/e-mail", data={"csrf_token": csrf_token(limited, "/beheer/e-mail")})
+    assert retried.status_code == 302
+    assert waiting() == {"bea@voorbeeld.invalid": False, "bewoner@voorbeeld.invalid": True}  # only its own
+    everything = signed_in(app, "alles", [BELEIDSMEDEWERKER], [])
+    everything.post("/beheer/e-mail", data={"csrf_token": csrf_token(everything, "/beheer/e-mail")})
+    assert waiting() == {"bea@voorbeeld.invalid": False, "bewoner@voorbeeld.invalid": False}
+
+
 def test_a_functioneel_beheerder_of_one_municipality_manages_only_its_accounts(bel):
     app, _ids = bel
     engine = app.extensions["geo_registry.engine"]

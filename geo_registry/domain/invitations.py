@@ -14,9 +14,7 @@ from geo_registry.core.text import N_, _
 from geo_registry.domain import roles
 from geo_registry.domain.audit import audit
 from geo_registry.domain.groups import utc_now
-
-# werkzeug's hashing through domain.staff, the one domain module the layer contract lets use it.
-from geo_registry.domain.staff import _named, generate_password_hash
+from geo_registry.domain.staff import _named
 from geo_registry.domain.tokens import LinkInvalid, make_token, read_token
 from geo_registry.domain.validation import email_address
 from geo_registry.mail.delivery import queue
@@ -26,23 +24,50 @@ PURPOSE = "staff-invitation"
 VALID_SECONDS = 72 * 3600  # three days: long enough over a weekend, short enough for a forwarded mail
 
 
+def _check_username(username: str) -> str:
+    """The name stripped; ValueError unless 1 to 64 printable characters without spaces."""
+    username = (username or "").strip()
+    if not username or len(username) > 64 or any(ch.isspace() or not ch.isprintable() for ch in username):
+        raise ValueError(_("Geef een gebruikersnaam van 1 tot 64 tekens, zonder spaties."))
+    return username
+
+
+def _name_is_free(conn: sa.Connection, username: str) -> None:
+    if conn.execute(sa.select(staff.c.id).where(_named(username))).first():
+        raise ValueError(_("Er bestaat al een medewerker ‘%(name)s’.", name=username))
+
+
+def provision(engine: sa.Engine, username: str, role_names, gemeenten, actor: str, served) -> int:
+    """Make, before its first sign-in, the account of a colleague who signs in through the identity provider:
+    username is the name the provider gives (preferred_username, or the e-mail address). At that first sign-in
+    the account is taken up (domain/oidc.py) with these municipalities; its roles then come from the provider's
+    claim, as at every sign-in. No password, no mail; audited. Return the account's id; ValueError as invite."""
+    username = _check_username(username)
+    chosen = roles.Access(roles.check_roles(role_names), roles.check_gemeenten(gemeenten, served))
+    with engine.begin() as conn:
+        _name_is_free(conn, username)
+        staff_id = conn.execute(
+            staff.insert().values(username=username, password_hash="", created_at=utc_now()).returning(staff.c.id)
+        ).scalar_one()
+        roles.store_access(conn, staff_id, chosen.roles, chosen.gemeenten)
+        audit(conn, actor, N_("medewerker vooraf aangemaakt"), detail=f"{username}: {roles.describe(chosen)}")
+    return staff_id
+
+
 def invite(engine: sa.Engine, username: str, email: str, role_names, gemeenten, actor: str, served, message) -> int:
     """Make an account with these roles and municipalities and no usable password, and queue the invitation
     (message(account) builds it, with the link) in one transaction, audited; return the account's id. Raise
     ValueError for a bad name, address, role or municipality, or a name already taken."""
-    username = (username or "").strip()
-    if not username or len(username) > 64 or any(ch.isspace() or not ch.isprintable() for ch in username):
-        raise ValueError(_("Geef een gebruikersnaam van 1 tot 64 tekens, zonder spaties."))
+    username = _check_username(username)
     try:
         address = email_address(email)
     except BadInput as error:
         raise ValueError(error.message) from None
     chosen = roles.Access(roles.check_roles(role_names), roles.check_gemeenten(gemeenten, served))
     with engine.begin() as conn:
-        if conn.execute(sa.select(staff.c.id).where(_named(username))).first():
-            raise ValueError(_("Er bestaat al een medewerker ‘%(name)s’.", name=username))
-        # A password nobody knows: the account can be used only once its holder has set one through the link.
-        unknown = generate_password_hash(secrets.token_urlsafe(32), method="scrypt")
+        _name_is_free(conn, username)
+        # No password works (roles.INVITED_MARK) until its holder has set one through the link.
+        unknown = roles.INVITED_MARK + secrets.token_urlsafe(16)
         staff_id = conn.execute(
             staff.insert().values(username=username, password_hash=unknown, created_at=utc_now()).returning(staff.c.id)
         ).scalar_one()

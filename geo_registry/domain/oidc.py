@@ -20,6 +20,7 @@ from geo_registry.store.tables import staff
 MAX_USERNAME = 64
 # What the audit log says; the log shows them in the reader's language.
 CREATED = N_("medewerker aangemaakt bij eerste aanmelding via de identiteitsprovider")
+TAKEN_UP = N_("vooraf aangemaakt account in gebruik genomen via de identiteitsprovider")
 REFUSED = N_("aanmelding via de identiteitsprovider geweigerd: geen rol")
 REFUSED_ROLES = N_("aanmelding via de identiteitsprovider geweigerd: deze rollen kunnen niet")
 REFUSED_DISABLED = N_("aanmelding via de identiteitsprovider geweigerd: account uitgeschakeld")
@@ -34,6 +35,7 @@ class Identity:
     subject: str
     username: str
     claim_values: tuple[str, ...]
+    email: str = ""  # the e-mail claim, if any: an account made beforehand may be named by it
 
 
 class SignInRefused(Exception):
@@ -57,7 +59,15 @@ def identity_from_claims(claims: Mapping, issuer: str, roles_claim: str) -> Iden
     )
     raw = claims.get(roles_claim)
     values = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
-    return Identity(issuer, subject, clean_username(name), tuple(v for v in values if isinstance(v, str)))
+    email = claims.get("email")
+    email = clean_username(email) if isinstance(email, str) and email.strip() else ""
+    return Identity(
+        issuer,
+        subject,
+        clean_username(name),
+        tuple(v for v in values if isinstance(v, str)),
+        email,
+    )
 
 
 def clean_username(name: str) -> str:
@@ -81,7 +91,7 @@ def sign_in(engine: sa.Engine, identity: Identity, role_map: Mapping[str, Iterab
     with engine.begin() as conn:
         account = _account_of(conn, identity)
         if account is None and roles:
-            account = _provision(conn, identity)
+            account = _take_up(conn, identity) or _provision(conn, identity)
         if account is not None and not account["active"]:
             reason = reason or REFUSED_DISABLED
         if reason:
@@ -120,6 +130,32 @@ def _account_of(conn: sa.Connection, identity: Identity) -> dict | None:
         .first()
     )
     return dict(row) if row else None
+
+
+def _take_up(conn: sa.Connection, identity: Identity) -> dict | None:
+    """The account made beforehand for this colleague (accounts.provision: no password, no subject yet) under the
+    provider's username or e-mail address, in any case, now bound to the identity's issuer and subject; or None."""
+    names = {name.lower() for name in (identity.username, identity.email) if name}
+    row = (
+        conn.execute(
+            sa.select(staff.c.id, staff.c.username, staff.c.session_version, staff.c.active)
+            .where(
+                staff.c.password_hash == "",
+                staff.c.oidc_subject.is_(None),
+                sa.func.lower(staff.c.username).in_(sorted(names)),
+            )
+            .order_by(staff.c.id)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    conn.execute(
+        staff.update().where(staff.c.id == row["id"]).values(oidc_issuer=identity.issuer, oidc_subject=identity.subject)
+    )
+    audit(conn, row["username"], TAKEN_UP, detail=f"{identity.issuer} {identity.subject}"[:500])
+    return dict(row)
 
 
 def _provision(conn: sa.Connection, identity: Identity) -> dict:

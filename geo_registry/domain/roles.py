@@ -142,16 +142,32 @@ def lock_accounts(conn: sa.Connection, staff_id: int) -> None:
         conn.execute(staff.update().where(staff.c.id == staff_id).values(active=staff.c.active))
 
 
-def refuse_last_administrator(conn: sa.Connection, staff_id: int) -> None:
-    """Raise RoleRefused when this account is the last active functioneel-beheerder (call after lock_accounts)."""
-    administrators = set(
-        conn.execute(
-            sa.select(staff.c.id)
-            .join(staff_roles, staff_roles.c.staff_id == staff.c.id)
-            .where(staff.c.active == 1, staff_roles.c.role == FUNCTIONEEL_BEHEERDER)
-        ).scalars()
+# The password hash of an invited account until its holder sets a password through the link: no "$", so that
+# werkzeug's check refuses every password, and recognisable, so that the account is known to be not yet taken up.
+INVITED_MARK = "uitgenodigd:"
+
+
+def awaiting_first_sign_in() -> sa.ColumnElement[bool]:
+    """The accounts not yet taken up: invited, no password set yet; or made beforehand for the identity provider
+    (no password, no subject) and not yet signed in through it."""
+    return sa.or_(
+        staff.c.password_hash.like(f"{INVITED_MARK}%"),
+        sa.and_(staff.c.password_hash == "", staff.c.oidc_subject.is_(None)),
     )
-    if administrators == {staff_id}:
+
+
+def refuse_last_administrator(conn: sa.Connection, staff_id: int) -> None:
+    """Raise RoleRefused when no other active functioneel-beheerder would be left (call after lock_accounts). An
+    account still invited does not count: nobody may have taken the invitation up, nor ever will."""
+    administrators = (
+        sa.select(staff.c.id)
+        .join(staff_roles, staff_roles.c.staff_id == staff.c.id)
+        .where(staff.c.active == 1, staff_roles.c.role == FUNCTIONEEL_BEHEERDER)
+    )
+    if conn.execute(administrators.where(staff.c.id == staff_id)).first() is None:
+        return  # not an active functioneel-beheerder: nothing is taken away
+    others = administrators.where(staff.c.id != staff_id, sa.not_(awaiting_first_sign_in()))
+    if conn.execute(others.limit(1)).first() is None:
         raise RoleRefused(
             _(
                 "Dit is het laatste actieve account met de rol functioneel beheerder. Geef eerst een ander account "

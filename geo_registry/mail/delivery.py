@@ -152,10 +152,14 @@ class Mailer:
         with self.engine.begin() as conn:
             return conn.execute(outbox.delete().where(outbox.c.created_at < cutoff)).rowcount
 
-    def retry_all(self) -> int:
-        """Make every waiting message due now, also those set aside as unbuildable; return how many."""
+    def retry_all(self, ids: list[int] | None = None) -> int:
+        """Make every waiting message (None), or those of these ids, due now, also those set aside as
+        unbuildable; return how many."""
+        update = outbox.update().values(next_attempt_at=None, failed_at=None)
+        if ids is not None:
+            update = update.where(outbox.c.id.in_(ids))
         with self.engine.begin() as conn:
-            return conn.execute(outbox.update().values(next_attempt_at=None, failed_at=None)).rowcount
+            return conn.execute(update).rowcount
 
     def release_stopped_claims(self) -> int:
         """Free the messages claimed by processes on this host that have stopped (killed mid-delivery), so that

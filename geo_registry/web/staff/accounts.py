@@ -7,14 +7,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
 from geo_registry.core.text import _
-from geo_registry.domain import invitations, roles
+from geo_registry.domain import invitations, roles, second_factor
 from geo_registry.domain.staff import find_staff, list_staff, set_active, set_password
 from geo_registry.web import services as app_services
 from geo_registry.web import settings
 from geo_registry.web.mailing import mail_message
 from geo_registry.web.security import forget_hits, limit_per, limiter
-from geo_registry.web.staff import scope
+from geo_registry.web.staff import oidc, scope
 from geo_registry.web.staff.policy import current_access, home_endpoint
+from geo_registry.web.staff.second_factor import fresh_second_factor_required
 from geo_registry.web.staff.sessions import start_session
 from geo_registry.web.staff.views import login_required
 from geo_registry.web.urls import external_url
@@ -36,6 +37,8 @@ def _render(template: str, status: int = 200, **context):
         flash_kind=kind,
         role_labels=roles.ROLE_LABELS,
         gemeenten=scope.served(),
+        oidc_enabled=oidc.enabled(),
+        local_login=oidc.local_login_allowed(),
         **context,
     )
     return page, status
@@ -66,8 +69,11 @@ def index(error: str | None = None, typed: dict | None = None, status: int = 200
 
 @bp.post("/accounts/uitnodigen")
 @login_required
+@fresh_second_factor_required(form=lambda: url_for("accounts.index"))
 def invite():
     """Make an account for a colleague and e-mail them a link to set a password."""
+    if not oidc.local_login_allowed():  # LOCAL_LOGIN=false: a password would sign nobody in
+        abort(404)
     typed = {"gebruikersnaam": request.form.get("gebruikersnaam", ""), "email": request.form.get("email", "")}
     role_names, codes = _chosen()
     secret = settings.current().SECRET_KEY
@@ -92,6 +98,29 @@ def invite():
     return redirect(url_for("accounts.index"))
 
 
+@bp.post("/accounts/vooraf")
+@login_required
+@fresh_second_factor_required(form=lambda: url_for("accounts.index"))
+def provision():
+    """With an identity provider: make a colleague's account before its first sign-in there, with the
+    municipalities it works for (its roles then come from the provider's claim). No mail: the provider knows it."""
+    if not oidc.enabled():
+        abort(404)
+    typed = {"gebruikersnaam": request.form.get("oidc_naam", "")}
+    role_names, codes = _chosen()
+    try:
+        invitations.provision(
+            _engine(), typed["gebruikersnaam"], role_names, codes, g.staff["username"], _served_codes()
+        )
+    except ValueError as error:
+        return index(str(error), {"oidc_naam": typed["gebruikersnaam"], "rol": role_names, "gemeente": codes}, 400)
+    session["flash"] = _(
+        "Het account %(name)s staat klaar: het wordt in gebruik genomen bij de eerste keer inloggen via de gemeente.",
+        name=typed["gebruikersnaam"].strip(),
+    )
+    return redirect(url_for("accounts.index"))
+
+
 def _managed() -> list[dict]:
     """The accounts this functioneel-beheerder manages: every one, or for one limited to some municipalities,
     those whose municipalities all lie within its own (so it can never widen or narrow anyone else's)."""
@@ -108,8 +137,19 @@ def _account_or_404(staff_id: int) -> dict:
     return account
 
 
+def _edit_page(staff_id: int) -> str:
+    """Where a change to an account returns after the code was asked again: the account's page."""
+    return url_for("accounts.edit", staff_id=staff_id)
+
+
+# Every change to another account asks for the second factor again when it is older than
+# SECOND_FACTOR_FRESH_MINUTES (issue 20): a session left open on a desk does not hand out roles.
+FRESH = fresh_second_factor_required(form=_edit_page)
+
+
 @bp.get("/accounts/<int:staff_id>")
 @login_required
+@FRESH
 def edit(staff_id: int):
     """One account: its roles and municipalities, and disabling or enabling it."""
     return _render("staff/account_edit.html", account=_account_or_404(staff_id), roles=roles)
@@ -117,6 +157,7 @@ def edit(staff_id: int):
 
 @bp.post("/accounts/<int:staff_id>/rollen")
 @login_required
+@FRESH
 def change_roles(staff_id: int):
     """Give the account the roles and municipalities ticked (audited; the last functioneel-beheerder stays)."""
     account = _account_or_404(staff_id)
@@ -132,6 +173,7 @@ def change_roles(staff_id: int):
 
 @bp.post("/accounts/<int:staff_id>/status")
 @login_required
+@FRESH
 def change_status(staff_id: int):
     """Disable or enable the account (its sessions end either way)."""
     account = _account_or_404(staff_id)
@@ -143,6 +185,33 @@ def change_status(staff_id: int):
     else:
         done = _("%(name)s is weer ingeschakeld.") if active else _("%(name)s is uitgeschakeld en uitgelogd.")
         session["flash"] = done % {"name": account["username"]}
+    return redirect(url_for("accounts.edit", staff_id=staff_id))
+
+
+@bp.post("/accounts/<int:staff_id>/tweede-factor")
+@login_required
+@FRESH
+def reset_second_factor(staff_id: int):
+    """Wipe a colleague's second factor (a lost phone): audited, its sessions end, it enrols again at its next
+    login. Not one's own (that is what the recovery codes are for: otherwise a stolen session could remove the
+    factor that protects it), nor an account of the identity provider (its second factor is the provider's)."""
+    account = _account_or_404(staff_id)
+    if staff_id == g.staff["id"]:
+        message = _(
+            "Uw eigen tweede factor kunt u hier niet wissen. Kwijt? Log in met een herstelcode, of vraag een "
+            "andere functioneel beheerder."
+        )
+    elif not account["local"]:
+        message = _("Dit account logt in via de gemeente; de tweede factor regelt de gemeente zelf.")
+    else:
+        second_factor.reset_second_factor(_engine(), account["username"], g.staff["username"])
+        session["flash"] = _(
+            "De tweede factor van %(name)s is gewist en %(name)s is uitgelogd. Bij de volgende keer inloggen "
+            "stelt %(name)s een nieuwe in.",
+            name=account["username"],
+        )
+        return redirect(url_for("accounts.edit", staff_id=staff_id))
+    session["flash"], session["flash_kind"] = message, "error"
     return redirect(url_for("accounts.edit", staff_id=staff_id))
 
 

@@ -178,7 +178,10 @@ def start():
         log.warning("Identity provider unavailable at sign-in: %s", error)
         return _unavailable()
     session[NEXT] = request.args.get("next", "")
-    return client.authorize_redirect(url_for("oidc.callback", _external=True))
+    # Before a sensitive change (the second factor asked again): the provider must sign the person in afresh,
+    # not answer from its own session.
+    again = {"prompt": "login"} if request.args.get("opnieuw") else {}
+    return client.authorize_redirect(url_for("oidc.callback", _external=True), **again)
 
 
 @bp.get("/terug")

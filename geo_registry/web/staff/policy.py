@@ -87,6 +87,8 @@ POLICY: dict[str, Rule] = {
     "accounts.edit": reads(ACCOUNTS),
     "accounts.change_roles": writes(ACCOUNTS),
     "accounts.change_status": writes(ACCOUNTS),
+    "accounts.reset_second_factor": writes(ACCOUNTS),
+    "accounts.provision": writes(ACCOUNTS),
     "accounts.accept": reads(ANYONE),  # the invitation's link is the credential
     "accounts.accept_post": writes(ANYONE),
 }
@@ -232,7 +234,7 @@ checks every cell below against the running app on both databases.
 |---|---|
 | `beleidsmedewerker` | everything on groups: review, approve, reject, edit, (de)activate, delete, mail, exports |
 | `inzage` | read groups, areas, coverage and a beheerder's contact details; changes nothing, exports nothing |
-| `functioneel-beheerder` | staff accounts (invite, roles, disable), the audit log, the access log; no group rights |
+| `functioneel-beheerder` | staff accounts (invite, roles, disable, second factor), the audit and access logs |
 
 An account holds one or more roles, and the municipalities it works for (none: every municipality served). In a
 deployment that serves several municipalities (`GEO_REGISTRY_GEMEENTEN=GM0417,GM0376,GM0317`) an account that

@@ -18,7 +18,7 @@ from geo_registry.web import services as app_services
 from geo_registry.web import settings
 from geo_registry.web.redirects import local_target_under
 from geo_registry.web.security import limit_per, limiter
-from geo_registry.web.staff import policy
+from geo_registry.web.staff import oidc, policy
 from geo_registry.web.staff.backoff import backoff_message, record_failure, seconds_to_wait
 from geo_registry.web.staff.sessions import (
     SECOND_FACTOR,
@@ -34,20 +34,27 @@ bp = Blueprint("second_factor", __name__, url_prefix="/beheer")
 LOGIN_LIMIT = limit_per(lambda s: s.LOGIN_LIMIT, "15 minutes")
 
 
-def fresh_second_factor_required(view):
+def fresh_second_factor_required(view=None, *, form=None):
     """For a sensitive change (a password, roles, municipalities, someone's second factor): the code must have
     been given in the last SECOND_FACTOR_FRESH_MINUTES, else the page asks for it first and comes back. Put it
-    under login_required."""
+    under login_required. form(**view_kwargs) gives the page of a POST-only route's form, where the staff member
+    returns (a GET of the POST's own address would be refused); without it the POST's own path."""
 
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        """Run the view only with a recent second factor."""
-        if second_factor_is_fresh():
-            return view(*args, **kwargs)
-        back = request.full_path.rstrip("?") if request.method == "GET" else request.path
-        return redirect(url_for("second_factor.recheck", next=back))
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            """Run the view only with a recent second factor."""
+            if second_factor_is_fresh():
+                return view(*args, **kwargs)
+            if request.method == "GET":
+                back = request.full_path.rstrip("?")
+            else:
+                back = form(**kwargs) if form is not None else request.path
+            return redirect(url_for("second_factor.recheck", next=back))
 
-    return wrapped
+        return wrapped
+
+    return decorate(view) if view is not None else decorate
 
 
 def _engine():
@@ -161,9 +168,13 @@ def _check_code(staff: dict, account: login_backoff.Account | None) -> tuple[str
 @login_required
 def recheck():
     """Before a sensitive change: the code again, then back to the page that asked."""
-    if not g.staff.get("local", True):
-        return redirect(url_for("staff.login", next=request.args.get("next", "")))
     next_url = request.args.get("next", "")
+    if not g.staff.get("local", True):
+        # No code here: the identity provider asks for its own second factor, so it signs the account in again
+        # (prompt=login), and the new session counts as fresh.
+        if oidc.enabled():
+            return redirect(url_for("oidc.start", next=next_url, opnieuw=1))
+        return redirect(url_for("staff.login", next=next_url))
     return _page("staff/second_factor_code.html", error=None, action=request.path, next=next_url, again=True)
 
 

@@ -324,10 +324,12 @@ def outbox():
 @bp.post("/e-mail")
 @login_required
 def outbox_retry():
-    """Have the delivery worker try every waiting message again, also those it set aside."""
+    """Have the delivery worker try every waiting message again, also those it set aside: those of the account's
+    municipalities (the ones its outbox page shows)."""
     mailer = app_services.current().mailer
-    waiting = [message["recipient"] for message in mailer.pending()]
-    mailer.retry_all()
+    shown = scope.messages(mailer.pending())
+    waiting = [message["recipient"] for message in shown]
+    mailer.retry_all(None if scope.codes() is None else [message["id"] for message in shown])
     session["flash"] = feedback.retried(waiting)
     return redirect(url_for("staff.outbox"))
 
