@@ -14,7 +14,7 @@ import sites
 import sqlalchemy as sa
 from fakes import FakeLocatieserver
 from helpers import WIJKEN_FILE, inside, inside_shape, make_app
-from servers import free_port, port_was_taken, stopped_at_exit, wait_until
+from servers import free_port, port_was_taken, redis_command, stopped_at_exit, wait_until
 from sites import populated_app
 
 from geo_registry.core.config import ROOT
@@ -233,27 +233,6 @@ def oidc_provider(tmp_path_factory):
     provider = OidcProvider(tmp_path_factory.mktemp("oidc-provider")).start()
     yield provider
     provider.stop()
-
-
-def redis_command(binary: str, port: int, folder) -> list[str]:
-    """redis-server on 127.0.0.1:port, no persistence, its files and log in folder."""
-    return [
-        binary,
-        "--port",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--dir",
-        str(folder),
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--daemonize",
-        "no",
-        "--logfile",
-        str(folder / "redis.log"),
-    ]
 
 
 @pytest.fixture

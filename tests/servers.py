@@ -74,3 +74,24 @@ def worker_process(settings: dict, log, *args: str):
     ):
         wait_until(lambda: " started: " in Path(log).read_text(), f"worker ({log})", process=p)
         yield p
+
+
+def redis_command(binary: str, port: int, folder) -> list[str]:
+    """redis-server on 127.0.0.1:port, no persistence, its files and log in folder."""
+    return [
+        binary,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(folder),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+        "--logfile",
+        str(folder / "redis.log"),
+    ]

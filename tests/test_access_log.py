@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import populated_app
 from helpers import login
+from sites import populated_app
 from visible_text import visible_lines
 
 from geo_registry.domain import access_log

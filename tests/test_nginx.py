@@ -36,8 +36,7 @@ def redis_url(tmp_path_factory):
     import shutil
     import subprocess
 
-    from conftest import redis_command
-    from servers import free_port, stopped_at_exit, wait_until
+    from servers import free_port, redis_command, stopped_at_exit, wait_until
 
     folder = tmp_path_factory.mktemp("redis")
     port = free_port()

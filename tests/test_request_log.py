@@ -68,7 +68,7 @@ def test_a_sane_incoming_request_id_is_kept_and_echoed_any_other_is_replaced(jso
 
 
 def test_no_postcode_no_email_and_no_form_field_in_the_log(tmp_path, pdok, address_csv, caplog):
-    from conftest import populated_app
+    from sites import populated_app
 
     # Everything any logger writes at the levels a server runs with (urllib3's DEBUG lines name the Locatieserver's
     # URL, postcode included: docs/deployment.md says not to run it at DEBUG).

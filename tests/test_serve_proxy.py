@@ -44,7 +44,8 @@ def test_behind_the_trusted_proxy_each_visitor_has_their_own_limit_and_https_is_
         assert [guess.status_code for guess in guesses] == [401] * 5 + [429]
         # Before: 429 here too (waitress had dropped the header: the guesser and the colleague were one client).
         colleague = log_in(server.base, STAFF[1], **{"X-Forwarded-For": COLLEAGUE})
-        assert colleague.status_code == 302 and colleague.headers["Location"].endswith("/beheer/")
+        # The password is accepted: on to the second factor (its enrolment, for this new account).
+        assert colleague.status_code == 302 and colleague.headers["Location"].endswith("/beheer/tweede-factor")
 
         https = {"X-Forwarded-For": COLLEAGUE, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "buurtapp.example"}
         page = requests.get(server.base + "/beheer/inloggen", headers=https, timeout=30)

@@ -8,7 +8,8 @@ from helpers import login
 from pages import fetch, group_id_named, prepare, public_visits, staff_visits
 
 # Visits that are the same kind of page (and so may share a title): the error page for two different refusals.
-SAME_KIND = [{"error 400 link invalid", "error 400 form expired"}]
+# The same refusal, reached in different ways: an invitation's broken link is a link that is not valid.
+SAME_KIND = [{"error 400 link invalid", "error 400 form expired", "staff invitation invalid"}]
 SITE = {
     "nl": " – WhatsApp-buurtpreventie – Gemeente Laren",
     "en": " – Neighbourhood WhatsApp groups – Municipality of Laren",

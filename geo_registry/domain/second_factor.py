@@ -1,6 +1,6 @@
 """The second factor of local staff accounts: a TOTP code (RFC 6238, pyotp; 30-second steps) or one of ten
 single-use recovery codes. The TOTP secret is stored encrypted (Fernet, with a key derived from the app's secret
-key), the recovery codes hashed, so that a database dump alone gives neither away (decision 0015). A code counts
+key), the recovery codes hashed, so that a database dump alone gives neither away (decision 0018). A code counts
 once: the last step used is stored, and a code of that step or an earlier one is refused."""
 
 from __future__ import annotations
