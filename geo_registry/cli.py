@@ -377,7 +377,7 @@ def serve_command(ctx, host, port, threads, workers):
     from flask.cli import ScriptInfo
 
     from geo_registry import create_app
-    from geo_registry.web.serving import Server, gunicorn_options, metrics_folder, worker_count
+    from geo_registry.web.serving import Server, gunicorn_options, with_metrics_folder, worker_count
 
     app = ctx.ensure_object(ScriptInfo).load_app()  # loaded already to find this command: its settings
     config = settings.of(app)
@@ -387,8 +387,8 @@ def serve_command(ctx, host, port, threads, workers):
     # The workers build their own app and engine; none of this process's database connections go with them.
     app.extensions["geo_registry.engine"].dispose()
     options = gunicorn_options(config, host, port, count)
-    with metrics_folder():
-        Server(create_app, options, on_ready=lambda url: _announce(config, url, count)).run()
+    with_metrics_folder(port)  # may start this command again, with the folder set
+    Server(create_app, options, on_ready=lambda url: _announce(config, url, count)).run()
 
 
 def _announce(config, url: str, count: int) -> None:

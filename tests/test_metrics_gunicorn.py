@@ -164,3 +164,23 @@ class _Client:
         response = self.session.get(self.base + path, timeout=30)
         response.get_data = lambda as_text=True: response.text  # type: ignore[attr-defined]
         return response
+
+
+def test_serve_adds_up_its_workers_without_a_folder_configured(tmp_path):
+    """An operator who sets no PROMETHEUS_MULTIPROC_DIR still gets one count of every worker: `serve` sets a
+    folder before prometheus_client is imported (before, the workers counted in their own memory and a scrape
+    showed the one worker that answered it)."""
+    from gunicorn_process import serving
+
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    with serving(tmp_path, "--workers", "2") as server:
+        sent = 0
+        for _ in range(10):  # batches of new connections; the kernel spreads them over both workers
+            with ThreadPoolExecutor(8) as pool:
+                statuses = list(
+                    pool.map(lambda _: requests.get(server.base + PING, timeout=30).status_code, range(BATCH))
+                )
+            assert statuses == [200] * BATCH
+            sent += BATCH
+        assert len(server.workers()) == 2
+        assert pings(requests.get(server.base + "/metrics", timeout=30).text) == sent

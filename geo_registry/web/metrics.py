@@ -80,6 +80,7 @@ def metrics():
         abort(403)
     if given is None and not (from_allowed_address(app.extensions[NETWORKS]) and not forwarded_untrusted(app)):
         abort(404)
+    instruments()  # every family listed from the first scrape on
     registry = CollectorRegistry()
     if os.environ.get(MULTIPROCESS):
         multiprocess.MultiProcessCollector(registry)
@@ -184,8 +185,8 @@ def _running(pid: str) -> bool:
 
 
 def init_app(app) -> None:
-    """Serve /metrics to the allowed addresses, and make the process's instruments (so that every family is
-    listed from the first scrape)."""
+    """Serve /metrics to the allowed addresses. The instruments are made at the first request, not here: under
+    `geo-registry serve` the gunicorn master builds an app to read the settings before it sets
+    PROMETHEUS_MULTIPROC_DIR and forks; instruments made then would be single-process ones in every worker."""
     app.extensions[NETWORKS] = allowed_networks(settings.of(app).METRICS_ALLOW)
-    instruments()
     app.register_blueprint(bp)

@@ -7,11 +7,12 @@ import errno
 import os
 import selectors
 import socket
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.errors import AppImportError
@@ -22,6 +23,7 @@ from geo_registry.core.errors import StartupRefused
 from geo_registry.core.settings import Settings
 from geo_registry.web import metrics
 from geo_registry.web import settings as app_settings
+from geo_registry.web.metrics import MULTIPROCESS
 
 
 def usable_cores() -> int:
@@ -160,16 +162,15 @@ def served_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-@contextmanager
-def metrics_folder() -> Iterator[None]:
-    """PROMETHEUS_MULTIPROC_DIR for the workers (so /metrics adds up all of them): the operator's, or else a
-    temporary folder removed when the server stops."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        yield
+def with_metrics_folder(port: int) -> None:
+    """Make sure PROMETHEUS_MULTIPROC_DIR is set before prometheus_client is imported, so that /metrics adds up
+    every worker: prometheus_client chooses between one process and several when it is imported, and this
+    process imported it already (building the app to read its settings). When the operator has not set it, set it
+    to a folder of this port under the temporary folder and start this command again in its place (exec: same
+    process id, so systemd and signals are not affected); on_starting clears what stopped processes left there."""
+    if os.environ.get(MULTIPROCESS):
         return
-    with tempfile.TemporaryDirectory(prefix="geo-registry-metrics-") as folder:
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
-        try:
-            yield
-        finally:
-            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    folder = Path(tempfile.gettempdir()) / f"geo-registry-metrics-{os.getuid()}-{port}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    os.environ[MULTIPROCESS] = str(folder)
+    os.execv(sys.executable, [sys.executable, "-m", "geo_registry", *sys.argv[1:]])
