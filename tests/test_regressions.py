@@ -192,6 +192,8 @@ def post_routes(mail_app, staff_user):
         "accounts.change_roles": ("/beheer/accounts/1/rollen", {"rol": "inzage"}),
         "accounts.change_status": ("/beheer/accounts/1/status", {"actief": "nee"}),
         "accounts.accept_post": ("/beheer/uitnodiging/x", {"nieuw": "een-nieuw-wachtwoord"}),
+        "accounts.provision": ("/beheer/accounts/vooraf", {"gebruikersnaam": "x", "rol": "inzage"}),
+        "accounts.reset_second_factor": ("/beheer/accounts/1/tweede-factor", {}),
         "second_factor.enrol_post": ("/beheer/tweede-factor", {"code": "123456"}),
         "second_factor.code_post": ("/beheer/code", {"code": "123456"}),
         "second_factor.recheck_post": ("/beheer/code/opnieuw", {"code": "123456", "next": "/beheer/"}),
