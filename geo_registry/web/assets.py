@@ -87,6 +87,9 @@ def _whole_or_part(response):
     if response.direct_passthrough:
         response.direct_passthrough = False
         response.make_sequence()
+        # Close the file now, not when the server closes the response: a browser that drops the connection
+        # before the body is written would otherwise leave it open until the garbage collector finds it.
+        response.close()
     return response
 
 
