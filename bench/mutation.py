@@ -11,6 +11,7 @@ promises. Runs mutmut (configured under [tool.mutmut] in pyproject.toml) and pri
 from __future__ import annotations
 
 import argparse
+import ast
 import fnmatch
 import hashlib
 import json
@@ -165,6 +166,36 @@ def survivors_file() -> Path:
     return ROOT / "bench" / "mutation_survivors.toml"
 
 
+def defined_functions(module: str) -> set[str]:
+    """The functions a module of the package defines, as mutmut names them: 'x_name', and 'xǁClassǁmethod'."""
+    path = ROOT / Path(*module.split("."))
+    source = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+    if not source.is_file():
+        return set()
+    names = set()
+    for node in ast.parse(source.read_text(encoding="utf-8")).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(f"x_{node.name}")
+        elif isinstance(node, ast.ClassDef):
+            names.update(
+                f"x\u01c1{node.name}\u01c1{item.name}"
+                for item in node.body
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+            )
+    return names
+
+
+def stale(names: set[str]) -> list[str]:
+    """The mutant names whose function no longer exists where the name says (moved, renamed or removed): an
+    accepted survivor of code that is gone says nothing about today's code."""
+    gone = []
+    for name in sorted(names):
+        module, _, function = name.rpartition(".")
+        if function.rsplit("__mutmut_", 1)[0] not in defined_functions(module):
+            gone.append(name)
+    return gone
+
+
 def accepted() -> set[str]:
     """Survivors named as accepted in the survivors file; a malformed entry is an error, never an empty set."""
     entries = tomllib.loads(survivors_file().read_text(encoding="utf-8")).get("accepted")
@@ -208,7 +239,9 @@ def report(diffs: bool) -> bool:
             print(f"  {label:9} {name}" + ("  (accepted in bench/mutation_survivors.toml)" if name in harmless else ""))
             if diffs:
                 subprocess.run([str(mutmut()), "show", name], cwd=ROOT, check=False)
-    return ok
+    for name in stale(harmless):
+        print(f"  stale     {name}  (its function is gone: remove it from bench/mutation_survivors.toml)")
+    return ok and not stale(harmless)
 
 
 def main() -> int:

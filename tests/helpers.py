@@ -183,3 +183,12 @@ def served(app):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def migrate(engine, step, to: str) -> None:
+    """Run an Alembic step (alembic.command.upgrade or downgrade) to revision to, in one transaction, as the
+    app's own upgrade runs it: for tests of an upgrade path."""
+    from geo_registry.store.db import alembic_config
+
+    with engine.begin() as conn:
+        step(alembic_config(conn), to)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 from requests.adapters import HTTPAdapter
-from servers import free_port, port_was_taken, stopped_at_exit, wait_until
+from servers import free_port, port_was_taken, self_signed_certificate, stopped_at_exit, wait_until
 
 from geo_registry.core.config import ROOT
 
@@ -48,36 +48,6 @@ def filled(template: Path, values: dict[str, str]) -> str:
     left = PLACEHOLDER.findall(text)
     assert not left, f"{template.name}: placeholders not filled in: {left}"
     return text
-
-
-def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
-    """A certificate and key for localhost and 127.0.0.1, valid for two days (openssl)."""
-    certificate, key = folder / "site.crt", folder / "site.key"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            f"/CN={SERVER_NAME}",
-            "-addext",
-            f"subjectAltName=DNS:{SERVER_NAME},IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(certificate),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return certificate, key
 
 
 @dataclass

@@ -95,3 +95,34 @@ def redis_command(binary: str, port: int, folder) -> list[str]:
         "--logfile",
         str(folder / "redis.log"),
     ]
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate and key for localhost and 127.0.0.1 in folder, valid for two days (openssl): for the test
+    servers that speak TLS (nginx, SMTP)."""
+    certificate, key = folder / "site.crt", folder / "site.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(certificate),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return certificate, key

@@ -197,18 +197,14 @@ def test_a_damaged_backup_is_refused_and_the_database_stays_empty(lookup_app, se
 def test_a_backup_of_an_older_version_is_brought_to_the_newest_schema_as_it_is_restored(tmp_path):
     """A backup made before the last migration (revision 0011 here) restores into today's software."""
     from alembic import command
-    from alembic.config import Config
 
-    from geo_registry.store.db import MIGRATIONS, current_revision, head_revision, make_engine
+    from geo_registry.store.db import alembic_config, current_revision, head_revision, make_engine
 
     old = make_engine(f"sqlite:///{tmp_path / 'oud.sqlite3'}")
     with old.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0011")
+        command.upgrade(alembic_config(conn), "0011")
         conn.exec_driver_sql(
             "INSERT INTO staff (username, password_hash, created_at) VALUES ('oud', 'x', '2026-01-02T03:04:05+00:00')"
         )

@@ -1,10 +1,21 @@
 """The schema is created and upgraded by the project itself (Alembic revisions inside the package)."""
 
+import socket
+import time
+
+import pytest
 import sqlalchemy as sa
 from helpers import make_app
 
 from geo_registry.core.config import ROOT
-from geo_registry.store.db import SchemaChange, current_revision, head_revision, make_engine, upgrade
+from geo_registry.store.db import (
+    POSTGRESQL_CONNECT_SECONDS,
+    SchemaChange,
+    current_revision,
+    head_revision,
+    make_engine,
+    upgrade,
+)
 
 # What the hand-written migrations (before Alembic) made as schema version 1.
 LEGACY_V1 = [
@@ -81,3 +92,18 @@ def test_a_version_1_database_is_upgraded_keeping_its_groups(tmp_path):
     assert (old.name, old.lang, old.reminder_sent_at) == ("Oud", "nl", None)
     report = app.test_cli_runner().invoke(args=["init-db"]).output
     assert "oude schemaversie 1" in report and f"bijgewerkt naar schemaversie {head_revision()}" in report
+
+
+def test_a_silent_postgresql_host_gives_an_error_in_bounded_time_not_a_thread_held_for_good():
+    # A host that accepts the connection and never answers (a hung server, a firewall that swallows packets).
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        engine = make_engine(f"postgresql+psycopg://register@127.0.0.1:{silent.getsockname()[1]}/register")
+        started = time.monotonic()
+        with pytest.raises(sa.exc.OperationalError), engine.connect():
+            pass
+        waited = time.monotonic() - started
+    assert POSTGRESQL_CONNECT_SECONDS - 1 <= waited < POSTGRESQL_CONNECT_SECONDS * 3
+    own = make_engine("postgresql+psycopg://register@127.0.0.1:5/register?connect_timeout=3")
+    assert own.url.query["connect_timeout"] == "3"  # a URL that names its own limit keeps it

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import email
 import re
-import subprocess
 import threading
 import time
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ import pytest
 from aiosmtpd.smtp import AuthResult
 from fakes import SilentSMTP, _SMTPHandler, _tracking_controller
 from helpers import csrf_token, make_app
+from servers import self_signed_certificate
 
 from geo_registry.core.settings import load
 from geo_registry.mail.delivery import Mailer, MailSettings, Message, queue
@@ -89,33 +89,7 @@ USER, PASSWORD = "buurtpreventie", "geheim-wachtwoord-1"
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1 (certificate file, key file)."""
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
 
 
 class TlsSMTP:

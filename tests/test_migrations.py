@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import shapely
 import sqlalchemy as sa
-from helpers import DATA, make_app
+from helpers import DATA, make_app, migrate
 
 from geo_registry.store.db import BUSY_WAIT_MS, SchemaChange, current_revision, head_revision, make_engine, upgrade
 
@@ -221,9 +221,6 @@ def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path):
 def test_areas_are_stored_as_wkb_on_sqlite_and_revision_0010_converts_both_ways(tmp_path):
     """Revision 0010 turns GeoJSON areas into WKB (a fast start) and back on downgrade, shapes unchanged."""
     from alembic import command
-    from alembic.config import Config
-
-    from geo_registry.store.db import MIGRATIONS
 
     path = legacy_copy(tmp_path)
     before = rows(path)["groups"]
@@ -234,11 +231,7 @@ def test_areas_are_stored_as_wkb_on_sqlite_and_revision_0010_converts_both_ways(
         assert {kind for (kind,) in db.execute("SELECT typeof(area) FROM groups")} == {"blob"}
     assert rows(path)["groups"] == before
     engine = make_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0009")
+    migrate(engine, command.downgrade, "0009")
     engine.dispose()
     with sqlite3.connect(path) as db:
         assert {kind for (kind,) in db.execute("SELECT typeof(area) FROM groups")} == {"text"}

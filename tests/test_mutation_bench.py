@@ -72,6 +72,8 @@ def test_a_survivor_counts_as_unnamed_until_the_survivors_file_accepts_it(tmp_pa
     package = tmp_path / "mutants" / "geo_registry" / "web"
     package.mkdir(parents=True)
     (package / "security.py").write_text("")
+    (tmp_path / "geo_registry" / "web").mkdir(parents=True)
+    (tmp_path / "geo_registry" / "web" / "security.py").write_text("def csrf_field(): ...\n")  # the code measured
     codes = {FIELD + str(number): 0 for number in (1, 2)} | {FIELD + str(number): 1 for number in range(3, 30)}
     (package / "security.py.meta").write_text(json.dumps({"exit_code_by_key": codes}))
 
@@ -86,6 +88,13 @@ def test_a_survivor_counts_as_unnamed_until_the_survivors_file_accepts_it(tmp_pa
     write_survivors(tmp_path, f'[[accepted]]\nreason = "stray text"\nmutants = ["{FIELD}1", "{FIELD}2"]\n')
     assert mutation.report(diffs=False)
 
+    # A survivors file that still names a function the code no longer has fails the report.
+    (tmp_path / "geo_registry" / "web" / "security.py").write_text("def csrf_tag(): ...\n")
+    assert not mutation.report(diffs=False)
+    assert f"  stale     {FIELD}1  (its function is gone: remove it from bench/mutation_survivors.toml)" in (
+        capsys.readouterr().out.splitlines()
+    )
+
 
 def test_a_survivors_file_that_cannot_be_read_as_promised_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setattr(mutation, "ROOT", tmp_path)
@@ -99,3 +108,30 @@ def test_a_survivors_file_that_cannot_be_read_as_promised_is_an_error(tmp_path, 
         write_survivors(tmp_path, text)
         with pytest.raises(ValueError):
             mutation.accepted()
+
+
+def test_every_accepted_survivor_names_a_function_that_still_exists():
+    # A reason written for code that was moved or removed says nothing about today's code: its mutant is measured
+    # again (under its new name) and named again only if it still survives.
+    assert mutation.stale(mutation.accepted()) == []
+
+
+def test_a_survivor_of_a_removed_or_moved_function_is_stale(tmp_path, monkeypatch):
+    monkeypatch.setattr(mutation, "ROOT", tmp_path)
+    (tmp_path / "geo_registry" / "mail").mkdir(parents=True)
+    (tmp_path / "geo_registry" / "mail" / "__init__.py").write_text("class Source:\n    def suggest(self): ...\n")
+    (tmp_path / "geo_registry" / "mail" / "delivery.py").write_text(
+        "def queue(): ...\n\nclass Mailer:\n    def send(self): ...\n"
+    )
+    kept = {
+        "geo_registry.mail.xǁSourceǁsuggest__mutmut_1",
+        "geo_registry.mail.delivery.x_queue__mutmut_3",
+        "geo_registry.mail.delivery.xǁMailerǁsend__mutmut_2",
+    }
+    gone = {
+        "geo_registry.mail.delivery.xǁDeliveryWorkerǁflush__mutmut_1",  # the class was removed
+        "geo_registry.mail.delivery.xǁMailerǁflush__mutmut_1",  # the method was removed
+        "geo_registry.mail.delivery.x_audit__mutmut_7",  # the function moved to another module
+        "geo_registry.mail.outbox.x_queue__mutmut_1",  # no such module
+    }
+    assert mutation.stale(kept | gone) == sorted(gone)

@@ -7,14 +7,13 @@ import threading
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from alembic.config import Config
-from helpers import login, make_app
+from helpers import login, make_app, migrate
 
 from geo_registry.domain import roles
 from geo_registry.domain.roles import BELEIDSMEDEWERKER, FUNCTIONEEL_BEHEERDER, INZAGE, Access, RoleRefused
 from geo_registry.domain.staff import audit_entries, authenticate, create_staff, find_staff, list_staff, set_active
 from geo_registry.store import tables
-from geo_registry.store.db import MIGRATIONS, make_engine, upgrade
+from geo_registry.store.db import make_engine, upgrade
 from geo_registry.store.drift import differences
 
 pytestmark = pytest.mark.both_databases
@@ -30,15 +29,6 @@ def engine(db_url):
     upgrade(engine)
     yield engine
     engine.dispose()
-
-
-def migrate(engine, step, to: str) -> None:
-    """Run an Alembic upgrade or downgrade to revision to."""
-    with engine.begin() as conn:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = conn
-        step(config, to)
 
 
 def test_an_account_made_without_roles_is_todays_administrator(engine):

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from helpers import migrate
 
 from geo_registry.store import tables
 from geo_registry.store.db import make_engine, upgrade
@@ -63,18 +64,8 @@ def test_a_nullability_or_default_drift_shows_on_postgresql(migrated):
 
 def test_revision_0011_gives_waiting_residents_the_declared_collation_keeping_its_rows(migrated):
     from alembic import command
-    from alembic.config import Config
 
-    from geo_registry.store.db import MIGRATIONS
-
-    def migrate(step, to):
-        with migrated.begin() as conn:
-            config = Config()
-            config.set_main_option("script_location", str(MIGRATIONS))
-            config.attributes["connection"] = conn
-            step(config, to)
-
-    migrate(command.downgrade, "0010")
+    migrate(migrated, command.downgrade, "0010")
     row = {"email": "Bewoner@Voorbeeld.invalid", "lat": 52.25, "lon": 5.2, "address_text": "Brink 1", "lang": "nl"}
     with migrated.begin() as conn:  # as the code of revision 0010 wrote it: the time as UTC ISO 8601 text
         conn.execute(
@@ -86,7 +77,7 @@ def test_revision_0011_gives_waiting_residents_the_declared_collation_keeping_it
         )
         # (the other tables' timestamps differ too at 0010: text, not yet timestamptz; revision 0012)
         before = [change for change in differences(conn) if change[:2] == ("modify_collation", "waiting_residents")]
-    migrate(command.upgrade, "head")
+    migrate(migrated, command.upgrade, "head")
     with migrated.connect() as conn:
         after = differences(conn)
         stored = conn.execute(sa.select(tables.waiting_residents)).mappings().one()

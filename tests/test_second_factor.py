@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 import sqlalchemy as sa
-from helpers import csrf_token, login, make_app, totp_code, totp_secret
+from helpers import csrf_token, login, make_app, migrate, totp_code, totp_secret
 from werkzeug.security import generate_password_hash
 
 from geo_registry.domain import second_factor
@@ -161,17 +161,12 @@ def test_reset_second_factor_ends_sessions_and_enrols_again(mail_app, staff_user
 def database_at_0012(request, tmp_path, db_url):
     """An empty database of the test's kind, migrated up to revision 0012 (before the second factor)."""
     from alembic import command
-    from alembic.config import Config
 
-    from geo_registry.store.db import MIGRATIONS, make_engine
+    from geo_registry.store.db import make_engine
 
     url = db_url if db_url.startswith("sqlite") else request.getfixturevalue("empty_postgresql_url")
     engine = make_engine(url)
-    with engine.begin() as conn:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0012")
+    migrate(engine, command.upgrade, "0012")
     yield url, engine
     engine.dispose()
 

@@ -9,11 +9,11 @@ import pytest
 import shapely
 import sqlalchemy as sa
 from alembic import command
-from alembic.config import Config
+from helpers import migrate
 
 from geo_registry.mail.delivery import Mailer, MailSettings
 from geo_registry.store import tables
-from geo_registry.store.db import MIGRATIONS, make_engine, upgrade
+from geo_registry.store.db import make_engine, upgrade
 from geo_registry.store.drift import differences
 
 pytestmark = pytest.mark.both_databases
@@ -53,15 +53,6 @@ def engine(db_url):
     upgrade(engine)
     yield engine
     engine.dispose()
-
-
-def migrate(engine, step, to: str) -> None:
-    """Run an Alembic upgrade or downgrade to revision to."""
-    with engine.begin() as conn:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = conn
-        step(config, to)
 
 
 def fill_as_text(engine) -> dict[tuple[str, str], str]:

@@ -46,6 +46,7 @@ def test_every_page_has_its_own_title_and_a_description(mail_app, staff_user, la
     assert found["home"][0] == {"nl": "Kaart en adres zoeken", "en": "Map and address lookup"}[lang] + SITE[lang]
     for label, (title, description) in found.items():
         assert title.endswith(SITE[lang]) and len(title) > len(SITE[lang]), (label, title)
+        assert "<" not in title and len(title) < 150, (label, title)  # a name, not a page's markup
         assert len(description) >= 50, (label, description)
     by_title: dict = {}
     for label, (title, _description) in found.items():

@@ -168,7 +168,9 @@ class Settings:
     CONFIRM_INTERVAL_DAYS: int = setting(365, "days between a group's yearly confirmations")
     RENEWAL_LINK_DAYS: int = setting(60, "how long the link in a confirmation e-mail works")
     READY_MAIL_AGE_SECONDS: int = setting(
-        900, "/readyz answers 503 when the oldest queued e-mail waits longer than this; 0: mail is not checked"
+        0,
+        "/readyz answers 503 when the oldest queued e-mail waits longer than this; 0 (default): mail is not checked"
+        " (every server would fail at once; alert on the mail queue metric instead)",
     )
     METRICS_ALLOW: str = setting(
         "127.0.0.1,::1", "addresses or networks (comma-separated) that may read /metrics; empty: none"

@@ -21,6 +21,8 @@ from geo_registry.core.errors import StartupRefused
 from geo_registry.core.settings import EXTENSION as SETTINGS
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Seconds libpq may take to connect (the whole attempt) before the request that needed it gets an error.
+POSTGRESQL_CONNECT_SECONDS = 10
 # The hand-written migrations before Alembic numbered the schema 1 to 4 in a table schema_version;
 # Alembic revision "000N" creates exactly what version N had.
 LEGACY_REVISIONS = {number: f"{number:04d}" for number in range(1, 5)}
@@ -60,8 +62,12 @@ def make_engine(url: str) -> Engine:
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        # A database host that accepts the connection and then says nothing would hold every request thread that
+        # needs it for good (libpq waits without end by default); a URL that names its own limit keeps it.
+        parsed = parsed.update_query_dict({"connect_timeout": str(POSTGRESQL_CONNECT_SECONDS)})
     # hide_parameters: a failing statement's error (logged with a 500) names no value, such as an e-mail address.
-    engine = sa.create_engine(url, hide_parameters=True)
+    engine = sa.create_engine(parsed, hide_parameters=True)
     if parsed.get_backend_name() == "sqlite":
         in_file = parsed.database not in (None, "", ":memory:")
 
@@ -129,6 +135,14 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def alembic_config(conn: sa.Connection) -> Config:
+    """Alembic's configuration for this project's migrations, run on conn (inside the caller's transaction)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    return config
+
+
 def upgrade(engine: Engine) -> SchemaChange:
     """Create or upgrade the schema to the newest revision, in one transaction that other processes
     starting at the same time wait for; return what changed."""
@@ -137,9 +151,7 @@ def upgrade(engine: Engine) -> SchemaChange:
         return SchemaChange(head, head)
     with engine.connect() as conn, _migration_transaction(conn):
         legacy = _adopt_legacy(conn)
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = conn
+        config = alembic_config(conn)
         before = MigrationContext.configure(conn).get_current_revision()
         command.upgrade(config, "head")
         after = MigrationContext.configure(conn).get_current_revision()

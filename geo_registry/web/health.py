@@ -1,5 +1,5 @@
 """Health for the load balancer: /healthz (the process answers) and /readyz (it can serve: the database answers,
-its schema is the latest, the register is loaded, mail is being delivered). A short plain-text answer, never
+its schema is the latest, the register is loaded; mail only where the operator asks). A short plain-text answer, never
 cached, no session, no rate limit; a refusal names its reason and nothing else (no personal data, no internals)."""
 
 from __future__ import annotations

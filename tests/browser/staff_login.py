@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import pyotp
 
-# (server, username) -> (secret, last 30-second step used): a code counts once, so a second login in the same
-# step waits for the next one.
+# (server, username) -> (secret, last 30-second step used): a code counts once, so a login after the next step's
+# code was used waits for the next step.
 SECRETS: dict[tuple[str, str], tuple[str, int]] = {}
 
 
@@ -20,11 +20,13 @@ def _key(page, username: str) -> tuple[str, str]:
 
 
 def unused_code(page, username: str) -> str:
-    """A TOTP code of the account that this server has not seen yet."""
+    """A TOTP code of the account that this server has not seen yet: this step's, or the next step's (the server
+    accepts a phone whose clock runs a step ahead), so that two logins within 30 seconds need no wait; a third
+    waits for the next step."""
     secret, last = SECRETS[_key(page, username)]
-    while int(time.time()) // 30 <= last:
+    while int(time.time()) // 30 + 1 <= last:
         time.sleep(0.5)
-    step = int(time.time()) // 30
+    step = max(int(time.time()) // 30, last + 1)
     SECRETS[_key(page, username)] = (secret, step)
     return pyotp.TOTP(secret).at(step * 30)
 

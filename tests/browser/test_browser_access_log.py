@@ -4,9 +4,9 @@ filters it by account, pages through it, and axe finds nothing in Dutch or Engli
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from by_keyboard import tab_to
 from staff_login import log_in
 from test_browser_accessibility import axe
-from test_browser_accounts import tab_to
 
 from geo_registry.domain import access_log
 

@@ -5,6 +5,7 @@ login."""
 from urllib.parse import urlsplit
 
 import pytest
+from by_keyboard import tab_to
 from staff_login import enrol, log_in
 from test_browser_accessibility import axe
 
@@ -15,15 +16,6 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "lang-genoeg-wachtwoord"
 NARROW = {"width": 320, "height": 640}
-
-
-def tab_to(page, selector: str, limit: int = 80) -> None:
-    """Press Tab until the element matching selector has the focus (fail after limit presses)."""
-    for _ in range(limit):
-        if page.evaluate("(s) => document.activeElement === document.querySelector(s)", selector):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"{selector} never got the focus by Tab")
 
 
 def test_wiping_a_colleagues_second_factor_by_keyboard_at_320_pixels(browser, live_server, mail_app, staff_user):

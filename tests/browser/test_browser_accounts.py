@@ -4,21 +4,13 @@
 from mailbox import link_in, wait_for_mail
 
 import pytest
+from by_keyboard import tab_to
 from staff_login import log_in
 
 pytestmark = pytest.mark.browser
 
 INVITEE = "collega@voorbeeld.invalid"
 NEW = "een-heel-ander-wachtwoord"
-
-
-def tab_to(page, selector: str, limit: int = 80) -> None:
-    """Press Tab until the element matching selector has the focus (fail after limit presses)."""
-    for _ in range(limit):
-        if page.evaluate("(s) => document.activeElement === document.querySelector(s)", selector):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"{selector} never got the focus by Tab")
 
 
 def test_inviting_a_colleague_by_keyboard_at_320_pixels(browser, live_server, mail_app, staff_user):
