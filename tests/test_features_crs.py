@@ -186,3 +186,20 @@ def test_the_crs_messages_are_in_english_too(api):
     assert "latitude, longitude" in bad_box.get_json()["detail"]
     single = api.get(f"{ROOT}/collections/groups/items/1?crs=nope", headers=headers)
     assert single.status_code == 400 and single.get_json()["field"] == "crs"
+
+
+def test_a_change_of_the_register_reaches_every_crs_and_the_transformers_are_made_once(api, examples_app):
+    from geo_registry.spatial import crs as served_crs
+    from geo_registry.web import services as app_services
+
+    before = served_crs._from_storage.cache_info()
+    assert 1 in {f["id"] for f in items(api, "groups", crs=RD).get_json()["features"]}
+    items(api, "groups", crs=ETRS89)
+    with examples_app.app_context():
+        app_services.current().store.set_status(1, "inactive")
+    # A new snapshot: its features are transformed again, with the transformers already made.
+    assert 1 not in {f["id"] for f in items(api, "groups", crs=RD).get_json()["features"]}
+    assert 1 not in {f["id"] for f in items(api, "groups", crs=ETRS89).get_json()["features"]}
+    assert api.get(f"{ROOT}/collections/groups/items/1", query_string={"crs": RD}).status_code == 404
+    after = served_crs._from_storage.cache_info()
+    assert after.misses - before.misses <= 2 and after.hits > before.hits
