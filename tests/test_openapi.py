@@ -72,3 +72,26 @@ def test_cors_on_the_public_api_only(client, tmp_path):
     assert error.status_code == 400 and error.headers["Access-Control-Allow-Origin"] == "*"
     for private in ("/beheer/", "/beheer/export/beheerders.csv", "/groep-aanmelden/", "/"):
         assert "Access-Control-Allow-Origin" not in client.get(private).headers
+
+
+def test_openapi_document_describes_the_crs_parameters_and_header(client):
+    """OGC API Features Part 2: crs on items and on one item, bbox-crs on items, Content-Crs on their answers."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    parameters = spec["components"]["parameters"]
+
+    def names(path):
+        refs = spec["paths"][path]["get"]["parameters"]
+        return {parameters[p["$ref"].rsplit("/", 1)[1]]["name"] if "$ref" in p else p["name"] for p in refs}
+
+    rd = "http://www.opengis.net/def/crs/EPSG/0/28992"
+    assert {"crs", "bbox-crs", "bbox"} <= names("/collections/{collectionId}/items")
+    assert "crs" in names("/collections/{collectionId}/items/{featureId}")
+    for name in ("crs", "bbox-crs"):
+        schema = parameters[name]["schema"]
+        assert rd in schema["enum"] and schema["default"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+    for path in ("/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}"):
+        responses = spec["paths"][path]["get"]["responses"]
+        assert "Content-Crs" in responses["200"]["headers"] and "400" in responses
+    assert f"<{rd}>" in spec["components"]["headers"]["Content-Crs"]["schema"]["enum"]
+    assert "storageCrs" in spec["components"]["schemas"]["Collection"]["properties"]
+    validate(spec)

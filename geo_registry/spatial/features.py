@@ -109,7 +109,11 @@ class Page:
 
 def page(collection: Collection, bbox, limit: int, offset: int) -> Page:
     """Return the features from offset, at most limit of them, among those that intersect bbox."""
-    matching = collection.matching(bbox)
+    return page_of(collection.matching(bbox), limit, offset)
+
+
+def page_of(matching: list[dict], limit: int, offset: int) -> Page:
+    """Return the matching features from offset, at most limit of them."""
     chosen = matching[offset : offset + limit]
     following = offset + limit if offset + limit < len(matching) else None
     return Page(chosen, len(matching), following)

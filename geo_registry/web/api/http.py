@@ -20,7 +20,7 @@ DOCS_PAGE = "/api/docs"  # a page of the site (language switch and all), not an 
 # The unversioned paths keep answering until SUNSET_AT (/core/transition-period); docs/api.md has the schedule.
 DEPRECATED_AT = datetime(2026, 12, 1, tzinfo=UTC)
 SUNSET_AT = datetime(2027, 6, 1, tzinfo=UTC)
-EXPOSED = "API-Version, ETag, Deprecation, Sunset, Link"
+EXPOSED = "API-Version, ETag, Deprecation, Sunset, Link, Content-Crs"
 SNAPSHOT_KEY = "geo_registry.snapshot"  # the request's snapshot, in its WSGI environ
 
 

@@ -1,4 +1,5 @@
-"""OGC API Features (Part 1, Core, GeoJSON) for the active groups and the buurten, under /api/v1.
+"""OGC API Features (Part 1, Core, GeoJSON; Part 2, CRS by reference) for the active groups and the buurten,
+under /api/v1.
 
 Written small rather than with pygeoapi: two read-only collections held in memory per register snapshot
 need no provider plugins, configuration file or second app, and keep the app's own error handling,
@@ -11,6 +12,16 @@ from flask import Blueprint, jsonify, request
 from geo_registry.core.errors import BadInput
 from geo_registry.core.text import _
 from geo_registry.spatial import public
+from geo_registry.spatial.crs import (
+    CONFORMANCE_CRS,
+    STORAGE_CRS,
+    URIS,
+    check_crs,
+    content_crs,
+    crs_page,
+    in_crs,
+    parse_bbox_in,
+)
 from geo_registry.spatial.features import (
     CRS84,
     DEFAULT_LIMIT,
@@ -20,8 +31,6 @@ from geo_registry.spatial.features import (
     UnknownResource,
     check_datetime,
     check_parameters,
-    page,
-    parse_bbox,
     parse_count,
 )
 from geo_registry.web.api.http import API_ROOT, by_register_version, current_snapshot
@@ -33,10 +42,11 @@ bp = Blueprint("features", __name__, url_prefix=API_ROOT)
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    CONFORMANCE_CRS,
 ]
 JSON, GEOJSON = "application/json", "application/geo+json"
 # f=json or f=geojson is what some OGC clients send; the only encoding here is GeoJSON anyway.
-ITEM_PARAMETERS = ("bbox", "limit", "offset", "datetime", "f", "lang")
+ITEM_PARAMETERS = ("bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "f", "lang")
 
 
 def collections() -> dict[str, Collection]:
@@ -66,6 +76,16 @@ def _build(snapshot) -> dict[str, Collection]:
     }
 
 
+def collections_in(uri: str) -> dict[str, Collection]:
+    """The collections with their coordinates in the served CRS uri, transformed once per change of the register."""
+    if uri == CRS84:
+        return collections()
+    snapshot = current_snapshot()
+    return snapshot.cached(
+        ("ogc-collections", uri), lambda: {key: in_crs(found, uri) for key, found in collections().items()}
+    )
+
+
 def _link(href: str, rel: str, kind: str, title: str) -> dict:
     return {"href": href, "rel": rel, "type": kind, "title": title}
 
@@ -77,9 +97,10 @@ def _collection(collection_id: str) -> Collection:
     return found
 
 
-def _geojson(body: dict):
+def _geojson(body: dict, crs: str):
     response = jsonify(body)
     response.mimetype = GEOJSON
+    response.headers["Content-Crs"] = content_crs(crs)  # OGC API Features Part 2: the coordinates' CRS
     return response
 
 
@@ -115,7 +136,8 @@ def _describe(collection: Collection) -> dict:
         "title": collection.title,
         "description": collection.description,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": URIS,
+        "storageCrs": STORAGE_CRS,
         "links": [
             _link(api_url(".collection", collection_id=collection.id), "self", JSON, collection.title),
             _link(api_url(".items", collection_id=collection.id), "items", GEOJSON, f"{collection.title} (GeoJSON)"),
@@ -134,6 +156,7 @@ def collection_list():
     return jsonify(
         {
             "links": [_link(api_url(".collection_list"), "self", JSON, "The collections")],
+            "crs": URIS,  # every CRS any collection is served in (Part 2's global list)
             "collections": [_describe(c) for c in collections().values()],
         }
     )
@@ -155,12 +178,13 @@ def items(collection_id: str):
     check_parameters(args, ITEM_PARAMETERS)
     if args.get("f", "json") not in ("json", "geojson"):
         raise BadInput(_("'f' kan alleen 'json' of 'geojson' zijn."), field="f")
-    bbox = parse_bbox(args.get("bbox"))
+    crs, bbox_crs = check_crs(args.get("crs"), "crs"), check_crs(args.get("bbox-crs"), "bbox-crs")
+    bbox = parse_bbox_in(args.get("bbox"), bbox_crs)
     limit = parse_count(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = parse_count(args.get("offset"), "offset", 0, 0, MAX_OFFSET)
     check_datetime(args.get("datetime"))  # a valid one matches every feature: none has a time of its own
-    result = page(found, bbox, limit, offset)
-    query = {name: args[name] for name in ("bbox", "datetime") if name in args}
+    result = crs_page(collections_in(bbox_crs)[found.id], collections_in(crs)[found.id], bbox, bbox_crs, limit, offset)
+    query = {name: args[name] for name in ("bbox", "bbox-crs", "crs", "datetime") if name in args}
     links = [
         _link(
             api_url(".items", collection_id=found.id, limit=limit, offset=offset, **query), "self", GEOJSON, "This page"
@@ -183,7 +207,8 @@ def items(collection_id: str):
             "numberMatched": result.matched,
             "numberReturned": len(result.features),
             "links": links,
-        }
+        },
+        crs,
     )
 
 
@@ -192,13 +217,23 @@ def items(collection_id: str):
 def item(collection_id: str, feature_id: str):
     """One feature."""
     found = _collection(collection_id)
-    feature = found.find(feature_id)
+    crs = check_crs(request.args.get("crs"), "crs")
+    feature = collections_in(crs)[found.id].find(feature_id)
     if feature is None:
         raise UnknownResource(
             _("Collectie '%(collection)s' heeft geen item '%(id)s'.", collection=found.id, id=feature_id[:100])
         )
     links = [
-        _link(api_url(".item", collection_id=found.id, feature_id=feature_id), "self", GEOJSON, "This feature"),
+        _link(
+            api_url(".item", collection_id=found.id, feature_id=feature_id, **_crs_query(crs)),
+            "self",
+            GEOJSON,
+            "This feature",
+        ),
         _link(api_url(".collection", collection_id=found.id), "collection", JSON, found.title),
     ]
-    return _geojson({**feature, "links": links})
+    return _geojson({**feature, "links": links}, crs)
+
+
+def _crs_query(crs: str) -> dict[str, str]:
+    return {} if crs == CRS84 else {"crs": crs}

@@ -99,7 +99,7 @@ def paths() -> dict:
     """The operations, relative to the server URL (which ends in the major version)."""
     features, geojson = _ref("schemas", "FeatureCollection"), "application/geo+json"
     collection = _ref("parameters", "collectionId")
-    return {
+    operations = {
         "/lookup": _get(
             "The buurt and the groups at an address or a point",
             _ref("schemas", "Lookup"),
@@ -168,18 +168,23 @@ def paths() -> dict:
             cached=True,
             operation_id="items",
             parameters=[collection]
-            + [_ref("parameters", name) for name in ("bbox", "limit", "offset", "datetime", "f")],
+            + [_ref("parameters", name) for name in ("bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "f")],
         ),
         "/collections/{collectionId}/items/{featureId}": _get(
             "One feature",
             _ref("schemas", "Feature"),
+            400,
             404,
             kind=geojson,
             cached=True,
             operation_id="item",
-            parameters=[collection, _ref("parameters", "featureId")],
+            parameters=[collection, _ref("parameters", "featureId"), _ref("parameters", "crs")],
         ),
     }
+    for path in ("/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}"):
+        answer = operations[path]["get"]["responses"]["200"]
+        answer["headers"] = {**answer["headers"], "Content-Crs": _ref("headers", "Content-Crs")}
+    return operations
 
 
 def spec(root_url: str, contact_email: str | None = None) -> dict:

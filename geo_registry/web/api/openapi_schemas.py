@@ -4,6 +4,7 @@ arrays, const or null types, which are 3.1)."""
 from __future__ import annotations
 
 from geo_registry.spatial import public
+from geo_registry.spatial.crs import STORAGE_CRS, URIS
 from geo_registry.spatial.features import DEFAULT_LIMIT, MAX_LIMIT
 
 
@@ -169,7 +170,12 @@ COLLECTION = {
         "title": {"type": "string"},
         "description": {"type": "string"},
         "itemType": {"type": "string"},
-        "crs": {"type": "array", "items": {"type": "string"}},
+        "crs": {
+            "type": "array",
+            "items": {"type": "string", "format": "uri"},
+            "description": "The CRSs the features can be asked in (crs parameter), the first the default",
+        },
+        "storageCrs": {"type": "string", "format": "uri", "description": "The CRS the register keeps them in"},
         "extent": {
             "type": "object",
             "properties": {
@@ -206,6 +212,7 @@ def schemas() -> dict[str, dict]:
             "required": ["links", "collections"],
             "properties": {
                 "links": LINKS,
+                "crs": {"type": "array", "items": {"type": "string", "format": "uri"}},
                 "collections": {"type": "array", "items": {"$ref": "#/components/schemas/Collection"}},
             },
         },
@@ -229,6 +236,11 @@ HEADERS = {
         "schema": {"type": "string", "example": "1.0.0"},
     },
     "ETag": {"description": "The register's version; send it back as If-None-Match", "schema": {"type": "string"}},
+    "Content-Crs": {
+        "description": "The CRS of the coordinates in the answer, its URI in angle brackets (OGC API Features Part 2)",
+        "required": True,
+        "schema": {"type": "string", "enum": [f"<{uri}>" for uri in URIS]},
+    },
 }
 PARAMETERS = {
     "collectionId": {
@@ -251,9 +263,27 @@ PARAMETERS = {
         "required": False,
         "style": "form",
         "explode": False,
-        "description": "Only features that intersect this box: west,south,east,north in longitude/latitude (CRS84)",
+        "description": "Only features that intersect this box: west,south,east,north in longitude/latitude (CRS84), "
+        "or the lower and upper corner in the axis order of bbox-crs",
         "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
         "example": [5.22, 52.25, 5.24, 52.26],
+    },
+    "crs": {
+        "name": "crs",
+        "in": "query",
+        "required": False,
+        "description": "The CRS of the coordinates in the answer, each in its own axis order: RD New (EPSG:28992) is "
+        "x, y in metres; ETRS89 (EPSG:4258) and WGS 84 by EPSG URI (EPSG:4326) are latitude, longitude; CRS84 "
+        "(the default) is longitude, latitude",
+        "schema": {"type": "string", "format": "uri", "enum": URIS, "default": STORAGE_CRS},
+        "example": URIS[1],
+    },
+    "bbox-crs": {
+        "name": "bbox-crs",
+        "in": "query",
+        "required": False,
+        "description": "The CRS of the bbox's coordinates, in that CRS's axis order (default CRS84)",
+        "schema": {"type": "string", "format": "uri", "enum": URIS, "default": STORAGE_CRS},
     },
     "limit": {
         "name": "limit",
