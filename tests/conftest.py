@@ -18,9 +18,22 @@ from servers import free_port, port_was_taken, redis_command, stopped_at_exit, w
 from sites import populated_app
 
 from geo_registry.core.config import ROOT
+from geo_registry.domain import staff
 from geo_registry.spatial.buurten import load_buurten
 
 DATABASES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes():
+    """Hash the tests' passwords with scrypt at a 32nd of the cost (n=2**10 instead of 2**15): logging in is most of
+    what the staff tests do, and a real hash costs a tenth of a second each time. A check reads the parameters from
+    the stored hash, so the app's code runs unchanged; test_staff_sessions holds the real cost
+    (helpers.REAL_PASSWORD_HASH_METHOD)."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(staff, "PASSWORD_HASH_METHOD", "scrypt:1024:8:1")
+    yield
+    patch.undo()
 
 
 def pytest_generate_tests(metafunc):

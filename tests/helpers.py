@@ -11,8 +11,12 @@ from db_templates import fresh_sqlite
 
 from geo_registry import create_app
 from geo_registry.core.config import ROOT
+from geo_registry.domain import staff as staff_module
 
 DATA = Path(__file__).parent / "data"
+
+# The app's own password hash method, read before the tests' session fixture makes it cheaper (tests/conftest.py).
+REAL_PASSWORD_HASH_METHOD = staff_module.PASSWORD_HASH_METHOD
 
 
 # The official CBS boundaries, kept in the repository (data/cbs/README.md says where they come from).

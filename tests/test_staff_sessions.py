@@ -3,8 +3,9 @@ the staff accounts' promises (geo_registry/domain/staff.py) called directly, on 
 
 import pytest
 import sqlalchemy as sa
-from helpers import csrf_token, login
+from helpers import REAL_PASSWORD_HASH_METHOD, csrf_token, login
 
+from geo_registry.domain import staff as staff_module
 from geo_registry.domain.roles import BELEIDSMEDEWERKER
 from geo_registry.domain.staff import (
     UnknownStaff,
@@ -397,3 +398,12 @@ def test_the_audit_log_keeps_every_field_and_shows_the_newest_first_up_to_the_li
         for number in range(501):
             audit(conn, "admin", f"stap {number}")
     assert len(audit_entries(engine)) == 500  # the default page of the log
+
+
+def test_passwords_are_stored_at_werkzeugs_full_scrypt_cost(engine, monkeypatch):
+    # The tests hash at a lower cost (tests/conftest.py); the app's own method must be scrypt at n=2**15 or more.
+    monkeypatch.setattr(staff_module, "PASSWORD_HASH_METHOD", REAL_PASSWORD_HASH_METHOD)
+    staff_id = create_staff(engine, "volle-kosten", PASSWORD)
+    method, _salt, _hash = stored(engine, staff_id)["password_hash"].split("$")
+    name, n, r, p = method.split(":")
+    assert name == "scrypt" and int(n) >= 2**15 and (int(r), int(p)) == (8, 1)

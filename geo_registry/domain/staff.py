@@ -16,12 +16,16 @@ from geo_registry.store.tables import staff
 
 __all__ = ["audit", "audit_entries"]  # the audit log lived here; actions and renewal still import it from here
 
+# Werkzeug's scrypt with its own parameters (n=2**15, r=8, p=1: about a tenth of a second and 32 MiB per hash).
+# A check reads the parameters from the stored hash, so a change here applies to passwords set from then on.
+PASSWORD_HASH_METHOD = "scrypt"
+
 
 @functools.cache
 def dummy_hash() -> str:
     """A password hash of no account, checked when the name is unknown so that the answer takes as long as for a
     known name (made on first use, not when the module is imported: a hash costs a tenth of a second)."""
-    return generate_password_hash("geen-echt-wachtwoord-0000")
+    return generate_password_hash("geen-echt-wachtwoord-0000", method=PASSWORD_HASH_METHOD)
 
 
 class UnknownStaff(ValueError):
@@ -56,7 +60,7 @@ def create_staff(
             staff.insert()
             .values(
                 username=username,
-                password_hash=generate_password_hash(password, method="scrypt"),
+                password_hash=generate_password_hash(password, method=PASSWORD_HASH_METHOD),
                 created_at=utc_now(),
                 email=(email or "").strip() or None,
             )
@@ -177,7 +181,9 @@ def set_password(
         account = _account(conn, username)
         check_password(password, account["username"], min_length)
         conn.execute(
-            _next_session(account["id"]).values(password_hash=generate_password_hash(password, method="scrypt"))
+            _next_session(account["id"]).values(
+                password_hash=generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+            )
         )
         audit(conn, actor, N_("wachtwoord gewijzigd"), detail=account["username"])
         account["session_version"] = conn.execute(
