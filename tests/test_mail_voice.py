@@ -237,3 +237,10 @@ def test_with_one_municipality_the_sender_is_mail_sender_as_set(mail_app):
     [mail] = mail_app.smtp.to("bert@voorbeeld.invalid")
     assert mail["From"] == "WhatsApp-buurtpreventie Laren <noreply@belcombinatie.nl>"
     assert "WhatsApp-buurtpreventie Laren" in mail.get_content() and DEFAULT_MAIL in mail.get_content()
+
+
+def test_the_page_after_joining_a_blaricum_group_gives_blaricums_contact(bel_mail_app):
+    group_id = add_group(bel_mail_app, "Crailo Let Op", area(bel_mail_app, "BU03760102"), "bea@voorbeeld.invalid")
+    page = bel_mail_app.test_client().get(f"/groep/{group_id}/aanmelden/verstuurd").get_data(as_text=True)
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    assert f'href="mailto:{BLARICUM_MAIL}"' in main and DEFAULT_MAIL not in main
