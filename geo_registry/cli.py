@@ -308,7 +308,7 @@ def worker_command(once, names):
 def copy_to_postgresql_command(target):
     """Copy this register (usually the SQLite file) into an empty PostgreSQL database; the source stays as it is."""
     from geo_registry.store.db import make_engine
-    from geo_registry.store.dbcopy import TargetNotEmpty, copy_register
+    from geo_registry.store.dbcopy import TargetNotEmpty, UnstorableText, copy_register
 
     try:
         if sa.engine.make_url(target).get_backend_name() != "postgresql":
@@ -318,7 +318,7 @@ def copy_to_postgresql_command(target):
         _fail(error)
     try:
         report = copy_register(_engine(), engine)
-    except (TargetNotEmpty, RuntimeError, sa.exc.SQLAlchemyError) as error:
+    except (TargetNotEmpty, UnstorableText, RuntimeError, sa.exc.SQLAlchemyError) as error:
         _fail(error)
     finally:
         engine.dispose()

@@ -225,7 +225,9 @@ def test_registration_keeps_a_group_name_on_one_line(mail_app, name):
         },
     )
     [mail] = mail_app.smtp.to("regels@voorbeeld.invalid")
-    assert mail["Subject"] == "Bevestig uw e-mailadres voor Twee regels"
+    # The confirmation goes to an address nobody has confirmed: no typed name in it at all (issue 22, point 15).
+    assert mail["Subject"] == "Bevestig uw e-mailadres voor de aanmelding van een WhatsApp-buurtpreventiegroep"
+    assert "Twee" not in mail.get_content()
 
 
 @pytest.mark.both_databases

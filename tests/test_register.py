@@ -165,13 +165,15 @@ def test_registration_by_buurten_confirm_and_not_public_before_review(web, mail_
     assert "bevestig uw e-mailadres" in page(sent).lower()
     assert statuses(mail_app)["Buurtapp Postiljon"] == "pending_email"
     [mail] = mail_app.smtp.to(BEHEERDER)
-    assert mail["Subject"] == "Bevestig uw e-mailadres voor Buurtapp Postiljon"
+    # To an address nobody has confirmed yet: no typed name; the page behind the link names the group.
+    assert mail["Subject"] == "Bevestig uw e-mailadres voor de aanmelding van een WhatsApp-buurtpreventiegroep"
     link = re.search(r"http://localhost(/groep-aanmelden/bevestigen/\S+)", mail.get_content()).group(1)
     # The link does not carry the address readably (it ends up in browser histories and server logs).
     carried = base64.urlsafe_b64decode(link.rsplit("/", 1)[1].split(".")[0] + "==").decode()
     assert '"g":' in carried and "voorbeeld.invalid" not in carried and "beheerder" not in carried
     assert "Buurtapp Postiljon" not in page(web.get("/api/groups.geojson"))
     confirm_page = web.get(link)
+    assert "Buurtapp Postiljon" in page(confirm_page)
     assert statuses(mail_app)["Buurtapp Postiljon"] == "pending_email"  # following the link changes nothing
     token = re.search(r'name="csrf_token" value="([^"]+)"', page(confirm_page)).group(1)
     done = web.post(link, data={"csrf_token": token})

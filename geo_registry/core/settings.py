@@ -75,7 +75,11 @@ class Settings:
     GEMEENTEN: str = setting(
         "", "the municipalities served, e.g. `GM0417,GM0376,GM0317` (BEL) or `GM0402=Hilversum`; empty: GEMEENTECODE"
     )
-    REGIO_NAAM: str = setting("", "what pages call a deployment of several municipalities; empty: their names")
+    REGIO_NAAM: str = setting(
+        "",
+        "what pages, and the mail and poster of a group across a border, call a deployment of several municipalities;"
+        " empty: their names",
+    )
     WIJKEN_FILE: Path | None = setting(
         None, "the buurten (GeoJSON); empty: data/wijken.geojson, or data/bel_wijken.geojson when others are served"
     )
@@ -101,7 +105,11 @@ class Settings:
     MAIL_TLS: str = setting("none", "SMTP encryption", choices=("none", "starttls", "ssl"))
     MAIL_USER: str = setting("", "SMTP login; empty: none")
     MAIL_PASSWORD: str = setting("", "SMTP password")
-    MAIL_SENDER: str = setting("WhatsApp-buurtpreventie Laren <noreply@belcombinatie.nl>", "From address")
+    MAIL_SENDER: str = setting(
+        "WhatsApp-buurtpreventie Laren <noreply@belcombinatie.nl>",
+        "From address; with several municipalities its address under the name `WhatsApp-buurtpreventie <municipality>`"
+        " of the group's own (or REGIO_NAAM)",
+    )
     MAIL_OUTBOX: Path = setting(Under("instance", "outbox"), "with no SMTP server: one .eml file per message here")
     MAIL_TIMEOUT: float = setting(10.0, "seconds to wait for the SMTP server")
     MAIL_RETENTION_DAYS: int = setting(14, "an undeliverable message is dropped after this many days")

@@ -39,8 +39,8 @@ OTHERS = """
 | environment variable | meaning |
 |---|---|
 | `GEO_REGISTRY_CONTACT_EMAIL_GM0376`, `GEO_REGISTRY_CONTACT_PHONE_GM0376` (any served code) \
-| one municipality's own contact, shown where a resident of it has no group yet; default `CONTACT_EMAIL`, \
-`CONTACT_PHONE` |
+| one municipality's own contact, shown where a resident of it has no group yet and in the mail and on the \
+poster of its groups; default `CONTACT_EMAIL`, `CONTACT_PHONE` |
 """
 
 

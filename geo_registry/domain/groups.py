@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ import shapely
 import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
 
+from geo_registry.core.errors import BadInput
 from geo_registry.core.geometry import (
     WGS84,
     geojson_crs,
@@ -24,16 +24,9 @@ from geo_registry.core.geometry import (
     reproject,
 )
 from geo_registry.core.text import N_, single_line
+from geo_registry.domain import validation
 from geo_registry.domain.change_log import bump_version, bump_versions, changed_since, versions
 from geo_registry.store import tables
-
-# An address as every mail server takes it (RFC 5321/5322 dot-atom, ASCII): no control characters, quotes,
-# commas, semicolons or brackets, which turned 'a\x00b@x.nl' into a NUL in a header and 'a,b@x.nl' into two
-# recipients; no letters outside ASCII, which without SMTPUTF8 became a garbled header ('=?unknown-8bit?...').
-EMAIL_RE = re.compile(
-    r"(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z"
-)
 
 
 class GroupStatus(StrEnum):
@@ -58,7 +51,7 @@ STATUS_LABELS = {
     GroupStatus.PENDING_REVIEW: N_("wacht op beoordeling"),
     GroupStatus.REJECTED: N_("afgewezen"),
 }
-MAX_NAME = 120
+MAX_NAME = validation.MAX_GROUP_NAME
 # What the public snapshot shows of an active group (on the map, in answers, in the API): a change to any other
 # field (the beheerder's details, renewal dates) leaves every process's snapshot as it is.
 # The same-name check; the index groups_name_lower (revision 0008) answers it without reading the table.
@@ -266,18 +259,17 @@ def parse_group_feature(feature, crs: str, municipality: BaseGeometry | None, ex
     props = feature.get("properties") or {}
     if not isinstance(props, dict):
         raise ValueError("'properties' is geen object")
-    # Names go into e-mail subjects: one line, as the web forms keep them (a CR would break the header).
-    name = single_line(props.get("name"))
-    beheerder_name = single_line(props.get("beheerder_name"))
-    email = str(props.get("beheerder_email") or "").strip()
-    if not name:
-        raise ValueError("de eigenschap 'name' ontbreekt")
-    if len(name) > MAX_NAME:
-        raise ValueError(f"de naam is langer dan {MAX_NAME} tekens")
-    if not beheerder_name:
-        raise ValueError("de eigenschap 'beheerder_name' ontbreekt")
-    if not EMAIL_RE.match(email):
+    for key in ("name", "beheerder_name"):
+        if not single_line(props.get(key)):
+            raise ValueError(f"de eigenschap '{key}' ontbreekt")
+    if not validation.EMAIL_RE.match(str(props.get("beheerder_email") or "").strip()):
         raise ValueError("'beheerder_email' is geen geldig e-mailadres")
+    # Every field checked as the registration form checks it (control characters, a NUL that PostgreSQL cannot
+    # store, lengths, the mobile number): the row is refused naming the field, the other rows go on.
+    try:
+        details = validation.group_details(props)
+    except BadInput as error:
+        raise ValueError(f"de eigenschap '{error.field}': {error.message}") from None
     area = geometry_from_geojson(feature.get("geometry"))
     if not is_polygonal(area):
         raise ValueError(f"het gebied is geen vlak (Polygon of MultiPolygon) maar {area.geom_type}")
@@ -288,12 +280,8 @@ def parse_group_feature(feature, crs: str, municipality: BaseGeometry | None, ex
         raise ValueError("het gebied ligt helemaal buiten de gemeente")
     return Group(
         id=None,
-        name=name,
         area=area,
-        beheerder_name=beheerder_name,
-        beheerder_email=email,
-        beheerder_phone=(str(props["beheerder_phone"]).strip() if props.get("beheerder_phone") else None),
-        description=(str(props["description"]).strip() if props.get("description") else None),
+        **details,
         status=GroupStatus.ACTIVE if props.get("active", True) else GroupStatus.INACTIVE,
         is_example=bool(props.get("example", example)),
     )

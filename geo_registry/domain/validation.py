@@ -6,8 +6,18 @@ import re
 
 from geo_registry.core.errors import BadInput
 from geo_registry.core.text import _
-from geo_registry.domain.groups import EMAIL_RE
 
+# An address as every mail server takes it (RFC 5321/5322 dot-atom, ASCII): no control characters, quotes,
+# commas, semicolons or brackets, which turned 'a\x00b@x.nl' into a NUL in a header and 'a,b@x.nl' into two
+# recipients; no letters outside ASCII, which without SMTPUTF8 became a garbled header ('=?unknown-8bit?...').
+EMAIL_RE = re.compile(
+    r"(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z"
+)
+# A group's fields as the registration form limits them (web/form_classes.GroupForm): every other way in
+# (import-groups, the staff's edit, a proposed change) checks them with the same functions and limits.
+MAX_GROUP_NAME = 120
+MAX_DESCRIPTION = 500
 MOBILE_RE = re.compile(r"^(?:\+31|0031|0)6([0-9]{8})$")
 MAX_ID = 2**63 - 1  # SQLite's largest INTEGER: a larger number cannot even be looked up
 ID_RE = re.compile(r"^[0-9]{1,19}$")  # ASCII digits only (int() also takes other scripts' digits)
@@ -92,3 +102,26 @@ def collect(errors: dict, field_check, *args, **kwargs):
     except BadInput as error:
         errors[error.field] = error.message
         return None
+
+
+def group_details(values, names: dict[str, str] | None = None) -> dict:
+    """A group's details (name, beheerder_name, beheerder_email, beheerder_phone, description) cleaned and
+    checked as the registration form does: one-line names without control characters, at most 120 characters, a
+    valid address, a Dutch mobile number or none, a description of at most 500. Raises BadInput whose field is the
+    key in values, or its name in names (the form's field names, say)."""
+    label = (names or {}).get
+    return {
+        "name": required_text(
+            values.get("name"), label("name", "name"), _("Vul de naam van de groep in."), MAX_GROUP_NAME
+        ),
+        "beheerder_name": required_text(
+            values.get("beheerder_name"), label("beheerder_name", "beheerder_name"), _("Vul uw naam in.")
+        ),
+        "beheerder_email": email_address(values.get("beheerder_email"), label("beheerder_email", "beheerder_email")),
+        "beheerder_phone": mobile_number(
+            values.get("beheerder_phone"), label("beheerder_phone", "beheerder_phone"), required=False
+        )
+        or None,
+        "description": optional_text(values.get("description"), label("description", "description"), MAX_DESCRIPTION)
+        or None,
+    }

@@ -3,6 +3,7 @@ language. The first line of a template is the subject."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -12,6 +13,24 @@ from geo_registry.core.text import single_line, translator_for
 from geo_registry.mail.delivery import Message
 
 LANGUAGES = ("nl", "en")
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Whom a message or a poster speaks for: one municipality (its name and contact), or the region when a group
+    spans several (the region's name and the general contact). Templates read it as `voice`."""
+
+    name: str
+    contact_email: str
+    contact_phone: str
+    region: bool = False
+
+    @classmethod
+    def of_settings(cls, settings) -> Voice:
+        """The one municipality of the settings (GEMEENTENAAM, CONTACT_EMAIL, CONTACT_PHONE)."""
+        # A mapping too (as templates read `config`): the tests and scripts compose with a plain dict.
+        read = settings.get if isinstance(settings, dict) else lambda name: getattr(settings, name, "")
+        return cls(read("GEMEENTENAAM") or "", read("CONTACT_EMAIL") or "", read("CONTACT_PHONE") or "")
 
 
 class MailComposer:
@@ -29,15 +48,25 @@ class MailComposer:
         self._compiled: dict[str, tuple[jinja2.Template, jinja2.Template]] = {}
 
     def compose(
-        self, kind: str, recipient: str, template: str, lang: str, reply_to: str | None = None, **context
+        self,
+        kind: str,
+        recipient: str,
+        template: str,
+        lang: str,
+        reply_to: str | None = None,
+        sender_name: str | None = None,
+        **context,
     ) -> Message:
-        """Render template in lang (Dutch when lang is not offered) into a Message for recipient."""
+        """Render template in lang (Dutch when lang is not offered) into a Message for recipient; sender_name:
+        the From name (None: MAIL_SENDER's)."""
         lang = lang if lang in LANGUAGES else "nl"
         subject, body = self._templates(f"{lang}/{template}.txt")
         values = {
             "config": self.settings,
             "_": translator_for(lang, self.translations_folder),
             **self._formatters(lang),
+            # Without a voice given (a caller outside the app), the settings' one municipality speaks.
+            "voice": Voice.of_settings(self.settings),
             **context,
         }
         # The subject line is rendered on its own and made one line: a name with a line break in it can neither
@@ -48,6 +77,7 @@ class MailComposer:
             subject=single_line(subject.render(values)),
             body=body.render(values).strip() + "\n",
             reply_to=reply_to,
+            sender_name=sender_name,
         )
 
     def _formatters(self, lang: str) -> dict:

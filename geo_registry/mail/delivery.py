@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -42,6 +42,8 @@ class Message:
     subject: str
     body: str
     reply_to: str | None = None
+    # The From name when it is not MAIL_SENDER's: the municipality the message speaks for (revision 0019).
+    sender_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ def queue(conn: sa.Connection, message: Message) -> int:
             kind=message.kind,
             recipient=message.recipient,
             reply_to=message.reply_to,
+            sender_name=message.sender_name,
             subject=message.subject,
             body=message.body,
             created_at=_now(),
@@ -103,7 +106,7 @@ def build_email(settings: MailSettings, message: Message, message_id: str | None
     """Build the RFC 5322 message with message_id (a new one when None); raises ValueError for one that cannot be
     built, such as a broken address."""
     email = EmailMessage()
-    email["From"] = settings.sender
+    email["From"] = sender(settings, message)
     email["To"] = message.recipient
     if message.reply_to:
         email["Reply-To"] = message.reply_to
@@ -114,6 +117,13 @@ def build_email(settings: MailSettings, message: Message, message_id: str | None
     email.set_content(message.body)
     bytes(email)  # serialise once now, so that a message that cannot be written fails here, as unbuildable
     return email
+
+
+def sender(settings: MailSettings, message: Message) -> str:
+    """The From header: MAIL_SENDER, or its address under the message's own name (one line, quoted as needed)."""
+    if not message.sender_name:
+        return settings.sender
+    return formataddr((single_line(message.sender_name), parseaddr(settings.sender)[1]))
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -240,7 +250,9 @@ class Mailer:
         return dict(row) if row is not None else None
 
     def _deliver_one(self, row: dict) -> Failure | None:
-        message = Message(row["kind"], row["recipient"], row["subject"], row["body"], row["reply_to"])
+        message = Message(
+            row["kind"], row["recipient"], row["subject"], row["body"], row["reply_to"], row.get("sender_name")
+        )
         message_id = row["message_id"] or make_msgid(domain=MESSAGE_ID_DOMAIN)
         try:
             email = build_email(self.settings, message, message_id)

@@ -8,11 +8,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from geo_registry.core.geometry import area_m2
 from geo_registry.core.settings import Settings
 from geo_registry.core.text import _
+from geo_registry.mail.compose import Voice
 from geo_registry.spatial.buurten import Buurt, normalise_gemeentecode
 from geo_registry.spatial.buurten_cache import load_buurten_cached
 
@@ -70,6 +72,45 @@ class Served:
         """The served municipalities of these buurten, once each, in the deployment's order."""
         codes = {b.gemeentecode for b in buurten}
         return [g for g in self.gemeenten if g.code in codes]
+
+
+def deployment_voice(served: Served, config: Settings) -> Voice:
+    """The voice of mail about no group or place (staff mail): the one municipality, or the region."""
+    if not served.several:
+        only = served.gemeenten[0]
+        return Voice(only.name, only.contact_email, only.contact_phone)
+    return Voice(served.display_name(), config.CONTACT_EMAIL, config.CONTACT_PHONE, region=True)
+
+
+def voice_of(served: Served, config: Settings, gemeenten: list[Gemeente]) -> Voice:
+    """The voice for these municipalities (those of a group's area or of a point): one speaks for itself; several
+    speak as the region (REGIO_NAAM, else their names) with the general contact; none: the deployment's voice."""
+    if len(gemeenten) == 1:
+        only = gemeenten[0]
+        return Voice(only.name, only.contact_email, only.contact_phone)
+    if not gemeenten:
+        return deployment_voice(served, config)
+    name = served.regio_naam or " / ".join(g.name for g in gemeenten)
+    return Voice(name, config.CONTACT_EMAIL, config.CONTACT_PHONE, region=True)
+
+
+def gemeenten_of_area(served: Served, outlines: dict[str, BaseGeometry], area: BaseGeometry) -> list[Gemeente]:
+    """The served municipalities a group's area lies in (more than a shared edge), in the deployment's order."""
+    belongs = groups_per_gemeente(outlines, [_Area(area)])
+    return [g for g in served.gemeenten if belongs.get(g.code)]
+
+
+def gemeenten_of_point(served: Served, outlines: dict[str, BaseGeometry], lat: float, lon: float) -> list[Gemeente]:
+    """The served municipality a point lies in (none outside them all)."""
+    point = Point(lon, lat)
+    return [g for g in served.gemeenten if g.code in outlines and outlines[g.code].covers(point)]
+
+
+@dataclass(frozen=True)
+class _Area:
+    """Anything with an area, as groups_per_gemeente reads a group."""
+
+    area: BaseGeometry
 
 
 def parse_codes(setting) -> list[tuple[str, str | None]]:

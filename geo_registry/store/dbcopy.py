@@ -21,6 +21,23 @@ class TargetNotEmpty(ValueError):
     """The target database already holds a register: copying would mix two registers."""
 
 
+class UnstorableText(ValueError):
+    """Text in the source that PostgreSQL cannot store (a NUL character): the copy is refused, naming each cell."""
+
+    def __init__(self, cells: list[tuple[str, object, str]]):
+        self.cells = cells
+        shown = "; ".join(f"tabel {table}, rij {key}, kolom {column}" for table, key, column in cells[:MAX_NAMED])
+        more = f" (en nog {len(cells) - MAX_NAMED})" if len(cells) > MAX_NAMED else ""
+        super().__init__(
+            "Niet gekopieerd: deze tekst bevat een NUL-teken, dat PostgreSQL niet kan bewaren: "
+            f"{shown}{more}. Herstel die velden in de bron (bijvoorbeeld via de beheerpagina's) en kopieer opnieuw;"
+            " het doel is ongewijzigd gelaten."
+        )
+
+
+MAX_NAMED = 20  # cells named in the refusal; the rest are counted
+
+
 @dataclass
 class CopyReport:
     """Rows per table in the source and (after the copy) in the target."""
@@ -45,15 +62,18 @@ def copy_register(source: sa.Engine, target: sa.Engine) -> CopyReport:
     _refuse_filled(target)
     upgrade(target)
     report = CopyReport()
+    unstorable: list[tuple[str, object, str]] = []
     with _snapshot(source) as reader, target.begin() as writer:
         _refuse_filled(target, writer)  # checked again inside the transaction, in case another copy raced us
         source_tables = _source_tables(reader)
         for name in tables.TABLE_ORDER:
             if name == "registry_state":
                 writer.execute(sa.delete(source_tables[name]))  # the target's seed counters make way for the source's
-            _copy_table(source_tables[name], reader, writer)
+            _copy_table(source_tables[name], reader, writer, unstorable)
             report.counts[name] = (_count(reader, source_tables[name]), _count(writer, source_tables[name]))
         _continue_ids(reader, writer)
+        if unstorable:
+            raise UnstorableText(unstorable)  # after every table, so that one refusal names them all; rolls back
         if not report.complete:
             raise RuntimeError(
                 "Niet alle rijen kwamen over; het doel is ongewijzigd gelaten: " + "; ".join(report.lines())
@@ -109,12 +129,30 @@ def _count(conn: sa.Connection, table: sa.Table) -> int:
     return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
 
 
-def _copy_table(table: sa.Table, reader: sa.Connection, writer: sa.Connection) -> None:
-    """Copy every row of one table in batches, ids included."""
+def _copy_table(
+    table: sa.Table, reader: sa.Connection, writer: sa.Connection, unstorable: list[tuple[str, object, str]]
+) -> None:
+    """Copy every row of one table in batches, ids included; a text with a NUL is noted in unstorable (and written
+    without it, so that the copy goes on to name every such cell before it is rolled back)."""
     order = [table.c.id] if "id" in table.c else list(table.primary_key.columns)
     result = reader.execution_options(yield_per=BATCH).execute(sa.select(table).order_by(*order))
     for rows in result.mappings().partitions():
-        writer.execute(sa.insert(table), [dict(row) for row in rows])
+        writer.execute(sa.insert(table), [_storable(table, dict(row), unstorable) for row in rows])
+
+
+def _storable(table: sa.Table, row: dict, unstorable: list[tuple[str, object, str]]) -> dict:
+    """The row with each NUL taken out of its texts, each such cell noted as (table, key, column)."""
+    for column, value in row.items():
+        if isinstance(value, str) and "\x00" in value:
+            key = row.get("id", row.get(order_key(table)))
+            unstorable.append((table.name, key, column))
+            row[column] = value.replace("\x00", "")
+    return row
+
+
+def order_key(table: sa.Table) -> str:
+    """The name of a table's first key column, to name a row that has no id."""
+    return next(iter(table.primary_key.columns)).name
 
 
 def _continue_ids(reader: sa.Connection, writer: sa.Connection) -> None:

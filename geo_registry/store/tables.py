@@ -263,6 +263,8 @@ mail_outbox = sa.Table(
     # it over (cleared when that attempt failed cleanly): set on a claimed row, it means a worker died mid-send.
     sa.Column("message_id", Text),
     sa.Column("handing_over_at", Instant),
+    # Revision 0019: the From name of a message that speaks for one municipality (or the region); NULL: MAIL_SENDER.
+    sa.Column("sender_name", Text),
     sqlite_autoincrement=True,
 )
 

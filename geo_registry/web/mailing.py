@@ -33,7 +33,33 @@ def mail_message(
     """Compose an e-mail from templates/mail/<lang>/<template>.txt in lang (the recipient's language where it
     is known) or else the language of this request (Dutch outside a request)."""
     lang = lang if lang in LANGUAGES else current_language()
-    return composer().compose(kind, recipient, template, lang, reply_to=reply_to, **context)
+    voice = speaker(context)
+    # The From name says which municipality writes when the register serves several; with one, MAIL_SENDER as set.
+    sender_name = f"WhatsApp-buurtpreventie {voice.name}" if voice_differs() else None
+    return composer().compose(
+        kind, recipient, template, lang, reply_to=reply_to, sender_name=sender_name, voice=voice, **context
+    )
+
+
+def speaker(context: dict):
+    """Whom a message speaks for: the group's municipality (context `group`), that of the place a resident waits
+    for (context `waiting`), else the deployment's."""
+    from geo_registry.web import services  # services imports this module (app_mailer): imported when used
+
+    group, waiting = context.get("group"), context.get("waiting")
+    area = getattr(group, "area", None)
+    if area is not None:
+        return services.voice(area=area)
+    if waiting is not None:
+        return services.voice(point=(waiting.lat, waiting.lon))
+    return services.voice()
+
+
+def voice_differs() -> bool:
+    """True when the register serves several municipalities, so that each message names its own."""
+    from geo_registry.web import services  # services imports this module (app_mailer): imported when used
+
+    return services.served().several
 
 
 def app_mailer(app=None) -> Mailer:

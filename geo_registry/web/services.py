@@ -13,9 +13,18 @@ from geo_registry.domain.groups import GroupStore
 from geo_registry.lookup import AddressSource, ChainLookup
 from geo_registry.lookup.local import LocalAddressSource
 from geo_registry.lookup.pdok import PdokSource
+from geo_registry.mail.compose import Voice
 from geo_registry.mail.delivery import Mailer
 from geo_registry.spatial.buurten import Buurt
-from geo_registry.spatial.gemeenten import BuurtenFile, Served, served_from_config
+from geo_registry.spatial.gemeenten import (
+    BuurtenFile,
+    Served,
+    deployment_voice,
+    gemeenten_of_area,
+    gemeenten_of_point,
+    served_from_config,
+    voice_of,
+)
 from geo_registry.spatial.lookup_answer import LookupService
 from geo_registry.spatial.register import Registry
 from geo_registry.web import settings
@@ -84,3 +93,16 @@ def current() -> Services:
                 engine = app.extensions["geo_registry.engine"]
                 app.extensions["geo_registry"] = build_services(settings.of(app), engine, app_mailer(app))
     return app.extensions["geo_registry"]
+
+
+def voice(area=None, point: tuple[float, float] | None = None) -> Voice:
+    """Whom mail or a poster about this area (a group's) or point (lat, lon) speaks for: its own municipality, the
+    region when it spans several, the deployment with neither."""
+    served_now, config = served(), settings.current()
+    if not served_now.several or (area is None and point is None):
+        return deployment_voice(served_now, config)
+    outlines = current().registry.snapshot().base.gemeenten
+    if area is not None:
+        return voice_of(served_now, config, gemeenten_of_area(served_now, outlines, area))
+    assert point is not None
+    return voice_of(served_now, config, gemeenten_of_point(served_now, outlines, *point))

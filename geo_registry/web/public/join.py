@@ -95,4 +95,6 @@ def submit(group_id: int):
 @bp.get("/<int:group_id>/aanmelden/verstuurd")
 def sent(group_id: int):
     """Tell the resident the beheerder has the request."""
-    return render_template("join/sent.html", group=active_group(group_id))
+    group = active_group(group_id)
+    # The group's own municipality answers when nobody does (the footer keeps the general contact).
+    return render_template("join/sent.html", group=group, voice=app_services.voice(area=group.area))

@@ -11,7 +11,6 @@ from markupsafe import Markup
 from geo_registry.core.text import _
 from geo_registry.domain.groups import GroupStatus
 from geo_registry.spatial import poster_map as poster
-from geo_registry.spatial.gemeenten import groups_per_gemeente
 from geo_registry.web import services as app_services
 from geo_registry.web.urls import external_url
 
@@ -44,16 +43,5 @@ def show(group_id: int):
         shown_link=shown_link(link),
         area_map=Markup(area_map),
         qr=Markup(poster.qr_svg(link)),
-        gemeente=gemeente_of(group),
+        voice=app_services.voice(area=group.area),
     )
-
-
-def gemeente_of(group) -> str | None:
-    """The name(s) of the served municipality the group's area lies in, when the register serves several
-    (None: the deployment's one municipality)."""
-    served = app_services.served()
-    if not served.several:
-        return None
-    outlines = app_services.current().registry.snapshot().base.gemeenten
-    belongs = groups_per_gemeente(outlines, [group])
-    return " / ".join(g.name for g in served.gemeenten if belongs.get(g.code)) or None

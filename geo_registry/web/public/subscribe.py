@@ -169,6 +169,7 @@ def started_notice(waiting, group):
         "waiting_started",
         lang=waiting.lang,
         group_name=group.name,
+        group=group,  # whom the message speaks for: the group's municipality
         waiting=waiting,
         link=external_url("join.form", group_id=group.id),
     )
