@@ -47,12 +47,13 @@ class AreaProposal:
     overlaps: list[Overlap]
 
 
-def area_facts(geometry: BaseGeometry, buurten, sliver: Sliver) -> AreaFacts:
-    """The size of an area and the buurten it lies in; a sliver along a buurt's edge is no part of it."""
+def area_facts(geometry: BaseGeometry, buurt_index, sliver: Sliver) -> AreaFacts:
+    """The size of an area and the buurten it lies in (from the snapshot's buurt index: only those near it are
+    measured); a sliver along a buurt's edge is no part of it."""
     m2 = area_m2(geometry)
     rd = to_rd(geometry)
     found = []
-    for buurt in buurten:
+    for buurt in buurt_index.in_bounds(geometry.bounds):
         if not buurt.geometry.intersects(geometry):
             continue
         buurt_rd = to_rd(buurt.geometry)
@@ -66,13 +67,13 @@ def area_proposals(group, changes, snapshot, config) -> list[AreaProposal]:
     """Every pending change of group's area, with what a reviewer needs to judge it before applying it."""
     sliver = Sliver.of(config)
     others = [g for g in snapshot.groups if g.id != group.id]
-    current = area_facts(group.area, snapshot.buurten, sliver)
+    current = area_facts(group.area, snapshot.buurt_index, sliver)
     proposals = []
     for change in changes:
         if "area" not in change["payload"]:
             continue
         geometry = shapely.geometry.shape(change["payload"]["area"])
-        proposed = area_facts(geometry, snapshot.buurten, sliver)
+        proposed = area_facts(geometry, snapshot.buurt_index, sliver)
         overlaps = find_overlaps(geometry, proposed.m2, others, sliver=sliver)
         proposals.append(AreaProposal(change["id"], current, proposed, overlaps))
     return proposals
