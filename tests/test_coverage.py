@@ -183,12 +183,17 @@ def test_a_change_of_groups_recomputes_only_the_buurten_it_touches_to_the_same_f
     assert list(base.touched_by([])) == [] and update_coverage(before, base, [], index.in_bounds, points) is before
 
 
-def test_a_group_sharing_under_a_square_metre_still_covers_part():
-    """The legend promises 'deels gedekt' for any covered part, however small."""
+def test_a_group_sharing_under_a_square_metre_covers_part_only_without_a_sliver_threshold():
+    """The legend promises 'deels gedekt' for any covered part that is not a sliver (spatial.coverage.Sliver, the
+    SLIVER_* settings; tests/test_slivers.py): with no threshold, however small; with the default, not a speck."""
+    from geo_registry.spatial.coverage import BuurtenRD, Sliver
+
     speck = group(20, "Snippertje", 5.205, 52.255, 5.20501, 52.25501)  # about 0.8 m²
-    [west] = compute_coverage([WEST], [speck])
+    [west] = compute_coverage([WEST], [speck], base=BuurtenRD([WEST], Sliver(0, 0)))
     assert west.status[0] == "deels" and 0 < west.covered_m2 < 1
     assert [g.name for g, _ in west.groups] == ["Snippertje"]
+    [west] = compute_coverage([WEST], [speck])
+    assert west.status[0] == "geen" and west.covered_m2 == 0 and west.groups == []
 
 
 def test_the_addresses_counted_are_those_given_each_time():

@@ -7,6 +7,7 @@ municipality's time zone."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from babel.dates import format_datetime, get_timezone
@@ -76,3 +77,17 @@ def number(value, lang: str, digits: int = 0) -> str:
 def percent(share, lang: str, digits: int = 1) -> str:
     """Return a share (0.52) as a percentage of lang: "52,0%" (nl), "52.0%" (en)."""
     return format_percent(share, number_pattern(digits) + "%", locale=lang)
+
+
+# A Dutch mobile number as stored (domain.validation.mobile_number): +316 and eight digits.
+STORED_MOBILE = re.compile(r"^\+316([0-9]{8})$")
+
+
+def mobile(value, lang: str) -> str:
+    """Show a stored mobile number as people write it: 06 12345678 in Dutch, +31 6 12345678 in English (a reader
+    abroad dials the country code); anything else (an older or foreign notation) as it was stored."""
+    text = str(value or "")
+    match = STORED_MOBILE.match(text)
+    if not match:
+        return text
+    return ("06 " if lang == "nl" else "+31 6 ") + match.group(1)

@@ -173,6 +173,15 @@ class Settings:
     LIMIT_REQUEST_FIELDS: int = setting(100, "header fields of a request the server accepts")
     LIMIT_REQUEST_FIELD_SIZE: int = setting(8190, "bytes of one header field the server accepts")
     MEMBER_LIMIT: int = setting(1024, "WhatsApp's member limit per group")
+    SLIVER_M2: float = setting(
+        100.0,
+        "an overlap of a group with a buurt (or another group) smaller than this many m² *and* than SLIVER_PERCENT "
+        "of the buurt is a sliver: it counts nowhere (areas of picked buurten share their edges)",
+    )
+    SLIVER_PERCENT: float = setting(
+        1.0,
+        "with SLIVER_M2: the share of the buurt (or of the area, between groups) in percent under which it is a sliver",
+    )
     CONFIRM_INTERVAL_DAYS: int = setting(365, "days between a group's yearly confirmations")
     RENEWAL_LINK_DAYS: int = setting(60, "how long the link in a confirmation e-mail works")
     READY_MAIL_AGE_SECONDS: int = setting(

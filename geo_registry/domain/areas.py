@@ -316,13 +316,14 @@ def check_area(
     return CheckedArea(clipped, clipped_m2, notes, find_overlaps(clipped, clipped_m2, groups, exclude_group_id))
 
 
-def find_overlaps(geom: BaseGeometry, geom_m2: float, groups, exclude_group_id=None) -> list[Overlap]:
-    """Return the existing groups that share more than a square metre with geom, largest first."""
+def find_overlaps(geom: BaseGeometry, geom_m2: float, groups, exclude_group_id=None, sliver=None) -> list[Overlap]:
+    """Return the existing groups that share more than a square metre with geom, largest first; sliver(m2,
+    share of geom) says which overlaps are too small to count as well (spatial.coverage.Sliver)."""
     overlaps = []
     for group in groups:
         if group.id == exclude_group_id or not group.area.intersects(geom):
             continue
         shared = area_m2(group.area.intersection(geom))
-        if shared > 1:
+        if shared > 1 and not (sliver and sliver(shared, shared / geom_m2)):
             overlaps.append(Overlap(group.id, group.name, shared, shared / geom_m2))
     return sorted(overlaps, key=lambda o: -o.m2)

@@ -28,6 +28,25 @@ CLASSES = [
 ]
 
 
+@dataclass(frozen=True)
+class Sliver:
+    """When an overlap is too small to count: under max_m2 square metres *and* under max_share of the buurt (or
+    area) it lies in. Areas made of picked buurten share their edges exactly, and an edge sent back rounded by the
+    map editor leaves a metre or two in the neighbouring buurten: that is no coverage, and no group 'in' them."""
+
+    max_m2: float = 100.0
+    max_share: float = 0.01
+
+    def __call__(self, m2, share):
+        """Whether an overlap of m2 square metres, share (0..1) of what it lies in, is a sliver (also elementwise)."""
+        return (m2 < self.max_m2) & (share < self.max_share)
+
+    @classmethod
+    def of(cls, config) -> Sliver:
+        """The threshold of the settings (SLIVER_M2, SLIVER_PERCENT)."""
+        return cls(config.SLIVER_M2, config.SLIVER_PERCENT / 100)
+
+
 def coverage_class(share: float) -> tuple[str, str, str]:
     """Return (key, words, colour) of the class a covered share falls in."""
     for lower, key, words, colour in CLASSES:
@@ -92,8 +111,9 @@ class BuurtenRD:
     """The buurten in RD New with their index and, per address table, which addresses lie in each: made once
     per process (the buurten never change), so that a change of one group recomputes only the buurten it touches."""
 
-    def __init__(self, buurten):
+    def __init__(self, buurten, sliver: Sliver | None = None):
         self.buurten = list(buurten)
+        self.sliver = sliver or Sliver()  # overlaps that count for nothing
         self._lock = threading.Lock()
         self._points = None
 
@@ -186,6 +206,8 @@ def coverage_of(base: BuurtenRD, positions, pb, pg, groups, group_rd, points) ->
         border = ~shapely.contains_properly(shapes, pieces)
         pieces[border] = shapely.intersection(pieces[border], shapes[border])
     areas = shapely.area(pieces) if len(pg) else np.array([])
+    if len(pg):  # a sliver counts as no overlap at all: not in the share, the union, the groups or the addresses
+        areas[base.sliver(areas, areas / shapely.area(base.rd[pb]))] = 0.0
     starts = np.searchsorted(pb, positions)
     ends = np.searchsorted(pb, positions, side="right")
     unions = [_union(pieces[s:e], areas[s:e]) for s, e in zip(starts, ends)]
@@ -203,7 +225,7 @@ def coverage_of(base: BuurtenRD, positions, pb, pg, groups, group_rd, points) ->
             [(groups[g], a / shape.area) for g, a in zip(pg[s:e], areas[s:e]) if a > 0],
             key=lambda item: (-item[1], item[0].name),
         )
-        total, inside = _count(addresses, position, [groups[g].area for g in pg[s:e]])
+        total, inside = _count(addresses, position, [groups[g].area for g, a in zip(pg[s:e], areas[s:e]) if a > 0])
         result.append(
             BuurtCoverage(
                 buurt,

@@ -21,6 +21,7 @@ from geo_registry.spatial.buurten import Buurt, gemeente_shape
 from geo_registry.spatial.coverage import (
     BuurtCoverage,
     BuurtenRD,
+    Sliver,
     compute_coverage,
     group_address_counts,
     to_rd_many,
@@ -271,6 +272,7 @@ class Registry:
         address_points=None,
         recheck_seconds: float = 0.25,
         warm_outlines: bool = False,
+        sliver: Sliver | None = None,
     ):
         # buurten: a list, or a source with stamp() and load() (gemeenten.BuurtenFile) read again when it changes.
         self.source = buurten if hasattr(buurten, "stamp") else None
@@ -280,6 +282,7 @@ class Registry:
         self.address_points = address_points
         self.recheck_seconds = recheck_seconds
         self.warm_outlines = warm_outlines  # make the outlines in the background after the first snapshot
+        self.sliver = sliver  # the overlaps the coverage does not count (None: Sliver's defaults)
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._base: BuurtenBase | None = None
@@ -318,7 +321,7 @@ class Registry:
             if changes is not None:
                 return current.updated(changes, version)
         if self._coverage_base is None or self._coverage_for is not base:
-            self._coverage_base, self._coverage_for = BuurtenRD(base.buurten), base
+            self._coverage_base, self._coverage_for = BuurtenRD(base.buurten, self.sliver), base
         snapshot = Snapshot(base, self.store.list(), version, self.address_points, coverage_base=self._coverage_base)
         release_freed_memory()  # what reading every group needed for a moment
         return snapshot

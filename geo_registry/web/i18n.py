@@ -78,6 +78,12 @@ def percent(share, digits: int = 1) -> str:
     return flask_babel.format_percent(share, formats.number_pattern(digits) + "%")
 
 
+def mobile(value) -> str:
+    """Jinja filter: a stored mobile number as the page's language writes it (06 12345678, +31 6 12345678), kept on
+    one line."""
+    return unbroken(formats.mobile(value, current_language()))
+
+
 def unbroken(value) -> str:
     """Join the parts of a phone number with no-break spaces, so that '14 035' never ends a line at '14'."""
     return str(value or "").replace(" ", "\u00a0")
@@ -96,7 +102,7 @@ def init_app(app) -> None:
     text.set_translator(translate)
     text.set_language_source(current_language)
     app.jinja_env.globals.update(current_language=current_language, LANGUAGE_NAMES=LANGUAGE_NAMES)
-    app.jinja_env.filters.update(when=when, day=day, number=number, percent=percent, unbroken=unbroken)
+    app.jinja_env.filters.update(when=when, day=day, number=number, percent=percent, unbroken=unbroken, mobile=mobile)
 
     @app.after_request
     def vary_on_language(response):

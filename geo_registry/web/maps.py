@@ -174,7 +174,8 @@ def tiles_hook(options: dict) -> AppHook:
 def base_map(snapshot: Snapshot, config) -> folium.Map:
     """A map of the municipality's buurten on the configured basemap, fitted to the municipality (the buurten
     themselves only when the map embeds them)."""
-    fmap = folium.Map(location=None, tiles=None, zoom_start=13, control_scale=True, max_zoom=19)
+    # Quarter zoom steps: fitted in whole steps, Laren filled half the frame or less (a step halves the scale).
+    fmap = folium.Map(location=None, tiles=None, zoom_start=13, control_scale=True, max_zoom=19, zoom_snap=0.25)
     # First of the map's scripts: the words of the zoom and draw controls must be set before they are built.
     AppHook("prepareMap", {"texts": js_texts()}).add_to(fmap)
     tiles = tile_url(config.TILES)

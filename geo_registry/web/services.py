@@ -16,6 +16,7 @@ from geo_registry.lookup.pdok import PdokSource
 from geo_registry.mail.compose import Voice
 from geo_registry.mail.delivery import Mailer
 from geo_registry.spatial.buurten import Buurt
+from geo_registry.spatial.coverage import Sliver
 from geo_registry.spatial.gemeenten import (
     BuurtenFile,
     Served,
@@ -60,7 +61,7 @@ def build_services(config, engine, mailer: Mailer) -> Services:
     local = LocalAddressSource(engine)
     # Without GEMEENTEN the file is the one municipality's, whatever its codes say (as before the setting).
     buurten = BuurtenFile(path, served.codes if config.GEMEENTEN else None, config.BUURTEN_CACHE)
-    registry = Registry(buurten, store, local.points, warm_outlines=True)
+    registry = Registry(buurten, store, local.points, warm_outlines=True, sliver=Sliver.of(config))
     sources: list[AddressSource] = [local]
     if config.PDOK_URL:
         sources.append(PdokSource(config.PDOK_URL, served.codes, config.PDOK_TIMEOUT))

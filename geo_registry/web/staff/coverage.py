@@ -11,7 +11,7 @@ from geo_registry.core.geometry import to_geojson_mapping
 from geo_registry.core.text import _
 from geo_registry.domain import subscriptions
 from geo_registry.domain.csv_export import csv_text
-from geo_registry.spatial.coverage import CLASSES
+from geo_registry.spatial.coverage import CLASSES, Sliver
 from geo_registry.spatial.coverage_order import by_priority
 from geo_registry.spatial.public import buurt_properties
 from geo_registry.web import services as app_services
@@ -40,6 +40,7 @@ def coverage():
         has_addresses=any(c.addresses is not None for c in items),
         served=served,
         chosen=chosen,
+        sliver=Sliver.of(settings.current()),
     )
 
 

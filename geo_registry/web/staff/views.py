@@ -24,11 +24,12 @@ from geo_registry.web.form_classes import GroupEditForm
 from geo_registry.web.forms import area_changed, first_error
 from geo_registry.web.i18n import current_language
 from geo_registry.web.mailing import mail_message
-from geo_registry.web.maps import build_area_map, draw_map
+from geo_registry.web.maps import draw_map
 from geo_registry.web.public.subscribe import started_notice
 from geo_registry.web.security import forget_hits, limit_per, limiter
 from geo_registry.web.staff import feedback, oidc, policy, scope
 from geo_registry.web.staff.backoff import accounts_under_attack, backoff_message, record_failure, seconds_to_wait
+from geo_registry.web.staff.proposals import area_proposals, group_map
 from geo_registry.web.staff.seen import record_seen
 from geo_registry.web.staff.sessions import begin_second_factor, session_ended
 from geo_registry.web.urls import external_url
@@ -149,6 +150,7 @@ def _group_page(item, errors: dict | None = None, reason: str = "", status_code:
     overlaps = find_overlaps(item.area, area_m2(item.area), others)  # with any group: an overlap matters anyway
     counts = group_address_counts([item], snapshot.points())
     changes = renewal.pending_changes(app_services.current().store, item.id)
+    proposals = area_proposals(item, changes, snapshot, settings.current())
     record_seen(access_log.GROUP, item.id)  # also when a refused review shows the page again: the details are shown
     return render_template(
         "staff/group.html",
@@ -160,7 +162,8 @@ def _group_page(item, errors: dict | None = None, reason: str = "", status_code:
         errors=errors or {},
         reason=reason,
         area_m2=area_m2(item.area),
-        map=build_area_map(snapshot, settings.current(), item.area, scope.groups(others)),
+        proposals={proposal.change_id: proposal for proposal in proposals},
+        map=group_map(snapshot, settings.current(), item, scope.groups(others), proposals),
     ), status_code
 
 
