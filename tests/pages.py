@@ -72,10 +72,10 @@ class Visit:
 def renewal_path(app, group_id: int) -> str:
     """The yearly link the app would mail to the beheerder of group_id now."""
     from geo_registry.web import services as app_services
-    from geo_registry.web.public.renewal import renewal_link
+    from geo_registry.web.public.beheerder_link import personal_link
 
     with app.test_request_context():
-        return re.sub(r"^https?://[^/]+", "", renewal_link(app_services.current().store.get(group_id)))
+        return re.sub(r"^https?://[^/]+", "", personal_link(app_services.current().store.get(group_id)))
 
 
 def prepare(app) -> dict:

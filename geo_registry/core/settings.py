@@ -166,7 +166,9 @@ class Settings:
     LIMIT_REQUEST_FIELD_SIZE: int = setting(8190, "bytes of one header field the server accepts")
     MEMBER_LIMIT: int = setting(1024, "WhatsApp's member limit per group")
     CONFIRM_INTERVAL_DAYS: int = setting(365, "days between a group's yearly confirmations")
-    RENEWAL_LINK_DAYS: int = setting(60, "how long the link in a confirmation e-mail works")
+    RENEWAL_LINK_DAYS: int = setting(
+        60, "days to answer the yearly e-mail: a beheerder's personal link works CONFIRM_INTERVAL_DAYS plus these"
+    )
     READY_MAIL_AGE_SECONDS: int = setting(
         900, "/readyz answers 503 when the oldest queued e-mail waits longer than this; 0: mail is not checked"
     )
