@@ -202,6 +202,7 @@ def public_visits(links: dict) -> list[Visit]:
             post={"nieuwe_naam": "Henk Hand", "nieuw_email": f"henk{links['number']}@voorbeeld.invalid"},
         ),
         Visit("handover accept", "renewal.accept", links["accept"]),
+        Visit("handover taken over", "renewal.accept_post", links["accept"], form_page=links["accept"], post={}),
         Visit("renewal done", "renewal.confirm", renewal + "/bevestigen", form_page=renewal, post={}),
         Visit("error 404", "public.home", "/bestaat-niet", status=404),
         Visit("error 400 link invalid", "renewal.start", "/beheerder/geen-geldige-link", status=400),
