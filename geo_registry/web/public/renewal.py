@@ -1,4 +1,5 @@
-"""The beheerder's yearly link: confirm the group, propose a change, or hand it over."""
+"""The beheerder's page behind their personal link: confirm the group, propose a change, or hand it over; and the
+new beheerder's side of a handover."""
 
 from __future__ import annotations
 
