@@ -72,10 +72,10 @@ class Visit:
 def renewal_path(app, group_id: int) -> str:
     """The yearly link the app would mail to the beheerder of group_id now."""
     from geo_registry.web import services as app_services
-    from geo_registry.web.public.renewal import renewal_link
+    from geo_registry.web.public.beheerder_link import personal_link
 
     with app.test_request_context():
-        return re.sub(r"^https?://[^/]+", "", renewal_link(app_services.current().store.get(group_id)))
+        return re.sub(r"^https?://[^/]+", "", personal_link(app_services.current().store.get(group_id)))
 
 
 def prepare(app) -> dict:
@@ -202,6 +202,7 @@ def public_visits(links: dict) -> list[Visit]:
             post={"nieuwe_naam": "Henk Hand", "nieuw_email": f"henk{links['number']}@voorbeeld.invalid"},
         ),
         Visit("handover accept", "renewal.accept", links["accept"]),
+        Visit("handover taken over", "renewal.accept_post", links["accept"], form_page=links["accept"], post={}),
         Visit("renewal done", "renewal.confirm", renewal + "/bevestigen", form_page=renewal, post={}),
         Visit("error 404", "public.home", "/bestaat-niet", status=404),
         Visit("error 400 link invalid", "renewal.start", "/beheerder/geen-geldige-link", status=400),

@@ -23,6 +23,11 @@ RESIDENT = {
     "huisnummer": "12",
     "bericht": "Kan de groep uitbreiden naar Brink 12?",
 }
+# A handover's two beheerders (the group before and after it).
+BEFORE = SimpleNamespace(
+    beheerder_name="Anna de Vries", beheerder_email="anna@voorbeeld.invalid", beheerder_phone="+31611111111"
+)
+AFTER = SimpleNamespace(beheerder_name="Carla Nieuw", beheerder_email="carla@voorbeeld.invalid", beheerder_phone=None)
 WAITING = SimpleNamespace(address_text="Brink 12, Laren", lat=52.25, lon=5.22)  # a resident on the waiting list
 # A line that is a link or an e-mail address stands on its own by design.
 OWN_LINE = re.compile(r"^(https?://|\S+@\S+)")
@@ -55,6 +60,11 @@ def bodies():
                     username="carla",
                     failures=5,
                     at=datetime(2026, 12, 7, 16, 30, tzinfo=UTC),
+                    before=BEFORE,
+                    after=AFTER,
+                    until=datetime(2028, 2, 5, 16, 30, tzinfo=UTC),
+                    beheerder_link="http://localhost/beheerder/abc",
+                    poster_link="http://localhost/groep/1/poster",
                 )
                 yield f"{lang}/{name}", message.body
 

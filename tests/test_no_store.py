@@ -12,8 +12,9 @@ PHONE = "0612345678"
 def tokens(app):
     """Personal links as the e-mails carry them: yearly renewal, handover, e-mail confirmation."""
     from geo_registry.web import services as app_services
+    from geo_registry.web.public.beheerder_link import PURPOSE as RENEW
     from geo_registry.web.public.register import PURPOSE
-    from geo_registry.web.public.renewal import HANDOVER, RENEW
+    from geo_registry.web.public.renewal import HANDOVER
 
     with app.extensions["geo_registry.engine"].begin() as conn:
         conn.execute(sa.text("UPDATE groups SET beheerder_phone = :p WHERE id = 1"), {"p": PHONE})

@@ -231,10 +231,11 @@ def test_handover_link_expires_after_the_confirmation_period(mail_app):
 
 
 def test_renewal_link_works_for_its_whole_period(mail_app):
+    """A personal link works a year and the time to answer the next round's e-mail (365 + 60 days)."""
     client = mail_app.test_client()
     renewal = renewal_path(mail_app)
-    assert client.get(aged(renewal, "renewal", 59 * 86400)).status_code == 200
-    assert client.get(aged(renewal, "renewal", 61 * 86400)).status_code == 400
+    assert client.get(aged(renewal, "renewal", 424 * 86400)).status_code == 200
+    assert client.get(aged(renewal, "renewal", 426 * 86400)).status_code == 400
 
 
 def group_email(app, group_id):

@@ -68,23 +68,25 @@ def test_the_renewal_page_lets_the_beheerder_mail_the_municipality_in_one_tap(du
         assert f'{sentence}<a href="mailto:{contact}">{contact}</a>.' in page, query
 
 
-def test_link_confirms_and_cannot_be_used_twice(due):
+def test_link_confirms_and_still_opens_the_page_after(due):
+    """Confirming is one use of the personal link, not its last: the page still opens, and the round is done."""
     round_(due)
     path = renewal_path(due)
     client = due.test_client()
-    assert "is de groep nog actief?" in client.get(path).get_data(as_text=True)
+    assert "uw beheerderspagina" in client.get(path).get_data(as_text=True)
     before = group(due, 1).last_confirmed_at
     response = client.post(path + "/bevestigen", data={"csrf_token": csrf_token(client, path)})
     assert "nog actief is" in response.get_data(as_text=True)
+    assert path in response.get_data(as_text=True)  # the way back to the beheerder's page
     assert group(due, 1).last_confirmed_at > before
     again = client.get(path)
-    assert again.status_code == 400 and "al gebruikt" in again.get_data(as_text=True)
+    assert again.status_code == 200 and "uw beheerderspagina" in again.get_data(as_text=True)
     assert "0 beheerder(s) gemaild" in round_(due)
 
 
 def test_expired_link_is_refused(due):
     stamp = group(due, 1).last_confirmed_at
-    old = make_token("test", "renewal", {"g": 1, "c": stamp.isoformat()}, issued_at=int(time.time()) - 61 * 86400)
+    old = make_token("test", "renewal", {"g": 1, "c": stamp.isoformat()}, issued_at=int(time.time()) - 426 * 86400)
     response = due.test_client().get(f"/beheerder/{old}")
     assert response.status_code == 400 and "verlopen" in response.get_data(as_text=True)
 

@@ -183,7 +183,9 @@ class Settings:
         "with SLIVER_M2: the share of the buurt (or of the area, between groups) in percent under which it is a sliver",
     )
     CONFIRM_INTERVAL_DAYS: int = setting(365, "days between a group's yearly confirmations")
-    RENEWAL_LINK_DAYS: int = setting(60, "how long the link in a confirmation e-mail works")
+    RENEWAL_LINK_DAYS: int = setting(
+        60, "days to answer the yearly e-mail: a beheerder's personal link works CONFIRM_INTERVAL_DAYS plus these"
+    )
     READY_MAIL_AGE_SECONDS: int = setting(
         0,
         "/readyz answers 503 when the oldest queued e-mail waits longer than this; 0 (default): mail is not checked"

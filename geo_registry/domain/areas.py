@@ -18,6 +18,7 @@ from geo_registry.core.geometry import (
     is_polygonal,
     load_geojson,
     reproject,
+    to_rd,
 )
 from geo_registry.core.text import _
 
@@ -327,3 +328,30 @@ def find_overlaps(geom: BaseGeometry, geom_m2: float, groups, exclude_group_id=N
         if shared > 1 and not (sliver and sliver(shared, shared / geom_m2)):
             overlaps.append(Overlap(group.id, group.name, shared, shared / geom_m2))
     return sorted(overlaps, key=lambda o: -o.m2)
+
+
+# A buurt counts as part of an area when this share of it lies inside (a border moved by rounding still counts).
+WHOLE_BUURT_SHARE = 0.999
+# What is left of an area outside its whole buurten, thinner than this (metres), is the seam between them.
+SEAM_M = 1.0
+
+
+def split_into_buurten(area: BaseGeometry, buurten) -> tuple[list[str], BaseGeometry | None]:
+    """Return the codes of the buurten lying wholly in area, and the rest of area outside them (None when
+    nothing is left but seams): ticked and drawn together, the two give the area again, so a form showing the
+    current area that way proposes exactly what is ticked and drawn."""
+    inside = to_rd(area)
+    whole = [
+        b
+        for b in buurten
+        if inside.intersects(rd := to_rd(b.geometry))
+        and rd.area > 0
+        and inside.intersection(rd).area >= WHOLE_BUURT_SHARE * rd.area
+    ]
+    if not whole:
+        return [], area
+    rest = shapely.difference(area, shapely.union_all([b.geometry for b in whole]))
+    polygons = None if rest.is_empty else polygonal_part(rest)
+    parts = [] if polygons is None else shapely.get_parts(polygons)
+    kept = [part for part in parts if not to_rd(part).buffer(-SEAM_M / 2).is_empty]
+    return [b.code for b in whole], (shapely.union_all(kept) if kept else None)

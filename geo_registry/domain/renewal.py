@@ -85,6 +85,9 @@ def propose_change(store: GroupStore, group_id: int, changes: dict) -> int:
     if "area" in payload:
         payload["area"] = json.loads(to_geojson_text(payload["area"]))
     with store.transaction() as conn:
+        # One proposal waits per group: the personal link stays usable, and a second proposal is the beheerder's
+        # latest word (two waiting side by side could each be approved, the older one last).
+        conn.execute(group_changes.delete().where(group_changes.c.group_id == group_id))
         change_id = conn.execute(
             group_changes.insert()
             .values(group_id=group_id, payload=json.dumps(payload), created_at=utc_now())
@@ -141,20 +144,19 @@ def review_change(
         return [queue(conn, message(group, approve))] + told
 
 
-def hand_over(store: GroupStore, group_id: int, name: str, email: str, lang: str = "nl") -> None:
-    """Make the new beheerder (who confirmed their own address) the group's beheerder."""
+def hand_over(store: GroupStore, group_id: int, new: dict, lang: str = "nl", messages=None) -> tuple[Group, list[int]]:
+    """Make the new beheerder (who confirmed their own address) the group's beheerder: new holds their name,
+    email and phone (None: none given; the old beheerder's number is never kept for them). messages(before,
+    after) gives the e-mails that tell the people concerned, queued in the same transaction; return the group
+    as it was and the message ids."""
     group = _active(store, group_id)
+    fields = {"beheerder_name": new["name"], "beheerder_email": new["email"], "beheerder_phone": new.get("phone")}
     with store.transaction() as conn:
-        update_group(
-            conn,
-            group_id,
-            beheerder_name=name,
-            beheerder_email=email,
-            beheerder_phone=None,
-            last_confirmed_at=utc_now(),
-            lang=lang,
-        )
-        audit(conn, N_("nieuwe beheerder"), N_("overgedragen"), group_id, group.name, name)
+        update_group(conn, group_id, **fields, last_confirmed_at=utc_now(), lang=lang)
+        audit(conn, N_("nieuwe beheerder"), N_("overgedragen"), group_id, group.name, new["name"])
+        after = replace(group, **fields, lang=lang)
+        ids = [queue(conn, message) for message in (messages(group, after) if messages else [])]
+    return group, ids
 
 
 def _active(store: GroupStore, group_id: int) -> Group:

@@ -42,11 +42,12 @@ def fingerprint(secret: str, value: str) -> str:
     return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def read_token(secret: str, purpose: str, token: str, max_age_seconds: int):
-    """Return the payload of a valid, unexpired token (LinkInvalid otherwise)."""
+def read_token(secret: str, purpose: str, token: str, max_age_seconds: int, issued: bool = False):
+    """Return the payload of a valid, unexpired token (LinkInvalid otherwise); with issued, return
+    (payload, the time it was issued as an aware UTC datetime)."""
     serializer = URLSafeTimedSerializer(secret, salt=f"geo-registry:{purpose}")
     try:
-        return serializer.loads(token, max_age=max_age_seconds)
+        return serializer.loads(token, max_age=max_age_seconds, return_timestamp=issued)
     except SignatureExpired:
         raise LinkInvalid(_("Deze link is verlopen. Vraag een nieuwe aan.")) from None
     except BadSignature:

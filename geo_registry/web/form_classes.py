@@ -19,7 +19,9 @@ from wtforms.validators import StopValidation
 
 from geo_registry.core.errors import BadInput
 from geo_registry.core.text import N_, _
+from geo_registry.domain.areas import split_into_buurten
 from geo_registry.domain.validation import email_address, mobile_number, optional_text, required_text
+from geo_registry.web import services as app_services
 from geo_registry.web import settings
 from geo_registry.web.forms import checked_area_from_form, drawing_text
 
@@ -126,14 +128,17 @@ class GroupForm(CheckedForm):
 
     @classmethod
     def for_group(cls, group) -> GroupForm:
-        """The form filled with the group's current details, and its area in the drawing layer to edit."""
+        """The form filled with the group's current details and its current area: the buurten it is made of
+        ticked, the rest of it in the drawing layer, so that what is ticked and drawn is the proposed area."""
         data = {name: getattr(group, attribute) or "" for name, attribute in cls.ATTRIBUTES.items()}
-        drawing = drawing_text(group.area)
+        codes, rest = split_into_buurten(group.area, app_services.current().buurten)
+        drawing = drawing_text(rest) if rest is not None else ""
         # An area too large to send back in one form field (an uploaded file of thousands of corners) is not
         # loaded: the field stays empty, which keeps the area as it is, instead of a refusal on every save.
+        # Its buurten are not ticked either: ticked alone, they would propose the area without its drawn part.
         if len(drawing.encode()) > 0.8 * settings.current().MAX_FORM_MEMORY_SIZE:
-            drawing = ""
-        return cls(data={**data, "gebied_getekend": drawing})
+            drawing, codes = "", []
+        return cls(data={**data, "gebied_getekend": drawing, "buurten": codes})
 
     def gives_area(self) -> bool:
         """Whether the form brings an area: drawn, buurten picked, or a file uploaded."""
@@ -202,3 +207,9 @@ class HandoverForm(CheckedForm):
 
     nieuwe_naam = StringField(validators=[required(N_("Vul de naam van de nieuwe beheerder in."))])
     nieuw_email = StringField(validators=[email()])
+
+
+class HandoverAcceptForm(CheckedForm):
+    """The new beheerder takes the group over, and may give a mobile number (checked as at registration)."""
+
+    mobiel = StringField(validators=[mobile(needed=False)])

@@ -1,6 +1,9 @@
-"""The beheerder's yearly link: confirm the group, propose a change, or hand it over."""
+"""The beheerder's page behind their personal link: confirm the group, propose a change, or hand it over; and the
+new beheerder's side of a handover."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 from flask import Blueprint, render_template, request
 
@@ -8,54 +11,67 @@ from geo_registry.core.text import _
 from geo_registry.domain import renewal
 from geo_registry.domain.actions import ActionRefused, send_messages
 from geo_registry.domain.groups import GroupStatus
-from geo_registry.domain.tokens import LinkInvalid, make_sealed_token, make_token, read_sealed_token, read_token
+from geo_registry.domain.tokens import LinkInvalid, make_sealed_token, read_sealed_token
 from geo_registry.web import services as app_services
 from geo_registry.web import settings
-from geo_registry.web.form_classes import ChangeProposalForm, HandoverForm
+from geo_registry.web.form_classes import ChangeProposalForm, HandoverAcceptForm, HandoverForm
 from geo_registry.web.forms import area_changed, first_error
 from geo_registry.web.i18n import current_language
 from geo_registry.web.mailing import mail_message
 from geo_registry.web.maps import draw_map
+from geo_registry.web.public.beheerder_link import (
+    beheerder_key,
+    is_beheerders,
+    personal_link,
+    personal_token,
+    read_personal_link,
+    valid_until,
+)
 from geo_registry.web.security import limit_per, limiter
 from geo_registry.web.urls import external_url
 
 bp = Blueprint("renewal", __name__, url_prefix="/beheerder")
-RENEW, HANDOVER = "renewal", "handover"
-
-
-def renewal_link(group) -> str:
-    """The personal link in the yearly e-mail; it stops working once it has been used."""
-    token = make_token(settings.current().SECRET_KEY, RENEW, {"g": group.id, "c": renewal.link_stamp(group)})
-    return external_url("renewal.start", token=token)
+HANDOVER = "handover"
 
 
 def renewal_message(group):
-    """The yearly e-mail to a beheerder."""
+    """The yearly e-mail to a beheerder, with their personal link."""
     return mail_message(
         "jaarlijkse-bevestiging",
         group.beheerder_email,
         "renewal",
         lang=group.lang,
         group=group,
-        link=renewal_link(group),
-        days=settings.current().RENEWAL_LINK_DAYS,
+        link=personal_link(group),
+        until=valid_until(),
     )
 
 
 def _group(token: str):
-    payload = read_token(settings.current().SECRET_KEY, RENEW, token, settings.current().RENEWAL_LINK_DAYS * 86400)
-    group = app_services.current().store.get(int(payload["g"]))
-    if group is None or group.status != GroupStatus.ACTIVE:
-        raise LinkInvalid(_("Deze groep staat niet (meer) actief in het register."))
-    if not renewal.link_is_current(group, payload["c"]):
-        raise LinkInvalid(_("Deze link is al gebruikt. U krijgt volgend jaar een nieuwe."))
-    return group
+    return read_personal_link(token)[0]
+
+
+def _page(token: str, form=None, errors=None, status=200):
+    """The beheerder's page: the three choices, a change awaiting review, and how long the link works."""
+    group, until = read_personal_link(token)
+    errors = errors or {}
+    waiting = renewal.pending_changes(app_services.current().store, group.id)
+    return render_template(
+        "renewal/start.html",
+        group=group,
+        token=token,
+        errors=errors,
+        form=form or HandoverForm(),
+        error=first_error(errors) if errors else None,
+        until=until,
+        waiting=waiting[-1] if waiting else None,
+    ), status
 
 
 @bp.get("/<token>")
 def start(token: str):
-    """The three choices: still active, change, hand over."""
-    return render_template("renewal/start.html", group=_group(token), token=token, errors={}, form=HandoverForm())
+    """The beheerder's page: still active, change, hand over."""
+    return _page(token)
 
 
 @bp.post("/<token>/bevestigen")
@@ -63,7 +79,7 @@ def confirm(token: str):
     """The group is still active."""
     group = _group(token)
     renewal.confirm_active(app_services.current().store, group.id)
-    return render_template("renewal/done.html", group=group, what="bevestigd")
+    return render_template("renewal/done.html", group=group, what="bevestigd", token=token)
 
 
 def _change_form(group, form: ChangeProposalForm, errors, status=200, checked=None):
@@ -104,7 +120,9 @@ def change_post(token: str):
         renewal.propose_change(app_services.current().store, group.id, changes)
     else:
         renewal.confirm_active(app_services.current().store, group.id)
-    return render_template("renewal/done.html", group=group, what="voorgesteld" if changes else "bevestigd")
+    return render_template(
+        "renewal/done.html", group=group, what="voorgesteld" if changes else "bevestigd", token=token
+    )
 
 
 def _handover_sent(response) -> bool:
@@ -128,17 +146,17 @@ def hand_over(token: str):
     """Send the new beheerder a link to confirm their own address."""
     group = _group(token)
     form = HandoverForm()
-    if not form.validate():
-        errors = form.messages()
-        return render_template(
-            "renewal/start.html", group=group, token=token, errors=errors, form=form, error=first_error(errors)
-        ), 400
+    if form.validate() and is_beheerders(group, _key_of(form.nieuw_email.cleaned)):
+        form.nieuw_email.errors = [
+            _("Dit is het e-mailadres van de huidige beheerder. Vul het adres van de nieuwe beheerder in.")
+        ]
+    if form.messages():
+        return _page(token, form, form.messages(), 400)
     name, email = form.nieuwe_naam.cleaned, form.nieuw_email.cleaned
-    # Sealed, not only signed: the link carries the new beheerder's name and address.
+    # Sealed, not only signed: the link carries the new beheerder's name and address. It names the current
+    # beheerder: once anyone has taken the group over, every other handover link of it is used.
     handover_token = make_sealed_token(
-        settings.current().SECRET_KEY,
-        HANDOVER,
-        {"g": group.id, "n": name, "e": email, "c": renewal.link_stamp(group)},
+        settings.current().SECRET_KEY, HANDOVER, {"g": group.id, "n": name, "e": email, "b": beheerder_key(group)}
     )
     message = mail_message(
         "overdracht",
@@ -150,7 +168,12 @@ def hand_over(token: str):
         hours=settings.current().CONFIRM_MAX_AGE_HOURS,
     )
     send_messages(app_services.current().store.engine, [message])
-    return render_template("renewal/done.html", group=group, what="overdracht", name=name)
+    return render_template("renewal/done.html", group=group, what="overdracht", name=name, token=token)
+
+
+def _key_of(email: str) -> str:
+    """The digest of an address, as a personal link carries it."""
+    return beheerder_key(SimpleNamespace(beheerder_email=email))
 
 
 def _handover(token: str):
@@ -158,24 +181,72 @@ def _handover(token: str):
         settings.current().SECRET_KEY, HANDOVER, token, settings.current().CONFIRM_MAX_AGE_HOURS * 3600
     )
     group = app_services.current().store.get(int(payload["g"]))
-    if group is None or group.status != GroupStatus.ACTIVE or not renewal.link_is_current(group, payload["c"]):
+    if group is None or group.status != GroupStatus.ACTIVE:
+        current = False
+    elif "b" in payload:
+        current = is_beheerders(group, payload["b"])
+    else:  # a link mailed before handover links named the beheerder (it names the last confirmation)
+        current = renewal.link_is_current(group, payload.get("c"))
+    if group is None or not current:
         raise LinkInvalid(_("Deze link is al gebruikt of hoort niet meer bij deze groep."))
     return group, payload
 
 
+def _accept_page(token: str, group, payload, form, errors=None, status=200):
+    errors = errors or {}
+    return render_template(
+        "renewal/accept.html",
+        group=group,
+        name=payload["n"],
+        token=token,
+        form=form,
+        errors=errors,
+        error=first_error(errors) if errors else None,
+    ), status
+
+
 @bp.get("/overdracht/<token>")
 def accept(token: str):
-    """The new beheerder sees what they take over, and confirms."""
+    """The new beheerder sees what they take over, gives a mobile number if they like, and confirms."""
     group, payload = _handover(token)
-    return render_template("renewal/accept.html", group=group, name=payload["n"], token=token)
+    return _accept_page(token, group, payload, HandoverAcceptForm())
 
 
 @bp.post("/overdracht/<token>")
 def accept_post(token: str):
-    """The new beheerder confirmed their address: the group is theirs."""
+    """The new beheerder confirmed their address: the group is theirs; the old beheerder, staff and the new
+    beheerder are told, the new one with their own personal link."""
     group, payload = _handover(token)
+    form = HandoverAcceptForm()
+    if not form.validate():
+        return _accept_page(token, group, payload, form, form.messages(), 400)
+    new = {"name": payload["n"], "email": payload["e"], "phone": form.mobiel.cleaned or None}
     try:
-        renewal.hand_over(app_services.current().store, group.id, payload["n"], payload["e"], current_language())
+        renewal.hand_over(app_services.current().store, group.id, new, current_language(), messages=handover_messages)
     except ActionRefused as refusal:
         raise LinkInvalid(str(refusal)) from None
-    return render_template("renewal/done.html", group=group, what="overgenomen", name=payload["n"])
+    taken = app_services.current().store.get(group.id)
+    return render_template(
+        "renewal/done.html", group=taken, what="overgenomen", name=payload["n"], token=personal_token(taken)
+    )
+
+
+def handover_messages(before, after) -> list:
+    """The e-mails of a handover: the old beheerder, the municipality, and the new beheerder with their link."""
+    config = settings.current()
+    poster = external_url("poster.show", group_id=after.id)
+    common = {"before": before, "after": after, "group": after}
+    return [
+        mail_message("overdracht-oud", before.beheerder_email, "handover_done_old", lang=before.lang, **common),
+        mail_message("overdracht-gemeente", config.CONTACT_EMAIL, "handover_done_staff", lang="nl", **common),
+        mail_message(
+            "overdracht-nieuw",
+            after.beheerder_email,
+            "handover_done_new",
+            lang=after.lang,
+            link=personal_link(after),
+            until=valid_until(),
+            poster_link=poster,
+            **common,
+        ),
+    ]

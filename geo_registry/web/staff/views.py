@@ -25,6 +25,7 @@ from geo_registry.web.forms import area_changed, first_error
 from geo_registry.web.i18n import current_language
 from geo_registry.web.mailing import mail_message
 from geo_registry.web.maps import draw_map
+from geo_registry.web.public.beheerder_link import personal_link, valid_until
 from geo_registry.web.public.subscribe import started_notice
 from geo_registry.web.security import forget_hits, limit_per, limiter
 from geo_registry.web.staff import feedback, oidc, policy, scope
@@ -187,11 +188,14 @@ def review(group_id: int):
     def message(item, waiting=0):
         """The e-mail that tells the beheerder the decision (and how many waiting residents are told)."""
         mailed.append(item)
-        # An approved beheerder's next steps: the group's own page to share with the street, and its poster.
+        # An approved beheerder's next steps: the group's own page to share with the street, its poster, and
+        # their own page (confirm, change, hand over) without waiting a year for the first yearly round.
         links = (
             {
                 "join_link": external_url("join.form", group_id=item.id),
                 "poster_link": external_url("poster.show", group_id=item.id),
+                "beheerder_link": personal_link(item),
+                "until": valid_until(),
             }
             if approve
             else {}
