@@ -17,7 +17,7 @@ from geo_registry.web import settings
 from geo_registry.web.form_classes import ChangeProposalForm, HandoverAcceptForm, HandoverForm
 from geo_registry.web.forms import area_changed, first_error
 from geo_registry.web.i18n import current_language
-from geo_registry.web.mailing import mail_message
+from geo_registry.web.mailing import mail_message, speaker
 from geo_registry.web.maps import draw_map
 from geo_registry.web.public.beheerder_link import (
     beheerder_key,
@@ -233,12 +233,12 @@ def accept_post(token: str):
 
 def handover_messages(before, after) -> list:
     """The e-mails of a handover: the old beheerder, the municipality, and the new beheerder with their link."""
-    config = settings.current()
     poster = external_url("poster.show", group_id=after.id)
     common = {"before": before, "after": after, "group": after}
     return [
         mail_message("overdracht-oud", before.beheerder_email, "handover_done_old", lang=before.lang, **common),
-        mail_message("overdracht-gemeente", config.CONTACT_EMAIL, "handover_done_staff", lang="nl", **common),
+        # To the policy officers of the group's own municipality (CONTACT_EMAIL_<code>), as its other mail speaks.
+        mail_message("overdracht-gemeente", speaker(common).contact_email, "handover_done_staff", lang="nl", **common),
         mail_message(
             "overdracht-nieuw",
             after.beheerder_email,
