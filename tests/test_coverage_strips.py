@@ -93,3 +93,11 @@ def test_strips_from_a_process_with_threads_use_a_fork_server_and_agree(country)
         stop.set()
         beside.join()
     assert figures(strips) == figures(compute_coverage(buurten, groups, points, processes=1))
+
+
+def test_strips_without_an_address_table(country):
+    """Areas only (no address table loaded): the same figures, and no address counts."""
+    buurten, groups, _ = country
+    strips = compute_coverage(buurten, groups, processes=2)
+    assert figures(strips) == figures(compute_coverage(buurten, groups, processes=1))
+    assert {c.addresses for c in strips} == {None}
