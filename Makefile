@@ -66,9 +66,12 @@ TEST_WORKERS ?= auto
 test: setup browser postgres redis nginx lint
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
+# The benchmark: a table of figures and one verdict line per row with a target (`make bench | grep ^verdict`);
+# the default run takes under 10 minutes on 2 cores, `make bench BENCH=--full` every anchor and repetition.
+BENCH ?=
 bench: setup postgres
 	@command -v wrk >/dev/null && command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk valgrind; }
-	$(BIN)/python bench/benchmark.py
+	$(BIN)/python bench/benchmark.py $(BENCH)
 
 # Load test: lookups, joins and registrations for 30 s against 2 worker processes on PostgreSQL + PostGIS (a
 # throwaway cluster) and 1 process on SQLite; no errors, no lost or doubled mail. Figures in docs/benchmarks.md.

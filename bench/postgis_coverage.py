@@ -52,8 +52,8 @@ def _load(conn, buurten, groups) -> None:
     conn.exec_driver_sql("ANALYZE groups")
 
 
-def postgis_coverage(buurten, groups) -> tuple[float, dict[str, float]] | None:
-    """The median seconds of RUNS runs of COVERED, and the covered m² per buurt code; None without PostgreSQL."""
+def postgis_coverage(buurten, groups, runs: int = RUNS) -> tuple[float, dict[str, float]] | None:
+    """The median seconds of `runs` runs of COVERED, and the covered m² per buurt code; None without PostgreSQL."""
     from pgcluster import Cluster, server_bin
 
     if server_bin() is None:
@@ -65,7 +65,7 @@ def postgis_coverage(buurten, groups) -> tuple[float, dict[str, float]] | None:
             _load(conn, buurten, groups)
         seconds, covered = [], {}
         with engine.connect() as conn:
-            for _ in range(RUNS):
+            for _ in range(runs):
                 started = time.perf_counter()
                 rows = conn.exec_driver_sql(COVERED).all()
                 seconds.append(time.perf_counter() - started)
@@ -81,18 +81,27 @@ def differing(ours, theirs: dict[str, float]) -> int:
     return sum(1 for c in ours if abs(c.covered_m2 - theirs[c.buurt.code]) > max(1.0, 1e-4 * c.covered_m2))
 
 
-def postgis_rows(row, label: str, buurten, groups, ours, our_seconds: float, points=None) -> None:
-    """The PostGIS anchor's rows: its time, our time against it, and the buurten whose figures differ."""
-    anchor = postgis_coverage(buurten, groups)
+def postgis_rows(
+    row, label: str, buurten, groups, ours, our_seconds: float, points=None, say=None, runs: int = RUNS
+) -> None:
+    """The PostGIS anchor's rows: its time, our time against it, and the buurten whose figures differ; with say,
+    the verdicts (and, for a short run, not the two extra runs of ours)."""
+    anchor = postgis_coverage(buurten, groups, runs)
     if anchor is None:
         row(f"{label}: anchor: PostGIS", "skipped", "PostgreSQL/PostGIS not installed (make postgres)")
         return
     seconds, covered = anchor
+    if say is not None:
+        say("coverage_from_scratch", our_seconds, "s", "ratio <= 1", seconds)
+        say("coverage_differs_from_postgis", differing(ours, covered), "buurten", "figure <= 0")
+    if runs < RUNS:
+        row(f"{label}: anchor: PostGIS ST_Union per buurt, GiST ({runs} run)", f"{seconds:.2f} s")
+        return
     started = time.perf_counter()
     compute_coverage(buurten, groups)  # the same work as PostGIS's: areas only, no addresses
     areas_only = time.perf_counter() - started
     row(
-        f"{label}: anchor: PostGIS ST_Union per buurt, GiST (median of {RUNS})",
+        f"{label}: anchor: PostGIS ST_Union per buurt, GiST (median of {runs})",
         f"{seconds:.2f} s",
         f"ours {our_seconds:.2f} s = {our_seconds / seconds:.2f}x PostGIS; target ≤ 1x",
     )

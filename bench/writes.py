@@ -298,8 +298,11 @@ def copy_database(source: Path, target: Path) -> None:
     dst.close()
 
 
-def bench_writes(row, seconds: float = 10.0, clients: int = CLIENTS, workers: int | None = None) -> None:
-    """Joins and registrations per second through the app against the same SQL straight on sqlite3."""
+def bench_writes(
+    row, seconds: float = 10.0, clients: int = CLIENTS, workers: int | None = None, say=None, kinds=None
+) -> None:
+    """Joins and registrations per second through the app against the same SQL straight on sqlite3 (kinds: the
+    names of KINDS to run, all by default; with say, the registrations' verdict)."""
     folder = Path(tempfile.mkdtemp(prefix="geo-bench-writes-"))
     db_file = folder / "app.sqlite3"
     env = environment(f"sqlite:///{db_file}", folder)
@@ -321,6 +324,8 @@ def bench_writes(row, seconds: float = 10.0, clients: int = CLIENTS, workers: in
     base = f"http://127.0.0.1:{port}"
     try:
         for name, kind in KINDS.items():
+            if kinds is not None and name not in kinds:
+                continue
             post_form(requests.Session(), base, kind, next(serials))  # warm-up: the first request of each kind
             before = written(db_file, folder / "outbox")
             ok, failed = drive(base, kind, seconds, clients, serials)
@@ -351,6 +356,9 @@ def bench_writes(row, seconds: float = 10.0, clients: int = CLIENTS, workers: in
                 f"{app_rate / raw_rate * 100:.1f}% of the anchor ({app_rate / plain_rate * 100:.0f}% of sqlite's "
                 "defaults); target ≥ 50%",
             )
+            if say is not None:
+                say(f"{name}s_per_second_http", app_rate, "/s", "figure >= 100 /s", raw_rate)
+                say(f"{name}s_failed_or_lost", failed + abs(ok - grown), "writes", "figure <= 0")
             if failed or grown != ok:
                 row(
                     f"{name}s: failed answers, or writes not found in the database",

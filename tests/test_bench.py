@@ -1,5 +1,6 @@
 """The benchmark's synthetic data and its index agree with a naive scan (correctness only, no timing)."""
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -35,32 +36,49 @@ def test_synthetic_country_is_valid_and_the_index_matches_a_scan():
 
 def test_the_import_and_update_rows_run_and_an_approval_is_answered(tmp_path):
     from updates import bench_import_and_updates
+    from verdict import parse, verdict
 
-    rows = []
+    rows, lines = [], []
     rng = np.random.default_rng(11)
-    bench_import_and_updates(lambda *cells: rows.append(cells), rng, neighbourhoods(rng, 60), 300)
+    say = lambda *cells: lines.append(verdict(*cells).line())  # noqa: E731
+    bench_import_and_updates(lambda *cells: rows.append(cells), rng, neighbourhoods(rng, 60), 300, say)
     names = [cells[0] for cells in rows]
     assert "import-groups: per-group time, large / small" in names
     assert "pending registration → next lookup" in names and "approval → next lookup" in names
+    said = {parse(line).key: parse(line) for line in lines}
+    assert {"approval_after_start_next_lookup", "approval_next_lookup", "import_groups"} <= set(said)
+    assert said["coverage_after_approval_differs"].met and said["coverage_after_approval_differs"].figure == 0
 
 
 def test_the_start_up_rows_run_against_the_minimal_server():
+    """bench/startup.py, and with it bench/national_http.py: the HTTP ratio and the memory after load are verdict
+    lines of their own (issue 24)."""
     from benchmark import free_port
+    from national_http import bench_national_http
     from startup import bench_startup
+    from verdict import parse, verdict
 
-    rows = []
+    rows, lines = [], []
     rng = np.random.default_rng(5)
-    bench_startup(
-        lambda *cells: rows.append(cells),
-        neighbourhoods(rng, 40),
-        group_areas(rng, 50, NL_BOUNDS),
-        free_port,
-        settle=0.5,
-    )
+    buurten = neighbourhoods(rng, 40)
+    row = lambda *cells: rows.append(cells)  # noqa: E731
+    say = lambda *cells: lines.append(verdict(*cells).line())  # noqa: E731
+    box = tuple(shapely.bounds(shapely.union_all([b.geometry for b in buurten])))
+
+    def national_http(folder, env, point, anchor_mib):
+        bench_national_http(row, say, folder, env, box, point, free_port, anchor_mib, quick=True)
+
+    bench_startup(row, buurten, group_areas(rng, 50, NL_BOUNDS), free_port, settle=0.5, say=say, then=national_http)
     names = [cells[0] for cells in rows]
     assert "geo-registry serve --workers 1, start → first lookup" in names
     assert "geo-registry serve --workers 1, memory after the first lookup" in names
     assert any(name.startswith("anchor: minimal server, start → first lookup") for name in names)
+    said = {parse(line).key: parse(line) for line in lines}
+    assert {"start_to_first_lookup", "memory_after_start"} <= set(said)
+    if shutil.which("wrk"):  # make bench installs it
+        assert {"http_lookup_vs_ping_national", "memory_per_worker_after_load"} <= set(said)
+        assert 0 < said["http_lookup_vs_ping_national"].figure < 10
+        assert 50 < said["memory_per_worker_after_load"].figure < 2_000  # MiB of one worker, not of the machine
 
 
 def test_the_writes_anchor_replays_what_the_app_did(tmp_path):
@@ -104,3 +122,32 @@ def test_the_request_cost_driver_answers_both_endpoints_and_its_dumps_are_read_i
     for part, total in ((10, 4_000_000), (2, 3_000_000), (1, 475), (3, 6_000_000)):
         (tmp_path / f"callgrind.123.{part}").write_text(f"events: Ir\nsummary: {total}\ntotals: {total}\n")
     assert dump_totals(tmp_path) == [3_000_000, 6_000_000, 4_000_000]
+
+
+def test_a_verdict_line_reads_back_and_its_verdict_follows_from_its_figures():
+    """bench/verdict.py: every row's line has the seven tab-separated fields a script reads; met or missed is what
+    the target says of the figure (or of the ratio to the anchor)."""
+    from verdict import judge, parse, verdict
+
+    made = [
+        verdict("coverage_from_scratch", 12.5, "s", "ratio <= 1", 16.0),
+        verdict("coverage_from_scratch", 17.5, "s", "ratio <= 1", 16.0),
+        verdict("approval_after_start_next_lookup", 12.0, "ms", "figure <= 50 ms"),
+        verdict("registrations_per_second_http", 48.2, "/s", "figure >= 100 /s", 7230.0),
+        verdict("lookup_differs_from_naive_national", 0, "answers", "figure <= 0"),
+    ]
+    assert [v.met for v in made] == [True, False, True, False, True]
+    for one in made:
+        line = one.line()
+        assert line.startswith("verdict\t") and line.count("\t") == 6 and "\n" not in line
+        back = parse(line)
+        assert (back.key, back.unit, back.target, back.met) == (one.key, one.unit, one.target, one.met)
+        assert back.figure == pytest.approx(one.figure, rel=1e-5)
+        assert back.met == judge(back.figure, back.ratio, back.target)
+    assert parse(made[0].line()).ratio == pytest.approx(12.5 / 16, rel=1e-3)
+    assert parse(made[2].line()).anchor is None and parse(made[2].line()).ratio is None
+    assert made[0].line().split("\t")[2:] == ["12.5 s", "16 s", "0.7812", "ratio <= 1", "met"]
+    with pytest.raises(ValueError):
+        judge(1.0, None, "figure about 50 ms")
+    with pytest.raises(ValueError):
+        parse("coverage\t12 s\t-\t-\tfigure <= 50 s\tmet")

@@ -13,6 +13,15 @@ from shapely.geometry.base import BaseGeometry
 
 from geo_registry.core.geometry import RD_NEW, WGS84, transformer
 from geo_registry.core.text import N_
+from geo_registry.spatial.coverage_chunks import (
+    Pieces,
+    StripFigures,
+    compute_strips,
+    count_inside,
+    pieces_of,
+    processes_for,
+    to_rd_many,
+)
 
 if TYPE_CHECKING:
     from geo_registry.spatial.buurten import Buurt
@@ -95,13 +104,6 @@ class BuurtCoverage:
         return coverage_class(self.share) if self.groups or self.share > 0 else CLASSES[-1][1:]
 
 
-def to_rd_many(geometries) -> np.ndarray:
-    """Reproject many WGS84 geometries to RD New in one call."""
-    return shapely.transform(
-        np.array(geometries, dtype=object), transformer(WGS84, RD_NEW).transform, interleaved=False
-    )
-
-
 def to_wgs84(geometry: BaseGeometry) -> BaseGeometry:
     """Reproject one RD New geometry to WGS84."""
     return shapely.transform(geometry, transformer(RD_NEW, WGS84).transform, interleaved=False)
@@ -150,12 +152,29 @@ class BuurtenRD:
             self._points = (points, found[order], offsets)
         return self._points
 
+    def keep_addresses(self, points, strips: list[StripFigures]) -> None:
+        """Keep the addresses per buurt that the strips found, as addresses(points) would have made them."""
+        per_buurt: list = [np.array([], dtype=int)] * len(self.buurten)
+        for strip in strips:
+            for position, found in zip(strip.positions, strip.addresses or []):
+                per_buurt[position] = found
+        offsets = np.concatenate([[0], np.cumsum([len(found) for found in per_buurt])])
+        self._points = (points, np.concatenate(per_buurt).astype(int), offsets)
+
 
 def compute_coverage(
-    buurten, groups, points: tuple[np.ndarray, np.ndarray] | None = None, base: BuurtenRD | None = None
+    buurten,
+    groups,
+    points: tuple[np.ndarray, np.ndarray] | None = None,
+    base: BuurtenRD | None = None,
+    processes: int | None = None,
 ) -> list[BuurtCoverage]:
-    """Compute each neighbourhood's coverage (areas in RD New; overlapping groups counted once)."""
+    """Compute each neighbourhood's coverage (areas in RD New; overlapping groups counted once), on every core
+    for a country's worth of buurten (processes: how many; None chooses by size)."""
     base = base or BuurtenRD(buurten)
+    processes = processes_for(len(base.buurten)) if processes is None else processes
+    if processes > 1 and groups and len(base.buurten) > 1:
+        return _from_strips(base, groups, points, processes)
     group_rd = to_rd_many([g.area for g in groups]) if groups else np.array([], dtype=object)
     pb, pg = shapely.STRtree(group_rd).query(base.rd, predicate="intersects") if len(group_rd) else ([], [])
     return coverage_of(
@@ -167,6 +186,37 @@ def compute_coverage(
         group_rd,
         points,
     )
+
+
+def _from_strips(base: BuurtenRD, groups, points, processes: int) -> list[BuurtCoverage]:
+    """compute_coverage in strips on several processes; base keeps the buurten in RD New and the addresses per
+    buurt that come back, as if it had made them itself."""
+    held = base.__dict__.get("rd")  # the cached_property's value, when made before
+    done = compute_strips(
+        np.array([b.geometry for b in base.buurten], dtype=object),
+        held,
+        np.array([g.area for g in groups], dtype=object),
+        points,
+        processes,
+        base.sliver,
+    )
+    if held is None:
+        rd = np.empty(len(base.buurten), dtype=object)
+        for strip in done:
+            rd[strip.positions] = shapely.from_wkb(strip.rd_wkb)
+        shapely.prepare(rd)
+        base.__dict__["rd"] = rd
+    if points is not None:
+        base.keep_addresses(points, done)
+    result: list = [None] * len(base.buurten)
+    for strip in done:
+        strip.pieces.unions = list(shapely.from_wkb(np.array(strip.pieces.unions, dtype=object)))
+        counts = None
+        if strip.addresses is not None and strip.inside is not None:
+            counts = list(zip((len(a) for a in strip.addresses), strip.inside))
+        for position, item in zip(strip.positions, _assemble(base, strip.positions, strip.pieces, groups, counts)):
+            result[position] = item
+    return result
 
 
 def update_coverage(
@@ -195,37 +245,37 @@ def update_coverage(
 
 
 def coverage_of(base: BuurtenRD, positions, pb, pg, groups, group_rd, points) -> list[BuurtCoverage]:
-    """The coverage of the buurten at positions, given the intersecting (buurt position, group position) pairs;
-    pieces are combined in the groups' order, so that a buurt computed alone equals one computed with all."""
-    order = np.lexsort((pg, pb))
-    pb, pg = pb[order], pg[order]
-    pieces = np.array(group_rd, dtype=object)[pg] if len(pg) else np.array([], dtype=object)
-    if len(pg):
-        shapes = base.rd[pb]
-        # A group inside its buurt is its own piece: the exact (costly) intersection is needed at borders only.
-        border = ~shapely.contains_properly(shapes, pieces)
-        pieces[border] = shapely.intersection(pieces[border], shapes[border])
-    areas = shapely.area(pieces) if len(pg) else np.array([])
-    if len(pg):  # a sliver counts as no overlap at all: not in the share, the union, the groups or the addresses
-        areas[base.sliver(areas, areas / shapely.area(base.rd[pb]))] = 0.0
-    starts = np.searchsorted(pb, positions)
-    ends = np.searchsorted(pb, positions, side="right")
-    unions = [_union(pieces[s:e], areas[s:e]) for s, e in zip(starts, ends)]
+    """The coverage of the buurten at positions, given the intersecting (buurt position, group position) pairs."""
+    pieces = pieces_of(base.rd, positions, pb, pg, group_rd, base.sliver)
+    addresses = base.addresses(points)
+    counts = None
+    if addresses is not None:
+        (lon, lat), found, offsets = addresses
+        counts = []
+        for position, s, e in zip(positions, pieces.starts, pieces.ends):
+            inside = found[offsets[position] : offsets[position + 1]]
+            counted = [groups[g].area for g, a in zip(pieces.pg[s:e], pieces.areas[s:e]) if a > 0]  # no slivers
+            counts.append((len(inside), count_inside(lon, lat, inside, counted)))
+    return _assemble(base, positions, pieces, groups, counts)
+
+
+def _assemble(base: BuurtenRD, positions, pieces: Pieces, groups, counts) -> list[BuurtCoverage]:
+    """The BuurtCoverage of each buurt at positions from its pieces and (addresses, of which covered) counts."""
+    unions = pieces.unions
     covered = [i for i, union in enumerate(unions) if union is not None]
     uncovered = _Uncovered(
         base.rd[np.asarray(positions)[covered]],
         [unions[i] for i in covered],
         [base.buurten[positions[i]] for i in covered],
     )
-    addresses = base.addresses(points)
     result = []
     for i, position in enumerate(positions):
-        buurt, shape, s, e = base.buurten[position], base.rd[position], starts[i], ends[i]
+        buurt, shape, s, e = base.buurten[position], base.rd[position], pieces.starts[i], pieces.ends[i]
         shares = sorted(
-            [(groups[g], a / shape.area) for g, a in zip(pg[s:e], areas[s:e]) if a > 0],
+            [(groups[g], a / shape.area) for g, a in zip(pieces.pg[s:e], pieces.areas[s:e]) if a > 0],
             key=lambda item: (-item[1], item[0].name),
         )
-        total, inside = _count(addresses, position, [groups[g].area for g, a in zip(pg[s:e], areas[s:e]) if a > 0])
+        total, inside = counts[i] if counts is not None else (None, None)
         result.append(
             BuurtCoverage(
                 buurt,
@@ -257,28 +307,6 @@ class _Uncovered:
                 parts = _to_wgs84_many(shapely.difference(*self._inputs))
                 self._parts, self._inputs = dict(zip(self._codes, parts)), None
             return self._parts[buurt.code]
-
-
-def _union(pieces, areas):
-    """The union of the pieces with an area, or None when there are none."""
-    pieces = pieces[areas > 0]
-    if not len(pieces):
-        return None
-    return pieces[0] if len(pieces) == 1 else shapely.union_all(pieces)
-
-
-def _count(addresses, position, areas) -> tuple[int | None, int | None]:
-    """(addresses in the buurt, of which in some group's area), or (None, None) without an address table."""
-    if addresses is None:
-        return None, None
-    (lon, lat), found, offsets = addresses
-    inside = found[offsets[position] : offsets[position + 1]]
-    if not len(inside) or not areas:
-        return len(inside), 0
-    hit = np.zeros(len(inside), dtype=bool)
-    for area in areas:
-        hit |= shapely.intersects_xy(area, lon[inside], lat[inside])
-    return len(inside), int(hit.sum())
 
 
 def _to_wgs84_many(geometries) -> np.ndarray:
