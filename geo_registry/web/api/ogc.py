@@ -6,9 +6,10 @@ headers and caching."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from datetime import UTC, datetime
 
-from geo_registry.core.errors import BadInput
+from flask import Blueprint, request
+
 from geo_registry.core.text import _
 from geo_registry.spatial import public
 from geo_registry.spatial.features import (
@@ -19,23 +20,32 @@ from geo_registry.spatial.features import (
     Collection,
     UnknownResource,
     check_datetime,
-    check_parameters,
     page,
     parse_bbox,
     parse_count,
 )
-from geo_registry.web.api.http import API_ROOT, by_register_version, current_snapshot
+from geo_registry.web.api.encodings import GEOJSON, HTML, JSON, answer, html_link, link
+from geo_registry.web.api.http import API_ROOT, accepts, by_register_version, current_snapshot
 from geo_registry.web.api.openapi import OPENAPI_TYPE
 from geo_registry.web.urls import api_url
 
 bp = Blueprint("features", __name__, url_prefix=API_ROOT)
 
 CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/json",
+    "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
-JSON, GEOJSON = "application/json", "application/geo+json"
-# f=json or f=geojson is what some OGC clients send; the only encoding here is GeoJSON anyway.
+# The query parameters of each kind of resource (the OpenAPI document lists the same: openapi.py).
+# f=json or f=geojson is what some OGC clients send for features; lang chooses the language (nl, en).
+DOCUMENT_PARAMETERS = ("f", "lang")
+DOCUMENT_FORMATS = ("json",)
+FEATURE_FORMATS = ("json", "geojson")
 ITEM_PARAMETERS = ("bbox", "limit", "offset", "datetime", "f", "lang")
 
 
@@ -66,10 +76,6 @@ def _build(snapshot) -> dict[str, Collection]:
     }
 
 
-def _link(href: str, rel: str, kind: str, title: str) -> dict:
-    return {"href": href, "rel": rel, "type": kind, "title": title}
-
-
 def _collection(collection_id: str) -> Collection:
     found = collections().get(collection_id)
     if found is None:
@@ -77,36 +83,37 @@ def _collection(collection_id: str) -> Collection:
     return found
 
 
-def _geojson(body: dict):
-    response = jsonify(body)
-    response.mimetype = GEOJSON
-    return response
-
-
 @bp.get("")
+@bp.get("/")  # OGC's /req/core/root-op; clients such as OWSLib add the slash (ADR 2.2 exempts the root)
 @by_register_version
+@accepts(*DOCUMENT_PARAMETERS)
 def landing():
     """The landing page: what this API offers and where."""
-    return jsonify(
-        {
-            "title": "WhatsApp-buurtpreventie register",
-            "description": "Neighbourhood WhatsApp groups and buurten as OGC API Features; also address lookups.",
-            "links": [
-                _link(api_url(".landing"), "self", JSON, "This document"),
-                _link(api_url("openapi.openapi"), "service-desc", OPENAPI_TYPE, "The API definition (OpenAPI 3.0)"),
-                _link(api_url("openapi.docs"), "service-doc", "text/html", "The API documentation"),
-                _link(api_url(".conformance"), "conformance", JSON, "Conformance classes"),
-                _link(api_url(".collection_list"), "data", JSON, "The collections"),
-            ],
-        }
-    )
+    body = {
+        "title": "WhatsApp-buurtpreventie register",
+        "description": "Neighbourhood WhatsApp groups and buurten as OGC API Features; also address lookups.",
+        "links": [
+            link(api_url(".landing"), "self", JSON, "This document"),
+            html_link(),
+            link(api_url("openapi.openapi"), "service-desc", OPENAPI_TYPE, "The API definition (OpenAPI 3.0)"),
+            link(api_url("openapi.docs"), "service-doc", HTML, "The API documentation"),
+            link(api_url(".conformance"), "conformance", JSON, "Conformance classes"),
+            link(api_url(".collection_list"), "data", JSON, "The collections"),
+        ],
+    }
+    return answer(body, JSON, DOCUMENT_FORMATS, "landing")
 
 
 @bp.get("/conformance")
 @by_register_version
+@accepts(*DOCUMENT_PARAMETERS)
 def conformance():
     """The OGC conformance classes this API implements."""
-    return jsonify({"conformsTo": CONFORMANCE})
+    body = {
+        "conformsTo": CONFORMANCE,
+        "links": [link(api_url(".conformance"), "self", JSON, "Conformance classes"), html_link()],
+    }
+    return answer(body, JSON, DOCUMENT_FORMATS, "conformance")
 
 
 def _describe(collection: Collection) -> dict:
@@ -117,8 +124,10 @@ def _describe(collection: Collection) -> dict:
         "itemType": "feature",
         "crs": [CRS84],
         "links": [
-            _link(api_url(".collection", collection_id=collection.id), "self", JSON, collection.title),
-            _link(api_url(".items", collection_id=collection.id), "items", GEOJSON, f"{collection.title} (GeoJSON)"),
+            link(api_url(".collection", collection_id=collection.id), "self", JSON, collection.title),
+            link(api_url(".collection", collection_id=collection.id, f="html"), "alternate", HTML, collection.title),
+            link(api_url(".items", collection_id=collection.id), "items", GEOJSON, f"{collection.title} (GeoJSON)"),
+            link(api_url(".items", collection_id=collection.id, f="html"), "items", HTML, f"{collection.title} (HTML)"),
         ],
     }
     extent = collection.extent()
@@ -129,66 +138,66 @@ def _describe(collection: Collection) -> dict:
 
 @bp.get("/collections")
 @by_register_version
+@accepts(*DOCUMENT_PARAMETERS)
 def collection_list():
     """Every collection with its description."""
-    return jsonify(
-        {
-            "links": [_link(api_url(".collection_list"), "self", JSON, "The collections")],
-            "collections": [_describe(c) for c in collections().values()],
-        }
-    )
+    body = {
+        "links": [link(api_url(".collection_list"), "self", JSON, "The collections"), html_link()],
+        "collections": [_describe(c) for c in collections().values()],
+    }
+    return answer(body, JSON, DOCUMENT_FORMATS, "collections")
 
 
 @bp.get("/collections/<collection_id>")
 @by_register_version
+@accepts(*DOCUMENT_PARAMETERS)
 def collection(collection_id: str):
     """One collection's description."""
-    return jsonify(_describe(_collection(collection_id)))
+    return answer(_describe(_collection(collection_id)), JSON, DOCUMENT_FORMATS, "collection")
+
+
+def _page_link(found: Collection, rel: str, title: str, **query) -> dict:
+    return link(api_url(".items", collection_id=found.id, **query), rel, GEOJSON, title)
 
 
 @bp.get("/collections/<collection_id>/items")
 @by_register_version
+@accepts(*ITEM_PARAMETERS)
 def items(collection_id: str):
     """A page of a collection's features, optionally those intersecting bbox."""
     found = _collection(collection_id)
     args = request.args
-    check_parameters(args, ITEM_PARAMETERS)
-    if args.get("f", "json") not in ("json", "geojson"):
-        raise BadInput(_("'f' kan alleen 'json' of 'geojson' zijn."), field="f")
-    bbox = parse_bbox(args.get("bbox"))
+    bbox = parse_bbox(args.getlist("bbox"))
     limit = parse_count(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = parse_count(args.get("offset"), "offset", 0, 0, MAX_OFFSET)
     check_datetime(args.get("datetime"))  # a valid one matches every feature: none has a time of its own
     result = page(found, bbox, limit, offset)
-    query = {name: args[name] for name in ("bbox", "datetime") if name in args}
+    query: dict[str, str] = {name: args[name] for name in ("datetime",) if name in args}
+    if bbox is not None:
+        query["bbox"] = ",".join(args.getlist("bbox"))  # the next link in the one-value form, whichever came
     links = [
-        _link(
-            api_url(".items", collection_id=found.id, limit=limit, offset=offset, **query), "self", GEOJSON, "This page"
-        ),
-        _link(api_url(".collection", collection_id=found.id), "collection", JSON, found.title),
+        _page_link(found, "self", "This page", limit=limit, offset=offset, **query),
+        html_link(),
+        link(api_url(".collection", collection_id=found.id), "collection", JSON, found.title),
     ]
+    if offset > 0:
+        links.append(_page_link(found, "prev", "Previous page", limit=limit, offset=max(offset - limit, 0), **query))
     if result.next_offset is not None:
-        links.append(
-            _link(
-                api_url(".items", collection_id=found.id, limit=limit, offset=result.next_offset, **query),
-                "next",
-                GEOJSON,
-                "Next page",
-            )
-        )
-    return _geojson(
-        {
-            "type": "FeatureCollection",
-            "features": result.features,
-            "numberMatched": result.matched,
-            "numberReturned": len(result.features),
-            "links": links,
-        }
-    )
+        links.append(_page_link(found, "next", "Next page", limit=limit, offset=result.next_offset, **query))
+    body = {
+        "type": "FeatureCollection",
+        "features": result.features,
+        "numberMatched": result.matched,
+        "numberReturned": len(result.features),
+        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "links": links,
+    }
+    return answer(body, GEOJSON, FEATURE_FORMATS, "items")
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 @by_register_version
+@accepts(*DOCUMENT_PARAMETERS)
 def item(collection_id: str, feature_id: str):
     """One feature."""
     found = _collection(collection_id)
@@ -198,7 +207,8 @@ def item(collection_id: str, feature_id: str):
             _("Collectie '%(collection)s' heeft geen item '%(id)s'.", collection=found.id, id=feature_id[:100])
         )
     links = [
-        _link(api_url(".item", collection_id=found.id, feature_id=feature_id), "self", GEOJSON, "This feature"),
-        _link(api_url(".collection", collection_id=found.id), "collection", JSON, found.title),
+        link(api_url(".item", collection_id=found.id, feature_id=feature_id), "self", GEOJSON, "This feature"),
+        html_link(),
+        link(api_url(".collection", collection_id=found.id), "collection", JSON, found.title),
     ]
-    return _geojson({**feature, "links": links})
+    return answer({**feature, "links": links}, GEOJSON, FEATURE_FORMATS, "item")
