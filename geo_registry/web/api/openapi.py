@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template
 
 from geo_registry.web import settings
-from geo_registry.web.api.http import API_ROOT, API_VERSION, LEGACY_ROOT, by_register_version
+from geo_registry.web.api.http import API_ROOT, API_VERSION, LEGACY_ROOT, accepts, by_register_version
 from geo_registry.web.api.openapi_schemas import HEADERS, PARAMETERS, schemas
 from geo_registry.web.urls import api_server_url
 
@@ -237,6 +237,7 @@ def spec(root_url: str, contact_email: str | None = None) -> dict:
 
 @bp.get(API_ROOT + "/openapi.json")
 @by_register_version
+@accepts("lang")
 def openapi():
     """Serve the OpenAPI document."""
     # The configured address, never the Host header a client sent (which would plant another server in it).
