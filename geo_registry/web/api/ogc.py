@@ -83,8 +83,8 @@ def _collection(collection_id: str) -> Collection:
     return found
 
 
-@bp.get("")
 @bp.get("/")  # OGC's /req/core/root-op; clients such as OWSLib add the slash (ADR 2.2 exempts the root)
+@bp.get("")  # registered first: the links name the landing page without its slash
 @by_register_version
 @accepts(*DOCUMENT_PARAMETERS)
 def landing():
