@@ -111,6 +111,14 @@ def test_every_operation_refuses_an_unknown_parameter_and_documents_that_400(api
         assert response.get_json()["field"] == "nonsense"
 
 
+def test_the_deprecated_unversioned_paths_still_ignore_unknown_parameters(api):
+    # They answer as before until their sunset (/core/transition-period): a cache-buster kept working there.
+    for path in ("/api/groups.geojson", "/api/ping", "/api/lookup?lat=52.2557&lon=5.2276", "/api/suggest?q=Brink"):
+        separator = "&" if "?" in path else "?"
+        assert api.get(f"{path}{separator}_=1733600000").status_code == 200, path
+    assert api.get("/api/v1/groups.geojson?_=1733600000").status_code == 400  # within /api/v1: the same rule
+
+
 def test_every_documented_parameter_is_known_to_the_server(api, spec):
     values = {"f": "json", "lang": "en", "bbox": "5.1,52.2,5.3,52.3", "limit": "2", "offset": "1"}
     values |= {"datetime": "2026-01-01T00:00:00Z/..", "q": "Brink", "lat": "52.2557", "lon": "5.2276"}
@@ -204,3 +212,11 @@ def test_a_repeated_bbox_must_be_four_or_six_numbers(api, pairs):
 def test_other_parameters_given_twice_are_still_refused(api):
     response = api.get(f"{ROOT}/collections/buurten/items?limit=1&limit=2")
     assert response.status_code == 400 and response.get_json()["field"] == "limit"
+
+
+def test_every_operation_declares_it_is_public_and_documents_a_4xx(spec):
+    # Redocly's recommended rules: security declared (here: none, the API is public) and a 4xx on every operation.
+    assert spec["security"] == []
+    for path, item in spec["paths"].items():
+        assert item["get"]["security"] == [], path
+        assert [code for code in item["get"]["responses"] if code.startswith("4")], path

@@ -161,12 +161,14 @@ def one_value_each() -> None:
 
 def accepts(*names: str):
     """Refuse any query parameter the operation does not document (after routing: an unknown collection is a
-    404 whatever the query), the same way on every operation, so a typo never silently changes nothing."""
+    404 whatever the query), the same way on every /api/v1 operation, so a typo never silently changes nothing.
+    The deprecated unversioned paths answer as they did until their sunset: they ignore what they do not know."""
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            check_parameters(request.args, names)
+            if not is_legacy_path(request.path):
+                check_parameters(request.args, names)
             return view(*args, **kwargs)
 
         return wrapper
