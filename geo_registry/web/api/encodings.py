@@ -35,7 +35,8 @@ def link(href: str, rel: str, kind: str, title: str) -> dict:
 
 def this_url(**changes) -> str:
     """This resource's URL with some query parameters changed (None removes one)."""
-    query = {name: value for name, value in request.args.items() if name not in changes}
+    # A repeated bbox (one number each) is written back as one value with commas, which means the same.
+    query = {name: ",".join(values) for name, values in request.args.lists() if name not in changes}
     query.update({name: value for name, value in changes.items() if value is not None})
     return api_url(str(request.endpoint), **(request.view_args or {}), **query)
 
