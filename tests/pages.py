@@ -24,13 +24,18 @@ SKIP = {
     "api.suggest": "JSON",
     "api.groups_geojson": "GeoJSON",
     "api.wijken_geojson": "GeoJSON",
+    "api.groups_geojson_renamed": "GeoJSON at its deprecated path /api/v1/groups.geojson",
+    "api.wijken_geojson_renamed": "GeoJSON at its deprecated path /api/v1/wijken.geojson",
     "openapi.openapi": "JSON (its readable form /api/docs is visited)",
     **{
         f"api_legacy.{name}": "JSON on the deprecated /api paths"
         for name in ("ping", "lookup", "suggest", "groups_geojson", "wijken_geojson")
     },
     **{
-        f"features.{name}": "JSON/GeoJSON of OGC API Features (read by GDAL in tests/live)"
+        f"features.{name}": "JSON/GeoJSON of OGC API Features (read by GDAL and OWSLib in tests/live); its web "
+        "pages (f=html) take their language from lang= or Accept-Language only, not the visitor's cookie (the API "
+        "is stateless): Dutch, English, axe and 320 px are checked in tests/test_ogc_html.py and "
+        "tests/browser/test_browser_ogc_html.py"
         for name in ("landing", "conformance", "collection_list", "collection", "items", "item")
     },
     "openapi.legacy_openapi": "JSON",

@@ -108,7 +108,7 @@ def test_bad_input_is_400_with_a_message(api, query, field):
 
 @pytest.mark.both_databases
 def test_groups_geojson_has_public_fields_only(api):
-    response = api.get("/api/v1/groups.geojson")
+    response = api.get("/api/v1/groups-geojson")
     assert response.status_code == 200 and response.mimetype == "application/geo+json"
     features = response.get_json()["features"]
     assert len(features) == 4
@@ -117,7 +117,7 @@ def test_groups_geojson_has_public_fields_only(api):
 
 
 def test_wijken_geojson(api):
-    features = api.get("/api/v1/wijken.geojson").get_json()["features"]
+    features = api.get("/api/v1/wijken-geojson").get_json()["features"]
     assert len(features) == 10
     assert {f["properties"]["wijkcode"] for f in features} == {"WK041703"}
 
@@ -142,8 +142,9 @@ def test_no_private_data_in_any_public_response(api, places):
         f"/?lat={lat}&lon={lon}",
         "/?postcode=1251KV&huisnummer=12",
         f"/antwoord?lat={lat}&lon={lon}",
+        "/api/v1/groups-geojson",
         "/api/v1/groups.geojson",
-        "/api/v1/wijken.geojson",
+        "/api/v1/wijken-geojson",
         f"/api/v1/lookup?lat={lat}&lon={lon}",
         "/api/v1/lookup?postcode=1251KV&huisnummer=12",
         "/api/v1/lookup?postcode=1251KV&huisnummer=14",
@@ -151,6 +152,9 @@ def test_no_private_data_in_any_public_response(api, places):
         "/api/v1/collections/groups/items",
         "/api/v1/collections/groups/items/1",
         "/api/v1/collections/groups",
+        "/api/v1/collections/groups/items?f=html",  # the web pages of the OGC API too
+        "/api/v1/collections/groups/items/1?f=html",
+        "/api/v1/collections/groups?f=html",
     ]
     for url in urls:
         body = api.get(url).get_data(as_text=True)

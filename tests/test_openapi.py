@@ -27,9 +27,10 @@ def test_openapi_document_describes_the_api(app, client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["servers"] == [{"url": app_settings.of(app).PUBLIC_URL + "/api/v1"}]  # the configured site, not Host
     assert set(spec["paths"]) == {
+        "/",
         "/lookup",
-        "/groups.geojson",
-        "/wijken.geojson",
+        "/groups-geojson",
+        "/wijken-geojson",
         "/suggest",
         "/ping",
         "/openapi.json",
@@ -40,7 +41,7 @@ def test_openapi_document_describes_the_api(app, client):
         "/collections/{collectionId}/items/{featureId}",
     }
     lookup = spec["paths"]["/lookup"]["get"]
-    assert {p["name"] for p in lookup["parameters"]} == {
+    assert {p.get("name") or p["$ref"].rsplit("/", 1)[1] for p in lookup["parameters"]} == {
         "postcode",
         "huisnummer",
         "huisletter",
@@ -48,6 +49,7 @@ def test_openapi_document_describes_the_api(app, client):
         "q",
         "lat",
         "lon",
+        "lang",
     }
     assert set(lookup["responses"]) == {"200", "400", "404", "409", "503"}
     assert "application/problem+json" in lookup["responses"]["400"]["content"]

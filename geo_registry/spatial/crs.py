@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo_registry.core.errors import BadInput
 from geo_registry.core.text import N_, _
-from geo_registry.spatial.features import CRS84, Collection, Page, bbox_shape, page_of, parse_bbox
+from geo_registry.spatial.features import CRS84, Collection, Page, bbox_shape, bbox_text, page_of, parse_bbox
 
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 RD_NEW = EPSG + "28992"
@@ -100,12 +100,13 @@ def in_crs(collection: Collection, uri: str) -> Collection:
     return replace(collection, features=features, shapes=shapes)
 
 
-def parse_bbox_in(text: str | None, uri: str) -> tuple[float, float, float, float] | None:
-    """Read bbox in the CRS uri (its corners in that CRS's axis order); None when absent."""
-    if uri == CRS84 or text is None:
-        return parse_bbox(text)
+def parse_bbox_in(values: list[str], uri: str) -> tuple[float, float, float, float] | None:
+    """Read bbox (one comma-separated value, or one value per number) in the CRS uri (its corners in that CRS's
+    axis order); None when absent."""
+    if uri == CRS84 or not values:
+        return parse_bbox(values)
     try:
-        numbers = [float(part) for part in text.split(",")]
+        numbers = [float(part) for part in bbox_text(values).split(",")]
     except ValueError:
         numbers = []
     if len(numbers) == 6:  # the heights do not matter in a flat register

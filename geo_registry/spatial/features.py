@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import shapely
@@ -57,11 +57,22 @@ def bbox_shape(bbox: tuple[float, float, float, float]) -> BaseGeometry:
     return shapely.union(shapely.box(minx, miny, 180, maxy), shapely.box(-180, miny, maxx, maxy))
 
 
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    """Read bbox=minx,miny,maxx,maxy (or the 6-number 3D form) in CRS84; None when absent."""
-    if text is None:
+def bbox_text(values: list[str]) -> str:
+    """The bbox's numbers as one comma-separated text, whether it came as one value or as one value per number; a
+    mix of the two forms is refused."""
+    if len(values) > 1 and any("," in value for value in values):
+        raise BadInput(
+            _("Geef 'bbox' één keer met komma's, of elk getal als eigen 'bbox' (zonder komma's)."), field="bbox"
+        )
+    return ",".join(values)
+
+
+def parse_bbox(values: list[str]) -> tuple[float, float, float, float] | None:
+    """Read bbox=minx,miny,maxx,maxy (or the 6-number 3D form) in CRS84, given as one comma-separated value or as
+    one value per number (bbox=5.2&bbox=52.2&..., as some generated clients send an array); None when absent."""
+    if not values:
         return None
-    parts = text.split(",")
+    parts = bbox_text(values).split(",")
     try:
         numbers = [float(part) for part in parts]
     except ValueError:
@@ -127,12 +138,13 @@ class UnknownResource(GeoRegistryError):
     default_message = N_("Dit staat niet in het register.")
 
 
-def _is_instant(text: str) -> bool:
+def _instant(text: str) -> datetime | None:
+    """The time text names (a date alone is its midnight, a time without offset is UTC), or None."""
     try:
-        datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
     except ValueError:
-        return False
-    return True
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def check_datetime(text: str | None) -> None:
@@ -141,13 +153,16 @@ def check_datetime(text: str | None) -> None:
     if text is None:
         return
     ends = text.split("/")
-    instants = [_is_instant(end) for end in ends]
+    moments = [_instant(end) for end in ends]
+    instants = [moment is not None for moment in moments]
     open_ends = [end in ("", "..") for end in ends]
     valid = (
         instants == [True]
         if len(ends) == 1
         else (len(ends) == 2 and any(instants) and all(i or o for i, o in zip(instants, open_ends)))
     )
+    if valid and len(moments) == 2 and moments[0] and moments[1] and moments[0] > moments[1]:
+        raise BadInput(_("In 'datetime' moet het begin (voor de '/') niet na het einde liggen."), field="datetime")
     if not valid:
         raise BadInput(
             _(

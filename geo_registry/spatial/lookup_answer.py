@@ -17,11 +17,13 @@ from geo_registry.spatial.register import PointAnswer, Registry, Snapshot
 def parse_point(lat, lon) -> tuple[float, float]:
     """Validate lat/lon text or numbers (raises BadInput naming the field)."""
     values = []
-    for name, value, limit in (("lat", lat, 90), ("lon", lon, 180)):
+    for name, value, limit, example in (("lat", lat, 90, "52.25"), ("lon", lon, 180, "5.22")):
         try:
             number = float(str(value).strip().replace(",", "."))
         except (TypeError, ValueError):
-            raise BadInput(_("'%(name)s' moet een getal zijn, bijvoorbeeld 52.25.", name=name), field=name) from None
+            raise BadInput(
+                _("'%(name)s' moet een getal zijn, bijvoorbeeld %(example)s.", name=name, example=example), field=name
+            ) from None
         if not math.isfinite(number) or abs(number) > limit:
             raise BadInput(
                 _("'%(name)s' moet tussen -%(limit)d en %(limit)d liggen.", name=name, limit=limit), field=name

@@ -49,8 +49,8 @@ def operation_urls(spec) -> list[str]:
 def every_kind_of_api_response(live_url, spec) -> list[requests.Response]:
     """200s of every operation, a 304, 400, 404 (also for a trailing slash), 409, an OPTIONS and the old paths."""
     responses = [get(url) for url in operation_urls(spec)]
-    tag = get(f"{live_url}/api/v1/groups.geojson").headers["ETag"]
-    responses.append(get(f"{live_url}/api/v1/groups.geojson", headers={"If-None-Match": tag}))
+    tag = get(f"{live_url}/api/v1/groups-geojson").headers["ETag"]
+    responses.append(get(f"{live_url}/api/v1/groups-geojson", headers={"If-None-Match": tag}))
     for path in (
         "/lookup?lat=x&lon=1",
         "/nergens",
@@ -99,10 +99,14 @@ def test_core_doc_openapi_contact(spec):
 
 
 def test_core_no_trailing_slash(live_url, spec):
-    """/core/no-trailing-slash: no path ends in a slash, and asking with one gives 404, never a redirect."""
-    assert not [path for path in spec["paths"] if path.endswith("/")]
+    """/core/no-trailing-slash: no path ends in a slash, and asking with one gives 404, never a redirect. The root
+    resource is exempt (ADR 2.2): the landing page answers at /api/v1 and /api/v1/ alike (OGC /req/core/root-op)."""
+    assert not [path for path in spec["paths"] if path.endswith("/") and path != "/"]
     assert not spec["servers"][0]["url"].endswith("/")
-    for url in operation_urls(spec) + [f"{live_url}/api/v1"]:
+    assert get(f"{live_url}/api/v1/").json() == get(f"{live_url}/api/v1").json()
+    for url in operation_urls(spec):
+        if url.endswith("/api/v1/"):
+            continue
         path, _, query = url.partition("?")
         response = get(f"{path}/" + (f"?{query}" if query else ""))
         assert response.status_code == 404, url
@@ -136,7 +140,7 @@ def test_core_error_handling_invalid_input(spec):
             if p.get("in") == "query"
             or p.get("$ref", "").split("/")[-1] in ("bbox", "limit", "offset", "datetime", "f")
         ]
-        if queries and path != "/suggest":  # suggest takes any text: nothing to refuse
+        if queries:  # every operation refuses a parameter given twice or one it does not know
             assert "400" in item["get"]["responses"], path
 
 
@@ -150,10 +154,23 @@ def test_core_transition_period_and_deprecation_schedule(live_url):
         sunset = parsedate_to_datetime(old.headers["Sunset"])  # RFC 8594
         assert sunset.timestamp() > deprecated
         successor = re.fullmatch(r'<([^>]+)>; rel="successor-version"', old.headers["Link"]).group(1)
-        assert successor == "/api/v1" + path.removeprefix("/api").split("?")[0]
-        new = get(live_url + path.replace("/api/", "/api/v1/", 1))
+        assert successor == "/api/v1" + path.removeprefix("/api").split("?")[0].replace(".geojson", "-geojson")
+        new = get(live_url + successor + path.partition("?")[1] + path.partition("?")[2])
         assert new.status_code == 200 and "Deprecation" not in new.headers
         assert new.content == old.content or path.endswith("openapi.json")
+
+
+def test_core_path_segments_kebab_case_and_the_renamed_paths(live_url, spec):
+    """/core/path-segments-kebab-case: the one-file downloads are /groups-geojson and /wijken-geojson; the
+    /api/v1 paths with '.geojson' answer the same until their sunset, deprecated, naming their successor."""
+    for old, new in (("groups.geojson", "groups-geojson"), ("wijken.geojson", "wijken-geojson")):
+        assert f"/{new}" in spec["paths"] and f"/{old}" not in spec["paths"]
+        before, after = get(f"{live_url}/api/v1/{old}"), get(f"{live_url}/api/v1/{new}")
+        assert before.status_code == after.status_code == 200 and before.content == after.content
+        assert "Deprecation" not in after.headers and "Sunset" not in after.headers
+        assert re.fullmatch(r"@\d+", before.headers["Deprecation"])
+        assert parsedate_to_datetime(before.headers["Sunset"]).timestamp() > int(before.headers["Deprecation"][1:])
+        assert before.headers["Link"] == f'</api/v1/{new}>; rel="successor-version"'
 
 
 def test_core_stateless_no_session_for_the_api(live_url, spec):
@@ -192,7 +209,7 @@ def test_etag_from_the_register_version_and_304(live_url, lookup_app, spec):
         again = get(url, headers={"If-None-Match": tags[url]})
         assert again.status_code == 304 and again.content == b"", url
         assert again.headers["ETag"] == tags[url]
-    url = f"{live_url}/api/v1/groups.geojson"
+    url = f"{live_url}/api/v1/groups-geojson"
     old_tag = get(url).headers["ETag"]
     from geo_registry.web import services as app_services
 

@@ -9,10 +9,11 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 pytestmark = pytest.mark.slow  # schemathesis generates and sends many requests
 
 OPERATIONS = [
+    "/",
     "/lookup",
     "/suggest",
-    "/groups.geojson",
-    "/wijken.geojson",
+    "/groups-geojson",
+    "/wijken-geojson",
     "/ping",
     "/openapi.json",
     "/conformance",

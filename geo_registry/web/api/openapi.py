@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template
 
 from geo_registry.web import settings
-from geo_registry.web.api.http import API_ROOT, API_VERSION, LEGACY_ROOT, by_register_version
+from geo_registry.web.api.http import API_ROOT, API_VERSION, LEGACY_ROOT, accepts, by_register_version
 from geo_registry.web.api.openapi_schemas import HEADERS, PARAMETERS, schemas
 from geo_registry.web.urls import api_server_url
 
@@ -45,37 +45,38 @@ def _errors(*codes) -> dict:
     }
 
 
+HTML_PAGE = {"text/html": {"schema": {"type": "string", "description": "The same resource as a web page"}}}
+
+
 def _get(
     summary: str,
     schema: dict,
     *errors: int,
     kind: str = "application/json",
     cached: bool = False,
+    html: bool = False,
     parameters: list | None = None,
     description: str | None = None,
     operation_id: str,
 ) -> dict:
-    """A GET operation: its 200 answer, its errors, and (when cached) its ETag and 304."""
+    """A GET operation: its 200 answer (also as HTML when html), its errors (always 400: every operation refuses
+    a parameter it does not know), the lang parameter, and (when cached) its ETag and 304. Public: no security."""
+    content = {kind: {"schema": schema}, **(HTML_PAGE if html else {})}
     responses = {
-        "200": {
-            "description": "OK",
-            "headers": CACHED_HEADERS if cached else VERSION_HEADER,
-            "content": {kind: {"schema": schema}},
-        }
+        "200": {"description": "OK", "headers": CACHED_HEADERS if cached else VERSION_HEADER, "content": content}
     }
-    params = list(parameters or [])
+    params = list(parameters or []) + [_ref("parameters", "lang")]
     if cached:
         responses["304"] = {
-            "description": "Not Modified: the register has not changed since the ETag sent",
+            "description": "Not Modified: the resource has not changed since the ETag sent",
             "headers": CACHED_HEADERS,
         }
         params.append(_ref("parameters", "ifNoneMatch"))
-    responses.update(_errors(*errors))
-    operation = {"operationId": operation_id, "summary": summary, "responses": responses}
+    responses.update(_errors(*sorted({400, *errors})))
+    operation = {"operationId": operation_id, "summary": summary, "security": [], "responses": responses}
     if description:
         operation["description"] = description
-    if params:
-        operation["parameters"] = params
+    operation["parameters"] = params
     return {"get": operation}
 
 
@@ -93,6 +94,8 @@ LOOKUP_PARAMETERS = [
     _query("lat", "Latitude (WGS84)", {"type": "string"}, "52.2557"),
     _query("lon", "Longitude (WGS84)", {"type": "string"}, "5.2276"),
 ]
+OGC_DOCUMENT = [_ref("parameters", "fDocument")]
+ONE_FILE = "All in one file. The path with '.geojson' (before kebab-case path segments) still answers the same "
 
 
 def paths() -> dict:
@@ -100,10 +103,18 @@ def paths() -> dict:
     features, geojson = _ref("schemas", "FeatureCollection"), "application/geo+json"
     collection = _ref("parameters", "collectionId")
     operations = {
+        "/": _get(
+            "The landing page (OGC API): links to the definition, conformance and collections",
+            _ref("schemas", "LandingPage"),
+            cached=True,
+            html=True,
+            parameters=OGC_DOCUMENT,
+            operation_id="landingPage",
+            description="Also at the server URL itself, without the slash.",
+        ),
         "/lookup": _get(
             "The buurt and the groups at an address or a point",
             _ref("schemas", "Lookup"),
-            400,
             404,
             409,
             503,
@@ -121,20 +132,23 @@ def paths() -> dict:
             },
             parameters=[_query("q", "What was typed so far", {"type": "string"}, "Brin")],
             operation_id="suggest",
+            description="400 for a parameter given twice or one it does not know.",
         ),
-        "/groups.geojson": _get(
+        "/groups-geojson": _get(
             "Active groups' areas (public properties only), all in one file",
             _ref("schemas", "GroupFeatureCollection"),
             kind=geojson,
             cached=True,
             operation_id="groupsGeojson",
+            description=ONE_FILE + "until its sunset (Deprecation, Sunset and Link headers).",
         ),
-        "/wijken.geojson": _get(
+        "/wijken-geojson": _get(
             "The municipality's buurten, all in one file",
             _ref("schemas", "BuurtFeatureCollection"),
             kind=geojson,
             cached=True,
             operation_id="buurtenGeojson",
+            description=ONE_FILE + "until its sunset (Deprecation, Sunset and Link headers).",
         ),
         "/ping": _get(
             "Liveness probe", {"type": "object", "properties": {"status": {"type": "string"}}}, operation_id="ping"
@@ -143,12 +157,19 @@ def paths() -> dict:
             "This OpenAPI document", {"type": "object"}, cached=True, operation_id="openapi", kind=OPENAPI_TYPE
         ),
         "/conformance": _get(
-            "OGC API conformance classes", _ref("schemas", "Conformance"), cached=True, operation_id="conformance"
+            "OGC API conformance classes",
+            _ref("schemas", "Conformance"),
+            cached=True,
+            html=True,
+            parameters=OGC_DOCUMENT,
+            operation_id="conformance",
         ),
         "/collections": _get(
             "The feature collections: groups and buurten",
             _ref("schemas", "Collections"),
             cached=True,
+            html=True,
+            parameters=OGC_DOCUMENT,
             operation_id="collections",
         ),
         "/collections/{collectionId}": _get(
@@ -156,16 +177,17 @@ def paths() -> dict:
             _ref("schemas", "Collection"),
             404,
             cached=True,
-            parameters=[collection],
+            html=True,
+            parameters=[collection, *OGC_DOCUMENT],
             operation_id="collection",
         ),
         "/collections/{collectionId}/items": _get(
             "A collection's features, a page at a time (follow the next link)",
             features,
-            400,
             404,
             kind=geojson,
             cached=True,
+            html=True,
             operation_id="items",
             parameters=[collection]
             + [_ref("parameters", name) for name in ("bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "f")],
@@ -177,8 +199,14 @@ def paths() -> dict:
             404,
             kind=geojson,
             cached=True,
+            html=True,
             operation_id="item",
-            parameters=[collection, _ref("parameters", "featureId"), _ref("parameters", "crs")],
+            parameters=[
+                collection,
+                _ref("parameters", "featureId"),
+                _ref("parameters", "crs"),
+                _ref("parameters", "f"),
+            ],
         ),
     }
     for path in ("/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}"):
@@ -195,10 +223,11 @@ def spec(root_url: str, contact_email: str | None = None) -> dict:
             "title": "WhatsApp-buurtpreventie register – public API",
             "version": API_VERSION,
             "description": "Which WhatsApp group covers an address or a point, and the groups and buurten as "
-            "OGC API Features (landing page at the server URL itself, without a trailing "
-            "slash). Read-only, open to every origin (CORS). Never contains a beheerder's "
-            "name, e-mail address or phone number. Errors are RFC 9457 problem details. "
-            f"The unversioned paths under {LEGACY_ROOT}/ are deprecated.",
+            "OGC API Features (landing page at the server URL, with or without a trailing slash; every "
+            "OGC resource also as a web page with f=html or Accept: text/html). Read-only, open to every "
+            "origin (CORS). Never contains a beheerder's name, e-mail address or phone number. Errors are "
+            f"RFC 9457 problem details. The unversioned paths under {LEGACY_ROOT}/ are deprecated, and so "
+            "are /groups.geojson and /wijken.geojson (now /groups-geojson and /wijken-geojson).",
             "contact": {
                 "name": "Gemeente Laren, openbare orde en veiligheid",
                 "url": root_url + "/informatie/",
@@ -210,6 +239,7 @@ def spec(root_url: str, contact_email: str | None = None) -> dict:
             },
         },
         "servers": [{"url": root_url + API_ROOT}],
+        "security": [],  # public: no authentication at all
         "paths": paths(),
         "components": {"schemas": schemas(), "headers": HEADERS, "parameters": PARAMETERS},
     }
@@ -217,6 +247,7 @@ def spec(root_url: str, contact_email: str | None = None) -> dict:
 
 @bp.get(API_ROOT + "/openapi.json")
 @by_register_version
+@accepts("lang")
 def openapi():
     """Serve the OpenAPI document."""
     # The configured address, never the Host header a client sent (which would plant another server in it).

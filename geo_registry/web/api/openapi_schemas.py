@@ -141,6 +141,7 @@ def feature_collection(feature_schema: str) -> dict:
             "features": {"type": "array", "items": _ref(feature_schema)},
             "numberMatched": {"type": "integer", "minimum": 0},
             "numberReturned": {"type": "integer", "minimum": 0},
+            "timeStamp": {"type": "string", "format": "date-time", "description": "When the answer was made"},
             "links": LINKS,
         },
     }
@@ -224,7 +225,7 @@ def schemas() -> dict[str, dict]:
         "Conformance": {
             "type": "object",
             "required": ["conformsTo"],
-            "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}},
+            "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}, "links": LINKS},
         },
     }
 
@@ -264,7 +265,9 @@ PARAMETERS = {
         "style": "form",
         "explode": False,
         "description": "Only features that intersect this box: west,south,east,north in longitude/latitude (CRS84), "
-        "or the lower and upper corner in the axis order of bbox-crs",
+        "or the lower and upper corner in the axis order of bbox-crs. One value with commas "
+        "(bbox=5.22,52.25,5.24,52.26), or each number as its own bbox (bbox=5.22&bbox=52.25&..., as some generated "
+        "clients send an array); 4 or 6 numbers",
         "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
         "example": [5.22, 52.25, 5.24, 52.26],
     },
@@ -291,8 +294,9 @@ PARAMETERS = {
         "required": False,
         "style": "form",
         "explode": False,
-        "description": f"At most this many features per page (larger values count as {MAX_LIMIT})",
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        "description": f"At most this many features per page; a larger value counts as {MAX_LIMIT} (the "
+        "answer's numberReturned and next link say so), as OGC API Features allows",
+        "schema": {"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT},
     },
     "offset": {
         "name": "offset",
@@ -307,15 +311,33 @@ PARAMETERS = {
         "required": False,
         "style": "form",
         "explode": False,
-        "description": "Accepted as OGC API Features asks; the features have no time, so all match",
-        "schema": {"type": "string"},
+        "description": "An RFC 3339 time, or an interval of two ('..' or nothing for an open end, the start not "
+        "after the end), as OGC API Features asks; the features have no time, so all match a valid one",
+        "schema": {"type": "string", "minLength": 1},
+        "example": "2026-01-01T00:00:00Z/..",
     },
     "f": {
         "name": "f",
         "in": "query",
         "required": False,
-        "description": "The encoding: GeoJSON, the only one",
-        "schema": {"type": "string", "enum": ["json", "geojson"], "default": "json"},
+        "description": "The encoding: GeoJSON (json or geojson) or a web page (html); without f, the Accept header "
+        "chooses (text/html gives the page)",
+        "schema": {"type": "string", "enum": ["json", "geojson", "html"]},
+    },
+    "fDocument": {
+        "name": "f",
+        "in": "query",
+        "required": False,
+        "description": "The encoding: JSON or a web page (html); without f, the Accept header chooses (text/html "
+        "gives the page)",
+        "schema": {"type": "string", "enum": ["json", "html"]},
+    },
+    "lang": {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "description": "The language of error messages and web pages (without it, Accept-Language chooses)",
+        "schema": {"type": "string", "enum": ["nl", "en"]},
     },
     "ifNoneMatch": {
         "name": "If-None-Match",

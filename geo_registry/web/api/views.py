@@ -10,19 +10,26 @@ from geo_registry.core.errors import BadInput
 from geo_registry.core.text import _
 from geo_registry.spatial.public import buurten_collection, groups_collection
 from geo_registry.web import services as app_services
-from geo_registry.web.api.http import API_ROOT, LEGACY_ROOT, by_register_version, current_snapshot
+from geo_registry.web.api.http import API_ROOT, LEGACY_ROOT, RENAMED, accepts, by_register_version, current_snapshot
 
 bp = Blueprint("api", __name__, url_prefix=API_ROOT)
 legacy = Blueprint("api_legacy", __name__, url_prefix=LEGACY_ROOT)
 
 
+# The query parameters of each operation (the OpenAPI document lists the same: openapi.py); lang chooses the
+# language of error messages.
+LOOKUP_PARAMETERS = ("postcode", "huisnummer", "huisletter", "toevoeging", "q", "lat", "lon", "lang")
+
+
 @bp.get("/ping")
+@accepts("lang")
 def ping():
     """A liveness probe that touches nothing (also the benchmark's trivial endpoint)."""
     return jsonify({"status": "ok"})
 
 
 @bp.get("/lookup")
+@accepts(*LOOKUP_PARAMETERS)
 def lookup():
     """Answer which neighbourhood and groups hold an address or a point."""
     args = request.args
@@ -46,21 +53,24 @@ def point_lookup():
 
 
 @bp.get("/suggest")
+@accepts("q", "lang")
 def suggest():
     """Return addresses that start like q, for autocomplete."""
     text = (request.args.get("q") or "").strip()[:100]
     return jsonify({"suggestions": app_services.current().lookup.addresses.suggest(text) if text else []})
 
 
-@bp.get("/groups.geojson")
+@bp.get("/groups-geojson")
 @by_register_version
+@accepts("lang")
 def groups_geojson():
     """The active groups' areas with public properties."""
     return _geojson(groups_collection(current_snapshot().groups))
 
 
-@bp.get("/wijken.geojson")
+@bp.get("/wijken-geojson")
 @by_register_version
+@accepts("lang")
 def wijken_geojson():
     """The municipality's neighbourhoods."""
     return _geojson(buurten_collection(current_snapshot().buurten))
@@ -71,6 +81,11 @@ def _geojson(collection: dict):
     response.mimetype = "application/geo+json"
     return response
 
+
+# The paths renamed within /api/v1 answer the same (with Deprecation and Sunset headers: http.api_headers).
+RENAMED_VIEWS = {"/groups.geojson": groups_geojson, "/wijken.geojson": wijken_geojson}
+for _old in RENAMED:
+    bp.add_url_rule(_old, f"{RENAMED_VIEWS[_old].__name__}_renamed", RENAMED_VIEWS[_old], methods=["GET"])
 
 # The unversioned paths of before /api/v1 answer the same (with Deprecation and Sunset headers).
 for _rule, _view in (
