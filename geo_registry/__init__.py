@@ -121,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         public.bp,
         info.bp,
+        info.robots_bp,
         register.bp,
         join.bp,
         renewal.bp,

@@ -81,9 +81,12 @@
     }
     function answerAt(latlng) {
       var lat = latlng.lat.toFixed(6), lon = latlng.lng.toFixed(6);
-      showAnswer(options.answerUrl + "?lat=" + lat + "&lon=" + lon, map, latlng, texts);
+      var point = "lat=" + lat + "&lon=" + lon;
+      // The answer's URL may carry ?lang= already (a page asked for in a language keeps it on its links).
+      showAnswer(options.answerUrl + (options.answerUrl.indexOf("?") < 0 ? "?" : "&") + point, map, latlng, texts);
       if (window.history && window.history.replaceState) {
-        window.history.replaceState(null, "", "?lat=" + lat + "&lon=" + lon + "#antwoord");
+        var lang = new URLSearchParams(window.location.search).get("lang");
+        window.history.replaceState(null, "", "?" + point + (lang ? "&lang=" + encodeURIComponent(lang) : "") + "#antwoord");
       }
     }
     map.on("click", function (event) { answerAt(event.latlng); });
@@ -101,7 +104,8 @@
       var text = input.value.trim();
       if (text.length < 3) { return; }
       timer = setTimeout(function () {
-        fetch(input.dataset.suggest + "?q=" + encodeURIComponent(text))
+        var base = input.dataset.suggest;
+        fetch(base + (base.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(text))
           .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
           .then(function (data) {
             list.innerHTML = "";
