@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   var marker = null;
+  var OUTSIDE_STYLE = { color: "#6b3fa0", weight: 3, dashArray: "8 6", fill: true, fillOpacity: 0.08 };
 
   function showAnswer(url, map, latlng, texts) {
     var region = document.getElementById("antwoord-inhoud");
@@ -72,7 +73,15 @@
     if (frame) {
       var found = JSON.parse(frame.dataset.marker);
       marker = L.marker(found, { title: texts.foundAddress }).addTo(map);
-      map.setView(found, 16);
+      var outside = frame.dataset.outside ? JSON.parse(frame.dataset.outside) : null;
+      if (outside) {
+        // An address outside: the served area and the marker together, and the outline of the municipality
+        // it lies in, rather than a lone marker on an empty background.
+        if (outside.outline) { L.geoJSON(outside.outline, { style: OUTSIDE_STYLE, interactive: false }).addTo(map); }
+        map.fitBounds(L.latLngBounds(outside.bounds).extend(found), { padding: [16, 16] });
+      } else {
+        map.setView(found, 16);
+      }
     }
     if (groupsLayer && options.joinUrl) {
       groupsLayer.eachLayer(function (layer) {
