@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from geo_registry.core.errors import AddressAmbiguous, AddressNotFound, AddressServiceUnavailable, BadInput
 from geo_registry.core.instruments import count_lookup
@@ -39,6 +39,7 @@ class LookupAnswer:
     address: Address | None = None
     nearby: tuple[NearbyGroup, ...] = ()
     neighbour: Neighbour | None = None  # the neighbouring municipality a point outside lies in, when known
+    nearest: Address | None = None  # for a point: the address nearest to it, when a source named one
 
     @property
     def other_gemeente(self) -> str:
@@ -80,11 +81,14 @@ class LookupService:
         self.neighbours = neighbours
         self.rd_areas = RDAreas()  # the areas near which residents look up, in RD New, for every snapshot
 
-    def at_point(self, lat, lon, snapshot: Snapshot | None = None) -> LookupAnswer:
-        """Answer for a point (a map click, or lat/lon in the API), from snapshot (by default the current one)."""
+    def at_point(self, lat, lon, snapshot: Snapshot | None = None, name_it: bool = False) -> LookupAnswer:
+        """Answer for a point (a map click, or lat/lon in the API), from snapshot (by default the current one);
+        name_it: also find the nearest address (the local table, then the Locatieserver's reverse lookup)."""
         lat, lon = parse_point(lat, lon)
         answer = self._answer(snapshot or self.registry.snapshot(), lat, lon)
         count_lookup("point", answer.outcome)
+        if name_it:
+            answer = replace(answer, nearest=self.addresses.reverse(lat, lon))
         return answer
 
     def at_address(self, query: AddressQuery) -> LookupAnswer:

@@ -23,7 +23,7 @@ def answer_for_request(args):
     lookup = app_services.current().lookup
     try:
         if "lat" in args or "lon" in args:
-            return lookup.at_point(args.get("lat"), args.get("lon")), None
+            return lookup.at_point(args.get("lat"), args.get("lon"), name_it=True), None
         query = lookup.query_from_args(args)
         return (lookup.at_address(query), None) if query else (None, None)
     except GeoRegistryError as error:
