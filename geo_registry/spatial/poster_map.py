@@ -84,11 +84,23 @@ def svg_path(geom: BaseGeometry, frame: Frame) -> str:
     return "".join(parts)
 
 
+def _scale_length(frame: Frame) -> tuple[int, str]:
+    """The scale bar's round length in metres (about a fifth of the map's width) and its label."""
+    length = max([step for step in SCALE_STEPS_M if step <= frame.width / 5] or [SCALE_STEPS_M[0]])
+    return length, (f"{length} m" if length < 1000 else f"{length / 1000:g} km")
+
+
+def _scale_bar_box(frame: Frame, font: float) -> BaseGeometry:
+    """The room the scale bar and its label take (RD New), which no buurt name may cover."""
+    length, label = _scale_length(frame)
+    right = frame.minx + frame.width * 0.03 + length + font * 0.4 + len(label) * font * 0.65
+    return shapely.box(frame.minx, frame.miny, right, frame.maxy - frame.height * 0.95 + font * 1.2)
+
+
 def _scale_bar(frame: Frame, font: float) -> str:
     """A scale bar of a round length, about a fifth of the map's width, at its bottom left."""
-    length = max([step for step in SCALE_STEPS_M if step <= frame.width / 5] or [SCALE_STEPS_M[0]])
+    length, label = _scale_length(frame)
     x, y = frame.width * 0.03, frame.height * 0.95
-    label = f"{length} m" if length < 1000 else f"{length / 1000:g} km"
     return (
         f'<path d="M{x:.0f} {y - font * 0.4:.0f}V{y:.0f}H{x + length:.0f}V{y - font * 0.4:.0f}" fill="none" '
         f'stroke="#1a1a1a" stroke-width="2" vector-effect="non-scaling-stroke"/>'
@@ -116,7 +128,7 @@ def _label_spots(room: BaseGeometry, font: float) -> list:
 def _labels(shown, frame: Frame, font: float) -> str:
     """Each buurt's name inside its shown part, kept whole inside the frame; a name that would touch one placed
     before it moves up or down within its buurt, or is left out (larger buurten are named first)."""
-    placed: list[BaseGeometry] = []
+    placed: list[BaseGeometry] = [_scale_bar_box(frame, font)]
     texts = []
     for name, shape, _boundary in sorted(shown, key=lambda item: -item[1].area):
         half_width = len(name) * font * 0.3  # about half the width of the name in a sans-serif font

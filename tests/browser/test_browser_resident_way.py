@@ -1,6 +1,8 @@
 """Issue 22, the resident's points in a real browser at a phone's and a desktop's size: an address just outside
 Laren (named, linked, shown in context), the postcode as people type it, the asked language kept on the way."""
 
+import re
+
 import pytest
 
 from geo_registry.core.config import ROOT
@@ -69,3 +71,51 @@ def test_english_stays_on_the_way_to_ask_a_group_to_extend(sized):
     assert sized.evaluate("document.documentElement.lang") == "en"
     assert "lang=en" in sized.url
     assert serious_axe_findings(sized) == []
+
+
+@pytest.mark.parametrize("group_id", [1, 2, 3, 4])
+def test_poster_names_do_not_overlap_as_chromium_draws_them(sized, group_id):
+    sized.goto(f"/groep/{group_id}/poster")
+    # The buurt names and the scale bar's label.
+    boxes = sized.evaluate("""() => [...document.querySelectorAll('svg.poster-area text')].map(t => {
+        const b = t.getBBox(); return [t.textContent, b.x, b.y, b.x + b.width, b.y + b.height]; })""")
+    assert boxes, "the poster names the buurten"
+    for i, (name, x1, y1, x2, y2) in enumerate(boxes):
+        for other, u1, v1, u2, v2 in boxes[i + 1 :]:
+            assert x2 <= u1 or u2 <= x1 or y2 <= v1 or v2 <= y1, (name, other)
+
+
+def test_over_the_registration_limit_the_form_keeps_what_was_typed(sized, mail_app):
+    from geo_registry.web import settings as app_settings
+
+    app_settings.change(mail_app, REGISTER_LIMIT=1)
+    for attempt in (1, 2):
+        sized.goto("/groep-aanmelden/?lang=en")
+        sized.fill("#naam", f"Postiljon Alert {attempt}")
+        sized.fill("#beheerder_naam", "Kees")
+        sized.fill("#email", f"kees{attempt}@voorbeeld.invalid")
+        sized.get_by_label("Postiljon").check()
+        with sized.expect_navigation():
+            sized.get_by_role("button", name="Register a group").click()
+    summary = sized.locator("#foutmeldingen")
+    assert re.search(r"You can send this registration in \d+ minutes", summary.inner_text())
+    assert sized.evaluate("document.activeElement.id") == "foutmeldingen"
+    assert (
+        sized.input_value("#naam") == "Postiljon Alert 2" and sized.input_value("#email") == "kees2@voorbeeld.invalid"
+    )
+    assert sized.get_by_label("Postiljon").is_checked()
+    assert serious_axe_findings(sized) == []
+
+
+def test_a_map_click_names_the_nearest_address(sized, places):
+    from leaflet_map import map_point
+
+    sized.goto("/")
+    sized.wait_for_selector(".folium-map path.leaflet-interactive", state="attached")
+    lat, lon = places["postiljon"]
+    sized.locator("#kaart").scroll_into_view_if_needed()
+    sized.evaluate(f"{FIND_MAP}.setView([{lat}, {lon}], 17, {{animate: false}})")
+    sized.mouse.click(*map_point(sized, lat + 0.0001, lon))
+    answer = sized.locator("#antwoord-inhoud")
+    answer.get_by_text("bij Postiljonlaan 3, 1251 PT Laren").wait_for()
+    assert "52." not in answer.inner_text().split("Gekozen punt op de kaart:")[1][:30]  # no coordinates
