@@ -75,6 +75,9 @@ def register_extensions(app: Flask) -> None:
     settings.init_app(app)
     request_log.init_app(app)  # first: its line is written after every other hook, with the final status
     i18n.init_app(app)
+    from geo_registry.web import area_words
+
+    area_words.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     db.init_app(app)
@@ -121,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         public.bp,
         info.bp,
+        info.robots_bp,
         register.bp,
         join.bp,
         renewal.bp,

@@ -87,6 +87,22 @@ class FakeLocatieserver:
         docs = sorted(docs, key=lambda d: d.get("gemeentecode") not in boosts)
         return docs[:rows]
 
+    def reverse(self, params: dict) -> list[dict]:
+        """The documents nearest to lat/lon within distance metres, nearest first, each with its 'afstand' (metres),
+        as the real /reverse endpoint answers."""
+        import math
+
+        lat, lon = float(params["lat"][0]), float(params["lon"][0])
+        limit = float(params.get("distance", ["1000000"])[0])
+        found = []
+        for doc in self.docs:
+            x, y = (float(v) for v in doc["centroide_ll"][6:-1].split())
+            metres = math.hypot((x - lon) * 111_320 * math.cos(math.radians(lat)), (y - lat) * 110_574)
+            if metres <= limit:
+                found.append({**doc, "afstand": round(metres, 1)})
+        found.sort(key=lambda d: d["afstand"])
+        return found[: int(params.get("rows", ["10"])[0])]
+
     def _handler(self):
         fake = self
 
@@ -113,7 +129,7 @@ class FakeLocatieserver:
                     # byte: a limit that does not hold shows as a wait far beyond any bound a test allows.
                     self._trickle(json.dumps({"response": {"numFound": 0, "docs": []}}).encode() + b" " * 600)
                     return
-                docs = fake.search(endpoint, params)
+                docs = fake.reverse(params) if endpoint == "reverse" else fake.search(endpoint, params)
                 if endpoint == "suggest":
                     docs = [
                         {"weergavenaam": d["weergavenaam"], "type": "adres", "id": str(i)} for i, d in enumerate(docs)

@@ -45,6 +45,7 @@ SKIP = {
     "staff.uncovered_geojson": "a GeoJSON download",
     "staff.access_log_csv": "a CSV download (tests/test_access_log.py)",
     "tiles.tile": "GeoJSON the map loads per tile of the view (tests/test_map_tiles.py)",
+    "robots.robots": "plain text for search engines (tests/test_resident_links.py)",
     "health.healthz": "plain text for the load balancer (tests/test_health.py)",
     "health.readyz": "plain text for the load balancer (tests/test_health.py)",
     "metrics.metrics": "the Prometheus text format, for the monitoring (tests/test_metrics.py)",

@@ -220,7 +220,8 @@ def test_laren_alone_looks_as_it_always_did(tmp_path):
     client = app.test_client()
     lat, lon = cbs_point("GM0376", "Crailo")
     answer = client.get(f"/antwoord?lat={lat}&lon={lon}").get_data(as_text=True)
-    assert "Dit punt ligt niet in de gemeente Laren." in answer
+    assert "Dit punt ligt in de gemeente Blaricum, niet in Laren." in answer  # named, its site linked
+    assert 'href="https://www.blaricum.nl"' in answer
     home = client.get("/").get_data(as_text=True)
     assert "– Gemeente Laren</title>" in home and "legenda-GM" not in home
     overview = client.get("/overzicht").get_data(as_text=True)

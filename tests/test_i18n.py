@@ -167,7 +167,7 @@ def test_information_pages_in_both_languages(client, lang, title):
     page = client.get(f"/informatie/zo-werkt-het?lang={lang}").get_data(as_text=True)
     assert f"<h1>{title}</h1>" in page and "112" in page and "0900-8844" in page
     for slug in ("wat-is-het", "spelregels", "meedoen", "contact", "privacy", "toegankelijkheid"):
-        assert f'href="/informatie/{slug}"' in page  # reachable from every page's footer
+        assert f'href="/informatie/{slug}?lang={lang}"' in page  # in every footer, keeping the asked language
 
 
 def test_content_is_read_from_files_staff_can_edit(tmp_path):

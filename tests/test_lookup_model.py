@@ -7,7 +7,9 @@ from geo_registry.lookup import Address, AddressQuery, normalise, pick
 from geo_registry.lookup.model import not_found
 
 
-@pytest.mark.parametrize("postcode", ["1251KV", "1251 kv", " 1251  Kv "])
+@pytest.mark.parametrize(
+    "postcode", ["1251KV", "1251 kv", " 1251  Kv ", "1251 K V", "1251-kv", "1251 - KV", "1 2 5 1 k v", "1251kV"]
+)
 def test_postcode_forms_are_accepted(postcode):
     query = AddressQuery.from_fields(postcode, "12")
     assert (query.postcode, query.huisnummer) == ("1251KV", 12)
@@ -19,6 +21,8 @@ def test_postcode_forms_are_accepted(postcode):
         ("", "12", "", "", "postcode", "Vul een postcode in"),
         ("125KV", "12", "", "", "postcode", "4 cijfers en 2 letters"),
         ("1251 K1", "12", "", "", "postcode", "4 cijfers en 2 letters"),
+        ("1251 KVA", "12", "", "", "postcode", "4 cijfers en 2 letters"),
+        ("1251--", "12", "", "", "postcode", "4 cijfers en 2 letters"),
         ("1251KV", "", "", "", "huisnummer", "Vul een huisnummer in"),
         ("1251KV", "0", "", "", "huisnummer", "groter dan 0"),
         ("1251KV", "-3", "", "", "huisnummer", "groter dan 0"),
@@ -65,6 +69,7 @@ def test_separate_letter_and_addition_fields_still_count():
         ("Sint Janstraat 4-2", ("Sint Janstraat", 4, "", "2", "", None)),
         ("Brink 12, 1251 KV Laren", ("Brink", 12, "", "", "Laren", "1251KV")),
         ("1251KV 12", ("", 12, "", "", "", "1251KV")),
+        ("Brink 12, 1251-kv Laren", ("Brink", 12, "", "", "Laren", "1251KV")),
     ],
 )
 def test_free_text_is_parsed(text, expected):

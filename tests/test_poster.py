@@ -136,7 +136,7 @@ def test_staff_and_the_beheerder_find_the_poster(mail_app, staff_user):
     personal = beheerder.get(renewal_path(mail_app, 1))
     assert personal.status_code == 200 and link in personal.get_data(as_text=True)
     english = beheerder.get(renewal_path(mail_app, 1) + "?lang=en").get_data(as_text=True)
-    assert 'href="/groep/1/poster">Print a poster</a>' in english
+    assert 'href="/groep/1/poster?lang=en">Print a poster</a>' in english  # the asked language kept
 
 
 def test_the_map_is_drawn_to_scale_in_rd_new(buurten):

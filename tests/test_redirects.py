@@ -63,8 +63,9 @@ def test_the_reported_language_switch_link_stays_on_site(client):
 
 
 def test_language_switch_still_goes_back_to_the_page(client):
-    response = client.get("/taal/en?next=" + quote("/overzicht?lang=en&x=é", safe=""))
-    assert response.headers["Location"] == "/overzicht?lang=en&x=%C3%A9"
+    response = client.get("/taal/en?next=" + quote("/overzicht?lang=nl&x=é", safe=""))
+    # Back to the page, without the ?lang= that would outvote the language just chosen.
+    assert response.headers["Location"] == "/overzicht?x=%C3%A9"
     assert "taal=en" in response.headers["Set-Cookie"]
 
 

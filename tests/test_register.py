@@ -149,7 +149,7 @@ def test_part_outside_is_clipped_and_overlaps_are_shown(web):
     html = page(response)
     assert response.status_code == 200
     assert re.search(r"Het deel buiten Laren \([\d.]+ m²\) is weggelaten", html)
-    assert re.search(r"Voorbeeld: Buurtapp Brink en Centrum: [\d.]+ m², \d+% van dit gebied", html)
+    assert re.search(r"Voorbeeld: Buurtapp Brink en Centrum: ongeveer [\d,]+ hectare, \d+% van dit gebied", html)
     kept = json.loads(
         re.search(r'id="gebied_getekend" name="gebied_getekend" value="([^"]+)"', html).group(1).replace("&#34;", '"')
     )
@@ -225,7 +225,7 @@ def test_registrations_are_rate_limited(web, mail_app):
     for number in range(2):
         assert post(web, naam=f"Groep {number}", buurten=["BU04170324"]).status_code == 302
     response = post(web, naam="Groep 3", buurten=["BU04170324"])
-    assert response.status_code == 429 and "te vaak geprobeerd" in page(response)
+    assert response.status_code == 429 and "al veel groepen aangemeld" in page(response)
     assert "Groep 3" not in statuses(mail_app)
 
 

@@ -83,10 +83,16 @@ def test_an_address_outside_names_its_municipality_when_the_source_says(web):
     assert "This address is in the municipality of Deventer, not in Laren." in english
 
 
-def test_an_address_outside_without_a_municipality_keeps_the_general_sentence(web):
-    # The local address table does not record the municipality.
+def test_an_address_outside_is_named_from_the_neighbours_outline(web):
+    # The local address table does not record the municipality: Blaricum's outline (the BEL file) names it.
     answer = answer_of(web.get("/?postcode=1261AA&huisnummer=5").get_data(as_text=True))
-    assert "Dit adres ligt niet in de gemeente Laren." in answer and "ligt in de gemeente" not in answer
+    assert "Dit adres ligt in de gemeente Blaricum, niet in Laren." in answer
+
+
+def test_a_point_outside_every_known_municipality_keeps_the_general_sentence(web):
+    answer = web.get("/antwoord?lat=52.37&lon=4.89").get_data(as_text=True)  # Amsterdam: no outline, no name
+    assert "Dit punt ligt niet in de gemeente Laren." in answer and "ligt in de gemeente" not in answer
+    assert "website van uw eigen gemeente" in answer and "Hetzelfde team" not in answer
 
 
 def test_join_form_carries_the_address_over(web):

@@ -36,13 +36,19 @@ def update_group(conn: sa.Connection, group_id: int, expect_status: GroupStatus 
     note_change(conn, before, fields, group_id)
 
 
-def register(store: GroupStore, group: Group, confirmation) -> tuple[int, list[int]]:
-    """Store a new registration awaiting e-mail confirmation; confirmation(id) gives the Message.
-    Return the group's id and the queued message ids."""
+def register(store: GroupStore, group: Group, confirmation, on_behalf_by: str | None = None) -> tuple[int, list[int]]:
+    """Store a new registration awaiting e-mail confirmation; confirmation(id) gives the Message; on_behalf_by: the
+    staff member who registered it for a resident (the audit entry says so). Return the group's id and the queued
+    message ids."""
     with store.transaction() as conn:
         group_id = store.add(replace(group, status=GroupStatus.PENDING_EMAIL, is_example=False), conn)
         message_id = queue(conn, confirmation(group_id))
-        audit(conn, N_("aanvrager"), N_("aangemeld"), group_id, group.name)
+        if on_behalf_by:
+            audit(
+                conn, on_behalf_by, N_("aangemeld namens een bewoner (zonder de publieke limiet)"), group_id, group.name
+            )
+        else:
+            audit(conn, N_("aanvrager"), N_("aangemeld"), group_id, group.name)
     return group_id, [message_id]
 
 

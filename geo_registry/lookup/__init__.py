@@ -40,6 +40,21 @@ class ChainLookup:
             raise unavailable
         raise not_found(query)
 
+    def reverse(self, lat: float, lon: float) -> Address | None:
+        """Return the address nearest to the point from the first source that knows one close by, or None (also
+        when a source does not answer in time: the caller then names the point otherwise)."""
+        for source in self.sources:
+            nearest = getattr(source, "reverse", None)
+            if nearest is None:
+                continue
+            try:
+                found = nearest(lat, lon)
+            except AddressServiceUnavailable:
+                continue
+            if found is not None:
+                return found
+        return None
+
     def suggest(self, text: str, limit: int = 8) -> list[str]:
         """Return suggestions from the first source that has some."""
         for source in self.sources:

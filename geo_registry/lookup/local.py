@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import sqlalchemy as sa
 
@@ -56,6 +58,20 @@ class LocalAddressSource:
         if not rows:
             raise AddressNotFound()
         return pick(query, [self._address(row) for row in rows])
+
+    def reverse(self, lat: float, lon: float, within_m: float = 60) -> Address | None:
+        """Return the address of the table nearest to (lat, lon) within within_m metres, or None."""
+        # A box around the point first (an index-friendly query), then the true nearest by distance in metres.
+        dlat, dlon = within_m / 110_574, within_m / (111_320 * math.cos(math.radians(lat)))
+        box = (c.lat.between(lat - dlat, lat + dlat), c.lon.between(lon - dlon, lon + dlon))
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(*COLUMNS).where(*box).limit(500)).all()
+        scale = math.cos(math.radians(lat))
+        nearest = min(rows, key=lambda r: ((r.lon - lon) * scale) ** 2 + (r.lat - lat) ** 2, default=None)
+        if nearest is None:
+            return None
+        metres = math.hypot((nearest.lon - lon) * 111_320 * scale, (nearest.lat - lat) * 110_574)
+        return self._address(nearest) if metres <= within_m else None
 
     def suggest(self, text: str, limit: int = 8) -> list[str]:
         """Return addresses whose street starts like text (and number, when typed)."""

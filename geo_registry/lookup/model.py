@@ -11,7 +11,10 @@ from geo_registry.core.text import _
 
 # ASCII digits only: str.isdigit() and \d also accept digits such as '²' that int() refuses.
 POSTCODE_RE = re.compile(r"^\s*([0-9]{4})\s*([A-Za-z]{2})\s*$")
-POSTCODE_IN_TEXT = re.compile(r"\b([1-9][0-9]{3})\s?([A-Za-z]{2})\b")
+# In free text a postcode is written '1251KV', '1251 KV' or '1251-kv'.
+POSTCODE_IN_TEXT = re.compile(r"\b([1-9][0-9]{3})[\s-]?([A-Za-z]{2})\b")
+# What people type in the postcode field besides the 4 digits and 2 letters: spaces anywhere, a hyphen, a dot.
+POSTCODE_NOISE = re.compile(r"[\s\-.]+")
 HOUSE_TOKEN = re.compile(r"^([0-9]{1,5})([A-Za-z]?)(?:[-/]([A-Za-z0-9]{1,4}))?$")
 NUMBER_RE = re.compile(r"^[0-9]{1,5}$")
 # The house-number field as people type it: 10, 10a, 10 A, 10-2, 10/2, 10 bis, 10A-2. A single letter right
@@ -60,7 +63,7 @@ class AddressQuery:
     @classmethod
     def from_fields(cls, postcode, huisnummer, huisletter="", toevoeging="") -> AddressQuery:
         """Validate the postcode form's fields (raises BadInput with the field's name)."""
-        match = POSTCODE_RE.match(postcode or "")
+        match = POSTCODE_RE.match(POSTCODE_NOISE.sub("", postcode or ""))
         if not (postcode or "").strip():
             raise BadInput(_("Vul een postcode in, bijvoorbeeld 1251 KV."), field="postcode")
         if not match:

@@ -27,6 +27,8 @@ FIELDS = {
     "woonplaatsnaam": "woonplaats",
     "gemeentenaam": "gemeentenaam",
 }
+# A map click is named after an address at most this far away (metres); further off it is named after its buurt.
+REVERSE_WITHIN_M = 60
 FL = " ".join([*FIELDS, "weergavenaam", "gemeentecode", "buurtcode", "wijkcode", "centroide_ll"])
 
 
@@ -245,6 +247,24 @@ class PdokSource:
         if not found:
             raise AddressNotFound()
         return pick(query, found)
+
+    def reverse(self, lat: float, lon: float, within_m: float = REVERSE_WITHIN_M) -> Address | None:
+        """Return the address nearest to (lat, lon) within within_m metres from the reverse endpoint, or None;
+        AddressServiceUnavailable when it does not answer in time."""
+        params = [
+            ("lat", f"{lat:.6f}"),
+            ("lon", f"{lon:.6f}"),
+            ("type", "adres"),
+            ("distance", str(int(within_m))),
+            ("rows", "1"),
+            ("fl", FL),
+        ]
+        for doc in self._get("reverse", params).get("docs") or []:
+            try:
+                return doc_to_address(doc)
+            except (ValueError, TypeError):
+                continue
+        return None
 
     def suggest(self, text: str, limit: int = 8) -> list[str]:
         """Return display names from the Locatieserver's suggest endpoint."""

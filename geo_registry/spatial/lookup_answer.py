@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from geo_registry.core.errors import AddressAmbiguous, AddressNotFound, AddressServiceUnavailable, BadInput
 from geo_registry.core.instruments import count_lookup
@@ -11,6 +11,7 @@ from geo_registry.core.text import _
 from geo_registry.lookup import Address, AddressQuery, ChainLookup
 from geo_registry.spatial import public
 from geo_registry.spatial.nearby import NearbyGroup, RDAreas, nearby_groups
+from geo_registry.spatial.neighbours import Neighbour, Neighbours
 from geo_registry.spatial.register import PointAnswer, Registry, Snapshot
 
 
@@ -39,13 +40,17 @@ class LookupAnswer:
     point: PointAnswer
     address: Address | None = None
     nearby: tuple[NearbyGroup, ...] = ()
+    neighbour: Neighbour | None = None  # the neighbouring municipality a point outside lies in, when known
+    nearest: Address | None = None  # for a point: the address nearest to it, when a source named one
 
     @property
     def other_gemeente(self) -> str:
-        """The municipality the address lies in when it is outside ours and the source names it, else ''."""
-        if self.point.in_gemeente or not self.address:
+        """The municipality the address or point lies in when it is outside ours and is known, else ''."""
+        if self.point.in_gemeente:
             return ""
-        return self.address.gemeentenaam
+        if self.neighbour:
+            return self.neighbour.name
+        return self.address.gemeentenaam if self.address else ""
 
     @property
     def outcome(self) -> str:
@@ -72,16 +77,20 @@ class LookupAnswer:
 class LookupService:
     """Finds the address, then the neighbourhood and the groups at its point."""
 
-    def __init__(self, registry: Registry, addresses: ChainLookup):
+    def __init__(self, registry: Registry, addresses: ChainLookup, neighbours: Neighbours | None = None):
         self.registry = registry
         self.addresses = addresses
+        self.neighbours = neighbours
         self.rd_areas = RDAreas()  # the areas near which residents look up, in RD New, for every snapshot
 
-    def at_point(self, lat, lon, snapshot: Snapshot | None = None) -> LookupAnswer:
-        """Answer for a point (a map click, or lat/lon in the API), from snapshot (by default the current one)."""
+    def at_point(self, lat, lon, snapshot: Snapshot | None = None, name_it: bool = False) -> LookupAnswer:
+        """Answer for a point (a map click, or lat/lon in the API), from snapshot (by default the current one);
+        name_it: also find the nearest address (the local table, then the Locatieserver's reverse lookup)."""
         lat, lon = parse_point(lat, lon)
         answer = self._answer(snapshot or self.registry.snapshot(), lat, lon)
         count_lookup("point", answer.outcome)
+        if name_it:
+            answer = replace(answer, nearest=self.addresses.reverse(lat, lon))
         return answer
 
     def at_address(self, query: AddressQuery) -> LookupAnswer:
@@ -106,7 +115,10 @@ class LookupService:
         nearby: tuple[NearbyGroup, ...] = ()
         if point.in_gemeente and not point.groups:
             nearby = tuple(nearby_groups(snapshot.group_index.in_bounds, lat, lon, rd_areas=self.rd_areas))
-        return LookupAnswer(point, address, nearby)
+        neighbour = None
+        if not point.in_gemeente and self.neighbours is not None:
+            neighbour = self.neighbours.at(lat, lon, address.gemeentenaam if address else "")
+        return LookupAnswer(point, address, nearby, neighbour)
 
     def query_from_args(self, args) -> AddressQuery | None:
         """Build the address query from request-like args, or None when no address was asked."""

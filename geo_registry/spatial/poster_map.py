@@ -84,11 +84,23 @@ def svg_path(geom: BaseGeometry, frame: Frame) -> str:
     return "".join(parts)
 
 
+def _scale_length(frame: Frame) -> tuple[int, str]:
+    """The scale bar's round length in metres (about a fifth of the map's width) and its label."""
+    length = max([step for step in SCALE_STEPS_M if step <= frame.width / 5] or [SCALE_STEPS_M[0]])
+    return length, (f"{length} m" if length < 1000 else f"{length / 1000:g} km")
+
+
+def _scale_bar_box(frame: Frame, font: float) -> BaseGeometry:
+    """The room the scale bar and its label take (RD New), which no buurt name may cover."""
+    length, label = _scale_length(frame)
+    right = frame.minx + frame.width * 0.03 + length + font * 0.4 + len(label) * font * 0.65
+    return shapely.box(frame.minx, frame.miny, right, frame.maxy - frame.height * 0.95 + font * 1.2)
+
+
 def _scale_bar(frame: Frame, font: float) -> str:
     """A scale bar of a round length, about a fifth of the map's width, at its bottom left."""
-    length = max([step for step in SCALE_STEPS_M if step <= frame.width / 5] or [SCALE_STEPS_M[0]])
+    length, label = _scale_length(frame)
     x, y = frame.width * 0.03, frame.height * 0.95
-    label = f"{length} m" if length < 1000 else f"{length / 1000:g} km"
     return (
         f'<path d="M{x:.0f} {y - font * 0.4:.0f}V{y:.0f}H{x + length:.0f}V{y - font * 0.4:.0f}" fill="none" '
         f'stroke="#1a1a1a" stroke-width="2" vector-effect="non-scaling-stroke"/>'
@@ -96,16 +108,50 @@ def _scale_bar(frame: Frame, font: float) -> str:
     )
 
 
-def _label(name: str, shape: BaseGeometry, frame: Frame, font: float) -> str:
-    """The buurt's name inside its shown part, kept whole inside the frame; empty where it has no room."""
-    half_width = len(name) * font * 0.3  # about half the width of the name in a sans-serif font
-    room = shape.intersection(
-        shapely.box(frame.minx + half_width, frame.miny + font, frame.maxx - half_width, frame.maxy - font)
-    )
-    if room.is_empty or room.area < font * font:
-        return ""
+def _label_box(name: str, x: float, y: float, font: float) -> BaseGeometry:
+    """The room a name takes on the map around its middle (x, y), with a little space on every side."""
+    half_width, half_height = len(name) * font * 0.3 + font * 0.2, font * 0.7
+    return shapely.box(x - half_width, y - half_height, x + half_width, y + half_height)
+
+
+def _label_spots(room: BaseGeometry, font: float) -> list:
+    """Where a name may go in its room, best first: the room's inner point, then points above and below it."""
     point = room.representative_point()
-    return f'<text x="{point.x - frame.minx:.0f}" y="{frame.maxy - point.y:.0f}">{escape(name)}</text>'
+    spots = [point]
+    for step in (1.5, -1.5, 3, -3):
+        moved = shapely.Point(point.x, point.y + step * font)
+        if room.covers(moved):
+            spots.append(moved)
+    return spots
+
+
+def _labels(shown, frame: Frame, font: float) -> str:
+    """Each buurt's name inside its shown part, kept whole inside the frame; a name that would touch one placed
+    before it moves up or down within its buurt, or is left out (larger buurten are named first)."""
+    placed: list[BaseGeometry] = [_scale_bar_box(frame, font)]
+    texts = []
+    for name, shape, _boundary in sorted(shown, key=lambda item: -item[1].area):
+        half_width = len(name) * font * 0.3  # about half the width of the name in a sans-serif font
+        room = shape.intersection(
+            shapely.box(frame.minx + half_width, frame.miny + font, frame.maxx - half_width, frame.maxy - font)
+        )
+        if room.is_empty or room.area < font * font:
+            continue
+        for spot in _label_spots(room, font):
+            box = _label_box(name, spot.x, spot.y, font)
+            if not any(box.intersects(other) for other in placed):
+                placed.append(box)
+                texts.append(f'<text x="{spot.x - frame.minx:.0f}" y="{frame.maxy - spot.y:.0f}">{escape(name)}</text>')
+                break
+    return "".join(texts)
+
+
+def dissolved(area_rd: BaseGeometry, tolerance: float) -> BaseGeometry:
+    """The area as one shape: buurten joined into it lose the seams between them (also where their shared border
+    left a hairline gap or overlap), so that only the area's outer edge is drawn."""
+    closing = max(tolerance, 0.5)
+    whole = shapely.union_all([shapely.make_valid(area_rd)])
+    return whole.buffer(closing, join_style="mitre").buffer(-closing, join_style="mitre")
 
 
 def _buurten_in(frame: Frame, buurten: list[Buurt], tolerance: float):
@@ -133,9 +179,12 @@ def area_map_svg(area: BaseGeometry, buurten: list[Buurt], label: str) -> str:
     tolerance = frame.width * DETAIL_SHARE
     font = frame.width / 45
     shown = _buurten_in(frame, buurten, tolerance)
-    outlines = "".join(svg_path(boundary, frame) for _, _, boundary in shown)
-    labels = "".join(_label(name, shape, frame, font) for name, shape, _ in shown)
-    area_path = svg_path(area_rd.simplify(tolerance, preserve_topology=True), frame)
+    whole = dissolved(area_rd, tolerance)
+    # Buurt borders are drawn around the area, not through it: inside, they would read as seams in the area.
+    inside = whole.buffer(-tolerance)
+    outlines = "".join(svg_path(boundary.difference(inside), frame) for _, _, boundary in shown)
+    labels = _labels(shown, frame, font)
+    area_path = svg_path(whole.simplify(tolerance, preserve_topology=True), frame)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {frame.width:.0f} {frame.height:.0f}" '
         f'class="poster-area" role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'

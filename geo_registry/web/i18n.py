@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 import flask_babel
 from flask import Blueprint, has_request_context, redirect, request
 from flask_babel import Babel, get_locale
@@ -14,6 +16,8 @@ from geo_registry.web.redirects import local_target
 LANGUAGES = ("nl", "en")
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 COOKIE = "taal"
+# Links that carry no ?lang=: files, and the switch itself (it chooses a language).
+NOT_CARRYING = {"static", "vendor.asset", "i18n.switch"}
 
 bp = Blueprint("i18n", __name__)
 
@@ -45,10 +49,35 @@ def current_language() -> str:
 @bp.get("/taal/<lang>")
 def switch(lang: str):
     """Remember the chosen language for a year and go back to where the visitor was."""
-    response = redirect(local_target(request.args.get("next"), "/"))
+    response = redirect(without_language(local_target(request.args.get("next"), "/")))
     if lang in LANGUAGES:
         response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="Lax", httponly=True, secure=request.is_secure)
     return response
+
+
+def without_language(target: str) -> str:
+    """The local path target without its ?lang=, which would otherwise outvote the language just chosen."""
+    parts = urlsplit(target)
+    query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != "lang"]
+    return urlunsplit(("", "", parts.path, urlencode(query), parts.fragment))
+
+
+def asked_language() -> str | None:
+    """The language the request asks for with ?lang= (a shared link, a bookmark), or None."""
+    if not has_request_context():
+        return None
+    asked = request.args.get("lang")
+    return asked if asked in LANGUAGES else None
+
+
+def keep_asked_language(endpoint: str, values: dict) -> None:
+    """URL defaults: a page asked for with ?lang= keeps that language on every link it makes, also for a
+    visitor who refuses the language cookie."""
+    if endpoint in NOT_CARRYING or "lang" in values:
+        return
+    asked = asked_language()
+    if asked:
+        values["lang"] = asked
 
 
 def when(value) -> str:
@@ -101,7 +130,10 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     text.set_translator(translate)
     text.set_language_source(current_language)
-    app.jinja_env.globals.update(current_language=current_language, LANGUAGE_NAMES=LANGUAGE_NAMES)
+    app.jinja_env.globals.update(
+        current_language=current_language, asked_language=asked_language, LANGUAGE_NAMES=LANGUAGE_NAMES
+    )
+    app.url_defaults(keep_asked_language)
     app.jinja_env.filters.update(when=when, day=day, number=number, percent=percent, unbroken=unbroken, mobile=mobile)
 
     @app.after_request

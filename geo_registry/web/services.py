@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from geo_registry.core.config import ROOT
 from geo_registry.core.errors import GeoRegistryError
 from geo_registry.core.text import _
 from geo_registry.domain.groups import GroupStore
@@ -27,6 +28,7 @@ from geo_registry.spatial.gemeenten import (
     voice_of,
 )
 from geo_registry.spatial.lookup_answer import LookupService
+from geo_registry.spatial.neighbours import Neighbours
 from geo_registry.spatial.register import Registry
 from geo_registry.web import settings
 from geo_registry.web.current import current_app_object
@@ -65,7 +67,12 @@ def build_services(config, engine, mailer: Mailer) -> Services:
     sources: list[AddressSource] = [local]
     if config.PDOK_URL:
         sources.append(PdokSource(config.PDOK_URL, served.codes, config.PDOK_TIMEOUT))
-    return Services(served, store, registry, local, LookupService(registry, ChainLookup(sources)), mailer)
+    # The BEL partners' buurten name the municipality of an address just outside, and draw its outline.
+    neighbours = Neighbours(
+        ROOT / "data" / "bel_wijken.geojson", served.codes, {g.code: g.name for g in served.gemeenten}
+    )
+    lookup = LookupService(registry, ChainLookup(sources), neighbours)
+    return Services(served, store, registry, local, lookup, mailer)
 
 
 _build_lock = threading.Lock()

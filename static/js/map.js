@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   var marker = null;
+  var OUTSIDE_STYLE = { color: "#6b3fa0", weight: 3, dashArray: "8 6", fill: true, fillOpacity: 0.08 };
 
   function showAnswer(url, map, latlng, texts) {
     var region = document.getElementById("antwoord-inhoud");
@@ -72,7 +73,15 @@
     if (frame) {
       var found = JSON.parse(frame.dataset.marker);
       marker = L.marker(found, { title: texts.foundAddress }).addTo(map);
-      map.setView(found, 16);
+      var outside = frame.dataset.outside ? JSON.parse(frame.dataset.outside) : null;
+      if (outside) {
+        // An address outside: the served area and the marker together, and the outline of the municipality
+        // it lies in, rather than a lone marker on an empty background.
+        if (outside.outline) { L.geoJSON(outside.outline, { style: OUTSIDE_STYLE, interactive: false }).addTo(map); }
+        map.fitBounds(L.latLngBounds(outside.bounds).extend(found), { padding: [16, 16] });
+      } else {
+        map.setView(found, 16);
+      }
     }
     if (groupsLayer && options.joinUrl) {
       groupsLayer.eachLayer(function (layer) {
@@ -81,9 +90,12 @@
     }
     function answerAt(latlng) {
       var lat = latlng.lat.toFixed(6), lon = latlng.lng.toFixed(6);
-      showAnswer(options.answerUrl + "?lat=" + lat + "&lon=" + lon, map, latlng, texts);
+      var point = "lat=" + lat + "&lon=" + lon;
+      // The answer's URL may carry ?lang= already (a page asked for in a language keeps it on its links).
+      showAnswer(options.answerUrl + (options.answerUrl.indexOf("?") < 0 ? "?" : "&") + point, map, latlng, texts);
       if (window.history && window.history.replaceState) {
-        window.history.replaceState(null, "", "?lat=" + lat + "&lon=" + lon + "#antwoord");
+        var lang = new URLSearchParams(window.location.search).get("lang");
+        window.history.replaceState(null, "", "?" + point + (lang ? "&lang=" + encodeURIComponent(lang) : "") + "#antwoord");
       }
     }
     map.on("click", function (event) { answerAt(event.latlng); });
@@ -101,7 +113,8 @@
       var text = input.value.trim();
       if (text.length < 3) { return; }
       timer = setTimeout(function () {
-        fetch(input.dataset.suggest + "?q=" + encodeURIComponent(text))
+        var base = input.dataset.suggest;
+        fetch(base + (base.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(text))
           .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
           .then(function (data) {
             list.innerHTML = "";

@@ -153,7 +153,7 @@ def test_checking_the_area_puts_focus_on_the_result(browser, live_server, size):
     send_by_keyboard(page, "Gebied controleren")
     focused = page.evaluate("""() => { const e = document.activeElement, r = e.getBoundingClientRect();
         return [e.getAttribute('role'), e.innerText, r.top >= 0 && r.top < innerHeight]; }""")
-    assert focused[0] == "status" and "m² groot" in focused[1] and focused[2], focused
+    assert focused[0] == "status" and "hectare" in focused[1] and focused[2], focused
     assert page.get_by_label("Postiljon").is_checked()
     context.close()
 

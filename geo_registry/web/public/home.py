@@ -23,7 +23,7 @@ def answer_for_request(args):
     lookup = app_services.current().lookup
     try:
         if "lat" in args or "lon" in args:
-            return lookup.at_point(args.get("lat"), args.get("lon")), None
+            return lookup.at_point(args.get("lat"), args.get("lon"), name_it=True), None
         query = lookup.query_from_args(args)
         return (lookup.at_address(query), None) if query else (None, None)
     except GeoRegistryError as error:
@@ -85,9 +85,23 @@ def home():
         answer=answer,
         error=error,
         marker=marker,
+        outside=outside_view(answer, snapshot),
         candidates=error.candidates if isinstance(error, AddressAmbiguous) else [],
         form=form,
     ), status
+
+
+def outside_view(answer, snapshot) -> dict | None:
+    """For an address outside the served area, what the map shows around its marker: the served area with the
+    marker (not a lone marker on an empty background), and the outline of the municipality it lies in."""
+    if answer is None or answer.point.in_gemeente:
+        return None
+    minx, miny, maxx, maxy = snapshot.base.bounds
+    neighbour = answer.neighbour
+    return {
+        "bounds": [[miny, minx], [maxy, maxx]],
+        "outline": neighbour.outline_geojson() if neighbour and not neighbour.outline.is_empty else None,
+    }
 
 
 @bp.get("/antwoord")

@@ -12,6 +12,7 @@ from geo_registry.core.text import _
 from geo_registry.domain.groups import GroupStatus
 from geo_registry.spatial import poster_map as poster
 from geo_registry.web import services as app_services
+from geo_registry.web.i18n import current_language
 from geo_registry.web.urls import external_url
 
 bp = Blueprint("poster", __name__, url_prefix="/groep")
@@ -29,7 +30,9 @@ def show(group_id: int):
     if group is None or group.status != GroupStatus.ACTIVE:
         abort(404)
     # The link on PUBLIC_URL, as in e-mail: a poster hangs on a lamp post for years, whoever printed it.
-    link = external_url("join.form", group_id=group.id)
+    # The English poster's link opens the join form in English; the Dutch one stays the plain link.
+    lang = current_language()
+    link = external_url("join.form", group_id=group.id, **({"lang": lang} if lang != "nl" else {}))
     area_map = poster.area_map_svg(
         group.area,
         app_services.current().buurten,

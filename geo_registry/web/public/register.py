@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hmac
+import math
+import time
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import ngettext
+from flask_limiter import RateLimitExceeded
 
 from geo_registry.core.text import _
 from geo_registry.domain import actions
@@ -17,15 +21,16 @@ from geo_registry.web.forms import drawn_after_check, first_error
 from geo_registry.web.i18n import current_language
 from geo_registry.web.mailing import mail_message
 from geo_registry.web.maps import draw_map
-from geo_registry.web.security import limit_per, limit_per_mailbox, limiter, when_carried_out
+from geo_registry.web.security import MAILBOX_LIMITED, limit_per, limit_per_mailbox, limiter, when_carried_out
+from geo_registry.web.staff.policy import registering_officer
 from geo_registry.web.urls import external_url
 
 bp = Blueprint("register", __name__, url_prefix="/groep-aanmelden")
 PURPOSE = "confirm-email"
 
 
-def render_form(form: RegistrationForm, errors: dict, checked=None, status: int = 200):
-    """Render the registration form, keeping what was typed and drawn."""
+def render_form(form: RegistrationForm, errors: dict, checked=None, status: int = 200, limited: str = ""):
+    """Render the registration form, keeping what was typed and drawn; limited: why it was not sent yet."""
     snapshot = app_services.current().registry.snapshot()
     parts = draw_map(snapshot, settings.current(), current_language(), "gebied_getekend")
     return render_template(
@@ -37,6 +42,8 @@ def render_form(form: RegistrationForm, errors: dict, checked=None, status: int 
         buurten=snapshot.buurten,
         map=parts,
         error=first_error(errors) if errors else None,
+        limited=limited,
+        on_behalf=registering_officer(),
     ), status
 
 
@@ -50,8 +57,30 @@ def form():
 
 
 def checking_only() -> bool:
-    """'Gebied controleren' stores nothing, so it is never refused for the rate limit."""
-    return request.form.get("actie") == "controleren"
+    """'Gebied controleren' stores nothing, so it is never refused for the rate limit; nor is a beheerder
+    registered by a signed-in beleidsmedewerker (a counter helping several residents from one connection)."""
+    return request.form.get("actie") == "controleren" or registering_officer() is not None
+
+
+@bp.errorhandler(RateLimitExceeded)
+def over_limit(error: RateLimitExceeded):
+    """Over a limit: the form again with everything typed kept, and how long to wait, from the limiter's own
+    reset time (a moving window: when the oldest registration counted leaves it)."""
+    breached = next((hit for hit in limiter.current_limits if hit.breached), None)
+    seconds = max(1, math.ceil(breached.window[0] - time.time())) if breached else 3600
+    if error.limit.error_message:  # the daily limit per e-mail address
+        message = _(MAILBOX_LIMITED)
+    else:
+        minutes = math.ceil(seconds / 60)
+        message = ngettext(
+            "Vanaf deze verbinding zijn het afgelopen uur al veel groepen aangemeld. Over %(num)d minuut kunt u "
+            "deze aanmelding versturen; wat u hebt ingevuld, staat hieronder nog.",
+            "Vanaf deze verbinding zijn het afgelopen uur al veel groepen aangemeld. Over %(num)d minuten kunt u "
+            "deze aanmelding versturen; wat u hebt ingevuld, staat hieronder nog.",
+            minutes,
+        )
+    page, status = render_form(RegistrationForm(), {}, status=429, limited=message)
+    return page, status, {"Retry-After": str(seconds)}
 
 
 @bp.post("/")
@@ -83,7 +112,7 @@ def submit():
             hours=settings.current().CONFIRM_MAX_AGE_HOURS,
         )
 
-    actions.register(app_services.current().store, group, confirmation)
+    actions.register(app_services.current().store, group, confirmation, on_behalf_by=registering_officer())
     session["registration"] = {
         "name": group.name,
         "notes": checked.notes,

@@ -152,6 +152,16 @@ def current_access() -> Access:
     return g.access
 
 
+def registering_officer() -> str | None:
+    """The username of the beleidsmedewerker signed in on this browser (a current session), who may register a
+    group on a resident's behalf without the public limit; None for anyone else."""
+    from geo_registry.web.staff.sessions import session_is_current
+
+    if not current_user.is_authenticated or not session_is_current():
+        return None
+    return current_user.username if current_access().has(BELEIDSMEDEWERKER) else None
+
+
 def enforce():
     """Before every request under /beheer: a visitor without a session goes to the login page, an account whose
     roles do not allow the route gets 403 (a page in its language)."""

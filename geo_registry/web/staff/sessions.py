@@ -134,6 +134,16 @@ def session_ended():
     return redirect(url_for("staff.login", next=request.full_path.rstrip("?") if request.method == "GET" else ""))
 
 
+def session_is_current() -> bool:
+    """True while this staff session is complete and within its idle time and maximum (ends nothing: for pages
+    outside /beheer that only ask whether staff are signed in)."""
+    now, config = time.time(), settings.current()
+    started, seen = session.get(STARTED), session.get(SEEN)
+    if started is None or seen is None or session.get(SECOND_FACTOR) is None:
+        return False
+    return now - seen <= config.SESSION_IDLE_MINUTES * 60 and now - started <= config.SESSION_MAX_HOURS * 3600
+
+
 def second_factor_is_fresh() -> bool:
     """True when this session gave the second factor within SECOND_FACTOR_FRESH_MINUTES."""
     given = session.get(SECOND_FACTOR)
