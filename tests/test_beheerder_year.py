@@ -178,3 +178,25 @@ def test_a_handover_link_sent_before_this_release_still_works_once(due):
         "test", "handover", {"g": 1, "n": "Nico", "e": NICO, "c": stamp}, issued_at=int(time.time())
     )
     assert due.test_client().get(f"/beheerder/overdracht/{token}").status_code == 200
+
+
+def test_a_double_click_on_taking_over_hands_over_once_and_mails_once(due, monkeypatch):
+    """Two posts of the same handover link at once (a double click) both pass the link check: only the first
+    hands over; the second is refused and sends nothing, also when it read the group before the first wrote."""
+    from geo_registry.domain import renewal
+    from geo_registry.domain.actions import ActionRefused
+    from geo_registry.web import services
+
+    with due.app_context():
+        store = services.current().store
+    before = store.get(1)
+    new = {"name": "Nico Nieuw", "email": NICO, "phone": None}
+    mails = lambda old, after: []  # noqa: E731 - the count of writes is what matters here
+    renewal.hand_over(store, 1, new, messages=mails, from_email=before.beheerder_email)
+    with pytest.raises(ActionRefused):  # the second click, read after the first wrote
+        renewal.hand_over(store, 1, {**new, "email": "ander@voorbeeld.invalid"}, from_email=before.beheerder_email)
+    monkeypatch.setattr(store, "get", lambda group_id: before)  # read before the first click wrote
+    with pytest.raises(ActionRefused):
+        renewal.hand_over(store, 1, {**new, "email": "ander@voorbeeld.invalid"}, from_email=before.beheerder_email)
+    monkeypatch.undo()
+    assert store.get(1).beheerder_email == NICO

@@ -21,17 +21,26 @@ class ActionRefused(ValueError):
     """The action does not fit the group's current state."""
 
 
-def update_group(conn: sa.Connection, group_id: int, expect_status: GroupStatus | None = None, **fields) -> None:
+def update_group(
+    conn: sa.Connection,
+    group_id: int,
+    expect_status: GroupStatus | None = None,
+    expect: dict | None = None,
+    **fields,
+) -> None:
     """Write fields of one group inside the caller's transaction; mark the groups changed if the public sees it.
-    With expect_status, write only while the group still has that status, else raise ActionRefused (two staff
-    members, or a double click, deciding at once: only the first decision counts)."""
+    With expect_status (and expect: column -> value), write only while the group still has that status (and those
+    values), else raise ActionRefused (two staff members, or a double click, deciding at once: only the first
+    decision counts)."""
     before = status_of(conn, group_id)
     fields["updated_at"] = utc_now()
     query = tables.groups.update().where(tables.groups.c.id == group_id)
     if expect_status:
         query = query.where(tables.groups.c.status == expect_status)
+    for column, value in (expect or {}).items():
+        query = query.where(tables.groups.c[column] == value)
     written = conn.execute(query.values(**fields)).rowcount
-    if expect_status and written != 1:
+    if (expect_status or expect) and written != 1:
         raise ActionRefused(_("Deze groep is intussen al door iemand anders gewijzigd. Laad de pagina opnieuw."))
     note_change(conn, before, fields, group_id)
 

@@ -144,15 +144,21 @@ def review_change(
         return [queue(conn, message(group, approve))] + told
 
 
-def hand_over(store: GroupStore, group_id: int, new: dict, lang: str = "nl", messages=None) -> tuple[Group, list[int]]:
+def hand_over(
+    store: GroupStore, group_id: int, new: dict, lang: str = "nl", messages=None, from_email: str | None = None
+) -> tuple[Group, list[int]]:
     """Make the new beheerder (who confirmed their own address) the group's beheerder: new holds their name,
     email and phone (None: none given; the old beheerder's number is never kept for them). messages(before,
     after) gives the e-mails that tell the people concerned, queued in the same transaction; return the group
-    as it was and the message ids."""
+    as it was and the message ids. from_email: the beheerder the handover was asked of; when someone else is
+    beheerder by now (a double click, two links at once), ActionRefused and nothing is written or sent."""
     group = _active(store, group_id)
+    if from_email is not None and group.beheerder_email != from_email:
+        raise ActionRefused(_("Deze groep is intussen al door iemand anders gewijzigd. Laad de pagina opnieuw."))
     fields = {"beheerder_name": new["name"], "beheerder_email": new["email"], "beheerder_phone": new.get("phone")}
     with store.transaction() as conn:
-        update_group(conn, group_id, **fields, last_confirmed_at=utc_now(), lang=lang)
+        expect = {"beheerder_email": group.beheerder_email}  # still the beheerder read above, when writing
+        update_group(conn, group_id, GroupStatus.ACTIVE, expect, **fields, last_confirmed_at=utc_now(), lang=lang)
         audit(conn, N_("nieuwe beheerder"), N_("overgedragen"), group_id, group.name, new["name"])
         after = replace(group, **fields, lang=lang)
         ids = [queue(conn, message) for message in (messages(group, after) if messages else [])]

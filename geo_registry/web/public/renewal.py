@@ -222,7 +222,14 @@ def accept_post(token: str):
         return _accept_page(token, group, payload, form, form.messages(), 400)
     new = {"name": payload["n"], "email": payload["e"], "phone": form.mobiel.cleaned or None}
     try:
-        renewal.hand_over(app_services.current().store, group.id, new, current_language(), messages=handover_messages)
+        renewal.hand_over(
+            app_services.current().store,
+            group.id,
+            new,
+            current_language(),
+            messages=handover_messages,
+            from_email=group.beheerder_email,  # the beheerder the link was checked against
+        )
     except ActionRefused as refusal:
         raise LinkInvalid(str(refusal)) from None
     taken = app_services.current().store.get(group.id)
