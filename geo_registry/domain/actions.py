@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -25,7 +26,7 @@ def update_group(
     conn: sa.Connection,
     group_id: int,
     expect_status: GroupStatus | None = None,
-    expect: dict | None = None,
+    expect: Any = None,  # a dict of column -> value; Any, as **fields could name it for mypy
     **fields,
 ) -> None:
     """Write fields of one group inside the caller's transaction; mark the groups changed if the public sees it.

@@ -117,7 +117,7 @@ class BuurtenRD:
         self.buurten = list(buurten)
         self.sliver = sliver or Sliver()  # overlaps that count for nothing
         self._lock = threading.Lock()
-        self._points = None
+        self._points: tuple | None = None
 
     @cached_property
     def rd(self) -> np.ndarray:
