@@ -305,7 +305,7 @@ class Registry:
         self._base: BuurtenBase | None = None
         self._coverage_base: BuurtenRD | None = None
         self._coverage_for: BuurtenBase | None = None
-        self._checked_at = float("-inf")
+        self._checked_at = self._stamped_at = float("-inf")
         store.on_change(self.invalidate)
 
     def invalidate(self) -> None:
@@ -344,7 +344,12 @@ class Registry:
         return snapshot
 
     def _buurten_base(self) -> BuurtenBase:
-        """The buurten's base, made again when their source (the wijken file) has changed since."""
+        """The buurten's base, made again when their source (the wijken file) has changed since: looked at once
+        in recheck_seconds, also when this process has just committed a change (that concerns the groups)."""
+        now = time.monotonic()
+        if self._base is not None and now - self._stamped_at < self.recheck_seconds:
+            return self._base
+        self._stamped_at = now
         stamp = self.source.stamp() if self.source else None
         if stamp is None and self._base is not None:  # the file is being replaced by hand: keep what we have
             return self._base
