@@ -41,6 +41,8 @@ COMPRESSED_TYPES = [
     "application/vnd.oai.openapi+json",
 ]
 
+COMPRESS_MIN_SIZE = 1400
+
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 _hashes: dict[tuple[str, float, int], str] = {}
 
@@ -139,7 +141,11 @@ def init_app(app) -> None:
 
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
-    app.config.setdefault("COMPRESS_BR_LEVEL", 5)  # brotli's default (11) costs ~20x the time for ~5% less
+    # Level 4, not brotli's default (11: ~20x the time for ~5% less) nor 5: on a 20 KB page level 5 took twice
+    # the time of 4 for 4% fewer bytes (5,016 against 5,224; issue 24), and a page is compressed on every request.
+    app.config.setdefault("COMPRESS_BR_LEVEL", 4)
+    # An answer that fits in one TCP packet (~1,400 bytes) arrives no sooner compressed: sent as it is.
+    app.config.setdefault("COMPRESS_MIN_SIZE", COMPRESS_MIN_SIZE)
     Compress(app)
     missing = [p for p, sub in PACKAGES.items() if not (settings.of(app).VENDOR_DIR / sub).is_dir()]
     if missing:
