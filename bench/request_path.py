@@ -68,7 +68,7 @@ APPROVAL_PROBE = textwrap.dedent("""
     with app.app_context():
         base = services.current().registry.snapshot().base
         waited = time.perf_counter()
-        while not base.outlines_ready and time.perf_counter() - waited < 120:
+        while base._outlines is None and time.perf_counter() - waited < 120:  # (also before issue 24)
             time.sleep(0.1)
     time.sleep(2)
     late = approval_then_lookup(1)
