@@ -104,3 +104,18 @@ def test_the_request_cost_driver_answers_both_endpoints_and_its_dumps_are_read_i
     for part, total in ((10, 4_000_000), (2, 3_000_000), (1, 475), (3, 6_000_000)):
         (tmp_path / f"callgrind.123.{part}").write_text(f"events: Ir\nsummary: {total}\ntotals: {total}\n")
     assert dump_totals(tmp_path) == [3_000_000, 6_000_000, 4_000_000]
+
+
+def test_the_request_path_rows_run_and_a_process_started_later_reads_the_outlines(monkeypatch):
+    import request_path
+    from benchmark import free_port
+
+    monkeypatch.setattr(request_path, "LOAD_SECONDS", 1)
+    rows = []
+    rng = np.random.default_rng(5)
+    request_path.bench_request_path(
+        lambda *cells: rows.append(cells), neighbourhoods(rng, 40), group_areas(rng, 50, NL_BOUNDS), free_port, 1
+    )
+    names = [cells[0] for cells in rows]
+    assert "approval right after start → next lookup (a later process)" in names
+    assert "memory per worker after a minute of lookups (largest)" in names or any("skipped" in c for c in rows)
