@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -70,6 +71,8 @@ def import_buurten_command(source, codes, alle, layer, target):
     current_app.extensions["geo_registry"] = None  # rebuild with the new shapes on next use
     # The fast copy the server processes read as they start: made now, not by the first of them to start.
     load_buurten_cached(target, settings.current().BUURTEN_CACHE)
+    if Path(target).resolve() == settings.current().WIJKEN_FILE.resolve():  # and the outlines the app reads
+        app_services.keep_outlines(settings.current(), app_services.served())
     which = "alle gemeenten in het bestand" if codes is None else ", ".join(codes)
     click.echo(f"{count} buurten van {which} geschreven naar {target}")
 

@@ -151,3 +151,18 @@ def test_a_verdict_line_reads_back_and_its_verdict_follows_from_its_figures():
         judge(1.0, None, "figure about 50 ms")
     with pytest.raises(ValueError):
         parse("coverage\t12 s\t-\t-\tfigure <= 50 s\tmet")
+
+
+def test_the_request_path_rows_run_and_a_process_started_later_reads_the_outlines(monkeypatch):
+    import request_path
+    from benchmark import free_port
+
+    monkeypatch.setattr(request_path, "LOAD_SECONDS", 1)
+    rows = []
+    rng = np.random.default_rng(5)
+    request_path.bench_request_path(
+        lambda *cells: rows.append(cells), neighbourhoods(rng, 40), group_areas(rng, 50, NL_BOUNDS), free_port, 1
+    )
+    names = [cells[0] for cells in rows]
+    assert "approval right after start → next lookup (a later process)" in names
+    assert "memory per worker after a minute of lookups (largest)" in names or any("skipped" in c for c in rows)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import brotli
 import pytest
+from helpers import make_app
 
 from geo_registry.web import assets
 
@@ -94,3 +95,20 @@ def test_a_file_is_closed_once_its_answer_is_made_even_if_nobody_reads_it(app, r
         assert response.status_code == (206 if ranged else 200)
         assert open_files_under(folder) == []
         assert len(response.get_data()) == (10 if ranged else (folder / name).stat().st_size)
+
+
+def test_only_answers_worth_it_are_compressed(tmp_path):
+    from geo_registry.web.assets import COMPRESS_MIN_SIZE
+
+    app = make_app(tmp_path)
+    # An answer of any size: the app's own are either well below the line (API answers) or well above (pages).
+    app.add_url_rule("/grootte/<int:size>", "sized", lambda size: ("<p>" + "buurt " * size)[:size])
+    client = app.test_client()
+    asked = {"Accept-Encoding": "br, gzip"}
+    for size in (600, COMPRESS_MIN_SIZE - 1):  # compressing gains no packet
+        answer = client.get(f"/grootte/{size}", headers=asked)
+        assert "Content-Encoding" not in answer.headers and len(answer.data) == size
+    answer = client.get(f"/grootte/{COMPRESS_MIN_SIZE}", headers=asked)
+    assert answer.headers["Content-Encoding"] == "br" and len(brotli.decompress(answer.data)) == COMPRESS_MIN_SIZE
+    page = client.get("/groep-aanmelden/", headers=asked)
+    assert page.headers["Content-Encoding"] == "br" and len(page.data) < len(brotli.decompress(page.data)) / 3

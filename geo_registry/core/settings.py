@@ -84,7 +84,8 @@ class Settings:
         None, "the buurten (GeoJSON); empty: data/wijken.geojson, or data/bel_wijken.geojson when others are served"
     )
     BUURTEN_CACHE: Path | None = setting(
-        Under("instance", "cache"), "where a fast (FlatGeobuf) copy of the wijken file is kept; empty: no copy"
+        Under("instance", "cache"),
+        "where a fast (FlatGeobuf) copy of the wijken file and the municipalities' outlines are kept; empty: none",
     )
     EXAMPLES_FILE: Path = setting(Under("repository", "data/voorbeeldgroepen.geojson"), "the example groups")
     PDOK_URL: str = setting(PDOK_LOCATIESERVER, "PDOK Locatieserver base URL; empty turns it off")

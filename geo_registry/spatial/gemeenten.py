@@ -16,7 +16,7 @@ from geo_registry.core.settings import Settings
 from geo_registry.core.text import _
 from geo_registry.mail.compose import Voice
 from geo_registry.spatial.buurten import Buurt, normalise_gemeentecode
-from geo_registry.spatial.buurten_cache import load_buurten_cached
+from geo_registry.spatial.buurten_cache import OutlineCopy, load_buurten_cached
 
 # The BEL Combinatie's partners, named without a setting; any other municipality as GM0402=Hilversum.
 KNOWN_NAMES = {"GM0417": "Laren", "GM0376": "Blaricum", "GM0317": "Eemnes"}
@@ -162,6 +162,10 @@ class BuurtenFile:
             str(self.path.resolve()),
             None if self.codes is None else tuple(sorted(self.codes)),
         )
+
+    def outline_copy(self) -> OutlineCopy | None:
+        """Where the outlines of this version of the file and these municipalities are kept (None: nowhere)."""
+        return OutlineCopy.of(self.path, self.cache_dir, self.codes)
 
     def load(self) -> list[Buurt]:
         """The buurten of the served municipalities only (the file may hold more)."""

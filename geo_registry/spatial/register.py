@@ -18,6 +18,7 @@ from geo_registry.core.memory import release_freed_memory
 from geo_registry.domain.groups import Group, GroupStore
 from geo_registry.spatial.area_index import AreaIndex, GroupIndex, group_order
 from geo_registry.spatial.buurten import Buurt, gemeente_shape
+from geo_registry.spatial.buurten_cache import OutlineCopy, Outlines
 from geo_registry.spatial.coverage import (
     BuurtCoverage,
     BuurtenRD,
@@ -48,21 +49,28 @@ class PointAnswer:
 class BuurtenBase:
     """The buurten with what is derived from them alone: their index and bounds, and the outline of each
     municipality and of all together. Made again only when the buurten change (an import), shared by every
-    snapshot. The outlines (a union of every buurt: seconds at national size) are made on first use or by
-    warm_up() in the background, never before the first lookup: a lookup needs only the index."""
+    snapshot. The outlines (a union of every buurt: seconds at national size) are read from outline_copy where
+    they were kept (import-wijken or the first process keeps them there), else made on first use or by warm_up()
+    in the background, never before the first lookup: a lookup needs only the index."""
 
-    def __init__(self, buurten: list[Buurt], stamp=None):
+    def __init__(self, buurten: list[Buurt], stamp=None, outline_copy: OutlineCopy | None = None):
         self.buurten = buurten
         self.stamp = stamp  # what identifies the file they were read from (gemeenten.BuurtenFile.stamp)
         self._version: str | None = None
         self.index = AreaIndex(buurten, [w.geometry for w in buurten])
         # The outline's bounds without the outline: a union's bounds are its parts' bounds together.
         self.bounds = tuple(shapely.total_bounds([w.geometry for w in buurten]))
-        self._outlines: tuple[dict[str, BaseGeometry], BaseGeometry] | None = None
+        self._outline_copy = outline_copy
+        self._outlines: Outlines | None = _prepared(outline_copy.load()) if outline_copy else None
         self._outlines_lock = threading.Lock()
         self._warming: threading.Thread | None = None
 
-    def _made_outlines(self) -> tuple[dict[str, BaseGeometry], BaseGeometry]:
+    @property
+    def outlines_ready(self) -> bool:
+        """Whether the outlines are there (read from their copy or made), so that asking for them costs nothing."""
+        return self._outlines is not None
+
+    def _made_outlines(self) -> Outlines:
         with self._outlines_lock:
             if self._outlines is None:
                 codes = sorted({w.gemeentecode for w in self.buurten})
@@ -71,22 +79,26 @@ class BuurtenBase:
                 }
                 # One municipality: its outline is the union of the same buurten in the same order, made once.
                 whole = gemeenten[codes[0]] if len(codes) == 1 else gemeente_shape(self.buurten)
-                shapely.prepare(whole)
-                for outline in gemeenten.values():
-                    shapely.prepare(outline)
+                if self._outline_copy is not None:  # every later process (and worker) reads them
+                    self._outline_copy.save((gemeenten, whole))
+                _prepared((gemeenten, whole))
                 self._outlines = gemeenten, whole
                 release_freed_memory()
             return self._outlines
 
+    def outlines(self) -> Outlines:
+        """Each municipality's outline by gemeentecode and the outline of all together (prepared)."""
+        return self._outlines or self._made_outlines()
+
     @property
     def gemeenten(self) -> dict[str, BaseGeometry]:
         """Each municipality's outline (prepared), by gemeentecode."""
-        return (self._outlines or self._made_outlines())[0]
+        return self.outlines()[0]
 
     @property
     def gemeente(self) -> BaseGeometry:
         """The outline of all the buurten together (prepared)."""
-        return (self._outlines or self._made_outlines())[1]
+        return self.outlines()[1]
 
     @property
     def version(self) -> str:
@@ -112,6 +124,14 @@ class BuurtenBase:
             self._warming = threading.Thread(target=self._made_outlines, name="geo_registry.outlines", daemon=True)
         self._warming.start()
         return self._warming
+
+
+def _prepared(outlines: Outlines | None) -> Outlines | None:
+    """The outlines, each prepared for the many tests against it (the whole once, when it is one of them)."""
+    if outlines is not None:
+        for outline in {id(o): o for o in [*outlines[0].values(), outlines[1]]}.values():
+            shapely.prepare(outline)
+    return outlines
 
 
 NOT_READ = object()
@@ -288,7 +308,7 @@ class Registry:
         self._base: BuurtenBase | None = None
         self._coverage_base: BuurtenRD | None = None
         self._coverage_for: BuurtenBase | None = None
-        self._checked_at = float("-inf")
+        self._checked_at = self._stamped_at = float("-inf")
         store.on_change(self.invalidate)
 
     def invalidate(self) -> None:
@@ -327,16 +347,24 @@ class Registry:
         return snapshot
 
     def _buurten_base(self) -> BuurtenBase:
-        """The buurten's base, made again when their source (the wijken file) has changed since."""
+        """The buurten's base, made again when their source (the wijken file) has changed since: looked at once
+        in recheck_seconds, also when this process has just committed a change (that concerns the groups)."""
+        now = time.monotonic()
+        if self._base is not None and now - self._stamped_at < self.recheck_seconds:
+            return self._base
+        self._stamped_at = now
         stamp = self.source.stamp() if self.source else None
         if stamp is None and self._base is not None:  # the file is being replaced by hand: keep what we have
             return self._base
         if self._base is None or stamp != self._base_stamp:
             with self._lock:
                 if self._base is None or stamp != self._base_stamp:
+                    # Where the outlines are kept is named before reading: a file replaced meanwhile keeps
+                    # the outlines of what was read under the older version's name.
+                    copy = getattr(self.source, "outline_copy", lambda: None)()
                     buurten = self.source.load() if self.source else self.buurten
                     assert buurten is not None  # a list, or a source to load it from
-                    self._base, self._base_stamp = BuurtenBase(buurten, stamp), stamp
+                    self._base, self._base_stamp = BuurtenBase(buurten, stamp, copy), stamp
         return self._base
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +13,22 @@ import markdown
 
 FILE_RE = re.compile(r"^(\d+)-([a-z0-9-]+)\.md$")
 DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
+# Staff edit these files by hand, and every page's menu lists them: a process looks at each file and folder (a
+# stat) at most once in this many seconds, not on every request (a dozen stat calls a page; issue 24). An edit
+# shows within that time.
+RECHECK_SECONDS = 1.0
+_clock = time.monotonic
+_looked: dict[tuple[str, Path], tuple[float, object]] = {}
+
+
+def _recently(kind: str, path: Path, look: Callable[[Path], object]):
+    """What look(path) gave, asked again only when RECHECK_SECONDS have passed since."""
+    now = _clock()
+    seen = _looked.get((kind, path))
+    if seen is None or now - seen[0] >= RECHECK_SECONDS:
+        seen = now, look(path)
+        _looked[kind, path] = seen
+    return seen[1]
 
 
 @dataclass(frozen=True)
@@ -24,12 +42,17 @@ class Page:
 
 def page_files(folder: Path, lang: str) -> dict[str, Path]:
     """Return the page files of one language by slug, in their numbered order."""
-    # Listed again only when the folder changes (a file added, removed or renamed changes its modification time).
+    return dict(_recently("folder", folder / lang, _listing))
+
+
+def _listing(language_folder: Path) -> tuple[tuple[str, Path], ...]:
+    """The folder's pages, listed again only when it changes (a file added, removed or renamed changes its
+    modification time)."""
     try:
-        changed = (folder / lang).stat().st_mtime_ns
+        changed = language_folder.stat().st_mtime_ns
     except FileNotFoundError:
-        return {}
-    return dict(_listed(folder / lang, changed))
+        return ()
+    return _listed(language_folder, changed)
 
 
 @lru_cache(maxsize=64)
@@ -44,8 +67,14 @@ def _listed(language_folder: Path, _mtime_ns: int) -> tuple[tuple[str, Path], ..
 def load_page(path: Path, slug: str) -> Page:
     """Render one Markdown file; its first '# ' heading is the title."""
     # Every page's menu and footer list the pages: render each file once, again only when staff change it.
+    mtime_ns, size = _recently("file", path, _version)
+    return _rendered(path, slug, mtime_ns, size)
+
+
+def _version(path: Path) -> tuple[int, int]:
+    """What tells versions of a file apart: its modification time and size."""
     stat = path.stat()
-    return _rendered(path, slug, stat.st_mtime_ns, stat.st_size)
+    return stat.st_mtime_ns, stat.st_size
 
 
 @lru_cache(maxsize=256)

@@ -29,7 +29,7 @@ from geo_registry.spatial.gemeenten import (
 )
 from geo_registry.spatial.lookup_answer import LookupService
 from geo_registry.spatial.neighbours import Neighbours
-from geo_registry.spatial.register import Registry
+from geo_registry.spatial.register import BuurtenBase, Registry
 from geo_registry.web import settings
 from geo_registry.web.current import current_app_object
 from geo_registry.web.mailing import app_mailer
@@ -52,6 +52,21 @@ class Services:
         return self.registry.snapshot().buurten
 
 
+def buurten_file(config, served: Served) -> BuurtenFile:
+    """The served buurten's source: the wijken file, its fast copy and the outlines kept beside it."""
+    # Without GEMEENTEN the file is the one municipality's, whatever its codes say (as before the setting).
+    return BuurtenFile(config.WIJKEN_FILE, served.codes if config.GEMEENTEN else None, config.BUURTEN_CACHE)
+
+
+def keep_outlines(config, served: Served) -> None:
+    """Make the served municipalities' outlines for the wijken file as it is now and keep them beside its fast
+    copy (when they are not kept already), so that no server process makes them (import-wijken calls this)."""
+    source = buurten_file(config, served)
+    copy = source.outline_copy()
+    if copy is not None and copy.load() is None:
+        BuurtenBase(source.load(), source.stamp(), copy).outlines()  # made, and kept by copy
+
+
 def build_services(config, engine, mailer: Mailer) -> Services:
     """Wire the store, the registry and the address sources from settings, with the app's mailer."""
     path = config.WIJKEN_FILE
@@ -61,8 +76,7 @@ def build_services(config, engine, mailer: Mailer) -> Services:
     served = served_from_config(config)  # the same as served(): both made from the same settings
     store = GroupStore(engine)
     local = LocalAddressSource(engine)
-    # Without GEMEENTEN the file is the one municipality's, whatever its codes say (as before the setting).
-    buurten = BuurtenFile(path, served.codes if config.GEMEENTEN else None, config.BUURTEN_CACHE)
+    buurten = buurten_file(config, served)
     registry = Registry(buurten, store, local.points, warm_outlines=True, sliver=Sliver.of(config))
     sources: list[AddressSource] = [local]
     if config.PDOK_URL:
