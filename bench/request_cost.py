@@ -130,7 +130,7 @@ def drive(url: str, requests: int, endpoints: list[str]) -> None:
         environ = {
             "REQUEST_METHOD": "GET",
             "PATH_INFO": f"/api/v1/{endpoint}",
-            "QUERY_STRING": f"lat={lat:.6f}&lon={lon:.6f}",
+            "QUERY_STRING": f"lat={lat:.6f}&lon={lon:.6f}" if endpoint != "ping" else "",  # ping takes none
             "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": "80",
             "SERVER_PROTOCOL": "HTTP/1.1",

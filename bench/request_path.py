@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 import shapely
+from national_http import lua_scripts
 
 from geo_registry.domain.groups import GroupStore, import_groups
 from geo_registry.store.db import make_engine, upgrade
@@ -99,19 +100,6 @@ def _worker_rss_mib(pid: int) -> list[float]:
     return sizes
 
 
-def _lua(folder: Path, endpoint: str, bounds) -> Path:
-    """A wrk script asking endpoint at random points within bounds (the same points for every endpoint)."""
-    minx, miny, maxx, maxy = bounds
-    script = folder / f"{endpoint}.lua"
-    script.write_text(
-        "math.randomseed(42)\nrequest = function()\n"
-        f"  local lat = {miny} + math.random() * {maxy - miny}\n"
-        f"  local lon = {minx} + math.random() * {maxx - minx}\n"
-        f"  return wrk.format('GET', string.format('/api/v1/{endpoint}?lat=%.6f&lon=%.6f', lat, lon))\nend\n"
-    )
-    return script
-
-
 def _serve(env, port: int, workers: int, url: str) -> subprocess.Popen:
     """Start geo-registry serve and wait until url answers."""
     command = [str(Path(sys.executable).parent / "geo-registry"), "serve", "--workers", str(workers)]
@@ -139,7 +127,7 @@ def _http_rows(row, env, free_port, bounds, seconds: int, folder: Path, anchor_m
     process = _serve(env, port, 2, "/api/v1/ping")
     base = f"http://127.0.0.1:{port}/"
     try:
-        scripts = {endpoint: _lua(folder, endpoint, bounds) for endpoint in ("ping", "lookup")}
+        scripts = lua_scripts(folder, bounds)
         wrk(base, 2, scripts["lookup"])  # both workers have read the register
         started = time.perf_counter()
         pairs = [

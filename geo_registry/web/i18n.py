@@ -17,7 +17,9 @@ LANGUAGES = ("nl", "en")
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 COOKIE = "taal"
 # Links that carry no ?lang=: files, and the switch itself (it chooses a language).
-NOT_CARRYING = {"static", "vendor.asset", "i18n.switch"}
+# Files, the language switch itself, and the sign-in callback: the identity provider compares that URL with the
+# one registered for this site, character for character.
+NOT_CARRYING = {"static", "vendor.asset", "i18n.switch", "oidc.callback"}
 
 bp = Blueprint("i18n", __name__)
 

@@ -2,6 +2,7 @@
 320 pixels, and the colleague sets a password through the link in the e-mail."""
 
 from mailbox import link_in, wait_for_mail
+from urllib.parse import urlsplit
 
 import pytest
 from by_keyboard import tab_to
@@ -37,7 +38,8 @@ def test_inviting_a_colleague_by_keyboard_at_320_pixels(browser, live_server, ma
     colleague.fill("#herhaal", NEW)
     with colleague.expect_navigation():
         colleague.press("#herhaal", "Enter")
-    assert colleague.url.endswith("/beheer/")  # signed in, on the groups (inzage reads them)
+    # Signed in, on the groups (inzage reads them), still in the language the invitation's link asked for.
+    assert urlsplit(colleague.url).path == "/beheer/" and urlsplit(colleague.url).query == "lang=en"
     assert "Welcome, collega" in colleague.locator(".notice").inner_text()
     colleague.context.close()
     context.close()
