@@ -171,9 +171,9 @@ def tiles_hook(options: dict) -> AppHook:
     return AppHook("loadTiles", {"url": template, "attribution": _(CBS_ATTRIBUTION), "texts": js_texts(), **options})
 
 
-def base_map(snapshot: Snapshot, config) -> folium.Map:
-    """A map of the municipality's buurten on the configured basemap, fitted to the municipality (the buurten
-    themselves only when the map embeds them)."""
+def base_map(snapshot: Snapshot, config, bounds: tuple[float, float, float, float] | None = None) -> folium.Map:
+    """A map of the municipality's buurten on the configured basemap, fitted to bounds (minx, miny, maxx, maxy;
+    the municipality by default; the buurten themselves only when the map embeds them)."""
     # Quarter zoom steps: fitted in whole steps, Laren filled half the frame or less (a step halves the scale).
     fmap = folium.Map(location=None, tiles=None, zoom_start=13, control_scale=True, max_zoom=19, zoom_snap=0.25)
     # First of the map's scripts: the words of the zoom and draw controls must be set before they are built.
@@ -202,7 +202,9 @@ def base_map(snapshot: Snapshot, config) -> folium.Map:
             aliases,
         ).add_to(fmap)
         AppHook("labelBuurten", {"labels": buurt_labels(snapshot.buurten)}).add_to(fmap)
-    minx, miny, maxx, maxy = snapshot.base.bounds
+    # One fit only: a second one runs after the map is ready and zooms there animated, so the page would first
+    # show the municipality and then glide to the area (and anything measured meanwhile sits out of place).
+    minx, miny, maxx, maxy = bounds or snapshot.base.bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap
 
@@ -363,7 +365,7 @@ def build_coverage_map(snapshot: Snapshot, config, coverage, waiting: dict | Non
 
 def build_area_map(snapshot: Snapshot, config, area, others=()) -> MapParts:
     """Render one area (for review or editing by staff) over the other groups."""
-    fmap = base_map(snapshot, config)
+    fmap = base_map(snapshot, config, area.bounds)
     if others:
         groups_layer(others, faint=True).add_to(fmap)
     folium.GeoJson(
@@ -371,8 +373,6 @@ def build_area_map(snapshot: Snapshot, config, area, others=()) -> MapParts:
         name=_("Dit gebied"),
         style_function=lambda f: {"color": "#000000", "weight": 4, "fillColor": "#ffbf47", "fillOpacity": 0.45},
     ).add_to(fmap)
-    minx, miny, maxx, maxy = area.bounds
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return render_parts(fmap)
 
 

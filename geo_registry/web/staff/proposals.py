@@ -87,13 +87,11 @@ def outline(geometry: BaseGeometry, name: str, style: dict) -> folium.GeoJson:
 
 def build_proposal_map(snapshot, config, current: BaseGeometry, proposed: BaseGeometry, others=()) -> MapParts:
     """Render the current and the proposed area together over the other groups, fitted to both."""
-    fmap = base_map(snapshot, config)
+    fmap = base_map(snapshot, config, shapely.union(current, proposed).bounds)
     if others:
         groups_layer(others, faint=True).add_to(fmap)
     outline(proposed, _("Voorgesteld gebied"), PROPOSED_STYLE).add_to(fmap)
     outline(current, _("Huidig gebied"), CURRENT_STYLE).add_to(fmap)  # on top: its dashed line stays visible
-    minx, miny, maxx, maxy = shapely.union(current, proposed).bounds
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return render_parts(fmap)
 
 
