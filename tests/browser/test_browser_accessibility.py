@@ -24,10 +24,19 @@ def report():
 def axe(page) -> list[dict]:
     """Run axe-core for WCAG 2.0/2.1 A and AA on the page; return its violations."""
     # Evaluated through the driver, like a console: the page's CSP blocks an injected inline <script>.
-    page.evaluate(AXE.read_text(encoding="utf-8"))
+    if not page.evaluate("typeof axe !== 'undefined'"):  # not already added to every page by add_axe_to_every_page
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    # Violations only: the passes and the rules that do not apply are not read, and leaving out their details
+    # halves the run (axe's documented option for this).
     result = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
-        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})""")
     return result["violations"]
+
+
+def add_axe_to_every_page(context) -> None:
+    """Have axe-core ready in every page the context opens (through the driver, so the page's CSP allows it):
+    evaluating its 500 KB on each page took a third of the time of a page's check."""
+    context.add_init_script(path=AXE)
 
 
 def check(page, url, label):
