@@ -32,7 +32,7 @@ from map_view import bench_map_view  # noqa: E402
 from national_http import bench_national_http, lua_scripts  # noqa: E402
 from postgis_coverage import postgis_rows  # noqa: E402
 from request_cost import bench_request_cost, laren_register  # noqa: E402
-from startup import bench_startup  # noqa: E402
+from startup import bench_startup, minimal_server, prepared_register  # noqa: E402
 from synthetic import NL_BOUNDS, group_areas, laren_bounds, neighbourhoods, points_in  # noqa: E402
 from updates import bench_import_and_updates  # noqa: E402
 from verdict import verdict  # noqa: E402
@@ -334,13 +334,39 @@ def bench_http(buurten, rng, seconds: int, runs: int = 5):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def only_national_http(quick: bool) -> None:
+    """The national HTTP rows alone: the national data set, its register and the minimal server's memory as the
+    start-up section makes them, without that section's start-up measurements."""
+    rng = np.random.default_rng(20261126)
+    scale = 10 if quick else 1
+    national = neighbourhoods(rng, 13_000 // scale)
+    national_groups = group_areas(rng, 20_000 // scale, NL_BOUNDS)
+    area = shapely.bounds(np.array([b.geometry for b in national], dtype=object))
+    box = (area[:, 0].min(), area[:, 1].min(), area[:, 2].max(), area[:, 3].max())
+    folder = Path(tempfile.mkdtemp(prefix="geo-bench-http-"))
+    try:
+        env, point = prepared_register(folder, national, national_groups)
+        # As after the start-up section: the buurten's fast copy and the outlines written, so no worker makes them.
+        keep = "from geo_registry import create_app; from geo_registry.web import services, settings\n"
+        keep += "with create_app().app_context(): services.keep_outlines(settings.current(), services.served())"
+        subprocess.run([sys.executable, "-c", keep], env=env, check=True, capture_output=True)
+        anchor_mib = minimal_server(folder, point, free_port, 1.0)[1]
+        bench_national_http(row, say, folder, env, box, point, free_port, anchor_mib, quick)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     """Run every benchmark, print the table and the verdict lines."""
     parser = argparse.ArgumentParser(description=__doc__)
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="a tenth of the national size, short HTTP runs")
     size.add_argument("--full", action="store_true", help="every anchor and repetition (longer than 10 minutes)")
+    parser.add_argument("--only", choices=["national_http"], help="one section alone, on data made as the run makes it")
     args = parser.parse_args()
+    if args.only == "national_http":
+        only_national_http(args.quick)
+        return
     started = time.perf_counter()
     rng = np.random.default_rng(20261126)
     scale = 10 if args.quick else 1

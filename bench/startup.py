@@ -121,6 +121,48 @@ def _measure(command, url, env=None, settle: float = 15.0) -> tuple[float, float
         process.wait(timeout=30)
 
 
+def prepared_register(folder: Path, buurten, groups) -> tuple[dict, tuple[float, float]]:
+    """Write the buurten as a wijken file and import the groups into a new SQLite register in folder; return the
+    environment a server on it needs and a point inside the first group (lat, lon)."""
+    wijken, db_file = folder / "wijken.geojson", folder / "startup.sqlite3"
+    _write_wijken(wijken, buurten)
+    engine = make_engine(f"sqlite:///{db_file}")
+    upgrade(engine)
+    _write_groups(folder / "groepen.geojson", groups)
+    assert len(import_groups(GroupStore(engine), folder / "groepen.geojson").added) == len(groups)
+    engine.dispose()
+    lat, lon = shapely.get_coordinates(groups[0].area.representative_point())[0][::-1]
+    env = dict(
+        os.environ,
+        GEO_REGISTRY_DATABASE_URL=f"sqlite:///{db_file}",
+        GEO_REGISTRY_WIJKEN_FILE=str(wijken),
+        GEO_REGISTRY_GEMEENTECODE=buurten[0].gemeentecode,
+        GEO_REGISTRY_TILES="none",
+        GEO_REGISTRY_PDOK_URL="",
+        GEO_REGISTRY_SECRET_KEY="bench",
+        GEO_REGISTRY_MAIL_OUTBOX=str(folder / "outbox"),
+        GEO_REGISTRY_BUURTEN_CACHE=str(folder / "cache"),
+    )
+    return env, (float(lat), float(lon))
+
+
+def minimal_server(folder: Path, point, free_port, settle: float) -> tuple[float, float, float, float]:
+    """The anchor: the minimal server on prepared_register's files (_measure's figures)."""
+    port = free_port()
+    return _measure(
+        [
+            sys.executable,
+            "-c",
+            MINIMAL_SERVER,
+            str(folder / "startup.sqlite3"),
+            str(folder / "wijken.geojson"),
+            str(port),
+        ],
+        f"http://127.0.0.1:{port}/?lat={point[0]}&lon={point[1]}",
+        settle=settle,
+    )
+
+
 def bench_startup(
     row, buurten, groups, free_port, settle: float = 15.0, say=None, then=None, cold_settle: float | None = None
 ) -> None:
@@ -131,31 +173,8 @@ def bench_startup(
     cold_settle = settle if cold_settle is None else cold_settle
     folder = Path(tempfile.mkdtemp(prefix="geo-bench-startup-"))
     try:
-        wijken, db_file = folder / "wijken.geojson", folder / "startup.sqlite3"
-        _write_wijken(wijken, buurten)
-        engine = make_engine(f"sqlite:///{db_file}")
-        upgrade(engine)
-        _write_groups(folder / "groepen.geojson", groups)
-        assert len(import_groups(GroupStore(engine), folder / "groepen.geojson").added) == len(groups)
-        engine.dispose()
-        lat, lon = shapely.get_coordinates(groups[0].area.representative_point())[0][::-1]
-        port = free_port()
-        anchor_s, anchor_mib, _, _ = _measure(
-            [sys.executable, "-c", MINIMAL_SERVER, str(db_file), str(wijken), str(port)],
-            f"http://127.0.0.1:{port}/?lat={lat}&lon={lon}",
-            settle=settle,
-        )
-        env = dict(
-            os.environ,
-            GEO_REGISTRY_DATABASE_URL=f"sqlite:///{db_file}",
-            GEO_REGISTRY_WIJKEN_FILE=str(wijken),
-            GEO_REGISTRY_GEMEENTECODE=buurten[0].gemeentecode,
-            GEO_REGISTRY_TILES="none",
-            GEO_REGISTRY_PDOK_URL="",
-            GEO_REGISTRY_SECRET_KEY="bench",
-            GEO_REGISTRY_MAIL_OUTBOX=str(folder / "outbox"),
-            GEO_REGISTRY_BUURTEN_CACHE=str(folder / "cache"),
-        )
+        env, (lat, lon) = prepared_register(folder, buurten, groups)
+        anchor_s, anchor_mib, _, _ = minimal_server(folder, (lat, lon), free_port, settle)
         command = [str(Path(sys.executable).parent / "geo-registry"), "serve", "--workers", "1"]
         url = f"/api/v1/lookup?lat={lat:.6f}&lon={lon:.6f}"
         # The first start after a new wijken file writes the buurten's fast copy (import-wijken writes it too);

@@ -49,6 +49,9 @@ def buurten_cache(tmp_path_factory):
     folder = tmp_path_factory.mktemp("buurten-cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GEO_REGISTRY_BUURTEN_CACHE", str(folder))
+        # and the processes' change signal too (store/change_signal.py): shared by this session's apps, which
+        # at most makes one look at its database after another test's change
+        patch.setenv("GEO_REGISTRY_CHANGE_SIGNAL_FILE", str(folder / "register-changed"))
         yield folder
 
 

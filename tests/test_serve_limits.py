@@ -57,6 +57,15 @@ def test_gunicorn_trusts_forwarded_headers_only_with_trust_proxy_and_only_from_t
     assert options["forwarded_allow_ips"] == "10.0.0.5,10.1.0.0/16" and options["bind"] == ["[::1]:8000"]
 
 
+def test_a_worker_is_not_replaced_within_minutes_of_full_load():
+    # A new worker builds the register's snapshot at its first lookup (seconds of processor time at national size):
+    # at 10,000 requests a worker under full load (~1,000 a second) was replaced every 10-15 s (issue 24).
+    options = gunicorn_options(Settings(), "127.0.0.1", 5000, 2)
+    assert options["max_requests"] >= 500_000
+    assert 0 < options["max_requests_jitter"] < options["max_requests"]  # not all replaced at once
+    assert gunicorn_options(Settings(MAX_REQUESTS=0), "127.0.0.1", 5000, 2)["max_requests"] == 0  # never
+
+
 @pytest.mark.slow
 def test_the_process_count_follows_the_cores_this_process_may_use(tmp_path):
     # taskset: two cores allowed, then one; the workers gunicorn starts follow.

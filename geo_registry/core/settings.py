@@ -87,6 +87,11 @@ class Settings:
         Under("instance", "cache"),
         "where a fast (FlatGeobuf) copy of the wijken file and the municipalities' outlines are kept; empty: none",
     )
+    CHANGE_SIGNAL_FILE: Path | None = setting(
+        Under("instance", "register-changed"),
+        "a small file the processes of one installation share: each raises a counter in it after a change, and"
+        " every server process sees the change at its next request; empty: none (then within a quarter second)",
+    )
     EXAMPLES_FILE: Path = setting(Under("repository", "data/voorbeeldgroepen.geojson"), "the example groups")
     PDOK_URL: str = setting(PDOK_LOCATIESERVER, "PDOK Locatieserver base URL; empty turns it off")
     PDOK_TIMEOUT: float = setting(3.0, "seconds to wait for the Locatieserver (never more than 3)")
@@ -166,9 +171,11 @@ class Settings:
     THREADS: int = setting(4, "threads per server process (gunicorn's gthread worker; its `--threads`)")
     WORKER_TIMEOUT: int = setting(30, "seconds a server process may stop answering its master before it is replaced")
     GRACEFUL_TIMEOUT: int = setting(30, "seconds running requests get to finish when the server stops or reloads")
-    MAX_REQUESTS: int = setting(10000, "a server process is replaced after this many requests (0: never)")
+    # A new process builds its snapshot of the register at its first lookup: seconds of processor time at national
+    # size, which at 10,000 requests (~10 s of full load) cost the rest a third of the machine (issue 24).
+    MAX_REQUESTS: int = setting(1_000_000, "a server process is replaced after this many requests (0: never)")
     MAX_REQUESTS_JITTER: int = setting(
-        1000, "up to this many more, chosen per process, so they are not all replaced at once"
+        100_000, "up to this many more, chosen per process, so they are not all replaced at once"
     )
     LIMIT_REQUEST_LINE: int = setting(4094, "bytes of a request line (method, path and query) the server accepts")
     LIMIT_REQUEST_FIELDS: int = setting(100, "header fields of a request the server accepts")

@@ -27,6 +27,7 @@ from geo_registry.core.text import N_, single_line
 from geo_registry.domain import validation
 from geo_registry.domain.change_log import bump_version, bump_versions, changed_since, versions
 from geo_registry.store import tables
+from geo_registry.store.change_signal import ChangeSignal
 
 
 class GroupStatus(StrEnum):
@@ -92,9 +93,10 @@ class Group:
 class GroupStore:
     """Reads and writes groups; every change the public sees bumps the version the spatial index watches."""
 
-    def __init__(self, engine: sa.Engine):
+    def __init__(self, engine: sa.Engine, signal: ChangeSignal | None = None):
         self.engine = engine
         self._listeners: list = []
+        self.signal = signal  # raised after every commit, so that the other processes look at once
 
     def on_change(self, listener) -> None:
         """Call listener() after every committed change made through this store."""
@@ -105,6 +107,8 @@ class GroupStore:
         """A transaction; after it commits, the listeners hear that the groups may have changed."""
         with self.engine.begin() as conn:
             yield conn
+        if self.signal is not None:
+            self.signal.raise_()
         for listener in self._listeners:
             listener()
 

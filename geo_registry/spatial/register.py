@@ -28,6 +28,7 @@ from geo_registry.spatial.coverage import (
     to_rd_many,
     update_coverage,
 )
+from geo_registry.store.change_signal import ChangeSignal
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,9 @@ class Registry:
     """Hands out the current Snapshot, updating it by difference when the public groups have changed.
 
     Changes made through this process's store are seen at once; changes by another process (another
-    worker process of the server, or a command run beside it) within `recheck_seconds`, the time between two
+    worker process of the server, or a command run beside it) at this process's next request when that process
+    raised the shared change signal (store.change_signal: the processes of one installation do), and otherwise
+    within `recheck_seconds`, the time between two
     looks at the database's version, which keeps that query off most requests. A quarter of a second leaves
     room for rebuilding the snapshot within the promised second (at 1 s, a change made just after a look was
     seen only after more than a second); the look is one primary-key read, at most four a second. The groups
@@ -293,6 +296,7 @@ class Registry:
         recheck_seconds: float = 0.25,
         warm_outlines: bool = False,
         sliver: Sliver | None = None,
+        signal: ChangeSignal | None = None,
     ):
         # buurten: a list, or a source with stamp() and load() (gemeenten.BuurtenFile) read again when it changes.
         self.source = buurten if hasattr(buurten, "stamp") else None
@@ -309,6 +313,10 @@ class Registry:
         self._coverage_base: BuurtenRD | None = None
         self._coverage_for: BuurtenBase | None = None
         self._checked_at = self._stamped_at = float("-inf")
+        # The other processes' signal (store.change_signal): when it moved since the last look, the next request
+        # looks at the database's version at once, not at the next periodic look.
+        self.signal = signal
+        self._signal_seen: int | None = None
         store.on_change(self.invalidate)
 
     def invalidate(self) -> None:
@@ -319,9 +327,13 @@ class Registry:
         """Return a snapshot that reflects the latest group changes."""
         current = self._snapshot
         now = time.monotonic()
-        if current is not None and now - self._checked_at < self.recheck_seconds:
+        signalled = self.signal.value() if self.signal is not None else None
+        if current is not None and now - self._checked_at < self.recheck_seconds and signalled == self._signal_seen:
             return current
         self._checked_at = now
+        # Read before the version: a change committed after this read raises the signal after it, so the next
+        # request looks again.
+        self._signal_seen = signalled
         version = self.store.version()
         base = self._buurten_base()
         if current is not None and current.version == version and current.base is base:

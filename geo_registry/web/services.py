@@ -30,6 +30,7 @@ from geo_registry.spatial.gemeenten import (
 from geo_registry.spatial.lookup_answer import LookupService
 from geo_registry.spatial.neighbours import Neighbours
 from geo_registry.spatial.register import BuurtenBase, Registry
+from geo_registry.store.change_signal import ChangeSignal
 from geo_registry.web import settings
 from geo_registry.web.current import current_app_object
 from geo_registry.web.mailing import app_mailer
@@ -74,10 +75,11 @@ def build_services(config, engine, mailer: Mailer) -> Services:
         current_app.logger.error("Neighbourhoods file not found: %s", path)
         raise GeoRegistryError(_("Het buurtenbestand ontbreekt. Maak het met 'geo-registry import-wijken'."))
     served = served_from_config(config)  # the same as served(): both made from the same settings
-    store = GroupStore(engine)
+    signal = ChangeSignal.at(config.CHANGE_SIGNAL_FILE)
+    store = GroupStore(engine, signal)
     local = LocalAddressSource(engine)
     buurten = buurten_file(config, served)
-    registry = Registry(buurten, store, local.points, warm_outlines=True, sliver=Sliver.of(config))
+    registry = Registry(buurten, store, local.points, warm_outlines=True, sliver=Sliver.of(config), signal=signal)
     sources: list[AddressSource] = [local]
     if config.PDOK_URL:
         sources.append(PdokSource(config.PDOK_URL, served.codes, config.PDOK_TIMEOUT))
