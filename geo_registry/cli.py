@@ -17,7 +17,6 @@ from geo_registry.domain import roles
 from geo_registry.domain.groups import import_groups
 from geo_registry.domain.second_factor import reset_second_factor
 from geo_registry.domain.staff import UnknownStaff, create_staff, find_staff, list_staff, set_active, set_password
-from geo_registry.lookup.address_import import import_addresses
 from geo_registry.spatial.buurten import import_buurten
 from geo_registry.spatial.buurten_cache import load_buurten_cached
 from geo_registry.store.db import upgrade
@@ -109,6 +108,9 @@ def load_examples_command():
 def import_addresses_command(path):
     """Replace the local address table with a BAG extract (CSV or GeoPackage)."""
     try:
+        # Here, not at the top: it imports geopandas and pandas, which every other command (serve, worker) skips.
+        from geo_registry.lookup.address_import import import_addresses
+
         report = import_addresses(_engine(), path)
     except GeoRegistryError as error:
         _fail(error)
