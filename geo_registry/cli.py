@@ -381,8 +381,7 @@ def serve_command(ctx, host, port, threads, workers):
     SIGTERM stops after running requests finish, SIGHUP reloads, SIGTTIN/SIGTTOU add or remove a process."""
     from flask.cli import ScriptInfo
 
-    from geo_registry import create_app
-    from geo_registry.web.serving import Server, gunicorn_options, with_metrics_folder, worker_count
+    from geo_registry.web.serving import exec_master, plain_options, worker_count
 
     app = ctx.ensure_object(ScriptInfo).load_app()  # loaded already to find this command: its settings
     config = settings.of(app)
@@ -391,29 +390,28 @@ def serve_command(ctx, host, port, threads, workers):
     count = worker_count(config, workers)
     # The workers build their own app and engine; none of this process's database connections go with them.
     app.extensions["geo_registry.engine"].dispose()
-    options = gunicorn_options(config, host, port, count)
-    with_metrics_folder(port)  # may start this command again, with the folder set
-    Server(create_app, options, on_ready=lambda url: _announce(config, url, count)).run()
+    exec_master("geo_registry:create_app", plain_options(config, host, port, count), _announcement(config, count))
 
 
-def _announce(config, url: str, count: int) -> None:
-    """Say where the server answers, where links in e-mail lead, and whether rate limits are shared."""
+def _announcement(config, count: int) -> list[str]:
+    """What the server says once it answers ({url}: its address): where, where links in e-mail lead, and whether
+    rate limits are shared."""
     from geo_registry.web.urls import public_url
 
-    click.echo(f"geo_registry op {url}/ ({count} serverproces{'sen' if count > 1 else ''})")
+    lines = [f"geo_registry op {{url}}/ ({count} serverproces{'sen' if count > 1 else ''})"]
     how = (
         "ingesteld met GEO_REGISTRY_PUBLIC_URL"
         if config.PUBLIC_URL
         else "het adres van deze server; stel GEO_REGISTRY_PUBLIC_URL in als bewoners de site op een ander adres"
         " bereiken"
     )
-    click.echo(f"Links in e-mail: {public_url(config) if config.PUBLIC_URL else url}/ ({how})")
+    lines.append(f"Links in e-mail: {public_url(config) if config.PUBLIC_URL else '{url}'}/ ({how})")
     if count > 1 and config.RATELIMIT_STORAGE_URI.startswith("memory"):
-        click.echo(
+        lines.append(
             "Snelheidslimieten tellen per serverproces (in het geheugen); stel "
             "GEO_REGISTRY_RATELIMIT_STORAGE_URI in op een Redis-URL om ze te delen."
         )
-    sys.stdout.flush()
+    return lines
 
 
 COMMANDS = [

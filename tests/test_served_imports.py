@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import requests
 from helpers import make_app
 
 HEAVY = ["pandas", "geopandas", "pyogrio"]
@@ -84,3 +86,20 @@ def test_the_cli_help_imports_no_pandas(tmp_path):
     )
     assert "import-groups" in done.stdout
     assert [name for name in HEAVY + ["folium"] if f"'{name}'" in done.stderr] == []
+
+
+def test_the_gunicorn_master_holds_no_app(tmp_path):
+    """The master of `geo-registry serve` runs gunicorn alone (web/serve_master.py): none of the app's compiled
+    libraries is mapped into it, while its worker has them and answers lookups."""
+    from gunicorn_process import serving
+
+    def libraries(pid: int) -> str:
+        return Path(f"/proc/{pid}/maps").read_text()
+
+    with serving(tmp_path, "--workers", "1") as served:
+        assert requests.get(served.base + "/api/v1/lookup?lat=52.2565&lon=5.2270", timeout=60).json()["in_gemeente"]
+        [worker] = served.workers()
+        master = libraries(served.process.pid)
+        assert "shapely" in libraries(worker) and "numpy" in libraries(worker)
+        assert [name for name in ("shapely", "numpy", "sqlalchemy", "geos") if name in master] == []
+        assert "geo_registry op http://127.0.0.1:" in served.log.read_text()  # its announcement, with the address
