@@ -85,7 +85,7 @@ class Settings:
     )
     BUURTEN_CACHE: Path | None = setting(
         Under("instance", "cache"),
-        "where a fast (FlatGeobuf) copy of the wijken file and the municipalities' outlines are kept; empty: none",
+        "where a fast (WKB) copy of the wijken file and the municipalities' outlines are kept; empty: none",
     )
     EXAMPLES_FILE: Path = setting(Under("repository", "data/voorbeeldgroepen.geojson"), "the example groups")
     PDOK_URL: str = setting(PDOK_LOCATIESERVER, "PDOK Locatieserver base URL; empty turns it off")
