@@ -356,17 +356,28 @@ def only_national_http(quick: bool) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+SECTIONS = ["laren", "lookups", "coverage", "updates", "startup", "http", "writes"]
+
+
 def main() -> None:
-    """Run every benchmark, print the table and the verdict lines."""
+    """Run every benchmark (or the sections asked with --only), print the table and the verdict lines."""
     parser = argparse.ArgumentParser(description=__doc__)
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="a tenth of the national size, short HTTP runs")
     size.add_argument("--full", action="store_true", help="every anchor and repetition (longer than 10 minutes)")
-    parser.add_argument("--only", choices=["national_http"], help="one section alone, on data made as the run makes it")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[*SECTIONS, "national_http"],
+        metavar="SECTION",
+        help=f"run only this section (repeatable): {', '.join(SECTIONS)}; startup includes the national HTTP rows; "
+        "national_http: those rows alone, on data made as the start-up section makes it",
+    )
     args = parser.parse_args()
-    if args.only == "national_http":
+    if args.only == ["national_http"]:
         only_national_http(args.quick)
         return
+    only = set(args.only or SECTIONS)
     started = time.perf_counter()
     rng = np.random.default_rng(20261126)
     scale = 10 if args.quick else 1
@@ -374,50 +385,77 @@ def main() -> None:
     laren = load_buurten(default_wijken_file(ROOT, ["GM0417"]))
     bounds = laren_bounds(laren)
     laren_groups = group_areas(rng, 40, bounds, radius=(100, 400))
-    bench_lookups("Laren", laren, laren_groups, points_in(rng, 5000, bounds), points_in(rng, 1000, bounds))
-    bench_coverage("Laren", laren, laren_groups, points_in(rng, 5_500, bounds))
-    bench_local_addresses(rng)
-    mark("Laren", started)
+    if "laren" in only:
+        bench_lookups("Laren", laren, laren_groups, points_in(rng, 5000, bounds), points_in(rng, 1000, bounds))
+        bench_coverage("Laren", laren, laren_groups, points_in(rng, 5_500, bounds))
+        bench_local_addresses(rng)
+        mark("Laren", started)
     national = neighbourhoods(rng, 13_000 // scale)
     national_groups = group_areas(rng, 20_000 // scale, NL_BOUNDS)
-    vertices = [shapely.get_num_coordinates(w.geometry) for w in national]
-    row("national: vertices per buurt (median)", f"{int(np.median(vertices))}")
-    row(
-        "national: vertices per group (median)",
-        f"{int(np.median([shapely.get_num_coordinates(g.area) for g in national_groups]))}",
-    )
-    bench_lookups(
-        "national", national, national_groups, points_in(rng, 5000, NL_BOUNDS), points_in(rng, 100, NL_BOUNDS)
-    )
-    mark("national lookups", started)
-    bench_coverage("national", national, national_groups, points_in(rng, 100_000, NL_BOUNDS), args.full)
-    mark("national coverage", started)
-    if args.full:
-        bench_map_view(row, rng, national, national_groups)
-    bench_import_and_updates(row, rng, national, 20_000 // scale, say)
-    mark("import and updates", started)
+    if "lookups" in only:
+        vertices = [shapely.get_num_coordinates(w.geometry) for w in national]
+        row("national: vertices per buurt (median)", f"{int(np.median(vertices))}")
+        row(
+            "national: vertices per group (median)",
+            f"{int(np.median([shapely.get_num_coordinates(g.area) for g in national_groups]))}",
+        )
+        bench_lookups(
+            "national", national, national_groups, points_in(rng, 5000, NL_BOUNDS), points_in(rng, 100, NL_BOUNDS)
+        )
+        mark("national lookups", started)
+    if "coverage" in only:
+        bench_coverage("national", national, national_groups, points_in(rng, 100_000, NL_BOUNDS), args.full)
+        mark("national coverage", started)
+        if args.full:
+            bench_map_view(row, rng, national, national_groups)
+    national_sections(args, only, rng, national, national_groups, started)
+    if "http" in only:
+        bench_http(laren, rng, 3 if args.quick else 10 if args.full else 4, 5 if args.full else 3)
+        if args.full:
+            bench_request_cost(row, laren, rng, 100 if args.quick else 300)
+        mark("Laren HTTP", started)
+    if "writes" in only:
+        bench_writes(
+            row, 3 if args.quick else 10 if args.full else 5, say=say, kinds=None if args.full else ["registration"]
+        )
+    wall = time.perf_counter() - started
+    row("make bench: wall clock", f"{wall / 60:.1f} min")
+    if not args.full and only == set(SECTIONS):
+        say("bench_wall_clock", wall, "s", "figure <= 600 s")
+    print(f"{sum(v.met for v in VERDICTS)} of {len(VERDICTS)} rows met their target", flush=True)
+
+
+def national_sections(args, only: set[str], rng, national, national_groups, started: float) -> None:
+    """import-groups and updates, then start-up and the national HTTP rows on the database that import made (the
+    20,000 groups are imported once, not again for the servers); start-up alone imports its own groups."""
     area = shapely.bounds(np.array([b.geometry for b in national], dtype=object))
     box = (area[:, 0].min(), area[:, 1].min(), area[:, 2].max(), area[:, 3].max())
 
     def national_http(folder, env, point, anchor_mib):
         bench_national_http(row, say, folder, env, box, point, free_port, anchor_mib, args.quick)
 
-    bench_startup(
-        row, national, national_groups, free_port, say=say, then=national_http, cold_settle=15.0 if args.full else 1.0
-    )
-    mark("start-up and national HTTP", started)
-    bench_http(laren, rng, 3 if args.quick else 10 if args.full else 4, 5 if args.full else 3)
-    if args.full:
-        bench_request_cost(row, laren, rng, 100 if args.quick else 300)
-    mark("Laren HTTP", started)
-    bench_writes(
-        row, 3 if args.quick else 10 if args.full else 5, say=say, kinds=None if args.full else ["registration"]
-    )
-    wall = time.perf_counter() - started
-    row("make bench: wall clock", f"{wall / 60:.1f} min")
-    if not args.full:
-        say("bench_wall_clock", wall, "s", "figure <= 600 s")
-    print(f"{sum(v.met for v in VERDICTS)} of {len(VERDICTS)} rows met their target", flush=True)
+    def startup(db_file=None, groups=national_groups):
+        if db_file is not None:
+            mark("import and updates", started)
+        bench_startup(
+            row,
+            national,
+            groups,
+            free_port,
+            say=say,
+            then=national_http,
+            cold_settle=15.0 if args.full else 1.0,
+            db_file=db_file,
+        )
+        mark("start-up and national HTTP", started)
+
+    if "updates" in only:
+        then = startup if "startup" in only else None
+        bench_import_and_updates(row, rng, national, len(national_groups), say, then=then)
+        if then is None:
+            mark("import and updates", started)
+    elif "startup" in only:
+        startup()
 
 
 if __name__ == "__main__":

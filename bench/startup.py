@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -121,16 +122,23 @@ def _measure(command, url, env=None, settle: float = 15.0) -> tuple[float, float
         process.wait(timeout=30)
 
 
-def prepared_register(folder: Path, buurten, groups) -> tuple[dict, tuple[float, float]]:
-    """Write the buurten as a wijken file and import the groups into a new SQLite register in folder; return the
-    environment a server on it needs and a point inside the first group (lat, lon)."""
+def prepared_register(folder: Path, buurten, groups, imported: Path | None = None) -> tuple[dict, tuple[float, float]]:
+    """Write the buurten as a wijken file and import the groups into a new SQLite register in folder (or copy the
+    register imported holds them in already); return the environment a server on it needs and a point inside the
+    first group (lat, lon)."""
     wijken, db_file = folder / "wijken.geojson", folder / "startup.sqlite3"
     _write_wijken(wijken, buurten)
-    engine = make_engine(f"sqlite:///{db_file}")
-    upgrade(engine)
-    _write_groups(folder / "groepen.geojson", groups)
-    assert len(import_groups(GroupStore(engine), folder / "groepen.geojson").added) == len(groups)
-    engine.dispose()
+    if imported is not None:  # sqlite3's backup: the copy holds what the write-ahead log holds too
+        source, copy = sqlite3.connect(imported), sqlite3.connect(db_file)
+        source.backup(copy)
+        source.close()
+        copy.close()
+    else:
+        engine = make_engine(f"sqlite:///{db_file}")
+        upgrade(engine)
+        _write_groups(folder / "groepen.geojson", groups)
+        assert len(import_groups(GroupStore(engine), folder / "groepen.geojson").added) == len(groups)
+        engine.dispose()
     lat, lon = shapely.get_coordinates(groups[0].area.representative_point())[0][::-1]
     env = dict(
         os.environ,
@@ -164,16 +172,25 @@ def minimal_server(folder: Path, point, free_port, settle: float) -> tuple[float
 
 
 def bench_startup(
-    row, buurten, groups, free_port, settle: float = 15.0, say=None, then=None, cold_settle: float | None = None
+    row,
+    buurten,
+    groups,
+    free_port,
+    settle: float = 15.0,
+    say=None,
+    then=None,
+    cold_settle: float | None = None,
+    db_file: Path | None = None,
 ) -> None:
     """Start-up → first lookup and memory per process at national size, the app against the minimal server; then
     (when given) is called with the folder, the server's environment, a point and the anchor's MiB, before the
     folder is removed. cold_settle: the seconds the first start (which writes the fast copy) is watched after its
-    first lookup (its memory is not reported; the default run of make bench waits 1 s)."""
+    first lookup (its memory is not reported; the default run of make bench waits 1 s). db_file: a register that
+    already holds groups (imported by bench/updates.py), copied instead of importing groups again."""
     cold_settle = settle if cold_settle is None else cold_settle
     folder = Path(tempfile.mkdtemp(prefix="geo-bench-startup-"))
     try:
-        env, (lat, lon) = prepared_register(folder, buurten, groups)
+        env, (lat, lon) = prepared_register(folder, buurten, groups, imported=db_file)
         anchor_s, anchor_mib, _, _ = minimal_server(folder, (lat, lon), free_port, settle)
         command = [str(Path(sys.executable).parent / "geo-registry"), "serve", "--workers", "1"]
         url = f"/api/v1/lookup?lat={lat:.6f}&lon={lon:.6f}"

@@ -17,7 +17,6 @@ from geo_registry.domain import roles
 from geo_registry.domain.groups import import_groups
 from geo_registry.domain.second_factor import reset_second_factor
 from geo_registry.domain.staff import UnknownStaff, create_staff, find_staff, list_staff, set_active, set_password
-from geo_registry.lookup.address_import import import_addresses
 from geo_registry.spatial.buurten import import_buurten
 from geo_registry.spatial.buurten_cache import load_buurten_cached
 from geo_registry.store.db import upgrade
@@ -109,6 +108,9 @@ def load_examples_command():
 def import_addresses_command(path):
     """Replace the local address table with a BAG extract (CSV or GeoPackage)."""
     try:
+        # Here, not at the top: it imports geopandas and pandas, which every other command (serve, worker) skips.
+        from geo_registry.lookup.address_import import import_addresses
+
         report = import_addresses(_engine(), path)
     except GeoRegistryError as error:
         _fail(error)
@@ -379,8 +381,7 @@ def serve_command(ctx, host, port, threads, workers):
     SIGTERM stops after running requests finish, SIGHUP reloads, SIGTTIN/SIGTTOU add or remove a process."""
     from flask.cli import ScriptInfo
 
-    from geo_registry import create_app
-    from geo_registry.web.serving import Server, gunicorn_options, with_metrics_folder, worker_count
+    from geo_registry.web.serving import exec_master, plain_options, worker_count
 
     app = ctx.ensure_object(ScriptInfo).load_app()  # loaded already to find this command: its settings
     config = settings.of(app)
@@ -389,29 +390,28 @@ def serve_command(ctx, host, port, threads, workers):
     count = worker_count(config, workers)
     # The workers build their own app and engine; none of this process's database connections go with them.
     app.extensions["geo_registry.engine"].dispose()
-    options = gunicorn_options(config, host, port, count)
-    with_metrics_folder(port)  # may start this command again, with the folder set
-    Server(create_app, options, on_ready=lambda url: _announce(config, url, count)).run()
+    exec_master("geo_registry:create_app", plain_options(config, host, port, count), _announcement(config, count))
 
 
-def _announce(config, url: str, count: int) -> None:
-    """Say where the server answers, where links in e-mail lead, and whether rate limits are shared."""
+def _announcement(config, count: int) -> list[str]:
+    """What the server says once it answers ({url}: its address): where, where links in e-mail lead, and whether
+    rate limits are shared."""
     from geo_registry.web.urls import public_url
 
-    click.echo(f"geo_registry op {url}/ ({count} serverproces{'sen' if count > 1 else ''})")
+    lines = [f"geo_registry op {{url}}/ ({count} serverproces{'sen' if count > 1 else ''})"]
     how = (
         "ingesteld met GEO_REGISTRY_PUBLIC_URL"
         if config.PUBLIC_URL
         else "het adres van deze server; stel GEO_REGISTRY_PUBLIC_URL in als bewoners de site op een ander adres"
         " bereiken"
     )
-    click.echo(f"Links in e-mail: {public_url(config) if config.PUBLIC_URL else url}/ ({how})")
+    lines.append(f"Links in e-mail: {public_url(config) if config.PUBLIC_URL else '{url}'}/ ({how})")
     if count > 1 and config.RATELIMIT_STORAGE_URI.startswith("memory"):
-        click.echo(
+        lines.append(
             "Snelheidslimieten tellen per serverproces (in het geheugen); stel "
             "GEO_REGISTRY_RATELIMIT_STORAGE_URI in op een Redis-URL om ze te delen."
         )
-    sys.stdout.flush()
+    return lines
 
 
 COMMANDS = [

@@ -85,7 +85,7 @@ class Settings:
     )
     BUURTEN_CACHE: Path | None = setting(
         Under("instance", "cache"),
-        "where a fast (FlatGeobuf) copy of the wijken file and the municipalities' outlines are kept; empty: none",
+        "where a fast (WKB) copy of the wijken file and the municipalities' outlines are kept; empty: none",
     )
     CHANGE_SIGNAL_FILE: Path | None = setting(
         Under("instance", "register-changed"),

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pyogrio
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo_registry.core.errors import ImportRefused
 from geo_registry.core.geometry import RD_NEW, WGS84, area_m2, reproject
+
+if TYPE_CHECKING:  # imported where a CBS file is read or written: a served process reads only the fast copy
+    import geopandas as gpd
 
 # Both CBS layouts mapped to the project's own field names, in one place.
 LAYOUTS = {
@@ -57,6 +59,9 @@ def normalise_gemeentecode(code: str) -> str:
 
 def read_cbs(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a CBS buurten file (GeoJSON or WijkBuurtkaart GeoPackage) into the project's fields."""
+    import geopandas as gpd  # here, not at the top: pandas and geopandas cost a served process 1 s and 60 MiB
+    import pyogrio
+
     path = Path(path)
     if not path.exists():
         raise ImportRefused(f"Bestand niet gevonden: {path}")
@@ -135,13 +140,15 @@ def import_buurten(source: str | Path, gemeentecode, target: str | Path, layer: 
 
     gemeentecode is one code, a list of codes, or None for every municipality in the file. The target keeps
     the buurten of other municipalities it already holds, so that several can be added one by one."""
+    import pandas as pd  # only when importing a CBS file (see read_cbs)
+
     frame = read_cbs(source, layer=layer)
     if gemeentecode is None:
         codes = sorted({normalise_gemeentecode(c) for c in frame["gemeentecode"]})
     else:
         codes = [gemeentecode] if isinstance(gemeentecode, str) else list(gemeentecode)
     parts = [prepare_buurten(frame, code) for code in codes]
-    imported = gpd.pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    imported = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     target = Path(target)
     combined = _merged(imported, target, {normalise_gemeentecode(c) for c in codes})
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -153,6 +160,8 @@ def import_buurten(source: str | Path, gemeentecode, target: str | Path, layer: 
 
 def _merged(imported: gpd.GeoDataFrame, target: Path, codes: set[str]) -> gpd.GeoDataFrame:
     """The imported buurten plus those of other municipalities already in target, checked for overlap."""
+    import geopandas as gpd  # only when importing a CBS file (see read_cbs)
+
     if len(codes) == 1 and not target.exists():
         return imported
     kept = gpd.read_file(target, engine="pyogrio") if target.exists() else imported.iloc[0:0]
@@ -170,6 +179,9 @@ def load_buurten(path: str | Path) -> list[Buurt]:
     """Load the project's wijken.geojson (WGS84) as Buurt objects sorted by code."""
     if not Path(path).is_file():  # as before: a missing file is an OSError callers know, not a GDAL error
         raise FileNotFoundError(f"{path} bestaat niet")
+    # pyogrio imports geopandas and pandas with it; a served process reads the fast copy instead (buurten_cache)
+    import pyogrio
+
     # Read by GDAL as WKB, not parsed into Python dicts and lists first: at national size the parsed file alone
     # held hundreds of MiB and took most of the start-up (issue 11); the shapes are bit for bit the same.
     _, _, shapes, (codes, names, wijkcodes, gemeentecodes) = pyogrio.raw.read(

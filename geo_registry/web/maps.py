@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
+import sys
 from dataclasses import dataclass
-from typing import cast
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
 
-import folium
 import shapely
 import shapely.ops
-from branca.element import Figure, MacroElement
 from flask import url_for
 from flask_babel import ngettext
-from folium.plugins import Draw
 from jinja2 import Template
 from markupsafe import Markup
 
@@ -23,6 +24,10 @@ from geo_registry.spatial.gemeenten import served_from_config
 from geo_registry.spatial.public import PALETTE, buurten_collection, groups_collection
 from geo_registry.spatial.register import Snapshot
 from geo_registry.web.assets import vendor_url
+
+if TYPE_CHECKING:
+    import folium
+    from branca.element import Figure
 
 # Folium's asset names -> our vendored files; names mapped to None are not needed by our maps.
 ASSETS = {
@@ -95,28 +100,68 @@ def js_texts() -> dict:
     }
 
 
-class AppHook(MacroElement):
-    """Hands a Leaflet map (and named layers) to the app's own script, GeoRegistry.<function>."""
+@contextlib.contextmanager
+def _without(name: str):
+    """Within the block, importing name fails as if it were not installed (unless it is imported already)."""
+    if name in sys.modules:
+        yield
+        return
+    sys.modules[name] = None  # type: ignore[assignment]  # Python's own marker: "import name" raises ImportError
+    try:
+        yield
+    finally:
+        if sys.modules.get(name) is None:
+            del sys.modules[name]
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        if (window.GeoRegistry) {
-          GeoRegistry.{{ this.function }}({{ this._parent.get_name() }}, {{ this.options|tojson }}
-            {%- for layer in this.layers %}, {{ layer.get_name() }}{% endfor %});
-        }
-        {% endmacro %}
-    """)
 
-    def __init__(self, function: str, options: dict, layers=()):
-        super().__init__()
-        self._name = "AppHook"
-        self.function, self.options, self.layers = function, options, list(layers)
+@functools.cache
+def folium_module() -> ModuleType:
+    """Folium (with its Draw plugin), imported when a process renders its first map, not when the app is made:
+    folium and branca cost a served process 0.8 s of CPU at its start (issue 24)."""
+    # folium imports pandas if it is installed, only to accept DataFrames, which no map here passes; pandas alone
+    # is 1 s and 40 MiB more per process. No served code imports pandas, so hiding it cannot race another import.
+    with _without("pandas"):
+        import folium
+        import folium.plugins
+    return folium
+
+
+@functools.cache
+def _app_hook_class() -> type:
+    """AppHook, defined on first use: it subclasses branca's MacroElement (see folium_module)."""
+    from branca.element import MacroElement
+
+    folium_module()
+
+    class AppHook(MacroElement):
+        """Hands a Leaflet map (and named layers) to the app's own script, GeoRegistry.<function>."""
+
+        _template = Template("""
+            {% macro script(this, kwargs) %}
+            if (window.GeoRegistry) {
+              GeoRegistry.{{ this.function }}({{ this._parent.get_name() }}, {{ this.options|tojson }}
+                {%- for layer in this.layers %}, {{ layer.get_name() }}{% endfor %});
+            }
+            {% endmacro %}
+        """)
+
+        def __init__(self, function: str, options: dict, layers=()):
+            super().__init__()
+            self._name = "AppHook"
+            self.function, self.options, self.layers = function, options, list(layers)
+
+    return AppHook
+
+
+def app_hook(function: str, options: dict, layers=()) -> Any:
+    """An element that hands a Leaflet map (and named layers) to the app's own script, GeoRegistry.<function>."""
+    return _app_hook_class()(function, options, layers)
 
 
 def text_tooltip(layer: folium.GeoJson, fields: list[str], aliases: list[str]) -> folium.GeoJson:
     """Name each feature of layer on hover or tap: map.js builds the tooltip with textContent, because Folium's
     GeoJsonTooltip writes the properties (a group's or buurt's name) into innerHTML."""
-    AppHook("bindTextTooltip", {"fields": fields, "aliases": aliases}).add_to(layer)
+    app_hook("bindTextTooltip", {"fields": fields, "aliases": aliases}).add_to(layer)
     return layer
 
 
@@ -165,19 +210,20 @@ def embeds(snapshot: Snapshot, config) -> bool:
     return len(snapshot.groups) + len(snapshot.buurten) <= config.MAP_EMBED_LIMIT
 
 
-def tiles_hook(options: dict) -> AppHook:
+def tiles_hook(options: dict) -> Any:
     """The script that loads the groups and buurten of the tiles in view (map.js loadTiles)."""
     template = url_for("tiles.tile", z=0, x=0, y=0).replace("/0/0/0.json", "/{z}/{x}/{y}.json")
-    return AppHook("loadTiles", {"url": template, "attribution": _(CBS_ATTRIBUTION), "texts": js_texts(), **options})
+    return app_hook("loadTiles", {"url": template, "attribution": _(CBS_ATTRIBUTION), "texts": js_texts(), **options})
 
 
 def base_map(snapshot: Snapshot, config, bounds: tuple[float, float, float, float] | None = None) -> folium.Map:
     """A map of the municipality's buurten on the configured basemap, fitted to bounds (minx, miny, maxx, maxy;
     the municipality by default; the buurten themselves only when the map embeds them)."""
+    folium = folium_module()
     # Quarter zoom steps: fitted in whole steps, Laren filled half the frame or less (a step halves the scale).
     fmap = folium.Map(location=None, tiles=None, zoom_start=13, control_scale=True, max_zoom=19, zoom_snap=0.25)
     # First of the map's scripts: the words of the zoom and draw controls must be set before they are built.
-    AppHook("prepareMap", {"texts": js_texts()}).add_to(fmap)
+    app_hook("prepareMap", {"texts": js_texts()}).add_to(fmap)
     tiles = tile_url(config.TILES)
     if tiles:
         configured = config.TILES_ATTRIBUTION
@@ -201,7 +247,7 @@ def base_map(snapshot: Snapshot, config, bounds: tuple[float, float, float, floa
             fields,
             aliases,
         ).add_to(fmap)
-        AppHook("labelBuurten", {"labels": buurt_labels(snapshot.buurten)}).add_to(fmap)
+        app_hook("labelBuurten", {"labels": buurt_labels(snapshot.buurten)}).add_to(fmap)
     # One fit only: a second one runs after the map is ready and zooms there animated, so the page would first
     # show the municipality and then glide to the area (and anything measured meanwhile sits out of place).
     minx, miny, maxx, maxy = bounds or snapshot.base.bounds
@@ -211,6 +257,7 @@ def base_map(snapshot: Snapshot, config, bounds: tuple[float, float, float, floa
 
 def groups_layer(groups, faint: bool = False) -> folium.GeoJson:
     """The groups' areas, each in its own colour, named on hover or tap."""
+    folium = folium_module()
     opacity = 0.12 if faint else 0.25
     return text_tooltip(
         folium.GeoJson(
@@ -248,20 +295,21 @@ def build_map(snapshot: Snapshot, config, answer_url: str = "", join_url: str = 
         tiles_hook({"joinUrl": join_url, "answerUrl": answer_url}).add_to(fmap)
     elif snapshot.groups:
         layers.append(groups_layer(snapshot.groups).add_to(fmap))
-    AppHook("attachMap", {"answerUrl": answer_url, "joinUrl": join_url, "texts": js_texts()}, layers).add_to(fmap)
+    app_hook("attachMap", {"answerUrl": answer_url, "joinUrl": join_url, "texts": js_texts()}, layers).add_to(fmap)
     return render_parts(fmap, embedded=embeds(snapshot, config))
 
 
 def build_draw_map(snapshot: Snapshot, config, input_id: str) -> MapParts:
     """Render a map on which a beheerder draws the group's area (polygons and rectangles); what was drawn
     before comes from the form's hidden field, which map.js reads."""
+    folium = folium_module()
     fmap = base_map(snapshot, config)
     if not embeds(snapshot, config):
         tiles_hook({"faint": True}).add_to(fmap)
     elif snapshot.groups:
         groups_layer(snapshot.groups, faint=True).add_to(fmap)
     drawn_items = folium.FeatureGroup(name=_("Getekend gebied")).add_to(fmap)
-    Draw(
+    folium.plugins.Draw(
         feature_group=drawn_items,
         position="topleft",
         export=False,
@@ -275,7 +323,7 @@ def build_draw_map(snapshot: Snapshot, config, input_id: str) -> MapParts:
         },
         edit_options={"edit": True, "remove": True},
     ).add_to(fmap)
-    AppHook("attachDraw", {"inputId": input_id, "texts": js_texts()}, [drawn_items]).add_to(fmap)
+    app_hook("attachDraw", {"inputId": input_id, "texts": js_texts()}, [drawn_items]).add_to(fmap)
     return render_parts(fmap)
 
 
@@ -287,6 +335,7 @@ COVERAGE_PATTERNS = {"geen": "patroon-geen", "deels": "patroon-deels"}
 def build_coverage_map(snapshot: Snapshot, config, coverage, waiting: dict | None = None) -> MapParts:
     """Render the staff map: buurten coloured and patterned by coverage (and named with how many residents wait
     for a group there: waiting, per buurt code), and the uncovered parts on top."""
+    folium = folium_module()
     fmap = base_map(snapshot, config)
     features: list[dict] = []
     for item in coverage:
@@ -365,6 +414,7 @@ def build_coverage_map(snapshot: Snapshot, config, coverage, waiting: dict | Non
 
 def build_area_map(snapshot: Snapshot, config, area, others=()) -> MapParts:
     """Render one area (for review or editing by staff) over the other groups."""
+    folium = folium_module()
     fmap = base_map(snapshot, config, area.bounds)
     if others:
         groups_layer(others, faint=True).add_to(fmap)
@@ -379,7 +429,7 @@ def build_area_map(snapshot: Snapshot, config, area, others=()) -> MapParts:
 def render_parts(fmap: folium.Map, embedded: bool = True) -> MapParts:
     """Render a Folium map into page parts, without Folium's page-wide styles."""
     localise_assets(fmap)
-    root = cast(Figure, fmap.get_root())  # a Map's root is the page's Figure
+    root = cast("Figure", fmap.get_root())  # a Map's root is the page's Figure
     root.render()
     # Folium's own page header sets a zoom-blocking viewport and full-page styles; our base.html
     # provides the page, so keep only the asset links and the element styles.

@@ -9,7 +9,6 @@ import hmac
 import ipaddress
 import logging
 import os
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, request
@@ -24,9 +23,11 @@ from geo_registry.domain.groups import GroupStatus
 from geo_registry.web import ops_state, settings
 from geo_registry.web.current import current_app_object
 
+# gunicorn's hooks live beside the light master (web/serve_master.py); named here too, where deployments import them.
+from geo_registry.web.gunicorn_hooks import MULTIPROCESS, child_exit, on_starting  # noqa: F401
+
 bp = Blueprint("metrics", __name__)
 PATH = "/metrics"
-MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR"
 NETWORKS = "geo_registry.metrics_networks"
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 log = logging.getLogger(__name__)
@@ -150,38 +151,6 @@ def observe_request(route: str, method: str, status: int, seconds: float) -> Non
     counted = instruments()
     counted.requests.labels(route, method if method in METHODS else "other", str(status)).inc()
     counted.request_seconds.labels(route).observe(seconds)
-
-
-def child_exit(server, worker) -> None:
-    """gunicorn's child_exit hook: a worker that ended leaves its live gauges behind no more."""
-    if os.environ.get(MULTIPROCESS):
-        multiprocess.mark_process_dead(worker.pid)
-
-
-def on_starting(server) -> None:
-    """gunicorn's on_starting hook: clear PROMETHEUS_MULTIPROC_DIR of a previous run's processes, so that their
-    counts do not add to this run's (prometheus_client's documented requirement); the files of processes still
-    running (`geo-registry worker` sharing the folder) stay."""
-    folder = os.environ.get(MULTIPROCESS)
-    if not folder:
-        return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    for path in Path(folder).glob("*.db"):
-        if not _running(path.stem.rpartition("_")[2]):
-            path.unlink(missing_ok=True)
-
-
-def _running(pid: str) -> bool:
-    """Whether a process with this id runs on this host."""
-    if not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it runs, as another user
-        return True
-    return True
 
 
 def init_app(app) -> None:

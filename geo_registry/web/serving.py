@@ -4,6 +4,7 @@ app's defaults; each of them a setting (core/settings.py) so an operator changes
 from __future__ import annotations
 
 import errno
+import json
 import os
 import selectors
 import socket
@@ -13,6 +14,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import NoReturn
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.errors import AppImportError
@@ -21,9 +23,8 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from geo_registry.core.errors import StartupRefused
 from geo_registry.core.settings import Settings
-from geo_registry.web import metrics
-from geo_registry.web import settings as app_settings
-from geo_registry.web.metrics import MULTIPROCESS
+from geo_registry.web import gunicorn_hooks
+from geo_registry.web.gunicorn_hooks import MULTIPROCESS
 
 
 def usable_cores() -> int:
@@ -91,11 +92,25 @@ def bind_address(host: str, port: int) -> str:
 
 def gunicorn_options(config: Settings, host: str, port: int, workers: int) -> dict:
     """gunicorn's settings for this app, from its typed settings."""
+    return plain_options(config, host, port, workers) | with_code()
+
+
+def with_code() -> dict:
+    """gunicorn's settings that are code (the worker class, the hooks): not sent to serve_master as JSON."""
+    return {
+        "worker_class": Worker,
+        # /metrics adds up every worker's counts (prometheus_client's multi-process mode, web/metrics.py).
+        "on_starting": gunicorn_hooks.on_starting,
+        "child_exit": gunicorn_hooks.child_exit,
+    }
+
+
+def plain_options(config: Settings, host: str, port: int, workers: int) -> dict:
+    """gunicorn's settings for this app that are plain values (JSON), from its typed settings."""
     return {
         "bind": [bind_address(host, port)],
         "workers": workers,
         # Threads, not one request per process: a lookup mostly waits on the Locatieserver or the database.
-        "worker_class": Worker,
         "threads": config.THREADS,
         "timeout": config.WORKER_TIMEOUT,
         "graceful_timeout": config.GRACEFUL_TIMEOUT,
@@ -112,9 +127,6 @@ def gunicorn_options(config: Settings, host: str, port: int, workers: int) -> di
         # same account (a test, another municipality) would take it over. Signals do what it offers.
         "control_socket_disable": True,
         "proc_name": "geo-registry",
-        # /metrics adds up every worker's counts (prometheus_client's multi-process mode, web/metrics.py).
-        "on_starting": metrics.on_starting,
-        "child_exit": metrics.child_exit,
     }
 
 
@@ -144,6 +156,8 @@ class Server(BaseApplication):
 
     def load(self):
         """In a worker: build the app; with no PUBLIC_URL, links in e-mail go where this server answers."""
+        from geo_registry.web import settings as app_settings  # in the worker: the master imports no Flask
+
         try:
             app = self.make_app()
         except StartupRefused as refusal:  # a setting or the database: gunicorn stops instead of retrying
@@ -162,15 +176,23 @@ def served_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-def with_metrics_folder(port: int) -> None:
-    """Make sure PROMETHEUS_MULTIPROC_DIR is set before prometheus_client is imported, so that /metrics adds up
-    every worker: prometheus_client chooses between one process and several when it is imported, and this
-    process imported it already (building the app to read its settings). When the operator has not set it, set it
-    to a folder of this port under the temporary folder and start this command again in its place (exec: same
-    process id, so systemd and signals are not affected); on_starting clears what stopped processes left there."""
-    if os.environ.get(MULTIPROCESS):
-        return
-    folder = Path(tempfile.gettempdir()) / f"geo-registry-metrics-{os.getuid()}-{port}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    os.environ[MULTIPROCESS] = str(folder)
-    os.execv(sys.executable, [sys.executable, "-m", "geo_registry", *sys.argv[1:]])
+def metrics_folder(port: int) -> None:
+    """Set PROMETHEUS_MULTIPROC_DIR, when the operator has not, to a folder of this port under the temporary
+    folder; on_starting clears what stopped processes left there."""
+    if not os.environ.get(MULTIPROCESS):
+        folder = Path(tempfile.gettempdir()) / f"geo-registry-metrics-{os.getuid()}-{port}"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.environ[MULTIPROCESS] = str(folder)
+
+
+def exec_master(app: str, options: dict, announcement: list[str]) -> NoReturn:
+    """Become gunicorn's master (web/serve_master.py): start Python again in this process's place (exec: the same
+    process id, so systemd and signals are not affected) with only gunicorn and the plain options; app names the
+    factory each worker calls ("module:function"). The process
+    that built the app to read its settings held all of the app's modules (~120 MiB) for as long as the server
+    ran, and prometheus_client, imported by then, had chosen one process instead of several; the new one starts
+    with PROMETHEUS_MULTIPROC_DIR set (metrics_folder) and builds no app: each worker builds its own."""
+    port = int(options["bind"][0].rpartition(":")[2])
+    metrics_folder(port)
+    spec = json.dumps({"app": app, "options": options, "announcement": announcement})
+    os.execv(sys.executable, [sys.executable, "-m", "geo_registry.web.serve_master", spec])

@@ -5,8 +5,8 @@ in hectares, and the proposal's overlaps with other groups."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import folium
 import shapely
 import shapely.geometry
 from shapely.geometry.base import BaseGeometry
@@ -15,7 +15,18 @@ from geo_registry.core.geometry import area_m2, to_geojson_mapping, to_rd
 from geo_registry.core.text import _
 from geo_registry.domain.areas import Overlap, find_overlaps
 from geo_registry.spatial.coverage import Sliver
-from geo_registry.web.maps import MapParts, base_map, build_area_map, groups_layer, render_parts, text_tooltip
+from geo_registry.web.maps import (
+    MapParts,
+    base_map,
+    build_area_map,
+    folium_module,
+    groups_layer,
+    render_parts,
+    text_tooltip,
+)
+
+if TYPE_CHECKING:  # imported when a map is rendered (web.maps.folium_module)
+    import folium
 
 # How each area is drawn: the current one dashed and unfilled, the proposal solid, thick and filled; so the two
 # differ by line and fill, not by colour alone (the legend in templates/staff/group.html draws the same).
@@ -82,7 +93,9 @@ def area_proposals(group, changes, snapshot, config) -> list[AreaProposal]:
 def outline(geometry: BaseGeometry, name: str, style: dict) -> folium.GeoJson:
     """One area on the map, named on hover or tap."""
     feature = {"type": "Feature", "geometry": to_geojson_mapping(geometry), "properties": {"name": name}}
-    return text_tooltip(folium.GeoJson(feature, name=name, style_function=lambda f: style), ["name"], [_("Gebied")])
+    return text_tooltip(
+        folium_module().GeoJson(feature, name=name, style_function=lambda f: style), ["name"], [_("Gebied")]
+    )
 
 
 def build_proposal_map(snapshot, config, current: BaseGeometry, proposed: BaseGeometry, others=()) -> MapParts:
