@@ -66,10 +66,12 @@ def sqlite_template(tmp_path_factory):
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A throwaway PostgreSQL + PostGIS cluster for the whole session (started on first use)."""
-    from pgcluster import Cluster
+    import pgcluster
 
-    cluster = Cluster().start()
+    cluster = pgcluster.Cluster().start()
+    pgcluster.use(cluster)
     yield cluster
+    pgcluster.use(None)
     cluster.stop()
 
 
