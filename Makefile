@@ -13,7 +13,9 @@ setup: $(VENV)/.installed node_modules/.installed translations/en/LC_MESSAGES/me
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	# uv installs the same packages from PyPI as pip would, for a tenth of pip's CPU time (docs/decisions/0023).
+	$(BIN)/pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]'
 	touch $@
 
 # The message catalogues (translations/*/LC_MESSAGES/messages.po) compiled for the app.
