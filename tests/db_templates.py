@@ -1,11 +1,14 @@
 """One SQLite database migrated to the newest schema per test process, copied (a file copy) for every test that
 needs a fresh one: running the ten Alembic revisions for each test cost about 0.1 s of every app the tests make.
 PostgreSQL does the same with CREATE DATABASE ... TEMPLATE (tests/pgcluster.py). The tests of the migrations
-themselves keep migrating for real: they start from files of their own, or ask make_app(..., migrated=False)."""
+themselves keep migrating for real: they start from files of their own, or ask make_app(..., migrated=False).
+Beside it, the populated templates: the database after `load-examples` and `import-addresses`, made once per kind
+of populated app (tests/sites.py populated_app) and copied for each test that asks for one."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,6 +20,7 @@ class SQLiteTemplate:
     def __init__(self, folder: Path):
         self.folder = folder
         self._file: Path | None = None
+        self._populated: dict[Hashable, Path] = {}
 
     def file(self) -> Path:
         """The template's path, migrating it the first time."""
@@ -34,6 +38,18 @@ class SQLiteTemplate:
             self._file = path
         return self._file
 
+    def populated(self, key: Hashable, build: Callable[[Path], Path]) -> Path:
+        """The populated template's file for key: build(folder) makes it the first time and returns its file, with
+        every connection to it closed (so that the one file holds all of it)."""
+        if key not in self._populated:
+            folder = self.folder / f"populated-{len(self._populated) + 1}"
+            folder.mkdir()
+            path = build(folder)
+            if path.with_name(path.name + "-wal").exists():
+                raise RuntimeError(f"the populated SQLite template {path} still has a write-ahead log")
+            self._populated[key] = path
+        return self._populated[key]
+
     def copy_to(self, target: Path) -> None:
         """Put a copy of the template at target (its folder made where needed)."""
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -42,6 +58,11 @@ class SQLiteTemplate:
 
 # The session's template, set by the session fixture sqlite_template in tests/conftest.py.
 _current: SQLiteTemplate | None = None
+
+
+def current() -> SQLiteTemplate | None:
+    """The session's template (None outside the tests' session)."""
+    return _current
 
 
 def use(template: SQLiteTemplate | None) -> None:

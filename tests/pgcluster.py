@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -46,6 +47,7 @@ class Cluster:
         self.data = self.folder / "data"
         self.port = _free_port()
         self._names = itertools.count(1)
+        self._populated: dict[Hashable, str] = {}
         self._as_postgres = os.geteuid() == 0  # PostgreSQL refuses to run as root
         if self._as_postgres:
             shutil.chown(self.folder, "postgres", "postgres")
@@ -97,6 +99,28 @@ class Cluster:
         self._admin(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
         return name
 
+    def populated_template(self, key: Hashable, build: Callable[[str], None]) -> str:
+        """The name of the populated template database for key: a copy of the migrated template that build(url)
+        fills the first time (closing every connection it opened, as a template must have none)."""
+        if key not in self._populated:
+            name = f"geo_template_populated_{len(self._populated) + 1}"
+            self._admin(f"CREATE DATABASE {name} TEMPLATE {SCHEMA_TEMPLATE} STRATEGY FILE_COPY")
+            build(self.url(name))
+            self._populated[key] = name
+        return self._populated[key]
+
+    def replace_with_copy(self, name: str, template: str) -> None:
+        """Make the database name a fresh copy of template (what name held is dropped)."""
+        self._admin(
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+            f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY",
+        )
+
+    def is_test_database(self, url: str) -> bool:
+        """Whether url names one of the databases new_database handed out in this cluster."""
+        name = sa.engine.make_url(url).database or ""
+        return name.startswith("test_") and url == self.url(name)
+
     def drop_database(self, name: str) -> None:
         """Drop a test's database, ending any connection still open to it."""
         self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -107,3 +131,18 @@ class Cluster:
             self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "immediate")
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# The session's running cluster, set by the session fixture pg_cluster in tests/conftest.py.
+_current: Cluster | None = None
+
+
+def current() -> Cluster | None:
+    """The session's cluster, or None when no test of this process has started one."""
+    return _current
+
+
+def use(cluster: Cluster | None) -> None:
+    """Make cluster the session's (None: none)."""
+    global _current
+    _current = cluster

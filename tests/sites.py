@@ -5,11 +5,20 @@ test's fixtures: the browser tests that walk every page keep one per module, che
 from __future__ import annotations
 
 import csv
+import hashlib
+import shutil
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import db_templates
+import pgcluster
+import sqlalchemy as sa
 from fakes import FakeLocatieserver, FakeSMTP, pdok_doc
 from helpers import make_app
+
+# Settings that differ from test to test yet leave what load-examples and import-addresses write unchanged: every
+# other override makes a populated template of its own.
+PER_TEST_SETTINGS = frozenset({"DATABASE_URL", "PDOK_URL", "MAIL_PORT"})
 
 
 def address_rows(places: dict) -> list[dict]:
@@ -60,13 +69,65 @@ def pdok_docs(places: dict) -> list[dict]:
 
 
 def populated_app(tmp_path, pdok, address_csv, **overrides):
-    """An app with the example groups, the local address table and the fake Locatieserver."""
-    app = make_app(tmp_path, PDOK_URL=pdok.url, PDOK_TIMEOUT=1.0, **overrides)
+    """An app with the example groups, the local address table and the fake Locatieserver. Its fresh test database
+    starts as a copy of this process's populated template (made once by the two commands, per database kind,
+    address list and settings): the commands cost up to a second per test. A database that is not a fresh test
+    database (an existing file, a URL of one's own) is populated by the commands themselves."""
+    config = {"PDOK_URL": pdok.url, "PDOK_TIMEOUT": 1.0, **overrides}
+    config.setdefault("DATABASE_URL", f"sqlite:///{tmp_path / 'test.sqlite3'}")
+    copied = copy_populated_template(address_csv, config)
+    app = make_app(tmp_path, **config)
+    if not copied:
+        populate(app, address_csv)
+    app.pdok = pdok
+    return app
+
+
+def populate(app, address_csv) -> None:
+    """Load the example groups and import the address list through the CLI commands, as a person would."""
     runner = app.test_cli_runner()
     assert "4 toegevoegd" in runner.invoke(args=["load-examples"]).output
     assert "5 adressen" in runner.invoke(args=["import-addresses", str(address_csv)]).output
-    app.pdok = pdok
-    return app
+
+
+def copy_populated_template(address_csv, config: dict) -> bool:
+    """Put a copy of the populated template at config's DATABASE_URL when it names a fresh test database (an SQLite
+    file not there yet, or a database the session's PostgreSQL cluster handed out, which is replaced); say whether
+    it did."""
+    url = config["DATABASE_URL"]
+    settings = tuple(sorted((name, repr(value)) for name, value in config.items() if name not in PER_TEST_SETTINGS))
+    key = (
+        sa.engine.make_url(url).get_backend_name(),
+        hashlib.sha256(Path(address_csv).read_bytes()).digest(),
+        settings,
+    )
+    path, template, cluster = db_templates.sqlite_file(url), db_templates.current(), pgcluster.current()
+    if path is not None and template is not None and not path.exists():
+        source = template.populated(key, lambda folder: _populated_sqlite(folder, address_csv, config))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, path)
+        return True
+    if path is None and cluster is not None and cluster.is_test_database(url):
+        name = cluster.populated_template(
+            key, lambda template_url: _populated(cluster.folder, address_csv, config, template_url)
+        )
+        cluster.replace_with_copy(sa.engine.make_url(url).database, name)
+        return True
+    return False
+
+
+def _populated_sqlite(folder: Path, address_csv, config: dict) -> Path:
+    path = folder / "test.sqlite3"
+    _populated(folder, address_csv, config, f"sqlite:///{path}")
+    return path
+
+
+def _populated(folder: Path, address_csv, config: dict, url: str) -> None:
+    app = make_app(folder, **{**config, "DATABASE_URL": url})
+    populate(app, address_csv)
+    # Every connection closed: SQLite then checkpoints its log into the one file; PostgreSQL copies no database
+    # that has one.
+    app.extensions["geo_registry.engine"].dispose()
 
 
 def wire_smtp(app, smtp) -> None:

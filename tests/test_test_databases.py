@@ -1,8 +1,11 @@
 """The tests' own databases: a new SQLite file starts as a copy of the session's migrated template (tests/
 db_templates.py), PostgreSQL databases as copies of a migrated template database, and each test's copy is its own."""
 
+import pytest
+import sites
 import sqlalchemy as sa
 from helpers import make_app
+from sites import populated_app
 
 from geo_registry.store.db import SchemaChange, head_revision, make_engine
 from geo_registry.web import settings as app_settings
@@ -54,3 +57,53 @@ def test_each_postgresql_test_database_is_a_fresh_copy_at_the_newest_schema(pg_c
     finally:
         pg_cluster.drop_database(first)
         pg_cluster.drop_database(second)
+
+
+def counts(url: str) -> tuple[int, int]:
+    """The numbers of groups and of addresses in the database at url."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        found = tuple(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one() for table in TABLES)
+    engine.dispose()
+    return found  # type: ignore[return-value]
+
+
+TABLES = ("groups", "addresses")
+
+
+@pytest.mark.both_databases
+def test_a_populated_app_is_a_copy_of_the_populated_template_and_each_copy_its_own(
+    tmp_path, pdok, address_csv, db_url, request, monkeypatch
+):
+    first = populated_app(tmp_path / "a", pdok, address_csv, DATABASE_URL=db_url)
+    first_url = app_settings.of(first).DATABASE_URL
+    first.extensions["geo_registry.engine"].dispose()
+    assert counts(first_url) == (4, 5)
+    engine = make_engine(first_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM groups"))
+    engine.dispose()
+    # The second app of the same kind is a copy: the commands do not run again, and the first one's change is not
+    # in it.
+    monkeypatch.setattr(sites, "populate", lambda app, csv: pytest.fail("populated again instead of copied"))
+    if db_url.startswith("sqlite"):
+        second_url = f"sqlite:///{tmp_path / 'b' / 'test.sqlite3'}"
+    else:
+        cluster = request.getfixturevalue("pg_cluster")
+        second_url = cluster.url(cluster.new_database())
+        request.addfinalizer(lambda: cluster.drop_database(sa.engine.make_url(second_url).database))
+    second = populated_app(tmp_path / "b", pdok, address_csv, DATABASE_URL=second_url)
+    second.extensions["geo_registry.engine"].dispose()
+    assert (counts(first_url), counts(second_url)) == ((0, 5), (4, 5))
+
+
+def test_a_database_of_ones_own_is_populated_by_the_commands_not_replaced(tmp_path, pdok, address_csv):
+    url = f"sqlite:///{tmp_path / 'eigen.sqlite3'}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE eigen (x INTEGER)"))
+    app = populated_app(tmp_path, pdok, address_csv, DATABASE_URL=url)
+    app.extensions["geo_registry.engine"].dispose()
+    assert counts(url) == (4, 5)
+    assert "eigen" in sa.inspect(engine).get_table_names()
+    engine.dispose()
