@@ -15,7 +15,8 @@ setup: $(VENV)/.installed node_modules/.installed translations/en/LC_MESSAGES/me
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]'
+	$(BIN)/uv pip install --quiet --system-certs --python $(BIN)/python -e '.[test]' \
+	  || $(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'  # where uv cannot reach PyPI: pip's own settings
 	touch $@
 
 # The message catalogues (translations/*/LC_MESSAGES/messages.po) compiled for the app.
