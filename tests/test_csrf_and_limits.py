@@ -114,7 +114,7 @@ def test_rate_limit_storage_is_a_setting(tmp_path, monkeypatch):
 
     app = make_app(tmp_path)
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
-    assert type(limiter.storage).__name__ == "MemoryStorage"
+    assert type(limiter.storage).__name__ == "QuietMemoryStorage"  # memory, without a timer thread per hit
     monkeypatch.setenv("GEO_REGISTRY_RATELIMIT_STORAGE_URI", "nonsense://127.0.0.1:1")
     with pytest.raises(RuntimeError, match="GEO_REGISTRY_RATELIMIT_STORAGE_URI='nonsense://127.0.0.1:1'"):
         make_app(tmp_path)
@@ -246,4 +246,4 @@ def test_an_empty_rate_limit_storage_setting_counts_in_memory(tmp_path, monkeypa
     monkeypatch.setenv("GEO_REGISTRY_RATELIMIT_STORAGE_URI", "")
     app = make_app(tmp_path)
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
-    assert type(limiter.storage).__name__ == "MemoryStorage"
+    assert type(limiter.storage).__name__ == "QuietMemoryStorage"  # memory, without a timer thread per hit

@@ -120,3 +120,32 @@ def test_the_wtforms_catalogue_is_read_once_per_language_not_per_request(tmp_pat
         with app.test_request_context(f"/?lang={lang}"):
             form = JoinForm()
             assert form.meta.get_translations(form).gettext("Not a valid choice.") == expected
+
+
+def test_a_page_looks_up_its_catalogue_once_not_for_every_string(tmp_path, monkeypatch):
+    import flask_babel
+
+    from geo_registry.web.i18n import request_catalogue
+
+    app = make_app(tmp_path)
+    client = app.test_client()
+    assert client.get("/groep-aanmelden/?lang=en").status_code == 200  # templates compiled, catalogues read
+    lookups = []
+    real = flask_babel.get_translations
+
+    def counting():
+        lookups.append(1)
+        return real()
+
+    monkeypatch.setattr(flask_babel, "get_translations", counting)
+    for lang, words in (("en", "Register a group"), ("nl", "Groep aanmelden")):
+        lookups.clear()
+        page = client.get(f"/groep-aanmelden/?lang={lang}").get_data(as_text=True)
+        assert words in page
+        assert len(lookups) == 1  # Flask-Babel's lambdas looked it up for each of the page's ~30 strings
+    # A locale forced within a request (Flask-Babel's force_locale) gets its own catalogue, and the request's after.
+    with app.test_request_context("/?lang=nl"):
+        assert request_catalogue().ugettext("Naam") == "Naam"
+        with flask_babel.force_locale("en"):
+            assert request_catalogue().ugettext("Naam") == "Name"
+        assert request_catalogue().ugettext("Naam") == "Naam"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import flask_babel
-from flask import Blueprint, has_request_context, redirect, request
+from flask import Blueprint, g, has_request_context, redirect, request
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as babel_gettext
 
@@ -120,6 +120,28 @@ def unbroken(value) -> str:
     return str(value or "").replace(" ", "\u00a0")
 
 
+def request_catalogue():
+    """This request's catalogue for its templates. Flask-Babel looks up the request's context, locale and its
+    cache of catalogues again for every string a template translates (some 60 for a registration; issue 24): here
+    once per request and locale (a locale forced within the request gets its own)."""
+    locale = get_locale()
+    held = g.get("_geo_catalogue")
+    if held is None or held[0] is not locale:
+        held = g._geo_catalogue = (locale, flask_babel.get_translations())
+    return held[1]
+
+
+def install_template_gettext(app) -> None:
+    """The templates' _(), ngettext() and pgettext() as Flask-Babel's, through request_catalogue()."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_catalogue().ugettext(s),
+        ngettext=lambda s, p, n: request_catalogue().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_catalogue().unpgettext(c, s, p, n),
+    )
+
+
 def init_app(app) -> None:
     """Set up Babel with the project's catalogues, time zone and filters, and the language switch."""
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", formats.TIMEZONE)
@@ -129,6 +151,7 @@ def init_app(app) -> None:
         default_translation_directories=str(ROOT / "translations"),
         default_domain="messages",
     )
+    install_template_gettext(app)
     app.register_blueprint(bp)
     text.set_translator(translate)
     text.set_language_source(current_language)

@@ -19,6 +19,7 @@ from geo_registry.core.errors import GeoRegistryError, StartupRefused
 from geo_registry.core.settings import Settings
 from geo_registry.core.text import N_, _
 from geo_registry.web import settings
+from geo_registry.web.memory_limits import quiet_uri
 
 # Long enough for a resident who fills in the registration form slowly (drawing an area takes a while).
 CSRF_TIME_LIMIT = 8 * 3600
@@ -227,6 +228,8 @@ def init_limiter(app) -> None:
     # Known debt: these are Flask-Limiter's private attributes (a Limiter per app would need none of this).
     limiter._Limiter__check_backend_count = 0  # type: ignore[attr-defined]
     limiter._Limiter__last_check_backend = time.time()  # type: ignore[attr-defined]
+    # memory:// as counts without a timer thread per hit (web.memory_limits); the config keeps what was set.
+    limiter._storage_uri = quiet_uri(uri)
     try:
         limiter.init_app(app)
     except (ConfigurationError, NotImplementedError, ValueError) as error:
