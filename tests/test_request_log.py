@@ -3,6 +3,7 @@ postcode, no e-mail address, no form field in it; an unexpected error logged wit
 
 import json
 import logging
+import re
 
 import pytest
 from helpers import csrf_token, make_app
@@ -151,3 +152,10 @@ def test_a_failing_statement_logs_no_value_of_it(tmp_path, db_url, caplog):
     assert response.status_code == 500
     assert "IntegrityError" in caplog.text  # the error is there, with its statement
     assert "voorbeeld.invalid" not in caplog.text and "1251" not in caplog.text and "Privé" not in caplog.text
+
+
+def test_a_new_request_id_is_32_lowercase_hex_digits_and_never_repeats(json_app):
+    client = json_app.test_client()
+    ids = [client.get("/api/v1/ping").headers["X-Request-ID"] for _ in range(200)]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", given) for given in ids), ids[:3]
+    assert len(set(ids)) == len(ids)
