@@ -21,6 +21,22 @@ pytestmark = pytest.mark.both_databases
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(autouse=True)
+def engines_disposed(monkeypatch):
+    """Every engine a test here makes is disposed at its end: a PostgreSQL connection left to the garbage
+    collector is an unraisable warning in whichever test runs then."""
+    made, real = [], make_engine
+
+    def recorded(url):
+        made.append(real(url))
+        return made[-1]
+
+    monkeypatch.setitem(globals(), "make_engine", recorded)
+    yield
+    for engine in made:
+        engine.dispose()
+
+
 def statements_of(engine) -> list[str]:
     """A list that fills with every SQL statement engine sends from now on."""
     sent: list[str] = []
